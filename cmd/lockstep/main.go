@@ -1,0 +1,57 @@
+// Command lockstep ingests account activity into Neo4j, detects coordinated
+// fake-account networks and serves the results to analysts.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+var rootCmd = &cobra.Command{
+	Use:           "lockstep",
+	Short:         "Investigate coordinated fake-account networks in Neo4j",
+	SilenceUsage:  true,
+	SilenceErrors: true,
+}
+
+var logLevel = new(slog.LevelVar)
+
+func main() {
+	verbose := rootCmd.PersistentFlags().BoolP("verbose", "v", false, "log debug messages")
+	rootCmd.PersistentPreRun = func(*cobra.Command, []string) {
+		if *verbose {
+			logLevel.Set(slog.LevelDebug)
+		}
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel})))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := rootCmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "lockstep:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitError lets a subcommand choose its exit status (ingest uses 2 for
+// "finished, but rejected records").
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	if e, ok := err.(*exitError); ok {
+		return e.code
+	}
+	return 1
+}
