@@ -1,0 +1,81 @@
+package frontend
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// The test checks whichever state this binary was compiled in: after
+// `npm run build` the UI and playground are served; on a fresh clone every
+// path says how to build the UI. Both states are real deployments.
+func TestHandler(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+
+	get := func(t *testing.T, p string) (*http.Response, string) {
+		t.Helper()
+		res, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatalf("GET %s: %v", p, err)
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatalf("GET %s: reading body: %v", p, err)
+		}
+		return res, string(b)
+	}
+
+	if !Built() {
+		res, body := get(t, "/")
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "make frontend") {
+			t.Fatalf("GET / without a built UI = %d %q, want 503 naming `make frontend`", res.StatusCode, body)
+		}
+		t.Skip("UI not built (only dist/.gitkeep embedded); built-UI checks skipped")
+	}
+
+	tests := []struct {
+		path, wantType, wantBody string
+		wantStatus               int
+	}{
+		{"/", "text/html", `<div id="root">`, 200},
+		{"/index.html", "text/html", `<div id="root">`, 200},
+		{"/playground", "text/html", `<div id="playground">`, 200},
+		{"/playground/", "text/html", `<div id="playground">`, 200},
+		{"/.gitkeep", "", "", 404},
+		{"/no-such-file.js", "", "", 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			res, body := get(t, tt.path)
+			if res.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d", res.StatusCode, tt.wantStatus)
+			}
+			if tt.wantType != "" && !strings.HasPrefix(res.Header.Get("Content-Type"), tt.wantType) {
+				t.Errorf("Content-Type = %q, want %s", res.Header.Get("Content-Type"), tt.wantType)
+			}
+			if !strings.Contains(body, tt.wantBody) {
+				t.Errorf("body does not contain %q", tt.wantBody)
+			}
+		})
+	}
+
+	// Every asset the UI page references must be served, with a long cache.
+	_, index := get(t, "/")
+	i := strings.Index(index, "/assets/")
+	if i < 0 {
+		t.Fatal("index.html references no /assets/ file")
+	}
+	end := strings.IndexAny(index[i:], `"'`)
+	asset := index[i : i+end]
+	res, _ := get(t, asset)
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("GET %s = %d Cache-Control %q, want 200 immutable", asset, res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	if !PlaygroundBuilt() {
+		t.Error("PlaygroundBuilt() = false after a build")
+	}
+}

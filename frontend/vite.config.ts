@@ -1,0 +1,36 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import { resolve } from 'node:path';
+
+// Two entries: the investigation UI at / and the GraphiQL playground at
+// /playground/ (its own page so Monaco and GraphiQL never weigh on the UI).
+export default defineConfig({
+  plugins: [react()],
+  base: '/',
+  build: {
+    outDir: 'dist',
+    // dist/.gitkeep must survive (see scripts/clean-dist.mjs).
+    emptyOutDir: false,
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+    rollupOptions: {
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        playground: resolve(import.meta.dirname, 'playground/index.html'),
+      },
+    },
+  },
+  server: {
+    // `npm run dev` talks to a `lockstep serve` on :8080.
+    proxy: {
+      '/graphql': { target: 'http://127.0.0.1:8080', ws: true },
+      '/export': 'http://127.0.0.1:8080',
+      '/healthz': 'http://127.0.0.1:8080',
+    },
+  },
+  test: {
+    environment: 'happy-dom',
+    include: ['src/**/*.test.{ts,tsx}'],
+  },
+});
