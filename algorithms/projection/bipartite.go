@@ -1,0 +1,269 @@
+// Package projection turns the bipartite graph of accounts and the
+// resources they touch (IP addresses, devices, looked-up targets) into a
+// weighted account-similarity graph in csr form, the input of community
+// detection.
+//
+// Accounts are linked by:
+//   - shared IPs and devices, each weighted by its rarity: a resource
+//     shared by k accounts adds 1/ln(1+k) to every pair of them, and one
+//     shared by more than a configurable k (a carrier NAT, a campus proxy)
+//     is dropped as a hub and reported;
+//   - overlapping lookup targets, weighted the same way, so a celebrity
+//     looked up by thousands of organic users links none of them;
+//   - lockstep timing: a shared target that both accounts first looked up
+//     within a short window counts again (SynchroTrap, CopyCatch);
+//   - sweeping the same number block: accounts that each looked up many
+//     numbers of one block are linked even when they split the block
+//     between them and never touch the same number.
+//
+// Pairs are accumulated one account row at a time in a dense scratch
+// array, as in a sparse matrix product, and only pairs whose weight
+// reaches a threshold are kept, so memory stays linear in the input edges
+// plus the edges kept. Results are deterministic.
+package projection
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// Kind is the kind of resource an account touches.
+type Kind uint8
+
+// Resource kinds.
+const (
+	IP Kind = iota
+	Device
+	Target
+	NumKinds
+)
+
+func (k Kind) String() string {
+	switch k {
+	case IP:
+		return "ip"
+	case Device:
+		return "device"
+	case Target:
+		return "target"
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// Edge is one aggregated account-to-resource relationship: USED_IP,
+// USED_DEVICE or LOOKED_UP with its first and last time (Unix seconds),
+// its count and, for lookups, how many of them matched an account.
+type Edge struct {
+	Account  int32
+	Resource int32
+	First    int64
+	Last     int64
+	Count    int32
+	Hits     int32
+}
+
+// Bipartite is the accounts-to-resources graph with the attributes that
+// scoring needs, all indexed by dense ids. Build it with a Builder.
+type Bipartite struct {
+	Accounts  *Index
+	Resources [NumKinds]*Index
+	Blocks    *Index // number blocks of phone targets
+
+	AccountCreated []int64 // Unix seconds; 0 when unknown
+	AccountCountry []string
+
+	IPASN     []uint32
+	IPASOrg   []string
+	IPCountry []string
+	IPKind    []string
+
+	TargetBlock  []int32 // dense block id, -1 for e-mail targets
+	TargetOffset []int32 // position in the block
+	TargetMasked []string
+
+	// Matched[t] lists the dense accounts target t matched (victims).
+	Matched map[int32][]int32
+
+	// Edges per kind, sorted by (Account, Resource) after Finish.
+	Edges [NumKinds][]Edge
+
+	// byRes[k] is a permutation of Edges[k] grouped by resource; resOff[k]
+	// holds the group offsets.
+	byRes  [NumKinds][]int32
+	resOff [NumKinds][]int32
+	accOff [NumKinds][]int32
+}
+
+// Builder accumulates a Bipartite from streamed rows in any order.
+type Builder struct {
+	b *Bipartite
+}
+
+// NewBuilder returns an empty builder; accounts is a capacity hint.
+func NewBuilder(accounts int) *Builder {
+	b := &Bipartite{Accounts: NewIndex(accounts), Blocks: NewIndex(1024), Matched: map[int32][]int32{}}
+	for k := range NumKinds {
+		b.Resources[k] = NewIndex(accounts)
+	}
+	return &Builder{b: b}
+}
+
+// Account records an account's attributes and returns its dense id.
+func (bl *Builder) Account(id string, createdAt int64, country string) int32 {
+	a := bl.account(id)
+	bl.b.AccountCreated[a] = createdAt
+	bl.b.AccountCountry[a] = country
+	return a
+}
+
+func (bl *Builder) account(id string) int32 {
+	b := bl.b
+	a := b.Accounts.Add(id)
+	if int(a) == len(b.AccountCreated) {
+		b.AccountCreated = append(b.AccountCreated, 0)
+		b.AccountCountry = append(b.AccountCountry, "")
+	}
+	return a
+}
+
+// IP records an IP address's attributes.
+func (bl *Builder) IP(addr string, asn uint32, asOrg, country, kind string) int32 {
+	r := bl.resource(IP, addr)
+	b := bl.b
+	b.IPASN[r], b.IPASOrg[r], b.IPCountry[r], b.IPKind[r] = asn, asOrg, country, kind
+	return r
+}
+
+// Target records a target's number block (empty for e-mail), its offset
+// in the block and its masked form.
+func (bl *Builder) Target(key, block string, offset int64, masked string) int32 {
+	r := bl.resource(Target, key)
+	b := bl.b
+	if block != "" {
+		b.TargetBlock[r] = b.Blocks.Add(block)
+		b.TargetOffset[r] = int32(offset)
+	}
+	b.TargetMasked[r] = masked
+	return r
+}
+
+func (bl *Builder) resource(k Kind, key string) int32 {
+	b := bl.b
+	r := b.Resources[k].Add(key)
+	switch k {
+	case IP:
+		if int(r) == len(b.IPASN) {
+			b.IPASN = append(b.IPASN, 0)
+			b.IPASOrg = append(b.IPASOrg, "")
+			b.IPCountry = append(b.IPCountry, "")
+			b.IPKind = append(b.IPKind, "")
+		}
+	case Target:
+		if int(r) == len(b.TargetBlock) {
+			b.TargetBlock = append(b.TargetBlock, -1)
+			b.TargetOffset = append(b.TargetOffset, 0)
+			b.TargetMasked = append(b.TargetMasked, "")
+		}
+	}
+	return r
+}
+
+// Edge records one account-to-resource edge. Accounts and resources not
+// seen before are added without attributes.
+func (bl *Builder) Edge(k Kind, account, resource string, first, last int64, count, hits int) {
+	a := bl.account(account)
+	r := bl.resource(k, resource)
+	bl.b.Edges[k] = append(bl.b.Edges[k], Edge{Account: a, Resource: r, First: first, Last: last, Count: int32(count), Hits: int32(hits)})
+}
+
+// Match records that a lookup of target returned account (a victim).
+func (bl *Builder) Match(target, account string) {
+	t := bl.resource(Target, target)
+	a := bl.account(account)
+	bl.b.Matched[t] = append(bl.b.Matched[t], a)
+}
+
+// Finish sorts the edges, builds the adjacency in both directions and
+// returns the graph; the builder must not be used afterwards.
+func (bl *Builder) Finish() *Bipartite {
+	b := bl.b
+	bl.b = nil
+	n := int32(b.Accounts.Len())
+	for k := range NumKinds {
+		es := b.Edges[k]
+		slices.SortFunc(es, func(x, y Edge) int {
+			if c := cmp.Compare(x.Account, y.Account); c != 0 {
+				return c
+			}
+			return cmp.Compare(x.Resource, y.Resource)
+		})
+		// Merge duplicate (account, resource) rows, which a store may
+		// deliver when an edge was written in more than one batch.
+		out := 0
+		for i, e := range es {
+			if i > 0 && e.Account == es[out-1].Account && e.Resource == es[out-1].Resource {
+				p := &es[out-1]
+				p.First, p.Last = min(p.First, e.First), max(p.Last, e.Last)
+				p.Count += e.Count
+				p.Hits += e.Hits
+				continue
+			}
+			es[out] = e
+			out++
+		}
+		es = slices.Clip(es[:out])
+		b.Edges[k] = es
+		b.accOff[k] = offsets(len(es), int(n), func(i int) int32 { return es[i].Account })
+		nr := int32(b.Resources[k].Len())
+		perm := make([]int32, len(es))
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		// Stable by resource keeps accounts increasing within a group,
+		// which Project relies on.
+		slices.SortStableFunc(perm, func(x, y int32) int { return cmp.Compare(es[x].Resource, es[y].Resource) })
+		b.byRes[k] = perm
+		b.resOff[k] = offsets(len(perm), int(nr), func(i int) int32 { return es[perm[i]].Resource })
+	}
+	for t, as := range b.Matched {
+		slices.Sort(as)
+		b.Matched[t] = slices.Compact(as)
+	}
+	return b
+}
+
+// offsets returns group offsets (length groups+1) of a sequence of m items
+// sorted by key(i) in [0, groups).
+func offsets(m, groups int, key func(i int) int32) []int32 {
+	off := make([]int32, groups+1)
+	for i := range m {
+		off[key(i)+1]++
+	}
+	for g := 1; g <= groups; g++ {
+		off[g] += off[g-1]
+	}
+	return off
+}
+
+// AccountEdges returns account a's edges of kind k, sorted by resource.
+func (b *Bipartite) AccountEdges(k Kind, a int32) []Edge {
+	return b.Edges[k][b.accOff[k][a]:b.accOff[k][a+1]]
+}
+
+// ResourceDegree returns how many accounts touched resource r of kind k.
+func (b *Bipartite) ResourceDegree(k Kind, r int32) int {
+	return int(b.resOff[k][r+1] - b.resOff[k][r])
+}
+
+// ResourceEdges calls f with each edge of resource r of kind k, in
+// increasing account order.
+func (b *Bipartite) ResourceEdges(k Kind, r int32, f func(e *Edge)) {
+	es := b.Edges[k]
+	for _, i := range b.byRes[k][b.resOff[k][r]:b.resOff[k][r+1]] {
+		f(&es[i])
+	}
+}
+
+// NumAccounts returns the number of accounts.
+func (b *Bipartite) NumAccounts() int { return b.Accounts.Len() }

@@ -1,0 +1,302 @@
+package projection
+
+import (
+	"cmp"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/lockstep-dev/lockstep/algorithms/csr"
+)
+
+// Params tunes the similarity projection. The zero value is not useful;
+// start from DefaultParams.
+type Params struct {
+	// HubCap[k]: a resource of kind k touched by more accounts than this
+	// is a hub (carrier NAT, campus proxy, celebrity) and links nobody.
+	HubCap [NumKinds]int `json:"hubCap"`
+	// KindWeight[k] multiplies the rarity weight of a shared resource.
+	KindWeight [NumKinds]float64 `json:"kindWeight"`
+	// MinSharedTargets is how many targets two accounts must share before
+	// target overlap links them: two friends looking up a common friend
+	// or two is organic life.
+	MinSharedTargets int `json:"minSharedTargets"`
+	// LockstepWindow (seconds): a shared target that both accounts first
+	// looked up within this window adds LockstepWeight times its rarity
+	// weight again.
+	LockstepWindow int64   `json:"lockstepWindowSeconds"`
+	LockstepWeight float64 `json:"lockstepWeight"`
+	// BlockMinLookups: an account sweeps a number block when it looked up
+	// at least this many distinct numbers of it. Accounts sweeping the
+	// same block are linked with BlockWeight times the block's rarity
+	// weight; blocks swept by more than BlockHubCap accounts are hubs.
+	BlockMinLookups int     `json:"blockMinLookups"`
+	BlockWeight     float64 `json:"blockWeight"`
+	BlockHubCap     int     `json:"blockHubCap"`
+	// MinWeight: pairs lighter than this are not kept.
+	MinWeight float64 `json:"minWeight"`
+	// Workers bounds parallelism; 0 means GOMAXPROCS.
+	Workers int `json:"-"`
+}
+
+// DefaultParams returns the defaults documented in docs/DETECTION.md.
+func DefaultParams() Params {
+	return Params{
+		HubCap:           [NumKinds]int{IP: 200, Device: 50, Target: 200},
+		KindWeight:       [NumKinds]float64{IP: 1, Device: 1.5, Target: 1},
+		MinSharedTargets: 3,
+		LockstepWindow:   15 * 60,
+		LockstepWeight:   1,
+		BlockMinLookups:  10,
+		BlockWeight:      2,
+		BlockHubCap:      200,
+		MinWeight:        1,
+	}
+}
+
+// Rarity is the weight a resource shared by k accounts gives each pair of
+// them: 1/ln(1+k), so 0.91 for two accounts, 0.25 for fifty.
+func Rarity(k int) float64 { return 1 / math.Log1p(float64(k)) }
+
+// Hub is a resource dropped because too many accounts touched it.
+type Hub struct {
+	Kind     string `json:"kind"` // ip, device, target, block
+	Key      string `json:"key"`  // address, device id, target key hash, block
+	Accounts int    `json:"accounts"`
+}
+
+// Stats describes a projection.
+type Stats struct {
+	Accounts    int            `json:"accounts"`
+	InputEdges  int            `json:"inputEdges"`
+	EdgesKept   int            `json:"edgesKept"`
+	PairsSeen   int64          `json:"pairsSeen"`
+	HubsDropped map[string]int `json:"hubsDropped"`
+	LargestHubs []Hub          `json:"largestHubs"` // up to 10, largest first
+	SweptBlocks int            `json:"sweptBlocks"`
+}
+
+// Result is the similarity graph and what it took to build it.
+type Result struct {
+	Graph *csr.Graph
+	Stats Stats
+}
+
+// Project builds the account-similarity graph of b. Node u of the graph is
+// dense account u of b. It costs O(sum over kept resources of k^2) time
+// and O(edges + n·workers) memory.
+func Project(b *Bipartite, p Params) Result {
+	n := b.NumAccounts()
+	st := Stats{Accounts: n, HubsDropped: map[string]int{}}
+	var hubs []Hub
+	for k := range NumKinds {
+		st.InputEdges += len(b.Edges[k])
+		for r := range int32(b.Resources[k].Len()) {
+			if d := b.ResourceDegree(k, r); d > p.HubCap[k] {
+				st.HubsDropped[k.String()]++
+				hubs = append(hubs, Hub{Kind: k.String(), Key: b.Resources[k].Key(r), Accounts: d})
+			}
+		}
+	}
+	sw := sweeps(b, p.BlockMinLookups)
+	st.SweptBlocks = len(sw.blockOff) - 1
+	for blk := range int32(len(sw.blockOff) - 1) {
+		if d := int(sw.blockOff[blk+1] - sw.blockOff[blk]); d > p.BlockHubCap {
+			st.HubsDropped["block"]++
+			hubs = append(hubs, Hub{Kind: "block", Key: b.Blocks.Key(blk), Accounts: d})
+		}
+	}
+	slices.SortFunc(hubs, func(x, y Hub) int {
+		if c := cmp.Compare(y.Accounts, x.Accounts); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Key, y.Key)
+	})
+	st.LargestHubs = hubs[:min(10, len(hubs))]
+
+	workers := p.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	const chunk = 2048
+	chunks := (n + chunk - 1) / chunk
+	out := make([][]csr.Edge, chunks)
+	pairs := make([]int64, chunks)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := newScratch(n)
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				var es []csr.Edge
+				for a := int32(c * chunk); a < int32(min(n, (c+1)*chunk)); a++ {
+					es = s.row(b, &sw, p, a, es)
+				}
+				out[c] = es
+				pairs[c] = s.pairs
+				s.pairs = 0
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for c := range out {
+		total += len(out[c])
+		st.PairsSeen += pairs[c]
+	}
+	edges := make([]csr.Edge, 0, total)
+	for c := range out {
+		edges = append(edges, out[c]...)
+		out[c] = nil
+	}
+	st.EdgesKept = len(edges)
+	return Result{Graph: csr.FromEdges(n, edges), Stats: st}
+}
+
+// sweepIndex lists, for each account, the blocks it swept, and for each
+// block the accounts that swept it (increasing).
+type sweepIndex struct {
+	accOff   []int32
+	accBlk   []int32
+	blockOff []int32
+	blockAcc []int32
+}
+
+func sweeps(b *Bipartite, minLookups int) sweepIndex {
+	n := b.NumAccounts()
+	nb := b.Blocks.Len()
+	si := sweepIndex{accOff: make([]int32, n+1)}
+	if minLookups <= 0 || nb == 0 {
+		si.blockOff = make([]int32, nb+1)
+		return si
+	}
+	cnt := map[int32]int32{}
+	var pairs [][2]int32
+	for a := range int32(n) {
+		clear(cnt)
+		for _, e := range b.AccountEdges(Target, a) {
+			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
+				cnt[blk]++
+			}
+		}
+		start := len(pairs)
+		for blk, c := range cnt {
+			if int(c) >= minLookups {
+				pairs = append(pairs, [2]int32{a, blk})
+			}
+		}
+		slices.SortFunc(pairs[start:], func(x, y [2]int32) int { return cmp.Compare(x[1], y[1]) })
+		si.accOff[a+1] = int32(len(pairs))
+	}
+	si.accBlk = make([]int32, len(pairs))
+	for i, pr := range pairs {
+		si.accBlk[i] = pr[1]
+	}
+	si.blockOff = offsets(len(pairs), nb, func(i int) int32 { return pairs[i][1] })
+	si.blockAcc = make([]int32, len(pairs))
+	next := slices.Clone(si.blockOff[:nb])
+	for _, pr := range pairs { // pairs are in account order, so groups stay sorted
+		si.blockAcc[next[pr[1]]] = pr[0]
+		next[pr[1]]++
+	}
+	return si
+}
+
+// scratch holds one worker's dense accumulators for the row being built.
+type scratch struct {
+	infra, tgt, lock, blk []float64
+	shared                []int32
+	seen                  []bool
+	touched               []int32
+	pairs                 int64
+}
+
+func newScratch(n int) *scratch {
+	return &scratch{
+		infra: make([]float64, n), tgt: make([]float64, n), lock: make([]float64, n), blk: make([]float64, n),
+		shared: make([]int32, n), seen: make([]bool, n),
+	}
+}
+
+func (s *scratch) touch(v int32) {
+	if !s.seen[v] {
+		s.seen[v] = true
+		s.touched = append(s.touched, v)
+	}
+}
+
+// row accumulates the similarity of account a to every account v > a and
+// appends the kept edges to es.
+func (s *scratch) row(b *Bipartite, sw *sweepIndex, p Params, a int32, es []csr.Edge) []csr.Edge {
+	for _, k := range []Kind{IP, Device} {
+		for _, e := range b.AccountEdges(k, a) {
+			d := b.ResourceDegree(k, e.Resource)
+			if d < 2 || d > p.HubCap[k] {
+				continue
+			}
+			w := p.KindWeight[k] * Rarity(d)
+			b.ResourceEdges(k, e.Resource, func(o *Edge) {
+				if o.Account > a {
+					s.touch(o.Account)
+					s.infra[o.Account] += w
+				}
+			})
+		}
+	}
+	for _, e := range b.AccountEdges(Target, a) {
+		d := b.ResourceDegree(Target, e.Resource)
+		if d < 2 || d > p.HubCap[Target] {
+			continue
+		}
+		w := Rarity(d)
+		first := e.First
+		b.ResourceEdges(Target, e.Resource, func(o *Edge) {
+			if o.Account > a {
+				v := o.Account
+				s.touch(v)
+				s.tgt[v] += w
+				s.shared[v]++
+				if dt := o.First - first; dt <= p.LockstepWindow && -dt <= p.LockstepWindow {
+					s.lock[v] += w
+				}
+			}
+		})
+	}
+	for _, blk := range sw.accBlk[sw.accOff[a]:sw.accOff[a+1]] {
+		d := int(sw.blockOff[blk+1] - sw.blockOff[blk])
+		if d < 2 || d > p.BlockHubCap {
+			continue
+		}
+		w := Rarity(d)
+		for _, v := range sw.blockAcc[sw.blockOff[blk]:sw.blockOff[blk+1]] {
+			if v > a {
+				s.touch(v)
+				s.blk[v] += w
+			}
+		}
+	}
+	// Sorting the touched accounts makes the emitted edge order, and so
+	// the float sums in FromEdges, independent of resource order.
+	slices.Sort(s.touched)
+	s.pairs += int64(len(s.touched))
+	for _, v := range s.touched {
+		w := s.infra[v] + p.BlockWeight*s.blk[v]
+		if int(s.shared[v]) >= p.MinSharedTargets {
+			w += p.KindWeight[Target]*s.tgt[v] + p.LockstepWeight*s.lock[v]
+		}
+		if w >= p.MinWeight {
+			es = append(es, csr.Edge{U: a, V: v, W: w})
+		}
+		s.infra[v], s.tgt[v], s.lock[v], s.blk[v], s.shared[v], s.seen[v] = 0, 0, 0, 0, 0, false
+	}
+	s.touched = s.touched[:0]
+	return es
+}

@@ -1,0 +1,174 @@
+package projection
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"testing"
+)
+
+type edgeSpec struct {
+	kind        Kind
+	account     string
+	resource    string
+	first, last int64
+}
+
+func build(specs []edgeSpec, targets map[string][2]any) *Bipartite {
+	bl := NewBuilder(16)
+	for key, t := range targets {
+		bl.Target(key, t[0].(string), int64(t[1].(int)), "masked")
+	}
+	for _, s := range specs {
+		bl.Edge(s.kind, s.account, s.resource, s.first, s.last, 1, 0)
+	}
+	return bl.Finish()
+}
+
+func weight(r Result, b *Bipartite, x, y string) float64 {
+	u, _ := b.Accounts.Lookup(x)
+	v, _ := b.Accounts.Lookup(y)
+	for w, wt := range r.Graph.Adjacent(u) {
+		if w == v {
+			return wt
+		}
+	}
+	return 0
+}
+
+func TestProjectPairs(t *testing.T) {
+	p := DefaultParams()
+	many := func(prefix string, k int, kind Kind, res string) []edgeSpec {
+		var out []edgeSpec
+		for i := range k {
+			out = append(out, edgeSpec{kind, fmt.Sprintf("%s%d", prefix, i), res, 0, 0})
+		}
+		return out
+	}
+	targets := func(acc string, n int, at int64) []edgeSpec {
+		var out []edgeSpec
+		for i := range n {
+			out = append(out, edgeSpec{Target, acc, fmt.Sprintf("t%d", i), at + int64(i), at + int64(i)})
+		}
+		return out
+	}
+	sweep := func(acc string, from, n int) ([]edgeSpec, map[string][2]any) {
+		var out []edgeSpec
+		tg := map[string][2]any{}
+		for i := from; i < from+n; i++ {
+			key := fmt.Sprintf("n%d", i)
+			tg[key] = [2]any{"+1 415 555", i}
+			out = append(out, edgeSpec{Target, acc, key, int64(i), int64(i)})
+		}
+		return out, tg
+	}
+	r3 := Rarity(2)
+	cases := []struct {
+		name    string
+		edges   []edgeSpec
+		targets map[string][2]any
+		x, y    string
+		want    float64
+	}{
+		{"one shared IP is below the threshold", []edgeSpec{{IP, "a", "1.1.1.1", 0, 0}, {IP, "b", "1.1.1.1", 0, 0}}, nil, "a", "b", 0},
+		{"shared IP and device", []edgeSpec{{IP, "a", "1.1.1.1", 0, 0}, {IP, "b", "1.1.1.1", 0, 0}, {Device, "a", "d", 0, 0}, {Device, "b", "d", 0, 0}}, nil, "a", "b", r3 + 1.5*r3},
+		{"hub IP links nobody", append(many("u", 201, IP, "nat"), append(many("u", 2, Device, "d1"), many("u", 2, Device, "d2")...)...), nil, "u0", "u1", 2 * 1.5 * r3},
+		{"two shared targets are organic", append(targets("a", 2, 0), targets("b", 2, 100000)...), nil, "a", "b", 0},
+		{"three shared targets, far apart in time", append(targets("a", 3, 0), targets("b", 3, 100000)...), nil, "a", "b", 3 * r3},
+		{"three shared targets in lockstep", append(targets("a", 3, 0), targets("b", 3, 60)...), nil, "a", "b", 6 * r3},
+		{"split sweep of one block", func() []edgeSpec {
+			x, _ := sweep("a", 0, 10)
+			y, _ := sweep("b", 10, 10)
+			return append(x, y...)
+		}(), func() map[string][2]any {
+			_, x := sweep("a", 0, 10)
+			_, y := sweep("b", 10, 10)
+			for k, v := range y {
+				x[k] = v
+			}
+			return x
+		}(), "a", "b", 2 * r3},
+		{"nine numbers of a block is no sweep", func() []edgeSpec {
+			x, _ := sweep("a", 0, 9)
+			y, _ := sweep("b", 10, 10)
+			return append(x, y...)
+		}(), func() map[string][2]any {
+			_, x := sweep("a", 0, 9)
+			_, y := sweep("b", 10, 10)
+			for k, v := range y {
+				x[k] = v
+			}
+			return x
+		}(), "a", "b", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := build(c.edges, c.targets)
+			r := Project(b, p)
+			if got := weight(r, b, c.x, c.y); math.Abs(got-c.want) > 1e-9 {
+				t.Errorf("weight(%s,%s) = %v, want %v (stats %+v)", c.x, c.y, got, c.want, r.Stats)
+			}
+		})
+	}
+}
+
+func TestProjectReportsHubs(t *testing.T) {
+	var specs []edgeSpec
+	for i := range 300 {
+		specs = append(specs, edgeSpec{IP, fmt.Sprintf("u%d", i), "100.64.0.1", 0, 0})
+	}
+	b := build(specs, nil)
+	r := Project(b, DefaultParams())
+	if r.Stats.HubsDropped["ip"] != 1 || len(r.Stats.LargestHubs) != 1 || r.Stats.LargestHubs[0].Accounts != 300 {
+		t.Fatalf("hubs = %v %v, want one ip hub of 300", r.Stats.HubsDropped, r.Stats.LargestHubs)
+	}
+	if r.Graph.Edges() != 0 {
+		t.Fatalf("hub produced %d edges", r.Graph.Edges())
+	}
+}
+
+// TestProjectDeterministic checks that the graph does not depend on the
+// number of workers or on the order rows arrive in.
+func TestProjectDeterministic(t *testing.T) {
+	var specs []edgeSpec
+	for i := range 5000 {
+		a := fmt.Sprintf("a%d", i)
+		specs = append(specs,
+			edgeSpec{IP, a, fmt.Sprintf("ip%d", (i*7)%900), 0, 0},
+			edgeSpec{Device, a, fmt.Sprintf("dev%d", (i*13)%1500), 0, 0},
+		)
+		for j := range 5 {
+			specs = append(specs, edgeSpec{Target, a, fmt.Sprintf("t%d", (i*31+j*17)%2000), int64(i % 50 * 60), int64(i % 50 * 60)})
+		}
+	}
+	b1 := build(specs, nil)
+	p := DefaultParams()
+	p.Workers = 1
+	r1 := Project(b1, p)
+	rev := make([]edgeSpec, len(specs))
+	for i, s := range specs {
+		rev[len(specs)-1-i] = s
+	}
+	b2 := build(rev, nil)
+	p.Workers = 4
+	r2 := Project(b2, p)
+	if r1.Graph.Edges() == 0 {
+		t.Fatal("no edges: the test graph is too sparse to test anything")
+	}
+	// Dense ids differ with input order, so compare by account ids.
+	type pair struct{ x, y string }
+	set := func(r Result, b *Bipartite) map[pair]float64 {
+		m := map[pair]float64{}
+		for _, e := range r.Graph.EdgeList() {
+			x, y := b.Accounts.Key(e.U), b.Accounts.Key(e.V)
+			if x > y {
+				x, y = y, x
+			}
+			m[pair{x, y}] = math.Round(e.W*1e9) / 1e9
+		}
+		return m
+	}
+	if !reflect.DeepEqual(set(r1, b1), set(r2, b2)) {
+		t.Fatal("projection depends on input order or worker count")
+	}
+}
