@@ -1,0 +1,283 @@
+// Package target turns the raw value of a lookup (a phone number or an
+// e-mail address) into what Lockstep stores: a keyed hash, a masked form for
+// display and the block/offset that sweep detection needs. The raw value
+// never leaves this package: errors name its length, never its digits.
+package target
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Kinds of target, as in events.TargetPhone and events.TargetEmail.
+const (
+	Phone = "phone"
+	Email = "email"
+)
+
+// Target is a normalised lookup target. Key is HMAC-SHA256(key, normalised
+// value) in hex; Masked is safe to show; Block is the number block (E.164
+// without its last four digits, e.g. "+1415555") or the e-mail domain;
+// Offset is the number's position in its block (0..9999), -1 for e-mail.
+type Target struct {
+	Key    string
+	Masked string
+	Kind   string
+	Region string
+	Block  string
+	Offset int
+}
+
+// ErrInvalid is wrapped by every error about a bad target value.
+var ErrInvalid = errors.New("invalid target")
+
+// Hasher normalises targets and hashes them with one key. It is not safe for
+// concurrent use (it reuses one HMAC state); make one per goroutine.
+type Hasher struct {
+	mac hash.Hash
+	sum []byte
+	hex []byte
+	// blocks caches what phonenumbers said about a block of 10,000
+	// numbers (E.164 without its last four digits), so that a number in
+	// canonical E.164 form from a known block skips libphonenumber's
+	// regular expressions (about 30µs a number; sweeps and organic contact
+	// lists hit the same blocks over and over). Only valid numbers are
+	// cached, and only for national numbers of at least eight digits
+	// (minNSNCached): for those libphonenumber's validity patterns end in
+	// plain digit runs, so validity does not depend on the last four digits
+	// (TestValidityIgnoresLastFourDigits checks every region). Short
+	// numbering plans (small islands) always take the full check.
+	blocks map[string]blockInfo
+}
+
+type blockInfo struct {
+	region string
+	cc     string
+	ndc    int
+}
+
+// minNSNCached is the shortest national number whose block is cached.
+const minNSNCached = 8
+
+// maxBlocks bounds the block cache (about 100 bytes an entry).
+const maxBlocks = 1 << 19
+
+// NewHasher returns a Hasher keyed with key (config.Config.HMACKey). It
+// panics on an empty key, which would make the hashes a plain dictionary
+// attack away from the raw numbers.
+func NewHasher(key []byte) *Hasher {
+	if len(key) == 0 {
+		panic("target: empty HMAC key")
+	}
+	return &Hasher{mac: hmac.New(sha256.New, key), sum: make([]byte, 0, sha256.Size), hex: make([]byte, 2*sha256.Size), blocks: make(map[string]blockInfo)}
+}
+
+// Key returns the hex HMAC of a normalised value.
+func (h *Hasher) Key(normalised string) string {
+	h.mac.Reset()
+	h.mac.Write([]byte(normalised))
+	h.sum = h.mac.Sum(h.sum[:0])
+	hex.Encode(h.hex, h.sum)
+	return string(h.hex)
+}
+
+// Normalise parses raw as kind ("phone", "email" or "" to infer it: an "@"
+// means e-mail) and returns the stored form. region (ISO 3166 alpha-2) is
+// needed for phone numbers written in national form and ignored otherwise.
+func (h *Hasher) Normalise(raw, kind, region string) (Target, error) {
+	if kind == "" {
+		if strings.Contains(raw, "@") {
+			kind = Email
+		} else {
+			kind = Phone
+		}
+	}
+	switch kind {
+	case Phone:
+		return h.phone(raw, region)
+	case Email:
+		return h.email(raw)
+	}
+	return Target{}, fmt.Errorf("%w: unknown target kind %q (want phone or email)", ErrInvalid, kind)
+}
+
+// phoneParseRegion is the region passed to phonenumbers for numbers in E.164
+// form: "ZZ" means unknown, so a number without "+" and without a region is
+// rejected instead of being guessed.
+const phoneParseRegion = "ZZ"
+
+func (h *Hasher) phone(raw, region string) (Target, error) {
+	if isE164(raw) {
+		if b, ok := h.blocks[raw[:len(raw)-4]]; ok {
+			return h.phoneTarget(raw, b), nil
+		}
+	}
+	digits := countDigits(raw)
+	if digits == 0 {
+		return Target{}, fmt.Errorf("%w: phone number has no digits (length %d)", ErrInvalid, len(raw))
+	}
+	if len(raw) > 64 {
+		return Target{}, fmt.Errorf("%w: phone number too long (length %d)", ErrInvalid, len(raw))
+	}
+	r := strings.ToUpper(strings.TrimSpace(region))
+	if r == "" {
+		r = phoneParseRegion
+	}
+	num, err := phonenumbers.Parse(raw, r)
+	if err != nil {
+		// phonenumbers' errors are fixed strings without the number.
+		return Target{}, fmt.Errorf("%w: phone number (%d digits) does not parse with region %q: %v", ErrInvalid, digits, region, err)
+	}
+	if !phonenumbers.IsValidNumber(num) {
+		return Target{}, fmt.Errorf("%w: phone number (%d digits) is not a valid number for any region (region %q)", ErrInvalid, digits, region)
+	}
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	if !isE164(e164) {
+		return Target{}, fmt.Errorf("%w: phone number too short (%d digits)", ErrInvalid, len(e164)-1)
+	}
+	b := blockInfo{
+		region: phonenumbers.GetRegionCodeForNumber(num),
+		cc:     fmt.Sprint(num.GetCountryCode()),
+		ndc:    phonenumbers.GetLengthOfNationalDestinationCode(num),
+	}
+	if len(e164)-1-len(b.cc) >= minNSNCached {
+		if len(h.blocks) >= maxBlocks {
+			clear(h.blocks)
+		}
+		h.blocks[e164[:len(e164)-4]] = b
+	}
+	return h.phoneTarget(e164, b), nil
+}
+
+// isE164 reports whether s is "+" and 7 to 15 digits, the first not 0.
+func isE164(s string) bool {
+	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *Hasher) phoneTarget(e164 string, b blockInfo) Target {
+	offset := 0
+	for _, c := range e164[len(e164)-4:] {
+		offset = offset*10 + int(c-'0')
+	}
+	return Target{
+		Key:    h.Key(e164),
+		Masked: maskPhone(b.cc, b.ndc, e164),
+		Kind:   Phone,
+		Region: b.region,
+		Block:  e164[:len(e164)-4],
+		Offset: offset,
+	}
+}
+
+// maskPhone keeps the country code and the national destination code (area
+// code or mobile prefix), shows the last two digits and stars the rest:
+// "+1 415 ***-**23".
+func maskPhone(cc string, ndc int, e164 string) string {
+	nsn := e164[1+len(cc):]
+	if ndc <= 0 || ndc > len(nsn)-4 {
+		// No destination code known: keep at most two leading digits so
+		// that at least four digits stay hidden.
+		ndc = min(2, max(0, len(nsn)-6))
+	}
+	rest := len(nsn) - ndc
+	var b strings.Builder
+	b.WriteString("+" + cc + " ")
+	if ndc > 0 {
+		b.WriteString(nsn[:ndc] + " ")
+	}
+	for i := 0; i < rest; i++ {
+		if rest > 4 && i == rest-4 {
+			b.WriteByte('-')
+		}
+		if i >= rest-2 {
+			b.WriteByte(nsn[ndc+i])
+		} else {
+			b.WriteByte('*')
+		}
+	}
+	return b.String()
+}
+
+func countDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *Hasher) email(raw string) (Target, error) {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	if len(s) > 254 {
+		return Target{}, fmt.Errorf("%w: e-mail address too long (length %d)", ErrInvalid, len(s))
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return Target{}, fmt.Errorf("%w: e-mail address (length %d) needs a local part and a domain", ErrInvalid, len(s))
+	}
+	local, domain := s[:at], s[at+1:]
+	if err := checkEmailParts(local, domain); err != nil {
+		return Target{}, fmt.Errorf("%w: e-mail address (length %d): %s", ErrInvalid, len(s), err)
+	}
+	first, _ := utf8.DecodeRuneInString(local)
+	return Target{
+		Key:    h.Key(s),
+		Masked: string(first) + "***@" + domain,
+		Kind:   Email,
+		Block:  domain,
+		Offset: -1,
+	}, nil
+}
+
+// checkEmailParts accepts the dot-atom addresses people actually look up
+// (RFC 5322 without quoted local parts or comments, which contact discovery
+// never sees), with a domain of at least two labels.
+func checkEmailParts(local, domain string) error {
+	if len(local) > 64 {
+		return errors.New("local part longer than 64")
+	}
+	if !utf8.ValidString(local) || !utf8.ValidString(domain) {
+		return errors.New("not UTF-8")
+	}
+	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return errors.New("misplaced dot in local part")
+	}
+	for _, c := range local {
+		if c <= ' ' || c == 0x7f || strings.ContainsRune(`"(),:;<>@[\]`, c) {
+			return errors.New("local part has a character that needs quoting")
+		}
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return errors.New("domain has no dot")
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return errors.New("bad domain label")
+		}
+		for _, c := range l {
+			if !(c == '-' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80) {
+				return errors.New("bad character in domain")
+			}
+		}
+	}
+	return nil
+}

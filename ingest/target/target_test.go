@@ -1,0 +1,193 @@
+package target
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+var testKey = []byte("test-key-0123456789abcdef")
+
+func TestNormalise(t *testing.T) {
+	tests := []struct {
+		name, raw, kind, region string
+		want                    Target // Key checked separately
+	}{
+		{"us e164", "+14155552323", "phone", "", Target{Masked: "+1 415 ***-**23", Kind: Phone, Region: "US", Block: "+1415555", Offset: 2323}},
+		{"us national with region", "(415) 555-2323", "phone", "US", Target{Masked: "+1 415 ***-**23", Kind: Phone, Region: "US", Block: "+1415555", Offset: 2323}},
+		{"region lower case", "415 555 2323", "", "us", Target{Masked: "+1 415 ***-**23", Kind: Phone, Region: "US", Block: "+1415555", Offset: 2323}},
+		{"uk london", "+44 20 7946 0958", "phone", "", Target{Masked: "+44 20 ****-**58", Kind: Phone, Region: "GB", Block: "+44207946", Offset: 958}},
+		{"german national", "030 12345678", "phone", "DE", Target{Masked: "+49 30 ****-**78", Kind: Phone, Region: "DE", Block: "+49301234", Offset: 5678}},
+		{"email", "  John.Doe@Example.COM ", "email", "", Target{Masked: "j***@example.com", Kind: Email, Block: "example.com", Offset: -1}},
+		{"email inferred", "a@b.co", "", "", Target{Masked: "a***@b.co", Kind: Email, Block: "b.co", Offset: -1}},
+	}
+	h := NewHasher(testKey)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := h.Normalise(tt.raw, tt.kind, tt.region)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := got.Key
+			got.Key = ""
+			if got != tt.want {
+				t.Errorf("Normalise = %+v, want %+v", got, tt.want)
+			}
+			if len(key) != 64 {
+				t.Errorf("key %q is not 64 hex digits", key)
+			}
+		})
+	}
+}
+
+func TestNormaliseSameNumberSameKey(t *testing.T) {
+	h := NewHasher(testKey)
+	a, err := h.Normalise("+1 415-555-2323", "phone", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.Normalise("4155552323", "phone", "US")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Key != b.Key {
+		t.Errorf("two spellings of one number hash differently: %s vs %s", a.Key, b.Key)
+	}
+	other, _ := NewHasher([]byte("another-key-0123456789")).Normalise("+14155552323", "phone", "")
+	if other.Key == a.Key {
+		t.Error("the key does not change the hash")
+	}
+	e1, _ := h.Normalise("X@Y.org", "email", "")
+	e2, _ := h.Normalise("x@y.org", "email", "")
+	if e1.Key != e2.Key {
+		t.Error("e-mail case changes the hash")
+	}
+}
+
+func TestNormaliseRejects(t *testing.T) {
+	tests := []struct{ name, raw, kind, region string }{
+		{"empty", "", "phone", ""},
+		{"letters", "call me", "phone", ""},
+		{"national without region", "4155552323", "phone", ""},
+		{"too short", "+1415", "phone", ""},
+		{"unassigned us area code", "+1 099 555 2323", "phone", ""},
+		{"too long", "+1" + strings.Repeat("5", 70), "phone", ""},
+		{"bad region", "4155552323", "phone", "XX"},
+		{"email no at", "john.example.com", "email", ""},
+		{"email no domain dot", "john@localhost", "email", ""},
+		{"email space", "jo hn@example.com", "email", ""},
+		{"email double dot", "jo..hn@example.com", "email", ""},
+		{"unknown kind", "+14155552323", "fax", ""},
+	}
+	h := NewHasher(testKey)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := h.Normalise(tt.raw, tt.kind, tt.region)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+			if digits := strings.Map(keepDigit, tt.raw); len(digits) >= 4 && strings.Contains(strings.Map(keepDigit, err.Error()), digits) {
+				t.Errorf("error %q leaks the raw number", err)
+			}
+		})
+	}
+}
+
+func keepDigit(r rune) rune {
+	if r >= '0' && r <= '9' {
+		return r
+	}
+	return -1
+}
+
+// FuzzNormalise checks that any input either fails with ErrInvalid or gives
+// a well-formed target, and that neither the error nor the masked form
+// carries the raw value.
+func FuzzNormalise(f *testing.F) {
+	for _, s := range []string{"+14155552323", "(415) 555-2323", "+44 7911 123456", "a@b.co", "", "+", "@", "+1 099 555 2323", "030 12345678"} {
+		f.Add(s, "", "US")
+		f.Add(s, "phone", "")
+	}
+	h := NewHasher(testKey)
+	f.Fuzz(func(t *testing.T, raw, kind, region string) {
+		got, err := h.Normalise(raw, kind, region)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error does not wrap ErrInvalid: %v", err)
+			}
+			if len(raw) >= 8 && strings.Contains(err.Error(), raw) {
+				t.Fatalf("error %q leaks the raw value", err)
+			}
+			return
+		}
+		if len(got.Key) != 64 {
+			t.Fatalf("bad key %q", got.Key)
+		}
+		switch got.Kind {
+		case Phone:
+			if got.Offset < 0 || got.Offset > 9999 || !strings.HasPrefix(got.Block, "+") {
+				t.Fatalf("bad block/offset %+v", got)
+			}
+			again, err := h.Normalise(got.Block+pad4(got.Offset), "phone", "")
+			if err != nil || again.Key != got.Key {
+				t.Fatalf("block+offset does not give back the number: %v", err)
+			}
+			if strings.Count(got.Masked, "*") < 2 {
+				t.Fatalf("masked form %q hides too little", got.Masked)
+			}
+		case Email:
+			if got.Offset != -1 || !strings.HasSuffix(got.Masked, "@"+got.Block) {
+				t.Fatalf("bad e-mail target %+v", got)
+			}
+		default:
+			t.Fatalf("kind %q", got.Kind)
+		}
+	})
+}
+
+func pad4(n int) string {
+	s := "000" + string(rune('0'+n/1000)) + string(rune('0'+n/100%10)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10))
+	return s[3:]
+}
+
+func BenchmarkNormalisePhone(b *testing.B) {
+	h := NewHasher(testKey)
+	for i := 0; b.Loop(); i++ {
+		if _, err := h.Normalise("+1415555"+pad4(i%10000), "phone", ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestValidityIgnoresLastFourDigits checks the assumption behind the block
+// cache: if one number of a block is valid, so are the others of the same
+// length. It tries example numbers of every region and number type with
+// sampled endings.
+func TestValidityIgnoresLastFourDigits(t *testing.T) {
+	var exceptions int
+	for region := range phonenumbers.GetSupportedRegions() {
+		for _, typ := range []phonenumbers.PhoneNumberType{phonenumbers.MOBILE, phonenumbers.FIXED_LINE} {
+			ex := phonenumbers.GetExampleNumberForType(region, typ)
+			if ex == nil {
+				continue
+			}
+			e164 := phonenumbers.Format(ex, phonenumbers.E164)
+			if len(phonenumbers.GetNationalSignificantNumber(ex)) < minNSNCached {
+				continue // never cached
+			}
+			for end := 0; end < 10000; end += 97 {
+				n, err := phonenumbers.Parse(e164[:len(e164)-4]+pad4(end), "ZZ")
+				if err != nil || !phonenumbers.IsValidNumber(n) {
+					exceptions++
+					t.Logf("%s %v: %s****: ending %04d invalid", region, typ, e164[:len(e164)-4], end)
+					break
+				}
+			}
+		}
+	}
+	if exceptions > 0 {
+		t.Errorf("%d blocks where validity depends on the last four digits", exceptions)
+	}
+}
