@@ -1,5 +1,4 @@
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
@@ -7,20 +6,101 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 
+/**
+ * Launcher runs an embedded Neo4j DBMS whose Bolt connector listens on 127.0.0.1 only, with
+ * authentication on. Lockstep's Go package deploy/neo4j starts it; nobody else should need to.
+ *
+ * <p>Usage: {@code java -cp CLASSPATH Launcher HOME PORT}. Environment:
+ * LOCKSTEP_NEO4J_PASSWORD (required, the neo4j user's password), LOCKSTEP_NEO4J_PAGECACHE (page
+ * cache in bytes), LOCKSTEP_NEO4J_TX_TOTAL (memory all transactions may use, in bytes),
+ * LOCKSTEP_NEO4J_PARENT_PID (shut down when that process is gone: test servers must not outlive a
+ * killed test binary).
+ *
+ * <p>Prints "ready" on stdout once Bolt accepts the password. On any startup failure it prints the
+ * reason and exits 1. SIGTERM runs the shutdown hook, which checkpoints and closes the store.
+ */
 public class Launcher {
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable e) {
+      System.out.flush();
+      System.err.println("lockstep-neo4j: startup failed: " + e);
+      e.printStackTrace();
+      System.err.flush();
+      // halt, not exit: a half-built DBMS may hold non-daemon threads or hooks that block exit.
+      Runtime.getRuntime().halt(1);
+    }
+  }
+
+  static void run(String[] args) throws Exception {
+    if (args.length != 2) {
+      throw new IllegalArgumentException("usage: Launcher HOME PORT");
+    }
     Path home = Path.of(args[0]);
     int port = Integer.parseInt(args[1]);
     String password = System.getenv("LOCKSTEP_NEO4J_PASSWORD");
-    DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
-        .setConfig(BoltConnector.enabled, true)
-        .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
-        .setConfig(GraphDatabaseSettings.auth_enabled, true)
-        .build();
-    dbms.database("system").executeTransactionally(
-        "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", Map.of("pw", password));
-    Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown));
+    if (password == null || password.length() < 8) {
+      throw new IllegalArgumentException("LOCKSTEP_NEO4J_PASSWORD must hold at least 8 characters");
+    }
+    DatabaseManagementServiceBuilder builder =
+        new DatabaseManagementServiceBuilder(home)
+            .setConfig(BoltConnector.enabled, true)
+            .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
+            .setConfig(GraphDatabaseSettings.auth_enabled, true);
+    Long pagecache = bytes("LOCKSTEP_NEO4J_PAGECACHE");
+    if (pagecache != null) {
+      builder.setConfig(GraphDatabaseSettings.pagecache_memory, pagecache);
+    }
+    Long txTotal = bytes("LOCKSTEP_NEO4J_TX_TOTAL");
+    if (txTotal != null) {
+      builder.setConfig(GraphDatabaseSettings.memory_transaction_global_max_size, txTotal);
+    }
+    DatabaseManagementService dbms = builder.build();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("stopping");
+                  dbms.shutdown();
+                  System.out.println("stopped");
+                  System.out.flush();
+                }));
+    try {
+      dbms.database("system")
+          .executeTransactionally(
+              "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", Map.of("pw", password));
+    } catch (RuntimeException e) {
+      // A restart over existing data sets the same password again, which Neo4j refuses; that
+      // refusal means the password is already right.
+      if (!String.valueOf(e.getMessage()).contains("same")) {
+        throw e;
+      }
+    }
     System.out.println("ready");
+    System.out.flush();
+
+    String parent = System.getenv("LOCKSTEP_NEO4J_PARENT_PID");
+    if (parent != null && !parent.isEmpty()) {
+      long ppid = Long.parseLong(parent);
+      while (ProcessHandle.of(ppid).map(ProcessHandle::isAlive).orElse(false)) {
+        Thread.sleep(1000);
+      }
+      System.out.println("parent process " + ppid + " exited; shutting down");
+      System.exit(0);
+    }
     Thread.currentThread().join();
+  }
+
+  private static Long bytes(String env) {
+    String v = System.getenv(env);
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(env + "=" + v + ": want a number of bytes", e);
+    }
   }
 }

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/config"
+	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	cmd := &cobra.Command{
+		Use:   "neo4j",
+		Short: "Start, stop or inspect the managed local Neo4j (used when NEO4J_URI is unset)",
+		Long: `Lockstep runs its own Neo4j 5 community server when NEO4J_URI is unset:
+fetched from Maven Central on first use, listening on 127.0.0.1 only, with a
+generated password. Its files live in $LOCKSTEP_HOME/neo4j (see docs/NEO4J.md).`,
+	}
+
+	var opts managed.Options
+	start := &cobra.Command{
+		Use:   "start",
+		Short: "Start the managed Neo4j (or reuse the running one) and print eval-able settings",
+		Long: `Start the managed Neo4j, or reuse it when it already runs, and print
+shell lines that point Lockstep and other tools at it:
+
+  eval "$(lockstep neo4j start)"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			srv, err := managed.Start(cmd.Context(), cfg.Home, opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), exportLine(srv))
+			return nil
+		},
+	}
+	f := start.Flags()
+	f.StringVar(&opts.Heap, "heap", "2g", "JVM heap of the server (-Xmx)")
+	f.StringVar(&opts.PageCache, "pagecache", "1g", "Neo4j page cache size")
+	f.StringVar(&opts.TxMemory, "tx-memory", "", "memory all transactions together may use (default: Neo4j's, 70% of heap)")
+	f.DurationVar(&opts.ReadyTimeout, "timeout", 120*time.Second, "how long to wait for Bolt to answer")
+	f.IntVar(&opts.Port, "port", 0, "Bolt port on 127.0.0.1 (default: a free one)")
+
+	stop := &cobra.Command{
+		Use:   "stop",
+		Short: "Stop the managed Neo4j (a clean shutdown; no error if it is not running)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			return managed.Stop(cmd.Context(), cfg.Home)
+		},
+	}
+
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "Say whether the managed Neo4j runs (exit status 3 when it does not)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			srv, err := managed.Status(cfg.Home)
+			if errors.Is(err, managed.ErrNotRunning) {
+				fmt.Fprintf(cmd.OutOrStdout(), "not running (LOCKSTEP_HOME=%s)\n", cfg.Home)
+				// Like `systemctl status`: scripts can test the exit status.
+				return &exitError{code: 3, err: err}
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "running: pid %d, %s, log %s\n", srv.PID, srv.URI, srv.Log)
+			return nil
+		},
+	}
+
+	cmd.AddCommand(start, stop, status)
+	rootCmd.AddCommand(cmd)
+}
+
+// exportLine renders the server's settings as one eval-able shell line.
+func exportLine(srv *managed.Server) string {
+	return fmt.Sprintf("export NEO4J_URI=%s NEO4J_USER=%s NEO4J_PASSWORD=%s",
+		shellQuote(srv.URI), shellQuote(srv.User), shellQuote(srv.Password))
+}
+
+// shellQuote quotes s for POSIX shells when it holds anything but safe characters.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

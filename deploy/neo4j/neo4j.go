@@ -1,0 +1,577 @@
+// Package neo4j runs the managed Neo4j server that Lockstep uses when no
+// NEO4J_URI is given: Neo4j 5 community, embedded in a small Java launcher,
+// fetched from Maven Central on first use, listening for Bolt on 127.0.0.1
+// only, with a generated password.
+//
+// Everything lives in LOCKSTEP_HOME/neo4j:
+//
+//	password     the neo4j user's password (mode 0600)
+//	pid, port    the running launcher's process id and Bolt port
+//	neo4j.log    the launcher's stdout and stderr
+//	dbms/        Neo4j's home: data/ and logs/ (debug.log holds Neo4j's own log)
+//	runtime/     pom.xml, Launcher.java, classpath.txt, compiled Launcher.class
+//
+// The jars stay in the Maven cache (~/.m2); classpath.txt names them, so only
+// the first start anywhere runs Maven. Import it as
+// managed "github.com/lockstep-dev/lockstep/deploy/neo4j".
+package neo4j
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+//go:embed pom.xml
+var pomXML []byte
+
+//go:embed Launcher.java
+var launcherJava []byte
+
+// User is the Neo4j user the managed server's password belongs to.
+const User = "neo4j"
+
+// ErrNotRunning is returned by Status when no managed server runs in a home.
+var ErrNotRunning = errors.New("managed neo4j is not running")
+
+// Server is a running managed Neo4j.
+type Server struct {
+	URI      string // bolt://127.0.0.1:PORT
+	User     string
+	Password string
+	Port     int
+	PID      int
+	Reused   bool   // Start found it already running
+	Log      string // path of the launcher's log
+}
+
+// Options tunes a start. The zero value is fine for interactive use.
+type Options struct {
+	Heap         string        // JVM -Xmx, such as "2g" (default "2g")
+	PageCache    string        // Neo4j page cache, such as "1g" (default "1g")
+	TxMemory     string        // memory all transactions together may use (default: Neo4j's, 70% of heap)
+	ReadyTimeout time.Duration // how long to wait for Bolt (default 120s)
+	// Port forces the Bolt port; 0 picks a free one on 127.0.0.1.
+	Port int
+	// RuntimeDir holds pom.xml, the compiled launcher and the classpath
+	// file. Default LOCKSTEP_HOME/neo4j/runtime. Test helpers share one
+	// across temporary homes so Maven and javac run once per machine.
+	RuntimeDir string
+	// ExitWithParent makes the server shut itself down when this process
+	// exits, so a killed test binary does not leave a JVM behind.
+	ExitWithParent bool
+	// Logger receives progress messages (default slog.Default()).
+	Logger *slog.Logger
+}
+
+func (o *Options) defaults(home string) {
+	if o.Heap == "" {
+		o.Heap = "2g"
+	}
+	if o.PageCache == "" {
+		o.PageCache = "1g"
+	}
+	if o.ReadyTimeout <= 0 {
+		o.ReadyTimeout = 120 * time.Second
+	}
+	if o.RuntimeDir == "" {
+		o.RuntimeDir = filepath.Join(dir(home), "runtime")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+func dir(home string) string { return filepath.Join(home, "neo4j") }
+
+// paths names the files of one home.
+type paths struct{ dir, password, pid, port, log, dbms, lock string }
+
+func pathsOf(home string) paths {
+	d := dir(home)
+	return paths{
+		dir:      d,
+		password: filepath.Join(d, "password"),
+		pid:      filepath.Join(d, "pid"),
+		port:     filepath.Join(d, "port"),
+		log:      filepath.Join(d, "neo4j.log"),
+		dbms:     filepath.Join(d, "dbms"),
+		lock:     filepath.Join(d, "lock"),
+	}
+}
+
+// Start returns the managed server of home, starting it if it is not
+// running. It returns once Bolt accepts connections, or fails after
+// opts.ReadyTimeout with an error naming the log file. Concurrent Starts on
+// one home are serialised by a file lock, so they share one server.
+func Start(ctx context.Context, home string, opts Options) (*Server, error) {
+	if home == "" {
+		return nil, errors.New("managed neo4j: empty LOCKSTEP_HOME")
+	}
+	home, err := filepath.Abs(home)
+	if err != nil {
+		return nil, fmt.Errorf("managed neo4j: %w", err)
+	}
+	opts.defaults(home)
+	p := pathsOf(home)
+	if err := os.MkdirAll(p.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("managed neo4j: create %s: %w", p.dir, err)
+	}
+	unlock, err := lockFile(ctx, p.lock)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	password, err := ensurePassword(p.password)
+	if err != nil {
+		return nil, err
+	}
+	if srv, err := running(p); err == nil {
+		srv.Password, srv.Reused = password, true
+		opts.Logger.Debug("managed neo4j already running", "pid", srv.PID, "port", srv.Port)
+		return srv, nil
+	}
+	// Not running: forget stale pid/port files before starting anew.
+	_ = os.Remove(p.pid)
+	_ = os.Remove(p.port)
+
+	heap, err := normSize("heap", opts.Heap)
+	if err != nil {
+		return nil, err
+	}
+	pagecache, err := parseSize("page cache", opts.PageCache)
+	if err != nil {
+		return nil, err
+	}
+	var txTotal int64
+	if opts.TxMemory != "" {
+		if txTotal, err = parseSize("transaction memory", opts.TxMemory); err != nil {
+			return nil, err
+		}
+	}
+	java, err := javaBinary()
+	if err != nil {
+		return nil, err
+	}
+	rt, err := prepareRuntime(ctx, opts.RuntimeDir, java, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	port := opts.Port
+	if port == 0 {
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+
+	logf, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("managed neo4j: open log %s: %w", p.log, err)
+	}
+	defer logf.Close()
+	logStart, err := logf.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, fmt.Errorf("managed neo4j: %s: %w", p.log, err)
+	}
+	fmt.Fprintf(logf, "\n=== lockstep: starting neo4j on 127.0.0.1:%d at %s (heap %s, page cache %s)\n",
+		port, time.Now().UTC().Format(time.RFC3339), heap, opts.PageCache)
+
+	args := []string{
+		"-Xmx" + heap, // no -Xms: idle test servers should not hold their whole heap
+		// A subset of Neo4j's own neo4j.conf JVM flags.
+		"-XX:+UseG1GC", "-XX:-OmitStackTraceInFastThrow", "-XX:+DisableExplicitGC",
+		"-Djdk.nio.maxCachedBufferSize=1024", "-Dio.netty.tryReflectionSetAccessible=true",
+		"-Dlog4j2.disable.jmx=true",
+		"--add-opens=java.base/java.nio=ALL-UNNAMED",
+		"--add-opens=java.base/java.io=ALL-UNNAMED",
+		"--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+		"--add-opens=java.base/java.lang=ALL-UNNAMED",
+		"-Dlockstep.home=" + home, // lets ownsProcess recognise our JVM
+		"-cp", rt.classpath,
+		rt.main, p.dbms, strconv.Itoa(port),
+	}
+	cmd := exec.Command(java, args...)
+	cmd.Dir = p.dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // survives our terminal and our exit
+	env := append(os.Environ(),
+		"LOCKSTEP_NEO4J_PASSWORD="+password,
+		"LOCKSTEP_NEO4J_PAGECACHE="+strconv.FormatInt(pagecache, 10))
+	if txTotal > 0 {
+		env = append(env, "LOCKSTEP_NEO4J_TX_TOTAL="+strconv.FormatInt(txTotal, 10))
+	}
+	if opts.ExitWithParent {
+		env = append(env, "LOCKSTEP_NEO4J_PARENT_PID="+strconv.Itoa(os.Getpid()))
+	}
+	cmd.Env = env
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("managed neo4j: run %s: %w", java, err)
+	}
+	// Reap the child whenever it ends, so a zombie never looks alive to
+	// pidAlive while this process lives; exited reports the end to the wait.
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	pid := cmd.Process.Pid
+	if err := writeFile(p.pid, strconv.Itoa(pid)); err != nil {
+		_ = cmd.Process.Kill()
+		return nil, err
+	}
+	if err := writeFile(p.port, strconv.Itoa(port)); err != nil {
+		_ = cmd.Process.Kill()
+		return nil, err
+	}
+	opts.Logger.Info("starting managed neo4j", "pid", pid, "port", port, "log", p.log)
+
+	if err := awaitReady(ctx, p.log, logStart, port, opts.ReadyTimeout, exited); err != nil {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		_ = os.Remove(p.pid)
+		_ = os.Remove(p.port)
+		return nil, err
+	}
+	return &Server{
+		URI:      fmt.Sprintf("bolt://127.0.0.1:%d", port),
+		User:     User,
+		Password: password,
+		Port:     port,
+		PID:      pid,
+		Log:      p.log,
+	}, nil
+}
+
+// awaitReady waits for the launcher's "ready" line (printed after the
+// password is set, so Bolt is up and authenticates) and then for a TCP
+// connect to the port.
+func awaitReady(ctx context.Context, logPath string, from int64, port int, timeout time.Duration, exited <-chan error) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("managed neo4j: start cancelled (%w); see %s", ctx.Err(), logPath)
+		case err := <-exited:
+			return fmt.Errorf("managed neo4j: server exited during start (%v); see %s:\n%s", err, logPath, tail(logPath, from, 15))
+		case <-deadline.C:
+			return fmt.Errorf("managed neo4j: Bolt on 127.0.0.1:%d not ready after %s; see %s:\n%s", port, timeout, logPath, tail(logPath, from, 15))
+		case <-tick.C:
+			if !logHasLine(logPath, from, "ready") {
+				continue
+			}
+			if portAnswers(port) {
+				return nil
+			}
+		}
+	}
+}
+
+// Stop stops the managed server of home: SIGTERM (Neo4j checkpoints and
+// closes its store), then SIGKILL if it has not exited within a minute or
+// when ctx ends. Stopping a server that is not running is not an error.
+func Stop(ctx context.Context, home string) error {
+	home, err := filepath.Abs(home)
+	if err != nil {
+		return fmt.Errorf("managed neo4j: %w", err)
+	}
+	p := pathsOf(home)
+	pid, err := readInt(p.pid)
+	if err != nil || !ownsProcess(pid, home) {
+		_ = os.Remove(p.pid)
+		_ = os.Remove(p.port)
+		return nil
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("managed neo4j: signal pid %d: %w", pid, err)
+	}
+	grace := time.NewTimer(60 * time.Second)
+	defer grace.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	killed := false
+	for pidAlive(pid) {
+		select {
+		case <-tick.C:
+		case <-grace.C:
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			killed = true
+		case <-ctx.Done():
+			if !killed {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+				killed = true
+			}
+		}
+	}
+	_ = os.Remove(p.pid)
+	_ = os.Remove(p.port)
+	return nil
+}
+
+// Status returns the running server of home (its Password filled in), or
+// ErrNotRunning.
+func Status(home string) (*Server, error) {
+	home, err := filepath.Abs(home)
+	if err != nil {
+		return nil, fmt.Errorf("managed neo4j: %w", err)
+	}
+	p := pathsOf(home)
+	srv, err := running(p)
+	if err != nil {
+		return nil, err
+	}
+	if b, err := os.ReadFile(p.password); err == nil {
+		srv.Password = strings.TrimSpace(string(b))
+	}
+	return srv, nil
+}
+
+// running reports the server of p if its pid is our live launcher and its
+// port answers.
+func running(p paths) (*Server, error) {
+	pid, err := readInt(p.pid)
+	if err != nil {
+		return nil, ErrNotRunning
+	}
+	port, err := readInt(p.port)
+	if err != nil {
+		return nil, ErrNotRunning
+	}
+	if !ownsProcess(pid, filepath.Dir(p.dir)) || !portAnswers(port) {
+		return nil, ErrNotRunning
+	}
+	return &Server{
+		URI:  fmt.Sprintf("bolt://127.0.0.1:%d", port),
+		User: User,
+		Port: port,
+		PID:  pid,
+		Log:  p.log,
+	}, nil
+}
+
+// ownsProcess reports whether pid is alive and is the launcher of home, so a
+// recycled pid of some other program is never taken for (or killed as) ours.
+func ownsProcess(pid int, home string) bool {
+	if !pidAlive(pid) {
+		return false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	for _, arg := range bytes.Split(cmdline, []byte{0}) {
+		if string(arg) == "-Dlockstep.home="+home {
+			return true
+		}
+	}
+	return false
+}
+
+// pidAlive is true for a live process that is not a zombie.
+func pidAlive(pid int) bool {
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// Format: pid (comm) state ...; comm may hold spaces, so cut at the last ')'.
+	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
+		return stat[i+2] != 'Z'
+	}
+	return true
+}
+
+func portAnswers(port int) bool {
+	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("managed neo4j: find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ensurePassword reads the password file, creating it with 24 random bytes
+// the first time. The file is always left at mode 0600.
+func ensurePassword(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		if pw := strings.TrimSpace(string(b)); len(pw) >= 8 {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return "", fmt.Errorf("managed neo4j: chmod %s: %w", path, err)
+			}
+			return pw, nil
+		}
+		return "", fmt.Errorf("managed neo4j: password file %s holds fewer than 8 characters; delete it only together with %s", path, filepath.Join(filepath.Dir(path), "dbms"))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("managed neo4j: read %s: %w", path, err)
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	pw := base64.RawURLEncoding.EncodeToString(raw)
+	if err := writeFile(path, pw); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+// writeFile writes s and a newline to path with mode 0600, atomically.
+func writeFile(path, s string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("managed neo4j: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("managed neo4j: %w", err)
+	}
+	if _, err := tmp.WriteString(s + "\n"); err != nil {
+		tmp.Close()
+		return fmt.Errorf("managed neo4j: write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("managed neo4j: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("managed neo4j: write %s: %w", path, err)
+	}
+	return nil
+}
+
+func readInt(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+// logHasLine reports whether the log, from offset on, holds a line equal to want.
+func logHasLine(path string, from int64, want string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if _, err := f.Seek(from, io.SeekStart); err != nil {
+		return false
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// tail returns the last n lines of the log written since offset from,
+// indented, for error messages.
+func tail(path string, from int64, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "  (log unreadable: " + err.Error() + ")"
+	}
+	defer f.Close()
+	if _, err := f.Seek(from, io.SeekStart); err != nil {
+		return ""
+	}
+	b, _ := io.ReadAll(io.LimitReader(f, 16<<20))
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return "  " + strings.Join(lines, "\n  ")
+}
+
+// parseSize reads "512m", "1g", "2048k" or a plain number of bytes.
+func parseSize(what, s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	mult := int64(1)
+	if t != "" {
+		switch t[len(t)-1] {
+		case 'k':
+			mult, t = 1<<10, t[:len(t)-1]
+		case 'm':
+			mult, t = 1<<20, t[:len(t)-1]
+		case 'g':
+			mult, t = 1<<30, t[:len(t)-1]
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/mult {
+		return 0, fmt.Errorf("managed neo4j: %s %q: want a size such as 512m or 2g", what, s)
+	}
+	return n * mult, nil
+}
+
+// normSize validates a size and renders it as the JVM wants it ("2g", "512m").
+func normSize(what, s string) (string, error) {
+	n, err := parseSize(what, s)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case n%(1<<30) == 0:
+		return fmt.Sprintf("%dg", n>>30), nil
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%dm", n>>20), nil
+	case n%(1<<10) == 0:
+		return fmt.Sprintf("%dk", n>>10), nil
+	}
+	return "", fmt.Errorf("managed neo4j: %s %q: want a multiple of 1k", what, s)
+}
+
+func javaBinary() (string, error) {
+	if jh := os.Getenv("JAVA_HOME"); jh != "" {
+		j := filepath.Join(jh, "bin", "java")
+		if _, err := os.Stat(j); err == nil {
+			return j, nil
+		}
+	}
+	j, err := exec.LookPath("java")
+	if err != nil {
+		return "", errors.New("managed neo4j: no java on PATH (and no JAVA_HOME): install a JDK 17 or 21, e.g. apt-get install openjdk-17-jdk-headless")
+	}
+	return j, nil
+}
+
+// contentKey identifies the embedded launcher sources, so a runtime
+// directory prepared for another version is prepared again.
+func contentKey() string {
+	h := sha256.New()
+	h.Write(pomXML)
+	h.Write([]byte{0})
+	h.Write(launcherJava)
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}

@@ -1,0 +1,170 @@
+package neo4j
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// runtime is what a JVM needs to run the launcher.
+type runtime struct {
+	classpath string // compiled classes dir (if javac exists) and the Maven jars
+	main      string // "Launcher", or the source file when no javac was found
+}
+
+// prepareRuntime makes dir hold the launcher and a classpath for it: the
+// first time it runs Maven (which downloads Neo4j into ~/.m2) and javac;
+// afterwards it only checks that the recorded jars still exist. A key file
+// records which embedded sources the directory was prepared for.
+func prepareRuntime(ctx context.Context, dir, java string, log *slog.Logger) (*runtime, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("managed neo4j: create %s: %w", dir, err)
+	}
+	unlock, err := lockFile(ctx, filepath.Join(dir, "lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	var (
+		keyPath    = filepath.Join(dir, "key")
+		cpPath     = filepath.Join(dir, "classpath.txt")
+		srcPath    = filepath.Join(dir, "Launcher.java")
+		classesDir = filepath.Join(dir, "classes")
+		key        = contentKey()
+	)
+	if b, err := os.ReadFile(keyPath); err == nil && strings.TrimSpace(string(b)) == key {
+		if rt, err := loadRuntime(cpPath, srcPath, classesDir); err == nil {
+			return rt, nil
+		} else {
+			log.Info("managed neo4j: cached classpath unusable, resolving again", "reason", err)
+		}
+	}
+
+	_ = os.Remove(keyPath)
+	if err := os.WriteFile(filepath.Join(dir, "pom.xml"), pomXML, 0o600); err != nil {
+		return nil, fmt.Errorf("managed neo4j: %w", err)
+	}
+	if err := os.WriteFile(srcPath, launcherJava, 0o600); err != nil {
+		return nil, fmt.Errorf("managed neo4j: %w", err)
+	}
+	mvn, err := exec.LookPath("mvn")
+	if err != nil {
+		return nil, errors.New("managed neo4j: no mvn on PATH: Maven fetches Neo4j from Maven Central on first use; install it (apt-get install maven)")
+	}
+	log.Info("managed neo4j: resolving Neo4j jars with Maven (first use; later starts skip this)", "dir", dir)
+	start := time.Now()
+	if err := run(ctx, dir, mvn, "-q", "-B", "-f", "pom.xml", "dependency:build-classpath", "-Dmdep.outputFile=classpath.txt"); err != nil {
+		return nil, fmt.Errorf("managed neo4j: Maven could not resolve Neo4j (network or ~/.m2 problem?): %w", err)
+	}
+	log.Info("managed neo4j: jars resolved", "took", time.Since(start).Round(time.Millisecond))
+
+	// Compiling once saves the source launcher's per-start compile (seconds
+	// on a busy 2-core machine). Without javac (a JRE), run from source.
+	_ = os.RemoveAll(classesDir)
+	if javac := javacFor(java); javac != "" {
+		cp, err := os.ReadFile(cpPath)
+		if err != nil {
+			return nil, fmt.Errorf("managed neo4j: %w", err)
+		}
+		if err := run(ctx, dir, javac, "-nowarn", "-cp", strings.TrimSpace(string(cp)), "-d", classesDir, srcPath); err != nil {
+			return nil, fmt.Errorf("managed neo4j: compile %s: %w", srcPath, err)
+		}
+	}
+	rt, err := loadRuntime(cpPath, srcPath, classesDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(keyPath, []byte(key+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("managed neo4j: %w", err)
+	}
+	return rt, nil
+}
+
+// loadRuntime reads the classpath file and checks every jar on it exists
+// (someone may have cleaned ~/.m2 since).
+func loadRuntime(cpPath, srcPath, classesDir string) (*runtime, error) {
+	b, err := os.ReadFile(cpPath)
+	if err != nil {
+		return nil, fmt.Errorf("managed neo4j: %w", err)
+	}
+	cp := strings.TrimSpace(string(b))
+	if cp == "" {
+		return nil, fmt.Errorf("managed neo4j: %s is empty", cpPath)
+	}
+	for _, jar := range filepath.SplitList(cp) {
+		if _, err := os.Stat(jar); err != nil {
+			return nil, fmt.Errorf("managed neo4j: jar on %s missing: %w", cpPath, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(classesDir, "Launcher.class")); err == nil {
+		return &runtime{classpath: classesDir + string(os.PathListSeparator) + cp, main: "Launcher"}, nil
+	}
+	return &runtime{classpath: cp, main: srcPath}, nil
+}
+
+// javacFor finds the javac next to java (following /etc/alternatives), else on PATH.
+func javacFor(java string) string {
+	if real, err := filepath.EvalSymlinks(java); err == nil {
+		j := filepath.Join(filepath.Dir(real), "javac")
+		if _, err := os.Stat(j); err == nil {
+			return j
+		}
+	}
+	if j, err := exec.LookPath("javac"); err == nil {
+		return j
+	}
+	return ""
+}
+
+// run runs a tool and returns its output in the error when it fails.
+func run(ctx context.Context, dir, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(out.String())
+		if len(msg) > 4000 {
+			msg = "..." + msg[len(msg)-4000:]
+		}
+		return fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, msg)
+	}
+	return nil
+}
+
+// lockFile takes an exclusive flock on path, waiting (politely, so ctx can
+// end the wait) while another process holds it.
+func lockFile(ctx context.Context, path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("managed neo4j: open lock %s: %w", path, err)
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() {
+				_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+				f.Close()
+			}, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("managed neo4j: lock %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("managed neo4j: waiting for lock %s: %w", path, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,260 @@
+// Package store is Lockstep's only door to Neo4j: connecting (to a given
+// server or to the managed one), the schema, batched writes, streamed reads,
+// and, in one file per concern, the queries of ingest, detection and the
+// API. All Cypher is parameterised ($name); values are never spliced into
+// query text.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/config"
+	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+)
+
+// Record is one row of a query result. Read values with Get, or with
+// rec.Get(key) / rec.Values for untyped access.
+type Record = neo4j.Record
+
+// Store is a connection pool to one Neo4j database. It is safe for
+// concurrent use; Close it when done.
+type Store struct {
+	driver neo4j.DriverWithContext
+	db     string // database name; "" means the server's default
+	uri    string
+}
+
+// Open connects to the Neo4j at uri (bolt://, bolt+s://, neo4j://,
+// neo4j+s://...) and checks that it answers and accepts the credentials.
+func Open(ctx context.Context, uri, user, password string) (_ *Store, err error) {
+	defer wrap(&err, "store.Open(%s)", redact(uri))
+	if uri == "" {
+		return nil, fmt.Errorf("%w: empty Neo4j URI", ErrInvalidArgument)
+	}
+	driver, err := neo4j.NewDriverWithContext(uri, neo4j.BasicAuth(user, password, ""), func(c *neo4j.Config) {
+		c.MaxTransactionRetryTime = 30 * time.Second
+		c.SocketConnectTimeout = 10 * time.Second
+		c.UserAgent = "lockstep"
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+	}
+	if err := driver.VerifyConnectivity(ctx); err != nil {
+		_ = driver.Close(context.WithoutCancel(ctx))
+		return nil, classify(err, user)
+	}
+	return &Store{driver: driver, uri: uri}, nil
+}
+
+// Connect opens the store cfg describes: the server at cfg.Neo4jURI, or,
+// when that is empty, the managed server under cfg.Home (started if it is
+// not running, reused if it is).
+func Connect(ctx context.Context, cfg *config.Config) (*Store, error) {
+	if cfg.Neo4jURI != "" {
+		return Open(ctx, cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)
+	}
+	srv, err := managed.Start(ctx, cfg.Home, managed.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("store.Connect: NEO4J_URI is unset, so Lockstep runs its own Neo4j, which failed: %w", err)
+	}
+	return Open(ctx, srv.URI, srv.User, srv.Password)
+}
+
+// Close releases the connections.
+func (s *Store) Close(ctx context.Context) error {
+	return s.driver.Close(ctx)
+}
+
+// URI is the server address the store talks to (without credentials).
+func (s *Store) URI() string { return redact(s.uri) }
+
+// session opens a session on the store's database. fetchSize 0 keeps the
+// driver's default (1000 records per pull).
+func (s *Store) session(ctx context.Context, mode neo4j.AccessMode, fetchSize int) neo4j.SessionWithContext {
+	return s.driver.NewSession(ctx, neo4j.SessionConfig{
+		AccessMode:   mode,
+		DatabaseName: s.db,
+		FetchSize:    fetchSize,
+	})
+}
+
+// WriteRows runs cypher once with $rows bound to rows, in one write
+// transaction that the driver retries on transient errors (deadlocks,
+// leader changes, lost connections). cypher is normally
+// `UNWIND $rows AS row MERGE ...`; since a retry runs it again, it must be
+// idempotent (MERGE, SET), never a bare CREATE of something counted.
+// An empty rows is a no-op.
+func (s *Store) WriteRows(ctx context.Context, cypher string, rows []map[string]any) (err error) {
+	if len(rows) == 0 {
+		return nil
+	}
+	defer wrap(&err, "Store.WriteRows(%d rows, %s)", len(rows), abbrev(cypher))
+	return s.Write(ctx, cypher, map[string]any{"rows": rows})
+}
+
+// Write runs one Cypher statement in a retried write transaction and
+// consumes its result. Like WriteRows, the statement must be idempotent.
+func (s *Store) Write(ctx context.Context, cypher string, params map[string]any) error {
+	if strings.TrimSpace(cypher) == "" {
+		return fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
+	}
+	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
+	defer sess.Close(context.WithoutCancel(ctx))
+	_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, cypher, params)
+		if err != nil {
+			return nil, err
+		}
+		_, err = res.Consume(ctx)
+		return nil, err
+	})
+	return classify(err, "")
+}
+
+// Query runs a read statement and returns all its records: for results
+// that fit in memory (one page of an API list, one account). For large
+// results use Read or Stream.
+func (s *Store) Query(ctx context.Context, cypher string, params map[string]any) ([]*Record, error) {
+	if strings.TrimSpace(cypher) == "" {
+		return nil, fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
+	}
+	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
+		neo4j.ExecuteQueryWithReadersRouting(), neo4j.ExecuteQueryWithDatabase(s.db))
+	if err != nil {
+		return nil, classify(err, "")
+	}
+	return res.Records, nil
+}
+
+// Read runs a read statement in a retried read transaction and calls each
+// for every record as it arrives; records are never all held in memory.
+// After a transient failure the driver runs the whole transaction again, so
+// each may see the same records twice: begin, if not nil, is called at the
+// start of every attempt to reset whatever each accumulates. An error from
+// each or begin stops the read and is returned as is (not retried).
+func (s *Store) Read(ctx context.Context, cypher string, params map[string]any, begin func(), each func(*Record) error) error {
+	if strings.TrimSpace(cypher) == "" {
+		return fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
+	}
+	sess := s.session(ctx, neo4j.AccessModeRead, 0)
+	defer sess.Close(context.WithoutCancel(ctx))
+	_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		if begin != nil {
+			begin()
+		}
+		res, err := tx.Run(ctx, cypher, params)
+		if err != nil {
+			return nil, err
+		}
+		return nil, drain(ctx, res, each)
+	})
+	return classify(err, "")
+}
+
+// Stream runs a read statement in one transaction without retry and calls
+// each exactly once for every record, in order, as the driver pulls them
+// (fetchSize records per round trip; 0 means 1000). Use it for reads too
+// big to repeat, paging by id so a caller can resume after an error.
+func (s *Store) Stream(ctx context.Context, cypher string, params map[string]any, fetchSize int, each func(*Record) error) error {
+	if strings.TrimSpace(cypher) == "" {
+		return fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
+	}
+	sess := s.session(ctx, neo4j.AccessModeRead, fetchSize)
+	defer sess.Close(context.WithoutCancel(ctx))
+	tx, err := sess.BeginTransaction(ctx)
+	if err != nil {
+		return classify(err, "")
+	}
+	defer tx.Close(context.WithoutCancel(ctx))
+	res, err := tx.Run(ctx, cypher, params)
+	if err != nil {
+		return classify(err, "")
+	}
+	if err := drain(ctx, res, each); err != nil {
+		return classify(err, "")
+	}
+	return classify(tx.Commit(ctx), "")
+}
+
+// callbackError marks an error returned by a caller's callback, so it is
+// passed back untouched (not classified, not retried).
+type callbackError struct{ err error }
+
+func (e *callbackError) Error() string { return e.err.Error() }
+func (e *callbackError) Unwrap() error { return e.err }
+
+func drain(ctx context.Context, res neo4j.ResultWithContext, each func(*Record) error) error {
+	for res.Next(ctx) {
+		if err := each(res.Record()); err != nil {
+			return &callbackError{err}
+		}
+	}
+	return res.Err()
+}
+
+// Get returns the value named key of rec as a T (int64, float64, string,
+// bool, time.Time, []any, map[string]any, ...). A missing key or a value of
+// another type is an error; a null gives T's zero value.
+func Get[T neo4j.RecordValue](rec *Record, key string) (T, error) {
+	v, _, err := neo4j.GetRecordValue[T](rec, key)
+	return v, err
+}
+
+// classify turns driver errors into errors a person can act on, keeping
+// the driver's error in the chain.
+func classify(err error, user string) error {
+	if err == nil {
+		return nil
+	}
+	var cb *callbackError
+	if errors.As(err, &cb) {
+		return cb.err
+	}
+	var ne *neo4j.Neo4jError
+	if errors.As(err, &ne) {
+		switch {
+		case ne.Code == "Neo.ClientError.Security.Unauthorized":
+			if user != "" {
+				return fmt.Errorf("%w: wrong user name or password for user %q (check NEO4J_USER and NEO4J_PASSWORD): %w", ErrUnauthorized, user, err)
+			}
+			return fmt.Errorf("%w: %w", ErrUnauthorized, err)
+		case strings.HasPrefix(ne.Code, "Neo.ClientError.Security."):
+			return fmt.Errorf("%w: %w", ErrUnauthorized, err)
+		case strings.HasPrefix(ne.Code, "Neo.ClientError.Statement.SyntaxError"),
+			strings.HasPrefix(ne.Code, "Neo.ClientError.Statement.ParameterMissing"),
+			strings.HasPrefix(ne.Code, "Neo.ClientError.Statement.TypeError"),
+			strings.HasPrefix(ne.Code, "Neo.ClientError.Statement.ArgumentError"):
+			return fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+		}
+		return err
+	}
+	if neo4j.IsConnectivityError(err) {
+		return fmt.Errorf("%w (is it running? is NEO4J_URI right?): %w", ErrUnavailable, err)
+	}
+	return err
+}
+
+// redact drops any credentials from a URI before it goes into a message.
+func redact(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.User == nil {
+		return uri
+	}
+	u.User = nil
+	return u.String()
+}
+
+// abbrev shortens Cypher for error messages: first line, at most 80 bytes.
+func abbrev(cypher string) string {
+	s := strings.Join(strings.Fields(cypher), " ")
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
