@@ -135,12 +135,12 @@ func (bl *Builder) IP(addr string, asn uint32, asOrg, country, kind string) int3
 	return r
 }
 
-// Target records a target's number block (empty for e-mail), its offset
-// in the block and its masked form.
+// Target records a target's number block, its offset in the block (-1 for
+// e-mail targets, whose domain is no block to sweep) and its masked form.
 func (bl *Builder) Target(key, block string, offset int64, masked string) int32 {
 	r := bl.resource(Target, key)
 	b := bl.b
-	if block != "" {
+	if block != "" && offset >= 0 {
 		b.TargetBlock[r] = b.Blocks.Add(block)
 		b.TargetOffset[r] = int32(offset)
 	}

@@ -1,0 +1,163 @@
+// Package scoring rates each community of the similarity graph as a
+// possible coordinated network: it measures signals (shared
+// infrastructure, lookup volume and velocity, sweeps of number blocks,
+// hit ratio, account age, datacenter share, country spread, working
+// hours, FRAUDAR dense blocks, proximity to confirmed accounts), combines
+// them into a score in [0,1] with each signal's contribution, gives each
+// member a role and a score, and writes evidence an analyst can read.
+//
+// "Possibly state-linked" is a separate indicator with reasons and a
+// confidence, never a verdict; its inputs (watched ASNs, time zones) come
+// from Config, not code.
+package scoring
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Signal names, in the order networks report them.
+const (
+	SigSweep       = "sweep"
+	SigLockstep    = "lockstep"
+	SigDenseBlock  = "denseBlock"
+	SigDatacenter  = "datacenter"
+	SigNewAccounts = "newAccounts"
+	SigHitRatio    = "hitRatio"
+	SigVolume      = "volume"
+	SigVelocity    = "velocity"
+	SigInfra       = "sharedInfra"
+	SigCountries   = "countrySpread"
+	SigWorkHours   = "workHours"
+	SigSeeds       = "seedProximity"
+)
+
+// SignalNames lists every signal.
+var SignalNames = []string{SigSweep, SigLockstep, SigDenseBlock, SigDatacenter, SigNewAccounts, SigHitRatio,
+	SigVolume, SigVelocity, SigInfra, SigCountries, SigWorkHours, SigSeeds}
+
+// TimeZone is a named UTC offset in hours (3.5 for Iran Standard Time).
+type TimeZone struct {
+	Name   string  `json:"name" yaml:"name"`
+	Offset float64 `json:"offset" yaml:"offset"`
+}
+
+// Config holds scoring's tunables. Load it with LoadConfig or start from
+// DefaultConfig; docs/DETECTION.md documents every default.
+type Config struct {
+	// Weights[s] in [0,1]: how far signal s alone can raise the score.
+	// Signals combine as a noisy-OR: score = 1 - prod(1 - w_s * x_s).
+	Weights map[string]float64 `json:"weights" yaml:"weights"`
+	// Threshold: networks scored at least this are flagged.
+	Threshold float64 `json:"threshold" yaml:"threshold"`
+	// MinSize: communities smaller than this are not scored.
+	MinSize int `json:"minSize" yaml:"minSize"`
+	// MaxVictims: at most this many looked-up victims are listed a network.
+	MaxVictims int `json:"maxVictims" yaml:"maxVictims"`
+	// MinRun: a sweep is a run of at least this many consecutive numbers.
+	MinRun int `json:"minRun" yaml:"minRun"`
+	// LockstepWindow (seconds): two members acting on one target within
+	// this window act in lockstep.
+	LockstepWindow int64 `json:"lockstepWindowSeconds" yaml:"lockstepWindowSeconds"`
+	// WorkStart and WorkEnd bound a working day, in local hours.
+	WorkStart int `json:"workStart" yaml:"workStart"`
+	WorkEnd   int `json:"workEnd" yaml:"workEnd"`
+	// State-linked indicator inputs.
+	WatchASNs      []uint32   `json:"watchASNs" yaml:"watchASNs"`
+	WatchCountries []string   `json:"watchCountries" yaml:"watchCountries"`
+	WatchTimeZones []TimeZone `json:"watchTimeZones" yaml:"watchTimeZones"`
+}
+
+// DefaultConfig returns the documented defaults. The watch lists are
+// empty: which ASNs, countries and time zones matter is an analyst's
+// judgement for a given investigation, not something code should assume.
+func DefaultConfig() Config {
+	return Config{
+		Weights: map[string]float64{
+			SigSweep:       0.85,
+			SigLockstep:    0.75,
+			SigDenseBlock:  0.5,
+			SigDatacenter:  0.45,
+			SigNewAccounts: 0.3,
+			SigHitRatio:    0.25,
+			SigVolume:      0.25,
+			SigVelocity:    0.2,
+			SigInfra:       0.15,
+			SigCountries:   0.3,
+			SigWorkHours:   0.15,
+			SigSeeds:       0.6,
+		},
+		Threshold:      0.5,
+		MinSize:        5,
+		MaxVictims:     100,
+		MinRun:         5,
+		LockstepWindow: 15 * 60,
+		WorkStart:      9,
+		WorkEnd:        18,
+	}
+}
+
+// LoadConfig reads a YAML or JSON file (JSON is YAML) over the defaults:
+// fields absent from the file keep their default, and weights absent from
+// the file's weights map keep theirs. Unknown fields are errors, so a
+// misspelt setting is not silently ignored.
+func LoadConfig(path string) (Config, error) {
+	c := DefaultConfig()
+	if path == "" {
+		return c, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("scoring config: %w", err)
+	}
+	defWeights := c.Weights
+	c.Weights = nil
+	if err := yaml.UnmarshalWithOptions(raw, &c, yaml.Strict()); err != nil {
+		return c, fmt.Errorf("scoring config %s: %s", filepath.Base(path), strings.TrimSpace(yaml.FormatError(err, false, true)))
+	}
+	for k, v := range defWeights {
+		if _, ok := c.Weights[k]; !ok {
+			if c.Weights == nil {
+				c.Weights = map[string]float64{}
+			}
+			c.Weights[k] = v
+		}
+	}
+	return c, c.Validate()
+}
+
+// Validate reports the first setting out of range.
+func (c Config) Validate() error {
+	for k, w := range c.Weights {
+		known := false
+		for _, s := range SignalNames {
+			known = known || s == k
+		}
+		if !known {
+			return fmt.Errorf("scoring config: unknown signal %q in weights (known: %s)", k, strings.Join(SignalNames, ", "))
+		}
+		if w < 0 || w > 1 {
+			return fmt.Errorf("scoring config: weight of %s is %v, want 0..1", k, w)
+		}
+	}
+	switch {
+	case c.Threshold < 0 || c.Threshold > 1:
+		return fmt.Errorf("scoring config: threshold %v, want 0..1", c.Threshold)
+	case c.MinSize < 2:
+		return fmt.Errorf("scoring config: minSize %d, want at least 2", c.MinSize)
+	case c.MinRun < 2:
+		return fmt.Errorf("scoring config: minRun %d, want at least 2", c.MinRun)
+	case c.WorkStart < 0 || c.WorkEnd > 24 || c.WorkStart >= c.WorkEnd:
+		return fmt.Errorf("scoring config: working hours %d-%d, want 0 <= start < end <= 24", c.WorkStart, c.WorkEnd)
+	}
+	for _, tz := range c.WatchTimeZones {
+		if tz.Offset < -12 || tz.Offset > 14 {
+			return fmt.Errorf("scoring config: time zone %s offset %v, want -12..14", tz.Name, tz.Offset)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,365 @@
+package scoring
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/lockstep-dev/lockstep/algorithms/projection"
+)
+
+const day = 86400.0
+
+func isDatacenter(kind string) bool { return kind == "datacenter" || kind == "vpn" || kind == "tor" }
+
+// measure gathers the facts of community c with members ms (increasing).
+func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) facts {
+	b := in.B
+	f := facts{n: len(ms), victims: map[int32]int{}, bestBlock: -1}
+	local := make(map[int32]int32, len(ms)) // dense account -> member index
+	for i, a := range ms {
+		local[a] = int32(i)
+	}
+
+	// Account creation: the shortest window holding 80% of the members.
+	var created []int64
+	for _, a := range ms {
+		if t := b.AccountCreated[a]; t > 0 {
+			created = append(created, t)
+		}
+	}
+	if len(created) > 0 {
+		slices.Sort(created)
+		f.createdMin, f.createdMax = created[0], created[len(created)-1]
+		k := max(1, int(math.Ceil(0.8*float64(len(created)))))
+		best := int64(math.MaxInt64)
+		for i := 0; i+k-1 < len(created); i++ {
+			best = min(best, created[i+k-1]-created[i])
+		}
+		f.createdWindowDays = float64(best) / day
+		f.createdInWindow = k
+	}
+	countries := map[string]bool{}
+	for _, a := range ms {
+		if cc := b.AccountCountry[a]; cc != "" {
+			countries[cc] = true
+		}
+	}
+	f.accountCountries = len(countries)
+
+	// Infrastructure: logins by IP kind, shared IPs and devices, ASNs.
+	ipCountry := map[string]int64{}
+	dcIPs := map[int32]bool{}
+	asnIPs := map[uint32]int{}
+	sharing := make([]bool, len(ms))
+	watchASN := map[uint32]bool{}
+	for _, a := range cfg.WatchASNs {
+		watchASN[a] = true
+	}
+	watchCC := map[string]bool{}
+	for _, cc := range cfg.WatchCountries {
+		watchCC[cc] = true
+	}
+	for _, k := range []projection.Kind{projection.IP, projection.Device} {
+		users := map[int32][]int32{}
+		for i, a := range ms {
+			for _, e := range b.AccountEdges(k, a) {
+				users[e.Resource] = append(users[e.Resource], int32(i))
+				addHours(&f.loginHours, e.First, e.Last, e.Count)
+				if k != projection.IP {
+					continue
+				}
+				f.logins += int64(e.Count)
+				ipCountry[b.IPCountry[e.Resource]] += int64(e.Count)
+				if watchASN[b.IPASN[e.Resource]] {
+					f.watchASNLogins += int64(e.Count)
+				}
+				if watchCC[b.IPCountry[e.Resource]] {
+					f.watchCountryLogins += int64(e.Count)
+				}
+				if isDatacenter(b.IPKind[e.Resource]) {
+					f.dcLogins += int64(e.Count)
+					if !dcIPs[e.Resource] {
+						dcIPs[e.Resource] = true
+						asnIPs[b.IPASN[e.Resource]]++
+					}
+				}
+			}
+		}
+		if k == projection.IP {
+			f.ipsUsed = len(users)
+		} else {
+			f.devicesUsed = len(users)
+		}
+		for _, us := range users {
+			if len(us) < 2 {
+				continue
+			}
+			if k == projection.IP {
+				f.sharedIPs++
+			} else {
+				f.sharedDevices++
+			}
+			for _, i := range us {
+				sharing[i] = true
+			}
+		}
+	}
+	for _, s := range sharing {
+		if s {
+			f.membersSharing++
+		}
+	}
+	f.dcIPs = len(dcIPs)
+	for asn, k := range asnIPs {
+		if k > f.topASNIPs || (k == f.topASNIPs && asn < f.topASN) {
+			f.topASN, f.topASNIPs = asn, k
+		}
+	}
+	for r := range dcIPs {
+		if b.IPASN[r] == f.topASN && f.topASOrg == "" {
+			f.topASOrg = b.IPASOrg[r]
+		}
+	}
+	for cc, n := range ipCountry {
+		if cc != "" && n > 0 {
+			f.ipCountries = append(f.ipCountries, cc)
+		}
+	}
+	slices.Sort(f.ipCountries)
+
+	// Lookups: volume, velocity, hits, blocks, lockstep, victims.
+	type hit struct {
+		offset int32
+		first  int64
+		member int32
+	}
+	blocks := map[int32][]hit{}
+	type touch struct {
+		first  int64
+		member int32
+	}
+	byTarget := map[int32][]touch{}
+	f.ownLookups = make([]int64, len(ms))
+	for i, a := range ms {
+		es := b.AccountEdges(projection.Target, a)
+		if len(es) == 0 {
+			continue
+		}
+		var n int64
+		first, last := int64(math.MaxInt64), int64(math.MinInt64)
+		for _, e := range es {
+			n += int64(e.Count)
+			f.hits += int64(e.Hits)
+			first, last = min(first, e.First), max(last, e.Last)
+			f.events += addHours(&f.activityHours, e.First, e.Last, e.Count)
+			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
+				blocks[blk] = append(blocks[blk], hit{b.TargetOffset[e.Resource], e.First, int32(i)})
+			}
+			byTarget[e.Resource] = append(byTarget[e.Resource], touch{e.First, int32(i)})
+			for _, v := range b.Matched[e.Resource] {
+				if _, member := local[v]; !member {
+					f.victims[v]++
+				}
+			}
+		}
+		f.lookups += n
+		f.ownLookups[i] = n
+		f.lookupsPerMember = append(f.lookupsPerMember, float64(n))
+		f.perDay = append(f.perDay, float64(n)/max(1, float64(last-first)/day))
+		f.targetEdges += len(es)
+	}
+	f.distinctTargets = len(byTarget)
+	for _, ts := range byTarget {
+		if len(ts) < 2 {
+			continue
+		}
+		slices.SortFunc(ts, func(x, y touch) int { return cmp.Compare(x.first, y.first) })
+		for j := range ts {
+			near := (j > 0 && ts[j].first-ts[j-1].first <= cfg.LockstepWindow && ts[j-1].member != ts[j].member) ||
+				(j+1 < len(ts) && ts[j+1].first-ts[j].first <= cfg.LockstepWindow && ts[j+1].member != ts[j].member)
+			if near {
+				f.lockstepEdges++
+			}
+		}
+	}
+
+	// Sweeps: sort each block's looked-up offsets and keep runs of at
+	// least MinRun consecutive numbers, whatever order they were looked up
+	// in and whichever member looked each one up.
+	blockIDs := make([]int32, 0, len(blocks))
+	for blk := range blocks {
+		blockIDs = append(blockIDs, blk)
+	}
+	slices.Sort(blockIDs)
+	for _, blk := range blockIDs {
+		hs := blocks[blk]
+		slices.SortFunc(hs, func(x, y hit) int {
+			if c := cmp.Compare(x.offset, y.offset); c != 0 {
+				return c
+			}
+			return cmp.Compare(x.first, y.first)
+		})
+		// Deduplicate offsets, keeping the earliest lookup.
+		u := hs[:0]
+		for _, h := range hs {
+			if len(u) > 0 && u[len(u)-1].offset == h.offset {
+				continue
+			}
+			u = append(u, h)
+		}
+		f.phoneTargets += len(u)
+		var inRuns []hit
+		for i := 0; i < len(u); {
+			j := i + 1
+			for j < len(u) && u[j].offset == u[j-1].offset+1 {
+				j++
+			}
+			if j-i >= cfg.MinRun {
+				inRuns = append(inRuns, u[i:j]...)
+			}
+			i = j
+		}
+		if len(inRuns) == 0 {
+			continue
+		}
+		f.sweepTotalRunsBlocks++
+		f.sweepCovered += len(inRuns)
+		if len(inRuns) > f.bestBlockCovered {
+			f.bestBlock, f.bestBlockCovered = blk, len(inRuns)
+			mem := map[int32]bool{}
+			for _, h := range inRuns {
+				mem[h.member] = true
+			}
+			f.bestBlockMembers = len(mem)
+			// In order: the share of time-successive lookups that move up
+			// the block. A walk in order gives 1, a shuffled list about 0.5.
+			slices.SortFunc(inRuns, func(x, y hit) int {
+				if c := cmp.Compare(x.first, y.first); c != 0 {
+					return c
+				}
+				return cmp.Compare(x.offset, y.offset)
+			})
+			up := 0
+			for i := 1; i < len(inRuns); i++ {
+				if inRuns[i].offset > inRuns[i-1].offset {
+					up++
+				}
+			}
+			f.bestBlockInOrder = float64(up) / float64(max(1, len(inRuns)-1))
+		}
+	}
+
+	// Timing comes from lookups, the abuse itself; logins only when a
+	// community looked nothing up.
+	if f.events == 0 {
+		f.activityHours = f.loginHours
+	}
+	activityWindows(&f, cfg)
+
+	// FRAUDAR over members × (IPs, devices, targets), with columns weighted
+	// by how many accounts touched them overall.
+	var edges [][2]int32
+	var colW []float64
+	for _, k := range []projection.Kind{projection.IP, projection.Device, projection.Target} {
+		cols := map[int32]int32{}
+		for i, a := range ms {
+			for _, e := range b.AccountEdges(k, a) {
+				col, ok := cols[e.Resource]
+				if !ok {
+					col = int32(len(colW))
+					cols[e.Resource] = col
+					colW = append(colW, 1/math.Log(float64(b.ResourceDegree(k, e.Resource))+5))
+				}
+				edges = append(edges, [2]int32{int32(i), col})
+			}
+		}
+	}
+	f.dense = fraudar(len(ms), len(colW), edges, colW)
+
+	// Proximity to confirmed accounts and strength inside the community.
+	f.strengthIn = make([]float64, len(ms))
+	for i, a := range ms {
+		nbr, wt := in.G.Row(a)
+		for j, v := range nbr {
+			if _, ok := local[v]; ok {
+				f.strengthIn[i] += wt[j]
+			}
+		}
+		if ppr != nil {
+			f.seedMass += ppr[a]
+		}
+		if seeds[a] {
+			f.seedMembers++
+		}
+	}
+	return f
+}
+
+// addHours adds an edge's activity to a weekly UTC hour histogram (hour 0
+// is Monday 00:00): its first and last time, the count split between them
+// when it happened more than once. It returns the count added.
+func addHours(hist *[168]float64, first, last int64, count int32) int {
+	if first <= 0 {
+		return 0
+	}
+	// The Unix epoch was a Thursday: shift by 72 hours to start on Monday.
+	hw := func(t int64) int { return int(((t/3600)%168 + 168 + 72) % 168) }
+	c := max(1, count)
+	if c == 1 || last == first {
+		hist[hw(first)] += float64(c)
+		return int(c)
+	}
+	hist[hw(first)] += float64(c) / 2
+	hist[hw(last)] += float64(c) / 2
+	return int(c)
+}
+
+// activityWindows finds the shortest circular window of UTC hours holding
+// 90% of activity, and the time zone whose weekday working hours hold the
+// most of it.
+func activityWindows(f *facts, cfg Config) {
+	var byHour [24]float64
+	var total float64
+	for h, v := range f.activityHours {
+		byHour[h%24] += v
+		total += v
+	}
+	if total == 0 {
+		return
+	}
+	bestLen := 25
+	for start := range 24 {
+		var s float64
+		for l := 1; l <= 24; l++ {
+			s += byHour[(start+l-1)%24]
+			if s >= 0.9*total {
+				if l < bestLen {
+					bestLen, f.hourStart, f.hourEnd, f.hourShare = l, start, (start+l)%24, s/total
+				}
+				break
+			}
+		}
+	}
+	work := func(offset float64) float64 {
+		var s float64
+		for h, v := range f.activityHours {
+			// local hour-of-week, with half-hour zones rounded down
+			lh := ((h+int(math.Floor(offset)))%168 + 168) % 168
+			if lh/24 < 5 && lh%24 >= cfg.WorkStart && lh%24 < cfg.WorkEnd {
+				s += v
+			}
+		}
+		return s / total
+	}
+	for off := -12.0; off <= 14; off += 0.5 {
+		if w := work(off); w > f.workShare {
+			f.workShare, f.bestTZ = w, off
+		}
+	}
+	for _, tz := range cfg.WatchTimeZones {
+		if w := work(tz.Offset); w > f.watchTZShare {
+			f.watchTZShare, f.watchTZ = w, tz.Name
+		}
+	}
+}

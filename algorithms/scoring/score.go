@@ -1,0 +1,215 @@
+package scoring
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/lockstep-dev/lockstep/algorithms/csr"
+	"github.com/lockstep-dev/lockstep/algorithms/projection"
+)
+
+// Roles of accounts in a network.
+const (
+	RoleCore       = "core"       // acts with the network: high score, strongly linked inside it
+	RolePeripheral = "peripheral" // in the community but weakly linked or less active
+	RoleVictim     = "victim"     // not a member: an account the network's lookups found
+)
+
+// Signal is one measured signal of a network.
+type Signal struct {
+	Name string `json:"name"`
+	// Value is the measured quantity (a share, a count, a density).
+	Value float64 `json:"value"`
+	// Strength is Value mapped to 0..1.
+	Strength float64 `json:"strength"`
+	Weight   float64 `json:"weight"`
+	// Contribution is this signal's share of Score; contributions sum to
+	// Score.
+	Contribution float64 `json:"contribution"`
+	Detail       string  `json:"detail"`
+}
+
+// Member is an account's place in a network.
+type Member struct {
+	Account int32   `json:"-"`
+	ID      string  `json:"id"`
+	Role    string  `json:"role"`
+	Score   float64 `json:"score"`
+}
+
+// Network is a scored community.
+type Network struct {
+	Community       int32    `json:"community"`
+	Size            int      `json:"size"` // members, victims excluded
+	Score           float64  `json:"score"`
+	Signals         []Signal `json:"signals"`
+	StateLinked     bool     `json:"stateLinked"`
+	StateConfidence float64  `json:"stateConfidence"`
+	StateReasons    []string `json:"stateReasons"`
+	Evidence        []string `json:"evidence"`
+	// Members lists core and peripheral members by decreasing score, then
+	// victims (at most Config.MaxVictims).
+	Members []Member `json:"members"`
+}
+
+// Input is what Score needs: the bipartite graph with its attributes, the
+// similarity graph built from it, a partition of its nodes and optionally
+// seed accounts analysts confirmed as fake in earlier reviews.
+type Input struct {
+	B      *projection.Bipartite
+	G      *csr.Graph
+	Labels []int32
+	Count  int
+	Seeds  []int32
+}
+
+// Score scores every community of at least cfg.MinSize accounts and
+// returns the networks by decreasing score (ties: larger first, then by
+// smallest member). It costs O(edges of the members · log) overall.
+func Score(in Input, cfg Config) []Network {
+	members := make([][]int32, in.Count)
+	sizes := make([]int32, in.Count)
+	for _, c := range in.Labels {
+		sizes[c]++
+	}
+	for u, c := range in.Labels {
+		if int(sizes[c]) >= cfg.MinSize {
+			if members[c] == nil {
+				members[c] = make([]int32, 0, sizes[c])
+			}
+			members[c] = append(members[c], int32(u))
+		}
+	}
+	var ppr []float64
+	if len(in.Seeds) > 0 {
+		ppr = PersonalizedPageRank(in.G, in.Seeds, 0.15, 30)
+	}
+	seedSet := map[int32]bool{}
+	for _, s := range in.Seeds {
+		seedSet[s] = true
+	}
+	var out []Network
+	for c, ms := range members {
+		if len(ms) == 0 {
+			continue
+		}
+		out = append(out, scoreOne(in, cfg, int32(c), ms, ppr, seedSet))
+	}
+	slices.SortFunc(out, func(x, y Network) int {
+		if c := cmp.Compare(y.Score, x.Score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Size, x.Size); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Members[0].Account, y.Members[0].Account)
+	})
+	return out
+}
+
+// facts are the measurements of one community that signals and evidence
+// are computed from.
+type facts struct {
+	n                            int
+	createdWindowDays            float64
+	createdInWindow              int
+	logins, dcLogins             int64
+	dcIPs                        int
+	topASN                       uint32
+	topASOrg                     string
+	topASNIPs                    int
+	ipCountries                  []string
+	sharedIPs, sharedDevices     int
+	membersSharing               int
+	lookups, hits                int64
+	lookupsPerMember             []float64
+	perDay                       []float64
+	phoneTargets                 int
+	sweepCovered                 int
+	bestBlock                    int32
+	bestBlockCovered             int
+	bestBlockMembers             int
+	bestBlockInOrder             float64
+	lockstepEdges, targetEdges   int
+	hourStart, hourEnd           int // circular UTC window holding 90% of activity
+	hourShare                    float64
+	events                       int
+	bestTZ                       float64
+	workShare                    float64
+	watchTZ                      string
+	watchTZShare                 float64
+	watchASNLogins               int64
+	watchCountryLogins           int64
+	dense                        denseBlock
+	seedMass                     float64
+	seedMembers                  int
+	strengthIn                   []float64 // per member, weight of edges inside the community
+	ownLookups                   []int64
+	victims                      map[int32]int
+	firstLookupAgeDaysMedian     float64
+	activityHours                [168]float64 // lookups
+	loginHours                   [168]float64
+	distinctTargets              int
+	sweepTotalRunsBlocks         int
+	ipsUsed                      int
+	devicesUsed                  int
+	createdMin, createdMax       int64
+	accountCountries             int
+	sharedResourcesByMemberCount int
+}
+
+func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) Network {
+	f := measure(in, cfg, c, ms, ppr, seeds)
+	sigs := signals(f, cfg)
+	score := combine(sigs)
+	nw := Network{Community: c, Size: len(ms), Score: score, Signals: sigs}
+	nw.StateLinked, nw.StateConfidence, nw.StateReasons = stateIndicator(f, cfg, score)
+	nw.Evidence = evidence(in.B, f, cfg, sigs)
+	nw.Members = roles(in.B, f, ms, score, cfg)
+	return nw
+}
+
+// combine sets each signal's contribution and returns the noisy-OR score
+// 1 - prod(1 - w·x). Contributions split the score in proportion to w·x.
+func combine(sigs []Signal) float64 {
+	prod, sum := 1.0, 0.0
+	for _, s := range sigs {
+		prod *= 1 - s.Weight*s.Strength
+		sum += s.Weight * s.Strength
+	}
+	score := 1 - prod
+	for i := range sigs {
+		if sum > 0 {
+			sigs[i].Contribution = score * sigs[i].Weight * sigs[i].Strength / sum
+		}
+	}
+	return score
+}
+
+func clamp01(x float64) float64 {
+	if math.IsNaN(x) || x < 0 {
+		return 0
+	}
+	return min(x, 1)
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// logRamp maps x to 0 at lo, 1 at hi, logarithmically in between.
+func logRamp(x, lo, hi float64) float64 {
+	if x <= lo {
+		return 0
+	}
+	return clamp01(math.Log(x/lo) / math.Log(hi/lo))
+}

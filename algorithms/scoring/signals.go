@@ -1,0 +1,353 @@
+package scoring
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/lockstep-dev/lockstep/algorithms/projection"
+)
+
+// signals maps facts to signal strengths; docs/DETECTION.md gives each
+// mapping and why.
+func signals(f facts, cfg Config) []Signal {
+	n := float64(f.n)
+	perMember := median(f.lookupsPerMember)
+	var out []Signal
+	add := func(name string, value, strength float64, detail string) {
+		out = append(out, Signal{Name: name, Value: value, Strength: clamp01(strength), Weight: cfg.Weights[name], Detail: detail})
+	}
+	// Sweep: share of the looked-up numbers that lie in runs of MinRun or
+	// more consecutive numbers, discounted below 100 such numbers, since a
+	// handful of neighbours can be coincidence.
+	cov := 0.0
+	if f.phoneTargets > 0 {
+		cov = float64(f.sweepCovered) / float64(f.phoneTargets)
+	}
+	add(SigSweep, cov, cov*math.Min(1, float64(f.sweepCovered)/100),
+		fmt.Sprintf("%d of %d looked-up numbers lie in runs of %d+ consecutive numbers", f.sweepCovered, f.phoneTargets, cfg.MinRun))
+	// Lockstep: share of lookups of a target another member looked up
+	// within the window; discounted below 50 such lookups.
+	ls := 0.0
+	if f.targetEdges > 0 {
+		ls = float64(f.lockstepEdges) / float64(f.targetEdges)
+	}
+	add(SigLockstep, ls, ls/0.5*math.Min(1, float64(f.lockstepEdges)/50),
+		fmt.Sprintf("%d of %d lookups were of a target another member looked up within %s", f.lockstepEdges, f.targetEdges, dur(cfg.LockstepWindow)))
+	add(SigDenseBlock, f.dense.Density, logRamp(f.dense.Density, 1.5, 15),
+		fmt.Sprintf("densest block: %d accounts × %d resources, weighted density %.2f", f.dense.Rows, f.dense.Cols, f.dense.Density))
+	dc := 0.0
+	if f.logins > 0 {
+		dc = float64(f.dcLogins) / float64(f.logins)
+	}
+	add(SigDatacenter, dc, dc, fmt.Sprintf("%.0f%% of %d logins from datacenter, VPN or Tor addresses", 100*dc, f.logins))
+	// New accounts: created close together. A window of 0 days scores 1,
+	// a year 0; small communities are discounted because a few accounts
+	// can be created close together by chance.
+	nw := 0.0
+	if f.createdInWindow > 0 {
+		nw = (1 - math.Log1p(f.createdWindowDays)/math.Log1p(365)) * math.Min(1, n/10)
+	}
+	add(SigNewAccounts, f.createdWindowDays, nw, fmt.Sprintf("%d of %d accounts created within %.1f days", f.createdInWindow, f.n, f.createdWindowDays))
+	hr := 0.0
+	if f.lookups > 0 {
+		hr = float64(f.hits) / float64(f.lookups)
+	}
+	hrs := 0.0
+	if perMember >= 20 {
+		hrs = (0.1 - hr) / 0.1
+	}
+	add(SigHitRatio, hr, hrs, fmt.Sprintf("%.2f%% of %d lookups matched an account", 100*hr, f.lookups))
+	add(SigVolume, perMember, logRamp(perMember, 150, 3000), fmt.Sprintf("median member made %.0f lookups", perMember))
+	vel := median(f.perDay)
+	add(SigVelocity, vel, logRamp(vel, 100, 3000), fmt.Sprintf("median member looked up %.0f targets per active day", vel))
+	shareFrac := float64(f.membersSharing) / n
+	add(SigInfra, shareFrac, shareFrac, fmt.Sprintf("%d of %d members share %s and %s with another member", f.membersSharing, f.n, plural(f.sharedIPs, "IP"), plural(f.sharedDevices, "device")))
+	cs := float64(len(f.ipCountries))
+	add(SigCountries, cs, (cs-2)/6, fmt.Sprintf("logins from %d countries", len(f.ipCountries)))
+	ws := 0.0
+	if f.events >= 50 {
+		ws = (f.workShare - 0.5) / 0.4
+	}
+	add(SigWorkHours, f.workShare, ws, fmt.Sprintf("%.0f%% of activity in weekday %02d:00-%02d:00 at UTC%s", 100*f.workShare, cfg.WorkStart, cfg.WorkEnd, tzName(f.bestTZ)))
+	add(SigSeeds, f.seedMass, f.seedMass*2, fmt.Sprintf("%.1f%% of the confirmed seeds' personalized PageRank mass; %d confirmed members", 100*f.seedMass, f.seedMembers))
+	return out
+}
+
+func tzName(off float64) string {
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	h := int(off)
+	m := int((off - float64(h)) * 60)
+	return fmt.Sprintf("%s%02d:%02d", sign, h, m)
+}
+
+func dur(secs int64) string {
+	if secs%3600 == 0 {
+		return fmt.Sprintf("%d h", secs/3600)
+	}
+	return fmt.Sprintf("%d minutes", secs/60)
+}
+
+// stateIndicator weighs the indicators platforms use before they say
+// "possibly state-linked": logins from watched ASNs or countries, activity
+// in a watched time zone's working hours, and concentrated infrastructure.
+// It only fires for networks already flagged, and never alone on IP
+// country, which VPNs and proxies fake.
+func stateIndicator(f facts, cfg Config, score float64) (bool, float64, []string) {
+	var reasons []string
+	prod := 1.0
+	add := func(strength, weight float64, reason string) {
+		if strength <= 0 {
+			return
+		}
+		prod *= 1 - clamp01(strength)*weight
+		reasons = append(reasons, reason)
+	}
+	if f.logins > 0 && len(cfg.WatchASNs) > 0 {
+		s := float64(f.watchASNLogins) / float64(f.logins)
+		add(s, 0.6, fmt.Sprintf("%.0f%% of logins from watched ASNs", 100*s))
+	}
+	if f.logins > 0 && len(cfg.WatchCountries) > 0 {
+		s := float64(f.watchCountryLogins) / float64(f.logins)
+		add(s, 0.25, fmt.Sprintf("%.0f%% of logins from IPs in watched countries (IP country alone is weak: VPNs and proxies)", 100*s))
+	}
+	if f.watchTZ != "" && f.events >= 50 {
+		s := (f.watchTZShare - 0.5) / 0.4
+		add(s, 0.4, fmt.Sprintf("%.0f%% of activity in weekday working hours of %s", 100*f.watchTZShare, f.watchTZ))
+	}
+	if f.dcIPs > 0 && f.topASNIPs*2 >= f.dcIPs && f.dcLogins*2 >= f.logins {
+		add(0.5, 0.4, fmt.Sprintf("infrastructure concentrated in AS %d (%d of %d datacenter IPs)", f.topASN, f.topASNIPs, f.dcIPs))
+	}
+	conf := 1 - prod
+	if len(reasons) == 0 {
+		conf = 0
+	}
+	return score >= cfg.Threshold && conf >= 0.5, conf, reasons
+}
+
+// roles scores members by the network score, scaled by how strongly each
+// is linked inside the community and how much it looked up relative to
+// the busiest member; then lists victims.
+func roles(b *projection.Bipartite, f facts, ms []int32, score float64, cfg Config) []Member {
+	maxIn, maxOwn := 0.0, int64(0)
+	for i := range ms {
+		maxIn = max(maxIn, f.strengthIn[i])
+		maxOwn = max(maxOwn, f.ownLookups[i])
+	}
+	out := make([]Member, 0, len(ms))
+	for i, a := range ms {
+		link := 0.0
+		if maxIn > 0 {
+			link = f.strengthIn[i] / maxIn
+		}
+		act := 0.0
+		if maxOwn > 0 {
+			act = float64(f.ownLookups[i]) / float64(maxOwn)
+		}
+		s := score * (0.5 + 0.35*link + 0.15*act)
+		role := RolePeripheral
+		if link >= 0.25 {
+			role = RoleCore
+		}
+		out = append(out, Member{Account: a, ID: b.Accounts.Key(a), Role: role, Score: s})
+	}
+	slices.SortFunc(out, func(x, y Member) int {
+		if c := cmp.Compare(y.Score, x.Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Account, y.Account)
+	})
+	victims := make([]int32, 0, len(f.victims))
+	for v := range f.victims {
+		victims = append(victims, v)
+	}
+	slices.SortFunc(victims, func(x, y int32) int {
+		if c := cmp.Compare(f.victims[y], f.victims[x]); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y)
+	})
+	for _, v := range victims[:min(len(victims), cfg.MaxVictims)] {
+		// A victim's score is how exposed it is: the network score,
+		// halved when only one member found it.
+		out = append(out, Member{Account: v, ID: b.Accounts.Key(v), Role: RoleVictim, Score: score * math.Min(1, 0.5+0.25*float64(f.victims[v]))})
+	}
+	return out
+}
+
+// evidence writes sentences with the numbers behind the strongest signals.
+// Number blocks appear masked ("+1 415 555 xxxx"), never a full number.
+func evidence(b *projection.Bipartite, f facts, cfg Config, sigs []Signal) []string {
+	var out []string
+	// The opening sentence, in the style analysts write: who, from where,
+	// what they did, when.
+	var s strings.Builder
+	if f.createdInWindow == f.n && f.n > 0 {
+		fmt.Fprintf(&s, "%s accounts created within %s", num(int64(f.n)), days(f.createdWindowDays))
+	} else if f.createdInWindow > 0 {
+		fmt.Fprintf(&s, "%s accounts (%s of them created within %s)", num(int64(f.n)), num(int64(f.createdInWindow)), days(f.createdWindowDays))
+	} else {
+		fmt.Fprintf(&s, "%s accounts", num(int64(f.n)))
+	}
+	if f.dcIPs > 0 && f.dcLogins*2 >= f.logins {
+		fmt.Fprintf(&s, " logged in from %s datacenter/VPN IPs", num(int64(f.dcIPs)))
+		if f.topASN != 0 {
+			fmt.Fprintf(&s, ", %s of them in AS %d", num(int64(f.topASNIPs)), f.topASN)
+			if f.topASOrg != "" {
+				fmt.Fprintf(&s, " (%s)", f.topASOrg)
+			}
+		}
+	} else if f.sharedDevices > 0 || f.sharedIPs > 0 {
+		fmt.Fprintf(&s, " share %s and %s", plural(f.sharedIPs, "IP"), plural(f.sharedDevices, "device"))
+	}
+	if f.bestBlockCovered >= cfg.MinRun {
+		order := "shuffled"
+		if f.bestBlockInOrder >= 0.8 {
+			order = "in order"
+		}
+		fmt.Fprintf(&s, "; together they looked up %s consecutive numbers in %s (%s", num(int64(f.bestBlockCovered)), BlockLabel(b.Blocks.Key(f.bestBlock)), order)
+		if f.bestBlockMembers > 1 {
+			fmt.Fprintf(&s, ", split among %d members", f.bestBlockMembers)
+		}
+		s.WriteString(")")
+	} else if f.lookups > 0 {
+		fmt.Fprintf(&s, "; together they made %s lookups of %s targets", num(f.lookups), num(int64(f.distinctTargets)))
+	}
+	if f.events > 0 && f.hourEnd != f.hourStart && f.hourShare > 0 && windowLen(f.hourStart, f.hourEnd) <= 12 {
+		fmt.Fprintf(&s, " between %02d:00 and %02d:00 UTC", f.hourStart, f.hourEnd)
+	}
+	out = append(out, s.String()+".")
+
+	ranked := slices.Clone(sigs)
+	slices.SortStableFunc(ranked, func(x, y Signal) int { return cmp.Compare(y.Contribution, x.Contribution) })
+	for _, sg := range ranked {
+		if sg.Contribution < 0.02 {
+			break
+		}
+		out = append(out, fmt.Sprintf("%s (%s, +%.2f): %s.", signalTitle(sg.Name), strengthWord(sg.Strength), sg.Contribution, sg.Detail))
+	}
+	if len(f.ipCountries) >= 4 {
+		out = append(out, fmt.Sprintf("Logins come from %d countries (%s).", len(f.ipCountries), strings.Join(f.ipCountries[:min(8, len(f.ipCountries))], ", ")))
+	}
+	if len(f.victims) > 0 {
+		out = append(out, fmt.Sprintf("Their lookups found %s existing accounts (hit ratio %.2f%%).", num(int64(len(f.victims))), 100*float64(f.hits)/math.Max(1, float64(f.lookups))))
+	}
+	return out
+}
+
+func windowLen(a, b int) int { return ((b-a)%24 + 24) % 24 }
+
+func signalTitle(name string) string {
+	switch name {
+	case SigSweep:
+		return "Number sweep"
+	case SigLockstep:
+		return "Lockstep lookups"
+	case SigDenseBlock:
+		return "Dense block"
+	case SigDatacenter:
+		return "Datacenter/VPN/Tor logins"
+	case SigNewAccounts:
+		return "Accounts created together"
+	case SigHitRatio:
+		return "Low hit ratio"
+	case SigVolume:
+		return "Lookup volume"
+	case SigVelocity:
+		return "Lookup velocity"
+	case SigInfra:
+		return "Shared infrastructure"
+	case SigCountries:
+		return "Country spread"
+	case SigWorkHours:
+		return "Working hours"
+	case SigSeeds:
+		return "Near confirmed accounts"
+	}
+	return name
+}
+
+func strengthWord(x float64) string {
+	switch {
+	case x >= 0.8:
+		return "strong"
+	case x >= 0.4:
+		return "moderate"
+	}
+	return "weak"
+}
+
+func days(d float64) string {
+	switch {
+	case d < 1.0/24:
+		return "an hour"
+	case d < 1:
+		return fmt.Sprintf("%.0f hours", math.Ceil(d*24))
+	case d < 1.5:
+		return "1 day"
+	}
+	return fmt.Sprintf("%.0f days", math.Ceil(d))
+}
+
+// num formats n with thousands separators: 18,240.
+func num(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// BlockLabel shows a number block (E.164 without its last four digits,
+// "+1415555") as an analyst writes it: "+1 415 555 xxxx". It never needs a
+// full number, so none can leak.
+func BlockLabel(block string) string {
+	if !strings.HasPrefix(block, "+") {
+		return block
+	}
+	digits := block[1:]
+	cc := 1
+	if len(digits) > 0 && digits[0] != '1' && digits[0] != '7' {
+		cc = 2
+		if len(digits) >= 3 && strings.ContainsRune("2389", rune(digits[0])) && !twoDigitCC[digits[:2]] {
+			cc = 3
+		}
+	}
+	cc = min(cc, len(digits))
+	rest := digits[cc:]
+	var parts []string
+	for len(rest) > 3 {
+		parts = append(parts, rest[:3])
+		rest = rest[3:]
+	}
+	if rest != "" {
+		parts = append(parts, rest)
+	}
+	return strings.TrimSpace("+" + digits[:cc] + " " + strings.Join(parts, " ") + " xxxx")
+}
+
+// twoDigitCC are the two-digit country codes that start with 2, 3, 8 or 9
+// (the others with those first digits have three).
+var twoDigitCC = map[string]bool{"20": true, "27": true, "30": true, "31": true, "32": true, "33": true, "34": true, "36": true, "39": true,
+	"81": true, "82": true, "84": true, "86": true, "90": true, "91": true, "92": true, "93": true, "94": true, "95": true, "98": true}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return num(int64(n)) + " " + word + "s"
+}
