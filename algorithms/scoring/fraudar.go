@@ -117,7 +117,10 @@ func (h *peelHeap) Swap(i, j int) {
 	h.pos[h.items[i]] = i
 	h.pos[h.items[j]] = j
 }
-func (h *peelHeap) Push(x any) { h.items = append(h.items, x.(int32)); h.pos[x.(int32)] = len(h.items) - 1 }
+func (h *peelHeap) Push(x any) {
+	h.items = append(h.items, x.(int32))
+	h.pos[x.(int32)] = len(h.items) - 1
+}
 func (h *peelHeap) Pop() any {
 	x := h.items[len(h.items)-1]
 	h.items = h.items[:len(h.items)-1]
