@@ -66,9 +66,14 @@ type Edge struct {
 // Bipartite is the accounts-to-resources graph with the attributes that
 // scoring needs, all indexed by dense ids. Build it with a Builder.
 type Bipartite struct {
-	Accounts  *Index
-	Resources [NumKinds]*Index
-	Blocks    *Index // number blocks of phone targets
+	// Accounts maps account ids to dense ids and back: the one place
+	// where that mapping lives.
+	Accounts *Index
+	// Keys[k][r] names resource r of kind k for people: the IP address,
+	// the device id; empty for targets, which are only known by hash.
+	Keys   [NumKinds][]string
+	Refs   [NumKinds][]int64 // the caller's reference of each resource (a store node id)
+	Blocks *Index            // number blocks of phone targets
 
 	AccountCreated []int64 // Unix seconds; 0 when unknown
 	AccountCountry []string
@@ -80,7 +85,6 @@ type Bipartite struct {
 
 	TargetBlock  []int32 // dense block id, -1 for e-mail targets
 	TargetOffset []int32 // position in the block
-	TargetMasked []string
 
 	// Matched[t] lists the dense accounts target t matched (victims).
 	Matched map[int32][]int32
@@ -93,102 +97,209 @@ type Bipartite struct {
 	byRes  [NumKinds][]int32
 	resOff [NumKinds][]int32
 	accOff [NumKinds][]int32
+
+	accountIDs []string // while building
 }
 
-// Builder accumulates a Bipartite from streamed rows in any order.
+// NumResources returns how many resources of kind k there are.
+func (b *Bipartite) NumResources(k Kind) int { return len(b.Refs[k]) }
+
+// Builder accumulates a Bipartite from streamed rows in any order. Rows
+// name accounts and resources by a reference: an int64 the caller chooses
+// (the store passes Neo4j node ids, which are dense, so they index a
+// slice instead of a map), or by string key through the String methods.
 type Builder struct {
 	b *Bipartite
+	// dense[ref] is 1 + the dense id of the node with that reference
+	// (accounts and resources share one reference space, as node ids do).
+	dense   []int32
+	far     map[int64]int32 // references too large for the slice
+	strRefs map[string]int64
+	nextRef int64
 }
+
+// maxSliceRef bounds the references kept in a slice (1 GiB of int32).
+const maxSliceRef = 1 << 28
 
 // NewBuilder returns an empty builder; accounts is a capacity hint.
 func NewBuilder(accounts int) *Builder {
-	b := &Bipartite{Accounts: NewIndex(accounts), Blocks: NewIndex(1024), Matched: map[int32][]int32{}}
-	for k := range NumKinds {
-		b.Resources[k] = NewIndex(accounts)
+	b := &Bipartite{Blocks: NewIndex(1024), Matched: map[int32][]int32{}}
+	return &Builder{b: b, far: map[int64]int32{}, strRefs: map[string]int64{}}
+}
+
+func (bl *Builder) lookup(ref int64) (int32, bool) {
+	if ref >= 0 && ref < int64(len(bl.dense)) {
+		d := bl.dense[ref]
+		return d - 1, d > 0
 	}
-	return &Builder{b: b}
+	d, ok := bl.far[ref]
+	return d, ok
 }
 
-// Account records an account's attributes and returns its dense id.
-func (bl *Builder) Account(id string, createdAt int64, country string) int32 {
-	a := bl.account(id)
-	bl.b.AccountCreated[a] = createdAt
-	bl.b.AccountCountry[a] = country
-	return a
+func (bl *Builder) assign(ref int64, d int32) {
+	if ref >= 0 && ref < maxSliceRef {
+		if ref >= int64(len(bl.dense)) {
+			n := max(2*len(bl.dense), int(ref)+1, 1024)
+			bl.dense = append(bl.dense, make([]int32, n-len(bl.dense))...)
+		}
+		bl.dense[ref] = d + 1
+		return
+	}
+	bl.far[ref] = d
 }
 
-func (bl *Builder) account(id string) int32 {
+// AccountRef records the account with reference ref, its id and
+// attributes, and returns its dense id.
+func (bl *Builder) AccountRef(ref int64, id string, createdAt int64, country string) int32 {
 	b := bl.b
-	a := b.Accounts.Add(id)
-	if int(a) == len(b.AccountCreated) {
+	a, ok := bl.lookup(ref)
+	if !ok {
+		a = int32(len(b.AccountCreated))
+		bl.assign(ref, a)
 		b.AccountCreated = append(b.AccountCreated, 0)
 		b.AccountCountry = append(b.AccountCountry, "")
+		b.accountIDs = append(b.accountIDs, id)
+	}
+	if id != "" {
+		b.accountIDs[a] = id
+	}
+	if createdAt != 0 {
+		b.AccountCreated[a] = createdAt
+	}
+	if country != "" {
+		b.AccountCountry[a] = country
 	}
 	return a
 }
 
-// IP records an IP address's attributes.
-func (bl *Builder) IP(addr string, asn uint32, asOrg, country, kind string) int32 {
-	r := bl.resource(IP, addr)
+func (bl *Builder) resourceRef(k Kind, ref int64, key string) int32 {
+	b := bl.b
+	r, ok := bl.lookup(ref)
+	if ok {
+		if key != "" {
+			b.Keys[k][r] = key
+		}
+		return r
+	}
+	r = int32(len(b.Refs[k]))
+	bl.assign(ref, r)
+	b.Refs[k] = append(b.Refs[k], ref)
+	b.Keys[k] = append(b.Keys[k], key)
+	switch k {
+	case IP:
+		b.IPASN = append(b.IPASN, 0)
+		b.IPASOrg = append(b.IPASOrg, "")
+		b.IPCountry = append(b.IPCountry, "")
+		b.IPKind = append(b.IPKind, "")
+	case Target:
+		b.TargetBlock = append(b.TargetBlock, -1)
+		b.TargetOffset = append(b.TargetOffset, 0)
+	}
+	return r
+}
+
+// IPRef records an IP address's attributes.
+func (bl *Builder) IPRef(ref int64, addr string, asn uint32, asOrg, country, kind string) int32 {
+	r := bl.resourceRef(IP, ref, addr)
 	b := bl.b
 	b.IPASN[r], b.IPASOrg[r], b.IPCountry[r], b.IPKind[r] = asn, asOrg, country, kind
 	return r
 }
 
-// Target records a target's number block, its offset in the block (-1 for
-// e-mail targets, whose domain is no block to sweep) and its masked form.
-func (bl *Builder) Target(key, block string, offset int64, masked string) int32 {
-	r := bl.resource(Target, key)
+// DeviceRef records a device.
+func (bl *Builder) DeviceRef(ref int64, id string) int32 { return bl.resourceRef(Device, ref, id) }
+
+// TargetRef records a target's number block, its offset in the block (-1
+// for e-mail targets, whose domain is no block to sweep).
+func (bl *Builder) TargetRef(ref int64, block string, offset int64) int32 {
+	r := bl.resourceRef(Target, ref, "")
 	b := bl.b
 	if block != "" && offset >= 0 {
 		b.TargetBlock[r] = b.Blocks.Add(block)
 		b.TargetOffset[r] = int32(offset)
 	}
-	b.TargetMasked[r] = masked
 	return r
 }
 
-func (bl *Builder) resource(k Kind, key string) int32 {
-	b := bl.b
-	r := b.Resources[k].Add(key)
-	switch k {
-	case IP:
-		if int(r) == len(b.IPASN) {
-			b.IPASN = append(b.IPASN, 0)
-			b.IPASOrg = append(b.IPASOrg, "")
-			b.IPCountry = append(b.IPCountry, "")
-			b.IPKind = append(b.IPKind, "")
-		}
-	case Target:
-		if int(r) == len(b.TargetBlock) {
-			b.TargetBlock = append(b.TargetBlock, -1)
-			b.TargetOffset = append(b.TargetOffset, 0)
-			b.TargetMasked = append(b.TargetMasked, "")
-		}
-	}
-	return r
-}
-
-// Edge records one account-to-resource edge. Accounts and resources not
-// seen before are added without attributes.
-func (bl *Builder) Edge(k Kind, account, resource string, first, last int64, count, hits int) {
-	a := bl.account(account)
-	r := bl.resource(k, resource)
+// EdgeRef records one account-to-resource edge. Accounts and resources
+// not seen before are added without attributes.
+func (bl *Builder) EdgeRef(k Kind, account, resource int64, first, last int64, count, hits int64) {
+	a := bl.AccountRef(account, "", 0, "")
+	r := bl.resourceRef(k, resource, "")
 	bl.b.Edges[k] = append(bl.b.Edges[k], Edge{Account: a, Resource: r, First: first, Last: last, Count: int32(count), Hits: int32(hits)})
 }
 
-// Match records that a lookup of target returned account (a victim).
-func (bl *Builder) Match(target, account string) {
-	t := bl.resource(Target, target)
-	a := bl.account(account)
+// MatchRef records that a lookup of target returned account (a victim).
+func (bl *Builder) MatchRef(target, account int64) {
+	t := bl.resourceRef(Target, target, "")
+	a := bl.AccountRef(account, "", 0, "")
 	bl.b.Matched[t] = append(bl.b.Matched[t], a)
+}
+
+// ref returns the reference of a string key of kind k (NumKinds for
+// accounts), assigning one on first use. Targets are keyed by their hash.
+func (bl *Builder) ref(k Kind, key string) int64 {
+	sk := string(rune('0'+k)) + key
+	if r, ok := bl.strRefs[sk]; ok {
+		return r
+	}
+	r := bl.nextRef
+	bl.nextRef++
+	bl.strRefs[sk] = r
+	return r
+}
+
+// Account records an account by id.
+func (bl *Builder) Account(id string, createdAt int64, country string) int32 {
+	return bl.AccountRef(bl.ref(NumKinds, id), id, createdAt, country)
+}
+
+// IP records an IP address by address.
+func (bl *Builder) IP(addr string, asn uint32, asOrg, country, kind string) int32 {
+	return bl.IPRef(bl.ref(IP, addr), addr, asn, asOrg, country, kind)
+}
+
+// Target records a target by key.
+func (bl *Builder) Target(key, block string, offset int64) int32 {
+	return bl.TargetRef(bl.ref(Target, key), block, offset)
+}
+
+// Edge records an edge by account id and resource key.
+func (bl *Builder) Edge(k Kind, account, resource string, first, last int64, count, hits int) {
+	if _, ok := bl.strRefs[string(rune('0'+NumKinds))+account]; !ok {
+		bl.Account(account, 0, "")
+	}
+	rk := string(rune('0'+k)) + resource
+	if _, ok := bl.strRefs[rk]; !ok {
+		key := resource
+		if k == Target {
+			key = ""
+		}
+		bl.resourceRef(k, bl.ref(k, resource), key)
+	}
+	bl.EdgeRef(k, bl.ref(NumKinds, account), bl.ref(k, resource), first, last, int64(count), int64(hits))
+}
+
+// Match records a match by target key and account id.
+func (bl *Builder) Match(target, account string) {
+	if _, ok := bl.strRefs[string(rune('0'+NumKinds))+account]; !ok {
+		bl.Account(account, 0, "")
+	}
+	bl.MatchRef(bl.ref(Target, target), bl.ref(NumKinds, account))
 }
 
 // Finish sorts the edges, builds the adjacency in both directions and
 // returns the graph; the builder must not be used afterwards.
 func (bl *Builder) Finish() *Bipartite {
 	b := bl.b
-	bl.b = nil
+	bl.b, bl.dense, bl.far, bl.strRefs = nil, nil, nil, nil
+	b.Accounts = &Index{keys: b.accountIDs, pos: make(map[string]int32, len(b.accountIDs))}
+	for i, id := range b.accountIDs {
+		if _, dup := b.Accounts.pos[id]; !dup {
+			b.Accounts.pos[id] = int32(i)
+		}
+	}
+	b.accountIDs = nil
 	n := int32(b.Accounts.Len())
 	for k := range NumKinds {
 		es := b.Edges[k]
@@ -215,7 +326,7 @@ func (bl *Builder) Finish() *Bipartite {
 		es = slices.Clip(es[:out])
 		b.Edges[k] = es
 		b.accOff[k] = offsets(len(es), int(n), func(i int) int32 { return es[i].Account })
-		nr := int32(b.Resources[k].Len())
+		nr := int32(b.NumResources(k))
 		perm := make([]int32, len(es))
 		for i := range perm {
 			perm[i] = int32(i)
@@ -266,4 +377,4 @@ func (b *Bipartite) ResourceEdges(k Kind, r int32, f func(e *Edge)) {
 }
 
 // NumAccounts returns the number of accounts.
-func (b *Bipartite) NumAccounts() int { return b.Accounts.Len() }
+func (b *Bipartite) NumAccounts() int { return len(b.AccountCreated) }

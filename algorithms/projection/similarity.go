@@ -62,8 +62,9 @@ func Rarity(k int) float64 { return 1 / math.Log1p(float64(k)) }
 
 // Hub is a resource dropped because too many accounts touched it.
 type Hub struct {
-	Kind     string `json:"kind"` // ip, device, target, block
-	Key      string `json:"key"`  // address, device id, target key hash, block
+	Kind     string `json:"kind"`          // ip, device, target, block
+	Key      string `json:"key,omitempty"` // address, device id or block; empty for targets
+	Ref      int64  `json:"ref"`           // the builder's reference (store node id); -1 for blocks
 	Accounts int    `json:"accounts"`
 }
 
@@ -93,10 +94,10 @@ func Project(b *Bipartite, p Params) Result {
 	var hubs []Hub
 	for k := range NumKinds {
 		st.InputEdges += len(b.Edges[k])
-		for r := range int32(b.Resources[k].Len()) {
+		for r := range int32(b.NumResources(k)) {
 			if d := b.ResourceDegree(k, r); d > p.HubCap[k] {
 				st.HubsDropped[k.String()]++
-				hubs = append(hubs, Hub{Kind: k.String(), Key: b.Resources[k].Key(r), Accounts: d})
+				hubs = append(hubs, Hub{Kind: k.String(), Key: b.Keys[k][r], Ref: b.Refs[k][r], Accounts: d})
 			}
 		}
 	}
@@ -105,14 +106,17 @@ func Project(b *Bipartite, p Params) Result {
 	for blk := range int32(len(sw.blockOff) - 1) {
 		if d := int(sw.blockOff[blk+1] - sw.blockOff[blk]); d > p.BlockHubCap {
 			st.HubsDropped["block"]++
-			hubs = append(hubs, Hub{Kind: "block", Key: b.Blocks.Key(blk), Accounts: d})
+			hubs = append(hubs, Hub{Kind: "block", Key: b.Blocks.Key(blk), Ref: -1, Accounts: d})
 		}
 	}
 	slices.SortFunc(hubs, func(x, y Hub) int {
 		if c := cmp.Compare(y.Accounts, x.Accounts); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.Key, y.Key)
+		if c := cmp.Compare(x.Kind, y.Kind); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Ref, y.Ref)
 	})
 	st.LargestHubs = hubs[:min(10, len(hubs))]
 

@@ -17,7 +17,7 @@ type edgeSpec struct {
 func build(specs []edgeSpec, targets map[string][2]any) *Bipartite {
 	bl := NewBuilder(16)
 	for key, t := range targets {
-		bl.Target(key, t[0].(string), int64(t[1].(int)), "masked")
+		bl.Target(key, t[0].(string), int64(t[1].(int)))
 	}
 	for _, s := range specs {
 		bl.Edge(s.kind, s.account, s.resource, s.first, s.last, 1, 0)

@@ -37,7 +37,7 @@ func world(t *testing.T) *projection.Bipartite {
 	}
 	for j, off := range offsets {
 		key := fmt.Sprintf("k%d", off)
-		bl.Target(key, "+1415555", int64(off), fmt.Sprintf("+1 415 ***-**%02d", off%100))
+		bl.Target(key, "+1415555", int64(off))
 		at := t0 - t0%86400 + 2*3600 + int64(j)*5 // 02:00 UTC onwards
 		hits := 0
 		if off%100 == 0 {
@@ -56,7 +56,7 @@ func world(t *testing.T) *projection.Bipartite {
 		bl.Edge(projection.Device, id, "tablet", t0-86400*300, t0, 50, 0)
 		for range 30 {
 			key := fmt.Sprintf("friend%d", rnd.IntN(5000))
-			bl.Target(key, "+1650"+fmt.Sprint(100+rnd.IntN(800)), int64(rnd.IntN(10000)), "masked")
+			bl.Target(key, "+1650"+fmt.Sprint(100+rnd.IntN(800)), int64(rnd.IntN(10000)))
 			at := t0 - int64(rnd.IntN(200*86400))
 			bl.Edge(projection.Target, id, key, at, at, 1, 1)
 		}
