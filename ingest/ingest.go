@@ -1,0 +1,611 @@
+// Package ingest loads raw account, login and lookup records (NDJSON or CSV,
+// docs/FORMATS.md) into the graph: it validates and normalises every record,
+// writes the bad ones to a rejects file, aggregates the good ones per chunk
+// of input into distinct nodes and edges (first, last, count), and hands
+// those to the store in batches that are committed at most once, so that a
+// re-load or a resumed load leaves the graph as one clean load would
+// (docs/INGEST.md).
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lockstep-dev/lockstep/ingest/ipinfo"
+	"github.com/lockstep-dev/lockstep/ingest/target"
+	"github.com/lockstep-dev/lockstep/store"
+)
+
+// Sink is where batches go: *store.Store.
+type Sink interface {
+	MergeAccounts(ctx context.Context, rows []store.AccountRow) error
+	MergeIPs(ctx context.Context, rows []store.IPRow) error
+	MergeDevices(ctx context.Context, rows []store.DeviceRow) error
+	MergeTargets(ctx context.Context, rows []store.TargetRow) error
+	MergeMatched(ctx context.Context, rows []store.MatchRow) error
+	WriteEdges(ctx context.Context, batch, rel string, rows []store.EdgeRow) error
+	IngestBatches(ctx context.Context, prefix string) (map[string]bool, error)
+	MarkIngestBatch(ctx context.Context, id string, props map[string]any) error
+}
+
+// Defaults of the batch geometry. Both are part of a batch's identity (a
+// re-load is recognised only with the same values), so they are not flags.
+const (
+	DefaultChunkLines = 500_000
+	DefaultTxRows     = 10_000
+)
+
+// Options configure Run.
+type Options struct {
+	Format      string   // FormatNDJSON, FormatCSV or "" to tell by extension or content
+	Strict      bool     // stop at the first bad record, before its chunk is written
+	Resume      bool     // continue files from their checkpoints
+	RejectsPath string   // "" means FILE.rejects.ndjson beside each input (stdin: in StateDir)
+	HMACKey     []byte   // config.Config.HMACKey
+	IPDB        *ipinfo.DB
+	StateDir    string // LOCKSTEP_HOME: checkpoints, rejects of stdin
+	Workers     int    // parsing goroutines; 0 means GOMAXPROCS
+	Writers     int    // concurrent write transactions; 0 means 2
+	Log         *slog.Logger
+	Progress    io.Writer // a terminal gets a progress bar; nil means periodic log lines
+	ChunkLines  int       // 0 means DefaultChunkLines
+	TxRows      int       // 0 means DefaultTxRows
+	// Stdin is read for the input "-" (os.Stdin when nil).
+	Stdin io.Reader
+}
+
+// Summary is what a load did.
+type Summary struct {
+	Files    int
+	Records  int64 // records read (non-blank lines)
+	Stored   int64 // valid records written in this run
+	Skipped  int64 // valid records of chunks committed by an earlier load
+	Rejected int64 // records refused (see the rejects files)
+	Nodes    int64 // node rows merged
+	Edges    int64 // edge rows merged
+	Elapsed  time.Duration
+	Rejects  []string // rejects files written
+}
+
+// Rate is records read per second.
+func (s Summary) Rate() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Records) / s.Elapsed.Seconds()
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("%d records read, %d stored, %d already stored, %d rejected in %s (%.0f records/s); %d nodes, %d edges merged",
+		s.Records, s.Stored, s.Skipped, s.Rejected, s.Elapsed.Round(time.Millisecond), s.Rate(), s.Nodes, s.Edges)
+}
+
+// ErrStrict is returned (wrapped with the reject) when Strict stops a load.
+var ErrStrict = errors.New("strict: stopped at the first bad record")
+
+// Run loads the inputs (paths, "-" for stdin) in order into sink.
+func Run(ctx context.Context, sink Sink, inputs []string, opts Options) (Summary, error) {
+	start := time.Now()
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Writers <= 0 {
+		opts.Writers = 2
+	}
+	if opts.ChunkLines <= 0 {
+		opts.ChunkLines = DefaultChunkLines
+	}
+	if opts.TxRows <= 0 {
+		opts.TxRows = DefaultTxRows
+	}
+	if len(opts.HMACKey) == 0 {
+		return Summary{}, errors.New("ingest: no HMAC key")
+	}
+	if opts.Stdin == nil {
+		opts.Stdin = os.Stdin
+	}
+	l := &loader{opts: opts, sink: sink, prog: newProgress(opts.Progress, opts.Log)}
+	defer l.prog.stop()
+	var err error
+	for _, in := range inputs {
+		if err = l.file(ctx, in); err != nil {
+			break
+		}
+		l.sum.Files++
+	}
+	l.sum.Elapsed = time.Since(start)
+	l.sum.Records, l.sum.Stored, l.sum.Skipped, l.sum.Rejected = l.prog.records.Load(), l.prog.stored.Load(), l.prog.skipped.Load(), l.prog.rejected.Load()
+	l.sum.Nodes, l.sum.Edges = l.nodes.Load(), l.edges.Load()
+	return l.sum, err
+}
+
+type loader struct {
+	opts         Options
+	sink         Sink
+	prog         *progress
+	sum          Summary
+	nodes, edges atomic.Int64
+}
+
+// chainSeed starts every input's chain of chunk ids; the batch geometry is
+// in it because the same bytes cut differently are different batches.
+func chainSeed(o Options) string {
+	return fmt.Sprintf("lockstep-ingest/v1 chunk=%d tx=%d", o.ChunkLines, o.TxRows)
+}
+
+// file loads one input.
+func (l *loader) file(ctx context.Context, path string) (err error) {
+	name := path
+	var in io.Reader
+	var size int64 = -1
+	var info os.FileInfo
+	if path == "-" {
+		name = "stdin"
+		in = l.opts.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
+		defer f.Close()
+		if info, err = f.Stat(); err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
+		if info.IsDir() {
+			return fmt.Errorf("ingest: %s is a directory", path)
+		}
+		size = info.Size()
+		in = f
+	}
+
+	// Resume from the checkpoint: seek past the committed chunks.
+	var cp *checkpoint
+	cpPath := ""
+	if path != "-" && l.opts.StateDir != "" {
+		cpPath = checkpointPath(l.opts.StateDir, path)
+		if l.opts.Resume {
+			cp, err = loadCheckpoint(cpPath, info, chainSeed(l.opts))
+			if err != nil {
+				l.opts.Log.Warn("checkpoint not usable; reading from the start (committed batches are still skipped)", "file", name, "reason", err)
+				cp = nil
+			}
+		}
+	}
+	rej, err := l.rejects(path, cp != nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := rej.close(); err == nil {
+			err = cerr
+		}
+		if rej.n > 0 {
+			l.sum.Rejects = append(l.sum.Rejects, rej.path)
+		}
+	}()
+
+	br := bufio.NewReaderSize(in, 256<<10)
+	format, serr := sniff(br)
+	if serr != nil {
+		l.prog.rejected.Add(1)
+		return rej.add(l, &Reject{File: name, Line: 1, Reason: serr.Error()})
+	}
+	if format == "" { // empty input
+		l.opts.Log.Warn("input is empty", "file", name)
+		return nil
+	}
+	if l.opts.Format != "" {
+		format = l.opts.Format
+	} else if ext := strings.ToLower(filepath.Ext(path)); ext == ".csv" {
+		format = FormatCSV
+	} else if ext == ".ndjson" || ext == ".jsonl" || ext == ".json" {
+		format = FormatNDJSON
+	}
+
+	rr := newRecordReader(br, format == FormatCSV, 0, 0)
+	chunk := 0
+	rr.resetChain(chainSeed(l.opts))
+	csvKindName := ""
+	if format == FormatCSV {
+		// The header is read first, also when resuming (it is not part of
+		// any chunk; the chain starts after it).
+		for {
+			rec, err := rr.next()
+			if err == io.EOF {
+				l.opts.Log.Warn("CSV input has no header and no records", "file", name)
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("ingest: %s: %w", name, err)
+			}
+			data := bytes.TrimPrefix(rec.data, utf8BOM)
+			if len(bytes.TrimSpace(data)) == 0 {
+				continue
+			}
+			fields, ferr := splitCSV(data, nil)
+			if ferr == nil {
+				csvKindName = csvKind(fields)
+			}
+			if csvKindName == "" {
+				l.prog.rejected.Add(1)
+				return rej.add(l, &Reject{File: name, Line: rec.line, Field: "header", Reason: fmt.Sprintf(
+					"header %q names no record kind; want one of account: %s | login: %s | lookup: %s",
+					clip(string(data)), strings.Join(accountCols, ","), strings.Join(loginCols, ","), strings.Join(lookupCols, ","))})
+			}
+			break
+		}
+		rr.resetChain(chainSeed(l.opts) + " header=" + csvKindName)
+	}
+	if cp != nil {
+		if seeker, ok := in.(io.Seeker); ok && cp.Offset >= rr.offset {
+			if _, err := seeker.Seek(cp.Offset, io.SeekStart); err != nil {
+				return fmt.Errorf("ingest: %s: resume: %w", name, err)
+			}
+			br.Reset(in)
+			rr = newRecordReader(br, format == FormatCSV, cp.Line, cp.Offset)
+			rr.resetChain(cp.Chain)
+			chunk = cp.Chunk
+			l.prog.addBytes(cp.Offset)
+			l.opts.Log.Info("resuming from checkpoint", "file", name, "line", cp.Line, "chunk", chunk)
+		}
+	}
+	l.prog.startFile(name, size)
+	return l.pipeline(ctx, name, format, csvKindName, rr, chunk, rej, cpPath, info)
+}
+
+// block is a run of records parsed by one worker; blocks never span chunks.
+type block struct {
+	data  []byte
+	recs  []recRef
+	chunk *batch // set on the last block of a chunk: the chunk's metadata
+	res   chan blockResult
+}
+
+type recRef struct {
+	start, end int
+	line       int64
+	tooLong    bool
+	noEOL      bool
+}
+
+type blockResult struct {
+	events  []event
+	rejects []Reject
+	records int64
+}
+
+const blockRecords = 2048
+
+func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string, rr *recordReader, chunk int, rej *rejectsFile, cpPath string, info os.FileInfo) error {
+	g, ctx := errgroup.WithContext(ctx)
+	work := make(chan *block, 2*l.opts.Workers)
+	ordered := make(chan *block, 4*l.opts.Workers)
+	batches := make(chan *batch, 1)
+
+	// Reader: records into blocks, chunk boundaries and ids.
+	g.Go(func() error {
+		defer close(work)
+		defer close(ordered)
+		inChunk := 0
+		first := rr.offset == 0
+		lastOffset := rr.offset
+		var b *block
+		emit := func() error {
+			for _, ch := range []chan *block{work, ordered} {
+				select {
+				case ch <- b:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			b = nil
+			return nil
+		}
+		for {
+			rec, err := rr.next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("ingest: %s: read: %w", name, err)
+			}
+			l.prog.addBytes(rr.offset - lastOffset)
+			lastOffset = rr.offset
+			if first {
+				rec.data = bytes.TrimPrefix(rec.data, utf8BOM)
+				first = false
+			}
+			if b == nil {
+				b = &block{res: make(chan blockResult, 1)}
+			}
+			if len(bytes.TrimSpace(rec.data)) > 0 || rec.tooLong {
+				b.recs = append(b.recs, recRef{start: len(b.data), end: len(b.data) + len(rec.data), line: rec.line, tooLong: rec.tooLong, noEOL: rec.noEOL})
+				b.data = append(b.data, rec.data...)
+			}
+			inChunk++
+			if inChunk == l.opts.ChunkLines {
+				b.chunk = &batch{id: rr.chainSum(), file: name, index: chunk, endLine: rr.line, endOffset: rr.offset, lines: int64(inChunk)}
+				chunk++
+				inChunk = 0
+			}
+			if b.chunk != nil || len(b.recs) == blockRecords {
+				if err := emit(); err != nil {
+					return err
+				}
+			}
+		}
+		if inChunk > 0 || b != nil {
+			if b == nil {
+				b = &block{res: make(chan blockResult, 1)}
+			}
+			b.chunk = &batch{id: rr.chainSum(), file: name, index: chunk, endLine: rr.line, endOffset: rr.offset, lines: int64(inChunk)}
+			return emit()
+		}
+		return nil
+	})
+
+	// Parsers.
+	for w := 0; w < l.opts.Workers; w++ {
+		p := &parser{hasher: target.NewHasher(l.opts.HMACKey)}
+		g.Go(func() error {
+			var fields []string
+			for b := range work {
+				res := blockResult{events: make([]event, 0, len(b.recs))}
+				for _, r := range b.recs {
+					res.records++
+					if r.tooLong {
+						res.rejects = append(res.rejects, Reject{File: name, Line: r.line, Reason: fmt.Sprintf("record longer than %d bytes", maxLine)})
+						continue
+					}
+					data := b.data[r.start:r.end]
+					var ev event
+					var fe *fieldError
+					if format == FormatCSV {
+						ev, fields, fe = p.parseCSV(csvKindName, data, fields)
+					} else {
+						ev, fe = p.parseNDJSON(data)
+					}
+					if fe != nil {
+						reason := fe.reason
+						if r.noEOL {
+							reason = "truncated last line (no newline at the end of the input): " + reason
+						}
+						res.rejects = append(res.rejects, Reject{File: name, Line: r.line, Field: fe.field, Reason: reason})
+						continue
+					}
+					ev.line = r.line
+					res.events = append(res.events, ev)
+				}
+				b.res <- res
+			}
+			return nil
+		})
+	}
+
+	// Aggregator: results in input order, one batch per chunk.
+	g.Go(func() error {
+		defer close(batches)
+		agg := newAggregator()
+		var rejected int64
+		for b := range ordered {
+			var res blockResult
+			select {
+			case res = <-b.res:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			l.prog.records.Add(res.records)
+			for i := range res.rejects {
+				if l.opts.Strict {
+					l.prog.rejected.Add(1)
+					_ = rej.add(l, &res.rejects[i])
+					return fmt.Errorf("%w: %w", ErrStrict, &res.rejects[i])
+				}
+				if err := rej.add(l, &res.rejects[i]); err != nil {
+					return err
+				}
+			}
+			l.prog.rejected.Add(int64(len(res.rejects)))
+			rejected += int64(len(res.rejects))
+			for i := range res.events {
+				agg.add(&res.events[i])
+			}
+			if b.chunk != nil {
+				bt := b.chunk
+				bt.rejected = rejected
+				if err := agg.finish(bt, l.opts.IPDB); err != nil {
+					return err
+				}
+				select {
+				case batches <- bt:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				agg, rejected = newAggregator(), 0
+			}
+		}
+		return nil
+	})
+
+	// Writer: batches in order, then the checkpoint.
+	g.Go(func() error {
+		for bt := range batches {
+			if err := l.write(ctx, bt); err != nil {
+				return fmt.Errorf("ingest: %s: chunk %d (lines up to %d): %w", name, bt.index, bt.endLine, err)
+			}
+			if cpPath != "" {
+				if err := rej.sync(); err != nil {
+					return err
+				}
+				cp := checkpoint{File: name, Size: info.Size(), ModTime: info.ModTime(), Offset: bt.endOffset, Line: bt.endLine, Chunk: bt.index + 1, Chain: bt.id, Seed: chainSeed(l.opts)}
+				if err := cp.save(cpPath); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// write commits one batch: nodes first (idempotent MERGE), then the edges
+// in sub-batches that each carry a marker, then the chunk's own marker.
+func (l *loader) write(ctx context.Context, bt *batch) error {
+	done, err := l.sink.IngestBatches(ctx, bt.id)
+	if err != nil {
+		return err
+	}
+	if done[bt.id] {
+		l.prog.skipped.Add(bt.events)
+		l.opts.Log.Debug("chunk already loaded", "file", bt.file, "chunk", bt.index)
+		return nil
+	}
+	tx := l.opts.TxRows
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(l.opts.Writers)
+	// Node labels are disjoint, so their transactions never wait on each
+	// other.
+	nodeJobs(g, gctx, bt.accounts, tx, l.sink.MergeAccounts, &l.nodes)
+	nodeJobs(g, gctx, bt.ips, tx, l.sink.MergeIPs, &l.nodes)
+	nodeJobs(g, gctx, bt.devices, tx, l.sink.MergeDevices, &l.nodes)
+	nodeJobs(g, gctx, bt.targets, tx, l.sink.MergeTargets, &l.nodes)
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(l.opts.Writers)
+	for _, e := range []struct {
+		rel  string
+		rows []store.EdgeRow
+	}{{store.RelUsedIP, bt.usedIP}, {store.RelUsedDevice, bt.usedDev}, {store.RelLookedUp, bt.lookedUp}} {
+		for j, lo := 0, 0; lo < len(e.rows); j, lo = j+1, lo+tx {
+			id := fmt.Sprintf("%s/%s/%d", bt.id, e.rel, j)
+			if done[id] {
+				continue
+			}
+			rows := e.rows[lo:min(lo+tx, len(e.rows))]
+			g.Go(func() error {
+				err := l.sink.WriteEdges(gctx, id, e.rel, rows)
+				if errors.Is(err, store.ErrBatchDone) {
+					return nil
+				}
+				if err == nil {
+					l.edges.Add(int64(len(rows)))
+				}
+				return err
+			})
+		}
+	}
+	nodeJobs(g, gctx, bt.matched, tx, l.sink.MergeMatched, &l.edges)
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := l.sink.MarkIngestBatch(ctx, bt.id, map[string]any{"file": bt.file, "chunk": int64(bt.index), "lines": bt.lines, "events": bt.events}); err != nil {
+		return err
+	}
+	l.prog.stored.Add(bt.events)
+	return nil
+}
+
+func nodeJobs[T any](g *errgroup.Group, ctx context.Context, rows []T, tx int, write func(context.Context, []T) error, n *atomic.Int64) {
+	for lo := 0; lo < len(rows); lo += tx {
+		part := rows[lo:min(lo+tx, len(rows))]
+		g.Go(func() error {
+			if err := write(ctx, part); err != nil {
+				return err
+			}
+			n.Add(int64(len(part)))
+			return nil
+		})
+	}
+}
+
+// rejectsFile writes rejects as NDJSON, created on the first one.
+type rejectsFile struct {
+	mu     sync.Mutex
+	path   string
+	append bool
+	f      *os.File
+	w      *bufio.Writer
+	n      int64
+}
+
+func (l *loader) rejects(input string, resume bool) (*rejectsFile, error) {
+	p := l.opts.RejectsPath
+	if p == "" {
+		if input == "-" {
+			dir := filepath.Join(l.opts.StateDir, "rejects")
+			if l.opts.StateDir == "" {
+				dir = "."
+			}
+			p = filepath.Join(dir, "stdin-"+time.Now().UTC().Format("20060102T150405Z")+".rejects.ndjson")
+		} else {
+			p = input + ".rejects.ndjson"
+		}
+	}
+	// One --rejects file for several inputs collects them all.
+	return &rejectsFile{path: p, append: resume || (l.opts.RejectsPath != "" && l.sum.Files > 0)}, nil
+}
+
+func (r *rejectsFile) add(l *loader, rej *Reject) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		if err := os.MkdirAll(filepath.Dir(r.path), 0o700); err != nil {
+			return fmt.Errorf("ingest: rejects file: %w", err)
+		}
+		flag := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+		if r.append {
+			flag = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		}
+		f, err := os.OpenFile(r.path, flag, 0o600)
+		if err != nil {
+			return fmt.Errorf("ingest: rejects file: %w", err)
+		}
+		r.f, r.w = f, bufio.NewWriter(f)
+	}
+	r.n++
+	if r.n <= 5 {
+		l.opts.Log.Warn("rejected", "record", rej.Error())
+	}
+	b, _ := jsonMarshal(rej)
+	r.w.Write(b)
+	return r.w.WriteByte('\n')
+}
+
+func (r *rejectsFile) sync() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.w == nil {
+		return nil
+	}
+	return r.w.Flush()
+}
+
+func (r *rejectsFile) close() error {
+	if r.f == nil {
+		return nil
+	}
+	if err := r.w.Flush(); err != nil {
+		r.f.Close()
+		return err
+	}
+	return r.f.Close()
+}

@@ -1,0 +1,226 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/ingest/target"
+)
+
+var testKey = []byte("ingest-test-key-0123456789")
+
+func newParser() *parser { return &parser{hasher: target.NewHasher(testKey)} }
+
+func TestParseNDJSON(t *testing.T) {
+	ts := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		line  string
+		check func(t *testing.T, ev event)
+	}{
+		{"account", `{"kind":"account","id":"a1","handle":"alice","created_at":"2024-03-01T12:00:00Z","country":"ir","verified":true}`, func(t *testing.T, ev event) {
+			if ev.kind != kindAccount || ev.account != "a1" || ev.handle != "alice" || ev.country != "IR" || !ev.verified || !ev.createdAt.Equal(ts) {
+				t.Errorf("got %+v", ev)
+			}
+		}},
+		{"login unix time ipv6", `{"kind":"login","account":"a1","time":1709294400,"ip":"2001:DB8::1","device":"d1","ip_kind":"mobile","ip_asn":64500}`, func(t *testing.T, ev event) {
+			if ev.kind != kindLogin || !ev.at.Equal(ts) || ev.ip.String() != "2001:db8::1" || ev.device != "d1" || ev.ipKind != "mobile" || ev.asn != 64500 {
+				t.Errorf("got %+v", ev)
+			}
+		}},
+		{"login mapped ipv4 and string unix time", `{"kind":"login","account":"a1","time":"1709294400","ip":"::ffff:192.0.2.1"}`, func(t *testing.T, ev event) {
+			if ev.ip.String() != "192.0.2.1" || !ev.at.Equal(ts) {
+				t.Errorf("got %+v", ev)
+			}
+		}},
+		{"lookup matched", `{"kind":"lookup","account":"a1","time":"2024-03-01T13:00:00+01:00","target":"+14155552323","matched":"a2"}`, func(t *testing.T, ev event) {
+			if ev.kind != kindLookup || !ev.at.Equal(ts) || ev.target.Block != "+1415555" || !ev.matched || ev.matchID != "a2" {
+				t.Errorf("got %+v", ev)
+			}
+		}},
+		{"lookup email", `{"kind":"lookup","account":"a1","time":1709294400,"target":"Bob@Example.org","target_kind":"email"}`, func(t *testing.T, ev event) {
+			if ev.target.Masked != "b***@example.org" || ev.matched {
+				t.Errorf("got %+v", ev)
+			}
+		}},
+	}
+	p := newParser()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, fe := p.parseNDJSON([]byte(tt.line))
+			if fe != nil {
+				t.Fatalf("rejected: field %q: %s", fe.field, fe.reason)
+			}
+			tt.check(t, ev)
+		})
+	}
+}
+
+func TestParseNDJSONRejects(t *testing.T) {
+	tests := []struct {
+		name, line, field, reason string
+	}{
+		{"not json", `hello`, "", "not a JSON object"},
+		{"truncated", `{"kind":"login","account":"a1","ti`, "", "not a JSON object"},
+		{"unknown kind", `{"kind":"logout","account":"a1"}`, "kind", "unknown kind"},
+		{"missing kind", `{"account":"a1"}`, "kind", "missing"},
+		{"bad time", `{"kind":"login","account":"a1","time":"yesterday","ip":"192.0.2.1"}`, "time", "neither RFC 3339"},
+		{"bad created_at", `{"kind":"account","id":"a1","created_at":"2024-13-01T00:00:00Z"}`, "created_at", "neither RFC 3339"},
+		{"missing time", `{"kind":"login","account":"a1","ip":"192.0.2.1"}`, "time", "missing"},
+		{"bad ip", `{"kind":"login","account":"a1","time":1,"ip":"300.1.1.1"}`, "ip", "not an IPv4 or IPv6"},
+		{"ip with zone", `{"kind":"login","account":"a1","time":1,"ip":"fe80::1%eth0"}`, "ip", "zone"},
+		{"missing ip", `{"kind":"login","account":"a1","time":1}`, "ip", "missing"},
+		{"missing account", `{"kind":"login","time":1,"ip":"192.0.2.1"}`, "account", "missing"},
+		{"missing id", `{"kind":"account","handle":"x"}`, "id", "missing"},
+		{"bad ip kind", `{"kind":"login","account":"a1","time":1,"ip":"192.0.2.1","ip_kind":"satellite"}`, "ip_kind", "unknown kind"},
+		{"bad country", `{"kind":"account","id":"a1","country":"UK"}`, "country", "not an ISO 3166"},
+		{"asn as string", `{"kind":"login","account":"a1","time":1,"ip":"192.0.2.1","ip_asn":"AS1"}`, "ip_asn", "want a JSON"},
+		{"bad phone", `{"kind":"lookup","account":"a1","time":1,"target":"+1 099 555 2323"}`, "target", "not a valid number"},
+		{"national phone without region", `{"kind":"lookup","account":"a1","time":1,"target":"4155552323"}`, "target", "does not parse"},
+		{"missing target", `{"kind":"lookup","account":"a1","time":1}`, "target", "missing"},
+		{"space in account", `{"kind":"lookup","account":"a 1","time":1,"target":"+14155552323"}`, "account", "space"},
+	}
+	p := newParser()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, fe := p.parseNDJSON([]byte(tt.line))
+			if fe == nil {
+				t.Fatal("accepted")
+			}
+			if fe.field != tt.field || !strings.Contains(fe.reason, tt.reason) {
+				t.Errorf("got field %q reason %q, want field %q reason containing %q", fe.field, fe.reason, tt.field, tt.reason)
+			}
+			if strings.Contains(fe.reason, "5552323") {
+				t.Errorf("reason %q leaks the phone number", fe.reason)
+			}
+		})
+	}
+}
+
+func TestParseCSV(t *testing.T) {
+	p := newParser()
+	ev, _, fe := p.parseCSV("login", []byte(`a1,2024-03-01T12:00:00Z,192.0.2.1,64500,"Example, Inc.",US,datacenter,d1,android,app`), nil)
+	if fe != nil {
+		t.Fatalf("rejected: %+v", fe)
+	}
+	if ev.asOrg != "Example, Inc." || ev.asn != 64500 || ev.ipCountry != "US" || ev.device != "d1" || ev.deviceOS != "android" {
+		t.Errorf("got %+v", ev)
+	}
+	ev, _, fe = p.parseCSV("account", []byte("a1,alice,1709294400,DE,true"), nil)
+	if fe != nil || !ev.verified || ev.country != "DE" {
+		t.Errorf("account: %+v %+v", ev, fe)
+	}
+	ev, _, fe = p.parseCSV("lookup", []byte("a1,1709294400,(415) 555-2323,phone,US,"), nil)
+	if fe != nil || ev.target.Offset != 2323 || ev.matched {
+		t.Errorf("lookup: %+v %+v", ev, fe)
+	}
+	for _, tt := range []struct{ kind, row, field, reason string }{
+		{"login", "a1,2024-03-01T12:00:00Z,192.0.2.1", "", "has 3 fields"},
+		{"login", "a1,noon,192.0.2.1,,,,,,,", "time", "neither"},
+		{"login", "a1,1,192.0.2.1,-5,,,,,,", "ip_asn", "want a number"},
+		{"login", "a1,1,192.0.2.x,,,,,,,", "ip", "not an IPv4"},
+		{"account", "a1,alice,,DE,maybe", "verified", "true or false"},
+		{"lookup", "a1,1,+1 099 555 2323,phone,,", "target", "not a valid"},
+		{"lookup", `a1,1,"+14155552323,phone,,`, "", "quot"},
+	} {
+		_, _, fe := p.parseCSV(tt.kind, []byte(tt.row), nil)
+		if fe == nil || fe.field != tt.field || !strings.Contains(fe.reason, tt.reason) {
+			t.Errorf("%s %q: got %+v, want field %q reason containing %q", tt.kind, tt.row, fe, tt.field, tt.reason)
+		}
+	}
+}
+
+func TestCSVKind(t *testing.T) {
+	for _, tt := range []struct{ header, want string }{
+		{"id,handle,created_at,country,verified", "account"},
+		{"account, time ,ip,ip_asn,ip_as_org,ip_country,ip_kind,device,device_os,device_client", "login"},
+		{"account,time,target,target_kind,region,matched", "lookup"},
+		{"account,time,target", ""},
+		{"time,account,target,target_kind,region,matched", ""},
+	} {
+		fields, _ := splitCSV([]byte(tt.header), nil)
+		if got := csvKind(fields); got != tt.want {
+			t.Errorf("csvKind(%q) = %q, want %q", tt.header, got, tt.want)
+		}
+	}
+}
+
+// FuzzParseNDJSON: any line is either an event or a reject with a reason,
+// never a panic; accepted events have what their kind requires.
+func FuzzParseNDJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"kind":"account","id":"a1","created_at":1}`,
+		`{"kind":"login","account":"a1","time":1709294400,"ip":"2001:db8::1","device":"d1"}`,
+		`{"kind":"lookup","account":"a1","time":"2024-03-01T13:00:00+01:00","target":"+14155552323","matched":"a2"}`,
+		`{"kind":"lookup","account":"a1","time":1,"target":"x@y.org"}`,
+		`{`, `null`, `[]`, `{"kind":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	p := newParser()
+	f.Fuzz(func(t *testing.T, line []byte) {
+		ev, fe := p.parseNDJSON(line)
+		if fe != nil {
+			if fe.reason == "" {
+				t.Fatal("reject without reason")
+			}
+			return
+		}
+		checkEvent(t, ev)
+	})
+}
+
+// FuzzParseCSV does the same for CSV rows of each kind.
+func FuzzParseCSV(f *testing.F) {
+	f.Add(uint8(0), []byte("a1,alice,1709294400,DE,true"))
+	f.Add(uint8(1), []byte(`a1,2024-03-01T12:00:00Z,192.0.2.1,64500,"Example, Inc.",US,datacenter,d1,android,app`))
+	f.Add(uint8(2), []byte("a1,1709294400,(415) 555-2323,phone,US,a2"))
+	f.Add(uint8(2), []byte(`a1,1,"x""y@z.org",email,,`))
+	p := newParser()
+	kinds := []string{"account", "login", "lookup"}
+	f.Fuzz(func(t *testing.T, k uint8, row []byte) {
+		ev, _, fe := p.parseCSV(kinds[int(k)%3], row, nil)
+		if fe != nil {
+			if fe.reason == "" {
+				t.Fatal("reject without reason")
+			}
+			return
+		}
+		checkEvent(t, ev)
+	})
+}
+
+// FuzzParseTime checks the time parser on both paths: accepted times are UTC.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"1709294400", "2024-03-01T12:00:00Z", "2024-03-01T12:00:00.123+05:30", "-1", "1e9", ""} {
+		f.Add(s)
+	}
+	p := newParser()
+	f.Fuzz(func(t *testing.T, s string) {
+		ev, _, fe := p.parseCSV("lookup", []byte("a1,"+strings.ReplaceAll(strings.ReplaceAll(s, ",", ""), "\"", "")+",a@b.org,,,"), nil)
+		if fe == nil && (ev.at.Location() != time.UTC || ev.at.IsZero()) {
+			t.Fatalf("time %q gave %v", s, ev.at)
+		}
+	})
+}
+
+func checkEvent(t *testing.T, ev event) {
+	t.Helper()
+	if ev.account == "" {
+		t.Fatal("accepted without account")
+	}
+	switch ev.kind {
+	case kindAccount:
+	case kindLogin:
+		if ev.at.IsZero() || !ev.ip.IsValid() || ev.ip.Zone() != "" {
+			t.Fatalf("bad login %+v", ev)
+		}
+	case kindLookup:
+		if ev.at.IsZero() || len(ev.target.Key) != 64 {
+			t.Fatalf("bad lookup %+v", ev)
+		}
+	default:
+		t.Fatalf("kind %d", ev.kind)
+	}
+}

@@ -1,0 +1,138 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"unicode/utf8"
+)
+
+// maxLine bounds one record; longer lines are rejected (and skipped) rather
+// than buffered, so memory stays bounded whatever the input.
+const maxLine = 1 << 20
+
+// recordReader splits an input into logical records: NDJSON lines, or CSV
+// records (a quoted field may hold newlines, so a CSV record continues
+// while its quotes are unbalanced). It counts lines and bytes and feeds
+// every byte, in order, to the chunk hash.
+type recordReader struct {
+	r      *bufio.Reader
+	csv    bool
+	line   int64 // number of the last physical line read
+	offset int64 // bytes consumed
+	hash   hash.Hash
+	buf    []byte
+}
+
+// record is one logical record.
+type record struct {
+	data    []byte // without the line terminator; valid until the next call
+	line    int64  // its first line
+	tooLong bool   // over maxLine: data is empty, the record was skipped
+	noEOL   bool   // the input ended without a newline after it
+}
+
+func newRecordReader(r io.Reader, csv bool, line, offset int64) *recordReader {
+	return &recordReader{r: bufio.NewReaderSize(r, 256<<10), csv: csv, line: line, offset: offset, hash: sha256.New()}
+}
+
+// next returns the next record, or io.EOF.
+func (rr *recordReader) next() (record, error) {
+	rr.buf = rr.buf[:0]
+	rec := record{line: rr.line + 1}
+	quotes := 0
+	for {
+		chunk, err := rr.r.ReadSlice('\n')
+		rr.offset += int64(len(chunk))
+		rr.hash.Write(chunk)
+		if len(rr.buf)+len(chunk) > maxLine {
+			rec.tooLong = true
+		} else {
+			rr.buf = append(rr.buf, chunk...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+			rr.line++
+			if rr.csv && !rec.tooLong {
+				quotes += bytes.Count(chunk, []byte{'"'})
+				if quotes%2 == 1 {
+					continue // a quoted field goes on over the newline
+				}
+			}
+		} else if err == io.EOF {
+			if len(rr.buf) == 0 && !rec.tooLong {
+				return record{}, io.EOF
+			}
+			rr.line++
+			rec.noEOL = true
+		} else if err != nil {
+			return record{}, err
+		}
+		break
+	}
+	if rec.tooLong {
+		rr.buf = rr.buf[:0]
+	}
+	rec.data = bytes.TrimRight(rr.buf, "\r\n")
+	return rec, nil
+}
+
+// chainSum closes the current chunk: its id is SHA-256 over the previous
+// chunk's id and every byte of this chunk, so it names "this content at
+// this position of this input". Re-reading the same bytes gives the same
+// ids; a different file, or the same records in another order, does not.
+func (rr *recordReader) chainSum() string {
+	sum := rr.hash.Sum(nil)
+	rr.hash.Reset()
+	rr.hash.Write(sum)
+	return hex.EncodeToString(sum[:16])
+}
+
+// resetChain starts the chain at a given id (a checkpoint's, or the seed).
+func (rr *recordReader) resetChain(prev string) {
+	rr.hash.Reset()
+	rr.hash.Write([]byte(prev))
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// sniff looks at the start of an input: is it binary, and which format it
+// seems to be. It only peeks, so the bytes still go through the hash.
+func sniff(r *bufio.Reader) (format string, err error) {
+	head, _ := r.Peek(8 << 10)
+	if len(head) == 0 {
+		return "", nil
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		return "", errors.New("binary data (NUL bytes): not NDJSON or CSV")
+	}
+	check := head
+	for i := 0; i < utf8.UTFMax && len(check) > 0 && !utf8.Valid(check); i++ {
+		check = check[:len(check)-1] // a rune cut by the peek window
+	}
+	if !utf8.Valid(check) {
+		return "", errors.New("binary data (not UTF-8): not NDJSON or CSV")
+	}
+	t := bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n")
+	if len(t) > 0 && t[0] == '{' {
+		return FormatNDJSON, nil
+	}
+	return FormatCSV, nil
+}
+
+func fmtBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d B", n)
+}
