@@ -175,13 +175,49 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port := opts.Port
-	if port == 0 {
-		if port, err = freePort(); err != nil {
+	l := launch{
+		java: java, rt: rt, home: home, p: p, password: password,
+		heap: heap, pagecache: pagecache, txTotal: txTotal, opts: opts,
+	}
+	if opts.Port != 0 {
+		// Fail in a moment, not after a JVM start, when the port is taken.
+		if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port))); err != nil {
+			return nil, fmt.Errorf("managed neo4j: port %d on 127.0.0.1 is not free: %w", opts.Port, err)
+		} else {
+			ln.Close()
+		}
+		return l.run(ctx, opts.Port)
+	}
+	// A free port can be taken by someone else before the JVM binds it;
+	// then try another.
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
 			return nil, err
 		}
+		srv, err := l.run(ctx, port)
+		if err == nil || attempt == 3 || !errors.Is(err, errPortTaken) {
+			return srv, err
+		}
+		opts.Logger.Info("managed neo4j: port taken meanwhile, trying another", "port", port)
 	}
+}
 
+// errPortTaken marks a start that failed because the port was in use.
+var errPortTaken = errors.New("port in use")
+
+// launch is one prepared start, run once per port tried.
+type launch struct {
+	java, home, password, heap string
+	rt                         *runtime
+	p                          paths
+	pagecache, txTotal         int64
+	opts                       Options
+}
+
+// run starts the launcher JVM on port, detached, and waits until it is ready.
+func (l *launch) run(ctx context.Context, port int) (*Server, error) {
+	p := l.p
 	logf, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("managed neo4j: open log %s: %w", p.log, err)
@@ -191,11 +227,11 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("managed neo4j: %s: %w", p.log, err)
 	}
-	fmt.Fprintf(logf, "\n=== lockstep: starting neo4j on 127.0.0.1:%d at %s (heap %s, page cache %s)\n",
-		port, time.Now().UTC().Format(time.RFC3339), heap, opts.PageCache)
+	fmt.Fprintf(logf, "\n=== lockstep: starting neo4j on 127.0.0.1:%d at %s (heap %s, page cache %d MiB)\n",
+		port, time.Now().UTC().Format(time.RFC3339), l.heap, l.pagecache>>20)
 
 	args := []string{
-		"-Xmx" + heap, // no -Xms: idle test servers should not hold their whole heap
+		"-Xmx" + l.heap, // no -Xms: idle test servers should not hold their whole heap
 		// A subset of Neo4j's own neo4j.conf JVM flags.
 		"-XX:+UseG1GC", "-XX:-OmitStackTraceInFastThrow", "-XX:+DisableExplicitGC",
 		"-Djdk.nio.maxCachedBufferSize=1024", "-Dio.netty.tryReflectionSetAccessible=true",
@@ -204,53 +240,60 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 		"--add-opens=java.base/java.io=ALL-UNNAMED",
 		"--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
 		"--add-opens=java.base/java.lang=ALL-UNNAMED",
-		"-Dlockstep.home=" + home, // lets ownsProcess recognise our JVM
-		"-cp", rt.classpath,
-		rt.main, p.dbms, strconv.Itoa(port),
+		"-Dlockstep.home=" + l.home, // lets ownsProcess recognise our JVM
+		"-cp", l.rt.classpath,
+		l.rt.main, p.dbms, strconv.Itoa(port),
 	}
-	cmd := exec.Command(java, args...)
+	cmd := exec.Command(l.java, args...)
 	cmd.Dir = p.dir
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // survives our terminal and our exit
 	env := append(os.Environ(),
-		"LOCKSTEP_NEO4J_PASSWORD="+password,
-		"LOCKSTEP_NEO4J_PAGECACHE="+strconv.FormatInt(pagecache, 10))
-	if txTotal > 0 {
-		env = append(env, "LOCKSTEP_NEO4J_TX_TOTAL="+strconv.FormatInt(txTotal, 10))
+		"LOCKSTEP_NEO4J_PASSWORD="+l.password,
+		"LOCKSTEP_NEO4J_PAGECACHE="+strconv.FormatInt(l.pagecache, 10))
+	if l.txTotal > 0 {
+		env = append(env, "LOCKSTEP_NEO4J_TX_TOTAL="+strconv.FormatInt(l.txTotal, 10))
 	}
-	if opts.ExitWithParent {
+	if l.opts.ExitWithParent {
 		env = append(env, "LOCKSTEP_NEO4J_PARENT_PID="+strconv.Itoa(os.Getpid()))
 	}
 	cmd.Env = env
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("managed neo4j: run %s: %w", java, err)
+		return nil, fmt.Errorf("managed neo4j: run %s: %w", l.java, err)
 	}
 	// Reap the child whenever it ends, so a zombie never looks alive to
 	// pidAlive while this process lives; exited reports the end to the wait.
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 
 	pid := cmd.Process.Pid
-	if err := writeFile(p.pid, strconv.Itoa(pid)); err != nil {
-		_ = cmd.Process.Kill()
-		return nil, err
-	}
-	if err := writeFile(p.port, strconv.Itoa(port)); err != nil {
-		_ = cmd.Process.Kill()
-		return nil, err
-	}
-	opts.Logger.Info("starting managed neo4j", "pid", pid, "port", port, "log", p.log)
-
-	if err := awaitReady(ctx, p.log, logStart, port, opts.ReadyTimeout, exited); err != nil {
+	fail := func(err error) (*Server, error) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
+		// Wait for the exit, so no JVM still writes into the home when the
+		// caller (a test, say) removes it.
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+		}
 		_ = os.Remove(p.pid)
 		_ = os.Remove(p.port)
 		return nil, err
 	}
+	if err := writeFile(p.pid, strconv.Itoa(pid)); err != nil {
+		return fail(err)
+	}
+	if err := writeFile(p.port, strconv.Itoa(port)); err != nil {
+		return fail(err)
+	}
+	l.opts.Logger.Info("starting managed neo4j", "pid", pid, "port", port, "log", p.log)
+	if err := awaitReady(ctx, p.log, logStart, port, l.opts.ReadyTimeout, exited, &waitErr); err != nil {
+		return fail(err)
+	}
 	return &Server{
 		URI:      fmt.Sprintf("bolt://127.0.0.1:%d", port),
 		User:     User,
-		Password: password,
+		Password: l.password,
 		Port:     port,
 		PID:      pid,
 		Log:      p.log,
@@ -260,7 +303,7 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 // awaitReady waits for the launcher's "ready" line (printed after the
 // password is set, so Bolt is up and authenticates) and then for a TCP
 // connect to the port.
-func awaitReady(ctx context.Context, logPath string, from int64, port int, timeout time.Duration, exited <-chan error) error {
+func awaitReady(ctx context.Context, logPath string, from int64, port int, timeout time.Duration, exited <-chan struct{}, waitErr *error) error {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -269,8 +312,18 @@ func awaitReady(ctx context.Context, logPath string, from int64, port int, timeo
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("managed neo4j: start cancelled (%w); see %s", ctx.Err(), logPath)
-		case err := <-exited:
-			return fmt.Errorf("managed neo4j: server exited during start (%v); see %s:\n%s", err, logPath, tail(logPath, from, 15))
+		case <-exited:
+			err := *waitErr
+			log := tail(logPath, from, 12)
+			reason := ""
+			if r := grepLine(logPath, from, "lockstep-neo4j: "); r != "" {
+				reason = ": " + strings.TrimPrefix(r, "lockstep-neo4j: ")
+			}
+			err = fmt.Errorf("managed neo4j: server exited during start (%v)%s; see %s:\n%s", err, reason, logPath, log)
+			if strings.Contains(log, "Address already in use") {
+				err = fmt.Errorf("%w (%w)", err, errPortTaken)
+			}
+			return err
 		case <-deadline.C:
 			return fmt.Errorf("managed neo4j: Bolt on 127.0.0.1:%d not ready after %s; see %s:\n%s", port, timeout, logPath, tail(logPath, from, 15))
 		case <-tick.C:
@@ -475,24 +528,40 @@ func readInt(path string) (int, error) {
 	return strconv.Atoi(strings.TrimSpace(string(b)))
 }
 
-// logHasLine reports whether the log, from offset on, holds a line equal to want.
-func logHasLine(path string, from int64, want string) bool {
+// scanLog calls fn for every line of the log from offset on.
+func scanLog(path string, from int64, fn func(line string)) {
 	f, err := os.Open(path)
 	if err != nil {
-		return false
+		return
 	}
 	defer f.Close()
 	if _, err := f.Seek(from, io.SeekStart); err != nil {
-		return false
+		return
 	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == want {
-			return true
-		}
+		fn(sc.Text())
 	}
-	return false
+}
+
+// logHasLine reports whether the log, from offset on, holds a line equal to want.
+func logHasLine(path string, from int64, want string) bool {
+	found := false
+	scanLog(path, from, func(line string) { found = found || strings.TrimSpace(line) == want })
+	return found
+}
+
+// grepLine returns the last line of the log, from offset on, that starts
+// with prefix, or "".
+func grepLine(path string, from int64, prefix string) string {
+	found := ""
+	scanLog(path, from, func(line string) {
+		if strings.HasPrefix(line, prefix) {
+			found = line
+		}
+	})
+	return found
 }
 
 // tail returns the last n lines of the log written since offset from,

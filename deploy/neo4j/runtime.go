@@ -14,6 +14,20 @@ import (
 	"time"
 )
 
+// SharedRuntimeDir is a runtime directory (see Options.RuntimeDir) that
+// every home of this user can share, so test servers in temporary homes run
+// Maven and javac once per machine: LOCKSTEP_TEST_RUNTIME if set, else
+// lockstep/neo4j-runtime in the user cache directory.
+func SharedRuntimeDir() string {
+	if d := os.Getenv("LOCKSTEP_TEST_RUNTIME"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "lockstep", "neo4j-runtime")
+	}
+	return filepath.Join(os.TempDir(), "lockstep-neo4j-runtime")
+}
+
 // runtime is what a JVM needs to run the launcher.
 type runtime struct {
 	classpath string // compiled classes dir (if javac exists) and the Maven jars

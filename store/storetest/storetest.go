@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -78,7 +77,7 @@ func run(m *testing.M) int {
 	srv, err := managed.Start(ctx, home, managed.Options{
 		Heap:           heap,
 		PageCache:      pageCache,
-		RuntimeDir:     RuntimeDir(),
+		RuntimeDir:     managed.SharedRuntimeDir(),
 		ExitWithParent: true, // no JVM left behind if the test binary is killed
 		Logger:         logger(),
 	})
@@ -107,19 +106,6 @@ func logger() *slog.Logger {
 		level = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-}
-
-// RuntimeDir is where test servers keep the launcher and its classpath,
-// shared by all test binaries of a machine so Maven and javac run once:
-// LOCKSTEP_TEST_RUNTIME if set, else the user cache directory.
-func RuntimeDir() string {
-	if d := os.Getenv("LOCKSTEP_TEST_RUNTIME"); d != "" {
-		return d
-	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "lockstep", "neo4j-runtime")
-	}
-	return filepath.Join(os.TempDir(), "lockstep-neo4j-runtime")
 }
 
 // Server returns the URI, user and password of the test server (for tests
