@@ -50,8 +50,8 @@ func DefaultParams() Params {
 		LockstepWindow:   15 * 60,
 		LockstepWeight:   1,
 		BlockMinLookups:  10,
-		BlockWeight:      2,
-		BlockHubCap:      200,
+		BlockWeight:      3,
+		BlockHubCap:      1000,
 		MinWeight:        1,
 	}
 }

@@ -87,7 +87,7 @@ func TestProjectPairs(t *testing.T) {
 				x[k] = v
 			}
 			return x
-		}(), "a", "b", 2 * r3},
+		}(), "a", "b", 3 * r3},
 		{"nine numbers of a block is no sweep", func() []edgeSpec {
 			x, _ := sweep("a", 0, 9)
 			y, _ := sweep("b", 10, 10)

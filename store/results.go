@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Detection write-back. A run is (:DetectionRun {id, startedAt, finishedAt,
+// status, params, stats, error}); each network it found is
+// (:Network {id, key, runId, size, score, signals, stateLinked,
+// stateConfidence, stateReasons, evidence, predecessorId}) with
+// (:Account)-[:MEMBER_OF {score, role}]->(:Network); members (not victims)
+// also get Account.score and Account.scoreRunId of the latest run that
+// flagged them. Earlier runs are never touched: a new run adds nodes under
+// its own id, and a failed run deletes only what it wrote itself.
+//
+// status is "running" while detection works, "finished" with finishedAt
+// when it is done, and "failed" with the error when it failed; a failed
+// run has no finishedAt, so "the latest finished run" never picks it.
+
+// Run statuses as stored.
+const (
+	RunStatusRunning  = "running"
+	RunStatusFinished = "finished"
+	RunStatusFailed   = "failed"
+)
+
+// StartRun records a run as running. params is a JSON document.
+func (s *Store) StartRun(ctx context.Context, id string, startedAt time.Time, params string) (err error) {
+	defer wrap(&err, "Store.StartRun(%q)", id)
+	return s.Write(ctx, `MERGE (r:DetectionRun {id: $id})
+SET r.startedAt = $at, r.status = $status, r.params = $params`,
+		map[string]any{"id": id, "at": startedAt.UTC(), "status": RunStatusRunning, "params": params})
+}
+
+// FinishRun marks a run finished with its statistics (a JSON document).
+func (s *Store) FinishRun(ctx context.Context, id string, finishedAt time.Time, stats string) (err error) {
+	defer wrap(&err, "Store.FinishRun(%q)", id)
+	return s.Write(ctx, `MATCH (r:DetectionRun {id: $id})
+SET r.finishedAt = $at, r.status = $status, r.stats = $stats`,
+		map[string]any{"id": id, "at": finishedAt.UTC(), "status": RunStatusFinished, "stats": stats})
+}
+
+// FailRun marks a run failed with its error and deletes the networks it
+// had written, in batches, so a half-written run never shows partial
+// results; earlier runs stay as they were.
+func (s *Store) FailRun(ctx context.Context, id string, at time.Time, cause error) (err error) {
+	defer wrap(&err, "Store.FailRun(%q)", id)
+	for {
+		n, err := s.writeCount(ctx, `MATCH (n:Network {runId: $id}) WITH n LIMIT 500 DETACH DELETE n RETURN count(*) AS n`,
+			map[string]any{"id": id})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	msg := "unknown error"
+	if cause != nil {
+		msg = cause.Error()
+	}
+	return s.Write(ctx, `MERGE (r:DetectionRun {id: $id})
+SET r.status = $status, r.error = $error, r.failedAt = $at`,
+		map[string]any{"id": id, "status": RunStatusFailed, "error": msg, "at": at.UTC()})
+}
+
+// NetworkRow is a network to write.
+type NetworkRow struct {
+	ID              string
+	Key             string // stable across runs: inherited from the predecessor
+	Size            int
+	Score           float64
+	Signals         string // JSON: [{name, value, contribution, weight, measured, detail}]
+	StateLinked     bool
+	StateConfidence float64
+	StateReasons    []string
+	Evidence        []string
+	PredecessorID   string // "" when the network is new
+	Members         []MemberRow
+}
+
+// MemberRow is one MEMBER_OF relationship.
+type MemberRow struct {
+	AccountID string
+	Score     float64
+	Role      string
+}
+
+// Batch sizes of the write-back: network nodes carry evidence and signals
+// (a few KiB each), memberships are small.
+const (
+	networkBatch    = 500
+	membershipBatch = 10000
+)
+
+const writeNetworks = `
+UNWIND $rows AS row
+MERGE (n:Network {id: row.id})
+SET n += row.props`
+
+const writeMemberships = `
+UNWIND $rows AS row
+MATCH (n:Network {id: row.network})
+MATCH (a:Account {id: row.account})
+MERGE (a)-[m:MEMBER_OF]->(n)
+SET m.score = row.score, m.role = row.role
+FOREACH (_ IN CASE WHEN row.role <> 'victim' THEN [1] ELSE [] END |
+  SET a.score = row.score, a.scoreRunId = row.run)`
+
+// WriteNetworks writes networks and their memberships under runID, in
+// batches, each its own retried (idempotent) transaction. progress, if
+// not nil, is called with the memberships written so far and their total.
+func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkRow, progress func(done, total int)) (err error) {
+	defer wrap(&err, "Store.WriteNetworks(run %q, %d networks)", runID, len(nets))
+	rows := make([]map[string]any, 0, networkBatch)
+	total := 0
+	for _, n := range nets {
+		total += len(n.Members)
+		props := map[string]any{
+			"runId": runID, "key": n.Key, "size": int64(n.Size), "score": n.Score, "signals": n.Signals,
+			"stateLinked": n.StateLinked, "stateConfidence": n.StateConfidence,
+			"stateReasons": nonNil(n.StateReasons), "evidence": nonNil(n.Evidence),
+		}
+		if n.PredecessorID != "" {
+			props["predecessorId"] = n.PredecessorID
+		}
+		rows = append(rows, map[string]any{"id": n.ID, "props": props})
+		if len(rows) == networkBatch {
+			if err := s.WriteRows(ctx, writeNetworks, rows); err != nil {
+				return err
+			}
+			rows = rows[:0]
+		}
+	}
+	if err := s.WriteRows(ctx, writeNetworks, rows); err != nil {
+		return err
+	}
+	rows = make([]map[string]any, 0, membershipBatch)
+	done := 0
+	flush := func() error {
+		if err := s.WriteRows(ctx, writeMemberships, rows); err != nil {
+			return err
+		}
+		done += len(rows)
+		rows = rows[:0]
+		if progress != nil {
+			progress(done, total)
+		}
+		return nil
+	}
+	for _, n := range nets {
+		for _, m := range n.Members {
+			rows = append(rows, map[string]any{"network": n.ID, "account": m.AccountID, "score": m.Score, "role": m.Role, "run": runID})
+			if len(rows) == membershipBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if len(rows) > 0 {
+		return flush()
+	}
+	return nil
+}
+
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// PreviousNetwork is a network of an earlier run, for matching identities.
+type PreviousNetwork struct {
+	ID      string
+	Key     string
+	Members []string // account ids of core and peripheral members
+}
+
+// LatestNetworks returns the id of the most recently finished run other
+// than except, and its networks with their (non-victim) members; an empty
+// id when there is none.
+func (s *Store) LatestNetworks(ctx context.Context, except string) (_ string, _ []PreviousNetwork, err error) {
+	defer wrap(&err, "Store.LatestNetworks")
+	recs, err := s.Query(ctx, `MATCH (r:DetectionRun) WHERE r.finishedAt IS NOT NULL AND r.id <> $except
+RETURN r.id ORDER BY r.finishedAt DESC LIMIT 1`, map[string]any{"except": except})
+	if err != nil {
+		return "", nil, err
+	}
+	if len(recs) == 0 {
+		return "", nil, nil
+	}
+	run, _ := recs[0].Values[0].(string)
+	var out []PreviousNetwork
+	err = s.Read(ctx, `MATCH (n:Network {runId: $run})
+CALL (n) {
+  MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
+  RETURN collect(a.id) AS members
+}
+RETURN n.id, coalesce(n.key, n.id), members ORDER BY n.id`, map[string]any{"run": run},
+		func() { out = out[:0] },
+		func(rec *Record) error {
+			p := PreviousNetwork{ID: strOr(rec.Values[0]), Key: strOr(rec.Values[1])}
+			ms, _ := rec.Values[2].([]any)
+			for _, m := range ms {
+				p.Members = append(p.Members, strOr(m))
+			}
+			if p.ID == "" {
+				return fmt.Errorf("network without id in run %s", run)
+			}
+			out = append(out, p)
+			return nil
+		})
+	return run, out, err
+}
