@@ -1,0 +1,178 @@
+package generate
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/lockstep-dev/lockstep/events"
+)
+
+// Output file names inside a world directory.
+const (
+	EventsFile   = "events.ndjson"
+	AccountsFile = "accounts.csv"
+	LoginsFile   = "logins.csv"
+	LookupsFile  = "lookups.csv"
+	TruthFile    = "truth.json"
+)
+
+// ToDir generates a world into dir (created if missing): events.ndjson, or
+// accounts.csv, logins.csv and lookups.csv when cfg.Format is FormatCSV,
+// and truth.json. It returns the truth it wrote.
+func ToDir(cfg Config, dir string) (*Truth, error) {
+	cfg.normalize()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	if cfg.TempDir == "" {
+		cfg.TempDir = dir
+	}
+	var files []*os.File
+	create := func(name string) (io.Writer, error) {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
+		files = append(files, f)
+		return f, nil
+	}
+	closeAll := func() error {
+		var first error
+		for _, f := range files {
+			if err := f.Close(); err != nil && first == nil {
+				first = fmt.Errorf("generate: %w", err)
+			}
+		}
+		files = nil
+		return first
+	}
+	defer closeAll()
+	var s sink
+	if cfg.Format == FormatCSV {
+		var ws [3]io.Writer
+		for i, name := range []string{AccountsFile, LoginsFile, LookupsFile} {
+			f, err := create(name)
+			if err != nil {
+				return nil, err
+			}
+			ws[i] = f
+		}
+		cs, err := newCSVSink(ws[0], ws[1], ws[2])
+		if err != nil {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
+		s = cs
+	} else {
+		f, err := create(EventsFile)
+		if err != nil {
+			return nil, err
+		}
+		s = newNDJSONSink(f)
+	}
+	t, err := run(cfg, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := closeAll(); err != nil {
+		return nil, err
+	}
+	if err := WriteTruth(t, filepath.Join(dir, TruthFile)); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// WriteTruth writes t as indented JSON.
+func WriteTruth(t *Truth, path string) error {
+	b, err := json.MarshalIndent(t, "", " ")
+	if err != nil {
+		return fmt.Errorf("generate: truth: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	return nil
+}
+
+// WriteNDJSON writes a world's events as NDJSON lines to out and returns
+// its truth (cfg.Format is ignored).
+func WriteNDJSON(cfg Config, out io.Writer) (*Truth, error) {
+	cfg.normalize()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return run(cfg, newNDJSONSink(out))
+}
+
+// WriteCSV writes a world's events as the three CSV files (header row
+// first) and returns its truth (cfg.Format is ignored).
+func WriteCSV(cfg Config, accounts, logins, lookups io.Writer) (*Truth, error) {
+	cfg.normalize()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	s, err := newCSVSink(accounts, logins, lookups)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	return run(cfg, s)
+}
+
+// Stream calls emit with every record of a world in output order and
+// returns its truth. The record is reused between calls: copy it to keep
+// it. An error from emit stops the world and is returned.
+func Stream(cfg Config, emit func(*events.Record) error) (*Truth, error) {
+	cfg.normalize()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return run(cfg, &recordSink{emit: emit})
+}
+
+// run builds the world, spills its events to day buckets, then writes
+// accounts created before the window (in creation order) followed by each
+// day's records in time order.
+func run(cfg Config, s sink) (*Truth, error) {
+	w, err := newWorld(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w.out, err = newBucketSet(cfg.TempDir, w.start, cfg.Days)
+	if err != nil {
+		return nil, err
+	}
+	defer w.out.close()
+	w.organicAccounts()
+	w.plantNetworks()
+	if w.out.err != nil {
+		return nil, w.out.err
+	}
+	for a := int32(0); int(a) < len(w.created) && w.created[a] < w.start; a++ {
+		e := ev{kind: evAccount, acct: a, t: w.created[a]}
+		if err := s.write(w, &e); err != nil {
+			return nil, fmt.Errorf("generate: write: %w", err)
+		}
+	}
+	var buf []ev
+	for d := range cfg.Days {
+		buf, err = w.out.day(d, buf)
+		if err != nil {
+			return nil, err
+		}
+		for i := range buf {
+			if err := s.write(w, &buf[i]); err != nil {
+				return nil, fmt.Errorf("generate: write: %w", err)
+			}
+		}
+	}
+	if err := s.flush(); err != nil {
+		return nil, fmt.Errorf("generate: write: %w", err)
+	}
+	return w.truth(), nil
+}

@@ -1,0 +1,449 @@
+package generate
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// schedule is when an operator works: hours [from, to) local time in a
+// zone utcOffset minutes east of UTC, skipping its weekend days; allDay
+// operators (automated sweeps) run around the clock.
+type schedule struct {
+	utcOffset int
+	from, to  int
+	weekend   []time.Weekday
+	allDay    bool
+}
+
+func (s schedule) workday(dayStart int64) bool {
+	if s.allDay {
+		return true
+	}
+	wd := time.Unix(dayStart+int64(s.utcOffset)*60+12*3600, 0).UTC().Weekday()
+	return !slices.Contains(s.weekend, wd)
+}
+
+// network is a planted network while it is generated.
+type network struct {
+	id, kind string
+	state    bool
+	sched    schedule
+	members  []int32
+
+	// window days (relative to Start) of activity, [activeFrom, activeTo)
+	activeFrom, activeTo int
+	birthFrom            int64 // members are created in [birthFrom, birthFrom+birthSpan)
+	birthSpan            int64
+	homeCountry          int // country of members' accounts, -1 for mixed
+	targetCountry        int
+	ranges               []TargetRange
+
+	ips     []uint64
+	devices []uint32
+
+	logins, lookups, hits int
+}
+
+var operatorOffsets = []int{-300, -180, 0, 60, 180, 330, 420, 480}
+
+// newNetwork draws a network's operator and calendar; members come later.
+func (w *world) newNetwork(kind string, idx int) *network {
+	net := &network{id: fmt.Sprintf("%s-%03d", kind, idx+1), kind: kind, homeCountry: -1}
+	if (kind == KindEnumeration || kind == KindMultiCountry) && w.chance(w.cfg.StateLinkedShare) {
+		net.state = true
+		net.sched = schedule{utcOffset: w.cfg.StateUTCOffsetMinutes, from: 8, to: 17, weekend: []time.Weekday{time.Friday}}
+	} else {
+		net.sched = schedule{utcOffset: operatorOffsets[w.rng.IntN(len(operatorOffsets))], from: 9, to: 18,
+			weekend: []time.Weekday{time.Saturday, time.Sunday}}
+		if kind == KindEnumeration && w.chance(0.4) {
+			net.sched.allDay = true // commercial scrapers run unattended
+		}
+	}
+	days := w.cfg.Days
+	switch kind {
+	case KindEnumeration, KindMultiCountry:
+		// Fresh accounts registered within three days, sweeping from two
+		// days later for one to two weeks.
+		d0 := w.rng.IntN(days - 20)
+		net.birthFrom, net.birthSpan = w.start+int64(d0)*day, 3*day
+		net.activeFrom = d0 + 2
+		net.activeTo = min(days, net.activeFrom+w.between(4, 15))
+		if kind == KindEnumeration {
+			net.homeCountry = w.weightedCountry()
+		}
+		if kind == KindEnumeration && w.chance(0.5) {
+			net.targetCountry = countryIndex("US")
+		} else {
+			net.targetCountry = w.weightedCountry()
+		}
+	case KindCamouflage:
+		// Aged accounts registered within ten days, one to seven months
+		// before the window; active three to six weeks.
+		span := min(days, w.between(21, 42))
+		net.activeFrom = w.rng.IntN(days - span + 1)
+		net.activeTo = net.activeFrom + span
+		net.birthFrom, net.birthSpan = w.start-int64(w.between(30, 200))*day, 10*day
+		net.targetCountry = w.weightedCountry()
+		net.homeCountry = net.targetCountry
+	case KindLockstep:
+		net.activeFrom = w.between(7, days-14)
+		net.activeTo = min(days, net.activeFrom+w.between(10, 30))
+		net.birthFrom, net.birthSpan = w.start+int64(net.activeFrom-21)*day, 14*day
+		net.targetCountry = w.weightedCountry()
+	}
+	return net
+}
+
+// memberBirth returns the creation time and country of a new member.
+func (w *world) memberBirth(net *network) (int64, int) {
+	t := net.birthFrom + w.rng.Int64N(net.birthSpan)
+	c := net.homeCountry
+	if c < 0 {
+		if net.kind == KindMultiCountry {
+			c = w.rng.IntN(len(countries))
+		} else {
+			c = w.weightedCountry()
+		}
+	}
+	return t, c
+}
+
+// workTime returns a random instant of window day d inside the operator's
+// hours.
+func (w *world) workTime(s schedule, d int) int64 {
+	ds := w.start + int64(d)*day
+	if s.allDay {
+		return ds + w.rng.Int64N(day)
+	}
+	local := int64(s.from)*3600 + w.rng.Int64N(int64(s.to-s.from)*3600)
+	t := ds + local - int64(s.utcOffset)*60
+	// Keep it inside the window: wrap into the same UTC day.
+	for t < ds {
+		t += day
+	}
+	for t >= ds+day {
+		t -= day
+	}
+	return t
+}
+
+// workDays lists the active days that are working days of the operator.
+func (w *world) workDays(net *network) []int {
+	var ds []int
+	for d := net.activeFrom; d < net.activeTo; d++ {
+		if net.sched.workday(w.start + int64(d)*day) {
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		for d := net.activeFrom; d < net.activeTo; d++ {
+			ds = append(ds, d)
+		}
+	}
+	return ds
+}
+
+// sweep lays out the network's sweep: total consecutive numbers (rounded
+// up to whole thousands when round is set) in its target country, starting
+// at a random thousand, returned shuffled like the 2019 attacker's list.
+// The ranges go to truth.json, split at block boundaries.
+func (w *world) sweep(net *network, total int, round bool) []uint64 {
+	ps := w.spaces[net.targetCountry]
+	if round {
+		total = (total + 999) / 1000 * 1000
+	}
+	total = min(total, int(ps.size))
+	k0 := uint64(w.rng.IntN(int(ps.size/1000))) * 1000
+	list := make([]uint64, total)
+	for i := range list {
+		list[i] = (k0 + uint64(i)) % ps.size
+	}
+	// Ranges per block, for truth.
+	for i := 0; i < total; {
+		k := list[i]
+		n := min(total-i, int(blockSize-k%blockSize))
+		net.ranges = append(net.ranges, TargetRange{
+			Region: countries[net.targetCountry].code,
+			First:  ps.number(k), Last: ps.number(k + uint64(n) - 1), Count: n,
+		})
+		i += n
+	}
+	w.rng.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
+	return list
+}
+
+// splitQuota hands out list among members in chunks of the given sizes
+// (the last member takes any rest).
+func splitQuota(list []uint64, quotas []int) [][]uint64 {
+	out := make([][]uint64, len(quotas))
+	pos := 0
+	for m, q := range quotas {
+		end := min(len(list), pos+q)
+		if m == len(quotas)-1 {
+			end = len(list)
+		}
+		out[m] = list[pos:end]
+		pos = end
+	}
+	return out
+}
+
+func (w *world) sweepLookup(net *network, a int32, t int64, k uint64) {
+	m := w.lookup(a, t, uint8(net.targetCountry), k)
+	net.lookups++
+	if m != 0 {
+		net.hits++
+	}
+}
+
+func (w *world) netLogin(net *network, a int32, t int64, ip uint64, dev uint32) {
+	w.login(a, t, ip, dev)
+	net.logins++
+	net.ips = append(net.ips, ip)
+	net.devices = append(net.devices, dev)
+}
+
+func (w *world) ringDevice(net *network) uint32 {
+	d := ringDeviceBase + uint32(w.ringDevices)
+	w.ringDevices++
+	return d
+}
+
+// plantNetworks writes every planted network's events.
+func (w *world) plantNetworks() {
+	for _, net := range w.nets {
+		for _, a := range net.members {
+			if w.created[a] >= w.start {
+				w.account(a)
+			}
+		}
+		switch net.kind {
+		case KindEnumeration:
+			w.enumeration(net)
+		case KindMultiCountry:
+			w.multiCountry(net)
+		case KindCamouflage:
+			w.camouflage(net)
+		case KindLockstep:
+			w.lockstep(net)
+		}
+	}
+}
+
+// sessions plays a member's share of a sweep as sessions of lo..hi lookups,
+// each on a working day in the operator's hours, a few seconds apart, after
+// a login from login().
+func (w *world) sessions(net *network, a int32, share []uint64, lo, hi int, days []int, login func(t int64)) {
+	for len(share) > 0 {
+		n := min(len(share), w.between(lo, hi))
+		d := days[w.rng.IntN(len(days))]
+		t := max(w.workTime(net.sched, d), w.created[a]+600)
+		login(t - int64(w.between(5, 120)))
+		for _, k := range share[:n] {
+			if t >= w.end {
+				break
+			}
+			w.sweepLookup(net, a, t, k)
+			t += int64(w.between(2, 8))
+		}
+		share = share[n:]
+	}
+}
+
+// enumeration: fresh accounts on a rotating pool of datacenter addresses in
+// a few hosting ASNs, each sweeping its share of consecutive blocks in
+// shuffled order, hundreds to thousands of lookups each, about 1% hits.
+func (w *world) enumeration(net *network) {
+	hosts := w.in.datacenter
+	if net.state {
+		hosts = w.in.watched
+	}
+	nAS := min(len(hosts), w.between(1, 3))
+	start := w.rng.IntN(len(hosts))
+	var pool []uint64
+	for range w.between(3, 20) {
+		pool = append(pool, w.in.dedicated(hosts[(start+w.rng.IntN(nAS))%len(hosts)]))
+	}
+	quotas := make([]int, len(net.members))
+	total := 0
+	for m := range quotas {
+		quotas[m] = w.between(80, 400)
+		if w.chance(0.05) {
+			quotas[m] *= 4 // a few workhorses run thousands
+		}
+		total += quotas[m]
+	}
+	shares := splitQuota(w.sweep(net, total, true), quotas)
+	days := w.workDays(net)
+	for m, a := range net.members {
+		dev := w.ringDevice(net)
+		login := func(t int64) { w.netLogin(net, a, t, pool[w.rng.IntN(len(pool))], dev) }
+		if w.created[a] >= w.start {
+			login(w.created[a] + int64(w.between(5, 60)))
+		}
+		w.sessions(net, a, shares[m], 40, 250, days, login)
+	}
+}
+
+// multiCountry: logins through residential proxies and VPN exits in eight
+// to fifteen countries, a small pool of devices shared among members, and
+// the same split sweep at lower volume. State-flavoured ones slip through
+// watch-listed hosting now and then.
+func (w *world) multiCountry(net *network) {
+	var ases []int
+	for _, ci := range w.rng.Perm(len(countries)) {
+		ases = append(ases, w.in.residential[ci][w.rng.IntN(2)])
+	}
+	ases = append(ases, w.in.extraRes...)
+	ases = append(ases, w.in.vpn...)
+	w.rng.Shuffle(len(ases), func(i, j int) { ases[i], ases[j] = ases[j], ases[i] })
+	ases = ases[:w.between(8, 15)]
+	var pool []uint64
+	for i := range max(8, len(net.members)*3/2) {
+		pool = append(pool, w.in.dedicated(ases[i%len(ases)]))
+	}
+	devs := make([]uint32, max(2, len(net.members)/3))
+	for i := range devs {
+		devs[i] = w.ringDevice(net)
+	}
+	quotas := make([]int, len(net.members))
+	total := 0
+	for m := range quotas {
+		quotas[m] = w.between(60, 200)
+		total += quotas[m]
+	}
+	shares := splitQuota(w.sweep(net, total, true), quotas)
+	days := w.workDays(net)
+	for m, a := range net.members {
+		mine := []uint32{devs[w.rng.IntN(len(devs))], devs[w.rng.IntN(len(devs))]}
+		login := func(t int64) {
+			ip := pool[w.rng.IntN(len(pool))]
+			if net.state && w.chance(0.2) {
+				ip = w.in.dedicated(w.in.watched[w.rng.IntN(len(w.in.watched))])
+			}
+			w.netLogin(net, a, t, ip, mine[w.rng.IntN(2)])
+		}
+		if w.created[a] >= w.start {
+			login(w.created[a] + int64(w.between(5, 60)))
+		}
+		w.sessions(net, a, shares[m], 30, 120, days, login)
+	}
+}
+
+// camouflage: aged accounts that live like people (own home address, the
+// carrier's shared NAT, own phone, lookups of friends and celebrities) but
+// share a few proxy addresses and two devices, and sweep slowly: a few
+// dozen numbers on each of a handful of days over three to six weeks.
+func (w *world) camouflage(net *network) {
+	c := net.targetCountry
+	proxyAS := w.in.residential[c][w.rng.IntN(2)]
+	var proxies []uint64
+	for range w.between(2, 4) {
+		proxies = append(proxies, w.in.dedicated(proxyAS))
+	}
+	shared := []uint32{w.ringDevice(net), w.ringDevice(net)}
+	quotas := make([]int, len(net.members))
+	total := 0
+	for m := range quotas {
+		quotas[m] = w.between(60, 150)
+		total += quotas[m]
+	}
+	shares := splitQuota(w.sweep(net, total, true), quotas)
+	days := w.workDays(net)
+	for m, a := range net.members {
+		home := w.in.dedicated(w.in.residential[c][w.rng.IntN(2)])
+		carrier := w.in.mobile[c][w.rng.IntN(2)]
+		own := uint32(2 * a)
+		login := func(t int64) {
+			var ip uint64
+			switch x := w.rng.Float64(); {
+			case x < 0.25:
+				ip = proxies[w.rng.IntN(len(proxies))]
+			case x < 0.60:
+				ip = ipID(carrier, 1+uint32(w.rng.IntN(int(w.poolSize[carrier]))))
+			default:
+				ip = home
+			}
+			dev := own
+			if w.chance(0.25) {
+				dev = shared[w.rng.IntN(2)]
+			}
+			w.netLogin(net, a, t, ip, dev)
+		}
+		// Organic cover: logins at home hours, friends and celebrities.
+		for range w.between(2, 6) {
+			login(w.organicTime(w.start, c))
+		}
+		for range w.between(5, 15) {
+			t := w.organicTime(w.start, c)
+			login(t - int64(w.between(10, 300)))
+			tc, k := w.contact(a, t, 0.45, 0.3)
+			w.lookup(a, t, tc, k)
+			net.lookups++
+		}
+		// The slow sweep.
+		share := shares[m]
+		daily := w.between(12, 36)
+		need := min(len(days), (len(share)+daily-1)/daily)
+		picked := w.rng.Perm(len(days))[:need]
+		slices.Sort(picked)
+		for i, di := range picked {
+			n := (len(share) + (need - i) - 1) / (need - i)
+			d := days[di]
+			from := w.start + int64(d)*day
+			login(max(w.workTime(net.sched, d), from) - 60)
+			for _, k := range share[:n] {
+				w.sweepLookup(net, a, min(w.end-1, max(w.workTime(net.sched, d), w.created[a]+600)), k)
+			}
+			share = share[n:]
+		}
+	}
+}
+
+// lockstep: members that never share an address or a device (each has its
+// own home addresses and phone) but look up the same batch of targets in
+// waves, each member within minutes of the others: the pattern SynchroTrap
+// and CopyCatch catch.
+func (w *world) lockstep(net *network) {
+	waves := w.between(5, 10)
+	k := w.between(12, 30)
+	list := w.sweep(net, waves*k, false)
+	days := w.workDays(net)
+	type member struct {
+		ips []uint64
+		dev uint32
+	}
+	ms := make([]member, len(net.members))
+	for i, a := range net.members {
+		c := w.country[a]
+		for range w.between(1, 2) {
+			ms[i].ips = append(ms[i].ips, w.in.dedicated(w.in.residential[c][w.rng.IntN(2)]))
+		}
+		ms[i].dev = uint32(2 * a)
+		if w.created[a] >= w.start {
+			w.netLogin(net, a, w.created[a]+int64(w.between(5, 60)), ms[i].ips[0], ms[i].dev)
+		}
+	}
+	batch := make([]uint64, k)
+	for wv := range waves {
+		t0 := w.workTime(net.sched, days[w.rng.IntN(len(days))])
+		targets := list[wv*k : (wv+1)*k]
+		for i, a := range net.members {
+			if !w.chance(0.9) || t0 < w.created[a] {
+				continue
+			}
+			t := t0 + int64(w.between(0, 600))
+			w.netLogin(net, a, t-int64(w.between(10, 120)), ms[i].ips[w.rng.IntN(len(ms[i].ips))], ms[i].dev)
+			copy(batch, targets)
+			w.rng.Shuffle(len(batch), func(x, y int) { batch[x], batch[y] = batch[y], batch[x] })
+			for _, tk := range batch {
+				if t >= w.end {
+					break
+				}
+				w.sweepLookup(net, a, t, tk)
+				t += int64(w.between(2, 12))
+			}
+		}
+	}
+}
