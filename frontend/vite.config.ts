@@ -19,6 +19,11 @@ export default defineConfig({
         main: resolve(import.meta.dirname, 'index.html'),
         playground: resolve(import.meta.dirname, 'playground/index.html'),
       },
+      // GraphiQL's "use no memo" directives are React-compiler hints, harmless when bundled.
+      onLog(level, log, handler) {
+        if (log.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        handler(level, log);
+      },
     },
   },
   server: {
@@ -30,7 +35,7 @@ export default defineConfig({
     },
   },
   test: {
-    environment: 'happy-dom',
+    environment: 'node',
     include: ['src/**/*.test.{ts,tsx}'],
   },
 });

@@ -1,0 +1,91 @@
+// React glue for the API: a query hook with loading/error state that cancels
+// stale requests, and the schema-feature probe.
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { gql } from './client';
+import { FEATURES } from './queries';
+
+export interface QueryState<T> {
+  data: T | null;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** useQuery runs `query` whenever `key` (a string of its inputs) changes; `skip` holds it back. */
+export function useQuery<T>(query: string, variables: Record<string, unknown>, key: string, skip = false): QueryState<T> {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(!skip);
+  const [tick, setTick] = useState(0);
+  const varsRef = useRef(variables);
+  varsRef.current = variables;
+  useEffect(() => {
+    if (skip) {
+      setLoading(false);
+      return;
+    }
+    const ctrl = new AbortController();
+    setLoading(true);
+    setError(null);
+    gql<T>(query, varsRef.current, { signal: ctrl.signal })
+      .then((d) => {
+        if (!ctrl.signal.aborted) {
+          setData(d);
+          setLoading(false);
+        }
+      })
+      .catch((e) => {
+        if (!ctrl.signal.aborted) {
+          setError(e);
+          setLoading(false);
+        }
+      });
+    return () => ctrl.abort();
+  }, [query, key, tick, skip]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, loading, reload };
+}
+
+export interface SchemaFeatures {
+  /** Network.countries exists (member countries without loading members) */
+  networkCountries: boolean;
+  /** Target.block and Target.offset exist (sweep plot) */
+  targetOffsets: boolean;
+}
+
+let featuresPromise: Promise<SchemaFeatures> | null = null;
+
+interface FeaturesAnswer {
+  network: { fields: { name: string }[] } | null;
+  target: { fields: { name: string }[] } | null;
+}
+
+/** schemaFeatures asks the API once (introspection) which optional fields it has. */
+export function schemaFeatures(): Promise<SchemaFeatures> {
+  if (!featuresPromise) {
+    featuresPromise = gql<FeaturesAnswer>(FEATURES)
+      .then((d) => {
+        const nf = new Set(d.network?.fields.map((f) => f.name));
+        const tf = new Set(d.target?.fields.map((f) => f.name));
+        return { networkCountries: nf.has('countries'), targetOffsets: tf.has('offset') && tf.has('block') };
+      })
+      .catch(() => {
+        featuresPromise = null;
+        return { networkCountries: false, targetOffsets: false };
+      });
+  }
+  return featuresPromise;
+}
+
+export function useSchemaFeatures(): SchemaFeatures | null {
+  const [f, setF] = useState<SchemaFeatures | null>(null);
+  useEffect(() => {
+    let live = true;
+    schemaFeatures().then((x) => live && setF(x));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return f;
+}

@@ -1,0 +1,162 @@
+import { Fragment, useEffect, useState } from 'react';
+import { gql } from '../api/client';
+import { MEMBER_EVIDENCE } from '../api/queries';
+import { Column, ErrorBanner, Loading, ScoreBar, SortHeader, sortRows } from './common';
+import { formatCount, formatDate } from '../lib/format';
+import { href } from '../lib/route';
+
+export interface MemberRow {
+  score: number;
+  role: string | null;
+  account: { id: string; handle: string | null; country: string | null; verified: boolean; status: string | null; createdAt: string | null; allowlisted: boolean; lookupCount: number };
+}
+
+interface Shared {
+  sharedWith: number;
+  sampleAccountIds: string[];
+}
+interface Evidence {
+  score: number;
+  role: string | null;
+  linkedMembers: number;
+  sharedIPs: (Shared & { ip: { addr: string; kind: string | null; country: string | null; asnOrg: string | null } })[];
+  sharedDevices: (Shared & { device: { id: string; os: string | null; client: string | null } })[];
+  sharedTargets: (Shared & { target: { key: string; masked: string; region: string | null } })[];
+}
+
+/** whySentences explains a membership in plain sentences, strongest link first. */
+export function whySentences(ev: Evidence): string[] {
+  const out: string[] = [];
+  out.push(`Linked to ${formatCount(ev.linkedMembers)} other member${ev.linkedMembers === 1 ? '' : 's'} by shared IPs, devices or lookup targets.`);
+  for (const s of ev.sharedIPs.slice(0, 5)) {
+    const where = [s.ip.kind, s.ip.country, s.ip.asnOrg].filter(Boolean).join(', ');
+    out.push(`Used IP ${s.ip.addr}${where ? ` (${where})` : ''}, also used by ${formatCount(s.sharedWith)} other member${s.sharedWith === 1 ? '' : 's'}.`);
+  }
+  for (const s of ev.sharedDevices.slice(0, 5)) {
+    const what = [s.device.os, s.device.client].filter(Boolean).join(', ');
+    out.push(`Used device ${s.device.id}${what ? ` (${what})` : ''}, also used by ${formatCount(s.sharedWith)} other member${s.sharedWith === 1 ? '' : 's'}.`);
+  }
+  if (ev.sharedTargets.length > 0) {
+    const n = ev.sharedTargets.length;
+    const top = ev.sharedTargets[0];
+    out.push(`Looked up ${n}${n === 20 ? '+' : ''} number${n === 1 ? '' : 's'} that other members also looked up; ${top.target.masked} by ${formatCount(top.sharedWith)} others.`);
+  }
+  return out;
+}
+
+function Why({ networkId, accountId }: { networkId: string; accountId: string }) {
+  const [state, setState] = useState<{ ev?: Evidence | null; error?: unknown }>({});
+  useEffect(() => {
+    let live = true;
+    gql<{ network: { memberEvidence: Evidence | null } | null }>(MEMBER_EVIDENCE, { id: networkId, accountId })
+      .then((d) => live && setState({ ev: d.network?.memberEvidence ?? null }))
+      .catch((error) => live && setState({ error }));
+    return () => {
+      live = false;
+    };
+  }, [networkId, accountId]);
+  if (state.error) return <ErrorBanner error={state.error} />;
+  if (state.ev === undefined) return <Loading what="why this account is here" />;
+  if (state.ev === null) return <p className="muted">The API has no evidence for this membership.</p>;
+  return (
+    <ul data-testid="why">
+      {whySentences(state.ev).map((s, i) => (
+        <li key={i}>{s}</li>
+      ))}
+    </ul>
+  );
+}
+
+const COLS: Column<MemberRow>[] = [
+  { key: 'account', label: 'Account', sortValue: (r) => (r.account.handle ?? r.account.id).toLowerCase(), render: (r) => <a href={href.account(r.account.id)}>{r.account.handle ?? r.account.id}</a> },
+  { key: 'role', label: 'Role', sortValue: (r) => r.role ?? '', render: (r) => r.role ?? '—' },
+  { key: 'score', label: 'Membership', sortValue: (r) => r.score, render: (r) => <ScoreBar score={r.score} label="Membership score" /> },
+  { key: 'lookups', label: 'Lookups', num: true, sortValue: (r) => r.account.lookupCount, render: (r) => formatCount(r.account.lookupCount) },
+  { key: 'country', label: 'Country', sortValue: (r) => r.account.country ?? '', render: (r) => r.account.country ?? '—' },
+  { key: 'created', label: 'Created', sortValue: (r) => r.account.createdAt ?? '', render: (r) => formatDate(r.account.createdAt) },
+  {
+    key: 'flags',
+    label: 'Flags',
+    render: (r) => (
+      <>
+        {r.account.verified && <span className="badge">verified</span>}
+        {r.account.allowlisted && <span className="badge">allowlisted</span>}
+        {r.account.status && r.account.status !== 'active' && <span className="badge">{r.account.status}</span>}
+      </>
+    ),
+  },
+];
+
+export function MemberTable({ networkId, members, total, loading }: { networkId: string; members: MemberRow[]; total: number | null; loading: boolean }) {
+  const [sort, setSort] = useState<{ key: string; dir: 1 | -1 }>({ key: 'score', dir: -1 });
+  const [open, setOpen] = useState<Set<string>>(new Set());
+  const [shown, setShown] = useState(100);
+  const rows = sortRows(members, COLS, sort);
+  const toggle = (id: string) =>
+    setOpen((o) => {
+      const n = new Set(o);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
+  return (
+    <section className="panel" aria-labelledby="members-title">
+      <div className="row">
+        <h2 id="members-title" style={{ margin: 0 }}>
+          Members
+        </h2>
+        <span className="muted">
+          {formatCount(members.length)}
+          {total !== null && total > members.length ? ` of ${formatCount(total)} loaded` : ''}
+        </span>
+      </div>
+      {loading && <Loading what="members" />}
+      <div className="table-wrap">
+        <table data-testid="member-table">
+          <thead>
+            <tr>
+              {COLS.map((c) => (
+                <SortHeader key={c.key} col={c} sort={sort} setSort={setSort} />
+              ))}
+              <th scope="col">
+                <span style={{ position: 'absolute', left: -9999 }}>Why</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.slice(0, shown).map((r) => (
+              <Fragment key={r.account.id}>
+                <tr>
+                  {COLS.map((c) => (
+                    <td key={c.key} className={c.num ? 'num' : undefined}>
+                      {c.render(r)}
+                    </td>
+                  ))}
+                  <td>
+                    <button type="button" className="small" aria-expanded={open.has(r.account.id)} onClick={() => toggle(r.account.id)}>
+                      Why is this account here?
+                    </button>
+                  </td>
+                </tr>
+                {open.has(r.account.id) && (
+                  <tr className="why">
+                    <td colSpan={COLS.length + 1}>
+                      <Why networkId={networkId} accountId={r.account.id} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {rows.length > shown && (
+        <p>
+          <button type="button" onClick={() => setShown((s) => s + 200)}>
+            Show 200 more ({formatCount(rows.length - shown)} hidden)
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}

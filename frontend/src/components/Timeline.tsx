@@ -1,0 +1,65 @@
+import { formatDate, formatTime } from '../lib/format';
+
+export interface Span {
+  lane: 'IP' | 'Device' | 'Lookup';
+  label: string;
+  first: string | null;
+  last: string | null;
+  count: number;
+}
+
+const LANE_COLOURS: Record<Span['lane'], string> = { IP: '#E69F00', Device: '#009E73', Lookup: '#CC79A7' };
+
+/** timeBounds returns the earliest first and latest last of the spans (ms), or null when none has times. */
+export function timeBounds(spans: Span[]): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of spans) {
+    for (const t of [s.first, s.last]) {
+      if (!t) continue;
+      const v = Date.parse(t);
+      if (Number.isNaN(v)) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+/** Timeline draws when the account used each IP and device and looked up numbers (first→last seen), one row each. */
+export function Timeline({ spans }: { spans: Span[] }) {
+  const b = timeBounds(spans);
+  if (!b) return <p className="muted">No activity times recorded.</p>;
+  const [t0, t1raw] = b;
+  const t1 = t1raw === t0 ? t0 + 3600_000 : t1raw;
+  const rows = spans.filter((s) => s.first || s.last).slice(0, 40);
+  const W = 720;
+  const rowH = 14;
+  const labelW = 170;
+  const H = rows.length * rowH + 30;
+  const x = (t: number) => labelW + ((t - t0) / (t1 - t0)) * (W - labelW - 10);
+  return (
+    <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`Activity from ${formatTime(new Date(t0).toISOString())} to ${formatTime(new Date(t1raw).toISOString())}: ${rows.length} IPs, devices and lookups`} data-testid="timeline">
+      {rows.map((s, i) => {
+        const a = Date.parse(s.first ?? s.last!);
+        const z = Date.parse(s.last ?? s.first!);
+        const y = 4 + i * rowH;
+        return (
+          <g key={i}>
+            <title>{`${s.lane} ${s.label}: ${formatTime(s.first)} → ${formatTime(s.last)}, ${s.count} events`}</title>
+            <text x={0} y={y + 10} fontSize={10} fill="#1b1f24">
+              {s.lane}: {s.label.length > 24 ? `${s.label.slice(0, 23)}…` : s.label}
+            </text>
+            <rect x={x(a)} y={y + 2} width={Math.max(3, x(z) - x(a))} height={rowH - 5} rx={2} fill={LANE_COLOURS[s.lane]} />
+          </g>
+        );
+      })}
+      <text x={labelW} y={H - 6} fontSize={10} fill="#4f5b66">
+        {formatDate(new Date(t0).toISOString())}
+      </text>
+      <text x={W - 10} y={H - 6} fontSize={10} fill="#4f5b66" textAnchor="end">
+        {formatDate(new Date(t1raw).toISOString())}
+      </text>
+    </svg>
+  );
+}

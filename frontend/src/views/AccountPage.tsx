@@ -1,0 +1,242 @@
+import { FormEvent, useMemo, useState } from 'react';
+import { gql } from '../api/client';
+import { useQuery, useSchemaFeatures } from '../api/hooks';
+import { accountQuery, ALLOWLIST, UNALLOWLIST } from '../api/queries';
+import { ErrorBanner, Loading, ReviewBadge, RoleGate, ScoreBar } from '../components/common';
+import { SweepPlot } from '../components/SweepPlot';
+import { Span, Timeline } from '../components/Timeline';
+import { formatCount, formatDate, formatTime } from '../lib/format';
+import { href } from '../lib/route';
+import { SweepPoint } from '../lib/sweep';
+
+interface AccountDetail {
+  id: string;
+  handle: string | null;
+  createdAt: string | null;
+  country: string | null;
+  verified: boolean;
+  status: string | null;
+  allowlisted: boolean;
+  lookupCount: number;
+  allowlist: { by: string; at: string; reason: string } | null;
+  ips: { first: string | null; last: string | null; count: number; ip: { addr: string; asn: number | null; asnOrg: string | null; country: string | null; kind: string | null; accountCount: number } }[];
+  devices: { first: string | null; last: string | null; count: number; device: { id: string; os: string | null; client: string | null; accountCount: number } }[];
+  lookups: { first: string | null; last: string | null; count: number; hits: number; target: { key: string; masked: string; kind: string | null; region: string | null; block?: string | null; offset?: number | null } }[];
+  memberships: { score: number; role: string | null; network: { id: string; runId: string; score: number; size: number; reviewStatus: string; run: { id: string; startedAt: string | null } } }[];
+}
+
+/** sweepPoints turns lookups into plot points; without offsets from the API, none. */
+export function sweepPoints(lookups: AccountDetail['lookups']): SweepPoint[] {
+  return lookups
+    .filter((l) => l.target.offset !== undefined && l.target.offset !== null && l.target.block)
+    .map((l) => ({ block: l.target.block!, offset: l.target.offset!, count: l.count, time: l.first }));
+}
+
+function Allowlist({ a, reload }: { a: AccountDetail; reload: () => void }) {
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      if (a.allowlisted) await gql(UNALLOWLIST, { id: a.id });
+      else {
+        if (!reason.trim()) throw new Error('Give a reason for allowlisting.');
+        await gql(ALLOWLIST, { id: a.id, reason: reason.trim() });
+      }
+      reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <RoleGate need="ANALYST">
+      <form onSubmit={submit} className="row">
+        {!a.allowlisted && (
+          <div className="field" style={{ flex: 1 }}>
+            <label htmlFor="allow-reason">Allowlist reason</label>
+            <input id="allow-reason" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. verified journalist, known researcher" />
+          </div>
+        )}
+        <button type="submit" disabled={busy} style={{ alignSelf: 'flex-end' }}>
+          {a.allowlisted ? 'Remove from allowlist' : 'Allowlist (keep off suspension lists)'}
+        </button>
+      </form>
+      <ErrorBanner error={error} />
+    </RoleGate>
+  );
+}
+
+export default function AccountPage({ id }: { id: string }) {
+  const features = useSchemaFeatures();
+  const q = useMemo(() => accountQuery(features?.targetOffsets ?? false), [features]);
+  const acc = useQuery<{ account: AccountDetail | null }>(q, { id }, id, features === null);
+  if ((acc.loading && !acc.data) || features === null) return <Loading what={`account ${id}`} />;
+  if (acc.error) return <ErrorBanner error={acc.error} retry={acc.reload} />;
+  const a = acc.data?.account;
+  if (!a) {
+    return (
+      <div className="panel">
+        <h1>Account not found</h1>
+        <p>
+          There is no account <code>{id}</code>. <a href={href.networks()}>Back to the networks</a>.
+        </p>
+      </div>
+    );
+  }
+  const spans: Span[] = [
+    ...a.ips.map((u) => ({ lane: 'IP' as const, label: u.ip.addr, first: u.first, last: u.last, count: u.count })),
+    ...a.devices.map((u) => ({ lane: 'Device' as const, label: u.device.id, first: u.first, last: u.last, count: u.count })),
+    ...a.lookups.slice(0, 15).map((u) => ({ lane: 'Lookup' as const, label: u.target.masked, first: u.first, last: u.last, count: u.count })),
+  ];
+  const pts = sweepPoints(a.lookups);
+  const hits = a.lookups.reduce((s, l) => s + l.hits, 0);
+  const looks = a.lookups.reduce((s, l) => s + l.count, 0);
+  return (
+    <div className="stack">
+      <div className="row">
+        <a href={href.networks()}>← Networks</a>
+      </div>
+      <div className="row">
+        <h1 style={{ margin: 0 }}>
+          {a.handle ?? a.id} <span className="muted mono small">{a.id}</span>
+        </h1>
+        {a.verified && <span className="badge">verified</span>}
+        {a.allowlisted && <span className="badge">allowlisted</span>}
+        {a.status && <span className="badge">{a.status}</span>}
+      </div>
+      <div className="grid-2">
+        <section className="panel" aria-labelledby="profile-title">
+          <h2 id="profile-title">Profile</h2>
+          <dl className="kv">
+            <dt>Created</dt>
+            <dd>{formatTime(a.createdAt)}</dd>
+            <dt>Country</dt>
+            <dd>{a.country ?? '—'}</dd>
+            <dt>Distinct numbers looked up</dt>
+            <dd>{formatCount(a.lookupCount)}</dd>
+            <dt>Hit ratio (top {a.lookups.length} targets)</dt>
+            <dd>{looks ? `${((hits / looks) * 100).toFixed(2)}% (${formatCount(hits)} of ${formatCount(looks)})` : '—'}</dd>
+            {a.allowlist && (
+              <>
+                <dt>Allowlisted</dt>
+                <dd>
+                  by {a.allowlist.by}, {formatTime(a.allowlist.at)}: {a.allowlist.reason}
+                </dd>
+              </>
+            )}
+          </dl>
+          <Allowlist a={a} reload={acc.reload} />
+        </section>
+        <section className="panel" aria-labelledby="memberships-title">
+          <h2 id="memberships-title">Networks across runs</h2>
+          {a.memberships.length === 0 ? (
+            <p className="muted">Not in any network.</p>
+          ) : (
+            <table data-testid="memberships">
+              <thead>
+                <tr>
+                  <th scope="col">Network</th>
+                  <th scope="col">Run</th>
+                  <th scope="col">Network score</th>
+                  <th scope="col">Membership</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Review</th>
+                </tr>
+              </thead>
+              <tbody>
+                {a.memberships.map((m) => (
+                  <tr key={m.network.id}>
+                    <td><a href={href.network(m.network.id)} className="mono">{m.network.id}</a> <span className="muted small">({formatCount(m.network.size)})</span></td>
+                    <td className="small">{m.network.runId} · {formatDate(m.network.run.startedAt)}</td>
+                    <td><ScoreBar score={m.network.score} /></td>
+                    <td><ScoreBar score={m.score} label="Membership score" /></td>
+                    <td>{m.role ?? '—'}</td>
+                    <td><ReviewBadge status={m.network.reviewStatus} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+      <section className="panel" aria-labelledby="sweep-title">
+        <h2 id="sweep-title">Lookups along the number block</h2>
+        <p className="muted small" style={{ marginTop: 0 }}>
+          Each dot is a looked-up number at its position in its block (offset 0–9999, left to right) and the time of its first lookup (top to bottom). A
+          sweep shows as a dense band; the longest run of consecutive numbers is shaded.
+        </p>
+        {features.targetOffsets ? (
+          <SweepPlot points={pts} />
+        ) : (
+          <p className="banner info">
+            This server's API does not expose number-block positions (<code>Target.block</code>/<code>Target.offset</code>), so the sweep cannot be drawn.
+          </p>
+        )}
+      </section>
+      <section className="panel" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Timeline</h2>
+        <p className="muted small" style={{ marginTop: 0 }}>First to last use of each IP and device, and first to last lookup of the most looked-up numbers.</p>
+        <Timeline spans={spans} />
+      </section>
+      <div className="grid-2">
+        <section className="panel" aria-labelledby="ips-title">
+          <h2 id="ips-title">IP addresses</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Address</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Country / AS</th>
+                <th scope="col" className="num">Events</th>
+                <th scope="col" className="num">Accounts on it</th>
+                <th scope="col">Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {a.ips.map((u) => (
+                <tr key={u.ip.addr}>
+                  <td className="mono small">{u.ip.addr}</td>
+                  <td>{u.ip.kind ?? '—'}</td>
+                  <td className="small">{[u.ip.country, u.ip.asnOrg ?? (u.ip.asn ? `AS${u.ip.asn}` : null)].filter(Boolean).join(' · ') || '—'}</td>
+                  <td className="num">{formatCount(u.count)}</td>
+                  <td className="num">{formatCount(u.ip.accountCount)}</td>
+                  <td className="small">{formatDate(u.last)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+        <section className="panel" aria-labelledby="devices-title">
+          <h2 id="devices-title">Devices</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Device</th>
+                <th scope="col">OS / client</th>
+                <th scope="col" className="num">Events</th>
+                <th scope="col" className="num">Accounts on it</th>
+                <th scope="col">Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {a.devices.map((u) => (
+                <tr key={u.device.id}>
+                  <td className="mono small">{u.device.id}</td>
+                  <td className="small">{[u.device.os, u.device.client].filter(Boolean).join(' · ') || '—'}</td>
+                  <td className="num">{formatCount(u.count)}</td>
+                  <td className="num">{formatCount(u.device.accountCount)}</td>
+                  <td className="small">{formatDate(u.last)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,296 @@
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { gql } from '../api/client';
+import { useQuery } from '../api/hooks';
+import { DEVICE_ACCOUNTS, IP_ACCOUNTS, NEIGHBORHOOD, NETWORK, NETWORK_MEMBERS } from '../api/queries';
+import { ErrorBanner, Loading, ReviewBadge, ScoreBar, StateLinkedBadge } from '../components/common';
+import { MemberRow, MemberTable } from '../components/MemberTable';
+import { ReviewItem, ReviewPanel } from '../components/ReviewPanel';
+import { SignalChart } from '../components/SignalChart';
+import { evidenceSentences } from '../lib/evidence';
+import { formatCount, formatPercent, formatTime } from '../lib/format';
+import { ApiGraphEdge, ApiGraphNode, emptyGraph, GraphData, MemberInfo, mergeNeighborhood, nodeKey, NodeKind } from '../lib/graphData';
+import { href } from '../lib/route';
+
+const GraphPanel = lazy(() => import('../graph/GraphPanel'));
+
+interface NetworkDetail {
+  id: string;
+  runId: string;
+  size: number;
+  score: number;
+  reviewStatus: string;
+  lineageId: string;
+  evidence: unknown;
+  run: { id: string; status: string; startedAt: string | null; finishedAt: string | null };
+  signals: { name: string; value: number; detail: unknown }[];
+  stateLinked: { possible: boolean; confidence: number; reasons: string[] };
+  predecessor: { id: string; runId: string } | null;
+  successor: { id: string; runId: string } | null;
+  reviews: ReviewItem[];
+  sharedResources: { ips: SharedCount[]; devices: SharedCount[]; targets: SharedCount[] };
+}
+interface SharedCount {
+  id: string;
+  label: string;
+  members: number;
+}
+
+interface NeighborhoodAnswer {
+  neighborhood: { truncated: boolean; nodes: ApiGraphNode[]; edges: ApiGraphEdge[] } | null;
+}
+
+interface MembersAnswer {
+  network: { members: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: MemberRow }[] } } | null;
+}
+
+/** Members are loaded 100 at a time (the API's page cap) up to this many, for the table and the graph. */
+const MEMBER_CAP = 2000;
+
+function useMembers(id: string) {
+  const [members, setMembers] = useState<MemberRow[]>([]);
+  const [total, setTotal] = useState<number | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      let after: string | null = null;
+      const all: MemberRow[] = [];
+      try {
+        for (;;) {
+          const d: MembersAnswer = await gql<MembersAnswer>(NETWORK_MEMBERS, { id, first: 100, after });
+          if (!live || !d.network) break;
+          const m = d.network.members;
+          all.push(...m.edges.map((e) => e.node));
+          setTotal(m.totalCount);
+          setMembers([...all]);
+          if (!m.pageInfo.hasNextPage || !m.pageInfo.endCursor || all.length >= MEMBER_CAP) break;
+          after = m.pageInfo.endCursor;
+        }
+      } catch (e) {
+        if (live) setError(e);
+      } finally {
+        if (live) setLoading(false);
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  return { members, total, loading, error };
+}
+
+function resourceEdges(accounts: { count: number; account: { id: string; handle: string | null } }[], kind: NodeKind, id: string) {
+  const nodes: ApiGraphNode[] = accounts.map((a) => ({ id: a.account.id, kind: 'ACCOUNT', label: a.account.handle ?? a.account.id, depth: 1 }));
+  const edges: ApiGraphEdge[] = accounts.map((a) => ({ source: a.account.id, target: id, targetKind: kind, count: a.count }));
+  return { nodes, edges };
+}
+
+export default function NetworkPage({ id }: { id: string }) {
+  const net = useQuery<{ network: NetworkDetail | null }>(NETWORK, { id }, id);
+  const { members, total, loading: membersLoading, error: membersError } = useMembers(id);
+  const graphRef = useRef<GraphData>(emptyGraph());
+  const [graphVersion, setGraphVersion] = useState(0);
+  const [graphNote, setGraphNote] = useState<string>('');
+  const [graphError, setGraphError] = useState<unknown>(null);
+  const memberMap = useRef(new Map<string, MemberInfo>());
+  const seeded = useRef(false);
+
+  useEffect(() => {
+    const m = memberMap.current;
+    for (const r of members) m.set(r.account.id, { role: r.role, score: r.score });
+    // Annotate accounts already drawn once their membership is known.
+    let changed = false;
+    for (const n of graphRef.current.nodes.values()) {
+      if (n.kind === 'ACCOUNT' && !n.member && m.has(n.id)) {
+        n.member = m.get(n.id)!;
+        changed = true;
+      }
+    }
+    if (changed) setGraphVersion((v) => v + 1);
+  }, [members]);
+
+  // Seed the graph from the top members' neighbourhoods once the first page of members is in.
+  useEffect(() => {
+    if (seeded.current || members.length === 0) return;
+    seeded.current = true;
+    const top = [...members].sort((a, b) => b.score - a.score);
+    (async () => {
+      try {
+        const first = await gql<NeighborhoodAnswer>(NEIGHBORHOOD, { accountId: top[0].account.id, depth: 2, limit: 500 });
+        let truncated = first.neighborhood?.truncated ?? false;
+        if (first.neighborhood) mergeNeighborhood(graphRef.current, first.neighborhood.nodes, first.neighborhood.edges, memberMap.current);
+        setGraphVersion((v) => v + 1);
+        // Members the first neighbourhood missed: add theirs too (a few at a time).
+        const missing = top.slice(1, 25).filter((m) => !graphRef.current.nodes.has(nodeKey('ACCOUNT', m.account.id)));
+        for (let i = 0; i < missing.length; i += 4) {
+          const batch = await Promise.all(
+            missing.slice(i, i + 4).map((m) => gql<NeighborhoodAnswer>(NEIGHBORHOOD, { accountId: m.account.id, depth: 1, limit: 100 })),
+          );
+          for (const b of batch) {
+            if (!b.neighborhood) continue;
+            truncated ||= b.neighborhood.truncated;
+            mergeNeighborhood(graphRef.current, b.neighborhood.nodes, b.neighborhood.edges, memberMap.current);
+          }
+          setGraphVersion((v) => v + 1);
+        }
+        setGraphNote(
+          `Neighbourhood of the top members${truncated ? ' (cut at the API limit: expand nodes to see more)' : ''}. Grey accounts are not members of this network.`,
+        );
+      } catch (e) {
+        setGraphError(e);
+      }
+    })();
+  }, [members]);
+
+  const expand = useCallback(async (key: string) => {
+    const n = graphRef.current.nodes.get(key);
+    if (!n) return;
+    if (n.kind === 'ACCOUNT') {
+      const d = await gql<NeighborhoodAnswer>(NEIGHBORHOOD, { accountId: n.id, depth: 1, limit: 200 });
+      if (d.neighborhood) mergeNeighborhood(graphRef.current, d.neighborhood.nodes, d.neighborhood.edges, memberMap.current);
+    } else if (n.kind === 'IP') {
+      const d = await gql<{ ip: { accounts: { count: number; account: { id: string; handle: string | null } }[] } | null }>(IP_ACCOUNTS, { addr: n.id });
+      if (d.ip) {
+        const { nodes, edges } = resourceEdges(d.ip.accounts, 'IP', n.id);
+        mergeNeighborhood(graphRef.current, nodes, edges, memberMap.current);
+      }
+    } else if (n.kind === 'DEVICE') {
+      const d = await gql<{ device: { accounts: { count: number; account: { id: string; handle: string | null } }[] } | null }>(DEVICE_ACCOUNTS, { id: n.id });
+      if (d.device) {
+        const { nodes, edges } = resourceEdges(d.device.accounts, 'DEVICE', n.id);
+        mergeNeighborhood(graphRef.current, nodes, edges, memberMap.current);
+      }
+    } else {
+      throw new Error('Targets cannot be expanded: the API lists who looked a number up only through accounts.');
+    }
+    setGraphVersion((v) => v + 1);
+  }, []);
+
+  if (net.loading && !net.data) return <Loading what={`network ${id}`} />;
+  if (net.error) return <ErrorBanner error={net.error} retry={net.reload} />;
+  const n = net.data?.network;
+  if (!n) {
+    return (
+      <div className="panel">
+        <h1>Network not found</h1>
+        <p>
+          There is no network <code>{id}</code>. <a href={href.networks()}>Back to the list</a>.
+        </p>
+      </div>
+    );
+  }
+  const sentences = evidenceSentences(n.evidence);
+  const shared = n.sharedResources;
+  return (
+    <div className="stack">
+      <div className="row">
+        <a href={href.networks()}>← Networks</a>
+      </div>
+      <div className="row">
+        <h1 style={{ margin: 0 }}>
+          Network <span className="mono">{n.id}</span>
+        </h1>
+        <ScoreBar score={n.score} />
+        <span>{formatCount(n.size)} members</span>
+        <ReviewBadge status={n.reviewStatus} />
+        <StateLinkedBadge {...n.stateLinked} />
+        <span className="spacer" />
+        <a className="button" href={href.lists(`networks=${encodeURIComponent(n.id)}&run=${encodeURIComponent(n.runId)}`)}>
+          Build a suspension list…
+        </a>
+      </div>
+      <p className="muted small" style={{ margin: 0 }}>
+        Found by run <span className="mono">{n.runId}</span> ({formatTime(n.run.startedAt)}).
+        {n.predecessor && (
+          <>
+            {' '}
+            Previously <a href={href.network(n.predecessor.id)}>{n.predecessor.id}</a> in run {n.predecessor.runId}.
+          </>
+        )}
+        {n.successor && (
+          <>
+            {' '}
+            Found again as <a href={href.network(n.successor.id)}>{n.successor.id}</a> in run {n.successor.runId}.
+          </>
+        )}{' '}
+        Lineage id <span className="mono">{n.lineageId}</span>.
+      </p>
+      <div className="network-layout">
+        <div className="stack">
+          <ErrorBanner error={graphError} />
+          {members.length === 0 && membersLoading ? (
+            <Loading what="the graph" />
+          ) : (
+            <Suspense fallback={<Loading what="the graph renderer" />}>
+              <GraphPanel data={graphRef.current} version={graphVersion} title={`Graph of network ${n.id}`} onExpand={expand} note={graphNote} />
+            </Suspense>
+          )}
+          <ErrorBanner error={membersError} />
+          <MemberTable networkId={n.id} members={members} total={total} loading={membersLoading} />
+        </div>
+        <div className="stack">
+          <section className="panel" aria-labelledby="evidence-title">
+            <h2 id="evidence-title">Evidence</h2>
+            {sentences.length === 0 ? (
+              <p className="muted">Detection wrote no evidence for this network.</p>
+            ) : (
+              <ul className="evidence" data-testid="evidence">
+                {sentences.map((s, i) => (
+                  <li key={i}>{s}</li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section className="panel" aria-labelledby="signals-title">
+            <h2 id="signals-title">Signal contributions</h2>
+            <SignalChart signals={n.signals} />
+          </section>
+          <section className="panel" aria-labelledby="state-title">
+            <h2 id="state-title">Possibly state-linked?</h2>
+            {n.stateLinked.possible ? (
+              <>
+                <p>
+                  Indicator raised with confidence <strong>{formatPercent(n.stateLinked.confidence)}</strong>. It is a lead for corroboration, never a verdict.
+                </p>
+                <ul data-testid="state-reasons">
+                  {n.stateLinked.reasons.map((r, i) => (
+                    <li key={i}>{r}</li>
+                  ))}
+                </ul>
+              </>
+            ) : (
+              <p className="muted">
+                Not indicated{n.stateLinked.confidence > 0 ? ` (confidence ${formatPercent(n.stateLinked.confidence)})` : ''}.
+                {n.stateLinked.reasons.length > 0 && ` Considered: ${n.stateLinked.reasons.join('; ')}.`}
+              </p>
+            )}
+          </section>
+          <ReviewPanel networkId={n.id} status={n.reviewStatus} reviews={n.reviews} onReviewed={net.reload} />
+          <section className="panel" aria-labelledby="shared-title">
+            <h2 id="shared-title">Shared infrastructure</h2>
+            {(['ips', 'devices', 'targets'] as const).map((k) => (
+              <div key={k}>
+                <h3>{k === 'ips' ? 'IP addresses' : k === 'devices' ? 'Devices' : 'Looked-up numbers (masked)'}</h3>
+                {shared[k].length === 0 ? (
+                  <p className="muted small">None shared by two or more members.</p>
+                ) : (
+                  <table>
+                    <tbody>
+                      {shared[k].slice(0, 8).map((r) => (
+                        <tr key={r.id}>
+                          <td className="mono small">{r.label}</td>
+                          <td className="num small">{formatCount(r.members)} members</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </div>
+            ))}
+          </section>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,284 @@
+import { FormEvent, useEffect, useMemo, useReducer, useState } from 'react';
+import { gql } from '../api/client';
+import { useQuery, useSchemaFeatures } from '../api/hooks';
+import { networkCountriesQuery, networksQuery, RUNS } from '../api/queries';
+import { ErrorBanner, Loading, ReviewBadge, ScoreBar, SignalBadges, StateLinkedBadge } from '../components/common';
+import { defaultFilters, FilterError, fromQuery, NetworkFilterState, REVIEW_STATUSES, toQuery, toVariables } from '../lib/filters';
+import { formatCount, formatDate, humanise } from '../lib/format';
+import { afterCursor, initialPaging, pageRange, pagingReducer } from '../lib/paging';
+import { href, navigate } from '../lib/route';
+
+export interface RunSummary {
+  id: string;
+  status: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  networkCount: number;
+  params?: unknown;
+  stats?: unknown;
+  error?: string | null;
+}
+
+interface NetworkRow {
+  id: string;
+  runId: string;
+  size: number;
+  score: number;
+  reviewStatus: string;
+  signals: { name: string; value: number }[];
+  stateLinked: { possible: boolean; confidence: number };
+  countries?: string[];
+}
+
+interface NetworksAnswer {
+  networks: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: { cursor: string; node: NetworkRow }[];
+  };
+}
+
+const PAGE_SIZE = 20;
+const SIGNALS = ['shared_infrastructure', 'sweep_coverage', 'lookup_velocity', 'hit_ratio', 'datacenter_share', 'account_age', 'country_spread', 'working_hours', 'dense_block', 'seed_proximity', 'timing_sync'];
+
+/** topCountries counts ISO codes, most frequent first (ties alphabetical), at most n. */
+export function topCountries(codes: (string | null | undefined)[], n = 3): string[] {
+  const c = new Map<string, number>();
+  for (const x of codes) if (x) c.set(x, (c.get(x) ?? 0) + 1);
+  return [...c.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n).map(([k]) => k);
+}
+
+function useSampledCountries(ids: string[], enabled: boolean): Record<string, string[]> {
+  const [map, setMap] = useState<Record<string, string[]>>({});
+  const key = ids.join(',');
+  useEffect(() => {
+    if (!enabled || ids.length === 0) return;
+    let live = true;
+    // Batches of 5 aliased network lookups keep each request under alias/complexity caps.
+    const batches: string[][] = [];
+    for (let i = 0; i < ids.length; i += 5) batches.push(ids.slice(i, i + 5));
+    for (const b of batches) {
+      const vars = Object.fromEntries(b.map((id, i) => [`id${i}`, id]));
+      gql<Record<string, { id: string; members: { edges: { node: { account: { country: string | null } } }[] } } | null>>(networkCountriesQuery(b), vars)
+        .then((d) => {
+          if (!live) return;
+          const add: Record<string, string[]> = {};
+          for (const v of Object.values(d)) if (v) add[v.id] = topCountries(v.members.edges.map((e) => e.node.account.country));
+          setMap((m) => ({ ...m, ...add }));
+        })
+        .catch(() => {
+          /* countries are a nicety; the list stays usable without them */
+        });
+    }
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, enabled]);
+  return map;
+}
+
+export function NetworksPage({ query }: { query: URLSearchParams }) {
+  const applied = useMemo(() => fromQuery(query.toString()), [query]);
+  const [draft, setDraft] = useState<NetworkFilterState>(applied);
+  const [paging, dispatch] = useReducer(pagingReducer, initialPaging);
+  const [filterError, setFilterError] = useState<FilterError | null>(null);
+  const features = useSchemaFeatures();
+  const runs = useQuery<{ detectionRuns: RunSummary[] }>(RUNS, { first: 50 }, 'runs');
+
+  useEffect(() => {
+    setDraft(applied);
+    dispatch({ type: 'reset' });
+  }, [applied]);
+
+  let vars: ReturnType<typeof toVariables> | null = null;
+  try {
+    vars = toVariables(applied, PAGE_SIZE, afterCursor(paging));
+  } catch {
+    vars = null;
+  }
+  const q = useMemo(() => networksQuery(features?.networkCountries ?? false), [features]);
+  const list = useQuery<NetworksAnswer>(q, (vars ?? {}) as unknown as Record<string, unknown>, JSON.stringify(vars), !vars || features === null);
+  const rows = list.data?.networks.edges.map((e) => e.node) ?? [];
+  const sampled = useSampledCountries(rows.map((r) => r.id), features !== null && !features.networkCountries);
+
+  const apply = (e?: FormEvent) => {
+    e?.preventDefault();
+    try {
+      toVariables(draft, PAGE_SIZE, null);
+      setFilterError(null);
+      navigate(href.networks(toQuery(draft)));
+    } catch (err) {
+      if (err instanceof FilterError) setFilterError(err);
+      else throw err;
+    }
+  };
+  const set = <K extends keyof NetworkFilterState>(k: K, v: NetworkFilterState[K]) => setDraft((d) => ({ ...d, [k]: v }));
+  const finishedRuns = runs.data?.detectionRuns ?? [];
+  const runLabel = (r: RunSummary) => `${r.id} · ${formatDate(r.startedAt)} · ${r.status.toLowerCase()} · ${formatCount(r.networkCount)} networks`;
+  const range = pageRange(paging, PAGE_SIZE, rows.length);
+  const errProps = (f: keyof NetworkFilterState) =>
+    filterError?.field === f ? { 'aria-invalid': true as const, 'aria-describedby': 'filter-error' } : {};
+
+  return (
+    <div className="stack">
+      <div className="row">
+        <h1 style={{ margin: 0 }}>Networks</h1>
+        <span className="spacer" />
+        <span className="muted" data-testid="network-total">
+          {list.data ? `${formatCount(list.data.networks.totalCount)} networks match` : ''}
+        </span>
+      </div>
+      <form className="panel filters" onSubmit={apply} aria-label="Filter and sort networks">
+        <div className="field">
+          <label htmlFor="f-run">Detection run</label>
+          <select id="f-run" value={draft.runId} onChange={(e) => set('runId', e.target.value)}>
+            <option value="">Latest finished run</option>
+            {finishedRuns.map((r) => (
+              <option key={r.id} value={r.id}>
+                {runLabel(r)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="f-min">Min score</label>
+          <input id="f-min" inputMode="decimal" size={5} placeholder="0–1" value={draft.minScore} onChange={(e) => set('minScore', e.target.value)} {...errProps('minScore')} />
+        </div>
+        <div className="field">
+          <label htmlFor="f-max">Max score</label>
+          <input id="f-max" inputMode="decimal" size={5} placeholder="0–1" value={draft.maxScore} onChange={(e) => set('maxScore', e.target.value)} {...errProps('maxScore')} />
+        </div>
+        <div className="field">
+          <label htmlFor="f-size">Min size</label>
+          <input id="f-size" inputMode="numeric" size={5} value={draft.minSize} onChange={(e) => set('minSize', e.target.value)} {...errProps('minSize')} />
+        </div>
+        <div className="field">
+          <label htmlFor="f-signal">Signal</label>
+          <input id="f-signal" list="signal-names" size={16} value={draft.signal} onChange={(e) => set('signal', e.target.value)} />
+          <datalist id="signal-names">
+            {SIGNALS.map((s) => (
+              <option key={s} value={s}>
+                {humanise(s)}
+              </option>
+            ))}
+          </datalist>
+        </div>
+        <div className="field">
+          <label htmlFor="f-state">State-linked</label>
+          <select id="f-state" value={draft.stateLinked} onChange={(e) => set('stateLinked', e.target.value as NetworkFilterState['stateLinked'])}>
+            <option value="any">Any</option>
+            <option value="yes">Possibly state-linked</option>
+            <option value="no">Not indicated</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="f-review">Review status</label>
+          <select id="f-review" value={draft.reviewStatus} onChange={(e) => set('reviewStatus', e.target.value as NetworkFilterState['reviewStatus'])}>
+            <option value="">Any</option>
+            {REVIEW_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {humanise(s)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="f-country">Country</label>
+          <input id="f-country" size={4} maxLength={2} placeholder="IR" value={draft.country} onChange={(e) => set('country', e.target.value)} {...errProps('country')} />
+        </div>
+        <div className="field">
+          <label htmlFor="f-sort">Sort by</label>
+          <select id="f-sort" value={`${draft.sort}:${draft.direction}`} onChange={(e) => {
+            const [s, d] = e.target.value.split(':');
+            setDraft((x) => ({ ...x, sort: s as NetworkFilterState['sort'], direction: d as NetworkFilterState['direction'] }));
+          }}>
+            <option value="SCORE:DESC">Score, highest first</option>
+            <option value="SCORE:ASC">Score, lowest first</option>
+            <option value="SIZE:DESC">Size, largest first</option>
+            <option value="SIZE:ASC">Size, smallest first</option>
+            <option value="ID:ASC">Id</option>
+          </select>
+        </div>
+        <button type="submit" className="primary">
+          Apply
+        </button>
+        <button type="button" onClick={() => { setDraft(defaultFilters); setFilterError(null); navigate(href.networks()); }}>
+          Reset
+        </button>
+        {filterError && (
+          <div id="filter-error" className="field-error" role="alert" style={{ flexBasis: '100%' }}>
+            {filterError.message}
+          </div>
+        )}
+      </form>
+      <ErrorBanner error={runs.error} />
+      <section className="panel" aria-labelledby="networks-table-title">
+        <h2 id="networks-table-title" className="sr-only" style={{ position: 'absolute', left: -9999 }}>
+          Networks
+        </h2>
+        <ErrorBanner error={list.error} retry={list.reload} />
+        {(list.loading || features === null) && <Loading what="networks" />}
+        {list.data && rows.length === 0 && !list.loading && (
+          <p className="muted" data-testid="no-networks">
+            No networks match. {finishedRuns.length === 0 ? 'No detection run has finished yet: start one under Detection runs.' : 'Loosen the filters.'}
+          </p>
+        )}
+        {rows.length > 0 && (
+          <div className="table-wrap">
+            <table data-testid="networks-table" aria-busy={list.loading}>
+              <thead>
+                <tr>
+                  <th scope="col">Network</th>
+                  <th scope="col">Score</th>
+                  <th scope="col" className="num">Size</th>
+                  <th scope="col">Top signals</th>
+                  <th scope="col">State-linked</th>
+                  <th scope="col">Review</th>
+                  <th scope="col">Countries</th>
+                  <th scope="col">Run</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((n) => {
+                  const countries = n.countries ?? sampled[n.id];
+                  return (
+                    <tr key={n.id} className="clickable" onClick={(e) => { if (!(e.target as HTMLElement).closest('a')) navigate(href.network(n.id)); }}>
+                      <td>
+                        <a href={href.network(n.id)} className="mono">
+                          {n.id}
+                        </a>
+                      </td>
+                      <td><ScoreBar score={n.score} /></td>
+                      <td className="num">{formatCount(n.size)}</td>
+                      <td><SignalBadges signals={n.signals} /></td>
+                      <td><StateLinkedBadge {...n.stateLinked} /></td>
+                      <td><ReviewBadge status={n.reviewStatus} /></td>
+                      <td>{countries ? (countries.length ? countries.slice(0, 4).join(', ') : '—') : <span className="muted">…</span>}</td>
+                      <td className="mono small">{n.runId}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <nav className="row" aria-label="Pages" style={{ marginTop: '0.75rem' }}>
+          <button type="button" onClick={() => dispatch({ type: 'prev' })} disabled={paging.page === 0 || list.loading}>
+            ← Previous
+          </button>
+          <span className="muted" aria-live="polite">
+            {rows.length > 0 ? `${formatCount(range.from)}–${formatCount(range.to)} of ${formatCount(list.data?.networks.totalCount)}` : ''}
+          </span>
+          <button
+            type="button"
+            onClick={() => dispatch({ type: 'next', endCursor: list.data?.networks.pageInfo.endCursor })}
+            disabled={!list.data?.networks.pageInfo.hasNextPage || list.loading}
+          >
+            Next →
+          </button>
+        </nav>
+      </section>
+    </div>
+  );
+}
