@@ -19,22 +19,31 @@ type Params struct {
 	HubCap [NumKinds]int `json:"hubCap"`
 	// KindWeight[k] multiplies the rarity weight of a shared resource.
 	KindWeight [NumKinds]float64 `json:"kindWeight"`
-	// MinSharedTargets is how many targets two accounts must share before
-	// target overlap links them: two friends looking up a common friend
-	// or two is organic life.
+	// MinSharedTargets is how many targets two accounts must have looked
+	// up in lockstep before targets link them at all: two friends looking
+	// up a common friend or two is organic life.
 	MinSharedTargets int `json:"minSharedTargets"`
 	// LockstepWindow (seconds): a shared target that both accounts first
 	// looked up within this window adds LockstepWeight times its rarity
-	// weight again.
+	// weight; KindWeight[Target] weighs every shared target whatever the
+	// timing. It is 0 by default: organic friends share contacts, and a
+	// sweep walks through numbers that organic users also look up, so
+	// untimed overlap links the wrong accounts (SynchroTrap, too, only
+	// counts actions that fall in the same time window).
 	LockstepWindow int64   `json:"lockstepWindowSeconds"`
 	LockstepWeight float64 `json:"lockstepWeight"`
 	// BlockMinLookups: an account sweeps a number block when it looked up
 	// at least this many distinct numbers of it. Accounts sweeping the
 	// same block are linked with BlockWeight times the block's rarity
 	// weight; blocks swept by more than BlockHubCap accounts are hubs.
-	BlockMinLookups int     `json:"blockMinLookups"`
-	BlockWeight     float64 `json:"blockWeight"`
-	BlockHubCap     int     `json:"blockHubCap"`
+	BlockMinLookups int `json:"blockMinLookups"`
+	// BlockMaxHitRatio: and when at most this share of those lookups
+	// matched an account. Contact lists are mostly people who use the
+	// platform; a walk through a number block finds few (0.85% in the 2019
+	// incident), so this keeps heavy organic contact syncs out.
+	BlockMaxHitRatio float64 `json:"blockMaxHitRatio"`
+	BlockWeight      float64 `json:"blockWeight"`
+	BlockHubCap      int     `json:"blockHubCap"`
 	// MinWeight: pairs lighter than this are not kept.
 	MinWeight float64 `json:"minWeight"`
 	// Workers bounds parallelism; 0 means GOMAXPROCS.
@@ -45,11 +54,12 @@ type Params struct {
 func DefaultParams() Params {
 	return Params{
 		HubCap:           [NumKinds]int{IP: 200, Device: 50, Target: 200},
-		KindWeight:       [NumKinds]float64{IP: 1, Device: 1.5, Target: 1},
+		KindWeight:       [NumKinds]float64{IP: 1, Device: 1.5, Target: 0},
 		MinSharedTargets: 3,
-		LockstepWindow:   15 * 60,
+		LockstepWindow:   30 * 60,
 		LockstepWeight:   1,
-		BlockMinLookups:  10,
+		BlockMinLookups:  25,
+		BlockMaxHitRatio: 0.1,
 		BlockWeight:      3,
 		BlockHubCap:      1000,
 		MinWeight:        1,
@@ -101,7 +111,7 @@ func Project(b *Bipartite, p Params) Result {
 			}
 		}
 	}
-	sw := sweeps(b, p.BlockMinLookups)
+	sw := sweeps(b, p.BlockMinLookups, p.BlockMaxHitRatio)
 	st.SweptBlocks = len(sw.blockOff) - 1
 	for blk := range int32(len(sw.blockOff) - 1) {
 		if d := int(sw.blockOff[blk+1] - sw.blockOff[blk]); d > p.BlockHubCap {
@@ -174,7 +184,7 @@ type sweepIndex struct {
 	blockAcc []int32
 }
 
-func sweeps(b *Bipartite, minLookups int) sweepIndex {
+func sweeps(b *Bipartite, minLookups int, maxHitRatio float64) sweepIndex {
 	n := b.NumAccounts()
 	nb := b.Blocks.Len()
 	si := sweepIndex{accOff: make([]int32, n+1)}
@@ -183,17 +193,22 @@ func sweeps(b *Bipartite, minLookups int) sweepIndex {
 		return si
 	}
 	cnt := map[int32]int32{}
+	hits := map[int32]int32{}
 	var pairs [][2]int32
 	for a := range int32(n) {
 		clear(cnt)
+		clear(hits)
 		for _, e := range b.AccountEdges(Target, a) {
 			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
 				cnt[blk]++
+				if e.Hits > 0 {
+					hits[blk]++
+				}
 			}
 		}
 		start := len(pairs)
 		for blk, c := range cnt {
-			if int(c) >= minLookups {
+			if int(c) >= minLookups && float64(hits[blk]) <= maxHitRatio*float64(c) {
 				pairs = append(pairs, [2]int32{a, blk})
 			}
 		}
@@ -267,9 +282,9 @@ func (s *scratch) row(b *Bipartite, sw *sweepIndex, p Params, a int32, es []csr.
 				v := o.Account
 				s.touch(v)
 				s.tgt[v] += w
-				s.shared[v]++
 				if dt := o.First - first; dt <= p.LockstepWindow && -dt <= p.LockstepWindow {
 					s.lock[v] += w
+					s.shared[v]++
 				}
 			}
 		})

@@ -74,27 +74,27 @@ func TestProjectPairs(t *testing.T) {
 		{"shared IP and device", []edgeSpec{{IP, "a", "1.1.1.1", 0, 0}, {IP, "b", "1.1.1.1", 0, 0}, {Device, "a", "d", 0, 0}, {Device, "b", "d", 0, 0}}, nil, "a", "b", r3 + 1.5*r3},
 		{"hub IP links nobody", append(many("u", 201, IP, "nat"), append(many("u", 2, Device, "d1"), many("u", 2, Device, "d2")...)...), nil, "u0", "u1", 2 * 1.5 * r3},
 		{"two shared targets are organic", append(targets("a", 2, 0), targets("b", 2, 100000)...), nil, "a", "b", 0},
-		{"three shared targets, far apart in time", append(targets("a", 3, 0), targets("b", 3, 100000)...), nil, "a", "b", 3 * r3},
-		{"three shared targets in lockstep", append(targets("a", 3, 0), targets("b", 3, 60)...), nil, "a", "b", 6 * r3},
+		{"three shared targets far apart in time are organic", append(targets("a", 3, 0), targets("b", 3, 100000)...), nil, "a", "b", 0},
+		{"three shared targets in lockstep", append(targets("a", 3, 0), targets("b", 3, 60)...), nil, "a", "b", 3 * r3},
 		{"split sweep of one block", func() []edgeSpec {
-			x, _ := sweep("a", 0, 10)
-			y, _ := sweep("b", 10, 10)
+			x, _ := sweep("a", 0, 25)
+			y, _ := sweep("b", 25, 25)
 			return append(x, y...)
 		}(), func() map[string][2]any {
-			_, x := sweep("a", 0, 10)
-			_, y := sweep("b", 10, 10)
+			_, x := sweep("a", 0, 25)
+			_, y := sweep("b", 25, 25)
 			for k, v := range y {
 				x[k] = v
 			}
 			return x
 		}(), "a", "b", 3 * r3},
-		{"nine numbers of a block is no sweep", func() []edgeSpec {
-			x, _ := sweep("a", 0, 9)
-			y, _ := sweep("b", 10, 10)
+		{"24 numbers of a block is no sweep", func() []edgeSpec {
+			x, _ := sweep("a", 0, 24)
+			y, _ := sweep("b", 25, 25)
 			return append(x, y...)
 		}(), func() map[string][2]any {
-			_, x := sweep("a", 0, 9)
-			_, y := sweep("b", 10, 10)
+			_, x := sweep("a", 0, 24)
+			_, y := sweep("b", 25, 25)
 			for k, v := range y {
 				x[k] = v
 			}
