@@ -51,11 +51,11 @@ const (
 
 // Options configure Run.
 type Options struct {
-	Format      string   // FormatNDJSON, FormatCSV or "" to tell by extension or content
-	Strict      bool     // stop at the first bad record, before its chunk is written
-	Resume      bool     // continue files from their checkpoints
-	RejectsPath string   // "" means FILE.rejects.ndjson beside each input (stdin: in StateDir)
-	HMACKey     []byte   // config.Config.HMACKey
+	Format      string // FormatNDJSON, FormatCSV or "" to tell by extension or content
+	Strict      bool   // stop at the first bad record, before its chunk is written
+	Resume      bool   // continue files from their checkpoints
+	RejectsPath string // "" means FILE.rejects.ndjson beside each input (stdin: in StateDir)
+	HMACKey     []byte // config.Config.HMACKey
 	IPDB        *ipinfo.DB
 	StateDir    string // LOCKSTEP_HOME: checkpoints, rejects of stdin
 	Workers     int    // parsing goroutines; 0 means GOMAXPROCS
@@ -295,6 +295,11 @@ const blockRecords = 2048
 
 func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string, rr *recordReader, chunk int, rej *rejectsFile, cpPath string, info os.FileInfo) error {
 	g, ctx := errgroup.WithContext(ctx)
+	// Strict mode stops reading at the first bad record but lets the
+	// batches before it finish writing: readCtx stops only the reading side.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	var strictErr error
 	work := make(chan *block, 2*l.opts.Workers)
 	ordered := make(chan *block, 4*l.opts.Workers)
 	batches := make(chan *batch, 1)
@@ -311,8 +316,11 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 			for _, ch := range []chan *block{work, ordered} {
 				select {
 				case ch <- b:
-				case <-ctx.Done():
-					return ctx.Err()
+				case <-readCtx.Done():
+					if ctx.Err() == nil {
+						return errStopped // strict mode stopped the aggregator
+					}
+					return readCtx.Err()
 				}
 			}
 			b = nil
@@ -346,7 +354,9 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 				inChunk = 0
 			}
 			if b.chunk != nil || len(b.recs) == blockRecords {
-				if err := emit(); err != nil {
+				if err := emit(); err == errStopped {
+					return nil
+				} else if err != nil {
 					return err
 				}
 			}
@@ -356,7 +366,9 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 				b = &block{res: make(chan blockResult, 1)}
 			}
 			b.chunk = &batch{id: rr.chainSum(), file: name, index: chunk, endLine: rr.line, endOffset: rr.offset, lines: int64(inChunk)}
-			return emit()
+			if err := emit(); err != errStopped {
+				return err
+			}
 		}
 		return nil
 	})
@@ -408,15 +420,16 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 			var res blockResult
 			select {
 			case res = <-b.res:
-			case <-ctx.Done():
-				return ctx.Err()
+			case <-readCtx.Done():
+				return readCtx.Err()
 			}
 			l.prog.records.Add(res.records)
 			for i := range res.rejects {
 				if l.opts.Strict {
 					l.prog.rejected.Add(1)
-					_ = rej.add(l, &res.rejects[i])
-					return fmt.Errorf("%w: %w", ErrStrict, &res.rejects[i])
+					strictErr = fmt.Errorf("%w: %w", ErrStrict, &res.rejects[i])
+					stopReading()
+					return rej.add(l, &res.rejects[i])
 				}
 				if err := rej.add(l, &res.rejects[i]); err != nil {
 					return err
@@ -435,8 +448,8 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 				}
 				select {
 				case batches <- bt:
-				case <-ctx.Done():
-					return ctx.Err()
+				case <-readCtx.Done():
+					return readCtx.Err()
 				}
 				agg, rejected = newAggregator(), 0
 			}
@@ -462,8 +475,14 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 		}
 		return nil
 	})
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return strictErr
 }
+
+// errStopped tells the reader that strict mode ended the load.
+var errStopped = errors.New("stopped")
 
 // write commits one batch: nodes first (idempotent MERGE), then the edges
 // in sub-batches that each carry a marker, then the chunk's own marker.

@@ -155,7 +155,7 @@ func (s *Store) MergeAccounts(ctx context.Context, rows []AccountRow) error {
 	for i, r := range rows {
 		m := map[string]any{"id": r.ID, "handle": nilIfEmpty(r.Handle), "country": nilIfEmpty(r.Country), "createdAt": nil, "verified": nil}
 		if !r.CreatedAt.IsZero() {
-			m["createdAt"] = r.CreatedAt
+			m["createdAt"] = r.CreatedAt.In(zulu)
 		}
 		if r.Verified != nil {
 			m["verified"] = *r.Verified
@@ -217,7 +217,7 @@ func (s *Store) WriteEdges(ctx context.Context, batch, rel string, rows []EdgeRo
 	}
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
-		m := map[string]any{"from": r.From, "to": r.To, "first": r.First, "last": r.Last, "count": r.Count}
+		m := map[string]any{"from": r.From, "to": r.To, "first": r.First.In(zulu), "last": r.Last.In(zulu), "count": r.Count}
 		if rel == RelLookedUp {
 			m["hits"] = r.Hits
 		}
@@ -262,6 +262,11 @@ func (s *Store) MarkIngestBatch(ctx context.Context, id string, props map[string
 	}
 	return nil
 }
+
+// zulu is UTC as a fixed offset: the driver sends a time in a zone named
+// "Offset" as a DateTime with offset +00:00 ("2024-03-01T10:00:00Z") rather
+// than with the zone id "UTC" ("...Z[UTC]").
+var zulu = time.FixedZone("Offset", 0)
 
 func nilIfEmpty(s string) any {
 	if s == "" {

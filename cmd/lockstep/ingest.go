@@ -1,0 +1,94 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lockstep-dev/lockstep/config"
+	"github.com/lockstep-dev/lockstep/ingest"
+	"github.com/lockstep-dev/lockstep/ingest/ipinfo"
+	"github.com/lockstep-dev/lockstep/store"
+)
+
+func init() {
+	var (
+		format, rejects string
+		strict, resume  bool
+		ipDBs           []string
+		writers         int
+	)
+	cmd := &cobra.Command{
+		Use:   "ingest FILE... | -",
+		Short: "Load account, login and lookup records (NDJSON or CSV) into Neo4j",
+		Long: `Load raw records into the graph (formats: docs/FORMATS.md; how loads are
+made idempotent and resumable: docs/INGEST.md).
+
+Every input is validated record by record; bad records go to a rejects file
+(NDJSON: file, line, field, reason) and the good ones are stored. The exit
+status is 0 when everything was stored, 2 when some records were rejected,
+1 on any other failure. Loading the same file again changes nothing; after
+a crash of this process or of Neo4j, run the same command with --resume.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			var db *ipinfo.DB
+			if len(ipDBs) > 0 {
+				if db, err = ipinfo.Open(ipDBs...); err != nil {
+					return err
+				}
+				defer db.Close()
+			}
+			s, err := store.Connect(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer s.Close(ctx)
+			if err := s.PrepareIngest(ctx); err != nil {
+				return err
+			}
+			sum, err := ingest.Run(ctx, s, args, ingest.Options{
+				Format:      format,
+				Strict:      strict,
+				Resume:      resume,
+				RejectsPath: rejects,
+				HMACKey:     cfg.HMACKey,
+				IPDB:        db,
+				StateDir:    cfg.Home,
+				Writers:     writers,
+				Progress:    os.Stderr,
+			})
+			slog.Info("ingest done", "files", sum.Files, "read", sum.Records, "stored", sum.Stored, "already_stored", sum.Skipped,
+				"rejected", sum.Rejected, "time", sum.Elapsed.Round(1e6), "records_per_s", int64(sum.Rate()), "nodes", sum.Nodes, "edges", sum.Edges)
+			fmt.Fprintln(cmd.OutOrStdout(), sum)
+			for _, r := range sum.Rejects {
+				fmt.Fprintf(cmd.OutOrStdout(), "rejected records: %s\n", r)
+			}
+			if err != nil {
+				if errors.Is(err, ingest.ErrStrict) {
+					return &exitError{code: 2, err: err}
+				}
+				return fmt.Errorf("ingest: %w (committed batches are kept; rerun with --resume to continue)", err)
+			}
+			if sum.Rejected > 0 {
+				return &exitError{code: 2, err: fmt.Errorf("ingest: %d records rejected", sum.Rejected)}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&format, "format", "", "input format: ndjson or csv (default: by extension, else by content)")
+	f.StringVar(&rejects, "rejects", "", "rejects file (default: FILE.rejects.ndjson beside each input; stdin: $LOCKSTEP_HOME/rejects/)")
+	f.BoolVar(&strict, "strict", false, "stop at the first bad record; nothing of its batch is written")
+	f.BoolVar(&resume, "resume", false, "continue each file after its last committed batch (checkpoint in $LOCKSTEP_HOME/ingest)")
+	f.StringArrayVar(&ipDBs, "ip-db", nil, "MaxMind-format database (.mmdb) of IP country, ASN and kind; repeatable, first wins (docs/FORMATS.md)")
+	f.IntVar(&writers, "writers", 0, "concurrent write transactions (default 2)")
+	rootCmd.AddCommand(cmd)
+}
