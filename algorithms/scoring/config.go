@@ -52,6 +52,10 @@ type Config struct {
 	// Weights[s] in [0,1]: how far signal s alone can raise the score.
 	// Signals combine as a noisy-OR: score = 1 - prod(1 - w_s * x_s).
 	Weights map[string]float64 `json:"weights" yaml:"weights"`
+	// ContextCap bounds what context signals (datacenter share, shared
+	// infrastructure, creation dates, countries, working hours) add to a
+	// score without behavioural evidence.
+	ContextCap float64 `json:"contextCap" yaml:"contextCap"`
 	// Threshold: networks scored at least this are flagged.
 	Threshold float64 `json:"threshold" yaml:"threshold"`
 	// MinSize: communities smaller than this are not scored.
@@ -91,6 +95,7 @@ func DefaultConfig() Config {
 			SigWorkHours:   0.15,
 			SigSeeds:       0.6,
 		},
+		ContextCap:     0.4,
 		Threshold:      0.5,
 		MinSize:        5,
 		MaxVictims:     100,
@@ -145,6 +150,8 @@ func (c Config) Validate() error {
 		}
 	}
 	switch {
+	case c.ContextCap < 0 || c.ContextCap > 1:
+		return fmt.Errorf("scoring config: contextCap %v, want 0..1", c.ContextCap)
 	case c.Threshold < 0 || c.Threshold > 1:
 		return fmt.Errorf("scoring config: threshold %v, want 0..1", c.Threshold)
 	case c.MinSize < 2:

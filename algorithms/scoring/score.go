@@ -162,7 +162,7 @@ type facts struct {
 func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) Network {
 	f := measure(in, cfg, c, ms, ppr, seeds)
 	sigs := signals(f, cfg)
-	score := combine(sigs)
+	score := combine(sigs, cfg.ContextCap)
 	nw := Network{Community: c, Size: len(ms), Score: score, Signals: sigs}
 	nw.StateLinked, nw.StateConfidence, nw.StateReasons = stateIndicator(f, cfg, score)
 	nw.Evidence = evidence(in.B, f, cfg, sigs)
@@ -170,18 +170,42 @@ func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds ma
 	return nw
 }
 
-// combine sets each signal's contribution and returns the noisy-OR score
-// 1 - prod(1 - w·x). Contributions split the score in proportion to w·x.
-func combine(sigs []Signal) float64 {
-	prod, sum := 1.0, 0.0
+// contextSignals describe who and where, not what was done: shared or
+// datacenter infrastructure, creation dates, countries, hours. Organic
+// groups have them too (VPN users share exits in many countries, a campus
+// shares one address and signs up in one week), so together they may add
+// at most Config.ContextCap to a score: a network is flagged only with
+// behavioural evidence (sweeps, lockstep, dense blocks, volume, hit
+// ratio, confirmed neighbours).
+var contextSignals = map[string]bool{SigDatacenter: true, SigNewAccounts: true, SigInfra: true, SigCountries: true, SigWorkHours: true}
+
+// combine sets each signal's contribution and returns the score: a
+// noisy-OR 1 - prod(1 - w·x) over behavioural signals, combined the same
+// way with the noisy-OR of context signals capped at contextCap.
+// Contributions split the score in proportion to w·x within each group.
+func combine(sigs []Signal, contextCap float64) float64 {
+	pb, pc := 1.0, 1.0
+	var sb, sc float64
 	for _, s := range sigs {
-		prod *= 1 - s.Weight*s.Strength
-		sum += s.Weight * s.Strength
+		wx := s.Weight * s.Strength
+		if contextSignals[s.Name] {
+			pc *= 1 - wx
+			sc += wx
+		} else {
+			pb *= 1 - wx
+			sb += wx
+		}
 	}
-	score := 1 - prod
+	b, c := 1-pb, min(1-pc, contextCap)
+	score := 1 - (1-b)*(1-c)
+	// The score splits into b and (1-b)·c; each part goes to its signals.
 	for i := range sigs {
-		if sum > 0 {
-			sigs[i].Contribution = score * sigs[i].Weight * sigs[i].Strength / sum
+		wx := sigs[i].Weight * sigs[i].Strength
+		switch {
+		case contextSignals[sigs[i].Name] && sc > 0:
+			sigs[i].Contribution = (1 - b) * c * wx / sc
+		case !contextSignals[sigs[i].Name] && sb > 0:
+			sigs[i].Contribution = b * wx / sb
 		}
 	}
 	return score
