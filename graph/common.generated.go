@@ -33,7 +33,7 @@ type QueryResolver interface {
 	IP(ctx context.Context, addr string) (*store.IP, error)
 	Device(ctx context.Context, id string) (*store.Device, error)
 	Target(ctx context.Context, key string) (*store.Target, error)
-	TargetByNumber(ctx context.Context, number string) (*store.Target, error)
+	TargetByNumber(ctx context.Context, number string, region *string) (*store.Target, error)
 	Neighborhood(ctx context.Context, accountID string, depth *int, limit *int) (*store.Neighborhood, error)
 	AuditEvents(ctx context.Context, action *string, first *int, before *string) ([]store.AuditEvent, error)
 	Networks(ctx context.Context, filter *model.NetworkFilter, orderBy *model.NetworkOrder, first *int, after *string) (*store.NetworkConnection, error)
@@ -403,6 +403,14 @@ func (ec *executionContext) field_Query_targetByNumber_args(ctx context.Context,
 		return nil, err
 	}
 	args["number"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg1
 	return args, nil
 }
 
@@ -1203,7 +1211,7 @@ func (ec *executionContext) _Query_targetByNumber(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TargetByNumber(ctx, fc.Args["number"].(string))
+			return ec.Resolvers.Query().TargetByNumber(ctx, fc.Args["number"].(string), fc.Args["region"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

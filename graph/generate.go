@@ -3,4 +3,4 @@
 // the schema or gqlgen.yml and run `go generate ./graph/...`.
 package graph
 
-//go:generate go run github.com/99designs/gqlgen generate --config ../gqlgen.yml
+//go:generate go run -C .. github.com/99designs/gqlgen generate

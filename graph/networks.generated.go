@@ -27,6 +27,7 @@ type NetworkResolver interface {
 	Run(ctx context.Context, obj *store.Network) (*store.DetectionRun, error)
 
 	Members(ctx context.Context, obj *store.Network, first *int, after *string) (*store.MemberConnection, error)
+	Victims(ctx context.Context, obj *store.Network, first *int) ([]store.Member, error)
 	MemberEvidence(ctx context.Context, obj *store.Network, accountID string) (*store.MemberEvidence, error)
 	SharedResources(ctx context.Context, obj *store.Network, first *int) (*store.SharedResources, error)
 	Predecessor(ctx context.Context, obj *store.Network) (*store.Network, error)
@@ -80,6 +81,20 @@ func (ec *executionContext) field_Network_members_args(ctx context.Context, rawA
 }
 
 func (ec *executionContext) field_Network_sharedResources_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Network_victims_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -647,6 +662,29 @@ func (ec *executionContext) fieldContext_Network_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Network", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Network_key(ctx context.Context, field graphql.CollectedField, obj *store.Network) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Network_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Network_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Network", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Network_run(ctx context.Context, field graphql.CollectedField, obj *store.Network) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -891,6 +929,68 @@ func (ec *executionContext) fieldContext_Network_members(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Network_members_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Network_victims(ctx context.Context, field graphql.CollectedField, obj *store.Network) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Network_victims(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Network().Victims(ctx, obj, fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []store.Member
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []store.Member
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []store.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚕgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Network_victims(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Network",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Network_victims_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -2254,6 +2354,11 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "key":
+			out.Values[i] = ec._Network_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "run":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -2295,6 +2400,12 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Network_members(ctx, field, obj)
+				})
+		case "victims":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Network_victims(ctx, field, obj)
 				})
 		case "memberEvidence":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -2744,6 +2855,22 @@ func (ec *executionContext) _StateLinkedIndicator(ctx context.Context, sel ast.S
 
 func (ec *executionContext) marshalNMember2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐMember(ctx context.Context, sel ast.SelectionSet, v store.Member) graphql.Marshaler {
 	return ec._Member(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMember2ᚕgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Member) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMember2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNMemberConnection2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐMemberConnection(ctx context.Context, sel ast.SelectionSet, v *store.MemberConnection) graphql.Marshaler {

@@ -212,6 +212,7 @@ type ComplexityRoot struct {
 	Network struct {
 		Evidence        func(childComplexity int) int
 		ID              func(childComplexity int) int
+		Key             func(childComplexity int) int
 		LineageID       func(childComplexity int) int
 		MemberEvidence  func(childComplexity int, accountID string) int
 		Members         func(childComplexity int, first *int, after *string) int
@@ -226,6 +227,7 @@ type ComplexityRoot struct {
 		Size            func(childComplexity int) int
 		StateLinked     func(childComplexity int) int
 		Successor       func(childComplexity int) int
+		Victims         func(childComplexity int, first *int) int
 	}
 
 	NetworkConnection struct {
@@ -259,7 +261,7 @@ type ComplexityRoot struct {
 		SuspensionList  func(childComplexity int, id string) int
 		SuspensionLists func(childComplexity int, first *int) int
 		Target          func(childComplexity int, key string) int
-		TargetByNumber  func(childComplexity int, number string) int
+		TargetByNumber  func(childComplexity int, number string, region *string) int
 		Viewer          func(childComplexity int) int
 	}
 
@@ -1087,6 +1089,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Network.ID(childComplexity), true
+	case "Network.key":
+		if e.ComplexityRoot.Network.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Network.Key(childComplexity), true
 	case "Network.lineageId":
 		if e.ComplexityRoot.Network.LineageID == nil {
 			break
@@ -1186,6 +1194,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Network.Successor(childComplexity), true
+	case "Network.victims":
+		if e.ComplexityRoot.Network.Victims == nil {
+			break
+		}
+
+		args, err := ec.field_Network_victims_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Network.Victims(childComplexity, args["first"].(*int)), true
 
 	case "NetworkConnection.edges":
 		if e.ComplexityRoot.NetworkConnection.Edges == nil {
@@ -1387,7 +1406,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TargetByNumber(childComplexity, args["number"].(string)), true
+		return e.ComplexityRoot.Query.TargetByNumber(childComplexity, args["number"].(string), args["region"].(*string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -2201,6 +2220,8 @@ func (ec *executionContext) childFields_Network(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Network_id(ctx, field)
+	case "key":
+		return ec.fieldContext_Network_key(ctx, field)
 	case "run":
 		return ec.fieldContext_Network_run(ctx, field)
 	case "runId":
@@ -2217,6 +2238,8 @@ func (ec *executionContext) childFields_Network(ctx context.Context, field graph
 		return ec.fieldContext_Network_evidence(ctx, field)
 	case "members":
 		return ec.fieldContext_Network_members(ctx, field)
+	case "victims":
+		return ec.fieldContext_Network_victims(ctx, field)
 	case "memberEvidence":
 		return ec.fieldContext_Network_memberEvidence(ctx, field)
 	case "sharedResources":

@@ -8,69 +8,115 @@ package resolvers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/lockstep-dev/lockstep/graph"
+	"github.com/lockstep-dev/lockstep/loaders"
 	"github.com/lockstep-dev/lockstep/store"
 )
 
 func (r *accountResolver) Ips(ctx context.Context, obj *store.Account, first *int) ([]store.IPUsage, error) {
-	panic(fmt.Errorf("not implemented: Ips - ips"))
+	n, err := page(first, 20, store.MaxUsagePage)
+	if err != nil {
+		return nil, err
+	}
+	return loaders.For(ctx).IPs.Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
 func (r *accountResolver) Devices(ctx context.Context, obj *store.Account, first *int) ([]store.DeviceUsage, error) {
-	panic(fmt.Errorf("not implemented: Devices - devices"))
+	n, err := page(first, 20, store.MaxUsagePage)
+	if err != nil {
+		return nil, err
+	}
+	return loaders.For(ctx).Devices.Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
 func (r *accountResolver) Lookups(ctx context.Context, obj *store.Account, first *int) ([]store.Lookup, error) {
-	panic(fmt.Errorf("not implemented: Lookups - lookups"))
+	n, err := page(first, 20, store.MaxUsagePage)
+	if err != nil {
+		return nil, err
+	}
+	return loaders.For(ctx).Lookups.Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
 func (r *accountResolver) Memberships(ctx context.Context, obj *store.Account) ([]store.Membership, error) {
-	panic(fmt.Errorf("not implemented: Memberships - memberships"))
+	return loaders.For(ctx).Memberships.Load(ctx, obj.ID)
 }
 
 func (r *deviceResolver) Accounts(ctx context.Context, obj *store.Device, first *int) ([]store.AccountUsage, error) {
-	panic(fmt.Errorf("not implemented: Accounts - accounts"))
+	n, err := page(first, 20, store.MaxUsagePage)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.AccountsOfDevice(ctx, obj.ID, n)
 }
 
 func (r *iPResolver) Accounts(ctx context.Context, obj *store.IP, first *int) ([]store.AccountUsage, error) {
-	panic(fmt.Errorf("not implemented: Accounts - accounts"))
+	n, err := page(first, 20, store.MaxUsagePage)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.AccountsOfIP(ctx, obj.Addr, n)
 }
 
 func (r *mutationResolver) AllowlistAccount(ctx context.Context, id string, reason string) (*store.Account, error) {
-	panic(fmt.Errorf("not implemented: AllowlistAccount - allowlistAccount"))
+	if strings.TrimSpace(reason) == "" {
+		return nil, inputError("reason must not be empty: say why the account is safe")
+	}
+	a, err := r.Store.SetAllowlisted(ctx, id, true, actor(ctx), reason)
+	if err != nil {
+		return nil, err
+	}
+	return &a, r.audit(ctx, "allowlistAccount", id, 1, map[string]any{"reason": reason})
 }
 
 func (r *mutationResolver) UnallowlistAccount(ctx context.Context, id string) (*store.Account, error) {
-	panic(fmt.Errorf("not implemented: UnallowlistAccount - unallowlistAccount"))
+	a, err := r.Store.SetAllowlisted(ctx, id, false, actor(ctx), "")
+	if err != nil {
+		return nil, err
+	}
+	return &a, r.audit(ctx, "unallowlistAccount", id, 1, nil)
 }
 
 func (r *queryResolver) Account(ctx context.Context, id string) (*store.Account, error) {
-	panic(fmt.Errorf("not implemented: Account - account"))
+	return notFoundNil(loaders.For(ctx).Account.Load(ctx, id))
 }
 
 func (r *queryResolver) IP(ctx context.Context, addr string) (*store.IP, error) {
-	panic(fmt.Errorf("not implemented: IP - ip"))
+	return notFoundNil(r.Store.IP(ctx, addr))
 }
 
 func (r *queryResolver) Device(ctx context.Context, id string) (*store.Device, error) {
-	panic(fmt.Errorf("not implemented: Device - device"))
+	return notFoundNil(r.Store.Device(ctx, id))
 }
 
 func (r *queryResolver) Target(ctx context.Context, key string) (*store.Target, error) {
-	panic(fmt.Errorf("not implemented: Target - target"))
+	return notFoundNil(r.Store.Target(ctx, key))
 }
 
-func (r *queryResolver) TargetByNumber(ctx context.Context, number string) (*store.Target, error) {
-	panic(fmt.Errorf("not implemented: TargetByNumber - targetByNumber"))
+func (r *queryResolver) TargetByNumber(ctx context.Context, number string, region *string) (*store.Target, error) {
+	return r.targetByNumber(ctx, number, region)
 }
 
 func (r *queryResolver) Neighborhood(ctx context.Context, accountID string, depth *int, limit *int) (*store.Neighborhood, error) {
-	panic(fmt.Errorf("not implemented: Neighborhood - neighborhood"))
+	d, l := 2, 200
+	if depth != nil {
+		d = *depth
+	}
+	if limit != nil {
+		l = *limit
+	}
+	if d < 1 || d > store.MaxNeighborhoodDepth {
+		return nil, inputError(fmt.Sprintf("depth must be between 1 and %d, got %d", store.MaxNeighborhoodDepth, d))
+	}
+	if l < 1 || l > store.MaxNeighborhoodNodes {
+		return nil, inputError(fmt.Sprintf("limit must be between 1 and %d, got %d", store.MaxNeighborhoodNodes, l))
+	}
+	return notFoundNil(r.Store.Neighborhood(ctx, accountID, d, l))
 }
 
 func (r *targetResolver) MatchedAccounts(ctx context.Context, obj *store.Target) ([]store.Account, error) {
-	panic(fmt.Errorf("not implemented: MatchedAccounts - matchedAccounts"))
+	return r.Store.MatchedAccounts(ctx, obj.Key)
 }
 
 func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }

@@ -7,11 +7,14 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lockstep-dev/lockstep/store"
 )
 
 func (r *queryResolver) AuditEvents(ctx context.Context, action *string, first *int, before *string) ([]store.AuditEvent, error) {
-	panic(fmt.Errorf("not implemented: AuditEvents - auditEvents"))
+	n, err := page(first, 50, maxFirst)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.AuditEvents(ctx, deref(action), n, deref(before))
 }

@@ -10,20 +10,49 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lockstep-dev/lockstep/auth"
 	"github.com/lockstep-dev/lockstep/graph"
 	"github.com/lockstep-dev/lockstep/store"
 )
 
 func (r *mutationResolver) Ping(ctx context.Context) (store.Role, error) {
-	panic(fmt.Errorf("not implemented: Ping - ping"))
+	p, _ := auth.FromContext(ctx)
+	return p.Role, nil
 }
 
 func (r *queryResolver) Viewer(ctx context.Context) (*store.Viewer, error) {
-	panic(fmt.Errorf("not implemented: Viewer - viewer"))
+	p, _ := auth.FromContext(ctx)
+	return &store.Viewer{KeyID: p.KeyID, Name: p.Name, Role: p.Role}, nil
 }
 
 func (r *subscriptionResolver) Heartbeat(ctx context.Context, seconds *int) (<-chan *time.Time, error) {
-	panic(fmt.Errorf("not implemented: Heartbeat - heartbeat"))
+	s := 5
+	if seconds != nil {
+		s = *seconds
+	}
+	if s < 1 || s > 60 {
+		return nil, inputError(fmt.Sprintf("seconds must be between 1 and 60, got %d", s))
+	}
+	ch := make(chan *time.Time)
+	go func() {
+		defer close(ch)
+		t := time.NewTicker(time.Duration(s) * time.Second)
+		defer t.Stop()
+		for range 10 {
+			now := time.Now().UTC()
+			select {
+			case ch <- &now:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
 }
 
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }

@@ -7,67 +7,166 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"github.com/lockstep-dev/lockstep/graph"
 	"github.com/lockstep-dev/lockstep/graph/model"
+	"github.com/lockstep-dev/lockstep/loaders"
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/vikstrous/dataloadgen"
 )
 
 func (r *memberEvidenceResolver) Network(ctx context.Context, obj *store.MemberEvidence) (*store.Network, error) {
-	panic(fmt.Errorf("not implemented: Network - network"))
+	return notFoundNil(loaders.For(ctx).Network.Load(ctx, obj.NetworkID))
 }
 
 func (r *membershipResolver) Network(ctx context.Context, obj *store.Membership) (*store.Network, error) {
-	panic(fmt.Errorf("not implemented: Network - network"))
+	n, err := loaders.For(ctx).Network.Load(ctx, obj.NetworkID)
+	return &n, err
 }
 
 func (r *networkResolver) Run(ctx context.Context, obj *store.Network) (*store.DetectionRun, error) {
-	panic(fmt.Errorf("not implemented: Run - run"))
+	run, err := loaders.For(ctx).Run.Load(ctx, obj.RunID)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		// Networks written without their run node: show the id only.
+		return &store.DetectionRun{ID: obj.RunID, Status: store.RunFinished}, nil
+	}
+	return &run, err
 }
 
 func (r *networkResolver) Members(ctx context.Context, obj *store.Network, first *int, after *string) (*store.MemberConnection, error) {
-	panic(fmt.Errorf("not implemented: Members - members"))
+	n, err := page(first, 50, maxFirst)
+	if err != nil {
+		return nil, err
+	}
+	conn := &store.MemberConnection{TotalCount: obj.Size, Edges: []store.MemberEdge{}}
+	var ms []store.Member
+	if after == nil || *after == "" {
+		// One extra tells whether another page follows.
+		ms, err = loaders.For(ctx).Members.Load(ctx, loaders.PageKey{ID: obj.ID, First: n + 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) > n {
+			ms, conn.PageInfo.HasNextPage = ms[:n], true
+		}
+	} else {
+		ms, conn.PageInfo.HasNextPage, err = r.Store.MembersAfter(ctx, obj.ID, n, *after)
+		if err != nil {
+			return nil, err
+		}
+		conn.PageInfo.HasPreviousPage = true
+	}
+	for _, m := range ms {
+		conn.Edges = append(conn.Edges, store.MemberEdge{Cursor: store.EncodeMemberCursor(m), Node: m})
+	}
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn, nil
+}
+
+func (r *networkResolver) Victims(ctx context.Context, obj *store.Network, first *int) ([]store.Member, error) {
+	n, err := page(first, 20, maxFirst)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.Victims(ctx, obj.ID, n)
 }
 
 func (r *networkResolver) MemberEvidence(ctx context.Context, obj *store.Network, accountID string) (*store.MemberEvidence, error) {
-	panic(fmt.Errorf("not implemented: MemberEvidence - memberEvidence"))
+	return notFoundNil(r.Store.MemberEvidence(ctx, obj.ID, accountID))
 }
 
 func (r *networkResolver) SharedResources(ctx context.Context, obj *store.Network, first *int) (*store.SharedResources, error) {
-	panic(fmt.Errorf("not implemented: SharedResources - sharedResources"))
+	n, err := page(first, 20, store.MaxUsagePage)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Store.SharedResources(ctx, obj.ID, n)
+	return &res, err
 }
 
 func (r *networkResolver) Predecessor(ctx context.Context, obj *store.Network) (*store.Network, error) {
-	panic(fmt.Errorf("not implemented: Predecessor - predecessor"))
+	if obj.PredecessorID == nil || *obj.PredecessorID == "" {
+		return nil, nil
+	}
+	return notFoundNil(loaders.For(ctx).Network.Load(ctx, *obj.PredecessorID))
 }
 
 func (r *networkResolver) Successor(ctx context.Context, obj *store.Network) (*store.Network, error) {
-	panic(fmt.Errorf("not implemented: Successor - successor"))
+	return loaders.For(ctx).Successor.Load(ctx, obj.ID)
 }
 
 func (r *networkResolver) LineageID(ctx context.Context, obj *store.Network) (string, error) {
-	panic(fmt.Errorf("not implemented: LineageID - lineageId"))
+	if obj.Key != "" {
+		return obj.Key, nil
+	}
+	l, err := loaders.For(ctx).Lineage.Load(ctx, obj.ID)
+	if err != nil || len(l) == 0 {
+		return obj.ID, err
+	}
+	return l[len(l)-1], nil
 }
 
 func (r *networkResolver) ReviewStatus(ctx context.Context, obj *store.Network) (store.ReviewStatus, error) {
-	panic(fmt.Errorf("not implemented: ReviewStatus - reviewStatus"))
+	if obj.OwnReviewStatus != store.ReviewUnreviewed || obj.PredecessorID == nil {
+		return obj.OwnReviewStatus, nil
+	}
+	// Inherit the latest verdict along the predecessor chain.
+	reviews, err := r.lineageReviews(ctx, obj.ID)
+	if err != nil || len(reviews) == 0 {
+		return store.ReviewUnreviewed, err
+	}
+	return reviews[0].Verdict.Status(), nil
 }
 
 func (r *networkResolver) Reviews(ctx context.Context, obj *store.Network) ([]store.Review, error) {
-	panic(fmt.Errorf("not implemented: Reviews - reviews"))
+	return r.lineageReviews(ctx, obj.ID)
 }
 
 func (r *networkConnectionResolver) TotalCount(ctx context.Context, obj *store.NetworkConnection) (int, error) {
-	panic(fmt.Errorf("not implemented: TotalCount - totalCount"))
+	return r.Store.CountNetworks(ctx, obj.Query)
 }
 
 func (r *queryResolver) Networks(ctx context.Context, filter *model.NetworkFilter, orderBy *model.NetworkOrder, first *int, after *string) (*store.NetworkConnection, error) {
-	panic(fmt.Errorf("not implemented: Networks - networks"))
+	n, err := page(first, 20, maxFirst)
+	if err != nil {
+		return nil, err
+	}
+	q := store.NetworkQuery{OrderField: store.OrderScore, Direction: store.Desc}
+	if orderBy != nil {
+		q.OrderField, q.Direction = orderBy.Field, orderBy.Direction
+	}
+	if filter != nil {
+		q.MinScore, q.MaxScore, q.Signal, q.StateLinked = filter.MinScore, filter.MaxScore, filter.Signal, filter.StateLinked
+		q.ReviewStatus, q.Country, q.MinSize = filter.ReviewStatus, filter.Country, filter.MinSize
+		q.RunID = deref(filter.RunID)
+	}
+	if q.RunID == "" {
+		q.RunID, err = r.Store.LatestRunID(ctx)
+		if errors.Is(err, store.ErrNotFound) {
+			return &store.NetworkConnection{Query: q, Edges: []store.NetworkEdge{}}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	conn, err := r.Store.Networks(ctx, q, n, deref(after))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range conn.Edges {
+		// Prime the network loader so a network of this page asked for
+		// again (as another's predecessor) costs no query.
+		loaders.For(ctx).Network.Prime(e.Node.ID, e.Node)
+	}
+	return &conn, nil
 }
 
 func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network, error) {
-	panic(fmt.Errorf("not implemented: Network - network"))
+	return notFoundNil(loaders.For(ctx).Network.Load(ctx, id))
 }
 
 func (r *Resolver) MemberEvidence() graph.MemberEvidenceResolver { return &memberEvidenceResolver{r} }

@@ -1,8 +1,117 @@
+// Package resolvers implements the GraphQL schema in graph/schema. Each
+// resolver only parses its arguments and calls the store (through the
+// request's dataloaders where a field repeats per list item) or detection.
 package resolvers
 
-// This file will not be regenerated automatically.
-//
-// It serves as dependency injection for your app, add any dependencies you require
-// here.
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
 
-type Resolver struct{}
+	"github.com/lockstep-dev/lockstep/auth"
+	"github.com/lockstep-dev/lockstep/store"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vikstrous/dataloadgen"
+	"golang.org/x/time/rate"
+)
+
+// Resolver holds what the resolvers need; the server builds one.
+type Resolver struct {
+	Store *store.Store
+	// Detect runs detection; nil means this build has none, and
+	// runDetection answers with an error saying so.
+	Detect DetectFunc
+	// Progress fans detection progress out to subscribers.
+	Progress *Hub
+	// HMACKey hashes numbers for targetByNumber.
+	HMACKey []byte
+	// TargetLimits limits targetByNumber per key.
+	TargetLimits *Limiters
+	// Log receives audit and error lines (never a raw number).
+	Log *slog.Logger
+	// Background is the context detection runs in: cancelled on shutdown.
+	Background context.Context
+
+	runMu sync.Mutex // held while a detection run started here runs
+}
+
+// Page-size defaults and bounds.
+const (
+	maxFirst = store.MaxPage
+)
+
+// page returns the page size asked for, or def when not given, rejecting
+// anything outside 1..max with a clear error.
+func page(first *int, def, max int) (int, error) {
+	if first == nil {
+		return def, nil
+	}
+	if *first < 1 || *first > max {
+		return 0, inputError(fmt.Sprintf("first must be between 1 and %d, got %d (page through larger lists with cursors)", max, *first))
+	}
+	return *first, nil
+}
+
+func inputError(msg string) error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "BAD_USER_INPUT"}}
+}
+
+// notFoundNil turns "not found" into a null result for nullable lookups.
+func notFoundNil[T any](v T, err error) (*T, error) {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// audit records an audit event for the request's key. A failure to audit
+// fails the operation's response (the action already happened, so the
+// error says so) and is logged.
+func (r *Resolver) audit(ctx context.Context, action string, subject string, rows int, detail any) error {
+	p, _ := auth.FromContext(ctx)
+	var subj *string
+	if subject != "" {
+		subj = &subject
+	}
+	_, err := r.Store.RecordAudit(ctx, store.AuditEvent{Actor: p.Name, ActorKeyID: p.KeyID, Role: p.Role,
+		Action: action, Subject: subj, Rows: rows, Detail: detail})
+	if err != nil {
+		r.Log.Error("audit failed", "action", action, "subject", subject, "key", p.KeyID, "err", err)
+		return fmt.Errorf("%s done but not audited: %w", action, err)
+	}
+	r.Log.Info("audit", "action", action, "subject", subject, "rows", rows, "key", p.KeyID, "actor", p.Name)
+	return nil
+}
+
+func actor(ctx context.Context) string {
+	p, _ := auth.FromContext(ctx)
+	return p.Name
+}
+
+// Limiters gives each API key its own token bucket.
+type Limiters struct {
+	Limit rate.Limit
+	Burst int
+
+	m syncMap
+}
+
+// Allow takes a token from key's bucket; when none is left it returns the
+// delay after which one will be.
+func (l *Limiters) Allow(key string) (ok bool, retryAfter float64) {
+	lim := l.m.get(key, func() *rate.Limiter { return rate.NewLimiter(l.Limit, l.Burst) })
+	res := lim.Reserve()
+	if d := res.Delay(); d > 0 {
+		res.Cancel()
+		return false, d.Seconds()
+	}
+	return true, 0
+}
+
+var timeNow = func() time.Time { return time.Now().UTC() }

@@ -7,11 +7,23 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 func (r *mutationResolver) ReviewNetwork(ctx context.Context, id string, verdict store.Verdict, note string) (*store.Review, error) {
-	panic(fmt.Errorf("not implemented: ReviewNetwork - reviewNetwork"))
+	if len(note) > 10000 {
+		return nil, inputError("note is longer than 10,000 characters")
+	}
+	rv, err := r.Store.ReviewNetwork(ctx, id, verdict, note, actor(ctx))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, &gqlerror.Error{Message: fmt.Sprintf("network %q not found", id), Extensions: map[string]any{"code": "NOT_FOUND"}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &rv, r.audit(ctx, "reviewNetwork", id, 1, map[string]any{"verdict": verdict, "reviewId": rv.ID})
 }

@@ -7,24 +7,28 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lockstep-dev/lockstep/graph/model"
+	"github.com/lockstep-dev/lockstep/loaders"
 	"github.com/lockstep-dev/lockstep/store"
 )
 
 func (r *mutationResolver) RunDetection(ctx context.Context, input *model.RunDetectionInput) (*store.DetectionRun, error) {
-	panic(fmt.Errorf("not implemented: RunDetection - runDetection"))
+	return r.runDetection(ctx, input)
 }
 
 func (r *queryResolver) DetectionRuns(ctx context.Context, first *int) ([]store.DetectionRun, error) {
-	panic(fmt.Errorf("not implemented: DetectionRuns - detectionRuns"))
+	n, err := page(first, 20, maxFirst)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.DetectionRuns(ctx, n)
 }
 
 func (r *queryResolver) DetectionRun(ctx context.Context, id string) (*store.DetectionRun, error) {
-	panic(fmt.Errorf("not implemented: DetectionRun - detectionRun"))
+	return notFoundNil(loaders.For(ctx).Run.Load(ctx, id))
 }
 
 func (r *subscriptionResolver) DetectionProgress(ctx context.Context, runID string) (<-chan *store.DetectionProgress, error) {
-	panic(fmt.Errorf("not implemented: DetectionProgress - detectionProgress"))
+	return r.detectionProgress(ctx, runID)
 }

@@ -7,34 +7,43 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
+	"net/url"
 
 	"github.com/lockstep-dev/lockstep/graph"
+	"github.com/lockstep-dev/lockstep/loaders"
 	"github.com/lockstep-dev/lockstep/store"
 )
 
 func (r *mutationResolver) CreateSuspensionList(ctx context.Context, criteria store.SuspensionCriteria, dryRun *bool) (*store.SuspensionListResult, error) {
-	panic(fmt.Errorf("not implemented: CreateSuspensionList - createSuspensionList"))
+	return r.createSuspensionList(ctx, criteria, dryRun == nil || *dryRun)
 }
 
 func (r *queryResolver) SuspensionLists(ctx context.Context, first *int) ([]store.SuspensionList, error) {
-	panic(fmt.Errorf("not implemented: SuspensionLists - suspensionLists"))
+	n, err := page(first, 20, maxFirst)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.SuspensionLists(ctx, n)
 }
 
 func (r *queryResolver) SuspensionList(ctx context.Context, id string) (*store.SuspensionList, error) {
-	panic(fmt.Errorf("not implemented: SuspensionList - suspensionList"))
+	return notFoundNil(r.Store.SuspensionList(ctx, id))
 }
 
 func (r *suspensionEntryResolver) Account(ctx context.Context, obj *store.SuspensionEntry) (*store.Account, error) {
-	panic(fmt.Errorf("not implemented: Account - account"))
+	return notFoundNil(loaders.For(ctx).Account.Load(ctx, obj.AccountID))
 }
 
 func (r *suspensionListResolver) Entries(ctx context.Context, obj *store.SuspensionList, first *int, after *string) ([]store.SuspensionEntry, error) {
-	panic(fmt.Errorf("not implemented: Entries - entries"))
+	n, err := page(first, 50, maxFirst)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.SuspensionEntries(ctx, obj.ID, n, deref(after))
 }
 
 func (r *suspensionListResolver) ExportPath(ctx context.Context, obj *store.SuspensionList) (string, error) {
-	panic(fmt.Errorf("not implemented: ExportPath - exportPath"))
+	return "/export/suspension-lists/" + url.PathEscape(obj.ID) + "?format=csv", nil
 }
 
 func (r *Resolver) SuspensionEntry() graph.SuspensionEntryResolver {

@@ -241,6 +241,7 @@ type StateLinkedIndicator struct {
 // Network is a group found by one detection run.
 type Network struct {
 	ID              string
+	Key             string // stable across runs (detection's identity)
 	RunID           string
 	Size            int
 	Score           float64

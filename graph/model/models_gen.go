@@ -18,11 +18,11 @@ type NetworkFilter struct {
 	MinScore *float64 `json:"minScore,omitempty"`
 	// Only networks with score at most this.
 	MaxScore *float64 `json:"maxScore,omitempty"`
-	// Only networks whose signals include one with this name and a value above 0.
+	// Only networks whose signals include one with this name.
 	Signal *string `json:"signal,omitempty"`
 	// Only networks with (true) or without (false) the state-linked indicator.
 	StateLinked *bool `json:"stateLinked,omitempty"`
-	// Only networks with this review status.
+	// Only networks with this review status (from their own reviews; a predecessor's review shows in `reviewStatus` but does not match this filter).
 	ReviewStatus *store.ReviewStatus `json:"reviewStatus,omitempty"`
 	// Only networks with at least one member registered in this country (ISO 3166-1 alpha-2).
 	Country *string `json:"country,omitempty"`

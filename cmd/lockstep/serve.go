@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/config"
+	"github.com/lockstep-dev/lockstep/detect"
+	"github.com/lockstep-dev/lockstep/graph/model"
+	"github.com/lockstep-dev/lockstep/resolvers"
+	"github.com/lockstep-dev/lockstep/server"
+	"github.com/lockstep-dev/lockstep/store"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	var (
+		addr string
+		cfg  server.Config
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the GraphQL API, playground, exports and UI on one port",
+		Long: `Serve Lockstep on one port:
+
+  /graphql                          GraphQL (POST, GET, WebSocket subscriptions)
+  /playground                       GraphiQL (no key needed to load; queries need one)
+  /export/suspension-lists/{id}     bulk export (?format=csv|ndjson)
+  /healthz                          Neo4j reachability, no key
+  /                                 the web UI
+
+Every API call needs a key: lockstep keys create --role analyst --name NAME.
+SIGTERM or Ctrl-C stops accepting connections and lets requests in flight
+finish (up to 20 s).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			conf, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := store.Connect(ctx, conf)
+			if err != nil {
+				return err
+			}
+			defer st.Close(ctx)
+			if err := st.Migrate(ctx); err != nil {
+				return err
+			}
+			cfg.Store, cfg.HMACKey, cfg.Log = st, conf.HMACKey, slog.Default()
+			cfg.Detect = detectFunc(st)
+			srv := server.New(cfg)
+			return srv.Serve(ctx, addr, func(a net.Addr) {
+				fmt.Fprintf(cmd.OutOrStdout(), "Lockstep API on http://%s/graphql, playground http://%s/playground, UI http://%s/\n", a, a, a)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:8080", "host:port to listen on")
+	f.IntVar(&cfg.MaxDepth, "max-depth", 12, "deepest nesting an operation may have")
+	f.IntVar(&cfg.MaxComplexity, "max-complexity", 20000, "highest complexity an operation may have (list fields count first x items)")
+	f.IntVar(&cfg.MaxAliases, "max-aliases", 30, "most aliases an operation may use")
+	f.Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "largest request body in bytes")
+	f.DurationVar(&cfg.Timeout, "timeout", 15*time.Second, "longest a GraphQL request may run")
+	f.Float64Var(&cfg.RatePerSecond, "rate", 50, "requests per second per API key (sustained)")
+	f.IntVar(&cfg.RateBurst, "burst", 100, "requests per API key allowed in a burst")
+	f.Float64Var(&cfg.TargetPerMin, "target-rate", 6, "targetByNumber lookups per minute per key")
+	rootCmd.AddCommand(cmd)
+}
+
+// detectFunc wires the runDetection mutation to detect.Run: the input's
+// fields override detect.DefaultParams.
+func detectFunc(st *store.Store) resolvers.DetectFunc {
+	return func(ctx context.Context, in model.RunDetectionInput, progress func(string, int, int)) (string, error) {
+		p := detect.DefaultParams()
+		if in.Algorithm != nil {
+			p.Algorithm = *in.Algorithm
+		}
+		if in.Resolution != nil {
+			p.Resolution = *in.Resolution
+		}
+		if in.Seed != nil {
+			p.Seed = uint64(*in.Seed)
+		}
+		if in.MinSize != nil {
+			p.Scoring.MinSize = *in.MinSize
+		}
+		if in.MinScore != nil {
+			p.MinWriteScore = *in.MinScore
+		}
+		res, err := detect.Run(ctx, st, p, progress)
+		if err != nil {
+			return "", err
+		}
+		return res.RunID, nil
+	}
+}

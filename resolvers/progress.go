@@ -1,0 +1,97 @@
+package resolvers
+
+import (
+	"context"
+	"sync"
+
+	"github.com/lockstep-dev/lockstep/graph/model"
+	"github.com/lockstep-dev/lockstep/store"
+)
+
+// DetectFunc runs one detection to the end (it records the run and its
+// results in the store), calling progress as it goes, and returns the run's
+// id. runDetection calls it in the background; the run's id becomes known
+// at the first progress call, when the run is recorded as running.
+type DetectFunc func(ctx context.Context, in model.RunDetectionInput, progress func(stage string, done, total int)) (runID string, err error)
+
+// Hub fans progress events of running detections out to subscribers.
+type Hub struct {
+	mu   sync.Mutex
+	runs map[string]*runState
+}
+
+type runState struct {
+	last store.DetectionProgress
+	subs map[chan store.DetectionProgress]struct{}
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{runs: map[string]*runState{}} }
+
+// Start registers a run so subscribers can attach before its first event.
+func (h *Hub) Start(runID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.runs[runID] = &runState{last: store.DetectionProgress{RunID: runID, Stage: "queued", Status: store.RunRunning},
+		subs: map[chan store.DetectionProgress]struct{}{}}
+}
+
+// Publish sends an event to the run's subscribers; a subscriber too slow
+// to take it misses it (progress is a gauge: the next event supersedes
+// it), except the final one, which every subscriber gets before its
+// channel closes. After a final event the run is forgotten.
+func (h *Hub) Publish(ev store.DetectionProgress) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st, ok := h.runs[ev.RunID]
+	if !ok {
+		return
+	}
+	st.last = ev
+	final := ev.Status != store.RunRunning
+	for ch := range st.subs {
+		if final {
+			// Buffered with room for one: drop a stale event if needed.
+			select {
+			case <-ch:
+			default:
+			}
+			ch <- ev
+			close(ch)
+			continue
+		}
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+	if final {
+		delete(h.runs, ev.RunID)
+	}
+}
+
+// Subscribe returns a channel of the run's events, starting with the
+// latest, and whether the run is running in this process.
+func (h *Hub) Subscribe(ctx context.Context, runID string) (<-chan store.DetectionProgress, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st, ok := h.runs[runID]
+	if !ok {
+		return nil, false
+	}
+	ch := make(chan store.DetectionProgress, 1)
+	ch <- st.last
+	st.subs[ch] = struct{}{}
+	go func() {
+		<-ctx.Done()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if st, ok := h.runs[runID]; ok {
+			if _, live := st.subs[ch]; live {
+				delete(st.subs, ch)
+				close(ch)
+			}
+		}
+	}()
+	return ch, true
+}

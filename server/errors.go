@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/lockstep-dev/lockstep/store"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// phoneLike matches runs of 7 or more digits, possibly broken by spaces,
+// dots, dashes or parentheses, with an optional leading +: what a raw phone
+// number looks like when a client echoes one into a query.
+var phoneLike = regexp.MustCompile(`\+?\d(?:[\s().-]*\d){6,}`)
+
+// Redact replaces anything that looks like a phone number in s.
+func Redact(s string) string { return phoneLike.ReplaceAllString(s, "[redacted]") }
+
+// presenter maps errors to what clients see: store sentinels to codes,
+// timeouts to TIMEOUT, anything unexpected to a generic INTERNAL message
+// (the detail goes to the log). Every message is redacted: parser,
+// validator and decoder messages echo client input, and a client that
+// sends a raw number where an id belongs must not get it back (an id in a
+// message may lose a long digit run to this; ids are in the path anyway).
+func presenter(log *slog.Logger, timeout string) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gerr *gqlerror.Error
+		if errors.As(err, &gerr) && gerr.Err == nil {
+			// An error made as a GraphQL error: ours (with a code) or the
+			// parser's, validator's or decoder's.
+			out := *gerr
+			if out.Path == nil {
+				out.Path = graphql.GetPath(ctx)
+			}
+			code, _ := out.Extensions["code"].(string)
+			if i := strings.Index(out.Message, " body:"); i >= 0 {
+				out.Message = out.Message[:i] // gqlgen's decoder echoes the whole body
+			}
+			out.Message = Redact(out.Message)
+			if code == "" && strings.HasPrefix(out.Message, "json request body") {
+				out.Extensions = map[string]any{"code": "BAD_REQUEST"}
+			}
+			if code == "COMPLEXITY_LIMIT_EXCEEDED" {
+				out.Message += " (ask for smaller pages: list fields cost `first` times their items)"
+			}
+			return &out
+		}
+		path := graphql.GetPath(ctx)
+		var code, msg string
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			code, msg = "NOT_FOUND", err.Error()
+		case errors.Is(err, store.ErrInvalidArgument):
+			code, msg = "BAD_USER_INPUT", err.Error()
+		case errors.Is(err, context.DeadlineExceeded):
+			code, msg = "TIMEOUT", fmt.Sprintf("the request took longer than its %s limit and was stopped", timeout)
+		case errors.Is(err, context.Canceled):
+			code, msg = "CANCELLED", "the request was cancelled"
+		case errors.Is(err, store.ErrUnavailable):
+			code, msg = "UNAVAILABLE", "the database is not reachable; try again shortly"
+			log.Error("graphql", "path", path.String(), "err", err)
+		default:
+			code, msg = "INTERNAL", "internal error (logged)"
+			log.Error("graphql", "path", path.String(), "err", err)
+		}
+		return &gqlerror.Error{Message: Redact(msg), Path: path, Extensions: map[string]any{"code": code}, Err: err}
+	}
+}

@@ -1,0 +1,169 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/lockstep-dev/lockstep/auth"
+	"github.com/lockstep-dev/lockstep/store"
+)
+
+// Export format, as documented in docs/API.md:
+//
+// CSV (format=csv, the default): a header row
+// `account_id,network_id,score,run_id,reasons` (reasons joined with ';'),
+// one row per account in account id order, then one last line
+// `# sha256=<hex> rows=<n>`.
+//
+// NDJSON (format=ndjson): one object per account
+// {"accountId","networkId","score","runId","reasons"} in account id order,
+// then one last line {"sha256":"<hex>","rows":<n>}.
+//
+// In both, sha256 is the SHA-256 of every byte before that last line, and
+// the same values are sent as HTTP trailers X-Content-SHA256 and
+// X-Row-Count. A body without the last line was cut short.
+
+// flushEvery is how many rows are written between flushes, so the client
+// sees rows as they come and the server holds at most a buffer of them.
+const flushEvery = 1000
+
+func (s *Server) exportSuspensionList(w http.ResponseWriter, r *http.Request) {
+	p, _ := auth.FromContext(r.Context())
+	if !p.Allows(store.RoleAnalyst) {
+		writeError(w, http.StatusForbidden, "FORBIDDEN", "forbidden: exports need role ANALYST and the key "+p.Name+" has role "+string(p.Role))
+		return
+	}
+	id := r.PathValue("id")
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	if format != "csv" && format != "ndjson" {
+		writeError(w, http.StatusBadRequest, "BAD_USER_INPUT", "format must be csv or ndjson, got "+strconv.Quote(Redact(format)))
+		return
+	}
+	ctx := r.Context()
+	if _, err := s.cfg.Store.SuspensionList(ctx, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			writeError(w, http.StatusNotFound, "NOT_FOUND", "suspension list "+strconv.Quote(Redact(id))+" not found")
+			return
+		}
+		s.cfg.Log.Error("export", "list", id, "err", err)
+		writeError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "cannot read the list: the database is not reachable")
+		return
+	}
+
+	h := w.Header()
+	h.Set("Trailer", "X-Content-SHA256, X-Row-Count")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if format == "csv" {
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="`+id+`.csv"`)
+	} else {
+		h.Set("Content-Type", "application/x-ndjson")
+		h.Set("Content-Disposition", `attachment; filename="`+id+`.ndjson"`)
+	}
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+
+	sum := sha256.New()
+	buf := bufio.NewWriterSize(w, 64<<10)
+	out := io.MultiWriter(buf, sum)
+	enc := newEncoder(format, out)
+	rows := 0
+	err := enc.header()
+	if err == nil {
+		err = s.cfg.Store.StreamSuspensionList(ctx, id, func(e store.SuspensionEntry) error {
+			if err := enc.row(e); err != nil {
+				return err
+			}
+			rows++
+			if rows%flushEvery == 0 {
+				if err := enc.flush(); err != nil {
+					return err
+				}
+				if err := buf.Flush(); err != nil {
+					return err
+				}
+				_ = rc.Flush()
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = enc.flush()
+	}
+	detail := map[string]any{"format": format}
+	if err != nil {
+		// Headers are gone: the missing last line tells the client.
+		detail["error"] = "incomplete: " + err.Error()
+		s.cfg.Log.Error("export cut short", "list", id, "rows", rows, "err", err)
+	} else {
+		digest := hex.EncodeToString(sum.Sum(nil))
+		enc.footer(buf, digest, rows)
+		_ = buf.Flush()
+		h.Set("X-Content-SHA256", digest)
+		h.Set("X-Row-Count", strconv.Itoa(rows))
+		detail["sha256"] = digest
+	}
+	// The audit outlives a client that hung up.
+	if _, aerr := s.cfg.Store.RecordAudit(context.WithoutCancel(ctx), store.AuditEvent{
+		Actor: p.Name, ActorKeyID: p.KeyID, Role: p.Role, Action: "export", Subject: &id, Rows: rows, Detail: detail,
+	}); aerr != nil {
+		s.cfg.Log.Error("audit export", "list", id, "err", aerr)
+	}
+}
+
+type encoder interface {
+	header() error
+	row(store.SuspensionEntry) error
+	flush() error
+	footer(w io.Writer, digest string, rows int)
+}
+
+func newEncoder(format string, w io.Writer) encoder {
+	if format == "ndjson" {
+		return &ndjsonEncoder{enc: json.NewEncoder(w)}
+	}
+	return &csvEncoder{w: csv.NewWriter(w)}
+}
+
+type csvEncoder struct {
+	w   *csv.Writer
+	rec [5]string
+}
+
+func (c *csvEncoder) header() error {
+	return c.w.Write([]string{"account_id", "network_id", "score", "run_id", "reasons"})
+}
+
+func (c *csvEncoder) row(e store.SuspensionEntry) error {
+	c.rec = [5]string{e.AccountID, e.NetworkID, strconv.FormatFloat(e.Score, 'f', -1, 64), e.RunID, strings.Join(e.Reasons, ";")}
+	return c.w.Write(c.rec[:])
+}
+
+func (c *csvEncoder) flush() error { c.w.Flush(); return c.w.Error() }
+
+func (c *csvEncoder) footer(w io.Writer, digest string, rows int) {
+	_, _ = io.WriteString(w, "# sha256="+digest+" rows="+strconv.Itoa(rows)+"\n")
+}
+
+type ndjsonEncoder struct{ enc *json.Encoder }
+
+func (n *ndjsonEncoder) header() error                     { return nil }
+func (n *ndjsonEncoder) row(e store.SuspensionEntry) error { return n.enc.Encode(e) }
+func (n *ndjsonEncoder) flush() error                      { return nil }
+
+func (n *ndjsonEncoder) footer(w io.Writer, digest string, rows int) {
+	_ = json.NewEncoder(w).Encode(map[string]any{"sha256": digest, "rows": rows})
+}

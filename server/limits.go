@@ -1,0 +1,129 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/lockstep-dev/lockstep/graph"
+	"github.com/lockstep-dev/lockstep/graph/model"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// shapeLimit rejects operations nested deeper than MaxDepth or using more
+// than MaxAliases aliases, before anything runs. Fragments count where they
+// are spread (a fragment of 10 aliases spread 10 times is 100 aliases).
+type shapeLimit struct {
+	MaxDepth   int
+	MaxAliases int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = shapeLimit{}
+
+func (shapeLimit) ExtensionName() string                   { return "ShapeLimit" }
+func (shapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l shapeLimit) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if rc.Operation == nil {
+		return nil
+	}
+	w := walker{maxDepth: l.MaxDepth}
+	depth := w.walk(rc.Operation.SelectionSet, 1)
+	if depth > l.MaxDepth {
+		return limitError("DEPTH_LIMIT_EXCEEDED", fmt.Sprintf("operation is nested %d levels deep; the limit is %d (ask for less at once, then follow ids)", depth, l.MaxDepth))
+	}
+	if w.aliases > l.MaxAliases {
+		return limitError("ALIAS_LIMIT_EXCEEDED", fmt.Sprintf("operation uses %d aliases; the limit is %d (batch with list fields instead)", w.aliases, l.MaxAliases))
+	}
+	return nil
+}
+
+type walker struct {
+	maxDepth int
+	aliases  int
+}
+
+// walk returns the depth of a selection set whose fields are at level
+// depth. It stops descending past maxDepth+1, so a crafted document cannot
+// make it work hard, and stops counting aliases past a million.
+func (w *walker) walk(set ast.SelectionSet, depth int) int {
+	if depth > w.maxDepth+1 || w.aliases > 1_000_000 {
+		return depth
+	}
+	max := depth - 1
+	for _, sel := range set {
+		var d int
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Alias != "" && s.Alias != s.Name {
+				w.aliases++
+			}
+			d = depth
+			if len(s.SelectionSet) > 0 {
+				d = w.walk(s.SelectionSet, depth+1)
+			}
+		case *ast.InlineFragment:
+			d = w.walk(s.SelectionSet, depth)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				d = w.walk(s.Definition.SelectionSet, depth)
+			}
+		}
+		if d > max {
+			max = d
+		}
+	}
+	return max
+}
+
+func limitError(code, msg string) *gqlerror.Error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
+}
+
+// complexity sets the cost of list fields: the page size times the cost of
+// one item, so gqlgen's complexity limit sees what a query really asks for.
+func complexity() graph.ComplexityRoot {
+	var c graph.ComplexityRoot
+	n := func(p *int, def int) int {
+		if p == nil {
+			return def
+		}
+		if *p < 1 {
+			return 1
+		}
+		return *p
+	}
+	c.Account.Ips = func(child int, first *int) int { return 1 + n(first, 20)*child }
+	c.Account.Devices = func(child int, first *int) int { return 1 + n(first, 20)*child }
+	c.Account.Lookups = func(child int, first *int) int { return 1 + n(first, 20)*child }
+	c.Account.Memberships = func(child int) int { return 1 + 50*child }
+	c.IP.Accounts = func(child int, first *int) int { return 1 + n(first, 20)*child }
+	c.Device.Accounts = func(child int, first *int) int { return 1 + n(first, 20)*child }
+	c.Target.MatchedAccounts = func(child int) int { return 1 + 20*child }
+	c.Network.Victims = func(child int, first *int) int { return 1 + n(first, 20)*child }
+	c.Network.Members = func(child int, first *int, _ *string) int { return 1 + n(first, 50)*child }
+	c.Network.MemberEvidence = func(child int, _ string) int { return 20 + child }
+	c.Network.SharedResources = func(child int, first *int) int { return 1 + n(first, 20)*child }
+	c.Network.Reviews = func(child int) int { return 1 + 10*child }
+	c.Network.Signals = func(child int) int { return 1 + 10*child }
+	c.MemberEvidence.SharedIPs = func(child int) int { return 1 + 20*child }
+	c.MemberEvidence.SharedDevices = func(child int) int { return 1 + 20*child }
+	c.MemberEvidence.SharedTargets = func(child int) int { return 1 + 20*child }
+	c.SharedResources.Ips = func(child int) int { return 1 + child }
+	c.SharedResources.Devices = func(child int) int { return 1 + child }
+	c.SharedResources.Targets = func(child int) int { return 1 + child }
+	c.Query.Networks = func(child int, _ *model.NetworkFilter, _ *model.NetworkOrder, first *int, _ *string) int {
+		return 1 + n(first, 20)*child
+	}
+	c.Query.Neighborhood = func(child int, _ string, _ *int, limit *int) int { return 1 + n(limit, 200)*child/4 }
+	c.Query.DetectionRuns = func(child int, first *int) int { return 1 + n(first, 20)*child }
+	c.Query.SuspensionLists = func(child int, first *int) int { return 1 + n(first, 20)*child }
+	c.Query.AuditEvents = func(child int, _ *string, first *int, _ *string) int { return 1 + n(first, 50)*child }
+	c.SuspensionList.Entries = func(child int, first *int, _ *string) int { return 1 + n(first, 50)*child }
+	c.SuspensionListResult.Sample = func(child int) int { return 1 + 20*child }
+	return c
+}

@@ -1,0 +1,133 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/auth"
+	"github.com/lockstep-dev/lockstep/loaders"
+)
+
+// protect wraps an API handler with, in order: authentication, per-key rate
+// limiting, the body size limit, the request timeout (GraphQL only: an
+// export of millions of rows takes as long as it takes) and fresh
+// dataloaders.
+func (s *Server) protect(next http.Handler, graphQL bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		ws := isWebSocket(r)
+		if secret, ok := auth.FromRequest(r); ok {
+			p, err := s.auth.Authenticate(ctx, secret)
+			if errors.Is(err, auth.ErrUnauthenticated) {
+				unauthorized(w)
+				return
+			}
+			if err != nil {
+				s.cfg.Log.Error("authenticate", "err", err)
+				writeError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "cannot check the API key: the database is not reachable")
+				return
+			}
+			ctx = auth.WithPrincipal(ctx, p)
+		} else if !(ws && graphQL) && r.Method != http.MethodOptions {
+			// A browser cannot set headers on a WebSocket: those
+			// authenticate in connection_init (wsInit).
+			unauthorized(w)
+			return
+		}
+		if p, ok := auth.FromContext(ctx); ok {
+			if ok, wait := s.limits.Allow(p.KeyID); !ok {
+				secs := int(math.Ceil(wait))
+				if secs < 1 {
+					secs = 1
+				}
+				w.Header().Set("Retry-After", strconv.Itoa(secs))
+				writeError(w, http.StatusTooManyRequests, "RATE_LIMITED",
+					"rate limit exceeded for key "+p.Name+": retry after "+strconv.Itoa(secs)+" s")
+				return
+			}
+		}
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			writeError(w, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE",
+				"request body is "+strconv.FormatInt(r.ContentLength, 10)+" bytes; the limit is "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10))
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		}
+		if graphQL && !ws {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout)
+			defer cancel()
+		}
+		next.ServeHTTP(w, r.WithContext(loaders.With(ctx, s.cfg.Store)))
+	})
+}
+
+func isWebSocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+func unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="lockstep"`)
+	writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", auth.ErrUnauthenticated.Error())
+}
+
+// writeError answers in the GraphQL error shape, so clients parse every
+// rejection the same way.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
+	})
+}
+
+// statusWriter remembers the status for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and Hijack (WebSocket).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs method, path, status, size and duration of every
+// request, never the query string or body (they may hold a raw number).
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		if isWebSocket(r) {
+			// Hijacked connections must see the original writer.
+			next.ServeHTTP(w, r)
+			s.cfg.Log.Debug("websocket closed", "path", r.URL.Path, "duration", time.Since(start))
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		s.cfg.Log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"bytes", sw.bytes, "duration", time.Since(start))
+	})
+}

@@ -1,0 +1,237 @@
+// Package server is Lockstep's HTTP server: the GraphQL API at /graphql
+// (POST, GET and WebSocket), the bulk export of suspension lists, /healthz,
+// and the web UI and GraphiQL playground from the frontend bundle.
+//
+// Every route but /healthz and the static UI files needs an API key
+// (`Authorization: Bearer KEY`; on WebSocket, in the connection_init
+// payload). The UI and playground pages load without a key, since they hold
+// no data; every API call they make sends the key the user typed in.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/lockstep-dev/lockstep/auth"
+	"github.com/lockstep-dev/lockstep/frontend"
+	"github.com/lockstep-dev/lockstep/graph"
+	"github.com/lockstep-dev/lockstep/resolvers"
+	"github.com/lockstep-dev/lockstep/store"
+	"github.com/vektah/gqlparser/v2/ast"
+	"golang.org/x/time/rate"
+)
+
+// Config is what the server needs; zero limits take the defaults below.
+type Config struct {
+	Store   *store.Store
+	Log     *slog.Logger
+	HMACKey []byte
+	// Detect runs detection for the runDetection mutation; nil disables it.
+	Detect resolvers.DetectFunc
+
+	MaxDepth      int           // nesting levels of an operation (default 12)
+	MaxComplexity int           // gqlgen complexity (default 20,000)
+	MaxAliases    int           // aliases per operation (default 30)
+	MaxBodyBytes  int64         // request body (default 1 MiB)
+	Timeout       time.Duration // per GraphQL request (default 15s); exports are exempt
+	RatePerSecond float64       // per key (default 50/s)
+	RateBurst     int           // per key (default 100)
+	TargetPerMin  float64       // targetByNumber per key per minute (default 6)
+	AuthCacheTTL  time.Duration // how long a key check is cached (default 10s)
+}
+
+func (c *Config) defaults() {
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.MaxDepth == 0 {
+		c.MaxDepth = 12
+	}
+	if c.MaxComplexity == 0 {
+		c.MaxComplexity = 20000
+	}
+	if c.MaxAliases == 0 {
+		c.MaxAliases = 30
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 15 * time.Second
+	}
+	if c.RatePerSecond == 0 {
+		c.RatePerSecond = 50
+	}
+	if c.RateBurst == 0 {
+		c.RateBurst = 100
+	}
+	if c.TargetPerMin == 0 {
+		c.TargetPerMin = 6
+	}
+	if c.AuthCacheTTL == 0 {
+		c.AuthCacheTTL = 10 * time.Second
+	}
+}
+
+// Server serves the API.
+type Server struct {
+	cfg      Config
+	auth     *auth.Authenticator
+	limits   *resolvers.Limiters
+	resolver *resolvers.Resolver
+	handler  http.Handler
+	cancel   context.CancelFunc
+}
+
+// New builds the server's handler.
+func New(cfg Config) *Server {
+	cfg.defaults()
+	bg, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg:    cfg,
+		auth:   &auth.Authenticator{Store: cfg.Store, TTL: cfg.AuthCacheTTL},
+		limits: &resolvers.Limiters{Limit: rate.Limit(cfg.RatePerSecond), Burst: cfg.RateBurst},
+		cancel: cancel,
+	}
+	s.resolver = &resolvers.Resolver{
+		Store:        cfg.Store,
+		Detect:       cfg.Detect,
+		Progress:     resolvers.NewHub(),
+		HMACKey:      cfg.HMACKey,
+		TargetLimits: &resolvers.Limiters{Limit: rate.Limit(cfg.TargetPerMin / 60), Burst: 2},
+		Log:          cfg.Log,
+		Background:   bg,
+	}
+	s.handler = s.routes()
+	return s
+}
+
+// Handler returns the server's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Authenticator returns the server's key checker (tests revoke through it).
+func (s *Server) Authenticator() *auth.Authenticator { return s.auth }
+
+// Close stops background detection runs.
+func (s *Server) Close() { s.cancel() }
+
+func (s *Server) graphQL() http.Handler {
+	schema := graph.NewExecutableSchema(graph.Config{
+		Resolvers:  s.resolver,
+		Directives: graph.DirectiveRoot{HasRole: auth.HasRole},
+		Complexity: complexity(),
+	})
+	srv := handler.New(schema)
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 10 * time.Second,
+		InitTimeout:           10 * time.Second,
+		InitFunc:              s.wsInit,
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(20000)
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(shapeLimit{MaxDepth: s.cfg.MaxDepth, MaxAliases: s.cfg.MaxAliases})
+	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
+	srv.SetErrorPresenter(presenter(s.cfg.Log, s.cfg.Timeout.String()))
+	srv.SetRecoverFunc(func(ctx context.Context, err any) error {
+		s.cfg.Log.Error("graphql panic", "path", graphql.GetPath(ctx).String(), "panic", fmt.Sprint(err))
+		return errors.New("internal error (logged)")
+	})
+	return srv
+}
+
+// wsInit authenticates a WebSocket connection from its connection_init
+// payload ({"Authorization": "Bearer KEY"}), unless the upgrade request
+// already carried the header.
+func (s *Server) wsInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	if _, ok := auth.FromContext(ctx); ok {
+		return ctx, nil, nil
+	}
+	secret, ok := auth.BearerToken(p.Authorization())
+	if !ok {
+		return ctx, nil, auth.ErrUnauthenticated
+	}
+	pr, err := s.auth.Authenticate(ctx, secret)
+	if err != nil {
+		return ctx, nil, auth.ErrUnauthenticated
+	}
+	if ok, _ := s.limits.Allow(pr.KeyID); !ok {
+		return ctx, nil, errors.New("rate limit exceeded")
+	}
+	return auth.WithPrincipal(ctx, pr), nil, nil
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	api := s.graphQL()
+	mux.Handle("/graphql", s.protect(api, true))
+	mux.Handle("GET /export/suspension-lists/{id}", s.protect(http.HandlerFunc(s.exportSuspensionList), false))
+	mux.Handle("/", frontend.Handler())
+	return s.logRequests(mux)
+}
+
+// healthz reports whether Neo4j answers, without a key.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		s.cfg.Log.Warn("healthz: neo4j unreachable", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "unavailable", "neo4j": "unreachable"})
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok", "neo4j": "reachable"})
+}
+
+// Serve listens on addr until ctx is cancelled (SIGTERM, Ctrl-C), then
+// stops accepting, lets requests in flight finish for up to 20 seconds and
+// returns. ready, if not nil, is called with the bound address.
+func (s *Server) Serve(ctx context.Context, addr string, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.cfg.Log.Info("shutting down: finishing requests in flight")
+	s.cancel()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,589 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Network reads for the API: keyset-paged lists with cheap counts, members,
+// evidence, lineage across runs, and detection runs.
+
+// MaxPage is the largest page any API list returns.
+const MaxPage = 100
+
+const networkProjection = `n {.id, .key, .runId, .size, .score, .signals, .stateLinked, .stateConfidence,
+	.stateReasons, .evidence, .predecessorId, .reviewStatus}`
+
+func networkFromRow(r row) Network {
+	n := Network{
+		ID:              r.str("id"),
+		Key:             r.str("key"),
+		RunID:           r.str("runId"),
+		Size:            r.int("size"),
+		Score:           r.float("score"),
+		Signals:         parseSignals(r["signals"]),
+		Evidence:        jsonValue(r["evidence"]),
+		PredecessorID:   r.strp("predecessorId"),
+		OwnReviewStatus: ReviewStatus(r.str("reviewStatus")),
+		StateLinked: StateLinkedIndicator{
+			Possible:   r.bool("stateLinked"),
+			Confidence: r.float("stateConfidence"),
+			Reasons:    r.strs("stateReasons"),
+		},
+	}
+	if n.OwnReviewStatus == "" {
+		n.OwnReviewStatus = ReviewUnreviewed
+	}
+	return n
+}
+
+// parseSignals reads the signals JSON detection writes. It accepts an
+// object of name -> number, an object of name -> {value, ...}, or a list of
+// {name, value, ...}, and returns the signals strongest first.
+func parseSignals(v any) []Signal {
+	var out []Signal
+	add := func(name string, x any) {
+		switch t := x.(type) {
+		case float64:
+			out = append(out, Signal{Name: name, Value: t})
+		case int64:
+			out = append(out, Signal{Name: name, Value: float64(t)})
+		case map[string]any:
+			val, _ := t["value"].(float64)
+			if val == 0 {
+				val, _ = t["score"].(float64)
+			}
+			out = append(out, Signal{Name: name, Value: val, Detail: t})
+		}
+	}
+	switch t := jsonValue(v).(type) {
+	case map[string]any:
+		for k, x := range t {
+			add(k, x)
+		}
+	case []any:
+		for _, e := range t {
+			if m, ok := e.(map[string]any); ok {
+				name, _ := m["name"].(string)
+				add(name, m)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Value != out[j].Value {
+			return out[i].Value > out[j].Value
+		}
+		return out[i].Name < out[j].Name
+	})
+	if out == nil {
+		out = []Signal{}
+	}
+	return out
+}
+
+// networkCursor is the position of a network in one ordering.
+type networkCursor struct {
+	Value float64 `json:"v"`
+	ID    string  `json:"id"`
+}
+
+// EncodeNetworkCursor returns the opaque cursor of n in the order field.
+func EncodeNetworkCursor(n Network, field NetworkOrderField) string {
+	c := networkCursor{ID: n.ID}
+	switch field {
+	case OrderScore:
+		c.Value = n.Score
+	case OrderSize:
+		c.Value = float64(n.Size)
+	}
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeNetworkCursor(s string) (networkCursor, error) {
+	var c networkCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ID == "" {
+		return c, fmt.Errorf("%w: malformed cursor %q (pass a cursor this API returned)", ErrInvalidArgument, s)
+	}
+	return c, nil
+}
+
+// networkWhere builds the WHERE clause of a network query. Only fixed text
+// is joined; every value is a parameter.
+func networkWhere(q NetworkQuery) (string, map[string]any) {
+	conds := []string{"n.runId = $runId"}
+	p := map[string]any{"runId": q.RunID}
+	if q.MinScore != nil {
+		conds = append(conds, "n.score >= $minScore")
+		p["minScore"] = *q.MinScore
+	}
+	if q.MaxScore != nil {
+		conds = append(conds, "n.score <= $maxScore")
+		p["maxScore"] = *q.MaxScore
+	}
+	if q.MinSize != nil {
+		conds = append(conds, "n.size >= $minSize")
+		p["minSize"] = *q.MinSize
+	}
+	if q.StateLinked != nil {
+		conds = append(conds, "coalesce(n.stateLinked, false) = $stateLinked")
+		p["stateLinked"] = *q.StateLinked
+	}
+	if q.ReviewStatus != nil {
+		conds = append(conds, "coalesce(n.reviewStatus, 'UNREVIEWED') = $reviewStatus")
+		p["reviewStatus"] = string(*q.ReviewStatus)
+	}
+	if q.Signal != nil {
+		// signals is JSON text; a quoted name is a precise enough test
+		// of "has this signal", and the value check happens in Go.
+		conds = append(conds, "n.signals CONTAINS $signalQuoted")
+		p["signalQuoted"] = `"` + *q.Signal + `"`
+	}
+	if q.Country != nil {
+		conds = append(conds, "EXISTS { MATCH (n)<-[m:MEMBER_OF]-(:Account {country: $country}) WHERE coalesce(m.role, '') <> 'victim' }")
+		p["country"] = *q.Country
+	}
+	return "WHERE " + strings.Join(conds, " AND "), p
+}
+
+func orderProperty(f NetworkOrderField) string {
+	switch f {
+	case OrderSize:
+		return "n.size"
+	case OrderID:
+		return "n.id"
+	}
+	return "n.score"
+}
+
+// LatestRunID returns the id of the most recently finished detection run,
+// or ErrNotFound when no run finished yet.
+func (s *Store) LatestRunID(ctx context.Context) (_ string, err error) {
+	defer wrap(&err, "Store.LatestRunID")
+	rows, err := s.apiRead(ctx, `MATCH (r:DetectionRun) WHERE r.finishedAt IS NOT NULL
+RETURN r.id AS id ORDER BY r.finishedAt DESC LIMIT 1`, nil)
+	if err != nil {
+		return "", err
+	}
+	if len(rows) == 0 {
+		return "", fmt.Errorf("no finished detection run yet: %w", ErrNotFound)
+	}
+	return rows[0].str("id"), nil
+}
+
+// Networks returns up to first networks matching q after the cursor (""
+// for the first page), and whether more follow. Paging is by key (the
+// order value and the id), so deep pages cost what the first does.
+func (s *Store) Networks(ctx context.Context, q NetworkQuery, first int, after string) (_ NetworkConnection, err error) {
+	defer wrap(&err, "Store.Networks(run %q, first %d)", q.RunID, first)
+	if err := checkFirst(first, MaxPage); err != nil {
+		return NetworkConnection{}, err
+	}
+	where, p := networkWhere(q)
+	prop := orderProperty(q.OrderField)
+	dir := "DESC"
+	cmp := "<"
+	if q.Direction == Asc {
+		dir, cmp = "ASC", ">"
+	}
+	if after != "" {
+		c, err := decodeNetworkCursor(after)
+		if err != nil {
+			return NetworkConnection{}, err
+		}
+		if q.OrderField == OrderID {
+			where += " AND n.id " + cmp + " $cid"
+		} else {
+			where += " AND (" + prop + " " + cmp + " $cv OR (" + prop + " = $cv AND n.id > $cid))"
+			p["cv"] = c.Value
+		}
+		p["cid"] = c.ID
+	}
+	p["limit"] = first + 1
+	order := prop + " " + dir
+	if q.OrderField != OrderID {
+		order += ", n.id ASC"
+	}
+	rows, err := s.apiRead(ctx, "MATCH (n:Network) "+where+" RETURN "+networkProjection+" AS n ORDER BY "+order+" LIMIT $limit", p)
+	if err != nil {
+		return NetworkConnection{}, err
+	}
+	conn := NetworkConnection{Query: q, Edges: []NetworkEdge{}}
+	for i, r := range rows {
+		if i == first {
+			conn.PageInfo.HasNextPage = true
+			break
+		}
+		n := networkFromRow(r.sub("n"))
+		conn.Edges = append(conn.Edges, NetworkEdge{Cursor: EncodeNetworkCursor(n, q.OrderField), Node: n})
+	}
+	conn.PageInfo.HasPreviousPage = after != ""
+	if len(conn.Edges) > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn, nil
+}
+
+// CountNetworks counts the networks matching q in the database.
+func (s *Store) CountNetworks(ctx context.Context, q NetworkQuery) (_ int, err error) {
+	defer wrap(&err, "Store.CountNetworks(run %q)", q.RunID)
+	where, p := networkWhere(q)
+	rows, err := s.apiRead(ctx, "MATCH (n:Network) "+where+" RETURN count(n) AS c", p)
+	if err != nil {
+		return 0, err
+	}
+	return rows[0].int("c"), nil
+}
+
+// NetworksByIDs returns the networks that exist among ids.
+func (s *Store) NetworksByIDs(ctx context.Context, ids []string) (_ map[string]Network, err error) {
+	defer wrap(&err, "Store.NetworksByIDs(%d ids)", len(ids))
+	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (n:Network {id: id}) RETURN `+networkProjection+` AS n`,
+		map[string]any{"ids": ids})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Network, len(rows))
+	for _, r := range rows {
+		n := networkFromRow(r.sub("n"))
+		out[n.ID] = n
+	}
+	return out, nil
+}
+
+// SuccessorsByIDs returns, for each network id, the latest network that
+// names it as predecessor.
+func (s *Store) SuccessorsByIDs(ctx context.Context, ids []string) (_ map[string]Network, err error) {
+	defer wrap(&err, "Store.SuccessorsByIDs(%d ids)", len(ids))
+	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (n:Network {predecessorId: id})
+WITH id, n ORDER BY n.runId DESC, n.id
+WITH id, head(collect(n)) AS n
+RETURN id, `+networkProjection+` AS n`, map[string]any{"ids": ids})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Network, len(rows))
+	for _, r := range rows {
+		out[r.str("id")] = networkFromRow(r.sub("n"))
+	}
+	return out, nil
+}
+
+// maxLineage bounds predecessor chains (one link per run).
+const maxLineage = 64
+
+// LineagesByIDs returns, for each network id, its predecessor chain
+// starting with itself and ending with its earliest ancestor. It runs one
+// statement per generation for all ids together.
+func (s *Store) LineagesByIDs(ctx context.Context, ids []string) (_ map[string][]string, err error) {
+	defer wrap(&err, "Store.LineagesByIDs(%d ids)", len(ids))
+	out := make(map[string][]string, len(ids))
+	pending := map[string][]string{} // current tip -> networks whose chain ends there
+	for _, id := range ids {
+		out[id] = []string{id}
+		pending[id] = append(pending[id], id)
+	}
+	for gen := 0; gen < maxLineage && len(pending) > 0; gen++ {
+		tips := make([]string, 0, len(pending))
+		for t := range pending {
+			tips = append(tips, t)
+		}
+		rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (n:Network {id: id}) WHERE n.predecessorId IS NOT NULL
+RETURN id, n.predecessorId AS p`, map[string]any{"ids": tips})
+		if err != nil {
+			return nil, err
+		}
+		next := map[string][]string{}
+		for _, r := range rows {
+			tip, p := r.str("id"), r.str("p")
+			for _, id := range pending[tip] {
+				if len(out[id]) < maxLineage && !contains(out[id], p) { // no loops
+					out[id] = append(out[id], p)
+					next[p] = append(next[p], id)
+				}
+			}
+		}
+		pending = next
+	}
+	return out, nil
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// MembersByNetworks returns the first members (highest score first) of
+// each network, for dataloaders.
+func (s *Store) MembersByNetworks(ctx context.Context, ids []string, first int) (_ map[string][]Member, err error) {
+	defer wrap(&err, "Store.MembersByNetworks(%d ids, first %d)", len(ids), first)
+	if err := checkFirst(first, MaxPage+1); err != nil {
+		return nil, err
+	}
+	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (n:Network {id: id})
+CALL (n) {
+  MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
+  RETURN m, a ORDER BY m.score DESC, a.id LIMIT $first
+}
+RETURN id, collect({a: `+accountProjection+`, score: m.score, role: m.role}) AS ms`,
+		map[string]any{"ids": ids, "first": first})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]Member, len(rows))
+	for _, r := range rows {
+		var l []Member
+		for _, m := range r.list("ms") {
+			l = append(l, Member{Account: accountFromRow(m.sub("a")), Score: m.float("score"), Role: m.strp("role")})
+		}
+		out[r.str("id")] = l
+	}
+	return out, nil
+}
+
+// memberCursor is a member's position: score descending, account id.
+type memberCursor struct {
+	Score float64 `json:"s"`
+	ID    string  `json:"id"`
+}
+
+// EncodeMemberCursor returns the opaque cursor of a member.
+func EncodeMemberCursor(m Member) string {
+	b, _ := json.Marshal(memberCursor{Score: m.Score, ID: m.Account.ID})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// MembersAfter returns up to first members of a network after a member
+// cursor, and whether more follow.
+func (s *Store) MembersAfter(ctx context.Context, networkID string, first int, after string) (_ []Member, more bool, err error) {
+	defer wrap(&err, "Store.MembersAfter(%q, first %d)", networkID, first)
+	if err := checkFirst(first, MaxPage); err != nil {
+		return nil, false, err
+	}
+	var c memberCursor
+	b, err := base64.RawURLEncoding.DecodeString(after)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ID == "" {
+		return nil, false, fmt.Errorf("%w: malformed cursor %q", ErrInvalidArgument, after)
+	}
+	rows, err := s.apiRead(ctx, `MATCH (n:Network {id: $id})<-[m:MEMBER_OF]-(a:Account)
+WHERE coalesce(m.role, '') <> 'victim' AND (m.score < $s OR (m.score = $s AND a.id > $aid))
+WITH m, a ORDER BY m.score DESC, a.id LIMIT $limit
+RETURN `+accountProjection+` AS a, m.score AS score, m.role AS role`,
+		map[string]any{"id": networkID, "s": c.Score, "aid": c.ID, "limit": first + 1})
+	if err != nil {
+		return nil, false, err
+	}
+	var out []Member
+	for i, r := range rows {
+		if i == first {
+			return out, true, nil
+		}
+		out = append(out, Member{Account: accountFromRow(r.sub("a")), Score: r.float("score"), Role: r.strp("role")})
+	}
+	return out, false, nil
+}
+
+// MemberEvidence returns why an account is in a network, or ErrNotFound
+// when it is not a member.
+func (s *Store) MemberEvidence(ctx context.Context, networkID, accountID string) (_ MemberEvidence, err error) {
+	defer wrap(&err, "Store.MemberEvidence(network %q, account %q)", networkID, accountID)
+	rows, err := s.apiRead(ctx, `MATCH (a:Account {id: $aid})-[m:MEMBER_OF]->(n:Network {id: $nid})
+CALL (a, n) {
+  MATCH (a)-[:USED_IP]->(ip:IP)<-[:USED_IP]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
+  WITH ip, count(DISTINCT b) AS c, collect(DISTINCT b.id)[..10] AS sample
+  ORDER BY c DESC, ip.addr LIMIT 20
+  RETURN collect({r: `+ipProjection+`, c: c, sample: sample}) AS ips
+}
+CALL (a, n) {
+  MATCH (a)-[:USED_DEVICE]->(d:Device)<-[:USED_DEVICE]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
+  WITH d, count(DISTINCT b) AS c, collect(DISTINCT b.id)[..10] AS sample
+  ORDER BY c DESC, d.id LIMIT 20
+  RETURN collect({r: `+deviceProjection+`, c: c, sample: sample}) AS devices
+}
+CALL (a, n) {
+  MATCH (a)-[:LOOKED_UP]->(t:Target)<-[:LOOKED_UP]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
+  WITH t, count(DISTINCT b) AS c, collect(DISTINCT b.id)[..10] AS sample
+  ORDER BY c DESC, t.key LIMIT 20
+  RETURN collect({r: `+targetProjection+`, c: c, sample: sample}) AS targets
+}
+CALL (a, n) {
+  MATCH (a)-[:USED_IP|USED_DEVICE|LOOKED_UP]->()<-[:USED_IP|USED_DEVICE|LOOKED_UP]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
+  RETURN count(DISTINCT b) AS linked
+}
+RETURN `+accountProjection+` AS a, m.score AS score, m.role AS role, ips, devices, targets, linked`,
+		map[string]any{"aid": accountID, "nid": networkID})
+	if err != nil {
+		return MemberEvidence{}, err
+	}
+	if len(rows) == 0 {
+		return MemberEvidence{}, ErrNotFound
+	}
+	r := rows[0]
+	ev := MemberEvidence{
+		Account: accountFromRow(r.sub("a")), NetworkID: networkID, Score: r.float("score"), Role: r.strp("role"),
+		LinkedMembers: r.int("linked"),
+		SharedIPs:     []SharedIP{}, SharedDevices: []SharedDevice{}, SharedTargets: []SharedTarget{},
+	}
+	for _, x := range r.list("ips") {
+		ev.SharedIPs = append(ev.SharedIPs, SharedIP{IP: ipFromRow(x.sub("r")), SharedWith: x.int("c"), SampleAccountIds: x.strs("sample")})
+	}
+	for _, x := range r.list("devices") {
+		ev.SharedDevices = append(ev.SharedDevices, SharedDevice{Device: deviceFromRow(x.sub("r")), SharedWith: x.int("c"), SampleAccountIds: x.strs("sample")})
+	}
+	for _, x := range r.list("targets") {
+		ev.SharedTargets = append(ev.SharedTargets, SharedTarget{Target: targetFromRow(x.sub("r")), SharedWith: x.int("c"), SampleAccountIds: x.strs("sample")})
+	}
+	return ev, nil
+}
+
+// SharedResources returns the IPs, devices and targets used by at least
+// two members of a network, most shared first, first of each kind.
+func (s *Store) SharedResources(ctx context.Context, networkID string, first int) (_ SharedResources, err error) {
+	defer wrap(&err, "Store.SharedResources(%q, first %d)", networkID, first)
+	if err := checkFirst(first, MaxUsagePage); err != nil {
+		return SharedResources{}, err
+	}
+	rows, err := s.apiRead(ctx, `MATCH (n:Network {id: $id})
+CALL (n) {
+  MATCH (n)<-[m:MEMBER_OF]-(a:Account)-[:USED_IP]->(x:IP) WHERE coalesce(m.role, '') <> 'victim'
+  WITH x, count(DISTINCT a) AS c WHERE c >= 2
+  ORDER BY c DESC, x.addr LIMIT $first
+  RETURN collect({id: x.addr, label: x.addr, c: c}) AS ips
+}
+CALL (n) {
+  MATCH (n)<-[m:MEMBER_OF]-(a:Account)-[:USED_DEVICE]->(x:Device) WHERE coalesce(m.role, '') <> 'victim'
+  WITH x, count(DISTINCT a) AS c WHERE c >= 2
+  ORDER BY c DESC, x.id LIMIT $first
+  RETURN collect({id: x.id, label: x.id, c: c}) AS devices
+}
+CALL (n) {
+  MATCH (n)<-[m:MEMBER_OF]-(a:Account)-[:LOOKED_UP]->(x:Target) WHERE coalesce(m.role, '') <> 'victim'
+  WITH x, count(DISTINCT a) AS c WHERE c >= 2
+  ORDER BY c DESC, x.key LIMIT $first
+  RETURN collect({id: x.key, label: x.masked, c: c}) AS targets
+}
+RETURN ips, devices, targets`, map[string]any{"id": networkID, "first": first})
+	if err != nil {
+		return SharedResources{}, err
+	}
+	if len(rows) == 0 {
+		return SharedResources{}, ErrNotFound
+	}
+	conv := func(l []row) []SharedResourceCount {
+		out := make([]SharedResourceCount, 0, len(l))
+		for _, x := range l {
+			out = append(out, SharedResourceCount{ID: x.str("id"), Label: x.str("label"), Members: x.int("c")})
+		}
+		return out
+	}
+	return SharedResources{Ips: conv(rows[0].list("ips")), Devices: conv(rows[0].list("devices")), Targets: conv(rows[0].list("targets"))}, nil
+}
+
+// Detection runs.
+
+const runProjection = `r {.id, .startedAt, .finishedAt, .params, .stats, .error, .status,
+	networkCount: COUNT { MATCH (n:Network) WHERE n.runId = r.id }}`
+
+func runFromRow(r row) DetectionRun {
+	run := DetectionRun{
+		ID: r.str("id"), StartedAt: r.time("startedAt"), FinishedAt: r.time("finishedAt"),
+		Params: jsonValue(r["params"]), Stats: jsonValue(r["stats"]), Error: r.strp("error"),
+		NetworkCount: r.int("networkCount"),
+	}
+	switch st := strings.ToUpper(r.str("status")); {
+	case run.Error != nil && *run.Error != "", st == "FAILED":
+		run.Status = RunFailed
+	case run.FinishedAt != nil, st == "FINISHED", st == "DONE":
+		run.Status = RunFinished
+	default:
+		run.Status = RunRunning
+	}
+	return run
+}
+
+// DetectionRuns returns the newest runs first.
+func (s *Store) DetectionRuns(ctx context.Context, first int) (_ []DetectionRun, err error) {
+	defer wrap(&err, "Store.DetectionRuns(%d)", first)
+	if err := checkFirst(first, MaxPage); err != nil {
+		return nil, err
+	}
+	rows, err := s.apiRead(ctx, `MATCH (r:DetectionRun) WITH r ORDER BY r.startedAt DESC, r.id DESC LIMIT $first
+RETURN `+runProjection+` AS r`, map[string]any{"first": first})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DetectionRun, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, runFromRow(r.sub("r")))
+	}
+	return out, nil
+}
+
+// RunsByIDs returns the runs that exist among ids.
+func (s *Store) RunsByIDs(ctx context.Context, ids []string) (_ map[string]DetectionRun, err error) {
+	defer wrap(&err, "Store.RunsByIDs(%d ids)", len(ids))
+	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (r:DetectionRun {id: id}) RETURN `+runProjection+` AS r`,
+		map[string]any{"ids": ids})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]DetectionRun, len(rows))
+	for _, r := range rows {
+		run := runFromRow(r.sub("r"))
+		out[run.ID] = run
+	}
+	return out, nil
+}
+
+// RunningRunSince returns the id of the earliest run still running that
+// started at or after t, or ErrNotFound.
+func (s *Store) RunningRunSince(ctx context.Context, t time.Time) (_ string, err error) {
+	defer wrap(&err, "Store.RunningRunSince")
+	rows, err := s.apiRead(ctx, `MATCH (r:DetectionRun) WHERE r.startedAt >= $t AND r.finishedAt IS NULL
+  AND coalesce(r.status, 'running') = 'running'
+RETURN r.id AS id ORDER BY r.startedAt LIMIT 1`, map[string]any{"t": t.UTC()})
+	if err != nil {
+		return "", err
+	}
+	if len(rows) == 0 {
+		return "", ErrNotFound
+	}
+	return rows[0].str("id"), nil
+}
+
+// Victims returns the accounts a network's lookups found (MEMBER_OF with
+// role victim), highest score first.
+func (s *Store) Victims(ctx context.Context, networkID string, first int) (_ []Member, err error) {
+	defer wrap(&err, "Store.Victims(%q, %d)", networkID, first)
+	if err := checkFirst(first, MaxPage); err != nil {
+		return nil, err
+	}
+	rows, err := s.apiRead(ctx, `MATCH (:Network {id: $id})<-[m:MEMBER_OF {role: 'victim'}]-(a:Account)
+WITH m, a ORDER BY m.score DESC, a.id LIMIT $first
+RETURN `+accountProjection+` AS a, m.score AS score, m.role AS role`, map[string]any{"id": networkID, "first": first})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Member, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Member{Account: accountFromRow(r.sub("a")), Score: r.float("score"), Role: r.strp("role")})
+	}
+	return out, nil
+}

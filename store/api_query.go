@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+)
+
+// The API's reads and writes go through apiRead and apiWrite, which count
+// the statements they run when the context carries a counter: the API test
+// that proves dataloaders keep a page of networks to a bounded number of
+// Cypher statements reads that counter.
+
+func init() {
+	// Indexes only the API filters on; appended to the core schema so
+	// Migrate creates them (append-only, as migrate.go asks).
+	schema = append(schema,
+		"CREATE INDEX network_predecessor IF NOT EXISTS FOR (n:Network) ON (n.predecessorId)",
+		"CREATE INDEX network_review_status IF NOT EXISTS FOR (n:Network) ON (n.reviewStatus)",
+		"CREATE INDEX review_network IF NOT EXISTS FOR (n:Review) ON (n.networkId)",
+		"CREATE INDEX audit_action IF NOT EXISTS FOR (n:Audit) ON (n.action)",
+	)
+}
+
+type queryCounterKey struct{}
+
+// WithQueryCounter returns a context under which every API statement run by
+// the store adds one to the returned counter.
+func WithQueryCounter(ctx context.Context) (context.Context, *atomic.Int64) {
+	c := new(atomic.Int64)
+	return context.WithValue(ctx, queryCounterKey{}, c), c
+}
+
+func countQuery(ctx context.Context) {
+	if c, ok := ctx.Value(queryCounterKey{}).(*atomic.Int64); ok {
+		c.Add(1)
+	}
+}
+
+// row is one record as a map from column to value.
+type row map[string]any
+
+func toRows(recs []*neo4j.Record) []row {
+	out := make([]row, len(recs))
+	for i, r := range recs {
+		out[i] = r.AsMap()
+	}
+	return out
+}
+
+// apiRead runs one read statement (reader routing, retried by the driver)
+// and returns its records as rows.
+func (s *Store) apiRead(ctx context.Context, cypher string, params map[string]any) ([]row, error) {
+	countQuery(ctx)
+	recs, err := s.Query(ctx, cypher, params)
+	if err != nil {
+		return nil, err
+	}
+	return toRows(recs), nil
+}
+
+// apiWrite runs one write statement in a retried write transaction and
+// returns its records. The statement must be idempotent (MERGE on an id the
+// caller chose), since a retry runs it again.
+func (s *Store) apiWrite(ctx context.Context, cypher string, params map[string]any) ([]row, error) {
+	countQuery(ctx)
+	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
+		neo4j.ExecuteQueryWithWritersRouting(), neo4j.ExecuteQueryWithDatabase(s.db))
+	if err != nil {
+		return nil, classify(err, "")
+	}
+	return toRows(res.Records), nil
+}
+
+// Ping checks that Neo4j answers a query; /healthz uses it.
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.Query(ctx, "RETURN 1 AS ok", nil)
+	return err
+}
+
+// Property conversions. Neo4j returns int64, float64, string, bool,
+// time.Time (DateTime), LocalDateTime, Date, []any and map[string]any; a
+// missing property is nil.
+
+func (r row) str(k string) string {
+	v, _ := r[k].(string)
+	return v
+}
+
+func (r row) strp(k string) *string {
+	if v, ok := r[k].(string); ok {
+		return &v
+	}
+	return nil
+}
+
+func (r row) int(k string) int {
+	switch v := r[k].(type) {
+	case int64:
+		return int(v)
+	case float64:
+		return int(v)
+	}
+	return 0
+}
+
+func (r row) intp(k string) *int {
+	switch v := r[k].(type) {
+	case int64:
+		i := int(v)
+		return &i
+	case float64:
+		i := int(v)
+		return &i
+	}
+	return nil
+}
+
+func (r row) float(k string) float64 {
+	switch v := r[k].(type) {
+	case float64:
+		return v
+	case int64:
+		return float64(v)
+	}
+	return 0
+}
+
+func (r row) bool(k string) bool {
+	v, _ := r[k].(bool)
+	return v
+}
+
+func (r row) time(k string) *time.Time {
+	var t time.Time
+	switch v := r[k].(type) {
+	case time.Time:
+		t = v
+	case neo4j.LocalDateTime:
+		t = v.Time()
+	case neo4j.Date:
+		t = v.Time()
+	case string: // tolerate ISO strings written by hand
+		p, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return nil
+		}
+		t = p
+	default:
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+func (r row) sub(k string) row {
+	m, _ := r[k].(map[string]any)
+	return row(m)
+}
+
+func (r row) list(k string) []row {
+	l, _ := r[k].([]any)
+	out := make([]row, 0, len(l))
+	for _, v := range l {
+		if m, ok := v.(map[string]any); ok {
+			out = append(out, row(m))
+		}
+	}
+	return out
+}
+
+func (r row) strs(k string) []string {
+	switch v := r[k].(type) {
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	case string: // a JSON list written as a string
+		var out []string
+		if json.Unmarshal([]byte(v), &out) == nil {
+			return out
+		}
+		if v != "" {
+			return []string{v}
+		}
+	}
+	return []string{}
+}
+
+// jsonValue decodes a property that holds JSON text; any other value is
+// returned as is (a map or list written natively), nil stays nil.
+func jsonValue(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	var out any
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return s
+	}
+	return out
+}
+
+// checkFirst validates a page size.
+func checkFirst(first, max int) error {
+	if first < 1 || first > max {
+		return fmt.Errorf("%w: first must be between 1 and %d, got %d", ErrInvalidArgument, max, first)
+	}
+	return nil
+}

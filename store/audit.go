@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// The audit log: (:Audit {id, at, actor, actorKeyId, role, action, subject,
+// rows, detail}). Ids are time-ordered (NewID), so the log pages by id.
+// Detail is JSON text; callers never put a raw phone number in it.
+
+// RecordAudit stores one audit event and returns it with its id and time.
+func (s *Store) RecordAudit(ctx context.Context, ev AuditEvent) (_ AuditEvent, err error) {
+	defer wrap(&err, "Store.RecordAudit(%s)", ev.Action)
+	if ev.Action == "" || ev.Actor == "" {
+		return AuditEvent{}, fmt.Errorf("%w: an audit event needs an action and an actor", ErrInvalidArgument)
+	}
+	detail := ""
+	if ev.Detail != nil {
+		b, err := json.Marshal(ev.Detail)
+		if err != nil {
+			return AuditEvent{}, fmt.Errorf("%w: detail: %w", ErrInvalidArgument, err)
+		}
+		detail = string(b)
+	}
+	if ev.ID == "" {
+		ev.ID = NewID("aud")
+	}
+	var subject any
+	if ev.Subject != nil {
+		subject = *ev.Subject
+	}
+	rows, err := s.apiWrite(ctx, `MERGE (e:Audit {id: $id})
+ON CREATE SET e.at = datetime(), e.actor = $actor, e.actorKeyId = $keyId, e.role = $role,
+  e.action = $action, e.subject = $subject, e.rows = $rows, e.detail = $detail
+RETURN e {.*} AS e`, map[string]any{"id": ev.ID, "actor": ev.Actor, "keyId": ev.ActorKeyID, "role": string(ev.Role),
+		"action": ev.Action, "subject": subject, "rows": ev.Rows, "detail": detail})
+	if err != nil {
+		return AuditEvent{}, err
+	}
+	return auditFromRow(rows[0].sub("e")), nil
+}
+
+func auditFromRow(r row) AuditEvent {
+	ev := AuditEvent{ID: r.str("id"), Actor: r.str("actor"), ActorKeyID: r.str("actorKeyId"), Role: Role(r.str("role")),
+		Action: r.str("action"), Subject: r.strp("subject"), Rows: r.int("rows")}
+	if t := r.time("at"); t != nil {
+		ev.At = *t
+	}
+	if d := r.str("detail"); d != "" {
+		ev.Detail = jsonValue(d)
+	}
+	return ev
+}
+
+// AuditEvents returns events newest first, optionally of one action and
+// older than the event id before.
+func (s *Store) AuditEvents(ctx context.Context, action string, first int, before string) (_ []AuditEvent, err error) {
+	defer wrap(&err, "Store.AuditEvents(%q, %d)", action, first)
+	if err := checkFirst(first, MaxPage); err != nil {
+		return nil, err
+	}
+	rows, err := s.apiRead(ctx, `MATCH (e:Audit)
+WHERE ($action = '' OR e.action = $action) AND ($before = '' OR e.id < $before)
+RETURN e {.*} AS e ORDER BY e.id DESC LIMIT $first`, map[string]any{"action": action, "before": before, "first": first})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AuditEvent, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, auditFromRow(r.sub("e")))
+	}
+	return out, nil
+}

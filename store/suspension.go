@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// Suspension lists: (:SuspensionList {id, criteria, createdBy, createdAt,
+// accountCount})-[:INCLUDES {reason, reasons, networkId, score, runId}]->(:Account).
+// An account in several selected networks is listed once, for its
+// highest-scoring network. Allowlisted accounts are never listed, and
+// neither are victims (MEMBER_OF {role: 'victim'}: accounts a network's
+// lookups found, not members of it).
+
+// suspensionSelect matches the accounts criteria select, one row per
+// account (a, n, m = its best network and membership). Every value is a
+// parameter from suspensionParams.
+const suspensionSelect = `MATCH (n:Network {runId: $runId})
+WHERE n.score >= $minScore
+  AND ($networkIds IS NULL OR n.id IN $networkIds)
+  AND (NOT $confirmedOnly OR n.reviewStatus = 'CONFIRMED')
+MATCH (n)<-[m:MEMBER_OF]-(a:Account)
+WHERE coalesce(m.role, '') <> 'victim'
+  AND NOT coalesce(a.allowlisted, false)
+  AND (NOT $excludeVerified OR NOT coalesce(a.verified, false))
+WITH a, n, m ORDER BY n.score DESC, n.id
+WITH a, head(collect({n: n, m: m})) AS best
+WITH a, best.n AS n, best.m AS m
+`
+
+// suspensionReasons is the Cypher expression of an entry's reason codes.
+const suspensionReasons = `['NETWORK_MEMBER']
+  + CASE WHEN m.role IS NULL THEN [] ELSE ['ROLE_' + toUpper(m.role)] END
+  + CASE WHEN n.reviewStatus = 'CONFIRMED' THEN ['REVIEW_CONFIRMED'] ELSE [] END
+  + CASE WHEN $minScore > 0 THEN ['SCORE_AT_LEAST_' + toString($minScore)] ELSE [] END`
+
+func suspensionParams(c SuspensionCriteria) (map[string]any, error) {
+	if c.RunID == "" {
+		return nil, fmt.Errorf("%w: criteria.runId is required", ErrInvalidArgument)
+	}
+	p := map[string]any{"runId": c.RunID, "minScore": 0.0, "networkIds": nil, "confirmedOnly": false, "excludeVerified": true}
+	if c.MinScore != nil {
+		p["minScore"] = *c.MinScore
+	}
+	if c.NetworkIds != nil {
+		p["networkIds"] = c.NetworkIds
+	}
+	if c.ConfirmedOnly != nil {
+		p["confirmedOnly"] = *c.ConfirmedOnly
+	}
+	if c.ExcludeVerified != nil {
+		p["excludeVerified"] = *c.ExcludeVerified
+	}
+	return p, nil
+}
+
+func entryFromRow(r row) SuspensionEntry {
+	return SuspensionEntry{AccountID: r.str("accountId"), NetworkID: r.str("networkId"), Score: r.float("score"),
+		RunID: r.str("runId"), Reasons: r.strs("reasons")}
+}
+
+// PreviewSuspension counts the accounts criteria select and returns the
+// first sample of them by account id, saving nothing.
+func (s *Store) PreviewSuspension(ctx context.Context, c SuspensionCriteria, sample int) (count int, entries []SuspensionEntry, err error) {
+	defer wrap(&err, "Store.PreviewSuspension(run %q)", c.RunID)
+	p, err := suspensionParams(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.checkRun(ctx, c.RunID); err != nil {
+		return 0, nil, err
+	}
+	p["sample"] = sample
+	rows, err := s.apiRead(ctx, suspensionSelect+`
+WITH a, n, m ORDER BY a.id
+WITH collect({accountId: a.id, networkId: n.id, score: n.score, runId: n.runId, reasons: `+suspensionReasons+`}) AS all
+RETURN size(all) AS count, all[..$sample] AS sample`, p)
+	if err != nil {
+		return 0, nil, err
+	}
+	entries = []SuspensionEntry{}
+	for _, e := range rows[0].list("sample") {
+		entries = append(entries, entryFromRow(e))
+	}
+	return rows[0].int("count"), entries, nil
+}
+
+func (s *Store) checkRun(ctx context.Context, runID string) error {
+	rows, err := s.apiRead(ctx, `MATCH (r:DetectionRun {id: $id}) RETURN r.id AS id`, map[string]any{"id": runID})
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("detection run %q: %w", runID, ErrNotFound)
+	}
+	return nil
+}
+
+// CreateSuspensionList saves the accounts criteria select as a new list.
+func (s *Store) CreateSuspensionList(ctx context.Context, c SuspensionCriteria, by string) (_ SuspensionList, err error) {
+	defer wrap(&err, "Store.CreateSuspensionList(run %q)", c.RunID)
+	p, err := suspensionParams(c)
+	if err != nil {
+		return SuspensionList{}, err
+	}
+	if err := s.checkRun(ctx, c.RunID); err != nil {
+		return SuspensionList{}, err
+	}
+	crit, err := json.Marshal(c)
+	if err != nil {
+		return SuspensionList{}, err
+	}
+	p["id"], p["by"], p["criteria"] = NewID("sus"), by, string(crit)
+	// One transaction: a list is all there or not at all. MERGE on the
+	// fresh id and the account keeps a retry from duplicating it.
+	rows, err := s.apiWrite(ctx, `MERGE (s:SuspensionList {id: $id})
+ON CREATE SET s.criteria = $criteria, s.createdBy = $by, s.createdAt = datetime()
+WITH s
+CALL (s) {
+  `+suspensionSelect+`
+  MERGE (s)-[i:INCLUDES]->(a)
+  SET i.networkId = n.id, i.score = n.score, i.runId = n.runId, i.reasons = `+suspensionReasons+`,
+      i.reason = reduce(t = '', x IN `+suspensionReasons+` | t + CASE WHEN t = '' THEN '' ELSE ';' END + x)
+  RETURN count(*) AS c
+}
+SET s.accountCount = c
+RETURN s {.*} AS s`, p)
+	if err != nil {
+		return SuspensionList{}, err
+	}
+	return suspensionFromRow(rows[0].sub("s")), nil
+}
+
+func suspensionFromRow(r row) SuspensionList {
+	l := SuspensionList{ID: r.str("id"), Criteria: jsonValue(r["criteria"]), CreatedBy: r.str("createdBy"),
+		AccountCount: r.int("accountCount")}
+	if t := r.time("createdAt"); t != nil {
+		l.CreatedAt = *t
+	}
+	return l
+}
+
+// SuspensionLists returns the newest lists first.
+func (s *Store) SuspensionLists(ctx context.Context, first int) (_ []SuspensionList, err error) {
+	defer wrap(&err, "Store.SuspensionLists(%d)", first)
+	if err := checkFirst(first, MaxPage); err != nil {
+		return nil, err
+	}
+	rows, err := s.apiRead(ctx, `MATCH (s:SuspensionList) RETURN s {.*} AS s ORDER BY s.createdAt DESC, s.id DESC LIMIT $first`,
+		map[string]any{"first": first})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SuspensionList, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, suspensionFromRow(r.sub("s")))
+	}
+	return out, nil
+}
+
+// SuspensionList returns one list, or ErrNotFound.
+func (s *Store) SuspensionList(ctx context.Context, id string) (_ SuspensionList, err error) {
+	defer wrap(&err, "Store.SuspensionList(%q)", id)
+	rows, err := s.apiRead(ctx, `MATCH (s:SuspensionList {id: $id}) RETURN s {.*} AS s`, map[string]any{"id": id})
+	if err != nil {
+		return SuspensionList{}, err
+	}
+	if len(rows) == 0 {
+		return SuspensionList{}, ErrNotFound
+	}
+	return suspensionFromRow(rows[0].sub("s")), nil
+}
+
+// SuspensionEntries returns up to first entries of a list with account id
+// greater than after ("" for the start), in account id order.
+func (s *Store) SuspensionEntries(ctx context.Context, listID string, first int, after string) (_ []SuspensionEntry, err error) {
+	defer wrap(&err, "Store.SuspensionEntries(%q, %d)", listID, first)
+	if err := checkFirst(first, MaxPage); err != nil {
+		return nil, err
+	}
+	rows, err := s.apiRead(ctx, `MATCH (:SuspensionList {id: $id})-[i:INCLUDES]->(a:Account) WHERE a.id > $after
+RETURN a.id AS accountId, i.networkId AS networkId, i.score AS score, i.runId AS runId, i.reasons AS reasons
+ORDER BY a.id LIMIT $first`, map[string]any{"id": listID, "after": after, "first": first})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SuspensionEntry, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, entryFromRow(r))
+	}
+	return out, nil
+}
+
+// StreamSuspensionList calls each for every entry of a list in account id
+// order, as Neo4j returns them (constant memory however long the list).
+// It returns ErrNotFound, before calling each, when the list does not
+// exist. It is not retried: a failure part way is returned to the caller,
+// who has already sent part of the list.
+func (s *Store) StreamSuspensionList(ctx context.Context, listID string, each func(SuspensionEntry) error) (err error) {
+	defer wrap(&err, "Store.StreamSuspensionList(%q)", listID)
+	if _, err := s.SuspensionList(ctx, listID); err != nil {
+		return err
+	}
+	countQuery(ctx)
+	// Ordered by the Account.id uniqueness index, so Neo4j streams rows
+	// without sorting the whole list first.
+	return s.Stream(ctx, `MATCH (a:Account)<-[i:INCLUDES]-(:SuspensionList {id: $id})
+WHERE a.id IS NOT NULL
+RETURN a.id AS accountId, i.networkId AS networkId, i.score AS score, i.runId AS runId, i.reasons AS reasons
+ORDER BY a.id`, map[string]any{"id": listID}, 2000, func(rec *Record) error {
+		return each(entryFromRow(rec.AsMap()))
+	})
+}
