@@ -173,20 +173,34 @@ func (w *world) sweep(net *network, total int, round bool) []uint64 {
 	return list
 }
 
-// splitQuota hands out list among members in chunks of the given sizes
-// (the last member takes any rest).
+// splitQuota hands out list among members in proportion to their quotas
+// (rounding the sweep up to whole thousands, or a small number space
+// cutting it short, shifts every share alike).
 func splitQuota(list []uint64, quotas []int) [][]uint64 {
+	sum := 0
+	for _, q := range quotas {
+		sum += q
+	}
 	out := make([][]uint64, len(quotas))
-	pos := 0
+	cum, pos := 0, 0
 	for m, q := range quotas {
-		end := min(len(list), pos+q)
-		if m == len(quotas)-1 {
-			end = len(list)
-		}
+		cum += q
+		end := int(int64(cum) * int64(len(list)) / int64(sum))
 		out[m] = list[pos:end]
 		pos = end
 	}
 	return out
+}
+
+// sessionStart returns when a member's session on window day d begins: in
+// the operator's hours, and never before the member exists (a later day
+// at the same hour if need be).
+func (w *world) sessionStart(net *network, a int32, d int) int64 {
+	t := w.workTime(net.sched, d)
+	for t < w.created[a]+600 {
+		t += day
+	}
+	return t
 }
 
 func (w *world) sweepLookup(net *network, a int32, t int64, k uint64) {
@@ -238,7 +252,7 @@ func (w *world) sessions(net *network, a int32, share []uint64, lo, hi int, days
 	for len(share) > 0 {
 		n := min(len(share), w.between(lo, hi))
 		d := days[w.rng.IntN(len(days))]
-		t := max(w.workTime(net.sched, d), w.created[a]+600)
+		t := w.sessionStart(net, a, d)
 		login(t - int64(w.between(5, 120)))
 		for _, k := range share[:n] {
 			if t >= w.end {
@@ -391,10 +405,9 @@ func (w *world) camouflage(net *network) {
 		for i, di := range picked {
 			n := (len(share) + (need - i) - 1) / (need - i)
 			d := days[di]
-			from := w.start + int64(d)*day
-			login(max(w.workTime(net.sched, d), from) - 60)
+			login(w.sessionStart(net, a, d) - 60)
 			for _, k := range share[:n] {
-				w.sweepLookup(net, a, min(w.end-1, max(w.workTime(net.sched, d), w.created[a]+600)), k)
+				w.sweepLookup(net, a, w.sessionStart(net, a, d), k)
 			}
 			share = share[n:]
 		}
