@@ -451,3 +451,17 @@ func TestStreamError(t *testing.T) {
 		t.Fatalf("error %v, want the callback's", err)
 	}
 }
+
+func TestNetworkSizes(t *testing.T) {
+	for _, accounts := range []int{1000, 1500, 5000, 20000, 100000} {
+		w, err := newWorld(DefaultConfig(accounts, 5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range w.nets {
+			if len(n.members) < 10 || len(n.members) > 200 {
+				t.Errorf("%d accounts: %s has %d members, want 10-200", accounts, n.id, len(n.members))
+			}
+		}
+	}
+}

@@ -196,12 +196,14 @@ func (w *world) splitSizes(total, maxSize int) []int {
 	var sizes []int
 	for total >= 10 {
 		n := int(w.logUniform(10, float64(maxSize)+0.999))
-		switch {
-		case total-n >= 10:
-		case total <= maxSize:
-			n = total
-		default:
-			n = total - 10
+		if total-n < 10 {
+			// Never leave a rest below 10: take it all when small, else
+			// leave exactly 10 for one last network.
+			if total < 20 || total <= maxSize {
+				n = total
+			} else {
+				n = total - 10
+			}
 		}
 		sizes = append(sizes, n)
 		total -= n
