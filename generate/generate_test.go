@@ -268,12 +268,12 @@ func TestNumberPlansValidate(t *testing.T) {
 	// needs (accounts/100 for its share of a 1,000,000-account world).
 	for ci, c := range countries {
 		need := int(c.weight*MaxAccounts*1.2)/100 + 1
-		ps, err := newPhoneSpace(ci, need, 1)
+		ps, err := newPhoneSpace(ci, need, 3*need, 1)
 		if err != nil {
 			t.Errorf("%s: %v", c.code, err)
 			continue
 		}
-		for _, k := range []uint64{0, ps.size / 2, ps.size - 1} {
+		for _, k := range []uint64{0, ps.size / 2, ps.size - 1, ps.full - 1} {
 			s := ps.number(k)
 			n, err := phonenumbers.Parse(s, "")
 			if err != nil || !phonenumbers.IsValidNumber(n) || phonenumbers.GetRegionCodeForNumber(n) != c.code {

@@ -95,8 +95,8 @@ func (w *world) signupBurst(a int32, t int64) {
 // contact draws one target from a person's address book at time t: with
 // probability celeb a celebrity, with probability hit someone already on
 // the platform (mostly of the same country; campus students often each
-// other), otherwise a random number (or address) of the same country that
-// is on no account. One in ten targets is an e-mail address.
+// other), otherwise a random number of the same country outside the
+// account blocks (or an address) that is on no account. One in ten targets is an e-mail address.
 func (w *world) contact(a int32, t int64, hit, celeb float64) (uint8, uint64) {
 	c := int(w.country[a])
 	email := w.chance(0.1)
@@ -127,7 +127,8 @@ func (w *world) contact(a int32, t int64, hit, celeb float64) (uint8, uint64) {
 	if email {
 		return targetEmailOther, w.rng.Uint64()
 	}
-	return uint8(c), w.rng.Uint64N(w.spaces[c].size)
+	ps := w.spaces[c]
+	return uint8(c), ps.size + w.rng.Uint64N(ps.full-ps.size)
 }
 
 func (w *world) accountTarget(f int32, email bool) (uint8, uint64) {

@@ -2,11 +2,13 @@ package generate
 
 import (
 	"cmp"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 )
 
 const day = 86400
@@ -155,13 +157,20 @@ func newWorld(cfg Config) (*world, error) {
 			w.campus = append(w.campus, int32(i))
 		}
 	}
+	// Number plans are checked with libphonenumber, which is slow: one
+	// goroutine per country (each result depends only on its country).
+	w.spaces = make([]*phoneSpace, len(countries))
+	errs := make([]error, len(countries))
+	var wg sync.WaitGroup
 	for ci := range countries {
-		nb := max(1, (len(w.byCountry[ci])+99)/100) // accounts fill ~1% of the space
-		ps, err := newPhoneSpace(ci, nb, mix64(w.key^uint64(ci+1)*0x9e3779b97f4a7c15))
-		if err != nil {
-			return nil, err
-		}
-		w.spaces = append(w.spaces, ps)
+		wg.Go(func() {
+			nb := max(1, (len(w.byCountry[ci])+99)/100) // accounts fill ~1% of the space
+			w.spaces[ci], errs[ci] = newPhoneSpace(ci, nb, 3*nb, mix64(w.key^uint64(ci+1)*0x9e3779b97f4a7c15))
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	w.organicInfra()
 	return w, nil
@@ -344,6 +353,9 @@ func (w *world) phone(a int32) uint64 { return w.spaces[w.country[a]].perm.fwd(u
 // existed at time t, else 0: the lookup's answer, a pure function of the
 // number and the time, so every looker-up of a number sees the same owner.
 func (w *world) matchPhone(c int, k uint64, t int64) uint32 {
+	if k >= w.spaces[c].size {
+		return 0 // outside the account blocks
+	}
 	r := w.spaces[c].perm.inv(k)
 	if r < uint64(len(w.byCountry[c])) {
 		a := w.byCountry[c][r]
