@@ -106,23 +106,33 @@ func DefaultConfig() Config {
 	}
 }
 
-// LoadConfig reads a YAML or JSON file (JSON is YAML) over the defaults:
-// fields absent from the file keep their default, and weights absent from
-// the file's weights map keep theirs. Unknown fields are errors, so a
-// misspelt setting is not silently ignored.
+// LoadConfig reads a YAML or JSON file (JSON is YAML) over the defaults;
+// see ParseConfig.
 func LoadConfig(path string) (Config, error) {
-	c := DefaultConfig()
 	if path == "" {
-		return c, nil
+		return DefaultConfig(), nil
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return c, fmt.Errorf("scoring config: %w", err)
+		return DefaultConfig(), fmt.Errorf("scoring config: %w", err)
 	}
+	c, err := ParseConfig(raw)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return c, nil
+}
+
+// ParseConfig reads YAML or JSON over the defaults: fields absent keep
+// their default, and weights absent from the weights map keep theirs.
+// Unknown fields are errors, so a misspelt setting is not silently
+// ignored.
+func ParseConfig(raw []byte) (Config, error) {
+	c := DefaultConfig()
 	defWeights := c.Weights
 	c.Weights = nil
 	if err := yaml.UnmarshalWithOptions(raw, &c, yaml.Strict()); err != nil {
-		return c, fmt.Errorf("scoring config %s: %s", filepath.Base(path), strings.TrimSpace(yaml.FormatError(err, false, true)))
+		return c, fmt.Errorf("scoring config: %s", strings.TrimSpace(yaml.FormatError(err, false, true)))
 	}
 	for k, v := range defWeights {
 		if _, ok := c.Weights[k]; !ok {
