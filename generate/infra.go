@@ -107,8 +107,8 @@ func newInfra(watch []uint32, watchCountry string) (*infra, error) {
 			base: 11<<24 + uint32(i)<<20, next: dedicatedBase, watched: true})
 		in.watched = append(in.watched, i)
 	}
-	if len(in.asns) > 64 {
-		return nil, fmt.Errorf("generate: %d ASes do not fit the synthetic address plan (64 at most)", len(in.asns))
+	if len(in.asns) > 128 {
+		return nil, fmt.Errorf("generate: %d ASes do not fit the synthetic address plan (128 at most)", len(in.asns))
 	}
 	return in, nil
 }
