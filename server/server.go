@@ -48,6 +48,7 @@ type Config struct {
 	RatePerSecond float64       // per key (default 50/s)
 	RateBurst     int           // per key (default 100)
 	TargetPerMin  float64       // targetByNumber per key per minute (default 6)
+	TargetBurst   int           // targetByNumber per key in a burst (default 3)
 	AuthCacheTTL  time.Duration // how long a key check is cached (default 10s)
 }
 
@@ -79,6 +80,9 @@ func (c *Config) defaults() {
 	if c.TargetPerMin == 0 {
 		c.TargetPerMin = 6
 	}
+	if c.TargetBurst == 0 {
+		c.TargetBurst = 3
+	}
 	if c.AuthCacheTTL == 0 {
 		c.AuthCacheTTL = 10 * time.Second
 	}
@@ -109,7 +113,7 @@ func New(cfg Config) *Server {
 		Detect:       cfg.Detect,
 		Progress:     resolvers.NewHub(),
 		HMACKey:      cfg.HMACKey,
-		TargetLimits: &resolvers.Limiters{Limit: rate.Limit(cfg.TargetPerMin / 60), Burst: 2},
+		TargetLimits: &resolvers.Limiters{Limit: rate.Limit(cfg.TargetPerMin / 60), Burst: cfg.TargetBurst},
 		Log:          cfg.Log,
 		Background:   bg,
 	}

@@ -74,8 +74,8 @@ func (s *Store) PreviewSuspension(ctx context.Context, c SuspensionCriteria, sam
 	p["sample"] = sample
 	rows, err := s.apiRead(ctx, suspensionSelect+`
 WITH a, n, m ORDER BY a.id
-WITH collect({accountId: a.id, networkId: n.id, score: n.score, runId: n.runId, reasons: `+suspensionReasons+`}) AS all
-RETURN size(all) AS count, all[..$sample] AS sample`, p)
+WITH collect({accountId: a.id, networkId: n.id, score: n.score, runId: n.runId, reasons: `+suspensionReasons+`}) AS entries
+RETURN size(entries) AS count, entries[..$sample] AS sample`, p)
 	if err != nil {
 		return 0, nil, err
 	}

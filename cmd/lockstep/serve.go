@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/config"
-	"github.com/lockstep-dev/lockstep/detect"
-	"github.com/lockstep-dev/lockstep/graph/model"
-	"github.com/lockstep-dev/lockstep/resolvers"
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/spf13/cobra"
@@ -51,7 +47,7 @@ finish (up to 20 s).`,
 				return err
 			}
 			cfg.Store, cfg.HMACKey, cfg.Log = st, conf.HMACKey, slog.Default()
-			cfg.Detect = detectFunc(st)
+			cfg.Detect = server.Detector(st)
 			srv := server.New(cfg)
 			return srv.Serve(ctx, addr, func(a net.Addr) {
 				fmt.Fprintf(cmd.OutOrStdout(), "Lockstep API on http://%s/graphql, playground http://%s/playground, UI http://%s/\n", a, a, a)
@@ -69,32 +65,4 @@ finish (up to 20 s).`,
 	f.IntVar(&cfg.RateBurst, "burst", 100, "requests per API key allowed in a burst")
 	f.Float64Var(&cfg.TargetPerMin, "target-rate", 6, "targetByNumber lookups per minute per key")
 	rootCmd.AddCommand(cmd)
-}
-
-// detectFunc wires the runDetection mutation to detect.Run: the input's
-// fields override detect.DefaultParams.
-func detectFunc(st *store.Store) resolvers.DetectFunc {
-	return func(ctx context.Context, in model.RunDetectionInput, progress func(string, int, int)) (string, error) {
-		p := detect.DefaultParams()
-		if in.Algorithm != nil {
-			p.Algorithm = *in.Algorithm
-		}
-		if in.Resolution != nil {
-			p.Resolution = *in.Resolution
-		}
-		if in.Seed != nil {
-			p.Seed = uint64(*in.Seed)
-		}
-		if in.MinSize != nil {
-			p.Scoring.MinSize = *in.MinSize
-		}
-		if in.MinScore != nil {
-			p.MinWriteScore = *in.MinScore
-		}
-		res, err := detect.Run(ctx, st, p, progress)
-		if err != nil {
-			return "", err
-		}
-		return res.RunID, nil
-	}
 }
