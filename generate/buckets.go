@@ -2,7 +2,6 @@ package generate
 
 import (
 	"bufio"
-	"cmp"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -18,7 +17,7 @@ const (
 	evLookup
 )
 
-// ev is one event in compact form (32 bytes on disk). Its meaning by kind:
+// ev is one event in compact form (26 bytes on disk). Its meaning by kind:
 // account: acct. login: a = ip id, b = device number. lookup: c = country
 // index or target code, a = number index, account index or random e-mail
 // id, b = 1 + matched account (0: no match).
@@ -29,18 +28,16 @@ type ev struct {
 	b    uint32
 	kind uint8
 	c    uint8
-	seq  uint32
 }
 
-const evSize = 32
+const evSize = 26
 
 func (e *ev) encode(p []byte) {
 	binary.LittleEndian.PutUint64(p[0:], uint64(e.t))
 	binary.LittleEndian.PutUint64(p[8:], e.a)
 	binary.LittleEndian.PutUint32(p[16:], uint32(e.acct))
 	binary.LittleEndian.PutUint32(p[20:], e.b)
-	p[24], p[25], p[26], p[27] = e.kind, e.c, 0, 0
-	binary.LittleEndian.PutUint32(p[28:], e.seq)
+	p[24], p[25] = e.kind, e.c
 }
 
 func (e *ev) decode(p []byte) {
@@ -49,7 +46,6 @@ func (e *ev) decode(p []byte) {
 	e.acct = int32(binary.LittleEndian.Uint32(p[16:]))
 	e.b = binary.LittleEndian.Uint32(p[20:])
 	e.kind, e.c = p[24], p[25]
-	e.seq = binary.LittleEndian.Uint32(p[28:])
 }
 
 // bucketSet spills events to one temporary file per window day as they are
@@ -60,7 +56,6 @@ type bucketSet struct {
 	start int64
 	files []*os.File
 	ws    []*bufio.Writer
-	seq   []uint32
 	buf   [evSize]byte
 	err   error
 }
@@ -70,7 +65,7 @@ func newBucketSet(tmpRoot string, start int64, days int) (*bucketSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate: temporary directory: %w", err)
 	}
-	return &bucketSet{dir: dir, start: start, files: make([]*os.File, days), ws: make([]*bufio.Writer, days), seq: make([]uint32, days)}, nil
+	return &bucketSet{dir: dir, start: start, files: make([]*os.File, days), ws: make([]*bufio.Writer, days)}, nil
 }
 
 // add stores e in its day's bucket; the caller keeps e.t inside the window.
@@ -87,8 +82,6 @@ func (b *bucketSet) add(e ev) {
 		}
 		b.files[d], b.ws[d] = f, bufio.NewWriterSize(f, 64<<10)
 	}
-	e.seq = b.seq[d]
-	b.seq[d]++
 	e.encode(b.buf[:])
 	if _, err := b.ws[d].Write(b.buf[:]); err != nil {
 		b.err = fmt.Errorf("generate: day bucket %s: %w", b.files[d].Name(), err)
@@ -113,12 +106,26 @@ func (b *bucketSet) day(d int, buf []ev) ([]ev, error) {
 		return buf, fmt.Errorf("generate: day bucket: %w", err)
 	}
 	os.Remove(name)
-	for p := 0; p+evSize <= len(raw); p += evSize {
-		var e ev
-		e.decode(raw[p:])
-		buf = append(buf, e)
+	// Counting sort on the second of the day: linear, and stable, so ties
+	// keep the order in which they were generated (the file's order).
+	n := len(raw) / evSize
+	var counts [day + 1]int32
+	dayStart := b.start + int64(d)*day
+	for p := 0; p < n; p++ {
+		sec := int64(binary.LittleEndian.Uint64(raw[p*evSize:])) - dayStart
+		counts[sec+1]++
 	}
-	slices.SortFunc(buf, func(x, y ev) int { return cmp.Or(cmp.Compare(x.t, y.t), cmp.Compare(x.seq, y.seq)) })
+	for i := 1; i <= day; i++ {
+		counts[i] += counts[i-1]
+	}
+	buf = slices.Grow(buf, n)[:n]
+	for p := 0; p < n; p++ {
+		var e ev
+		e.decode(raw[p*evSize:])
+		sec := e.t - dayStart
+		buf[counts[sec]] = e
+		counts[sec]++
+	}
 	return buf, nil
 }
 

@@ -17,8 +17,25 @@ type sink interface {
 	flush() error
 }
 
-func appendTime(b []byte, t int64) []byte {
-	return time.Unix(t, 0).UTC().AppendFormat(b, time.RFC3339)
+// timeFormat writes RFC 3339 UTC timestamps of whole seconds, formatting
+// the date only when the day changes (records come in time order).
+type timeFormat struct {
+	day    int64
+	prefix []byte // "2006-01-02T"
+}
+
+func (f *timeFormat) append(b []byte, t int64) []byte {
+	d := t / day
+	if t < 0 {
+		return time.Unix(t, 0).UTC().AppendFormat(b, time.RFC3339)
+	}
+	if f.prefix == nil || d != f.day {
+		f.day, f.prefix = d, time.Unix(d*day, 0).UTC().AppendFormat(f.prefix[:0], "2006-01-02T")
+	}
+	s := t - d*day
+	h, m, sec := byte(s/3600), byte(s/60%60), byte(s%60)
+	b = append(b, f.prefix...)
+	return append(b, '0'+h/10, '0'+h%10, ':', '0'+m/10, '0'+m%10, ':', '0'+sec/10, '0'+sec%10, 'Z')
 }
 
 // appendTarget writes a lookup's target and returns its kind.
@@ -43,6 +60,7 @@ func (w *world) appendTarget(b []byte, e *ev) ([]byte, string) {
 type ndjsonSink struct {
 	bw  *bufio.Writer
 	buf []byte
+	tf  timeFormat
 }
 
 func newNDJSONSink(out io.Writer) *ndjsonSink {
@@ -58,7 +76,7 @@ func (s *ndjsonSink) write(w *world, e *ev) error {
 		b = append(b, `","handle":"`...)
 		b = w.appendHandle(b, e.acct)
 		b = append(b, `","created_at":"`...)
-		b = appendTime(b, w.created[e.acct])
+		b = s.tf.append(b, w.created[e.acct])
 		b = append(b, `","country":"`...)
 		b = append(b, countries[w.country[e.acct]].code...)
 		b = append(b, '"')
@@ -70,7 +88,7 @@ func (s *ndjsonSink) write(w *world, e *ev) error {
 		b = append(b, `{"kind":"login","account":"`...)
 		b = appendAccountID(b, e.acct)
 		b = append(b, `","time":"`...)
-		b = appendTime(b, e.t)
+		b = s.tf.append(b, e.t)
 		b = append(b, `","ip":"`...)
 		b = w.in.appendIP(b, e.a)
 		b = append(b, `","ip_asn":`...)
@@ -93,7 +111,7 @@ func (s *ndjsonSink) write(w *world, e *ev) error {
 		b = append(b, `{"kind":"lookup","account":"`...)
 		b = appendAccountID(b, e.acct)
 		b = append(b, `","time":"`...)
-		b = appendTime(b, e.t)
+		b = s.tf.append(b, e.t)
 		b = append(b, `","target":"`...)
 		var kind string
 		b, kind = w.appendTarget(b, e)
@@ -124,6 +142,7 @@ func (s *ndjsonSink) flush() error { return s.bw.Flush() }
 type csvSink struct {
 	accounts, logins, lookups *bufio.Writer
 	buf                       []byte
+	tf                        timeFormat
 }
 
 func newCSVSink(accounts, logins, lookups io.Writer) (*csvSink, error) {
@@ -159,7 +178,7 @@ func (s *csvSink) write(w *world, e *ev) error {
 		b = append(b, ',')
 		b = w.appendHandle(b, e.acct)
 		b = append(b, ',')
-		b = appendTime(b, w.created[e.acct])
+		b = s.tf.append(b, w.created[e.acct])
 		b = append(b, ',')
 		b = append(b, countries[w.country[e.acct]].code...)
 		b = append(b, ',')
@@ -169,7 +188,7 @@ func (s *csvSink) write(w *world, e *ev) error {
 		as := w.in.asnOf(e.a)
 		b = appendAccountID(b, e.acct)
 		b = append(b, ',')
-		b = appendTime(b, e.t)
+		b = s.tf.append(b, e.t)
 		b = append(b, ',')
 		b = w.in.appendIP(b, e.a)
 		b = append(b, ',')
@@ -191,7 +210,7 @@ func (s *csvSink) write(w *world, e *ev) error {
 		out = s.lookups
 		b = appendAccountID(b, e.acct)
 		b = append(b, ',')
-		b = appendTime(b, e.t)
+		b = s.tf.append(b, e.t)
 		b = append(b, ',')
 		var kind string
 		b, kind = w.appendTarget(b, e)

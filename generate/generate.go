@@ -159,14 +159,37 @@ func run(cfg Config, s sink) (*Truth, error) {
 			return nil, fmt.Errorf("generate: write: %w", err)
 		}
 	}
-	var buf []ev
-	for d := range cfg.Days {
-		buf, err = w.out.day(d, buf)
-		if err != nil {
-			return nil, err
+	// One goroutine reads and sorts the next day while this one formats
+	// the current day; order is fixed by the channel, so output is the same.
+	type dayEvents struct {
+		evs []ev
+		err error
+	}
+	days := make(chan dayEvents, 1)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer close(days)
+		for d := range cfg.Days {
+			evs, err := w.out.day(d, nil)
+			select {
+			case days <- dayEvents{evs, err}:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		for i := range buf {
-			if err := s.write(w, &buf[i]); err != nil {
+	}()
+	defer func() { close(done); <-finished }()
+	for de := range days {
+		if de.err != nil {
+			return nil, de.err
+		}
+		for i := range de.evs {
+			if err := s.write(w, &de.evs[i]); err != nil {
 				return nil, fmt.Errorf("generate: write: %w", err)
 			}
 		}

@@ -465,3 +465,13 @@ func TestNetworkSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestTimeFormat(t *testing.T) {
+	var f timeFormat
+	for _, ts := range []int64{0, 59, 3599, 86399, 86400, 1788220800, 1788220800 + 86399, 1788307200, 1693526400 + 12345, 4102444799} {
+		want := time.Unix(ts, 0).UTC().Format(time.RFC3339)
+		if got := string(f.append(nil, ts)); got != want {
+			t.Errorf("%d: %s, want %s", ts, got, want)
+		}
+	}
+}
