@@ -25,52 +25,49 @@ import (
 // testWorld is one generated world kept in memory for the property tests.
 type testWorld struct {
 	truth    *Truth
+	all      []events.Record // output order
 	accounts map[string]*events.Record
 	order    []string // account ids in output order
-	logins   []events.Record
-	lookups  []events.Record
-	all      []events.Record // output order
+	logins   []*events.Record
+	lookups  []*events.Record
 }
 
 var (
-	worldOnce sync.Map // seed -> *testWorld
-	worldMu   sync.Mutex
+	worlds  = map[uint64]*testWorld{}
+	worldMu sync.Mutex
 )
 
-// loadWorld generates (once per seed) a 20,000-account world through Stream.
+// loadWorld generates (once per seed and test binary) a 20,000-account
+// world through Stream.
 func loadWorld(t testing.TB, seed uint64) *testWorld {
 	t.Helper()
 	worldMu.Lock()
 	defer worldMu.Unlock()
-	if w, ok := worldOnce.Load(seed); ok {
-		return w.(*testWorld)
+	if w := worlds[seed]; w != nil {
+		return w
 	}
-	tw := &testWorld{accounts: map[string]*events.Record{}}
+	tw := &testWorld{accounts: map[string]*events.Record{}, all: make([]events.Record, 0, 300000)}
 	tr, err := Stream(Config{Accounts: 20000, Seed: seed, TempDir: t.TempDir()}, func(r *events.Record) error {
-		rec := *r
-		tw.all = append(tw.all, rec)
-		switch r.Kind {
-		case events.KindAccount:
-			tw.accounts[r.ID] = &tw.all[len(tw.all)-1]
-			tw.order = append(tw.order, r.ID)
-		case events.KindLogin:
-			tw.logins = append(tw.logins, rec)
-		case events.KindLookup:
-			tw.lookups = append(tw.lookups, rec)
-		}
+		tw.all = append(tw.all, *r)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// tw.all grew by append, so re-point accounts at the final slice.
 	for i := range tw.all {
-		if tw.all[i].Kind == events.KindAccount {
-			tw.accounts[tw.all[i].ID] = &tw.all[i]
+		r := &tw.all[i]
+		switch r.Kind {
+		case events.KindAccount:
+			tw.accounts[r.ID] = r
+			tw.order = append(tw.order, r.ID)
+		case events.KindLogin:
+			tw.logins = append(tw.logins, r)
+		case events.KindLookup:
+			tw.lookups = append(tw.lookups, r)
 		}
 	}
 	tw.truth = tr
-	worldOnce.Store(seed, tw)
+	worlds[seed] = tw
 	return tw
 }
 

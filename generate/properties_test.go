@@ -12,12 +12,12 @@ import (
 
 // byAccount indexes a test world's events per account.
 type byAccount struct {
-	logins  map[string][]events.Record
-	lookups map[string][]events.Record
+	logins  map[string][]*events.Record
+	lookups map[string][]*events.Record
 }
 
 func index(w *testWorld) byAccount {
-	ix := byAccount{logins: map[string][]events.Record{}, lookups: map[string][]events.Record{}}
+	ix := byAccount{logins: map[string][]*events.Record{}, lookups: map[string][]*events.Record{}}
 	for _, r := range w.logins {
 		ix.logins[r.Account] = append(ix.logins[r.Account], r)
 	}
@@ -28,7 +28,7 @@ func index(w *testWorld) byAccount {
 }
 
 // users maps a resource (IP or device) to the set of accounts that used it.
-func users(w *testWorld, key func(events.Record) string) map[string]map[string]bool {
+func users(w *testWorld, key func(*events.Record) string) map[string]map[string]bool {
 	m := map[string]map[string]bool{}
 	for _, r := range w.logins {
 		k := key(r)
@@ -40,8 +40,8 @@ func users(w *testWorld, key func(events.Record) string) map[string]map[string]b
 	return m
 }
 
-func byIP(r events.Record) string     { return r.IP }
-func byDevice(r events.Record) string { return r.Device }
+func byIP(r *events.Record) string     { return r.IP }
+func byDevice(r *events.Record) string { return r.Device }
 
 // TestPlantedProperties checks that every planted network shows the
 // behaviour its kind promises (docs/GENERATOR.md), across seeds.
@@ -52,7 +52,7 @@ func TestPlantedProperties(t *testing.T) {
 		ipUsers, devUsers := users(w, byIP), users(w, byDevice)
 		for _, n := range w.truth.Networks {
 			t.Run(fmt.Sprintf("seed%d/%s", seed, n.ID), func(t *testing.T) {
-				var logins, lookups []events.Record
+				var logins, lookups []*events.Record
 				for _, m := range n.Members {
 					logins = append(logins, ix.logins[m]...)
 					lookups = append(lookups, ix.lookups[m]...)
@@ -146,7 +146,7 @@ func checkHitRatio(t *testing.T, hits, lookups int, lo, hi float64) {
 }
 
 // checkCoverage: sorted, the network's lookups fill its swept ranges.
-func checkCoverage(t *testing.T, n Network, lookups []events.Record, min float64) {
+func checkCoverage(t *testing.T, n Network, lookups []*events.Record, min float64) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, r := range lookups {
@@ -227,9 +227,9 @@ func checkPacing(t *testing.T, n Network, ix byAccount) {
 
 // checkLockstep: most lookups have another member looking up the same
 // target within the window.
-func checkLockstep(t *testing.T, lookups []events.Record, window time.Duration, min float64) {
+func checkLockstep(t *testing.T, lookups []*events.Record, window time.Duration, min float64) {
 	t.Helper()
-	byTarget := map[string][]events.Record{}
+	byTarget := map[string][]*events.Record{}
 	for _, r := range lookups {
 		byTarget[r.Target] = append(byTarget[r.Target], r)
 	}
@@ -259,7 +259,7 @@ func absDur(d time.Duration) time.Duration {
 
 // checkWorkHours: lookups fall in the operator's local working hours (a
 // session may run up to an hour past the end).
-func checkWorkHours(t *testing.T, n Network, lookups []events.Record, min float64) {
+func checkWorkHours(t *testing.T, n Network, lookups []*events.Record, min float64) {
 	t.Helper()
 	zone := time.FixedZone("operator", n.Operator.UTCOffsetMinutes*60)
 	in := 0
@@ -336,4 +336,41 @@ func TestOrganicProperties(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOrganicNeverSweeps: no organic account looks up three consecutive
+// numbers, so "consecutive numbers" is a signal of planted sweeps only.
+func TestOrganicNeverSweeps(t *testing.T) {
+	for _, seed := range testSeeds {
+		w := loadWorld(t, seed)
+		planted := w.truth.Planted()
+		ix := index(w)
+		for a, rs := range ix.lookups {
+			if planted[a] != nil {
+				continue
+			}
+			var nums []string
+			for _, r := range rs {
+				if r.TargetKind == events.TargetPhone {
+					nums = append(nums, r.Target)
+				}
+			}
+			slices.Sort(nums)
+			nums = slices.Compact(nums)
+			for i := 2; i < len(nums); i++ {
+				if next(nums[i-2]) == nums[i-1] && next(nums[i-1]) == nums[i] {
+					t.Fatalf("seed %d: organic %s looked up %s, %s, %s", seed, a, nums[i-2], nums[i-1], nums[i])
+				}
+			}
+		}
+	}
+}
+
+// next returns the E.164 number after s within its block ("" at the end).
+func next(s string) string {
+	v := atoi4(s)
+	if v == 9999 {
+		return ""
+	}
+	return s[:len(s)-4] + fmt.Sprintf("%04d", v+1)
 }
