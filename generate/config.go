@@ -41,8 +41,10 @@ type Config struct {
 	// Days is the window length, 30 to 366 (default 60).
 	Days int
 	// PlantedFraction is the share of accounts in planted networks
-	// (default 0.03). Every kind gets at least one network of at least 10
-	// members, so small worlds hold a little more.
+	// (default 0.03; negative means none). Every kind gets at least one
+	// network of at least 10 members, so small worlds hold a little more.
+	// Negative values stay negative, so a normalized Config can be passed
+	// again.
 	PlantedFraction float64
 	// StateLinkedShare is the share of enumeration and multi-country
 	// networks given a state flavour: hosting from WatchASNs and the working
@@ -53,7 +55,8 @@ type Config struct {
 	// StateCountry is the country of the watch-listed ASNs (default "IR").
 	StateCountry string
 	// StateUTCOffsetMinutes is the time zone of state-flavoured operators
-	// (default 210, UTC+3:30); they work 08:00-17:00 local, not on Fridays.
+	// (default 210, UTC+3:30; zero means the default); they work
+	// 08:00-17:00 local, not on Fridays.
 	StateUTCOffsetMinutes int
 	// TempDir holds the day buckets while the world is sorted by time
 	// (default: the output directory for ToDir, os.TempDir otherwise).
@@ -84,9 +87,6 @@ func (c *Config) normalize() {
 	if c.StateLinkedShare == 0 {
 		c.StateLinkedShare = 0.3
 	}
-	if c.StateLinkedShare < 0 {
-		c.StateLinkedShare = 0
-	}
 	if c.WatchASNs == nil {
 		c.WatchASNs = DefaultWatchASNs
 	}
@@ -106,8 +106,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("generate: format %q is neither %q nor %q", c.Format, FormatNDJSON, FormatCSV)
 	case c.Days < 30 || c.Days > 366:
 		return fmt.Errorf("generate: days %d out of range 30..366", c.Days)
-	case c.PlantedFraction < 0 || c.PlantedFraction > 0.2:
-		return fmt.Errorf("generate: planted fraction %g out of range 0..0.2", c.PlantedFraction)
+	case c.PlantedFraction > 0.2:
+		return fmt.Errorf("generate: planted fraction %g above 0.2", c.PlantedFraction)
 	case c.StateLinkedShare > 1:
 		return fmt.Errorf("generate: state-linked share %g above 1", c.StateLinkedShare)
 	case c.StateLinkedShare > 0 && len(c.WatchASNs) == 0:

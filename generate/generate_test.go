@@ -404,6 +404,7 @@ func TestConfigValidation(t *testing.T) {
 		{"format", Config{Accounts: 1000, Format: "xml"}, "format"},
 		{"days", Config{Accounts: 1000, Days: 10}, "days"},
 		{"fraction", Config{Accounts: 1000, PlantedFraction: 0.5}, "planted fraction"},
+		{"state share", Config{Accounts: 1000, StateLinkedShare: 1.5}, "state-linked share"},
 		{"watch list", Config{Accounts: 1000, WatchASNs: []uint32{}}, "watch-list"},
 		{"offset", Config{Accounts: 1000, StateUTCOffsetMinutes: 2000}, "offset"},
 		{"duplicate asn", Config{Accounts: 1000, WatchASNs: []uint32{7, 7}}, "twice"},
@@ -470,5 +471,65 @@ func TestTimeFormat(t *testing.T) {
 		if got := string(f.append(nil, ts)); got != want {
 			t.Errorf("%d: %s, want %s", ts, got, want)
 		}
+	}
+}
+
+// TestConfigVariants: unusual but valid configurations generate worlds
+// whose records stay inside the window and whose truth honours the config.
+func TestConfigVariants(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"short window", Config{Accounts: 1000, Seed: 3, Days: 30}},
+		{"long window", Config{Accounts: 1000, Seed: 3, Days: 366}},
+		{"no planted", Config{Accounts: 1000, Seed: 3, PlantedFraction: -1}},
+		{"all state", Config{Accounts: 3000, Seed: 3, StateLinkedShare: 1, WatchASNs: []uint32{4200000001}, StateCountry: "RU", StateUTCOffsetMinutes: 180}},
+		{"no state", Config{Accounts: 3000, Seed: 3, StateLinkedShare: -1}},
+		{"other start", Config{Accounts: 1000, Seed: 3, Start: time.Date(2024, 2, 29, 13, 30, 0, 0, time.FixedZone("x", 3600))}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var first, last time.Time
+			n := 0
+			tr, err := Stream(tc.cfg, func(r *events.Record) error {
+				if r.Time != nil {
+					if first.IsZero() {
+						first = r.Time.Time
+					}
+					last = r.Time.Time
+					n++
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 || first.Before(tr.Params.Start) || !last.Before(tr.Params.End) {
+				t.Errorf("%d events from %s to %s, window %s..%s", n, first, last, tr.Params.Start, tr.Params.End)
+			}
+			state := 0
+			for _, nw := range tr.Networks {
+				if nw.StateLinked {
+					state++
+					if nw.Kind == KindEnumeration && !slices.Equal(nw.ASNs, tr.Params.WatchASNs) && len(nw.ASNs) != 1 {
+						t.Errorf("%s: ASNs %v, watch list %v", nw.ID, nw.ASNs, tr.Params.WatchASNs)
+					}
+				}
+			}
+			switch tc.name {
+			case "no planted":
+				if len(tr.Networks) != 0 {
+					t.Errorf("%d networks planted", len(tr.Networks))
+				}
+			case "all state":
+				if want := tr.Stats.NetworksByKind[KindEnumeration] + tr.Stats.NetworksByKind[KindMultiCountry]; state != want {
+					t.Errorf("%d state-linked networks, want %d", state, want)
+				}
+			case "no state":
+				if state != 0 {
+					t.Errorf("%d state-linked networks, want none", state)
+				}
+			}
+		})
 	}
 }

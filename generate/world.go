@@ -180,10 +180,10 @@ func newWorld(cfg Config) (*world, error) {
 // schedules and the creation time and country of every member.
 func (w *world) planNetworks() []proto {
 	var protos []proto
-	total := int(math.Round(float64(w.cfg.Accounts) * w.cfg.PlantedFraction))
-	if w.cfg.PlantedFraction == 0 {
+	if w.cfg.PlantedFraction <= 0 {
 		return nil
 	}
+	total := int(math.Round(float64(w.cfg.Accounts) * w.cfg.PlantedFraction))
 	for _, pk := range plantedKinds {
 		budget := max(10, int(math.Round(float64(total)*pk.share)))
 		maxSize := min(200, max(10, budget/3))

@@ -50,7 +50,7 @@ docs/GENERATOR.md describes the world and the truth schema.`,
 	f.StringVarP(&out, "out", "o", "", "output directory (created if missing)")
 	f.StringVar(&cfg.Format, "format", generate.FormatNDJSON, "ndjson or csv")
 	f.IntVar(&cfg.Days, "days", 60, "length of the observation window in days (30 to 366)")
-	f.Float64Var(&cfg.PlantedFraction, "planted-fraction", 0.03, "share of accounts in planted networks")
+	f.Float64Var(&cfg.PlantedFraction, "planted-fraction", 0.03, "share of accounts in planted networks (negative: none)")
 	f.Float64Var(&cfg.StateLinkedShare, "state-linked-share", 0.3, "share of enumeration and multi-country networks with a state flavour (negative: none)")
 	f.UintSliceVar(&watch, "watch-asn", nil, "hosting ASN on the state watch list (repeatable; default 65001,65002,65003)")
 	f.StringVar(&cfg.StateCountry, "state-country", "IR", "country of the watch-listed ASNs")
