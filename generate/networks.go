@@ -283,8 +283,8 @@ func (w *world) enumeration(net *network) {
 	total := 0
 	for m := range quotas {
 		quotas[m] = w.between(80, 400)
-		if w.chance(0.05) {
-			quotas[m] *= 4 // a few workhorses run thousands
+		if w.chance(0.03) {
+			quotas[m] *= 8 // a few workhorses run thousands
 		}
 		total += quotas[m]
 	}
