@@ -22,6 +22,7 @@ func testOptions() Options {
 		PageCache:      "64m",
 		RuntimeDir:     SharedRuntimeDir(),
 		ExitWithParent: true,
+		LightJIT:       true,
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }

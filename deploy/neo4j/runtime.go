@@ -1,10 +1,14 @@
 package neo4j
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -32,6 +36,9 @@ func SharedRuntimeDir() string {
 type runtime struct {
 	classpath string // compiled classes dir (if javac exists) and the Maven jars
 	main      string // "Launcher", or the source file when no javac was found
+	// cds is the class-data-sharing archive for this JVM and classpath
+	// (it may not exist yet); "" when running from source.
+	cds string
 }
 
 // prepareRuntime makes dir hold the launcher and a classpath for it: the
@@ -56,7 +63,7 @@ func prepareRuntime(ctx context.Context, dir, java string, log *slog.Logger) (*r
 		key        = contentKey()
 	)
 	if b, err := os.ReadFile(keyPath); err == nil && strings.TrimSpace(string(b)) == key {
-		if rt, err := loadRuntime(cpPath, srcPath, classesDir); err == nil {
+		if rt, err := loadRuntime(dir, java); err == nil {
 			return rt, nil
 		} else {
 			log.Info("managed neo4j: cached classpath unusable, resolving again", "reason", err)
@@ -82,7 +89,11 @@ func prepareRuntime(ctx context.Context, dir, java string, log *slog.Logger) (*r
 	log.Info("managed neo4j: jars resolved", "took", time.Since(start).Round(time.Millisecond))
 
 	// Compiling once saves the source launcher's per-start compile (seconds
-	// on a busy 2-core machine). Without javac (a JRE), run from source.
+	// on a busy 2-core machine), and a jar (not a directory) on the class
+	// path lets the JVM use a class-data-sharing archive. Without javac (a
+	// JRE), run from source.
+	jar := filepath.Join(dir, "launcher.jar")
+	_ = os.Remove(jar)
 	_ = os.RemoveAll(classesDir)
 	if javac := javacFor(java); javac != "" {
 		cp, err := os.ReadFile(cpPath)
@@ -92,8 +103,18 @@ func prepareRuntime(ctx context.Context, dir, java string, log *slog.Logger) (*r
 		if err := run(ctx, dir, javac, "-nowarn", "-cp", strings.TrimSpace(string(cp)), "-d", classesDir, srcPath); err != nil {
 			return nil, fmt.Errorf("managed neo4j: compile %s: %w", srcPath, err)
 		}
+		if err := writeJar(jar, classesDir); err != nil {
+			return nil, err
+		}
+		_ = os.RemoveAll(classesDir)
 	}
-	rt, err := loadRuntime(cpPath, srcPath, classesDir)
+	// Archives made for the old classpath are useless now.
+	if old, _ := filepath.Glob(filepath.Join(dir, "app-*.jsa*")); len(old) > 0 {
+		for _, f := range old {
+			_ = os.Remove(f)
+		}
+	}
+	rt, err := loadRuntime(dir, java)
 	if err != nil {
 		return nil, err
 	}
@@ -103,9 +124,10 @@ func prepareRuntime(ctx context.Context, dir, java string, log *slog.Logger) (*r
 	return rt, nil
 }
 
-// loadRuntime reads the classpath file and checks every jar on it exists
-// (someone may have cleaned ~/.m2 since).
-func loadRuntime(cpPath, srcPath, classesDir string) (*runtime, error) {
+// loadRuntime reads the classpath file of a prepared runtime directory and
+// checks every jar on it exists (someone may have cleaned ~/.m2 since).
+func loadRuntime(dir, java string) (*runtime, error) {
+	cpPath := filepath.Join(dir, "classpath.txt")
 	b, err := os.ReadFile(cpPath)
 	if err != nil {
 		return nil, fmt.Errorf("managed neo4j: %w", err)
@@ -119,10 +141,76 @@ func loadRuntime(cpPath, srcPath, classesDir string) (*runtime, error) {
 			return nil, fmt.Errorf("managed neo4j: jar on %s missing: %w", cpPath, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(classesDir, "Launcher.class")); err == nil {
-		return &runtime{classpath: classesDir + string(os.PathListSeparator) + cp, main: "Launcher"}, nil
+	jar := filepath.Join(dir, "launcher.jar")
+	if _, err := os.Stat(jar); err == nil {
+		return &runtime{
+			classpath: jar + string(os.PathListSeparator) + cp,
+			main:      "Launcher",
+			cds:       filepath.Join(dir, "app-"+jvmKey(java)+".jsa"),
+		}, nil
 	}
-	return &runtime{classpath: cp, main: srcPath}, nil
+	return &runtime{classpath: cp, main: filepath.Join(dir, "Launcher.java")}, nil
+}
+
+// jvmKey identifies a JVM installation, since a class-data-sharing archive
+// only works with the JVM that wrote it.
+func jvmKey(java string) string {
+	real, err := filepath.EvalSymlinks(java)
+	if err != nil {
+		real = java
+	}
+	h := sha256.New()
+	h.Write([]byte(real))
+	if fi, err := os.Stat(real); err == nil {
+		fmt.Fprintf(h, "\x00%d\x00%d", fi.Size(), fi.ModTime().UnixNano())
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// writeJar packs the files of dir into a jar (a zip; no manifest needed,
+// since the main class is named on the command line).
+func writeJar(jar, dir string) (err error) {
+	defer wrapErr(&err, "managed neo4j: write %s", jar)
+	f, err := os.Create(jar)
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(f)
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		w, err := zw.Create(filepath.ToSlash(rel))
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	})
+	if err != nil {
+		zw.Close()
+		f.Close()
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func wrapErr(errp *error, format string, args ...any) {
+	if *errp != nil {
+		*errp = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *errp)
+	}
 }
 
 // javacFor finds the javac next to java (following /etc/alternatives), else on PATH.

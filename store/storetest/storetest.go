@@ -79,6 +79,7 @@ func run(m *testing.M) int {
 		PageCache:      pageCache,
 		RuntimeDir:     managed.SharedRuntimeDir(),
 		ExitWithParent: true, // no JVM left behind if the test binary is killed
+		LightJIT:       true, // half the start-up CPU; test queries are small
 		Logger:         logger(),
 	})
 	if err != nil {
