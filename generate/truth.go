@@ -149,6 +149,11 @@ type KindScore struct {
 	Planted int // planted accounts of this kind
 	Found   int // of them flagged
 	Recall  float64
+	// Filled by EvaluateNetworks only: accounts in flagged networks
+	// attributed to this kind (by the majority of their planted members),
+	// and the share of those that are planted accounts of this kind.
+	Attributed int
+	Precision  float64
 }
 
 // Score is a flagged set measured against the truth.
@@ -204,6 +209,47 @@ func (t *Truth) Evaluate(flagged map[string]bool) Score {
 			ks.Recall = float64(ks.Found) / float64(ks.Planted)
 		}
 		s.ByKind = append(s.ByKind, ks)
+	}
+	return s
+}
+
+// EvaluateNetworks scores flagged networks (each a list of account ids):
+// Evaluate over their union, plus per-kind precision. A network is
+// attributed to the kind most of its planted members belong to (ties go to
+// the kind listed first: enumeration, multicountry, camouflage, lockstep);
+// a network without planted members is attributed to no kind and only
+// lowers the overall precision.
+func (t *Truth) EvaluateNetworks(networks [][]string) Score {
+	planted := t.Planted()
+	flagged := map[string]bool{}
+	attributed := map[string]int{}
+	correct := map[string]int{}
+	for _, members := range networks {
+		count := map[string]int{}
+		for _, a := range members {
+			flagged[a] = true
+			if n := planted[a]; n != nil {
+				count[n.Kind]++
+			}
+		}
+		kind, best := "", 0
+		for _, pk := range plantedKinds {
+			if count[pk.kind] > best {
+				kind, best = pk.kind, count[pk.kind]
+			}
+		}
+		if kind != "" {
+			attributed[kind] += len(members)
+			correct[kind] += best
+		}
+	}
+	s := t.Evaluate(flagged)
+	for i := range s.ByKind {
+		ks := &s.ByKind[i]
+		ks.Attributed = attributed[ks.Kind]
+		if ks.Attributed > 0 {
+			ks.Precision = float64(correct[ks.Kind]) / float64(ks.Attributed)
+		}
 	}
 	return s
 }
