@@ -43,12 +43,12 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	for _, stmt := range schema {
 		// Schema commands cannot share a transaction with other
 		// statements; each runs alone, retried like any write.
-		if err := s.Write(ctx, stmt, nil); err != nil {
+		if err := s.write(ctx, stmt, nil); err != nil {
 			return fmt.Errorf("%s: %w", stmt, err)
 		}
 	}
 	// Indexes populate in the background; wait so callers never scan.
-	if err := s.Write(ctx, "CALL db.awaitIndexes($seconds)", map[string]any{"seconds": int64(300)}); err != nil {
+	if err := s.write(ctx, "CALL db.awaitIndexes($seconds)", map[string]any{"seconds": int64(300)}); err != nil {
 		return fmt.Errorf("waiting for indexes to come online: %w", err)
 	}
 	return nil

@@ -95,12 +95,17 @@ func (s *Store) WriteRows(ctx context.Context, cypher string, rows []map[string]
 		return nil
 	}
 	defer wrap(&err, "Store.WriteRows(%d rows, %s)", len(rows), abbrev(cypher))
-	return s.Write(ctx, cypher, map[string]any{"rows": rows})
+	return s.write(ctx, cypher, map[string]any{"rows": rows})
 }
 
 // Write runs one Cypher statement in a retried write transaction and
 // consumes its result. Like WriteRows, the statement must be idempotent.
-func (s *Store) Write(ctx context.Context, cypher string, params map[string]any) error {
+func (s *Store) Write(ctx context.Context, cypher string, params map[string]any) (err error) {
+	defer wrap(&err, "Store.Write(%s)", abbrev(cypher))
+	return s.write(ctx, cypher, params)
+}
+
+func (s *Store) write(ctx context.Context, cypher string, params map[string]any) error {
 	if strings.TrimSpace(cypher) == "" {
 		return fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
 	}
@@ -120,7 +125,8 @@ func (s *Store) Write(ctx context.Context, cypher string, params map[string]any)
 // Query runs a read statement and returns all its records: for results
 // that fit in memory (one page of an API list, one account). For large
 // results use Read or Stream.
-func (s *Store) Query(ctx context.Context, cypher string, params map[string]any) ([]*Record, error) {
+func (s *Store) Query(ctx context.Context, cypher string, params map[string]any) (_ []*Record, err error) {
+	defer wrap(&err, "Store.Query(%s)", abbrev(cypher))
 	if strings.TrimSpace(cypher) == "" {
 		return nil, fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
 	}
@@ -137,14 +143,15 @@ func (s *Store) Query(ctx context.Context, cypher string, params map[string]any)
 // After a transient failure the driver runs the whole transaction again, so
 // each may see the same records twice: begin, if not nil, is called at the
 // start of every attempt to reset whatever each accumulates. An error from
-// each or begin stops the read and is returned as is (not retried).
-func (s *Store) Read(ctx context.Context, cypher string, params map[string]any, begin func(), each func(*Record) error) error {
+// each stops the read and is returned, not retried (errors.Is finds it).
+func (s *Store) Read(ctx context.Context, cypher string, params map[string]any, begin func(), each func(*Record) error) (err error) {
+	defer wrap(&err, "Store.Read(%s)", abbrev(cypher))
 	if strings.TrimSpace(cypher) == "" {
 		return fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
 	}
 	sess := s.session(ctx, neo4j.AccessModeRead, 0)
 	defer sess.Close(context.WithoutCancel(ctx))
-	_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+	_, err = sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		if begin != nil {
 			begin()
 		}
@@ -161,7 +168,8 @@ func (s *Store) Read(ctx context.Context, cypher string, params map[string]any, 
 // each exactly once for every record, in order, as the driver pulls them
 // (fetchSize records per round trip; 0 means 1000). Use it for reads too
 // big to repeat, paging by id so a caller can resume after an error.
-func (s *Store) Stream(ctx context.Context, cypher string, params map[string]any, fetchSize int, each func(*Record) error) error {
+func (s *Store) Stream(ctx context.Context, cypher string, params map[string]any, fetchSize int, each func(*Record) error) (err error) {
+	defer wrap(&err, "Store.Stream(%s)", abbrev(cypher))
 	if strings.TrimSpace(cypher) == "" {
 		return fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
 	}

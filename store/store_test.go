@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
 )
@@ -245,5 +250,112 @@ func TestNeo4jScheme(t *testing.T) {
 	defer s.Close(ctx(t))
 	if n := count(t, s, "RETURN 42 AS n", nil); n != 42 {
 		t.Errorf("RETURN 42 gave %d", n)
+	}
+}
+
+func TestMigrateCreatesEverySchemaItem(t *testing.T) {
+	s := storetest.New(t)
+	named := regexp.MustCompile(`^CREATE (?:CONSTRAINT|INDEX) (\w+) IF NOT EXISTS`)
+	have := map[string]bool{}
+	for _, q := range []string{"SHOW CONSTRAINTS YIELD name RETURN name", "SHOW INDEXES YIELD name RETURN name"} {
+		recs, err := s.Query(ctx(t), q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			name, _ := store.Get[string](r, "name")
+			have[name] = true
+		}
+	}
+	for _, stmt := range store.Schema {
+		m := named.FindStringSubmatch(stmt)
+		if m == nil {
+			t.Errorf("schema statement is not a named CREATE ... IF NOT EXISTS: %s", stmt)
+			continue
+		}
+		if !have[m[1]] {
+			t.Errorf("%s missing after Migrate (%s)", m[1], stmt)
+		}
+	}
+}
+
+// TestWriteRowsRetriesDeadlocks has writers lock the same nodes in opposite
+// orders, which makes Neo4j abort some transactions as deadlocked (a
+// transient error). Every write must still land exactly once: the driver
+// retries the aborted ones and their partial work was rolled back.
+func TestWriteRowsRetriesDeadlocks(t *testing.T) {
+	s := storetest.New(t)
+	const nodes, writers, rounds = 300, 4, 8
+	var rows, reversed []map[string]any
+	for i := 0; i < nodes; i++ {
+		rows = append(rows, map[string]any{"id": fmt.Sprintf("d%03d", i)})
+	}
+	for i := len(rows) - 1; i >= 0; i-- {
+		reversed = append(reversed, rows[i])
+	}
+	if err := s.WriteRows(ctx(t), "UNWIND $rows AS row MERGE (a:Account {id: row.id}) SET a.n = 0", rows); err != nil {
+		t.Fatal(err)
+	}
+	// Deliberately not idempotent, so a write applied twice or half shows.
+	const bump = "UNWIND $rows AS row MATCH (a:Account {id: row.id}) SET a.n = a.n + 1"
+	errs := make(chan error, writers*rounds)
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			order := rows
+			if w%2 == 1 {
+				order = reversed
+			}
+			for r := 0; r < rounds; r++ {
+				errs <- s.WriteRows(ctx(t), bump, order)
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, s, "MATCH (a:Account) WHERE a.n <> $want RETURN count(a) AS n", map[string]any{"want": writers * rounds}); n != 0 {
+		t.Errorf("%d accounts were not bumped exactly %d times", n, writers*rounds)
+	}
+}
+
+func TestConnect(t *testing.T) {
+	uri, user, password := storetest.Server(t)
+	cases := []struct {
+		name string
+		cfg  config.Config
+	}{
+		{"NEO4J_URI set", config.Config{Home: t.TempDir(), Neo4jURI: uri, Neo4jUser: user, Neo4jPassword: password}},
+	}
+	if home := storetest.Home(t); home != "" {
+		// No URI: Connect must find (and reuse, not restart) the managed server of the home.
+		cases = append(cases, struct {
+			name string
+			cfg  config.Config
+		}{"managed server of LOCKSTEP_HOME", config.Config{Home: home}})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := store.Connect(ctx(t), &c.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close(ctx(t))
+			if s.URI() != uri {
+				t.Errorf("connected to %s, want %s", s.URI(), uri)
+			}
+			if n := count(t, s, "RETURN 7 AS n", nil); n != 7 {
+				t.Errorf("RETURN 7 gave %d", n)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(cases[0].cfg.Home, "neo4j")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Connect with NEO4J_URI set touched LOCKSTEP_HOME/neo4j (%v)", err)
 	}
 }

@@ -17,7 +17,8 @@ func init() {
 		Short: "Start, stop or inspect the managed local Neo4j (used when NEO4J_URI is unset)",
 		Long: `Lockstep runs its own Neo4j 5 community server when NEO4J_URI is unset:
 fetched from Maven Central on first use, listening on 127.0.0.1 only, with a
-generated password. Its files live in $LOCKSTEP_HOME/neo4j (see docs/NEO4J.md).`,
+generated password. Its files live in $LOCKSTEP_HOME/neo4j (see docs/NEO4J.md).
+Settings such as --heap apply when a server starts, not to a running one.`,
 	}
 
 	var opts managed.Options
@@ -43,8 +44,8 @@ shell lines that point Lockstep and other tools at it:
 		},
 	}
 	f := start.Flags()
-	f.StringVar(&opts.Heap, "heap", "2g", "JVM heap of the server (-Xmx)")
-	f.StringVar(&opts.PageCache, "pagecache", "1g", "Neo4j page cache size")
+	f.StringVar(&opts.Heap, "heap", "", "JVM heap of the server (-Xmx) (default $LOCKSTEP_NEO4J_HEAP, else 2g)")
+	f.StringVar(&opts.PageCache, "pagecache", "", "Neo4j page cache size (default $LOCKSTEP_NEO4J_PAGECACHE, else 1g)")
 	f.StringVar(&opts.TxMemory, "tx-memory", "", "memory all transactions together may use (default: Neo4j's, 70% of heap)")
 	f.DurationVar(&opts.ReadyTimeout, "timeout", 120*time.Second, "how long to wait for Bolt to answer")
 	f.IntVar(&opts.Port, "port", 0, "Bolt port on 127.0.0.1 (default: a free one)")

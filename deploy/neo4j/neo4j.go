@@ -19,6 +19,7 @@ package neo4j
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -64,8 +65,8 @@ type Server struct {
 
 // Options tunes a start. The zero value is fine for interactive use.
 type Options struct {
-	Heap         string        // JVM -Xmx, such as "2g" (default "2g")
-	PageCache    string        // Neo4j page cache, such as "1g" (default "1g")
+	Heap         string        // JVM -Xmx, such as "2g" (default $LOCKSTEP_NEO4J_HEAP, else "2g")
+	PageCache    string        // Neo4j page cache, such as "1g" (default $LOCKSTEP_NEO4J_PAGECACHE, else "1g")
 	TxMemory     string        // memory all transactions together may use (default: Neo4j's, 70% of heap)
 	ReadyTimeout time.Duration // how long to wait for Bolt (default 120s)
 	// Port forces the Bolt port; 0 picks a free one on 127.0.0.1.
@@ -86,10 +87,10 @@ type Options struct {
 
 func (o *Options) defaults(home string) {
 	if o.Heap == "" {
-		o.Heap = "2g"
+		o.Heap = cmp.Or(os.Getenv("LOCKSTEP_NEO4J_HEAP"), "2g")
 	}
 	if o.PageCache == "" {
-		o.PageCache = "1g"
+		o.PageCache = cmp.Or(os.Getenv("LOCKSTEP_NEO4J_PAGECACHE"), "1g")
 	}
 	if o.ReadyTimeout <= 0 {
 		o.ReadyTimeout = 120 * time.Second
@@ -540,7 +541,9 @@ func ensurePassword(path string) (string, error) {
 			}
 			return pw, nil
 		}
-		return "", fmt.Errorf("managed neo4j: password file %s holds fewer than 8 characters; delete it only together with %s", path, filepath.Join(filepath.Dir(path), "dbms"))
+		// The launcher sets the password at every start, so a new file
+		// takes effect at the next start.
+		return "", fmt.Errorf("managed neo4j: password file %s holds fewer than 8 characters: delete it and restart (lockstep neo4j stop; lockstep neo4j start) to get a new one", path)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("managed neo4j: read %s: %w", path, err)
 	}

@@ -42,7 +42,8 @@ const (
 
 var (
 	srvURI, srvUser, srvPassword string
-	started                      bool // Main ran
+	srvHome                      string // LOCKSTEP_HOME of the managed test server; "" with NEO4J_URI
+	started                      bool   // Main ran
 	migrateOnce                  sync.Once
 	migrateErr                   error
 )
@@ -96,7 +97,7 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "storetest: stop managed Neo4j:", err)
 		}
 	}()
-	srvURI, srvUser, srvPassword = srv.URI, srv.User, srv.Password
+	srvURI, srvUser, srvPassword, srvHome = srv.URI, srv.User, srv.Password, home
 	return m.Run()
 }
 
@@ -117,6 +118,17 @@ func Server(t testing.TB) (uri, user, password string) {
 		t.Fatal("storetest: call storetest.Main(m) from TestMain first")
 	}
 	return srvURI, srvUser, srvPassword
+}
+
+// Home returns the LOCKSTEP_HOME of the managed test server, or "" when
+// tests run against NEO4J_URI. (For tests of code that finds the server
+// through a home, such as store.Connect.)
+func Home(t testing.TB) string {
+	t.Helper()
+	if !started {
+		t.Fatal("storetest: call storetest.Main(m) from TestMain first")
+	}
+	return srvHome
 }
 
 // New returns a Store on the test server, with the schema migrated and the
