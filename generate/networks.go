@@ -41,6 +41,7 @@ type network struct {
 
 	ips     []uint64
 	devices []uint32
+	loners  []int32 // camouflage members that share no infrastructure
 
 	logins, lookups, hits int
 }
@@ -282,9 +283,13 @@ func (w *world) enumeration(net *network) {
 	quotas := make([]int, len(net.members))
 	total := 0
 	for m := range quotas {
-		quotas[m] = w.between(80, 400)
-		if w.chance(0.03) {
-			quotas[m] *= 8 // a few workhorses run thousands
+		switch x := w.rng.Float64(); {
+		case x < 0.03:
+			quotas[m] = 8 * w.between(80, 400) // a few workhorses run thousands
+		case x < 0.07:
+			quotas[m] = w.between(5, 20) // sleepers (4%) barely act
+		default:
+			quotas[m] = w.between(80, 400)
 		}
 		total += quotas[m]
 	}
@@ -369,10 +374,17 @@ func (w *world) camouflage(net *network) {
 		home := w.in.dedicated(w.in.residential[c][w.rng.IntN(2)])
 		carrier := w.in.mobile[c][w.rng.IntN(2)]
 		own := uint32(2 * a)
+		// One member in eight is disciplined: never a shared proxy or
+		// device. Only its sweep (blocks the others sweep too), its hours
+		// and its registration date tie it to the ring.
+		loner := w.chance(0.12)
+		if loner {
+			net.loners = append(net.loners, a)
+		}
 		login := func(t int64) {
 			var ip uint64
 			switch x := w.rng.Float64(); {
-			case x < 0.25:
+			case x < 0.25 && !loner:
 				ip = proxies[w.rng.IntN(len(proxies))]
 			case x < 0.60:
 				ip = ipID(carrier, 1+uint32(w.rng.IntN(int(w.poolSize[carrier]))))
@@ -380,7 +392,7 @@ func (w *world) camouflage(net *network) {
 				ip = home
 			}
 			dev := own
-			if w.chance(0.25) {
+			if w.chance(0.25) && !loner {
 				dev = shared[w.rng.IntN(2)]
 			}
 			w.netLogin(net, a, t, ip, dev)

@@ -83,13 +83,43 @@ func (w *world) signupBurst(a int32, t int64) {
 	if w.chance(0.5) {
 		celeb = 0.02
 	}
+	var pool []contactTarget
+	if g := w.group[a]; g != 0 {
+		pool = w.friendPool(int(g-1), t)
+	}
 	for range n {
-		tc, k := w.contact(a, t, hit, celeb)
+		var tc uint8
+		var k uint64
+		if len(pool) > 0 && w.chance(0.6) {
+			ct := pool[w.rng.IntN(len(pool))]
+			tc, k = ct.c, ct.k
+		} else {
+			tc, k = w.contact(a, t, hit, celeb)
+		}
 		w.lookup(a, t, tc, k)
 		if w.chance(0.3) {
 			t++
 		}
 	}
+}
+
+// friendPool returns the address-book entries a friend group has in
+// common, drawn when its first member syncs: 40-120 people, about half of
+// them already on the platform. Members upload them within minutes of each
+// other, which is what lockstep detection looks for, but with a friend's
+// hit ratio and no consecutive numbers.
+func (w *world) friendPool(g int, t int64) []contactTarget {
+	if w.groupPool[g] != nil {
+		return w.groupPool[g]
+	}
+	first := w.groups[g][0]
+	pool := make([]contactTarget, w.between(40, 120))
+	for i := range pool {
+		c, k := w.contact(first, t, 0.55, 0.02)
+		pool[i] = contactTarget{c, k}
+	}
+	w.groupPool[g] = pool
+	return pool
 }
 
 // contact draws one target from a person's address book at time t: with
@@ -141,6 +171,10 @@ func (w *world) accountTarget(f int32, email bool) (uint8, uint64) {
 func (w *world) organicIP(a int32) uint64 {
 	if w.flags[a]&flagCampus != 0 && w.chance(0.6) {
 		return w.campusIP
+	}
+	if o := w.office[a]; o != 0 && w.chance(0.5) {
+		ips := w.offices[o-1].ips
+		return ips[w.rng.IntN(len(ips))]
 	}
 	if w.flags[a]&flagVPN != 0 && w.chance(0.3) {
 		as := w.in.vpn[w.rng.IntN(len(w.in.vpn))]

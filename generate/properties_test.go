@@ -106,6 +106,19 @@ func TestPlantedProperties(t *testing.T) {
 						t.Error("members share no IP and no device")
 					}
 					checkPacing(t, n, ix)
+					// Loners share nothing with the ring but the carrier's NAT.
+					for _, l := range n.Loners {
+						for _, r := range ix.logins[l] {
+							if r.IPKind == kindMobile {
+								continue
+							}
+							for _, m := range n.Members {
+								if m != l && (ipUsers[r.IP][m] || devUsers[r.Device][m]) {
+									t.Fatalf("loner %s shares %s / %s with %s", l, r.IP, r.Device, m)
+								}
+							}
+						}
+					}
 				case KindLockstep:
 					for res, u := range map[string]map[string]map[string]bool{"IP": ipUsers, "device": devUsers} {
 						for _, m := range n.Members {
@@ -292,9 +305,10 @@ func TestOrganicProperties(t *testing.T) {
 				}
 			}
 			checkHitRatio(t, hits, total, 0.3, 0.6)
+			office := w.truth.HardCaseAccounts(HardOffice)
 			for _, r := range w.logins {
-				if planted[r.Account] == nil && r.IPKind == kindDatacenter {
-					t.Fatalf("organic %s logged in from datacenter %s", r.Account, r.IP)
+				if planted[r.Account] == nil && r.IPKind == kindDatacenter && !office[r.Account] {
+					t.Fatalf("organic %s (no office) logged in from datacenter %s", r.Account, r.IP)
 				}
 			}
 			ipUsers, devUsers := users(w, byIP), users(w, byDevice)
@@ -325,6 +339,34 @@ func TestOrganicProperties(t *testing.T) {
 				case HardCampus:
 					if n := len(ipUsers[h.IPs[0]]); n < 100 {
 						t.Errorf("campus address used by %d accounts, want hundreds", n)
+					}
+				case HardOffice:
+					if n := len(h.Accounts); n < 15 || n > 60 {
+						t.Errorf("%s: %d employees, want 15-60", h.ID, n)
+					}
+					seen := map[string]bool{}
+					for _, ip := range h.IPs {
+						for a := range ipUsers[ip] {
+							seen[a] = true
+						}
+					}
+					if len(seen) < len(h.Accounts)/2 {
+						t.Errorf("%s: %d of %d employees behind the office addresses", h.ID, len(seen), len(h.Accounts))
+					}
+				case HardFriendGroup:
+					var lookups []*events.Record
+					hits := 0
+					for _, r := range w.lookups {
+						if slices.Contains(h.Accounts, r.Account) {
+							lookups = append(lookups, r)
+							if r.Matched != "" {
+								hits++
+							}
+						}
+					}
+					checkLockstep(t, lookups, 15*time.Minute, 0.3)
+					if len(lookups) > 0 && float64(hits)/float64(len(lookups)) < 0.3 {
+						t.Errorf("%s: hit ratio %d/%d, want a friend's", h.ID, hits, len(lookups))
 					}
 				case HardCelebrity:
 					for _, target := range h.Targets[:2] {

@@ -70,6 +70,9 @@ type Network struct {
 	Logins       int           `json:"logins"`
 	Lookups      int           `json:"lookups"`
 	Hits         int           `json:"hits"`
+	// Loners are camouflage members that never touched the ring's shared
+	// addresses or devices (also listed in Members).
+	Loners []string `json:"loners,omitempty"`
 }
 
 // Operator is when a network's operator works.
@@ -289,6 +292,9 @@ func (w *world) truth() *Truth {
 			TargetRegion: countries[n.targetCountry].code, TargetRanges: n.ranges,
 			Logins: n.logins, Lookups: n.lookups, Hits: n.hits, ASNs: []uint32{}, Devices: []string{},
 		}
+		if len(n.loners) > 0 {
+			tn.Loners = ids(n.loners)
+		}
 		if n.sched.allDay {
 			tn.Operator.LocalHours = [2]int{0, 24}
 		} else {
@@ -358,6 +364,20 @@ func (w *world) truth() *Truth {
 	t.HardCases = append(t.HardCases, HardCase{
 		ID: "celebrities", Kind: HardCelebrity, Note: "popular accounts looked up by many", Accounts: ids(w.celebs), Targets: celebTargets,
 	})
+	for i, o := range w.offices {
+		t.HardCases = append(t.HardCases, HardCase{
+			ID: fmt.Sprintf("office-%d", i+1), Kind: HardOffice,
+			Note:     "employees of one company behind its cloud-hosted egress addresses (datacenter kind), aged accounts, organic lookups",
+			Accounts: ids(o.accounts), IPs: w.in.sortedIPStrings(o.ips),
+		})
+	}
+	for i, g := range w.groups {
+		t.HardCases = append(t.HardCases, HardCase{
+			ID: fmt.Sprintf("friend-group-%d", i+1), Kind: HardFriendGroup,
+			Note:     "friends who installed the app within 15 minutes and synced overlapping address books",
+			Accounts: ids(g),
+		})
+	}
 	var vpnUsers []int32
 	for a := range w.flags {
 		if w.role[a] == 0 && w.flags[a]&flagVPN != 0 {

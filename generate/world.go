@@ -37,6 +37,8 @@ const (
 	HardCampus       = "campus"
 	HardCelebrity    = "celebrity"
 	HardVPN          = "vpn"
+	HardOffice       = "office"
+	HardFriendGroup  = "friend_group"
 )
 
 // plantedKinds and their shares of planted accounts; order is part of the
@@ -70,12 +72,17 @@ type world struct {
 	homeIP    []uint64
 	carrier   []uint8  // 0 none, else 1 + index into infra.mobile[country]
 	famDev    []uint32 // 0 none, else family device number
+	group     []uint16 // 0 none, else 1 + index into groups
+	office    []uint16 // 0 none, else 1 + index into offices
 	byCountry [][]int32
 	createdBy [][]int64 // creation times of byCountry, for binary search
 	spaces    []*phoneSpace
 	celebs    []int32
 	campus    []int32 // campus cohort, creation order
 	families  [][]int32
+	groups    [][]int32         // friend groups signing up together
+	groupPool [][]contactTarget // their shared address-book entries, built on first use
+	offices   []officeInfo
 	poolSize  []uint32 // per AS: size of the shared pool (mobile, vpn)
 	campusIP  uint64
 
@@ -113,6 +120,21 @@ type proto struct {
 	c     uint8
 	role  uint16
 	flags uint8
+	group uint16
+}
+
+// contactTarget is one address-book entry: a phone number (c is its
+// country) or an e-mail target code with its value.
+type contactTarget struct {
+	c uint8
+	k uint64
+}
+
+// officeInfo is a company whose employees reach the platform through the
+// company's cloud-hosted egress addresses.
+type officeInfo struct {
+	accounts []int32
+	ips      []uint64
 }
 
 func newWorld(cfg Config) (*world, error) {
@@ -142,6 +164,8 @@ func newWorld(cfg Config) (*world, error) {
 	w.homeIP = make([]uint64, n)
 	w.carrier = make([]uint8, n)
 	w.famDev = make([]uint32, n)
+	w.group = make([]uint16, n)
+	w.office = make([]uint16, n)
 	w.byCountry = make([][]int32, len(countries))
 	w.createdBy = make([][]int64, len(countries))
 	for i, p := range protos {
@@ -155,6 +179,10 @@ func newWorld(cfg Config) (*world, error) {
 		}
 		if p.flags&flagCampus != 0 {
 			w.campus = append(w.campus, int32(i))
+		}
+		if p.group != 0 {
+			w.group[i] = p.group
+			w.groups[p.group-1] = append(w.groups[p.group-1], int32(i))
 		}
 	}
 	// Number plans are checked with libphonenumber, which is slow: one
@@ -221,16 +249,38 @@ func (w *world) splitSizes(total, maxSize int) []int {
 }
 
 // planOrganic adds the organic accounts: most created over three years
-// before the window (more recently more often), 2.5% inside it, and a
-// campus cohort that mostly signs up in the window's second week.
+// before the window (more recently more often), 2.5% inside it, a campus
+// cohort that mostly signs up in the window's second week, and friend
+// groups of 5-12 who install the app together within a quarter of an hour.
 func (w *world) planOrganic(protos []proto) []proto {
 	organic := w.cfg.Accounts - len(protos)
 	campusN := min(400, max(30, w.cfg.Accounts/50))
 	us := countryIndex("US")
 	history := float64(3 * 365 * day)
+	var groupSizes []int
+	for range max(2, w.cfg.Accounts/5000) {
+		groupSizes = append(groupSizes, w.between(5, 12))
+	}
+	w.groups = make([][]int32, len(groupSizes))
+	w.groupPool = make([][]contactTarget, len(groupSizes))
+	var group struct {
+		idx, left int
+		c         uint8
+		t         int64
+	}
 	for i := range organic {
 		p := proto{seq: int32(len(protos))}
+		if group.left == 0 && group.idx < len(groupSizes) && i >= campusN {
+			group.left = groupSizes[group.idx]
+			group.idx++
+			group.c = uint8(w.weightedCountry())
+			group.t = w.start + w.rng.Int64N(w.end-w.start-2*day)
+		}
 		switch {
+		case group.left > 0 && i >= campusN:
+			p.c, p.group = group.c, uint16(group.idx)
+			p.t = group.t + w.rng.Int64N(900)
+			group.left--
 		case i < campusN:
 			p.c = uint8(us)
 			p.flags |= flagCampus
@@ -335,7 +385,7 @@ func (w *world) organicInfra() {
 	ncel := max(3, w.cfg.Accounts/10000)
 	cutoff := w.start - 180*day
 	old := sort.Search(len(w.created), func(i int) bool { return w.created[i] >= cutoff })
-	for len(w.celebs) < ncel {
+	for len(w.celebs) < ncel && old > 0 {
 		a := int32(w.rng.IntN(old))
 		if w.role[a] != 0 || w.flags[a]&(flagCelebrity|flagCampus) != 0 {
 			continue
@@ -344,6 +394,30 @@ func (w *world) organicInfra() {
 		w.celebs = append(w.celebs, a)
 	}
 	slices.Sort(w.celebs)
+
+	// Offices: 15-60 long-standing employees of one company in one country
+	// reach the platform through one to three cloud-hosted egress
+	// addresses (kind datacenter), in office hours, like a ring would.
+	for o := range max(1, w.cfg.Accounts/20000) {
+		ci := w.weightedCountry()
+		n := w.between(15, 60)
+		cands := w.byCountry[ci][:w.existingBefore(ci, w.start-30*day)]
+		var info officeInfo
+		for tries := 0; len(info.accounts) < n && tries < 20*n && len(cands) > 0; tries++ {
+			a := cands[w.rng.IntN(len(cands))]
+			if w.role[a] != 0 || w.office[a] != 0 || w.group[a] != 0 || w.flags[a]&(flagCelebrity|flagCampus) != 0 {
+				continue
+			}
+			w.office[a] = uint16(o + 1)
+			info.accounts = append(info.accounts, a)
+		}
+		as := w.in.datacenter[w.rng.IntN(len(w.in.datacenter))]
+		for range w.between(1, 3) {
+			info.ips = append(info.ips, w.in.dedicated(as))
+		}
+		slices.Sort(info.accounts)
+		w.offices = append(w.offices, info)
+	}
 }
 
 // phone returns the number index of account a in its country's space.
