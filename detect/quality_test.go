@@ -32,6 +32,19 @@ func qualitySeeds(t *testing.T) []uint64 {
 	return seeds
 }
 
+// qualityAccounts is the world size of the in-memory quality test:
+// QUALITY_ACCOUNTS, default 10,000.
+func qualityAccounts(t *testing.T) int {
+	if s := os.Getenv("QUALITY_ACCOUNTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("QUALITY_ACCOUNTS: %v", err)
+		}
+		return n
+	}
+	return 10000
+}
+
 // memoryWorld generates a world and builds its bipartite graph in memory.
 func memoryWorld(t testing.TB, accounts int, seed uint64) (*MemoryBuilder, *generate.Truth) {
 	t.Helper()
@@ -99,7 +112,7 @@ func TestQualityInMemory(t *testing.T) {
 	}
 	for _, seed := range qualitySeeds(t) {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
-			mb, truth := memoryWorld(t, 10000, seed)
+			mb, truth := memoryWorld(t, qualityAccounts(t), seed)
 			b := mb.Finish()
 			p := DefaultParams()
 			an, err := Analyze(context.Background(), b, p, nil, nil)

@@ -100,7 +100,7 @@ func DefaultConfig() Config {
 		MinSize:        5,
 		MaxVictims:     100,
 		MinRun:         5,
-		LockstepWindow: 15 * 60,
+		LockstepWindow: 30 * 60,
 		WorkStart:      9,
 		WorkEnd:        18,
 	}

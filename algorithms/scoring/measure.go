@@ -201,6 +201,7 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 			return cmp.Compare(x.first, y.first)
 		})
 		// Deduplicate offsets, keeping the earliest lookup.
+		touches := len(hs)
 		u := hs[:0]
 		for _, h := range hs {
 			if len(u) > 0 && u[len(u)-1].offset == h.offset {
@@ -227,6 +228,7 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 		f.sweepCovered += len(inRuns)
 		if len(inRuns) > f.bestBlockCovered {
 			f.bestBlock, f.bestBlockCovered = blk, len(inRuns)
+			f.bestBlockPerNumber = float64(touches) / float64(len(u))
 			mem := map[int32]bool{}
 			for _, h := range inRuns {
 				mem[h.member] = true

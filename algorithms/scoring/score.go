@@ -131,6 +131,7 @@ type facts struct {
 	bestBlockCovered             int
 	bestBlockMembers             int
 	bestBlockInOrder             float64
+	bestBlockPerNumber           float64 // members looking up each number of the block, on average
 	lockstepEdges, targetEdges   int
 	hourStart, hourEnd           int // circular UTC window holding 90% of activity
 	hourShare                    float64

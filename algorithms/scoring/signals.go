@@ -211,7 +211,10 @@ func evidence(b *projection.Bipartite, f facts, cfg Config, sigs []Signal) []str
 			order = "in order"
 		}
 		fmt.Fprintf(&s, "; together they looked up %s consecutive numbers in %s (%s", num(int64(f.bestBlockCovered)), BlockLabel(b.Blocks.Key(f.bestBlock)), order)
-		if f.bestBlockMembers > 1 {
+		switch {
+		case f.bestBlockPerNumber >= 1.5:
+			fmt.Fprintf(&s, ", each number by %.0f members on average", f.bestBlockPerNumber)
+		case f.bestBlockMembers > 1:
 			fmt.Fprintf(&s, ", split among %d members", f.bestBlockMembers)
 		}
 		s.WriteString(")")
@@ -235,7 +238,7 @@ func evidence(b *projection.Bipartite, f facts, cfg Config, sigs []Signal) []str
 		out = append(out, fmt.Sprintf("Logins come from %d countries (%s).", len(f.ipCountries), strings.Join(f.ipCountries[:min(8, len(f.ipCountries))], ", ")))
 	}
 	if len(f.victims) > 0 {
-		out = append(out, fmt.Sprintf("Their lookups found %s existing accounts (hit ratio %.2f%%).", num(int64(len(f.victims))), 100*float64(f.hits)/math.Max(1, float64(f.lookups))))
+		out = append(out, fmt.Sprintf("Their lookups found %s (hit ratio %.2f%%).", plural(len(f.victims), "existing account"), 100*float64(f.hits)/math.Max(1, float64(f.lookups))))
 	}
 	return out
 }

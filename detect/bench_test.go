@@ -1,0 +1,163 @@
+package detect
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/algorithms/community"
+	"github.com/lockstep-dev/lockstep/algorithms/projection"
+	"github.com/lockstep-dev/lockstep/config"
+	"github.com/lockstep-dev/lockstep/store"
+)
+
+// benchAccounts is the world size of the pure benchmarks:
+// LOCKSTEP_BENCH_ACCOUNTS, default 100,000.
+func benchAccounts(b *testing.B) int {
+	if s := os.Getenv("LOCKSTEP_BENCH_ACCOUNTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatalf("LOCKSTEP_BENCH_ACCOUNTS: %v", err)
+		}
+		return n
+	}
+	return 100000
+}
+
+// peakRSS returns the process's peak resident set in MiB (Linux VmHWM).
+func peakRSS() float64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range splitLines(string(raw)) {
+		if len(line) > 6 && line[:6] == "VmHWM:" {
+			var kb float64
+			for _, f := range fields(line[6:]) {
+				if v, err := strconv.ParseFloat(f, 64); err == nil {
+					kb = v
+					break
+				}
+			}
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func splitLines(s string) []string {
+	var out []string
+	start := 0
+	for i := range len(s) {
+		if s[i] == '\n' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+func fields(s string) []string {
+	var out []string
+	cur := ""
+	for _, c := range s {
+		if c == ' ' || c == '\t' {
+			if cur != "" {
+				out = append(out, cur)
+				cur = ""
+			}
+			continue
+		}
+		cur += string(c)
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// BenchmarkAnalyze measures projection, communities and scoring (no
+// Neo4j) on a generated world built in memory, and reports its quality.
+func BenchmarkAnalyze(b *testing.B) {
+	n := benchAccounts(b)
+	t := time.Now()
+	mb, truth := memoryWorld(b, n, 1)
+	bp := mb.Finish()
+	b.Logf("world of %d accounts built in memory in %s", n, time.Since(t).Round(time.Millisecond))
+	p := DefaultParams()
+	var an *Analysis
+	for b.Loop() {
+		var err error
+		an, err = Analyze(context.Background(), bp, p, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	sc := truth.Evaluate(flaggedOf(an.Networks, p.Scoring.Threshold))
+	b.ReportMetric(sc.Precision, "precision")
+	b.ReportMetric(sc.Recall, "recall")
+	b.ReportMetric(float64(an.Stats.Projection.EdgesKept), "edges")
+	b.ReportMetric(an.Stats.Seconds["project"], "project-s")
+	b.ReportMetric(an.Stats.Seconds["communities"], "communities-s")
+	b.ReportMetric(an.Stats.Seconds["score"], "score-s")
+	b.ReportMetric(peakRSS(), "peak-RSS-MiB")
+	b.Logf("stats: %+v", an.Stats)
+}
+
+// BenchmarkCommunities measures the community step alone on the projected
+// graph of a generated world.
+func BenchmarkCommunities(b *testing.B) {
+	n := benchAccounts(b)
+	mb, _ := memoryWorld(b, n, 1)
+	bp := mb.Finish()
+	pr := projection.Project(bp, DefaultParams().Projection)
+	b.Logf("projected graph: %d nodes, %d edges", pr.Graph.Nodes(), pr.Graph.Edges())
+	for _, alg := range community.Algorithms {
+		b.Run(alg, func(b *testing.B) {
+			var part community.Partition
+			for b.Loop() {
+				var err error
+				if part, err = community.Run(pr.Graph, alg, 1, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(part.Modularity, "modularity")
+			b.ReportMetric(float64(part.Count), "communities")
+		})
+	}
+}
+
+// BenchmarkDetectRun is the whole `lockstep detect` against the Neo4j at
+// NEO4J_URI, which must already hold a loaded world (it is not cleared):
+//
+//	LOCKSTEP_BENCH_STORE=1 NEO4J_URI=bolt://... NEO4J_PASSWORD=... \
+//	  go test -run '^$' -bench BenchmarkDetectRun -benchtime 1x ./detect
+func BenchmarkDetectRun(b *testing.B) {
+	if os.Getenv("LOCKSTEP_BENCH_STORE") == "" || os.Getenv("NEO4J_URI") == "" {
+		b.Skip("set LOCKSTEP_BENCH_STORE=1 and NEO4J_URI to a server holding a loaded world")
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close(ctx)
+	var res *Result
+	for b.Loop() {
+		if res, err = Run(ctx, st, DefaultParams(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for k, v := range res.Stats.Seconds {
+		b.ReportMetric(v, k+"-s")
+	}
+	b.ReportMetric(float64(res.Stats.Accounts), "accounts")
+	b.ReportMetric(float64(res.Stats.Written), "networks")
+	b.ReportMetric(peakRSS(), "peak-RSS-MiB")
+}
