@@ -244,3 +244,14 @@ func TestLoadConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestNum(t *testing.T) {
+	for _, c := range []struct {
+		in   int64
+		want string
+	}{{0, "0"}, {999, "999"}, {1000, "1,000"}, {18240, "18,240"}, {1234567, "1,234,567"}, {-4500, "-4,500"}} {
+		if got := num(c.in); got != c.want {
+			t.Errorf("num(%d) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -27,7 +27,7 @@ func signals(f facts, cfg Config) []Signal {
 		cov = float64(f.sweepCovered) / float64(f.phoneTargets)
 	}
 	add(SigSweep, cov, cov*math.Min(1, float64(f.sweepCovered)/100),
-		fmt.Sprintf("%d of %d looked-up numbers lie in runs of %d+ consecutive numbers", f.sweepCovered, f.phoneTargets, cfg.MinRun))
+		fmt.Sprintf("%s of %s looked-up numbers lie in runs of %d+ consecutive numbers", num(int64(f.sweepCovered)), num(int64(f.phoneTargets)), cfg.MinRun))
 	// Lockstep: share of lookups of a target another member looked up
 	// within the window; discounted below 50 such lookups.
 	ls := 0.0
@@ -35,14 +35,14 @@ func signals(f facts, cfg Config) []Signal {
 		ls = float64(f.lockstepEdges) / float64(f.targetEdges)
 	}
 	add(SigLockstep, ls, ls/0.5*math.Min(1, float64(f.lockstepEdges)/50),
-		fmt.Sprintf("%d of %d lookups were of a target another member looked up within %s", f.lockstepEdges, f.targetEdges, dur(cfg.LockstepWindow)))
+		fmt.Sprintf("%s of %s lookups were of a target another member looked up within %s", num(int64(f.lockstepEdges)), num(int64(f.targetEdges)), dur(cfg.LockstepWindow)))
 	add(SigDenseBlock, f.dense.Density, logRamp(f.dense.Density, 1.5, 15),
-		fmt.Sprintf("densest block: %d accounts × %d resources, weighted density %.2f", f.dense.Rows, f.dense.Cols, f.dense.Density))
+		fmt.Sprintf("densest block: %s accounts × %s resources, weighted density %.2f", num(int64(f.dense.Rows)), num(int64(f.dense.Cols)), f.dense.Density))
 	dc := 0.0
 	if f.logins > 0 {
 		dc = float64(f.dcLogins) / float64(f.logins)
 	}
-	add(SigDatacenter, dc, dc, fmt.Sprintf("%.0f%% of %d logins from datacenter, VPN or Tor addresses", 100*dc, f.logins))
+	add(SigDatacenter, dc, dc, fmt.Sprintf("%.0f%% of %s logins from datacenter, VPN or Tor addresses", 100*dc, num(f.logins)))
 	// New accounts: created close together. A window of 0 days scores 1,
 	// a year 0; small communities are discounted because a few accounts
 	// can be created close together by chance.
@@ -59,7 +59,7 @@ func signals(f facts, cfg Config) []Signal {
 	if perMember >= 20 {
 		hrs = (0.1 - hr) / 0.1
 	}
-	add(SigHitRatio, hr, hrs, fmt.Sprintf("%.2f%% of %d lookups matched an account", 100*hr, f.lookups))
+	add(SigHitRatio, hr, hrs, fmt.Sprintf("%.2f%% of %s lookups matched an account", 100*hr, num(f.lookups)))
 	add(SigVolume, perMember, logRamp(perMember, 150, 3000), fmt.Sprintf("median member made %.0f lookups", perMember))
 	vel := median(f.perDay)
 	add(SigVelocity, vel, logRamp(vel, 100, 3000), fmt.Sprintf("median member looked up %.0f targets per active day", vel))
