@@ -79,18 +79,20 @@ func aggregate(g *wgraph, group []int32, ngroups int) *wgraph {
 			if g.self != nil {
 				self += g.self[v]
 			}
-			for p := g.off[v]; p < g.off[v+1]; p++ {
-				cu := group[g.adj[p]]
+			adj, wt := g.adj[g.off[v]:g.off[v+1]], g.w[g.off[v]:g.off[v+1]]
+			wt = wt[:len(adj)]
+			for i, u := range adj {
+				cu := group[u]
 				if cu == c {
 					// Seen from both ends, so half each time.
-					self += g.w[p] / 2
+					self += wt[i] / 2
 					continue
 				}
 				if !seen[cu] {
 					seen[cu] = true
 					list = append(list, cu)
 				}
-				acc[cu] += g.w[p]
+				acc[cu] += wt[i]
 			}
 		}
 		for _, cu := range list {

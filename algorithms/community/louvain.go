@@ -6,14 +6,26 @@ import (
 	"github.com/lockstep-dev/lockstep/algorithms/csr"
 )
 
+// louvainMinGain is the modularity a local-moving pass must gain for
+// Louvain to make another pass on the same level: without it, the last
+// passes on a large graph move a handful of nodes each for nothing
+// measurable and cost as much as the first.
+const louvainMinGain = 1e-6
+
+// louvainTail stops the passes of a level once a pass gains less than
+// this share of what the level has gained so far: on large graphs the
+// tail of passes that each shuffle a few nodes for 1e-5 is long, and the
+// next iteration recovers what it leaves.
+const louvainTail = 1e-3
+
 // Louvain partitions g by the Louvain method (Blondel et al. 2008) at the
 // given resolution: passes over the nodes in random order move each node
 // to the neighbouring community of largest modularity gain until a pass
-// moves nothing, then communities are collapsed into nodes and the process
+// gains less than 1e-6 or 0.1% of the level's gain so far, then communities are collapsed into nodes and the process
 // repeats on the smaller graph until nothing moves. Like leidenalg's
-// optimiser without refinement, the whole procedure is then repeated from
-// its own result while modularity gains at least 1e-7 (at most 10 times),
-// which recovers moves that early aggregation locked in.
+// optimiser without refinement, the whole procedure is then repeated once
+// from its own result, which recovers moves that early aggregation locked
+// in.
 // Louvain communities can be internally disconnected; Leiden's cannot.
 // It costs O(m) time per pass and O(n + m) memory; rnd fixes the order.
 func Louvain(g *csr.Graph, resolution float64, rnd *rand.Rand) Partition {
@@ -36,17 +48,20 @@ func louvainIteration(base *wgraph, res float64, init []int32, rnd *rand.Rand) [
 		init = nil
 		moved := false
 		order := shuffled(wg.n(), rnd)
+		levelQ := 0.0 // modularity gained on this level so far
 		for {
-			passMoved := false
+			passGain := 0.0
 			for _, v := range order {
-				if _, _, ok := m.best(v); ok {
-					passMoved = true
+				if _, gain, ok := m.best(v); ok {
+					moved = true
+					passGain += gain
 				}
 			}
-			if !passMoved {
+			passQ := 2 * passGain / wg.twoM
+			levelQ += passQ
+			if passQ < louvainMinGain || passQ < louvainTail*levelQ {
 				break
 			}
-			moved = true
 			rnd.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		}
 		group := m.comm

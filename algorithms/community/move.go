@@ -13,10 +13,64 @@ type mover struct {
 	count int       // non-empty communities
 
 	// Scratch for the weights from one node to its neighbouring
-	// communities; acc is zero and seen false outside best.
+	// communities: list[i] has weight lw[i]. acc is zero and seen false
+	// outside neighbourWeights.
 	acc  []float64
 	seen []bool
 	list []int32
+	lw   []float64
+}
+
+// smallRow is the degree up to which neighbourWeights searches its short
+// list of communities instead of indexing the n-sized scratch arrays:
+// sparse rows touch few communities, and the list stays in cache where
+// acc and seen, at a million nodes, do not.
+const smallRow = 24
+
+// neighbourWeights fills list and lw with v's own community (first, even
+// when v has no edge into it) and every community of its neighbours, with
+// the weight of v's edges into each.
+func (m *mover) neighbourWeights(v int32) {
+	g := m.g
+	comm := m.comm
+	lo, hi := g.off[v], g.off[v+1]
+	adj, wt := g.adj[lo:hi], g.w[lo:hi]
+	wt = wt[:len(adj)]
+	list := append(m.list[:0], comm[v])
+	lw := append(m.lw[:0], 0)
+	if len(adj) <= smallRow {
+	next:
+		for i, u := range adj {
+			c := comm[u]
+			for j, x := range list {
+				if x == c {
+					lw[j] += wt[i]
+					continue next
+				}
+			}
+			list = append(list, c)
+			lw = append(lw, wt[i])
+		}
+		m.list, m.lw = list, lw
+		return
+	}
+	acc, seen := m.acc, m.seen
+	seen[list[0]] = true
+	for i, u := range adj {
+		c := comm[u]
+		if !seen[c] {
+			seen[c] = true
+			list = append(list, c)
+			lw = append(lw, 0)
+		}
+		acc[c] += wt[i]
+	}
+	for i, c := range list {
+		lw[i] = acc[c]
+		acc[c] = 0
+		seen[c] = false
+	}
+	m.list, m.lw = list, lw
 }
 
 // newMover starts from the partition init (ids below n), or from
@@ -57,29 +111,16 @@ func (m *mover) best(v int32) (int32, float64, bool) {
 	g := m.g
 	cv := m.comm[v]
 	kv := g.k[v]
-	m.seen[cv] = true
-	m.list = append(m.list[:0], cv)
-	for p := g.off[v]; p < g.off[v+1]; p++ {
-		c := m.comm[g.adj[p]]
-		if !m.seen[c] {
-			m.seen[c] = true
-			m.list = append(m.list, c)
-		}
-		m.acc[c] += g.w[p]
-	}
+	m.neighbourWeights(v)
 	scale := m.res * kv / g.twoM
 	m.tot[cv] -= kv
 	bestC := cv
-	ownGain := m.acc[cv] - scale*m.tot[cv]
+	ownGain := m.lw[0] - scale*m.tot[cv]
 	bestGain := ownGain
-	for _, c := range m.list[1:] {
-		if gain := m.acc[c] - scale*m.tot[c]; gain > bestGain {
+	for i, c := range m.list[1:] {
+		if gain := m.lw[i+1] - scale*m.tot[c]; gain > bestGain {
 			bestC, bestGain = c, gain
 		}
-	}
-	for _, c := range m.list {
-		m.acc[c] = 0
-		m.seen[c] = false
 	}
 	if bestGain < 0 && m.size[cv] > 1 && len(m.empty) > 0 {
 		// v is better off alone than anywhere it has edges to.
