@@ -234,13 +234,32 @@ func (l *launch) cdsFlags() []string {
 	if _, err := os.Stat(l.rt.cds); err == nil {
 		return []string{quiet, "-XX:SharedArchiveFile=" + l.rt.cds}
 	}
+	// Writing the archive costs tens of seconds of CPU at exit: let one
+	// server at a time do it (test binaries start many at once).
+	marker := l.rt.cds + ".dumping"
+	if fi, err := os.Stat(marker); err == nil && time.Since(fi.ModTime()) > 15*time.Minute {
+		_ = os.Remove(marker) // its server died without anyone promoting
+	}
+	f, err := os.OpenFile(marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil
+	}
+	f.Close()
 	raw := make([]byte, 6)
 	_, _ = rand.Read(raw)
 	part := l.rt.cds + "." + hex.EncodeToString(raw) + ".part"
 	if err := writeFile(l.p.cdsPart, part); err != nil {
+		_ = os.Remove(marker)
 		return nil
 	}
 	return []string{quiet, "-XX:ArchiveClassesAtExit=" + part}
+}
+
+// cdsPending reports whether the server of p writes a class archive when
+// it exits (and so needs longer to stop).
+func cdsPending(p paths) bool {
+	_, err := os.Stat(p.cdsPart)
+	return err == nil
 }
 
 // promoteCDS moves the archive a stopped server wrote at exit to the name
@@ -257,6 +276,7 @@ func promoteCDS(p paths) {
 		return
 	}
 	final = final[:strings.LastIndexByte(final, '.')] // drop the random suffix
+	defer os.Remove(final + ".dumping")
 	if fi, err := os.Stat(part); err == nil && fi.Size() > 0 {
 		_ = os.Rename(part, final)
 	} else {
@@ -390,8 +410,8 @@ func awaitReady(ctx context.Context, logPath string, from int64, port int, timeo
 }
 
 // Stop stops the managed server of home: SIGTERM (Neo4j checkpoints and
-// closes its store), then SIGKILL if it has not exited within a minute or
-// when ctx ends. Stopping a server that is not running is not an error.
+// closes its store), then SIGKILL if it has not exited within a minute
+// (three when it writes its class archive) or when ctx ends. Stopping a server that is not running is not an error.
 func Stop(ctx context.Context, home string) error {
 	home, err := filepath.Abs(home)
 	if err != nil {
@@ -408,7 +428,11 @@ func Stop(ctx context.Context, home string) error {
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("managed neo4j: signal pid %d: %w", pid, err)
 	}
-	grace := time.NewTimer(60 * time.Second)
+	wait := 60 * time.Second
+	if cdsPending(p) {
+		wait = 3 * time.Minute // writing the class archive takes a while on a busy machine
+	}
+	grace := time.NewTimer(wait)
 	defer grace.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()

@@ -97,6 +97,17 @@ func TestLifecycle(t *testing.T) {
 		c.Close()
 	}
 
+	// Class data sharing: a server either maps the machine's archive or,
+	// when there is none yet, writes it at exit (checked after Stop).
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(srv.PID) + "/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dumping := strings.Contains(string(cmdline), "-XX:ArchiveClassesAtExit=")
+	if !dumping && !strings.Contains(string(cmdline), "-XX:SharedArchiveFile=") {
+		t.Logf("server neither uses nor writes a class archive (another server is writing it)")
+	}
+
 	again, err := Start(ctx, home, testOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +139,18 @@ func TestLifecycle(t *testing.T) {
 	if err := Stop(ctx, home); err != nil {
 		t.Errorf("Stop when stopped: %v", err)
 	}
+	if dumping {
+		rt, err := loadRuntime(SharedRuntimeDir(), must(javaBinary()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(rt.cds); err != nil || fi.Size() == 0 {
+			t.Errorf("the stopped server wrote no class archive %s (%v)", rt.cds, err)
+		}
+		if _, err := os.Stat(rt.cds + ".dumping"); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("dump marker left behind (%v)", err)
+		}
+	}
 
 	// A restart over the existing data keeps the password (the launcher
 	// sets it again, which Neo4j must accept).
@@ -139,6 +162,12 @@ func TestLifecycle(t *testing.T) {
 	t.Logf("restart: %s", time.Since(begin).Round(time.Millisecond))
 	if re.Reused || re.Password != srv.Password || re.PID == srv.PID {
 		t.Errorf("restart gave %+v", re)
+	}
+	if dumping {
+		cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(re.PID) + "/cmdline")
+		if !strings.Contains(string(cmdline), "-XX:SharedArchiveFile=") {
+			t.Errorf("restart does not use the class archive its predecessor wrote")
+		}
 	}
 	if err := Stop(ctx, home); err != nil {
 		t.Fatal(err)
@@ -244,6 +273,13 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func TestParseSize(t *testing.T) {

@@ -91,7 +91,7 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "storetest: Neo4j on %s (pid %d) ready in %s\n", srv.URI, srv.PID, time.Since(start).Round(time.Millisecond))
 	}
 	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		stopCtx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		if err := managed.Stop(stopCtx, home); err != nil {
 			fmt.Fprintln(os.Stderr, "storetest: stop managed Neo4j:", err)
