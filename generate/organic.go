@@ -40,8 +40,9 @@ func (w *world) organicTime(after int64, c int) int64 {
 }
 
 // organicAccounts writes the life of every organic account: logins from
-// home, the carrier's NAT, campus or a VPN; a contact-sync burst at sign-up
-// for accounts created in the window; and now and then a few new contacts.
+// home, the carrier's NAT, campus, the office or a VPN; a contact-sync burst
+// at sign-up for accounts created in the window; and now and then a few new
+// contacts.
 func (w *world) organicAccounts() {
 	for i := range w.created {
 		a := int32(i)
