@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
 
@@ -27,8 +28,13 @@ func Redact(s string) string { return phoneLike.ReplaceAllString(s, "[redacted]"
 // validator and decoder messages echo client input, and a client that
 // sends a raw number where an id belongs must not get it back (an id in a
 // message may lose a long digit run to this; ids are in the path anyway).
-func presenter(log *slog.Logger, timeout string) graphql.ErrorPresenterFunc {
+func presenter(log *slog.Logger, timeout, maxBody string) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &gqlerror.Error{Message: fmt.Sprintf("request body is larger than the limit of %d bytes", tooBig.Limit),
+				Extensions: map[string]any{"code": "BODY_TOO_LARGE"}}
+		}
 		var gerr *gqlerror.Error
 		if errors.As(err, &gerr) && gerr.Err == nil {
 			// An error made as a GraphQL error: ours (with a code) or the
@@ -38,10 +44,16 @@ func presenter(log *slog.Logger, timeout string) graphql.ErrorPresenterFunc {
 				out.Path = graphql.GetPath(ctx)
 			}
 			code, _ := out.Extensions["code"].(string)
-			if i := strings.Index(out.Message, " body:"); i >= 0 {
-				out.Message = out.Message[:i] // gqlgen's decoder echoes the whole body
+			if strings.HasPrefix(out.Message, "json request body could not be decoded") {
+				if i := strings.LastIndex(out.Message, " body:"); i >= 0 {
+					out.Message = out.Message[:i] // gqlgen's decoder echoes the whole body
+				}
 			}
 			out.Message = Redact(out.Message)
+			if code == "" && strings.HasSuffix(out.Message, "http: request body too large") {
+				out.Message = "request body is larger than the limit of " + maxBody + " bytes"
+				out.Extensions = map[string]any{"code": "BODY_TOO_LARGE"}
+			}
 			if code == "" && strings.HasPrefix(out.Message, "json request body") {
 				out.Extensions = map[string]any{"code": "BAD_REQUEST"}
 			}

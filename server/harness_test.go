@@ -294,3 +294,11 @@ CREATE (a)-[:LOOKED_UP {first: datetime('2026-02-01T00:00:00Z'), last: datetime(
 		}
 	}
 }
+
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}

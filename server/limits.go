@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lockstep-dev/lockstep/graph"
@@ -126,4 +127,43 @@ func complexity() graph.ComplexityRoot {
 	c.SuspensionList.Entries = func(child int, first *int, _ *string) int { return 1 + n(first, 50)*child }
 	c.SuspensionListResult.Sample = func(child int) int { return 1 + 20*child }
 	return c
+}
+
+// requestTimeout bounds the execution of a query or mutation: resolvers
+// get a context that ends after limit, and a response cut short carries a
+// TIMEOUT error naming the limit. Subscriptions are exempt (they wait for
+// events by design).
+type requestTimeout struct{ limit time.Duration }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = requestTimeout{}
+
+func (requestTimeout) ExtensionName() string                   { return "RequestTimeout" }
+func (requestTimeout) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (t requestTimeout) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx) // an error response before any operation (bad body)
+	}
+	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.limit)
+	defer cancel()
+	resp := next(ctx)
+	if resp == nil || ctx.Err() != context.DeadlineExceeded {
+		return resp
+	}
+	for _, e := range resp.Errors {
+		if c, _ := e.Extensions["code"].(string); c == "TIMEOUT" {
+			return resp
+		}
+	}
+	resp.Errors = append(resp.Errors, &gqlerror.Error{
+		Message:    "the request took longer than its " + t.limit.String() + " limit and was stopped",
+		Extensions: map[string]any{"code": "TIMEOUT"},
+	})
+	return resp
 }

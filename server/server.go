@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -41,7 +42,7 @@ type Config struct {
 	Detect resolvers.DetectFunc
 
 	MaxDepth      int           // nesting levels of an operation (default 12)
-	MaxComplexity int           // gqlgen complexity (default 20,000)
+	MaxComplexity int           // gqlgen complexity (default 100,000)
 	MaxAliases    int           // aliases per operation (default 30)
 	MaxBodyBytes  int64         // request body (default 1 MiB)
 	Timeout       time.Duration // per GraphQL request (default 15s); exports are exempt
@@ -60,7 +61,7 @@ func (c *Config) defaults() {
 		c.MaxDepth = 12
 	}
 	if c.MaxComplexity == 0 {
-		c.MaxComplexity = 20000
+		c.MaxComplexity = 100000
 	}
 	if c.MaxAliases == 0 {
 		c.MaxAliases = 30
@@ -151,7 +152,8 @@ func (s *Server) graphQL() http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(shapeLimit{MaxDepth: s.cfg.MaxDepth, MaxAliases: s.cfg.MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
-	srv.SetErrorPresenter(presenter(s.cfg.Log, s.cfg.Timeout.String()))
+	srv.Use(requestTimeout{limit: s.cfg.Timeout})
+	srv.SetErrorPresenter(presenter(s.cfg.Log, s.cfg.Timeout.String(), strconv.FormatInt(s.cfg.MaxBodyBytes, 10)))
 	srv.SetRecoverFunc(func(ctx context.Context, err any) error {
 		s.cfg.Log.Error("graphql panic", "path", graphql.GetPath(ctx).String(), "panic", fmt.Sprint(err))
 		return errors.New("internal error (logged)")

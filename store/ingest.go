@@ -56,6 +56,9 @@ type EdgeRow struct {
 	From, To    string
 	First, Last time.Time
 	Count, Hits int64
+	// Target, for LOOKED_UP, is the target node, merged by the same
+	// statement (one index lookup instead of a separate node pass).
+	Target *TargetRow
 }
 
 // MatchRow says that a lookup of Target returned Account.
@@ -130,6 +133,12 @@ var edgeCypher = map[string]string{
 }
 
 func edgeStatement(label, key, rel, hits string) string {
+	end := "MATCH (b:" + label + " {" + key + ": row.to})"
+	if label == "Target" {
+		end = `MERGE (b:Target {key: row.to})
+  ON CREATE SET b.masked = row.masked, b.kind = row.kind, b.region = row.region,
+                b.block = row.block, b.offset = row.offset`
+	}
 	onCreate := "r.first = row.first, r.last = row.last, r.count = row.count"
 	onMatch := `r.first = CASE WHEN row.first < r.first THEN row.first ELSE r.first END,
       r.last = CASE WHEN row.last > r.last THEN row.last ELSE r.last END,
@@ -143,7 +152,7 @@ CREATE (:IngestBatch {id: $batch, at: datetime()})
 WITH 1 AS one
 UNWIND $rows AS row
 MATCH (a:Account {id: row.from})
-MATCH (b:` + label + ` {` + key + `: row.to})
+` + end + `
 MERGE (a)-[r:` + rel + `]->(b)
   ON CREATE SET ` + onCreate + `
   ON MATCH SET ` + onMatch
@@ -209,7 +218,8 @@ func (s *Store) MergeMatched(ctx context.Context, rows []MatchRow) error {
 // WriteEdges adds one batch of aggregated edges of type rel (RelUsedIP,
 // RelUsedDevice, RelLookedUp) in one transaction with the marker
 // (:IngestBatch {id: batch}). It returns ErrBatchDone, having changed
-// nothing, if that marker exists. Both ends of every edge must exist.
+// nothing, if that marker exists. Accounts, IPs and devices must exist;
+// LOOKED_UP merges its Target from the row's Target.
 func (s *Store) WriteEdges(ctx context.Context, batch, rel string, rows []EdgeRow) (err error) {
 	cypher, ok := edgeCypher[rel]
 	if !ok {
@@ -220,6 +230,11 @@ func (s *Store) WriteEdges(ctx context.Context, batch, rel string, rows []EdgeRo
 		m := map[string]any{"from": r.From, "to": r.To, "first": r.First.In(zulu), "last": r.Last.In(zulu), "count": r.Count}
 		if rel == RelLookedUp {
 			m["hits"] = r.Hits
+			if t := r.Target; t != nil {
+				m["masked"], m["kind"], m["region"], m["block"], m["offset"] = t.Masked, t.Kind, nilIfEmpty(t.Region), t.Block, int64(t.Offset)
+			} else {
+				return fmt.Errorf("%w: LOOKED_UP row without its target's properties", ErrInvalidArgument)
+			}
 		}
 		out[i] = m
 	}

@@ -1,0 +1,72 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/lockstep-dev/lockstep/server"
+	"github.com/lockstep-dev/lockstep/store"
+)
+
+// TestDataloadersBoundQueries loads a page of 100 networks with their
+// members, each member's account with its IPs and devices, and checks that
+// the number of Cypher statements does not depend on the page size.
+func TestDataloadersBoundQueries(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	ctx := ctxT(t)
+	var nets []store.NetworkRow
+	for i := range 100 {
+		var ms []store.MemberRow
+		for j := range 5 {
+			ms = append(ms, store.MemberRow{AccountID: fmt.Sprintf("a%02d", (i+j)%12+1), Score: 0.5, Role: "core"})
+		}
+		nets = append(nets, store.NetworkRow{ID: fmt.Sprintf("big%03d", i), Key: fmt.Sprintf("big%03d", i), Size: 5, Score: float64(i) / 100, Signals: "[]", Members: ms})
+	}
+	if err := h.st.StartRun(ctx, "run-3", mustTime("2026-03-02T00:00:00Z"), "{}"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.WriteNetworks(ctx, "run-3", nets, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.FinishRun(ctx, "run-3", mustTime("2026-03-02T00:01:00Z"), "{}"); err != nil {
+		t.Fatal(err)
+	}
+	// Count statements: a handler in front of the server's puts a counter
+	// in each request's context.
+	var last *int64
+	counted := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, n := store.WithQueryCounter(r.Context())
+		h.srv.Handler().ServeHTTP(w, r.WithContext(c))
+		v := n.Load()
+		last = &v
+	}))
+	defer counted.Close()
+	h.ts.URL, counted.URL = counted.URL, h.ts.URL
+	defer func() { h.ts.URL = counted.URL }()
+
+	q := `query($n: Int) { networks(first: $n) { totalCount edges { node { id run { id } predecessor { id } reviewStatus
+  members(first: 5) { totalCount edges { node { score account { id memberships { network { id } } ips(first: 5) { ip { addr } } devices(first: 5) { device { id } } } } } } } } } }`
+	counts := map[int]int64{}
+	for _, n := range []int{1, 10, 100} {
+		var got struct {
+			Networks struct {
+				TotalCount int
+				Edges      []struct{ Node struct{ ID string } }
+			}
+		}
+		h.ok(viewer, q, map[string]any{"n": n}, &got)
+		if len(got.Networks.Edges) != n || got.Networks.TotalCount != 100 {
+			t.Fatalf("first %d: %d networks of %d", n, len(got.Networks.Edges), got.Networks.TotalCount)
+		}
+		counts[n] = *last
+	}
+	t.Logf("Cypher statements for pages of 1, 10, 100 networks: %v", counts)
+	// latest run, page, count, members, runs, predecessors, accounts'
+	// IPs, devices, memberships and their networks: about 10 whatever the
+	// page size (a loader's batch may split in two on a busy machine).
+	if counts[1] > 14 || counts[10] > 14 || counts[100] > 14 {
+		t.Fatalf("statements per page = %v: must be bounded and independent of the page size", counts)
+	}
+}

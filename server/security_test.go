@@ -1,0 +1,252 @@
+package server_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/server"
+	"github.com/lockstep-dev/lockstep/store"
+)
+
+func TestAuthentication(t *testing.T) {
+	h := newHarness(t, server.Config{AuthCacheTTL: time.Hour})
+	q := `{ viewer { name } }`
+	for _, c := range []struct{ name, header string }{
+		{"no header", ""},
+		{"not bearer", "Basic " + h.keys[admin]},
+		{"unknown key", "Bearer lsk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{"not a key", "Bearer hello"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/graphql", strings.NewReader(`{"query":"`+q+`"}`))
+			req.Header.Set("Content-Type", "application/json")
+			if c.header != "" {
+				req.Header.Set("Authorization", c.header)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+				t.Fatalf("status %d, want 401 with WWW-Authenticate", resp.StatusCode)
+			}
+		})
+	}
+	// Every API route needs a key; static UI files and /healthz do not.
+	for _, path := range []string{"/graphql", "/export/suspension-lists/x"} {
+		resp, err := http.Get(h.ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET %s without key: %d, want 401", path, resp.StatusCode)
+		}
+	}
+	// Revocation: refused once the server's cache is dropped (other
+	// processes' revocations take effect within the cache TTL).
+	h.ok(viewer, q, nil, nil)
+	if _, err := h.st.RevokeAPIKey(ctxT(t), h.keyIDs[viewer]); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.Authenticator().Forget()
+	if r := h.do(viewer, q, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("revoked key: status %d, want 401", r.Status)
+	}
+}
+
+// TestRoles runs every mutation and every restricted query with each role
+// and checks that exactly the roles below the required one are refused.
+func TestRoles(t *testing.T) {
+	h := newHarness(t, server.Config{TargetPerMin: 600, TargetBurst: 100})
+	ops := []struct {
+		name string
+		min  store.Role
+		q    string
+	}{
+		{"viewer", viewer, `{ viewer { role } }`},
+		{"networks", viewer, `{ networks { totalCount } }`},
+		{"account", viewer, `{ account(id: "a01") { id ips { count } } }`},
+		{"neighborhood", viewer, `{ neighborhood(accountId: "a01", depth: 1) { truncated } }`},
+		{"detectionRuns", viewer, `{ detectionRuns { id } }`},
+		{"suspensionLists", viewer, `{ suspensionLists { id } }`},
+		{"ping", analyst, `mutation { ping }`},
+		{"reviewNetwork", analyst, `mutation { reviewNetwork(id: "n2b", verdict: DISMISS, note: "family") { id } }`},
+		{"allowlistAccount", analyst, `mutation { allowlistAccount(id: "a08", reason: "test") { id } }`},
+		{"unallowlistAccount", analyst, `mutation { unallowlistAccount(id: "a08") { id } }`},
+		{"createSuspensionList", analyst, `mutation { createSuspensionList(criteria: {runId: "run-2"}) { count } }`},
+		{"runDetection", analyst, `mutation { runDetection { id } }`}, // no detector: UNAVAILABLE past the role check
+		{"auditEvents", admin, `{ auditEvents { id } }`},
+		{"targetByNumber", admin, `{ targetByNumber(number: "+14155550102") { key } }`},
+	}
+	for _, op := range ops {
+		for _, role := range []store.Role{viewer, analyst, admin} {
+			t.Run(op.name+"/"+string(role), func(t *testing.T) {
+				r := h.sub(t).do(role, op.q, nil)
+				forbidden := false
+				for _, e := range r.Errors {
+					if e.Code() == "FORBIDDEN" {
+						forbidden = true
+					}
+				}
+				want := role.Level() < op.min.Level()
+				if forbidden != want {
+					t.Fatalf("forbidden = %v, want %v (errors %+v)", forbidden, want, r.Errors)
+				}
+				if !want && op.name != "runDetection" && len(r.Errors) > 0 {
+					t.Fatalf("allowed role got errors %+v", r.Errors)
+				}
+			})
+		}
+	}
+	// Exports need ANALYST.
+	req, _ := http.NewRequest(http.MethodGet, h.ts.URL+"/export/suspension-lists/x", nil)
+	req.Header.Set("Authorization", "Bearer "+h.keys[viewer])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("viewer export: %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestQueryLimits(t *testing.T) {
+	h := newHarness(t, server.Config{MaxBodyBytes: 64 << 10})
+	deep := `{ account(id: "a01") { memberships { network { members { edges { node { account { memberships { network { members { edges { node { account { id } } } } } } } } } } } } } }`
+	var aliases strings.Builder
+	aliases.WriteString("{")
+	for i := range 200 {
+		fmt.Fprintf(&aliases, ` a%d: account(id: "a01") { id }`, i)
+	}
+	aliases.WriteString("}")
+	var fragAliases strings.Builder
+	fragAliases.WriteString(`fragment F on Account { x1: id x2: id x3: id x4: id x5: id x6: id x7: id x8: id } { account(id: "a01") {`)
+	for range 5 {
+		fragAliases.WriteString(" ...F")
+	}
+	fragAliases.WriteString(" } }")
+	cases := []struct {
+		name, query, code, msg string
+	}{
+		{"over-deep", deep, "DEPTH_LIMIT_EXCEEDED", "levels deep; the limit is 12"},
+		{"over-complex", `{ networks(first: 100) { edges { node { members(first: 100) { edges { node { account { ips(first: 100) { count } } } } } } } } }`,
+			"COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
+		{"alias bomb", aliases.String(), "ALIAS_LIMIT_EXCEEDED", "200 aliases; the limit is 30"},
+		{"aliases in fragments", fragAliases.String(), "ALIAS_LIMIT_EXCEEDED", "40 aliases"},
+		{"oversized page", `{ networks(first: 1000) { totalCount } }`, "BAD_USER_INPUT", "first must be between 1 and 100"},
+		{"oversized member page", `{ network(id: "n2a") { members(first: 101) { totalCount } } }`, "BAD_USER_INPUT", "first must be between 1 and 100"},
+		{"oversized usage page", `{ account(id: "a01") { ips(first: 101) { count } } }`, "BAD_USER_INPUT", "first must be between 1 and 100"},
+		{"zero page", `{ detectionRuns(first: 0) { id } }`, "BAD_USER_INPUT", "first must be between 1 and 100"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := h.sub(t).fails(viewer, c.query, nil, c.code, c.msg)
+			if c.code != "BAD_USER_INPUT" && r.Data != nil && string(r.Data) != "null" {
+				t.Fatalf("rejected operation still returned data: %s", r.Data)
+			}
+		})
+	}
+	t.Run("body too large", func(t *testing.T) {
+		big := `{"query":"{ viewer { name } }","variables":{"pad":"` + strings.Repeat("x", 70<<10) + `"}}`
+		r := h.sub(t).post(h.keys[viewer], []byte(big))
+		if r.Status != http.StatusRequestEntityTooLarge || len(r.Errors) != 1 || r.Errors[0].Code() != "BODY_TOO_LARGE" {
+			t.Fatalf("status %d errors %+v", r.Status, r.Errors)
+		}
+	})
+	t.Run("chunked body too large", func(t *testing.T) {
+		big := `{"query":"{ viewer { name } }","variables":{"pad":"` + strings.Repeat("x", 70<<10) + `"}}`
+		req, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/graphql", struct{ *bytes.Reader }{bytes.NewReader([]byte(big))})
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+h.keys[viewer])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		if !strings.Contains(b.String(), "BODY_TOO_LARGE") || !strings.Contains(b.String(), "larger than the limit of 65536 bytes") {
+			t.Fatalf("status %d body %s", resp.StatusCode, b.String())
+		}
+	})
+}
+
+func TestRequestTimeout(t *testing.T) {
+	h := newHarness(t, server.Config{Timeout: time.Nanosecond})
+	h.fails(viewer, `{ account(id: "a01") { id } }`, nil, "TIMEOUT", "longer than its 1ns limit")
+}
+
+func TestRateLimit(t *testing.T) {
+	h := newHarness(t, server.Config{RatePerSecond: 1, RateBurst: 3})
+	for range 3 {
+		h.ok(viewer, `{ viewer { name } }`, nil, nil)
+	}
+	r := h.do(viewer, `{ viewer { name } }`, nil)
+	if r.Status != http.StatusTooManyRequests || len(r.Errors) != 1 || r.Errors[0].Code() != "RATE_LIMITED" {
+		t.Fatalf("status %d errors %+v, want 429 RATE_LIMITED", r.Status, r.Errors)
+	}
+	if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 1 {
+		t.Fatalf("Retry-After = %q", r.Header.Get("Retry-After"))
+	}
+	// Keys have their own buckets.
+	h.ok(analyst, `{ viewer { name } }`, nil, nil)
+}
+
+func TestErrorsNeverEchoNumbers(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	for _, body := range []string{
+		`{"query": "{ account(id: \"+1 415 555 0103\") { id } }"`,                 // broken JSON: the decoder echoes bodies
+		`{"query": "{ networks(filter: {signal: 14155550103}) { totalCount } }"}`, // wrong type: the validator echoes literals
+		`{"query": "{ networks(first: 1, after: \"+14155550103\") { totalCount } }"}`,
+		`{"query": "{ account(id: \"a01\") { ips(first: 14155550103) { count } } }"}`,
+	} {
+		r := h.post(h.keys[viewer], []byte(body))
+		if len(r.Errors) == 0 {
+			t.Errorf("%s: no error", body)
+		}
+	}
+	// The harness scans every response and log line at the end.
+}
+
+func TestRedact(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"call +1 (415) 555-0101 now", "call [redacted] now"},
+		{"14155550101", "[redacted]"},
+		{"+44 20 7946 0958", "[redacted]"},
+		{"first must be between 1 and 100, got 1000", "first must be between 1 and 100, got 1000"},
+		{"at 12:30, 3 of 250", "at 12:30, 3 of 250"},
+	} {
+		if got := server.Redact(c.in); got != c.want {
+			t.Errorf("Redact(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func FuzzRedact(f *testing.F) {
+	f.Add("+14155550101")
+	f.Add("x 415.555.0101 y")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := server.Redact(s)
+		digits := 0
+		for _, r := range out {
+			switch {
+			case r >= '0' && r <= '9':
+				digits++
+				if digits >= 7 {
+					t.Fatalf("Redact(%q) = %q keeps 7 digits in a row", s, out)
+				}
+			case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+			default:
+				digits = 0
+			}
+		}
+	})
+}
