@@ -57,7 +57,7 @@ finish (up to 20 s).`,
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "host:port to listen on")
 	f.IntVar(&cfg.MaxDepth, "max-depth", 12, "deepest nesting an operation may have")
-	f.IntVar(&cfg.MaxComplexity, "max-complexity", 20000, "highest complexity an operation may have (list fields count first x items)")
+	f.IntVar(&cfg.MaxComplexity, "max-complexity", 100000, "highest complexity an operation may have (list fields count first x items)")
 	f.IntVar(&cfg.MaxAliases, "max-aliases", 30, "most aliases an operation may use")
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body", 1<<20, "largest request body in bytes")
 	f.DurationVar(&cfg.Timeout, "timeout", 15*time.Second, "longest a GraphQL request may run")
