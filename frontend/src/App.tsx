@@ -30,18 +30,16 @@ const NAV: { name: Route['name'][]; label: string; href: string }[] = [
 ];
 
 function Shell() {
-  const { viewer, checking, signOut } = useAuth();
+  const { key, viewer, signOut } = useAuth();
   const route = useRoute();
   useEffect(() => {
     const titles: Record<Route['name'], string> = {
       networks: 'Networks', network: 'Network', account: 'Account', lists: 'Suspension lists', runs: 'Detection runs', graphlab: 'Graph performance', notfound: 'Not found',
     };
-    document.title = `${viewer ? titles[route.name] : 'Sign in'} · Lockstep`;
-  }, [route.name, viewer]);
+    document.title = `${key ? titles[route.name] : 'Sign in'} · Lockstep`;
+  }, [route.name, key]);
 
-  if (!viewer) {
-    return checking ? <main><Loading what="your session" /></main> : <SignIn />;
-  }
+  if (!key) return <SignIn />;
   let page;
   switch (route.name) {
     case 'networks':
@@ -93,7 +91,13 @@ function Shell() {
         </nav>
         <div className="who">
           <span data-testid="viewer">
-            {viewer.name} · <strong>{viewer.role.toLowerCase()}</strong>
+            {viewer ? (
+              <>
+                {viewer.name} · <strong>{viewer.role.toLowerCase()}</strong>
+              </>
+            ) : (
+              'checking key…'
+            )}
           </span>
           <button type="button" onClick={() => signOut('Signed out.')}>
             Sign out

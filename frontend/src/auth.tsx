@@ -1,6 +1,9 @@
 // Who is signed in: the API key (sessionStorage) and what the API says about
-// it (viewer: name and role). Any unauthenticated answer, from any view,
-// signs out with the reason shown on the sign-in page.
+// it (viewer: name and role). A key typed on the sign-in page is checked
+// before it is kept; a key already in the tab (a reload) is used at once and
+// checked in parallel, so the first page loads without waiting for the check.
+// Any unauthenticated answer, from any view, signs out with the reason shown
+// on the sign-in page.
 
 import { createContext, ReactNode, useCallback, useContext, useEffect, useState } from 'react';
 import { gql, onAuthFailure } from './api/client';
@@ -16,6 +19,9 @@ export interface Viewer {
 }
 
 interface AuthState {
+  /** the key in use, or null when signed out */
+  key: string | null;
+  /** what the API says about the key; null while it is being checked */
   viewer: Viewer | null;
   checking: boolean;
   message: string | null;
@@ -27,48 +33,57 @@ const AuthContext = createContext<AuthState | null>(null);
 const store = keyStore();
 
 export function AuthProvider({ children }: { children: ReactNode }) {
+  const [key, setKey] = useState<string | null>(() => store.get());
   const [viewer, setViewer] = useState<Viewer | null>(null);
-  const [checking, setChecking] = useState<boolean>(() => store.get() !== null);
+  const [checking, setChecking] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
 
   const signOut = useCallback((msg?: string) => {
     store.clear();
+    setKey(null);
     setViewer(null);
     setMessage(msg ?? null);
   }, []);
 
-  const check = useCallback(async (key: string): Promise<boolean> => {
+  const check = useCallback(async (k: string): Promise<Viewer | string> => {
     try {
-      const d = await gql<{ viewer: Viewer }>(VIEWER, {}, { key });
-      store.set(key);
-      setViewer(d.viewer);
-      setMessage(null);
-      return true;
+      return (await gql<{ viewer: Viewer }>(VIEWER, {}, { key: k })).viewer;
     } catch (e) {
-      store.clear();
-      setViewer(null);
-      setMessage(e instanceof ApiError ? e.message : `Sign-in failed: ${describeError(e)}`);
-      return false;
+      return e instanceof ApiError ? e.message : `Sign-in failed: ${describeError(e)}`;
     }
   }, []);
 
+  // A key already in the tab: verify in the background.
   useEffect(() => {
     const k = store.get();
-    if (k) check(k).finally(() => setChecking(false));
-  }, [check]);
+    if (!k) return;
+    check(k).then((r) => {
+      if (typeof r === 'string') signOut(r);
+      else setViewer(r);
+    });
+  }, [check, signOut]);
 
   useEffect(() => onAuthFailure((e) => signOut(e.message)), [signOut]);
 
   const signIn = useCallback(
-    async (key: string) => {
-      const k = normaliseKey(key);
+    async (raw: string) => {
+      const k = normaliseKey(raw);
       if (!k) {
         setMessage('Enter an API key.');
         return false;
       }
       setChecking(true);
       try {
-        return await check(k);
+        const r = await check(k);
+        if (typeof r === 'string') {
+          setMessage(r);
+          return false;
+        }
+        store.set(k);
+        setKey(k);
+        setViewer(r);
+        setMessage(null);
+        return true;
       } finally {
         setChecking(false);
       }
@@ -76,7 +91,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [check],
   );
 
-  return <AuthContext.Provider value={{ viewer, checking, message, signIn, signOut }}>{children}</AuthContext.Provider>;
+  return <AuthContext.Provider value={{ key, viewer, checking, message, signIn, signOut }}>{children}</AuthContext.Provider>;
 }
 
 export function useAuth(): AuthState {

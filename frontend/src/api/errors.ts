@@ -25,9 +25,9 @@ export class ApiError extends Error {
 
 const ROLE_RE = /\b(VIEWER|ANALYST|ADMIN)\b/i;
 
-function forbiddenMessage(detail: string | undefined): string {
-  const m = detail?.match(ROLE_RE);
-  const need = m ? ` (needs the ${m[1].toLowerCase()} role)` : '';
+function forbiddenMessage(detail: string | undefined, required?: unknown): string {
+  const role = typeof required === 'string' && ROLE_RE.test(required) ? required : detail?.match(ROLE_RE)?.[1];
+  const need = role ? ` (needs the ${role.toLowerCase()} role)` : '';
   return `Your API key's role is too low for this action${need}. Ask an admin for a key with a higher role.`;
 }
 
@@ -60,8 +60,8 @@ export function classifyResponse(
     return new ApiError('rate_limited', `Too many requests with this key.${wait}`, status, errors, secs);
   }
   if (status === 403 || (!hasData && codes.includes('FORBIDDEN'))) {
-    const detail = errors.find((e) => e.extensions?.code === 'FORBIDDEN')?.message ?? first;
-    return new ApiError('forbidden', forbiddenMessage(detail), status, errors);
+    const fe = errors.find((e) => e.extensions?.code === 'FORBIDDEN');
+    return new ApiError('forbidden', forbiddenMessage(fe?.message ?? first, fe?.extensions?.requiredRole), status, errors);
   }
   if (status >= 500) {
     return new ApiError('server', `The server failed (HTTP ${status})${first ? `: ${first}` : ''}.`, status, errors);
@@ -77,7 +77,7 @@ export function classifyResponse(
   const forb = errors.find((e) => e.extensions?.code === 'FORBIDDEN');
   if (forb && forb.path && forb.path.length === 1) {
     const top = (body as { data: Record<string, unknown> }).data[String(forb.path[0])];
-    if (top === null || top === undefined) return new ApiError('forbidden', forbiddenMessage(forb.message), status, errors);
+    if (top === null || top === undefined) return new ApiError('forbidden', forbiddenMessage(forb.message, forb.extensions?.requiredRole), status, errors);
   }
   if (errors.length > 0 && errors.some((e) => e.path && e.path.length === 1)) {
     const e = errors.find((x) => x.path && x.path.length === 1)!;

@@ -48,8 +48,6 @@ export function useQuery<T>(query: string, variables: Record<string, unknown>, k
 }
 
 export interface SchemaFeatures {
-  /** Network.countries exists (member countries without loading members) */
-  networkCountries: boolean;
   /** Target.block and Target.offset exist (sweep plot) */
   targetOffsets: boolean;
 }
@@ -57,7 +55,6 @@ export interface SchemaFeatures {
 let featuresPromise: Promise<SchemaFeatures> | null = null;
 
 interface FeaturesAnswer {
-  network: { fields: { name: string }[] } | null;
   target: { fields: { name: string }[] } | null;
 }
 
@@ -66,13 +63,12 @@ export function schemaFeatures(): Promise<SchemaFeatures> {
   if (!featuresPromise) {
     featuresPromise = gql<FeaturesAnswer>(FEATURES)
       .then((d) => {
-        const nf = new Set(d.network?.fields.map((f) => f.name));
         const tf = new Set(d.target?.fields.map((f) => f.name));
-        return { networkCountries: nf.has('countries'), targetOffsets: tf.has('offset') && tf.has('block') };
+        return { targetOffsets: tf.has('offset') && tf.has('block') };
       })
       .catch(() => {
         featuresPromise = null;
-        return { networkCountries: false, targetOffsets: false };
+        return { targetOffsets: false };
       });
   }
   return featuresPromise;

@@ -8,7 +8,6 @@ export const VIEWER = /* GraphQL */ `
 
 export const FEATURES = /* GraphQL */ `
   query Features {
-    network: __type(name: "Network") { fields { name } }
     target: __type(name: "Target") { fields { name } }
     account: __type(name: "Account") { fields { name } }
   }
@@ -20,8 +19,7 @@ export const RUNS = /* GraphQL */ `
   }
 `;
 
-export function networksQuery(withCountries: boolean): string {
-  return /* GraphQL */ `
+export const NETWORKS = /* GraphQL */ `
   query Networks($filter: NetworkFilter, $orderBy: NetworkOrder, $first: Int, $after: String) {
     networks(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
       totalCount
@@ -32,13 +30,11 @@ export function networksQuery(withCountries: boolean): string {
           id runId size score reviewStatus
           signals { name value }
           stateLinked { possible confidence }
-          ${withCountries ? 'countries' : ''}
         }
       }
     }
   }
 `;
-}
 
 /** networkCountriesQuery samples member countries of several networks in one request (used when Network.countries is absent). */
 export function networkCountriesQuery(ids: string[]): string {

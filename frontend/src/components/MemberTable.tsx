@@ -133,8 +133,16 @@ export function MemberTable({ networkId, members, total, loading }: { networkId:
                     </td>
                   ))}
                   <td>
-                    <button type="button" className="small" aria-expanded={open.has(r.account.id)} onClick={() => toggle(r.account.id)}>
-                      Why is this account here?
+                    <button
+                      type="button"
+                      className="small"
+                      style={{ whiteSpace: 'nowrap' }}
+                      aria-expanded={open.has(r.account.id)}
+                      aria-label={`Why is ${r.account.handle ?? r.account.id} in this network?`}
+                      title="Why is this account here?"
+                      onClick={() => toggle(r.account.id)}
+                    >
+                      Why here?
                     </button>
                   </td>
                 </tr>

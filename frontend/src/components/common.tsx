@@ -79,7 +79,8 @@ export function SignalBadges({ signals, max = 3 }: { signals: { name: string; va
 /** RoleGate renders its children only for keys with at least `need`, else the reason. */
 export function RoleGate({ need, children }: { need: Role; children: ReactNode }) {
   const { viewer } = useAuth();
-  if (roleAtLeast(viewer?.role, need)) return <>{children}</>;
+  if (!viewer) return <Loading what="your key's role" />;
+  if (roleAtLeast(viewer.role, need)) return <>{children}</>;
   return (
     <p className="muted small" data-testid="role-too-low">
       {needRoleMessage(viewer?.role, need)}

@@ -113,6 +113,19 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
     sigmaRef.current = sigma;
     // Exposed on the element for the end-to-end test (rendered-node check, frame timing).
     (containerRef.current as unknown as { __sigma: Sigma<NodeAttrs> }).__sigma = sigma;
+    // Sigma finds the hovered node by reading a pixel back from the GPU on
+    // every mouse move, which stalls the pipeline (badly so with software
+    // WebGL). While a button is held the user is panning, not hovering: skip it.
+    const captor = sigma.getMouseCaptor();
+    type Coords = Parameters<Parameters<typeof captor.on<'mousemove'>>[1]>[0];
+    const internal = (sigma as unknown as { activeListeners?: Record<string, (e: Coords) => void> }).activeListeners;
+    const hover = internal?.handleMove;
+    if (hover) {
+      captor.off('mousemove', hover);
+      captor.on('mousemove', (e) => {
+        if (!('buttons' in e.original && e.original.buttons)) hover(e);
+      });
+    }
     sigma.on('clickNode', ({ node }) => cbRef.current.onSelect(node));
     sigma.on('doubleClickNode', ({ node, event }) => {
       event.preventSigmaDefault();
@@ -166,6 +179,10 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
       if (!graph.hasEdge(e.source, e.target)) graph.addEdge(e.source, e.target, { size: Math.min(3, 0.5 + Math.log10(1 + e.count)) });
     }
     if (added === 0) return;
+    // Big graphs: drop edges and labels while the camera moves, so a pan
+    // redraws only node discs (software WebGL on a GPU-less machine keeps up).
+    sigma.setSetting('hideEdgesOnMove', graph.size > 3000);
+    sigma.setSetting('hideLabelsOnMove', graph.order > 2000);
     if (!layoutRef.current) {
       const settings = forceAtlas2.inferSettings(graph);
       layoutRef.current = new FA2Layout(graph, { settings: { ...settings, barnesHutOptimize: graph.order > 500, slowDown: 5 } });

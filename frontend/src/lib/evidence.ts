@@ -8,7 +8,8 @@ import { humanise } from './format';
 const TEXT_KEYS = ['sentence', 'text', 'summary', 'message', 'description'];
 
 function formatValue(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '');
+  // Four significant digits: keeps small ratios (a 0.85% hit ratio is 0.0085) readable.
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (Array.isArray(v)) return v.map(formatValue).join(', ');
@@ -58,14 +59,20 @@ export interface SignalBar {
   note: string;
 }
 
+const CHART_KEYS = new Set(['contribution', 'weight', 'name', 'value', 'measured']);
+
 /** signalBars prepares the signal-contribution chart, largest contribution first. */
 export function signalBars(signals: SignalInput[]): SignalBar[] {
   const bars = signals.map((s) => {
     const d = (s.detail && typeof s.detail === 'object' ? s.detail : {}) as Record<string, unknown>;
     const c = typeof d.contribution === 'number' ? d.contribution : typeof d.weight === 'number' ? d.weight * s.value : s.value;
-    const note = typeof s.detail === 'string' ? s.detail : evidenceSentences(
-      Object.fromEntries(Object.entries(d).filter(([k]) => k !== 'contribution' && k !== 'weight')),
-    ).join('; ');
+    // Detection writes {contribution, weight, measured, detail: "sentence"}; show the sentence,
+    // else whatever else it wrote, minus the numbers the chart already shows.
+    const note = typeof s.detail === 'string'
+      ? s.detail
+      : typeof d.detail === 'string'
+        ? d.detail
+        : evidenceSentences(Object.fromEntries(Object.entries(d).filter(([k]) => !CHART_KEYS.has(k)))).join('; ');
     return { name: s.name, label: humanise(s.name), value: s.value, contribution: Number.isFinite(c) ? Math.max(0, c) : 0, width: 0, note };
   });
   const max = Math.max(0, ...bars.map((b) => b.contribution));

@@ -4,6 +4,7 @@ import { useQuery } from '../api/hooks';
 import { CREATE_LIST, LISTS, RUNS } from '../api/queries';
 import { Banner, ErrorBanner, Loading, RoleGate, ScoreBar } from '../components/common';
 import { CriteriaForm, describeCriteria, toCriteria } from '../lib/criteria';
+import { checkExport, ExportCheck } from '../lib/exportCheck';
 import { formatCount, formatDate, formatTime } from '../lib/format';
 import { href } from '../lib/route';
 import type { RunSummary } from './NetworksPage';
@@ -38,12 +39,16 @@ function exportUrl(list: SavedList, format: 'csv' | 'ndjson'): string {
 function Download({ list }: { list: SavedList }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [check, setCheck] = useState<ExportCheck | null>(null);
   const get = async (format: 'csv' | 'ndjson') => {
     setBusy(format);
     setError(null);
+    setCheck(null);
     try {
       const r = await fetchExport(exportUrl(list, format));
       const name = r.filename.includes('.') ? r.filename : `suspension-list-${list.id}.${format}`;
+      // Verify before handing the file over, so a cut-short download is never applied unnoticed.
+      setCheck(await checkExport(r.text, format));
       saveText(r.text, name, r.contentType);
     } catch (e) {
       setError(e);
@@ -61,6 +66,12 @@ function Download({ list }: { list: SavedList }) {
           {busy === 'ndjson' ? 'Downloading…' : 'NDJSON'}
         </button>
       </span>
+      {check && (
+        <div className={`small ${check.ok ? '' : 'field-error'}`} role="status" data-testid={`export-check-${list.id}`}>
+          {check.ok ? '✓ ' : ''}
+          {check.message}
+        </div>
+      )}
       <ErrorBanner error={error} />
     </RoleGate>
   );

@@ -1,0 +1,100 @@
+// Shared helpers of the end-to-end tests: settings from the environment, the
+// browser (Debian's Chromium through playwright-core: never a browser
+// download), an API client for checking what the UI shows, and figures.
+
+import { chromium } from 'playwright-core';
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: the e2e needs a running \`lockstep serve\` (BASE_URL) and an analyst or admin key (API_KEY)`);
+  return v;
+}
+
+export const settings = {
+  baseURL: need('BASE_URL').replace(/\/+$/, ''),
+  apiKey: need('API_KEY'),
+  viewerKey: process.env.VIEWER_KEY || '',
+  chromium: process.env.CHROMIUM || '/usr/bin/chromium',
+  screenshots: resolve(process.env.SCREENSHOT_DIR || join(here, '..', 'docs', 'screenshots')),
+  figuresFile: resolve(process.env.E2E_FIGURES || join(here, 'out', 'figures.json')),
+  runTimeoutMs: Number(process.env.E2E_RUN_TIMEOUT_MS || 600_000),
+};
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // WebGL without a GPU: SwiftShader, which recent Chromium only enables on request.
+  '--enable-unsafe-swiftshader',
+  '--use-angle=swiftshader',
+];
+
+/** launch starts Chromium with a fresh temporary profile (playwright-core makes one per launch). */
+export async function launch() {
+  if (!existsSync(settings.chromium)) throw new Error(`${settings.chromium} not found: apt-get install -y chromium`);
+  return chromium.launch({ executablePath: settings.chromium, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+/** newContext opens a 1440×900 browser context; with `key`, every page starts signed in (sessionStorage). */
+export async function newContext(browser, key) {
+  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true, baseURL: settings.baseURL });
+  if (key) await ctx.addInitScript((k) => sessionStorage.setItem('lockstep.apiKey', k), key);
+  return ctx;
+}
+
+/** watch collects page errors and failed API requests so tests can assert there were none. */
+export function watch(page) {
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  return problems;
+}
+
+export async function screenshot(page, name, opts = {}) {
+  mkdirSync(settings.screenshots, { recursive: true });
+  const path = join(settings.screenshots, `${name}.png`);
+  await page.screenshot({ path, ...opts });
+  return path;
+}
+
+/** gql queries the API directly (not through the UI), to check what the UI shows. */
+export async function gql(query, variables = {}, key = settings.apiKey) {
+  const res = await fetch(`${settings.baseURL}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors?.length) throw new Error(`API: ${body.errors.map((e) => e.message).join('; ')}`);
+  return body.data;
+}
+
+const figures = {};
+/** figure records a measured number and prints it as `FIGURE name = value unit`. */
+export function figure(name, value, unit) {
+  figures[name] = { value: Math.round(value * 100) / 100, unit };
+  console.log(`FIGURE ${name} = ${figures[name].value} ${unit}`);
+  mkdirSync(dirname(settings.figuresFile), { recursive: true });
+  writeFileSync(settings.figuresFile, JSON.stringify({ at: new Date().toISOString(), baseURL: settings.baseURL, figures }, null, 2) + '\n');
+}
+
+export function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return { n: 0, mean: NaN, p50: NaN, p95: NaN, max: NaN };
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))];
+  return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / s.length, p50: q(0.5), p95: q(0.95), max: s[s.length - 1] };
+}
+
+export { readFileSync };

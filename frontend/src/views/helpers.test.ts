@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { topCountries } from './NetworksPage';
+import { statsSummary } from './RunsPage';
+import { whySentences } from '../components/MemberTable';
+import { timeBounds } from '../components/Timeline';
+import { sweepPoints } from './AccountPage';
+
+describe('topCountries', () => {
+  it('counts, orders by frequency then code, skips blanks', () => {
+    expect(topCountries(['IR', 'MY', 'IR', null, 'IL', 'MY', 'IR', undefined, ''], 2)).toEqual(['IR', 'MY']);
+    expect(topCountries([])).toEqual([]);
+  });
+});
+
+describe('statsSummary', () => {
+  it('shows numeric stats only, at most six', () => {
+    expect(statsSummary({ accounts: 20000, modularity: 0.61234, algorithm: 'leiden' })).toBe('Accounts 20,000 · Modularity 0.612');
+    expect(statsSummary(null)).toBe('');
+  });
+});
+
+describe('whySentences', () => {
+  it('explains the strongest links', () => {
+    const s = whySentences({
+      score: 0.9,
+      role: 'core',
+      linkedMembers: 12,
+      sharedIPs: [{ sharedWith: 11, sampleAccountIds: [], ip: { addr: '203.0.113.7', kind: 'datacenter', country: 'NL', asnOrg: null } }],
+      sharedDevices: [{ sharedWith: 1, sampleAccountIds: [], device: { id: 'd1', os: 'android', client: null } }],
+      sharedTargets: [{ sharedWith: 4, sampleAccountIds: [], target: { key: 'k', masked: '+1 415 ***-**23', region: 'US' } }],
+    });
+    expect(s).toEqual([
+      'Linked to 12 other members by shared IPs, devices or lookup targets.',
+      'Used IP 203.0.113.7 (datacenter, NL), also used by 11 other members.',
+      'Used device d1 (android), also used by 1 other member.',
+      'Looked up 1 number that other members also looked up; +1 415 ***-**23 by 4 others.',
+    ]);
+  });
+});
+
+describe('timeBounds', () => {
+  it('spans first to last over all rows, ignoring bad times', () => {
+    expect(
+      timeBounds([
+        { lane: 'IP', label: 'x', first: '2026-01-02T00:00:00Z', last: '2026-01-05T00:00:00Z', count: 1 },
+        { lane: 'Lookup', label: 'y', first: 'garbage', last: '2026-01-09T00:00:00Z', count: 1 },
+      ]),
+    ).toEqual([Date.parse('2026-01-02T00:00:00Z'), Date.parse('2026-01-09T00:00:00Z')]);
+    expect(timeBounds([])).toBeNull();
+  });
+});
+
+describe('sweepPoints', () => {
+  it('keeps lookups with a block and offset', () => {
+    const l = (offset: number | null, block: string | null) => ({ first: '2026-01-01T00:00:00Z', last: null, count: 2, hits: 0, target: { key: 'k', masked: 'm', kind: 'phone', region: 'US', block, offset } });
+    expect(sweepPoints([l(5, 'B'), l(null, 'B'), l(7, null)])).toEqual([{ block: 'B', offset: 5, count: 2, time: '2026-01-01T00:00:00Z' }]);
+  });
+});
