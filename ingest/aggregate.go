@@ -1,11 +1,8 @@
 package ingest
 
 import (
-	"cmp"
 	"fmt"
 	"net/netip"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/ingest/ipinfo"
@@ -28,18 +25,12 @@ type batch struct {
 	ips      []store.IPRow
 	devices  []store.DeviceRow
 	targets  []store.TargetRow
-	usedIP   []store.EdgeRow
-	usedDev  []store.EdgeRow
-	lookedUp []store.EdgeRow
+	// Edges come in sub-batches, each written in one transaction with
+	// its own marker (see partition).
+	usedIP   [][]store.EdgeRow
+	usedDev  [][]store.EdgeRow
+	lookedUp [][]store.EdgeRow
 	matched  []store.MatchRow
-}
-
-func (b *batch) nodes() int {
-	return len(b.accounts) + len(b.ips) + len(b.devices) + len(b.targets)
-}
-
-func (b *batch) edges() int {
-	return len(b.usedIP) + len(b.usedDev) + len(b.lookedUp) + len(b.matched)
 }
 
 type edgeKey struct{ from, to string }
@@ -172,18 +163,15 @@ func (a *aggregator) add(ev *event) {
 	}
 }
 
-// finish turns the maps into sorted rows (sorted so that sub-batches are
-// the same on every load of the same input, and so that concurrent
-// transactions lock nodes in the same order). Fields the records left
-// empty are filled from the IP databases: record fields win, because the
-// platform saw the address at login time and an offline database is a
-// later, coarser guess.
-func (a *aggregator) finish(b *batch, db *ipinfo.DB) error {
+// finish turns the maps into rows and the edges into sub-batches. Fields
+// the records left empty are filled from the IP databases: record fields
+// win, because the platform saw the address at login time and an offline
+// database is a later, coarser guess.
+func (a *aggregator) finish(b *batch, db *ipinfo.DB, txRows int) error {
 	b.events = a.events
 	for _, r := range a.accounts {
 		b.accounts = append(b.accounts, *r)
 	}
-	slices.SortFunc(b.accounts, func(x, y store.AccountRow) int { return strings.Compare(x.ID, y.ID) })
 	for addr, r := range a.ips {
 		if db != nil && (r.ASN == 0 || r.ASOrg == "" || r.Country == "" || r.Kind == "") {
 			info, err := db.Lookup(addr)
@@ -205,34 +193,55 @@ func (a *aggregator) finish(b *batch, db *ipinfo.DB) error {
 		}
 		b.ips = append(b.ips, *r)
 	}
-	slices.SortFunc(b.ips, func(x, y store.IPRow) int { return strings.Compare(x.Addr, y.Addr) })
 	for _, r := range a.devices {
 		b.devices = append(b.devices, *r)
 	}
-	slices.SortFunc(b.devices, func(x, y store.DeviceRow) int { return strings.Compare(x.ID, y.ID) })
-	for _, r := range a.targets {
-		b.targets = append(b.targets, *r)
-	}
-	slices.SortFunc(b.targets, func(x, y store.TargetRow) int { return strings.Compare(x.Key, y.Key) })
-	b.usedIP = edgeRows(a.usedIP)
-	b.usedDev = edgeRows(a.usedDev)
-	b.lookedUp = edgeRows(a.lookedUp)
+	// Shared IPs (carrier NAT) are the hubs of USED_IP, so its
+	// sub-batches split by IP; lookups and devices split by account.
+	b.usedIP = partition(a.usedIP, nil, txRows, true)
+	b.usedDev = partition(a.usedDev, nil, txRows, false)
+	b.lookedUp = partition(a.lookedUp, a.targets, txRows, false)
 	for m := range a.matched {
 		b.matched = append(b.matched, m)
 	}
-	slices.SortFunc(b.matched, func(x, y store.MatchRow) int {
-		return cmp.Or(strings.Compare(x.Target, y.Target), strings.Compare(x.Account, y.Account))
-	})
 	return nil
 }
 
-func edgeRows(m map[edgeKey]*edgeAgg) []store.EdgeRow {
-	rows := make([]store.EdgeRow, 0, len(m))
-	for k, e := range m {
-		rows = append(rows, store.EdgeRow{From: k.from, To: k.to, First: e.first, Last: e.last, Count: e.count, Hits: e.hits})
+// partition splits a chunk's edges into about len/txRows sub-batches by a
+// fixed hash of one end (the account, or with byTo the other end), so that
+// the same chunk always gives the same sub-batches (their markers name them
+// by number) whatever the map order and without sorting, and so that
+// concurrent sub-batches rarely wait on each other: merging a relationship
+// locks both of its nodes, and sub-batches split by the hub side never share
+// a hub. targets, if not nil, gives each edge its Target's properties
+// (LOOKED_UP merges its targets itself).
+func partition(m map[edgeKey]*edgeAgg, targets map[string]*store.TargetRow, txRows int, byTo bool) [][]store.EdgeRow {
+	if len(m) == 0 {
+		return nil
 	}
-	slices.SortFunc(rows, func(x, y store.EdgeRow) int {
-		return cmp.Or(strings.Compare(x.From, y.From), strings.Compare(x.To, y.To))
-	})
-	return rows
+	n := (len(m) + txRows - 1) / txRows
+	parts := make([][]store.EdgeRow, n)
+	for k, e := range m {
+		side := k.from
+		if byTo {
+			side = k.to
+		}
+		h := fnv1a(side) % uint64(n)
+		row := store.EdgeRow{From: k.from, To: k.to, First: e.first, Last: e.last, Count: e.count, Hits: e.hits}
+		if targets != nil {
+			row.Target = targets[k.to]
+		}
+		parts[h] = append(parts[h], row)
+	}
+	return parts
+}
+
+// fnv1a is FNV-1a, 64 bits: stable across runs and machines.
+func fnv1a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }

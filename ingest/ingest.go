@@ -142,6 +142,7 @@ type loader struct {
 	prog         *progress
 	sum          Summary
 	nodes, edges atomic.Int64
+	seen         nodeCache // writer goroutine only
 }
 
 // chainSeed starts every input's chain of chunk ids; the batch geometry is
@@ -443,7 +444,7 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 			if b.chunk != nil {
 				bt := b.chunk
 				bt.rejected = rejected
-				if err := agg.finish(bt, l.opts.IPDB); err != nil {
+				if err := agg.finish(bt, l.opts.IPDB, l.opts.TxRows); err != nil {
 					return err
 				}
 				select {
@@ -485,7 +486,8 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 var errStopped = errors.New("stopped")
 
 // write commits one batch: nodes first (idempotent MERGE), then the edges
-// in sub-batches that each carry a marker, then the chunk's own marker.
+// in sub-batches that each carry a marker, then MATCHED (its targets come
+// with LOOKED_UP), then the chunk's own marker.
 func (l *loader) write(ctx context.Context, bt *batch) error {
 	done, err := l.sink.IngestBatches(ctx, bt.id)
 	if err != nil {
@@ -497,31 +499,57 @@ func (l *loader) write(ctx context.Context, bt *batch) error {
 		return nil
 	}
 	tx := l.opts.TxRows
+	// Nodes this run has already written with the same properties need no
+	// second MERGE (most accounts appear in every chunk).
+	accounts := filterSeen(&l.seen, bt.accounts, func(r *store.AccountRow) (string, string) {
+		if r.Verified == nil && r.Handle == "" && r.Country == "" && r.CreatedAt.IsZero() {
+			return "a" + r.ID, ""
+		}
+		return "a" + r.ID, fmt.Sprint(r.Handle, "\x00", r.Country, "\x00", r.Verified != nil && *r.Verified, r.Verified != nil, "\x00", r.CreatedAt.Unix())
+	})
+	ips := filterSeen(&l.seen, bt.ips, func(r *store.IPRow) (string, string) {
+		if r.ASN == 0 && r.ASOrg == "" && r.Country == "" && r.Kind == "" {
+			return "i" + r.Addr, ""
+		}
+		return "i" + r.Addr, fmt.Sprint(r.ASN, "\x00", r.ASOrg, "\x00", r.Country, "\x00", r.Kind)
+	})
+	devices := filterSeen(&l.seen, bt.devices, func(r *store.DeviceRow) (string, string) {
+		if r.OS == "" && r.Client == "" {
+			return "d" + r.ID, ""
+		}
+		return "d" + r.ID, r.OS + "\x00" + r.Client
+	})
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(l.opts.Writers)
 	// Node labels are disjoint, so their transactions never wait on each
 	// other.
-	nodeJobs(g, gctx, bt.accounts, tx, l.sink.MergeAccounts, &l.nodes)
-	nodeJobs(g, gctx, bt.ips, tx, l.sink.MergeIPs, &l.nodes)
-	nodeJobs(g, gctx, bt.devices, tx, l.sink.MergeDevices, &l.nodes)
-	nodeJobs(g, gctx, bt.targets, tx, l.sink.MergeTargets, &l.nodes)
+	nodeJobs(g, gctx, accounts.rows, tx, l.sink.MergeAccounts, &l.nodes)
+	nodeJobs(g, gctx, ips.rows, tx, l.sink.MergeIPs, &l.nodes)
+	nodeJobs(g, gctx, devices.rows, tx, l.sink.MergeDevices, &l.nodes)
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(l.opts.Writers)
+	accounts.commit(&l.seen)
+	ips.commit(&l.seen)
+	devices.commit(&l.seen)
+
+	// One relationship type at a time: all three share the accounts, so
+	// mixing them would make concurrent transactions wait on account locks.
 	for _, e := range []struct {
-		rel  string
-		rows []store.EdgeRow
-	}{{store.RelUsedIP, bt.usedIP}, {store.RelUsedDevice, bt.usedDev}, {store.RelLookedUp, bt.lookedUp}} {
-		for j, lo := 0, 0; lo < len(e.rows); j, lo = j+1, lo+tx {
+		rel   string
+		parts [][]store.EdgeRow
+	}{{store.RelLookedUp, bt.lookedUp}, {store.RelUsedIP, bt.usedIP}, {store.RelUsedDevice, bt.usedDev}} {
+		g, gctx = errgroup.WithContext(ctx)
+		g.SetLimit(l.opts.Writers)
+		for j, rows := range e.parts {
 			id := fmt.Sprintf("%s/%s/%d", bt.id, e.rel, j)
-			if done[id] {
+			if done[id] || len(rows) == 0 {
 				continue
 			}
-			rows := e.rows[lo:min(lo+tx, len(e.rows))]
 			g.Go(func() error {
+				t0 := time.Now()
 				err := l.sink.WriteEdges(gctx, id, e.rel, rows)
+				l.opts.Log.Debug("ingest: wrote edges", "rows", len(rows), "type", e.rel, "took", time.Since(t0))
 				if errors.Is(err, store.ErrBatchDone) {
 					return nil
 				}
@@ -531,7 +559,12 @@ func (l *loader) write(ctx context.Context, bt *batch) error {
 				return err
 			})
 		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
 	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(l.opts.Writers)
 	nodeJobs(g, gctx, bt.matched, tx, l.sink.MergeMatched, &l.edges)
 	if err := g.Wait(); err != nil {
 		return err
