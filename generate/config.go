@@ -61,6 +61,24 @@ type Config struct {
 	// TempDir holds the day buckets while the world is sorted by time
 	// (default: the output directory for ToDir, os.TempDir otherwise).
 	TempDir string
+	// Progress, when set, is called from the generating goroutine as work
+	// advances: stage "build" (accounts, households, number plans) once,
+	// stage "generate" counts accounts whose events are made, stage
+	// "write" counts window days written.
+	Progress func(stage string, done, total int)
+}
+
+// Progress stages.
+const (
+	StageBuild    = "build"
+	StageGenerate = "generate"
+	StageWrite    = "write"
+)
+
+func (c *Config) progress(stage string, done, total int) {
+	if c.Progress != nil {
+		c.Progress(stage, done, total)
+	}
 }
 
 // DefaultConfig returns a Config with every default spelled out.

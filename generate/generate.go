@@ -139,6 +139,7 @@ func Stream(cfg Config, emit func(*events.Record) error) (*Truth, error) {
 // accounts created before the window (in creation order) followed by each
 // day's records in time order.
 func run(cfg Config, s sink) (*Truth, error) {
+	cfg.progress(StageBuild, 0, 1)
 	w, err := newWorld(cfg)
 	if err != nil {
 		return nil, err
@@ -150,6 +151,7 @@ func run(cfg Config, s sink) (*Truth, error) {
 	defer w.out.close()
 	w.organicAccounts()
 	w.plantNetworks()
+	cfg.progress(StageGenerate, len(w.created), len(w.created))
 	if w.out.err != nil {
 		return nil, w.out.err
 	}
@@ -184,10 +186,13 @@ func run(cfg Config, s sink) (*Truth, error) {
 		}
 	}()
 	defer func() { close(done); <-finished }()
+	written := 0
 	for de := range days {
 		if de.err != nil {
 			return nil, de.err
 		}
+		cfg.progress(StageWrite, written, cfg.Days)
+		written++
 		for i := range de.evs {
 			if err := s.write(w, &de.evs[i]); err != nil {
 				return nil, fmt.Errorf("generate: write: %w", err)
@@ -197,5 +202,6 @@ func run(cfg Config, s sink) (*Truth, error) {
 	if err := s.flush(); err != nil {
 		return nil, fmt.Errorf("generate: write: %w", err)
 	}
+	cfg.progress(StageWrite, cfg.Days, cfg.Days)
 	return w.truth(), nil
 }

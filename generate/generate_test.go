@@ -533,3 +533,28 @@ func TestConfigVariants(t *testing.T) {
 		})
 	}
 }
+
+func TestProgress(t *testing.T) {
+	var stages []string
+	last := map[string][2]int{}
+	cfg := Config{Accounts: 1000, Seed: 1, Progress: func(stage string, done, total int) {
+		if len(stages) == 0 || stages[len(stages)-1] != stage {
+			stages = append(stages, stage)
+		}
+		if p := last[stage]; done < p[0] {
+			t.Errorf("%s went back from %d to %d", stage, p[0], done)
+		}
+		last[stage] = [2]int{done, total}
+	}}
+	if _, err := Stream(cfg, func(*events.Record) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{StageBuild, StageGenerate, StageWrite}; !slices.Equal(stages, want) {
+		t.Errorf("stages %v, want %v", stages, want)
+	}
+	for _, s := range []string{StageGenerate, StageWrite} {
+		if p := last[s]; p[0] != p[1] {
+			t.Errorf("%s ended at %d of %d", s, p[0], p[1])
+		}
+	}
+}

@@ -45,6 +45,9 @@ func (w *world) organicTime(after int64, c int) int64 {
 // contacts.
 func (w *world) organicAccounts() {
 	for i := range w.created {
+		if i%(1<<16) == 0 {
+			w.cfg.progress(StageGenerate, i, len(w.created))
+		}
 		a := int32(i)
 		if w.role[a] != 0 {
 			continue

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,6 +35,7 @@ docs/GENERATOR.md describes the world and the truth schema.`,
 				}
 			}
 			began := time.Now()
+			cfg.Progress = generateProgress()
 			t, err := generate.ToDir(cfg, out)
 			if err != nil {
 				return err
@@ -56,4 +58,16 @@ docs/GENERATOR.md describes the world and the truth schema.`,
 	f.StringVar(&cfg.StateCountry, "state-country", "IR", "country of the watch-listed ASNs")
 	f.IntVar(&cfg.StateUTCOffsetMinutes, "state-utc-offset", 210, "time zone of state-flavoured operators, minutes east of UTC")
 	rootCmd.AddCommand(cmd)
+}
+
+// generateProgress logs each stage as it begins and the write stage every
+// ten days: a 1,000,000-account world takes tens of seconds.
+func generateProgress() func(stage string, done, total int) {
+	current := ""
+	return func(stage string, done, total int) {
+		if stage != current || (stage == generate.StageWrite && done%10 == 0 && done < total) {
+			current = stage
+			slog.Info("generate", "stage", stage, "done", done, "total", total)
+		}
+	}
 }
