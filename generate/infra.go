@@ -114,8 +114,13 @@ func newInfra(watch []uint32, watchCountry string) (*infra, error) {
 }
 
 // dedicated hands out one new address of AS a, never used by anyone else.
+// An AS has 2^19 such addresses, far more than a 1,000,000-account world
+// hands out (about 40,000 in all); running out is a generator bug.
 func (in *infra) dedicated(a int) uint64 {
 	off := in.asns[a].next
+	if off >= 1<<20 {
+		panic(fmt.Sprintf("generate: AS %d ran out of dedicated addresses", in.asns[a].asn))
+	}
 	in.asns[a].next++
 	return ipID(a, off)
 }
