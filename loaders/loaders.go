@@ -13,11 +13,11 @@ import (
 	"github.com/vikstrous/dataloadgen"
 )
 
-// wait is how long a loader gathers keys before it queries. gqlgen
+// Wait is how long a loader gathers keys before it queries. gqlgen
 // resolves the fields of a list concurrently, so siblings arrive within
-// microseconds; 2ms leaves room on a busy 2-core machine without adding
-// much latency.
-const wait = 2 * time.Millisecond
+// microseconds; the wait is paid once per level of nesting, so it is
+// kept well under a query's own cost (BENCHMARKS.md, API section).
+var Wait = 500 * time.Microsecond
 
 // PageKey asks for the first First items of the list of ID.
 type PageKey struct {
@@ -43,7 +43,7 @@ type Loaders struct {
 // New returns fresh loaders over st. Missing ids load as
 // dataloadgen.ErrNotFound for single values and as empty lists for lists.
 func New(st *store.Store) *Loaders {
-	opt := dataloadgen.WithWait(wait)
+	opt := dataloadgen.WithWait(Wait)
 	return &Loaders{
 		Account:     dataloadgen.NewMappedLoader(st.AccountsByIDs, opt),
 		Network:     dataloadgen.NewMappedLoader(st.NetworksByIDs, opt),

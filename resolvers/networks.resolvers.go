@@ -166,7 +166,17 @@ func (r *queryResolver) Networks(ctx context.Context, filter *model.NetworkFilte
 }
 
 func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network, error) {
-	return notFoundNil(loaders.For(ctx).Network.Load(ctx, id))
+	// A root lookup is one key: query at once rather than wait for a batch.
+	m, err := r.Store.NetworksByIDs(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	n, ok := m[id]
+	if !ok {
+		return nil, nil
+	}
+	loaders.For(ctx).Network.Prime(id, n)
+	return &n, nil
 }
 
 func (r *Resolver) MemberEvidence() graph.MemberEvidenceResolver { return &memberEvidenceResolver{r} }

@@ -1,0 +1,229 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/server"
+	"github.com/lockstep-dev/lockstep/store"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// TestLoad measures the API under load against loopback (figures in
+// BENCHMARKS.md). It runs only with LOCKSTEP_LOAD=1, since it takes the
+// machine for about two minutes:
+//
+//	LOCKSTEP_LOAD=1 go test ./server -run TestLoad -count=1 -v
+func TestLoad(t *testing.T) {
+	if os.Getenv("LOCKSTEP_LOAD") == "" {
+		t.Skip("set LOCKSTEP_LOAD=1 to run the load test")
+	}
+	dur := 10 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("LOCKSTEP_LOAD_DURATION")); err == nil {
+		dur = d
+	}
+	h := newHarness(t, server.Config{RatePerSecond: 1e6, RateBurst: 1e6})
+	h.logs = &syncBuffer{} // the harness keeps no response bodies here
+	const accounts = 20000
+	seedLoadWorld(t, h.st, accounts)
+	st := h.st
+
+	accountQuery := `query($id: ID!) { account(id: $id) { id handle country verified ips { ip { addr kind } count last } devices { device { id os } count } } }`
+	networkQuery := `query($id: ID!) { network(id: $id) { id score size evidence signals { name value } stateLinked { possible confidence reasons }
+  members(first: 100) { totalCount edges { node { score role account { id handle } } } } } }`
+
+	// 1. account(id) with IPs and devices, as fast as 32 clients go.
+	acct := attack(t, h, dur, 32, func() ([]byte, error) {
+		return json.Marshal(map[string]any{"query": accountQuery, "variables": map[string]any{"id": fmt.Sprintf("acc%07d", rand.IntN(accounts))}})
+	})
+	report(t, "GraphQL account(id)+ips+devices, 32 clients", acct)
+
+	// Baseline: the same reads straight through the store, same clients.
+	base := direct(t, dur, 32, func(ctx context.Context) error {
+		id := fmt.Sprintf("acc%07d", rand.IntN(accounts))
+		if _, err := st.Account(ctx, id); err != nil {
+			return err
+		}
+		var wg sync.WaitGroup
+		var e1, e2 error
+		wg.Add(2)
+		go func() { defer wg.Done(); _, e1 = st.IPUsagesByAccounts(ctx, []string{id}, 20) }()
+		go func() { defer wg.Done(); _, e2 = st.DeviceUsagesByAccounts(ctx, []string{id}, 20) }()
+		wg.Wait()
+		if e1 != nil {
+			return e1
+		}
+		return e2
+	})
+	report(t, "driver-direct account+ips+devices, 32 clients", base)
+	t.Logf("GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx", ratio(acct.Mean, base.Mean), ratio(acct.P50, base.P50), ratio(acct.P99, base.P99))
+
+	// 2. network(id) with 100 members and evidence at 32 clients.
+	netw := attack(t, h, dur, 32, func() ([]byte, error) {
+		return json.Marshal(map[string]any{"query": networkQuery, "variables": map[string]any{"id": fmt.Sprintf("load-net-%d", rand.IntN(20))}})
+	})
+	report(t, "GraphQL network(id)+100 members+evidence, 32 clients", netw)
+	nbase := direct(t, dur, 32, func(ctx context.Context) error {
+		id := fmt.Sprintf("load-net-%d", rand.IntN(20))
+		if _, err := st.NetworksByIDs(ctx, []string{id}); err != nil {
+			return err
+		}
+		_, err := st.MembersByNetworks(ctx, []string{id}, 101)
+		return err
+	})
+	report(t, "driver-direct network+100 members, 32 clients", nbase)
+	t.Logf("GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx", ratio(netw.Mean, nbase.Mean), ratio(netw.P50, nbase.P50), ratio(netw.P99, nbase.P99))
+}
+
+type result struct {
+	N, Errors           int
+	Rate                float64
+	Mean, P50, P95, P99 time.Duration
+	FirstError          string
+}
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
+func report(t *testing.T, name string, r result) {
+	t.Logf("%-55s %7d req  %7.0f req/s  mean %6.2fms  p50 %6.2fms  p95 %6.2fms  p99 %6.2fms  errors %d %s",
+		name, r.N, r.Rate, ms(r.Mean), ms(r.P50), ms(r.P95), ms(r.P99), r.Errors, r.FirstError)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// attack runs vegeta with a fixed number of workers sending requests back
+// to back (rate 0: as fast as they get answers) for dur.
+func attack(t *testing.T, h *harness, dur time.Duration, workers uint64, body func() ([]byte, error)) result {
+	t.Helper()
+	hdr := http.Header{"Authorization": {"Bearer " + h.keys[admin]}, "Content-Type": {"application/json"}}
+	targeter := func(tg *vegeta.Target) error {
+		b, err := body()
+		if err != nil {
+			return err
+		}
+		*tg = vegeta.Target{Method: http.MethodPost, URL: h.ts.URL + "/graphql", Body: b, Header: hdr}
+		return nil
+	}
+	a := vegeta.NewAttacker(vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.KeepAlive(true), vegeta.Connections(int(workers)*2))
+	var m vegeta.Metrics
+	var firstErr string
+	for res := range a.Attack(targeter, vegeta.Rate{Freq: 0}, dur, "load") {
+		if res.Code != http.StatusOK || res.Error != "" || !json.Valid(res.Body) || hasErrors(res.Body) {
+			if firstErr == "" {
+				firstErr = fmt.Sprintf("%d %s %.200s", res.Code, res.Error, res.Body)
+			}
+			res.Code = 599
+		}
+		m.Add(res)
+	}
+	m.Close()
+	errs := int(m.Requests) - int(float64(m.Requests)*m.Success+0.5)
+	return result{N: int(m.Requests), Errors: errs, Rate: m.Throughput, Mean: m.Latencies.Mean,
+		P50: m.Latencies.P50, P95: m.Latencies.P95, P99: m.Latencies.P99, FirstError: firstErr}
+}
+
+func hasErrors(b []byte) bool {
+	var r struct {
+		Errors []any `json:"errors"`
+	}
+	return json.Unmarshal(b, &r) == nil && len(r.Errors) > 0
+}
+
+// direct runs fn from workers goroutines back to back for dur.
+func direct(t *testing.T, dur time.Duration, workers int, fn func(context.Context) error) result {
+	t.Helper()
+	ctx := ctxT(t)
+	deadline := time.Now().Add(dur)
+	var mu sync.Mutex
+	var lats []time.Duration
+	var errs atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				if err := fn(ctx); err != nil {
+					errs.Add(1)
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lats = append(lats, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	slices.Sort(lats)
+	var sum time.Duration
+	for _, l := range lats {
+		sum += l
+	}
+	q := func(p float64) time.Duration { return lats[int(p*float64(len(lats)-1))] }
+	return result{N: len(lats), Errors: int(errs.Load()), Rate: float64(len(lats)) / el.Seconds(), Mean: sum / time.Duration(len(lats)),
+		P50: q(0.5), P95: q(0.95), P99: q(0.99)}
+}
+
+// seedLoadWorld writes n accounts with 3 IPs and 2 devices each (from
+// shared pools, so IPs have several accounts) and 20 networks of 150
+// members with evidence, under a finished run.
+func seedLoadWorld(t *testing.T, st *store.Store, n int) {
+	t.Helper()
+	ctx := ctxT(t)
+	const batch = 5000
+	w := func(cypher string, rows []map[string]any) {
+		if err := st.WriteRows(ctx, cypher, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for lo := 0; lo < n; lo += batch {
+		var rows []map[string]any
+		for i := lo; i < min(n, lo+batch); i++ {
+			rows = append(rows, map[string]any{"id": fmt.Sprintf("acc%07d", i),
+				"ips":  []string{fmt.Sprintf("10.%d.%d.1", i%50, (i/50)%100), fmt.Sprintf("10.1%d.%d.2", i%7, i%90), "192.0.2.1"},
+				"devs": []string{fmt.Sprintf("dev-%d", i%(n/2)), fmt.Sprintf("dev-x%d", i)}})
+		}
+		w(`UNWIND $rows AS r
+CREATE (a:Account {id: r.id, handle: 'h' + r.id, country: 'US', verified: false, createdAt: datetime('2026-01-01T00:00:00Z')})
+WITH a, r
+UNWIND range(0, 2) AS k
+MERGE (ip:IP {addr: r.ips[k]}) ON CREATE SET ip.kind = 'residential', ip.asn = 64500
+CREATE (a)-[:USED_IP {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-01T00:00:00Z'), count: k + 1}]->(ip)
+WITH a, r, k WHERE k < 2
+MERGE (d:Device {id: r.devs[k]}) ON CREATE SET d.os = 'android'
+CREATE (a)-[:USED_DEVICE {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-01T00:00:00Z'), count: 1}]->(d)`, rows)
+	}
+	var nets []store.NetworkRow
+	for i := range 20 {
+		var ms []store.MemberRow
+		for j := range 150 {
+			ms = append(ms, store.MemberRow{AccountID: fmt.Sprintf("acc%07d", i*150+j), Score: 1 - float64(j)/200, Role: "core"})
+		}
+		nets = append(nets, store.NetworkRow{ID: fmt.Sprintf("load-net-%d", i), Key: fmt.Sprintf("load-net-%d", i), Size: 150, Score: 0.9,
+			Signals:  `[{"name":"shared_infrastructure","value":0.9},{"name":"sweep_coverage","value":0.8}]`,
+			Evidence: []string{"150 accounts share 3 IPs", "sweep of 4,000 consecutive numbers"}, StateReasons: []string{"one time zone"},
+			Members: ms})
+	}
+	if err := st.StartRun(ctx, "load-run", time.Now(), "{}"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.WriteNetworks(ctx, "load-run", nets, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, "load-run", time.Now(), "{}"); err != nil {
+		t.Fatal(err)
+	}
+}
