@@ -21,7 +21,8 @@ const (
 
 // ToDir generates a world into dir (created if missing): events.ndjson, or
 // accounts.csv, logins.csv and lookups.csv when cfg.Format is FormatCSV,
-// and truth.json. It returns the truth it wrote.
+// and truth.json, replacing any earlier world there (in either format). It
+// returns the truth it wrote.
 func ToDir(cfg Config, dir string) (*Truth, error) {
 	cfg.normalize()
 	if err := cfg.validate(); err != nil {
@@ -53,6 +54,17 @@ func ToDir(cfg Config, dir string) (*Truth, error) {
 		return first
 	}
 	defer closeAll()
+	// A world left by an earlier run in the other format would mix with
+	// this one when the directory is ingested: remove its files.
+	stale := []string{AccountsFile, LoginsFile, LookupsFile}
+	if cfg.Format == FormatCSV {
+		stale = []string{EventsFile}
+	}
+	for _, name := range stale {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
+	}
 	var s sink
 	if cfg.Format == FormatCSV {
 		var ws [3]io.Writer

@@ -558,3 +558,23 @@ func TestProgress(t *testing.T) {
 		}
 	}
 }
+
+func TestToDirReplacesOtherFormat(t *testing.T) {
+	dir := t.TempDir()
+	for _, format := range []string{FormatCSV, FormatNDJSON} {
+		if _, err := ToDir(Config{Accounts: 1000, Seed: 1, Format: format}, dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{EventsFile, TruthFile}; !slices.Equal(names, want) {
+		t.Errorf("directory holds %v, want %v", names, want)
+	}
+}
