@@ -116,7 +116,8 @@ func BearerToken(h string) (string, bool) {
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
 		return "", false
 	}
-	return strings.TrimSpace(h[len(prefix):]), true
+	tok := strings.TrimSpace(h[len(prefix):])
+	return tok, tok != ""
 }
 
 // FromRequest returns the bearer token of a request.
