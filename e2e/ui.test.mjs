@@ -116,6 +116,18 @@ test('open the top network: the graph canvas draws nodes', async () => {
   }
   assert.ok(coloured > 200, `only ${coloured} coloured pixels on the graph canvas`);
   figure('network_graph_nodes', drawn.order, 'nodes');
+  // Search a member, select it, expand its neighbourhood through the API.
+  const member = await page.locator('[data-testid=member-table] tbody tr').first().locator('a').first().innerText();
+  await page.getByLabel('Find node').fill(member);
+  await page.getByLabel('Find node').press('Enter');
+  await page.getByTestId('graph-selection').filter({ hasText: member }).waitFor();
+  await page.getByRole('button', { name: 'Expand neighbourhood' }).click();
+  await page.getByRole('button', { name: 'Expand neighbourhood' }).waitFor({ state: 'visible' });
+  await page.waitForFunction(() => !document.querySelector('[data-testid=graph-selection]')?.textContent?.includes('Expanding'), null, { timeout: 20_000 });
+  assert.equal(await page.getByTestId('graph-selection').getByRole('alert').count(), 0, 'expanding failed');
+  const after = Number(await graph.getAttribute('data-nodes'));
+  assert.ok(after >= drawn.order, `graph shrank from ${drawn.order} to ${after} nodes`);
+  await page.getByLabel('Find node').fill('');
   await screenshot(page, 'network', { fullPage: true });
 });
 

@@ -1,8 +1,8 @@
 import { BLOCK_SIZE, binSweep, sweepCaption, SweepPoint } from '../lib/sweep';
 import { formatDate } from '../lib/format';
 
-const W = 720;
-const H = 150;
+const W = 1150;
+const H = 190;
 const PAD = { l: 44, r: 10, t: 10, b: 26 };
 
 /**

@@ -33,9 +33,10 @@ export function Timeline({ spans }: { spans: Span[] }) {
   const [t0, t1raw] = b;
   const t1 = t1raw === t0 ? t0 + 3600_000 : t1raw;
   const rows = spans.filter((s) => s.first || s.last).slice(0, 40);
-  const W = 720;
-  const rowH = 14;
-  const labelW = 170;
+  // Wide viewBox: the SVG scales to the panel, and text stays near 11 px at 1280–1680 px.
+  const W = 1150;
+  const rowH = 15;
+  const labelW = 230;
   const H = rows.length * rowH + 30;
   const x = (t: number) => labelW + ((t - t0) / (t1 - t0)) * (W - labelW - 10);
   return (
@@ -47,17 +48,17 @@ export function Timeline({ spans }: { spans: Span[] }) {
         return (
           <g key={i}>
             <title>{`${s.lane} ${s.label}: ${formatTime(s.first)} → ${formatTime(s.last)}, ${s.count} events`}</title>
-            <text x={0} y={y + 10} fontSize={10} fill="#1b1f24">
-              {s.lane}: {s.label.length > 24 ? `${s.label.slice(0, 23)}…` : s.label}
+            <text x={0} y={y + 11} fontSize={11} fill="#1b1f24">
+              {s.lane}: {s.label.length > 30 ? `${s.label.slice(0, 29)}…` : s.label}
             </text>
             <rect x={x(a)} y={y + 2} width={Math.max(3, x(z) - x(a))} height={rowH - 5} rx={2} fill={LANE_COLOURS[s.lane]} />
           </g>
         );
       })}
-      <text x={labelW} y={H - 6} fontSize={10} fill="#4f5b66">
+      <text x={labelW} y={H - 6} fontSize={11} fill="#4f5b66">
         {formatDate(new Date(t0).toISOString())}
       </text>
-      <text x={W - 10} y={H - 6} fontSize={10} fill="#4f5b66" textAnchor="end">
+      <text x={W - 10} y={H - 6} fontSize={11} fill="#4f5b66" textAnchor="end">
         {formatDate(new Date(t1raw).toISOString())}
       </text>
     </svg>

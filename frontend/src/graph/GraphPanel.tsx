@@ -3,7 +3,7 @@
 // owns search, colouring, selection and the camera.
 
 import { useMemo, useRef, useState } from 'react';
-import { ColourBy, GraphData, KIND_COLOURS, ROLE_COLOURS, scoreColour, searchNodes } from '../lib/graphData';
+import { ColourBy, GraphData, KIND_COLOURS, OTHER_MEMBER, RESOURCE_GREY, ROLE_COLOURS, scoreColour, searchNodes } from '../lib/graphData';
 import { formatCount, formatScore, humanise } from '../lib/format';
 import { href } from '../lib/route';
 import GraphCanvas, { GraphCanvasHandle } from './GraphCanvas';
@@ -54,8 +54,8 @@ export default function GraphPanel({ data, version, title, onExpand, note, tall,
     colourBy === 'kind'
       ? (Object.entries(KIND_COLOURS) as [string, string][]).map(([k, c]) => [humanise(k === 'IP' ? 'ip' : k), c])
       : colourBy === 'role'
-        ? [...(Object.entries(ROLE_COLOURS) as [string, string][]).map(([k, c]) => [humanise(k), c] as [string, string]), ['Other member', '#0072B2'], ['IP / device / target', '#BBBBBB']]
-        : [['Score 0', scoreColour(0)], ['0.5', scoreColour(0.5)], ['1', scoreColour(1)], ['No score', '#999999'], ['IP / device / target', '#BBBBBB']];
+        ? [...(Object.entries(ROLE_COLOURS) as [string, string][]).map(([k, c]) => [humanise(k), c] as [string, string]), ['Member, other role', OTHER_MEMBER], ['IP / device / target', RESOURCE_GREY]]
+        : [['Score 0', scoreColour(0)], ['0.5', scoreColour(0.5)], ['1', scoreColour(1)], ['No score', scoreColour(null)], ['IP / device / target', RESOURCE_GREY]];
 
   return (
     <section className="panel graph-panel" aria-label={title}>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyGraph, mergeNeighborhood, nodeColour, nodeKey, scoreColour, searchNodes, syntheticGraph, KIND_COLOURS, ROLE_COLOURS } from './graphData';
+import { emptyGraph, mergeNeighborhood, nodeColour, nodeKey, scoreColour, searchNodes, syntheticGraph, KIND_COLOURS, RESOURCE_GREY, ROLE_COLOURS } from './graphData';
 
 const hood = {
   nodes: [
@@ -50,14 +50,14 @@ describe('colours', () => {
     expect(nodeColour(a1, 'role')).toBe(ROLE_COLOURS.core);
     expect(nodeColour(a2, 'role')).toBe(ROLE_COLOURS['non-member']);
     expect(nodeColour(a1, 'score')).toBe(scoreColour(1));
-    expect(nodeColour(ip, 'score')).toBe('#BBBBBB');
+    expect(nodeColour(ip, 'score')).toBe(RESOURCE_GREY);
   });
 
   it.each([
     [0, '#fee08b'],
     [1, '#b2182b'],
     [2, '#b2182b'],
-    [null, '#999999'],
+    [null, ROLE_COLOURS['non-member']],
   ])('scoreColour(%s) = %s', (s, want) => expect(scoreColour(s)).toBe(want));
 });
 

@@ -107,13 +107,14 @@ export const ROLE_COLOURS: Record<string, string> = {
   core: '#D55E00',
   peripheral: '#56B4E9',
   seed: '#000000',
-  'non-member': '#999999',
+  'non-member': '#6E7781',
 };
-const RESOURCE_GREY = '#BBBBBB';
+export const OTHER_MEMBER = '#0072B2';
+export const RESOURCE_GREY = '#CDD2D8';
 
 /** scoreColour maps 0..1 to a light-yellow→dark-red ramp (null: grey). */
 export function scoreColour(score: number | null): string {
-  if (score === null || Number.isNaN(score)) return '#999999';
+  if (score === null || Number.isNaN(score)) return ROLE_COLOURS['non-member'];
   const s = Math.min(1, Math.max(0, score));
   // Interpolate between #FEE08B (low) and #B2182B (high).
   const lerp = (a: number, b: number) => Math.round(a + (b - a) * s);
@@ -127,7 +128,7 @@ export function nodeColour(n: GNode, by: ColourBy): string {
   if (n.kind !== 'ACCOUNT') return RESOURCE_GREY;
   if (by === 'role') {
     if (!n.member) return ROLE_COLOURS['non-member'];
-    return ROLE_COLOURS[(n.member.role ?? '').toLowerCase()] ?? '#0072B2';
+    return ROLE_COLOURS[(n.member.role ?? '').toLowerCase()] ?? OTHER_MEMBER;
   }
   return scoreColour(n.member?.score ?? n.score);
 }
@@ -178,17 +179,17 @@ export function syntheticGraph(n: number, seed = 1): GraphData {
   }
   for (let i = 0; i < resources; i++) nodes.push({ id: `r${i}`, kind: kinds[i % 3], label: `res_${i}`, depth: 1 });
   const edges: ApiGraphEdge[] = [];
+  // Rings of 25 accounts, each with its own pool of resources (what detection
+  // finds), plus a few organic links between rings.
   const ringSize = 25;
+  const rings = Math.max(1, Math.ceil(accounts / ringSize));
+  const pool = Math.max(1, Math.floor(resources / rings));
+  const link = (a: number, r: number, count: number) => edges.push({ source: `a${a}`, target: `r${r}`, targetKind: kinds[r % 3], count });
   for (let i = 0; i < accounts; i++) {
     const ring = Math.floor(i / ringSize);
-    for (let k = 0; k < 2; k++) {
-      const r = (ring * 7 + k + Math.floor(rnd() * 3)) % resources;
-      edges.push({ source: `a${i}`, target: `r${r}`, targetKind: kinds[r % 3], count: 1 + Math.floor(rnd() * 20) });
-    }
-    if (rnd() < 0.3) {
-      const r = Math.floor(rnd() * resources);
-      edges.push({ source: `a${i}`, target: `r${r}`, targetKind: kinds[r % 3], count: 1 });
-    }
+    const base = Math.min(resources - 1, ring * pool);
+    for (let k = 0; k < 2; k++) link(i, Math.min(resources - 1, base + Math.floor(rnd() * pool)), 1 + Math.floor(rnd() * 20));
+    if (rnd() < 0.05) link(i, Math.floor(rnd() * resources), 1);
   }
   mergeNeighborhood(g, nodes, edges, members);
   return g;

@@ -137,11 +137,12 @@ export default function AccountPage({ id }: { id: string }) {
           {a.memberships.length === 0 ? (
             <p className="muted">Not in any network.</p>
           ) : (
+            <div className="table-wrap">
             <table data-testid="memberships">
               <thead>
                 <tr>
                   <th scope="col">Network</th>
-                  <th scope="col">Run</th>
+                  <th scope="col">Run started</th>
                   <th scope="col">Network score</th>
                   <th scope="col">Membership</th>
                   <th scope="col">Role</th>
@@ -151,8 +152,8 @@ export default function AccountPage({ id }: { id: string }) {
               <tbody>
                 {a.memberships.map((m) => (
                   <tr key={m.network.id}>
-                    <td><a href={href.network(m.network.id)} className="mono">{m.network.id}</a> <span className="muted small">({formatCount(m.network.size)})</span></td>
-                    <td className="small">{m.network.runId} · {formatDate(m.network.run.startedAt)}</td>
+                    <td><a href={href.network(m.network.id)} className="id">{m.network.id}</a> <span className="muted small">({formatCount(m.network.size)} members)</span></td>
+                    <td className="small" title={m.network.runId}>{formatTime(m.network.run.startedAt)}</td>
                     <td><ScoreBar score={m.network.score} /></td>
                     <td><ScoreBar score={m.score} label="Membership score" /></td>
                     <td>{m.role ?? '—'}</td>
@@ -161,6 +162,7 @@ export default function AccountPage({ id }: { id: string }) {
                 ))}
               </tbody>
             </table>
+            </div>
           )}
         </section>
       </div>

@@ -92,6 +92,7 @@ export default function RunsPage() {
   const runs = useQuery<{ detectionRuns: RunSummary[] }>(RUNS, { first: 50 }, 'runs');
   const [form, setForm] = useState({ algorithm: '', resolution: '', seed: '', minSize: '', minScore: '' });
   const [live, setLive] = useState<string | null>(null);
+  const [liveDone, setLiveDone] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }));
@@ -121,6 +122,7 @@ export default function RunsPage() {
       }
       setBusy(true);
       const d = await gql<{ runDetection: { id: string } }>(RUN_DETECTION, { input });
+      setLiveDone(false);
       setLive(d.runDetection.id);
       runs.reload();
     } catch (err) {
@@ -163,21 +165,28 @@ export default function RunsPage() {
               <label htmlFor="r-minscore">Min score</label>
               <input id="r-minscore" inputMode="decimal" size={5} value={form.minScore} onChange={(e) => set('minScore', e.target.value)} />
             </div>
-            <button type="submit" className="primary" disabled={busy || live !== null}>
+            <button type="submit" className="primary" disabled={busy || (live !== null && !liveDone)}>
               {busy ? 'Starting…' : 'Start detection run'}
             </button>
           </form>
         </RoleGate>
         <ErrorBanner error={error} />
         {live && (
-          <>
-            <LiveRun runId={live} onDone={runs.reload} />
+          <div style={{ marginTop: '1rem' }}>
+            <LiveRun
+              key={live}
+              runId={live}
+              onDone={() => {
+                setLiveDone(true);
+                runs.reload();
+              }}
+            />
             <p>
               <button type="button" onClick={() => setLive(null)}>
                 Dismiss
               </button>
             </p>
-          </>
+          </div>
         )}
       </section>
       <section className="panel" aria-labelledby="past-title">
