@@ -16,6 +16,7 @@ import (
 	"github.com/lockstep-dev/lockstep/config"
 	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	neo4jconfig "github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 )
 
 // Record is one row of a query result. Read values with Get, or with
@@ -37,7 +38,7 @@ func Open(ctx context.Context, uri, user, password string) (_ *Store, err error)
 	if uri == "" {
 		return nil, fmt.Errorf("%w: empty Neo4j URI", ErrInvalidArgument)
 	}
-	driver, err := neo4j.NewDriverWithContext(uri, neo4j.BasicAuth(user, password, ""), func(c *neo4j.Config) {
+	driver, err := neo4j.NewDriverWithContext(uri, neo4j.BasicAuth(user, password, ""), func(c *neo4jconfig.Config) {
 		c.MaxTransactionRetryTime = 30 * time.Second
 		c.SocketConnectTimeout = 10 * time.Second
 		c.UserAgent = "lockstep"

@@ -1,5 +1,6 @@
 // Package storetest gives tests a real Neo4j: one managed server per test
-// binary, and a fresh (migrated, emptied) Store per test.
+// binary, started when the first test asks for it (a run whose tests need
+// no Neo4j starts none), and a fresh (migrated, emptied) Store per test.
 //
 //	func TestMain(m *testing.M) { storetest.Main(m) }
 //
@@ -16,11 +17,17 @@
 // instead and start nothing. New DELETES EVERYTHING in it: point it only at
 // a scratch database.
 //
+// Servers have a 1 GiB heap and a 512 MiB page cache unless
+// LOCKSTEP_NEO4J_HEAP and LOCKSTEP_NEO4J_PAGECACHE say otherwise. They run
+// the JVM's quick compiler only, except when the binary runs benchmarks
+// (-test.bench), which get the optimising compiler too.
+//
 // Test files in package store itself must be external tests
 // (package store_test), since storetest imports store.
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -34,22 +41,28 @@ import (
 	"github.com/lockstep-dev/lockstep/store"
 )
 
-// Test servers are small so several test binaries fit on one machine.
+// Test servers are small so several test binaries fit on one machine;
+// LOCKSTEP_NEO4J_HEAP and LOCKSTEP_NEO4J_PAGECACHE override (benchmarks
+// that load millions of rows want more).
 const (
-	heap      = "1g"
-	pageCache = "512m"
+	testHeap      = "1g"
+	testPageCache = "512m"
 )
 
 var (
+	started bool // Main ran
+
+	serverOnce                   sync.Once
+	serverErr                    error
 	srvURI, srvUser, srvPassword string
 	srvHome                      string // LOCKSTEP_HOME of the managed test server; "" with NEO4J_URI
-	started                      bool   // Main ran
-	migrateOnce                  sync.Once
-	migrateErr                   error
+
+	migrateOnce sync.Once
+	migrateErr  error
 )
 
-// Main starts the test server, runs the tests, stops the server and
-// removes its temporary home, then exits with the tests' status. Call it
+// Main runs the tests, then stops the test server if one was started and
+// removes its temporary home, and exits with the tests' status. Call it
 // from TestMain.
 func Main(m *testing.M) {
 	os.Exit(run(m))
@@ -57,48 +70,67 @@ func Main(m *testing.M) {
 
 func run(m *testing.M) int {
 	started = true
-	if !flag.Parsed() {
-		flag.Parse() // testing.Verbose needs the flags; m.Run would parse them too
-	}
-	if u := os.Getenv("NEO4J_URI"); u != "" {
-		srvURI, srvUser, srvPassword = u, os.Getenv("NEO4J_USER"), os.Getenv("NEO4J_PASSWORD")
-		if srvUser == "" {
-			srvUser = "neo4j"
+	code := m.Run()
+	if srvHome != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if err := managed.Stop(ctx, srvHome); err != nil {
+			fmt.Fprintln(os.Stderr, "storetest: stop managed Neo4j:", err)
 		}
-		return m.Run()
+		if err := os.RemoveAll(srvHome); err != nil {
+			fmt.Fprintln(os.Stderr, "storetest:", err)
+		}
+	}
+	return code
+}
+
+// server starts the test server on first use, or takes NEO4J_URI.
+func server(t testing.TB) {
+	t.Helper()
+	if !started {
+		t.Fatal("storetest: call storetest.Main(m) from TestMain first")
+	}
+	serverOnce.Do(func() { serverErr = startServer() })
+	if serverErr != nil {
+		t.Fatalf("storetest: %v", serverErr)
+	}
+}
+
+func startServer() error {
+	if u := os.Getenv("NEO4J_URI"); u != "" {
+		srvURI, srvUser, srvPassword = u, cmp.Or(os.Getenv("NEO4J_USER"), "neo4j"), os.Getenv("NEO4J_PASSWORD")
+		return nil
 	}
 	home, err := os.MkdirTemp("", "lockstep-storetest-")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "storetest:", err)
-		return 1
+		return err
 	}
-	defer os.RemoveAll(home)
-	ctx := context.Background()
-	start := time.Now()
-	srv, err := managed.Start(ctx, home, managed.Options{
-		Heap:           heap,
-		PageCache:      pageCache,
+	begin := time.Now()
+	srv, err := managed.Start(context.Background(), home, managed.Options{
+		Heap:           cmp.Or(os.Getenv("LOCKSTEP_NEO4J_HEAP"), testHeap),
+		PageCache:      cmp.Or(os.Getenv("LOCKSTEP_NEO4J_PAGECACHE"), testPageCache),
 		RuntimeDir:     managed.SharedRuntimeDir(),
 		ExitWithParent: true, // no JVM left behind if the test binary is killed
-		LightJIT:       true, // half the start-up CPU; test queries are small
-		Logger:         logger(),
+		// The quick compiler alone halves the start-up CPU and suits small
+		// test queries; benchmarks get the optimising one.
+		LightJIT: !benchmarking(),
+		Logger:   logger(),
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "storetest: start managed Neo4j:", err)
-		return 1
+		os.RemoveAll(home)
+		return fmt.Errorf("start managed Neo4j: %w", err)
 	}
 	if testing.Verbose() {
-		fmt.Fprintf(os.Stderr, "storetest: Neo4j on %s (pid %d) ready in %s\n", srv.URI, srv.PID, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "storetest: Neo4j on %s (pid %d) ready in %s\n", srv.URI, srv.PID, time.Since(begin).Round(time.Millisecond))
 	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		if err := managed.Stop(stopCtx, home); err != nil {
-			fmt.Fprintln(os.Stderr, "storetest: stop managed Neo4j:", err)
-		}
-	}()
 	srvURI, srvUser, srvPassword, srvHome = srv.URI, srv.User, srv.Password, home
-	return m.Run()
+	return nil
+}
+
+// benchmarking reports whether the binary runs benchmarks (-test.bench).
+func benchmarking() bool {
+	f := flag.Lookup("test.bench")
+	return f != nil && f.Value.String() != ""
 }
 
 // logger shows the managed server's progress only with -v.
@@ -114,9 +146,7 @@ func logger() *slog.Logger {
 // that need to connect on their own, such as a wrong-password test).
 func Server(t testing.TB) (uri, user, password string) {
 	t.Helper()
-	if !started {
-		t.Fatal("storetest: call storetest.Main(m) from TestMain first")
-	}
+	server(t)
 	return srvURI, srvUser, srvPassword
 }
 
@@ -125,9 +155,7 @@ func Server(t testing.TB) (uri, user, password string) {
 // through a home, such as store.Connect.)
 func Home(t testing.TB) string {
 	t.Helper()
-	if !started {
-		t.Fatal("storetest: call storetest.Main(m) from TestMain first")
-	}
+	server(t)
 	return srvHome
 }
 
@@ -135,9 +163,7 @@ func Home(t testing.TB) string {
 // database emptied, and closes it when the test ends.
 func New(t testing.TB) *store.Store {
 	t.Helper()
-	if !started {
-		t.Fatal("storetest: call storetest.Main(m) from TestMain first")
-	}
+	server(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	s, err := store.Open(ctx, srvURI, srvUser, srvPassword)
