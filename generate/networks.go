@@ -280,14 +280,18 @@ func (w *world) enumeration(net *network) {
 	for range w.between(3, 20) {
 		pool = append(pool, w.in.dedicated(hosts[(start+w.rng.IntN(nAS))%len(hosts)]))
 	}
+	// One member in 25 (a fixed count per ring, so every world is equally
+	// hard) is a sleeper that barely acts; one in thirty a workhorse that
+	// runs thousands.
+	sleepers := pickCount(w, len(net.members), len(net.members)/25)
 	quotas := make([]int, len(net.members))
 	total := 0
 	for m := range quotas {
-		switch x := w.rng.Float64(); {
-		case x < 0.03:
-			quotas[m] = 8 * w.between(80, 400) // a few workhorses run thousands
-		case x < 0.07:
-			quotas[m] = w.between(5, 20) // sleepers (4%) barely act
+		switch {
+		case sleepers[m]:
+			quotas[m] = w.between(5, 20)
+		case w.chance(0.03):
+			quotas[m] = 8 * w.between(80, 400)
 		default:
 			quotas[m] = w.between(80, 400)
 		}
@@ -362,6 +366,7 @@ func (w *world) camouflage(net *network) {
 		proxies = append(proxies, w.in.dedicated(proxyAS))
 	}
 	shared := []uint32{w.ringDevice(net), w.ringDevice(net)}
+	loners := pickCount(w, len(net.members), len(net.members)/8)
 	quotas := make([]int, len(net.members))
 	total := 0
 	for m := range quotas {
@@ -374,10 +379,10 @@ func (w *world) camouflage(net *network) {
 		home := w.in.dedicated(w.in.residential[c][w.rng.IntN(2)])
 		carrier := w.in.mobile[c][w.rng.IntN(2)]
 		own := uint32(2 * a)
-		// One member in eight is disciplined: never a shared proxy or
-		// device. Only its sweep (blocks the others sweep too), its hours
-		// and its registration date tie it to the ring.
-		loner := w.chance(0.12)
+		// One member in eight (a fixed count per ring) is disciplined:
+		// never a shared proxy or device. Only its sweep (blocks the others
+		// sweep too), its hours and its registration date tie it to the ring.
+		loner := loners[m]
 		if loner {
 			net.loners = append(net.loners, a)
 		}
@@ -471,4 +476,13 @@ func (w *world) lockstep(net *network) {
 			}
 		}
 	}
+}
+
+// pickCount marks k of n positions at random.
+func pickCount(w *world, n, k int) []bool {
+	marked := make([]bool, n)
+	for _, i := range w.rng.Perm(n)[:k] {
+		marked[i] = true
+	}
+	return marked
 }
