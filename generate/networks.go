@@ -42,6 +42,7 @@ type network struct {
 	ips     []uint64
 	devices []uint32
 	loners  []int32 // camouflage members that share no infrastructure
+	victims []int32 // accounts the sweep matched
 
 	logins, lookups, hits int
 }
@@ -209,6 +210,7 @@ func (w *world) sweepLookup(net *network, a int32, t int64, k uint64) {
 	net.lookups++
 	if m != 0 {
 		net.hits++
+		net.victims = append(net.victims, int32(m-1))
 	}
 }
 

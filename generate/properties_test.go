@@ -67,10 +67,20 @@ func TestPlantedProperties(t *testing.T) {
 					countries[r.IPCountry] = true
 				}
 				hits := 0
+				victims := map[string]bool{}
+				for _, v := range n.Victims {
+					victims[v] = true
+				}
 				for _, r := range lookups {
 					if r.Matched != "" {
 						hits++
+						if !victims[r.Matched] && n.Kind != KindCamouflage {
+							t.Errorf("matched %s is not among the truth's victims", r.Matched)
+						}
 					}
+				}
+				if n.Kind != KindCamouflage && len(victims) == 0 && hits > 0 {
+					t.Error("truth lists no victims")
 				}
 				span := w.accounts[n.Members[len(n.Members)-1]].CreatedAt.Sub(w.accounts[n.Members[0]].CreatedAt.Time)
 				switch n.Kind {

@@ -73,6 +73,9 @@ type Network struct {
 	// Loners are camouflage members that never touched the ring's shared
 	// addresses or devices (also listed in Members).
 	Loners []string `json:"loners,omitempty"`
+	// Victims are the accounts the network's sweep matched (sorted, each
+	// once): looked up, not members.
+	Victims []string `json:"victims"`
 }
 
 // Operator is when a network's operator works.
@@ -295,6 +298,9 @@ func (w *world) truth() *Truth {
 		if len(n.loners) > 0 {
 			tn.Loners = ids(n.loners)
 		}
+		victims := slices.Clone(n.victims)
+		slices.Sort(victims)
+		tn.Victims = ids(slices.Compact(victims))
 		if n.sched.allDay {
 			tn.Operator.LocalHours = [2]int{0, 24}
 		} else {
