@@ -154,6 +154,20 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 		opts.Logger.Debug("managed neo4j already running", "pid", srv.PID, "port", srv.Port)
 		return srv, nil
 	}
+	// Our launcher alive but Bolt silent: a start whose caller gave up (a
+	// killed command) may still be coming up. A second JVM on the same data
+	// would fail on Neo4j's store lock, so wait for this one, or end it.
+	if pid, err := readInt(p.pid); err == nil && ownsProcess(pid, home) {
+		if srv, ok := awaitOrphan(ctx, p, pid, opts.ReadyTimeout); ok {
+			srv.Password, srv.Reused = password, true
+			return srv, nil
+		}
+		opts.Logger.Warn("managed neo4j: killing a launcher that never became ready", "pid", pid, "log", p.log)
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		for deadline := time.Now().Add(30 * time.Second); pidAlive(pid) && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 	// Not running: forget stale pid/port files before starting anew, and
 	// keep the class archive an earlier server wrote when it exited.
 	_ = os.Remove(p.pid)
@@ -478,6 +492,19 @@ func Status(home string) (*Server, error) {
 		srv.Password = strings.TrimSpace(string(b))
 	}
 	return srv, nil
+}
+
+// awaitOrphan waits up to timeout for a launcher this process did not
+// start to answer on its port.
+func awaitOrphan(ctx context.Context, p paths, pid int, timeout time.Duration) (*Server, bool) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) && ctx.Err() == nil && pidAlive(pid) {
+		if srv, err := running(p); err == nil {
+			return srv, true
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return nil, false
 }
 
 // running reports the server of p if its pid is our live launcher and its

@@ -263,10 +263,50 @@ func TestExitWithParent(t *testing.T) {
 	}
 }
 
+// TestStartAdoptsOrphan kills a process while its server is still
+// starting; the next Start must wait for that server and reuse it rather
+// than start a second JVM on the same data.
+func TestStartAdoptsOrphan(t *testing.T) {
+	needJava(t)
+	home := t.TempDir()
+	t.Cleanup(func() { _ = Stop(context.Background(), home) })
+	cmd := exec.Command(os.Args[0], "-test.run=^TestStartAdoptsOrphan$")
+	cmd.Env = append(os.Environ(), "LOCKSTEP_TEST_CHILD_HOME="+home, "LOCKSTEP_TEST_CHILD_ORPHAN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		var err error
+		if pid, err = readInt(pathsOf(home).pid); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatal("child wrote no pid file")
+		}
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if portAnswers(must(readInt(pathsOf(home).port))) {
+		t.Log("server was ready before the child was killed; the test shows reuse only")
+	}
+	srv, err := Start(testCtx(t), home, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.PID != pid || !srv.Reused {
+		t.Errorf("Start gave pid %d (reused %v), want the orphan %d reused", srv.PID, srv.Reused, pid)
+	}
+}
+
 func TestMain(m *testing.M) {
 	if home := os.Getenv("LOCKSTEP_TEST_CHILD_HOME"); home != "" {
-		// Child of TestExitWithParent: start and leave without Stop.
-		if _, err := Start(context.Background(), home, testOptions()); err != nil {
+		// Child of TestExitWithParent (start and leave without Stop) or of
+		// TestStartAdoptsOrphan (killed while starting).
+		opts := testOptions()
+		opts.ExitWithParent = os.Getenv("LOCKSTEP_TEST_CHILD_ORPHAN") == ""
+		if _, err := Start(context.Background(), home, opts); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
 		}
