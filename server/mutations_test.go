@@ -335,3 +335,15 @@ func subscribe(t *testing.T, h *harness, ctx context.Context, secret, query stri
 	}()
 	return out
 }
+
+func TestHeartbeatSubscription(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	ctx, cancel := context.WithTimeout(ctxT(t), 30*time.Second)
+	defer cancel()
+	events := subscribe(t, h, ctx, h.keys[viewer], `subscription { heartbeat(seconds: 1) }`, nil)
+	for range 2 {
+		if ev := <-events; !strings.Contains(ev, `"heartbeat":"20`) {
+			t.Fatalf("event = %s", ev)
+		}
+	}
+}
