@@ -158,7 +158,13 @@ func debugNetworks(t *testing.T, truth *generate.Truth, nets []scoring.Network) 
 				sig = append(sig, fmt.Sprintf("%s=%.2f", s.Name, s.Strength))
 			}
 		}
-		t.Logf("net %d size %d score %.3f %v | %s", i, n.Size, n.Score, comp, strings.Join(sig, " "))
+		pure := len(comp) == 1 && comp["organic"] == 0
+		for k := range comp {
+			pure = pure && !strings.HasPrefix(k, "hard:")
+		}
+		if !pure || i < 3 {
+			t.Logf("net %d size %d score %.3f %v | %s", i, n.Size, n.Score, comp, strings.Join(sig, " "))
+		}
 		if i < 3 {
 			t.Logf("   %s", n.Evidence[0])
 		}

@@ -37,7 +37,15 @@ type Params struct {
 	// same block are linked with BlockWeight times the block's rarity
 	// weight; blocks swept by more than BlockHubCap accounts are hubs.
 	BlockMinLookups int `json:"blockMinLookups"`
-	// BlockMaxHitRatio: and when at most this share of those lookups
+	// BlockMinRun and BlockRunShare: an account with fewer lookups in a
+	// block still sweeps it when at least BlockMinRun of them, and at
+	// least BlockRunShare of all its lookups there, are next to a number
+	// someone looked up: it took part in walking a run of consecutive
+	// numbers, as members of a ring that split a sweep do. Contacts are
+	// scattered over a block and rarely have looked-up neighbours.
+	BlockMinRun   int     `json:"blockMinRun"`
+	BlockRunShare float64 `json:"blockRunShare"`
+	// BlockMaxHitRatio: in both cases, at most this share of those lookups
 	// matched an account. Contact lists are mostly people who use the
 	// platform; a walk through a number block finds few (0.85% in the 2019
 	// incident), so this keeps heavy organic contact syncs out.
@@ -60,7 +68,9 @@ func DefaultParams() Params {
 		LockstepWeight:   1,
 		BlockMinLookups:  25,
 		BlockMaxHitRatio: 0.1,
-		BlockWeight:      3,
+		BlockMinRun:      5,
+		BlockRunShare:    0.8,
+		BlockWeight:      6,
 		BlockHubCap:      1000,
 		MinWeight:        1,
 	}
@@ -111,7 +121,7 @@ func Project(b *Bipartite, p Params) Result {
 			}
 		}
 	}
-	sw := sweeps(b, p.BlockMinLookups, p.BlockMaxHitRatio)
+	sw := sweeps(b, p)
 	st.SweptBlocks = len(sw.blockOff) - 1
 	for blk := range int32(len(sw.blockOff) - 1) {
 		if d := int(sw.blockOff[blk+1] - sw.blockOff[blk]); d > p.BlockHubCap {
@@ -184,31 +194,43 @@ type sweepIndex struct {
 	blockAcc []int32
 }
 
-func sweeps(b *Bipartite, minLookups int, maxHitRatio float64) sweepIndex {
+func sweeps(b *Bipartite, p Params) sweepIndex {
 	n := b.NumAccounts()
 	nb := b.Blocks.Len()
 	si := sweepIndex{accOff: make([]int32, n+1)}
-	if minLookups <= 0 || nb == 0 {
+	if p.BlockMinLookups <= 0 || nb == 0 {
 		si.blockOff = make([]int32, nb+1)
 		return si
 	}
+	occ := occupancy(b)
 	cnt := map[int32]int32{}
 	hits := map[int32]int32{}
+	inRun := map[int32]int32{}
 	var pairs [][2]int32
 	for a := range int32(n) {
 		clear(cnt)
 		clear(hits)
+		clear(inRun)
 		for _, e := range b.AccountEdges(Target, a) {
-			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
-				cnt[blk]++
-				if e.Hits > 0 {
-					hits[blk]++
-				}
+			blk := b.TargetBlock[e.Resource]
+			if blk < 0 {
+				continue
+			}
+			cnt[blk]++
+			if e.Hits > 0 {
+				hits[blk]++
+			}
+			if off := b.TargetOffset[e.Resource]; occ.has(blk, off-1) || occ.has(blk, off+1) {
+				inRun[blk]++
 			}
 		}
 		start := len(pairs)
 		for blk, c := range cnt {
-			if int(c) >= minLookups && float64(hits[blk]) <= maxHitRatio*float64(c) {
+			if float64(hits[blk]) > p.BlockMaxHitRatio*float64(c) {
+				continue
+			}
+			r := inRun[blk]
+			if int(c) >= p.BlockMinLookups || (int(r) >= p.BlockMinRun && float64(r) >= p.BlockRunShare*float64(c)) {
 				pairs = append(pairs, [2]int32{a, blk})
 			}
 		}
@@ -227,6 +249,45 @@ func sweeps(b *Bipartite, minLookups int, maxHitRatio float64) sweepIndex {
 		next[pr[1]]++
 	}
 	return si
+}
+
+// blockOccupancy lists, per number block, the offsets anyone looked up,
+// sorted, so a sweep's neighbours can be found by binary search. It costs
+// 4 bytes per looked-up number.
+type blockOccupancy struct {
+	off   []int32 // block b's offsets are off[start[b]:start[b+1]]
+	start []int32
+}
+
+func occupancy(b *Bipartite) blockOccupancy {
+	nb := b.Blocks.Len()
+	var o blockOccupancy
+	o.start = make([]int32, nb+1)
+	for t, blk := range b.TargetBlock {
+		if blk >= 0 && b.ResourceDegree(Target, int32(t)) > 0 {
+			o.start[blk+1]++
+		}
+	}
+	for i := 1; i <= nb; i++ {
+		o.start[i] += o.start[i-1]
+	}
+	o.off = make([]int32, o.start[nb])
+	next := slices.Clone(o.start[:nb])
+	for t, blk := range b.TargetBlock {
+		if blk >= 0 && b.ResourceDegree(Target, int32(t)) > 0 {
+			o.off[next[blk]] = b.TargetOffset[t]
+			next[blk]++
+		}
+	}
+	for blk := range nb {
+		slices.Sort(o.off[o.start[blk]:o.start[blk+1]])
+	}
+	return o
+}
+
+func (o blockOccupancy) has(blk, off int32) bool {
+	_, found := slices.BinarySearch(o.off[o.start[blk]:o.start[blk+1]], off)
+	return found
 }
 
 // scratch holds one worker's dense accumulators for the row being built.

@@ -36,6 +36,33 @@ func weight(r Result, b *Bipartite, x, y string) float64 {
 	return 0
 }
 
+// walk returns n lookups by acc in block "+1 415 555" from offset from,
+// stride apart, and the targets they touch.
+func walk(acc string, from, n, stride int) ([]edgeSpec, map[string][2]any) {
+	var out []edgeSpec
+	tg := map[string][2]any{}
+	for i := from; i < from+n*stride; i += stride {
+		key := fmt.Sprintf("n%d", i)
+		tg[key] = [2]any{"+1 415 555", i}
+		out = append(out, edgeSpec{Target, acc, key, int64(i), int64(i)})
+	}
+	return out, tg
+}
+
+// walks joins the lookups of several walks.
+func walks(ws ...func() ([]edgeSpec, map[string][2]any)) ([]edgeSpec, map[string][2]any) {
+	var out []edgeSpec
+	tg := map[string][2]any{}
+	for _, w := range ws {
+		e, t := w()
+		out = append(out, e...)
+		for k, v := range t {
+			tg[k] = v
+		}
+	}
+	return out, tg
+}
+
 func TestProjectPairs(t *testing.T) {
 	p := DefaultParams()
 	many := func(prefix string, k int, kind Kind, res string) []edgeSpec {
@@ -52,17 +79,14 @@ func TestProjectPairs(t *testing.T) {
 		}
 		return out
 	}
-	sweep := func(acc string, from, n int) ([]edgeSpec, map[string][2]any) {
-		var out []edgeSpec
-		tg := map[string][2]any{}
-		for i := from; i < from+n; i++ {
-			key := fmt.Sprintf("n%d", i)
-			tg[key] = [2]any{"+1 415 555", i}
-			out = append(out, edgeSpec{Target, acc, key, int64(i), int64(i)})
-		}
-		return out, tg
+	w := func(acc string, from, n, stride int) func() ([]edgeSpec, map[string][2]any) {
+		return func() ([]edgeSpec, map[string][2]any) { return walk(acc, from, n, stride) }
 	}
-	r3 := Rarity(2)
+	r2 := Rarity(2)
+	splitE, splitT := walks(w("a", 0, 25, 2), w("b", 1, 25, 2))   // interleaved halves of one walk
+	shortE, shortT := walks(w("a", 0, 6, 1), w("b", 100, 30, 40)) // a walks 6 in a row; b scatters 30
+	scatE, scatT := walks(w("a", 0, 24, 97), w("b", 5000, 24, 101))
+	fewE, fewT := walks(w("a", 0, 4, 1), w("b", 10, 25, 1))
 	cases := []struct {
 		name    string
 		edges   []edgeSpec
@@ -71,35 +95,15 @@ func TestProjectPairs(t *testing.T) {
 		want    float64
 	}{
 		{"one shared IP is below the threshold", []edgeSpec{{IP, "a", "1.1.1.1", 0, 0}, {IP, "b", "1.1.1.1", 0, 0}}, nil, "a", "b", 0},
-		{"shared IP and device", []edgeSpec{{IP, "a", "1.1.1.1", 0, 0}, {IP, "b", "1.1.1.1", 0, 0}, {Device, "a", "d", 0, 0}, {Device, "b", "d", 0, 0}}, nil, "a", "b", r3 + 1.5*r3},
-		{"hub IP links nobody", append(many("u", 201, IP, "nat"), append(many("u", 2, Device, "d1"), many("u", 2, Device, "d2")...)...), nil, "u0", "u1", 2 * 1.5 * r3},
+		{"shared IP and device", []edgeSpec{{IP, "a", "1.1.1.1", 0, 0}, {IP, "b", "1.1.1.1", 0, 0}, {Device, "a", "d", 0, 0}, {Device, "b", "d", 0, 0}}, nil, "a", "b", r2 + 1.5*r2},
+		{"hub IP links nobody", append(many("u", 201, IP, "nat"), append(many("u", 2, Device, "d1"), many("u", 2, Device, "d2")...)...), nil, "u0", "u1", 2 * 1.5 * r2},
 		{"two shared targets are organic", append(targets("a", 2, 0), targets("b", 2, 100000)...), nil, "a", "b", 0},
 		{"three shared targets far apart in time are organic", append(targets("a", 3, 0), targets("b", 3, 100000)...), nil, "a", "b", 0},
-		{"three shared targets in lockstep", append(targets("a", 3, 0), targets("b", 3, 60)...), nil, "a", "b", 3 * r3},
-		{"split sweep of one block", func() []edgeSpec {
-			x, _ := sweep("a", 0, 25)
-			y, _ := sweep("b", 25, 25)
-			return append(x, y...)
-		}(), func() map[string][2]any {
-			_, x := sweep("a", 0, 25)
-			_, y := sweep("b", 25, 25)
-			for k, v := range y {
-				x[k] = v
-			}
-			return x
-		}(), "a", "b", 3 * r3},
-		{"24 numbers of a block is no sweep", func() []edgeSpec {
-			x, _ := sweep("a", 0, 24)
-			y, _ := sweep("b", 25, 25)
-			return append(x, y...)
-		}(), func() map[string][2]any {
-			_, x := sweep("a", 0, 24)
-			_, y := sweep("b", 25, 25)
-			for k, v := range y {
-				x[k] = v
-			}
-			return x
-		}(), "a", "b", 0},
+		{"three shared targets in lockstep", append(targets("a", 3, 0), targets("b", 3, 60)...), nil, "a", "b", 3 * r2},
+		{"split sweep of one block", splitE, splitT, "a", "b", 6 * r2},
+		{"a short walk of consecutive numbers is a sweep", shortE, shortT, "a", "b", 6 * r2},
+		{"24 scattered numbers of a block are no sweep", scatE, scatT, "a", "b", 0},
+		{"4 consecutive numbers are too few", fewE, fewT, "a", "b", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

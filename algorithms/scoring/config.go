@@ -84,7 +84,7 @@ func DefaultConfig() Config {
 		Weights: map[string]float64{
 			SigSweep:       0.85,
 			SigLockstep:    0.75,
-			SigDenseBlock:  0.5,
+			SigDenseBlock:  0.35,
 			SigDatacenter:  0.45,
 			SigNewAccounts: 0.3,
 			SigHitRatio:    0.25,
@@ -95,7 +95,7 @@ func DefaultConfig() Config {
 			SigWorkHours:   0.15,
 			SigSeeds:       0.6,
 		},
-		ContextCap:     0.4,
+		ContextCap:     0.35,
 		Threshold:      0.5,
 		MinSize:        5,
 		MaxVictims:     100,

@@ -170,6 +170,7 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 		f.targetEdges += len(es)
 	}
 	f.distinctTargets = len(byTarget)
+	lockDays := map[int64]bool{}
 	for _, ts := range byTarget {
 		if len(ts) < 2 {
 			continue
@@ -180,9 +181,12 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 				(j+1 < len(ts) && ts[j+1].first-ts[j].first <= cfg.LockstepWindow && ts[j+1].member != ts[j].member)
 			if near {
 				f.lockstepEdges++
+				lockDays[ts[j].first/86400] = true
 			}
 		}
 	}
+
+	f.lockstepDays = len(lockDays)
 
 	// Sweeps: sort each block's looked-up offsets and keep runs of at
 	// least MinRun consecutive numbers, whatever order they were looked up
