@@ -56,6 +56,11 @@ export async function newContext(browser, key) {
 export function watch(page) {
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // Offline by design: every request must go to the Lockstep server itself (or be data:/blob:).
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(settings.baseURL) && !/^(data|blob):/.test(u) && !u.startsWith(settings.baseURL.replace(/^http/, 'ws'))) problems.push(`request outside the server: ${u}`);
+  });
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });

@@ -57,31 +57,35 @@ test('sign in and see the ranked networks of the latest run', async () => {
 });
 
 test('first load of the networks page is interactive in under 1 s', async () => {
-  // Cold: a new context has an empty cache; warm: reloads reuse the immutable assets.
+  // Cold: a new context each time (empty cache); warm: reloads reuse the
+  // immutable assets. Medians of three, since the machine is shared.
   const measure = async (p) => {
     await p.waitForFunction(() => performance.getEntriesByName('lockstep:networks-ready').length > 0, null, { timeout: 15_000 });
     return p.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0];
-      return { domInteractive: nav.domInteractive, dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, ready: performance.getEntriesByName('lockstep:networks-ready')[0].startTime };
+      const api = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('/graphql')).map((r) => Math.round(r.duration));
+      return { domInteractive: nav.domInteractive, ready: performance.getEntriesByName('lockstep:networks-ready')[0].startTime, api };
     });
   };
-  const c = await newContext(browser, settings.apiKey);
-  const p = await c.newPage();
-  await p.goto('/#/networks');
-  const cold = await measure(p);
+  const cold = [];
   const warm = [];
   for (let i = 0; i < 3; i++) {
+    const c = await newContext(browser, settings.apiKey);
+    const p = await c.newPage();
+    await p.goto('/#/networks');
+    cold.push(await measure(p));
     await p.reload();
     warm.push(await measure(p));
+    await c.close();
   }
-  await c.close();
-  figure('first_load_cold_dom_interactive', cold.domInteractive, 'ms');
-  figure('first_load_cold_networks_ready', cold.ready, 'ms');
-  const w = stats(warm.map((x) => x.ready));
-  figure('first_load_warm_dom_interactive_median', stats(warm.map((x) => x.domInteractive)).p50, 'ms');
-  figure('first_load_warm_networks_ready_median', w.p50, 'ms');
-  assert.ok(cold.domInteractive < 1000, `cold domInteractive ${cold.domInteractive} ms`);
-  assert.ok(cold.ready < 1000, `cold: networks on screen after ${cold.ready} ms`);
+  console.log(`cold loads: ${cold.map((x) => `${Math.round(x.ready)} ms (API calls ${x.api.join('/')} ms)`).join('; ')}`);
+  const med = (xs, k) => stats(xs.map((x) => x[k])).p50;
+  figure('first_load_cold_dom_interactive_median', med(cold, 'domInteractive'), 'ms');
+  figure('first_load_cold_networks_ready_median', med(cold, 'ready'), 'ms');
+  figure('first_load_warm_dom_interactive_median', med(warm, 'domInteractive'), 'ms');
+  figure('first_load_warm_networks_ready_median', med(warm, 'ready'), 'ms');
+  assert.ok(med(cold, 'domInteractive') < 1000, `cold domInteractive ${med(cold, 'domInteractive')} ms`);
+  assert.ok(med(cold, 'ready') < 1000, `cold: networks on screen after ${med(cold, 'ready')} ms`);
 });
 
 test('open the top network: the graph canvas draws nodes', async () => {

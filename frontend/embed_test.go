@@ -2,8 +2,10 @@ package frontend
 
 import (
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -77,5 +79,41 @@ func TestHandler(t *testing.T) {
 	}
 	if !PlaygroundBuilt() {
 		t.Error("PlaygroundBuilt() = false after a build")
+	}
+}
+
+// refs matches the URLs an HTML or CSS file makes the browser fetch.
+var refs = regexp.MustCompile(`(?:src|href)="([^"]*)"|url\(\s*['"]?([^)'"]*)`)
+
+// TestAssetsAreLocal checks the UI works offline: no built HTML or CSS file
+// refers to anything outside the binary (a CDN script, a web font).
+func TestAssetsAreLocal(t *testing.T) {
+	if !Built() {
+		t.Skip("UI not built")
+	}
+	checked := 0
+	err := fs.WalkDir(Assets(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".html") || strings.HasSuffix(p, ".css")) {
+			return err
+		}
+		b, err := fs.ReadFile(Assets(), p)
+		if err != nil {
+			return err
+		}
+		for _, m := range refs.FindAllStringSubmatch(string(b), -1) {
+			u := m[1] + m[2]
+			checked++
+			if strings.HasPrefix(u, "data:") || strings.HasPrefix(u, "#") || (strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//")) || (!strings.Contains(u, ":") && !strings.HasPrefix(u, "//")) {
+				continue
+			}
+			t.Errorf("%s refers to %q outside the bundle", p, u)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 {
+		t.Fatal("no references found: the pattern is broken")
 	}
 }

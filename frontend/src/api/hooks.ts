@@ -48,13 +48,16 @@ export function useQuery<T>(query: string, variables: Record<string, unknown>, k
 }
 
 export interface SchemaFeatures {
-  /** Target.block and Target.offset exist (sweep plot) */
+  /** Target.block and Target.offset exist (sweep plot from individual lookups) */
   targetOffsets: boolean;
+  /** Account.sweep exists (sweep plot from per-bin summaries; proposed in docs/UI.md) */
+  accountSweep: boolean;
 }
 
 let featuresPromise: Promise<SchemaFeatures> | null = null;
 
 interface FeaturesAnswer {
+  account: { fields: { name: string }[] } | null;
   target: { fields: { name: string }[] } | null;
 }
 
@@ -64,11 +67,12 @@ export function schemaFeatures(): Promise<SchemaFeatures> {
     featuresPromise = gql<FeaturesAnswer>(FEATURES)
       .then((d) => {
         const tf = new Set(d.target?.fields.map((f) => f.name));
-        return { targetOffsets: tf.has('offset') && tf.has('block') };
+        const af = new Set(d.account?.fields.map((f) => f.name));
+        return { targetOffsets: tf.has('offset') && tf.has('block'), accountSweep: af.has('sweep') };
       })
       .catch(() => {
         featuresPromise = null;
-        return { targetOffsets: false };
+        return { targetOffsets: false, accountSweep: false };
       });
   }
   return featuresPromise;

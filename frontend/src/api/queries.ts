@@ -111,7 +111,7 @@ export const DEVICE_ACCOUNTS = /* GraphQL */ `
   }
 `;
 
-export function accountQuery(withOffsets: boolean): string {
+export function accountQuery(withOffsets: boolean, withSweep = false): string {
   return /* GraphQL */ `
   query Account($id: ID!) {
     account(id: $id) {
@@ -121,6 +121,7 @@ export function accountQuery(withOffsets: boolean): string {
       devices(first: 50) { first last count device { id os client accountCount } }
       lookups(first: 100) { first last count hits target { key masked kind region ${withOffsets ? 'block offset' : ''} } }
       memberships { score role network { id runId score size reviewStatus run { id startedAt } } }
+      ${withSweep ? 'sweep { block distinct lookups longestRun bins }' : ''}
     }
   }
 `;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binSweep, longestConsecutiveRun, sweepCaption } from './sweep';
+import { binSweep, fromApi, longestConsecutiveRun, sweepCaption } from './sweep';
 
 describe('longestConsecutiveRun', () => {
   it.each([
@@ -76,5 +76,29 @@ describe('binSweep', () => {
 
   it('refuses a non-positive bin count', () => {
     expect(() => binSweep([], 0)).toThrow(/binCount/);
+  });
+});
+
+describe('fromApi', () => {
+  it('agrees with binSweep on counts, span and density', () => {
+    const offsets = Array.from({ length: 300 }, (_, i) => 1200 + i);
+    const [local] = binSweep(offsets.map((o) => ({ block: 'B', offset: o })), 100);
+    const [api] = fromApi([{ block: 'B', distinct: 300, lookups: 300, longestRun: 300, bins: local.bins }]);
+    expect(api.bins).toEqual(local.bins);
+    expect(api.binWidth).toBe(100);
+    expect(api.minOffset).toBe(1200);
+    expect(api.maxOffset).toBe(1499);
+    expect(api.density).toBe(1);
+    expect(sweepCaption(api)).toContain('300 consecutive numbers.');
+  });
+
+  it('drops blocks without bins and orders by distinct numbers', () => {
+    const out = fromApi([
+      { block: 'x', distinct: 1, lookups: 1, longestRun: 1, bins: [1, 0] },
+      { block: 'y', distinct: 0, lookups: 0, longestRun: 0, bins: [] },
+      { block: 'z', distinct: 5, lookups: 9, longestRun: 5, bins: [0, 5] },
+    ]);
+    expect(out.map((b) => b.block)).toEqual(['z', 'x']);
+    expect(out[0].minOffset).toBe(5000);
   });
 });

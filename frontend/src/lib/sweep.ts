@@ -114,8 +114,46 @@ export function binSweep(points: SweepPoint[], binCount = 100, blockSize = BLOCK
 /** sweepCaption says in one sentence what the plot shows, with the numbers. */
 export function sweepCaption(s: BlockSweep): string {
   if (s.distinct === 0) return `No valid lookups in block ${s.block}.`;
-  const run = s.longestRun.length > 1
-    ? ` The longest walk covers ${s.longestRun.length} consecutive numbers (offsets ${s.longestRun.start}–${s.longestRun.start + s.longestRun.length - 1}).`
-    : ' No two looked-up numbers are consecutive.';
+  const where = s.longestRun.start >= 0 ? ` (offsets ${s.longestRun.start}–${s.longestRun.start + s.longestRun.length - 1})` : '';
+  const run = s.longestRun.length > 1 ? ` The longest walk covers ${s.longestRun.length} consecutive numbers${where}.` : ' No two looked-up numbers are consecutive.';
   return `${s.distinct} distinct numbers looked up in block ${s.block}, offsets ${s.minOffset}–${s.maxOffset} (${Math.round(s.density * 100)}% of that span).${run}`;
+}
+
+/**
+ * ApiSweepBlock is the privacy-preserving sweep summary the UI asks the API
+ * for (`Account.sweep`, proposed; see docs/UI.md): per number block, a masked
+ * label and distinct-number counts per bin, never an individual offset (block
+ * and offset together are the number).
+ */
+export interface ApiSweepBlock {
+  block: string;
+  distinct: number;
+  lookups: number;
+  longestRun: number;
+  bins: number[];
+}
+
+/** fromApi turns the API's per-block summaries into what SweepPlot draws. */
+export function fromApi(blocks: ApiSweepBlock[], blockSize = BLOCK_SIZE): BlockSweep[] {
+  return blocks
+    .filter((b) => b.bins.length > 0)
+    .map((b) => {
+      const binWidth = Math.ceil(blockSize / b.bins.length);
+      const used = b.bins.map((c, i) => (c > 0 ? i : -1)).filter((i) => i >= 0);
+      const minOffset = used.length ? used[0] * binWidth : 0;
+      const maxOffset = used.length ? Math.min(blockSize - 1, (used[used.length - 1] + 1) * binWidth - 1) : 0;
+      return {
+        block: b.block,
+        distinct: b.distinct,
+        lookups: b.lookups,
+        bins: b.bins,
+        binWidth,
+        minOffset,
+        maxOffset,
+        longestRun: { start: -1, length: b.longestRun },
+        density: b.distinct && used.length ? b.distinct / (maxOffset - minOffset + 1) : 0,
+        rejected: 0,
+      };
+    })
+    .sort((a, b) => b.distinct - a.distinct || a.block.localeCompare(b.block));
 }

@@ -7,7 +7,7 @@ import { SweepPlot } from '../components/SweepPlot';
 import { Span, Timeline } from '../components/Timeline';
 import { formatCount, formatDate, formatTime } from '../lib/format';
 import { href } from '../lib/route';
-import { SweepPoint } from '../lib/sweep';
+import { ApiSweepBlock, fromApi, SweepPoint } from '../lib/sweep';
 
 interface AccountDetail {
   id: string;
@@ -23,6 +23,7 @@ interface AccountDetail {
   devices: { first: string | null; last: string | null; count: number; device: { id: string; os: string | null; client: string | null; accountCount: number } }[];
   lookups: { first: string | null; last: string | null; count: number; hits: number; target: { key: string; masked: string; kind: string | null; region: string | null; block?: string | null; offset?: number | null } }[];
   memberships: { score: number; role: string | null; network: { id: string; runId: string; score: number; size: number; reviewStatus: string; run: { id: string; startedAt: string | null } } }[];
+  sweep?: ApiSweepBlock[];
 }
 
 /** sweepPoints turns lookups into plot points; without offsets from the API, none. */
@@ -73,7 +74,7 @@ function Allowlist({ a, reload }: { a: AccountDetail; reload: () => void }) {
 
 export default function AccountPage({ id }: { id: string }) {
   const features = useSchemaFeatures();
-  const q = useMemo(() => accountQuery(features?.targetOffsets ?? false), [features]);
+  const q = useMemo(() => accountQuery(features?.targetOffsets ?? false, features?.accountSweep ?? false), [features]);
   const acc = useQuery<{ account: AccountDetail | null }>(q, { id }, id, features === null);
   if ((acc.loading && !acc.data) || features === null) return <Loading what={`account ${id}`} />;
   if (acc.error) return <ErrorBanner error={acc.error} retry={acc.reload} />;
@@ -174,9 +175,12 @@ export default function AccountPage({ id }: { id: string }) {
         </p>
         {features.targetOffsets ? (
           <SweepPlot points={pts} />
+        ) : a.sweep ? (
+          <SweepPlot summaries={fromApi(a.sweep)} />
         ) : (
-          <p className="banner info">
-            This server's API does not expose number-block positions (<code>Target.block</code>/<code>Target.offset</code>), so the sweep cannot be drawn.
+          <p className="banner info" data-testid="sweep-unavailable">
+            This server's API has no per-block summary of looked-up numbers (<code>Account.sweep</code>), so the sweep cannot be drawn here. The network's
+            evidence states its sweeps in words.
           </p>
         )}
       </section>
