@@ -23,6 +23,8 @@ export const settings = {
   screenshots: resolve(process.env.SCREENSHOT_DIR || join(here, '..', 'docs', 'screenshots')),
   figuresFile: resolve(process.env.E2E_FIGURES || join(here, 'out', 'figures.json')),
   runTimeoutMs: Number(process.env.E2E_RUN_TIMEOUT_MS || 600_000),
+  // Issue 5's budget for the first load; raise it only to run on a machine known to be overloaded.
+  firstLoadBudgetMs: Number(process.env.E2E_FIRST_LOAD_BUDGET_MS || 1000),
 };
 
 export const CHROMIUM_ARGS = [
