@@ -140,7 +140,7 @@ func Analyze(ctx context.Context, b *projection.Bipartite, p Params, seeds []int
 
 	t = time.Now()
 	progress("score", 0, 1)
-	all := scoring.Score(scoring.Input{B: b, G: pr.Graph, Labels: part.Labels, Count: part.Count, Seeds: seeds}, p.Scoring)
+	all := scoring.Score(scoring.Input{B: b, G: pr.Graph, Labels: part.Labels, Count: part.Count, Seeds: seeds, MinScore: p.MinWriteScore}, p.Scoring)
 	st.Scored = len(all)
 	var kept []scoring.Network
 	for _, n := range all {

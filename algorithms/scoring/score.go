@@ -3,7 +3,10 @@ package scoring
 import (
 	"cmp"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/lockstep-dev/lockstep/algorithms/csr"
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
@@ -62,6 +65,11 @@ type Input struct {
 	Labels []int32
 	Count  int
 	Seeds  []int32
+	// MinScore: communities scoring below it are dropped before roles
+	// and evidence are worked out (most communities are organic groups).
+	MinScore float64
+	// Workers bounds parallelism; 0 means GOMAXPROCS.
+	Workers int
 }
 
 // Score scores every community of at least cfg.MinSize accounts and
@@ -89,12 +97,42 @@ func Score(in Input, cfg Config) []Network {
 	for _, s := range in.Seeds {
 		seedSet[s] = true
 	}
-	var out []Network
+	var todo []int32
 	for c, ms := range members {
-		if len(ms) == 0 {
-			continue
+		if len(ms) > 0 {
+			todo = append(todo, int32(c))
 		}
-		out = append(out, scoreOne(in, cfg, int32(c), ms, ppr, seedSet))
+	}
+	// Communities are scored independently, so workers take them in turn;
+	// results land in fixed slots and are sorted afterwards, which keeps
+	// the output independent of scheduling.
+	results := make([]*Network, len(todo))
+	workers := in.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(todo) {
+					return
+				}
+				c := todo[i]
+				results[i] = scoreOne(in, cfg, c, members[c], ppr, seedSet)
+			}
+		}()
+	}
+	wg.Wait()
+	var out []Network
+	for _, r := range results {
+		if r != nil {
+			out = append(out, *r)
+		}
 	}
 	slices.SortFunc(out, func(x, y Network) int {
 		if c := cmp.Compare(y.Score, x.Score); c != 0 {
@@ -161,11 +199,16 @@ type facts struct {
 	sharedResourcesByMemberCount int
 }
 
-func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) Network {
+// scoreOne scores community c, or returns nil when it scores below
+// in.MinScore.
+func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) *Network {
 	f := measure(in, cfg, c, ms, ppr, seeds)
 	sigs := signals(f, cfg)
 	score := combine(sigs, cfg.ContextCap)
-	nw := Network{Community: c, Size: len(ms), Score: score, Signals: sigs}
+	if score < in.MinScore {
+		return nil
+	}
+	nw := &Network{Community: c, Size: len(ms), Score: score, Signals: sigs}
 	nw.StateLinked, nw.StateConfidence, nw.StateReasons = stateIndicator(f, cfg, score)
 	nw.Evidence = evidence(in.B, f, cfg, sigs)
 	nw.Members = roles(in.B, f, ms, score, cfg)
