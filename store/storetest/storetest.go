@@ -110,7 +110,8 @@ func startServer() error {
 		Heap:           cmp.Or(os.Getenv("LOCKSTEP_NEO4J_HEAP"), testHeap),
 		PageCache:      cmp.Or(os.Getenv("LOCKSTEP_NEO4J_PAGECACHE"), testPageCache),
 		RuntimeDir:     managed.SharedRuntimeDir(),
-		ExitWithParent: true, // no JVM left behind if the test binary is killed
+		ExitWithParent: true,            // no JVM left behind if the test binary is killed
+		ReadyTimeout:   5 * time.Minute, // many test binaries may start servers at once on 2 cores
 		// The quick compiler alone halves the start-up CPU and suits small
 		// test queries; benchmarks get the optimising one.
 		LightJIT: !benchmarking(),
