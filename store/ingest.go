@@ -289,3 +289,18 @@ func nilIfEmpty(s string) any {
 	}
 	return s
 }
+
+// RunAutoCommit runs one statement in an auto-commit transaction, which
+// `CALL { ... } IN TRANSACTIONS` requires (the LOAD CSV baseline of the
+// ingest benchmark). Not retried: use it only for statements that may run
+// twice.
+func (s *Store) RunAutoCommit(ctx context.Context, cypher string, params map[string]any) error {
+	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
+	defer sess.Close(context.WithoutCancel(ctx))
+	res, err := sess.Run(ctx, cypher, params)
+	if err != nil {
+		return classify(err, "")
+	}
+	_, err = res.Consume(ctx)
+	return classify(err, "")
+}
