@@ -103,7 +103,7 @@ func dur(secs int64) string {
 // It only fires for networks already flagged, and never alone on IP
 // country, which VPNs and proxies fake.
 func stateIndicator(f facts, cfg Config, score float64) (bool, float64, []string) {
-	var reasons []string
+	reasons := []string{}
 	prod := 1.0
 	add := func(strength, weight float64, reason string) {
 		if strength <= 0 {
@@ -239,7 +239,11 @@ func evidence(b *projection.Bipartite, f facts, cfg Config, sigs []Signal) []str
 		out = append(out, fmt.Sprintf("%s (%s, +%.2f): %s.", signalTitle(sg.Name), strengthWord(sg.Strength), sg.Contribution, sg.Detail))
 	}
 	if len(f.ipCountries) >= 4 {
-		out = append(out, fmt.Sprintf("Logins come from %d countries (%s).", len(f.ipCountries), strings.Join(f.ipCountries[:min(8, len(f.ipCountries))], ", ")))
+		list := strings.Join(f.ipCountries[:min(8, len(f.ipCountries))], ", ")
+		if len(f.ipCountries) > 8 {
+			list += fmt.Sprintf(" and %d more", len(f.ipCountries)-8)
+		}
+		out = append(out, fmt.Sprintf("Logins come from %d countries (%s).", len(f.ipCountries), list))
 	}
 	if len(f.victims) > 0 {
 		out = append(out, fmt.Sprintf("Their lookups found %s (hit ratio %.2f%%).", plural(len(f.victims), "existing account"), 100*float64(f.hits)/math.Max(1, float64(f.lookups))))
