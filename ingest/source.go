@@ -90,9 +90,11 @@ func (rr *recordReader) next() (record, error) {
 // ids; a different file, or the same records in another order, does not.
 func (rr *recordReader) chainSum() string {
 	sum := rr.hash.Sum(nil)
-	rr.hash.Reset()
-	rr.hash.Write(sum)
-	return hex.EncodeToString(sum[:16])
+	id := hex.EncodeToString(sum[:16])
+	// The next chunk starts from the id itself, the same value a resume
+	// restarts the chain from (checkpoint.Chain).
+	rr.resetChain(id)
+	return id
 }
 
 // resetChain starts the chain at a given id (a checkpoint's, or the seed).
