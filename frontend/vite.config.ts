@@ -37,5 +37,6 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['src/**/*.test.{ts,tsx}'],
+    reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });
