@@ -186,7 +186,7 @@ func TestLeidenCommunitiesConnected(t *testing.T) {
 					if base.twoM == 0 {
 						continue
 					}
-					raw := leidenIteration(base, res, base.twoM/float64(len(tg.g.Neighbors)), nil, NewRand(seed))
+					raw, _ := leidenIteration(base, res, base.twoM/float64(len(tg.g.Neighbors)), nil, NewRand(seed))
 					if d := disconnectedCommunities(tg.g, raw); d > 0 {
 						t.Errorf("seed %d γ=%v: raw Leiden iteration left %d communities disconnected", seed, res, d)
 					}

@@ -46,7 +46,7 @@ const (
 // nothing. Every community of the result is connected. It costs
 // O(m) time per level and O(n + m) memory; rnd fixes every choice.
 func Leiden(g *csr.Graph, resolution float64, rnd *rand.Rand) Partition {
-	return iterate(g, resolution, true, func(base *wgraph, init []int32) []int32 {
+	return iterate(g, resolution, true, func(base *wgraph, init []int32) ([]int32, bool) {
 		meanW := base.twoM / float64(len(base.adj))
 		return leidenIteration(base, resolution, meanW, init, rnd)
 	})
@@ -55,9 +55,10 @@ func Leiden(g *csr.Graph, resolution float64, rnd *rand.Rand) Partition {
 // iterate runs one iteration of an algorithm after another, each from
 // the previous partition, while modularity gains at least
 // leidenMinGain (at most leidenMaxIterations), and returns the best.
-// With split set, disconnected communities are split after each
-// iteration (see splitDisconnected).
-func iterate(g *csr.Graph, resolution float64, split bool, iteration func(base *wgraph, init []int32) []int32) Partition {
+// An iteration returns labels of the nodes of base and whether its
+// communities are known to be connected; with split set, those of an
+// iteration that cannot say so are split (see splitDisconnected).
+func iterate(g *csr.Graph, resolution float64, split bool, iteration func(base *wgraph, init []int32) ([]int32, bool)) Partition {
 	n := g.Nodes()
 	work := fromCSR(g) // the graph iterations run on
 	labels := make([]int32, n)
@@ -68,10 +69,16 @@ func iterate(g *csr.Graph, resolution float64, split bool, iteration func(base *
 		return finish(g, labels, resolution)
 	}
 	var pos []int32 // node of g -> node of work; nil while they are the same
-	q := Modularity(g, labels, resolution)
+	// Modularity of the singletons, where only the null model counts.
+	var sq float64
+	for _, k := range work.k {
+		sq += k * k
+	}
+	q := -resolution * sq / (work.twoM * work.twoM)
 	var init []int32 // in work's numbering
+	var best Partition
 	for it := range leidenMaxIterations {
-		next := iteration(work, init)
+		next, connected := iteration(work, init)
 		if pos != nil {
 			back := make([]int32, n)
 			for u, p := range pos {
@@ -79,14 +86,16 @@ func iterate(g *csr.Graph, resolution float64, split bool, iteration func(base *
 			}
 			next = back
 		}
-		if split {
-			splitDisconnected(g, next)
+		count := 0
+		if split && !connected {
+			count = splitDisconnected(g, next)
 		} else {
-			renumber(next)
+			count = renumber(next)
 		}
 		nq := Modularity(g, next, resolution)
 		if nq >= q {
 			labels = next
+			best = Partition{Labels: next, Count: count, Modularity: nq}
 		}
 		if nq < q+leidenMinGain {
 			break
@@ -103,7 +112,13 @@ func iterate(g *csr.Graph, resolution float64, split bool, iteration func(base *
 			init[p] = next[u]
 		}
 	}
-	return finish(g, labels, resolution)
+	if best.Labels == nil {
+		return finish(g, labels, resolution)
+	}
+	// Labels are dense in order of first node already (renumber and
+	// splitDisconnected number them so), and Modularity was computed on
+	// exactly these labels.
+	return best
 }
 
 // permuteByLabels returns a copy of g with nodes renumbered in order of
@@ -153,7 +168,7 @@ func permuteByLabels(g *wgraph, labels []int32) (*wgraph, []int32) {
 
 // leidenIteration runs one Leiden iteration on base from the partition
 // init (singletons when nil) and returns the labels of the original nodes.
-func leidenIteration(base *wgraph, res, meanW float64, init []int32, rnd *rand.Rand) []int32 {
+func leidenIteration(base *wgraph, res, meanW float64, init []int32, rnd *rand.Rand) (labels []int32, connected bool) {
 	n := base.n()
 	mapping := make([]int32, n) // original node -> node of the current level
 	for u := range mapping {
@@ -177,7 +192,7 @@ func leidenIteration(base *wgraph, res, meanW float64, init []int32, rnd *rand.R
 			for u, v := range mapping {
 				mapping[u] = m.comm[v]
 			}
-			return mapping
+			return mapping, false
 		}
 		// Every refined community lies inside one community of the
 		// unrefined partition, which becomes the next level's start.
@@ -190,7 +205,7 @@ func leidenIteration(base *wgraph, res, meanW float64, init []int32, rnd *rand.R
 	}
 	// Every node of the last level is its own community, and each is a
 	// refined community of the level before: connected.
-	return mapping
+	return mapping, true
 }
 
 // groupByCoarse renumbers the refined communities (0..k-1) so that those
@@ -397,8 +412,7 @@ func refine(m *mover, meanW float64, rnd *rand.Rand) []int32 {
 }
 
 // splitDisconnected gives each connected piece of a community its own
-// label (0..count-1 by smallest node), in place, and returns how many
-// pieces it split off. Splitting a community with no edges
+// label (0..count-1 by smallest node), in place, and returns count. Splitting a community with no edges
 // between its pieces never lowers modularity. Leiden's communities are
 // connected by construction; this guards the one path (refinement that
 // merges nothing) where that is not proven, and costs O(n + m).
@@ -410,17 +424,11 @@ func splitDisconnected(g *csr.Graph, labels []int32) int {
 	}
 	var stack []int32
 	var count int32
-	distinct := 0
-	seen := make([]bool, n)
 	for s := range int32(n) {
 		if next[s] >= 0 {
 			continue
 		}
 		c := labels[s]
-		if !seen[c] {
-			seen[c] = true
-			distinct++
-		}
 		next[s] = count
 		stack = append(stack[:0], s)
 		for len(stack) > 0 {
@@ -437,5 +445,5 @@ func splitDisconnected(g *csr.Graph, labels []int32) int {
 		count++
 	}
 	copy(labels, next)
-	return int(count) - distinct
+	return int(count)
 }

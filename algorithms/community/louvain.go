@@ -29,8 +29,8 @@ const louvainTail = 1e-3
 // Louvain communities can be internally disconnected; Leiden's cannot.
 // It costs O(m) time per pass and O(n + m) memory; rnd fixes the order.
 func Louvain(g *csr.Graph, resolution float64, rnd *rand.Rand) Partition {
-	return iterate(g, resolution, false, func(base *wgraph, init []int32) []int32 {
-		return louvainIteration(base, resolution, init, rnd)
+	return iterate(g, resolution, false, func(base *wgraph, init []int32) ([]int32, bool) {
+		return louvainIteration(base, resolution, init, rnd), false
 	})
 }
 
