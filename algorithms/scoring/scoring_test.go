@@ -112,7 +112,7 @@ func TestScoreRingAboveFamily(t *testing.T) {
 		t.Errorf("contributions sum to %v, score is %v", sum, ring.Score)
 	}
 	first := ring.Evidence[0]
-	for _, want := range []string{"20 accounts", "6 datacenter/VPN IPs", "AS 64500", "4,000 consecutive numbers in +1 415 555 xxxx", "shuffled", "split among 20 members", "between 02:00 and 07:00 UTC"} {
+	for _, want := range []string{"20 accounts", "6 datacenter/VPN IPs", "AS 64500", "4,000 consecutive numbers in +1 415-555-xxxx", "shuffled", "split among 20 members", "between 02:00 and 07:00 UTC"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("evidence %q lacks %q", first, want)
 		}
@@ -193,11 +193,11 @@ func TestPersonalizedPageRank(t *testing.T) {
 
 func TestBlockLabel(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"+1415555", "+1 415 555 xxxx"},
-		{"+44207946", "+44 207 946 xxxx"},
+		{"+1415555", "+1 415-555-xxxx"},
+		{"+44207946", "+44 20 7946 xxxx"},
 		{"+49301234", "+49 301 234 xxxx"},
 		{"+989121", "+98 912 1 xxxx"},
-		{"+35387123", "+353 871 23 xxxx"},
+		{"+35387123", "+353 87 123 xxxx"},
 		{"example.com", "example.com"},
 	} {
 		if got := BlockLabel(c.in); got != c.want {

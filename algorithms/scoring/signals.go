@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
 )
 
@@ -324,11 +326,21 @@ func num(n int64) string {
 }
 
 // BlockLabel shows a number block (E.164 without its last four digits,
-// "+1415555") as an analyst writes it: "+1 415 555 xxxx". It never needs a
-// full number, so none can leak.
+// "+1415555") as an analyst writes it, in the country's international
+// format with the last four digits masked: "+1 415-555-xxxx". It never
+// needs a full number, so none can leak. Blocks the numbering plan does
+// not know are grouped in threes ("+1 415 555 xxxx").
 func BlockLabel(block string) string {
 	if !strings.HasPrefix(block, "+") {
 		return block
+	}
+	if num, err := phonenumbers.Parse(block+"0000", ""); err == nil {
+		f := phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+		// Only when the format puts a separator before the last four
+		// digits; otherwise the masked part would not read as a block.
+		if len(f) > 5 && strings.HasSuffix(f, "0000") && strings.ContainsRune(" -", rune(f[len(f)-5])) {
+			return f[:len(f)-4] + "xxxx"
+		}
 	}
 	digits := block[1:]
 	cc := 1
