@@ -118,6 +118,11 @@ func Run(ctx context.Context, sink Sink, inputs []string, opts Options) (Summary
 	if len(opts.HMACKey) == 0 {
 		return Summary{}, errors.New("ingest: no HMAC key")
 	}
+	switch opts.Format {
+	case "", FormatNDJSON, FormatCSV:
+	default:
+		return Summary{}, fmt.Errorf("ingest: unknown format %q (want ndjson or csv)", opts.Format)
+	}
 	if opts.Stdin == nil {
 		opts.Stdin = os.Stdin
 	}
