@@ -47,7 +47,7 @@ shell lines that point Lockstep and other tools at it:
 	f.StringVar(&opts.Heap, "heap", "", "JVM heap of the server (-Xmx) (default $LOCKSTEP_NEO4J_HEAP, else 2g)")
 	f.StringVar(&opts.PageCache, "pagecache", "", "Neo4j page cache size (default $LOCKSTEP_NEO4J_PAGECACHE, else 1g)")
 	f.StringVar(&opts.TxMemory, "tx-memory", "", "memory all transactions together may use (default: Neo4j's, 70% of heap)")
-	f.DurationVar(&opts.ReadyTimeout, "timeout", 120*time.Second, "how long to wait for Bolt to answer")
+	f.DurationVar(&opts.ReadyTimeout, "timeout", 5*time.Minute, "how long to wait for Bolt to answer")
 	f.IntVar(&opts.Port, "port", 0, "Bolt port on 127.0.0.1 (default: a free one)")
 
 	stop := &cobra.Command{

@@ -59,6 +59,8 @@ public class Launcher {
             // A local single-user server needs no point-in-time backups from transaction
             // logs: keep two files so a bulk load does not fill the disk with days of logs.
             .setConfig(GraphDatabaseSettings.keep_logical_logs, "2 files")
+            // Preallocating costs 256 MiB of disk per database before the first write.
+            .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
             // Bolt's shutdown otherwise idles 5 s twice after the databases have already
             // checkpointed and closed; nothing is lost by not waiting.
             .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofMillis(200))

@@ -68,7 +68,7 @@ type Options struct {
 	Heap         string        // JVM -Xmx, such as "2g" (default $LOCKSTEP_NEO4J_HEAP, else "2g")
 	PageCache    string        // Neo4j page cache, such as "1g" (default $LOCKSTEP_NEO4J_PAGECACHE, else "1g")
 	TxMemory     string        // memory all transactions together may use (default: Neo4j's, 70% of heap)
-	ReadyTimeout time.Duration // how long to wait for Bolt (default 120s)
+	ReadyTimeout time.Duration // how long to wait for Bolt (default 5 minutes; see defaults)
 	// Port forces the Bolt port; 0 picks a free one on 127.0.0.1.
 	Port int
 	// RuntimeDir holds pom.xml, the compiled launcher and the classpath
@@ -93,7 +93,11 @@ func (o *Options) defaults(home string) {
 		o.PageCache = cmp.Or(os.Getenv("LOCKSTEP_NEO4J_PAGECACHE"), "1g")
 	}
 	if o.ReadyTimeout <= 0 {
-		o.ReadyTimeout = 120 * time.Second
+		// A start needs 6 to 15 s of CPU; on a 2-core machine shared with a
+		// load average of 25 that took over two minutes. A launcher that
+		// fails exits, which is reported at once, so a long timeout only
+		// delays the report of a hang.
+		o.ReadyTimeout = 5 * time.Minute
 	}
 	if o.RuntimeDir == "" {
 		o.RuntimeDir = filepath.Join(dir(home), "runtime")
