@@ -133,6 +133,13 @@ test('open the top network: the graph canvas draws nodes', async () => {
   const after = Number(await graph.getAttribute('data-nodes'));
   assert.ok(after >= drawn.order, `graph shrank from ${drawn.order} to ${after} nodes`);
   await page.getByLabel('Find node').fill('');
+  // Keyboard: Escape on the canvas clears the selection; then fit the whole graph for the picture.
+  await graph.focus();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('graph-selection').filter({ hasText: 'No node selected' }).waitFor();
+  await page.getByRole('button', { name: 'Fit' }).click();
+  await page.getByRole('heading', { name: 'Evidence' }).click();
+  await page.waitForTimeout(600);
   await screenshot(page, 'network', { fullPage: true });
 });
 

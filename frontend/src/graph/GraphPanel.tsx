@@ -25,7 +25,6 @@ export default function GraphPanel({ data, version, title, onExpand, note, tall,
   const [search, setSearch] = useState('');
   const [expanding, setExpanding] = useState<string | null>(null);
   const [expandError, setExpandError] = useState<string | null>(null);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
   const hits = useMemo(() => searchNodes(data, search, 12), [data, version, search]);
   const highlighted = useMemo(() => new Set(hits.map((h) => h.key)), [hits]);
   const sel = selected ? data.nodes.get(selected) : undefined;
@@ -34,7 +33,6 @@ export default function GraphPanel({ data, version, title, onExpand, note, tall,
     let d = 0;
     for (const e of data.edges.values()) if (e.source === selected || e.target === selected) d++;
     return d;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selected, data, version]);
 
   const expand = async (key: string) => {

@@ -194,7 +194,7 @@ export default function NetworkPage({ id }: { id: string }) {
         <ScoreBar score={n.score} />
         <span>{formatCount(n.size)} members</span>
         <ReviewBadge status={n.reviewStatus} />
-        <StateLinkedBadge {...n.stateLinked} />
+        {n.stateLinked.possible && <StateLinkedBadge {...n.stateLinked} />}
         <span className="spacer" />
         <a className="button" href={href.lists(`networks=${encodeURIComponent(n.id)}&run=${encodeURIComponent(n.runId)}`)}>
           Build a suspension list…

@@ -77,7 +77,6 @@ function useSampledCountries(ids: string[]): Record<string, string[]> {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   return map;
 }
