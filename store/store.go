@@ -87,7 +87,8 @@ func (s *Store) session(ctx context.Context, mode neo4j.AccessMode, fetchSize in
 
 // WriteRows runs cypher once with $rows bound to rows, in one write
 // transaction that the driver retries on transient errors (deadlocks,
-// leader changes, lost connections). cypher is normally
+// leader changes, lost connections). Times in time.Local are sent as UTC
+// (rewritten in place in rows; see localTimes). cypher is normally
 // `UNWIND $rows AS row MERGE ...`; since a retry runs it again, it must be
 // idempotent (MERGE, SET), never a bare CREATE of something counted.
 // An empty rows is a no-op.
@@ -110,6 +111,7 @@ func (s *Store) write(ctx context.Context, cypher string, params map[string]any)
 	if strings.TrimSpace(cypher) == "" {
 		return fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
 	}
+	localTimes(params)
 	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
 	defer sess.Close(context.WithoutCancel(ctx))
 	_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
@@ -131,7 +133,7 @@ func (s *Store) Query(ctx context.Context, cypher string, params map[string]any)
 	if strings.TrimSpace(cypher) == "" {
 		return nil, fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
 	}
-	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
+	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, localTimes(params), neo4j.EagerResultTransformer,
 		neo4j.ExecuteQueryWithReadersRouting(), neo4j.ExecuteQueryWithDatabase(s.db))
 	if err != nil {
 		return nil, classify(err, "")
@@ -152,6 +154,7 @@ func (s *Store) Read(ctx context.Context, cypher string, params map[string]any, 
 	}
 	sess := s.session(ctx, neo4j.AccessModeRead, 0)
 	defer sess.Close(context.WithoutCancel(ctx))
+	localTimes(params)
 	_, err = sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		if begin != nil {
 			begin()
@@ -181,7 +184,7 @@ func (s *Store) Stream(ctx context.Context, cypher string, params map[string]any
 		return classify(err, "")
 	}
 	defer tx.Close(context.WithoutCancel(ctx))
-	res, err := tx.Run(ctx, cypher, params)
+	res, err := tx.Run(ctx, cypher, localTimes(params))
 	if err != nil {
 		return classify(err, "")
 	}

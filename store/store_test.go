@@ -114,6 +114,25 @@ SET u.count = row.count, u.first = row.first`
 	}
 }
 
+// TestLocalTimesAccepted: Neo4j refuses the zone name "Local" that the
+// driver sends for time.Now(); the store must send such times as UTC.
+func TestLocalTimesAccepted(t *testing.T) {
+	s := storetest.New(t)
+	now := time.Now()
+	rows := []map[string]any{{"id": "a1", "at": now}}
+	if err := s.WriteRows(ctx(t), "UNWIND $rows AS row MERGE (a:Account {id: row.id}) SET a.createdAt = row.at", rows); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.Query(ctx(t), "MATCH (a:Account) WHERE a.createdAt <= $now RETURN a.createdAt AS at", map[string]any{"now": time.Now()})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("read back: %v (%d records)", err, len(recs))
+	}
+	got, err := store.Get[time.Time](recs[0], "at")
+	if err != nil || !got.Equal(now) {
+		t.Errorf("createdAt = %v (%v), want %v", got, err, now)
+	}
+}
+
 func TestClearEmpties(t *testing.T) {
 	s := storetest.New(t)
 	// A hub with more relationships than one clear batch, plus loose nodes.
