@@ -313,8 +313,8 @@ func TestDeterministicForSeed(t *testing.T) {
 func TestPartitionProperties(t *testing.T) {
 	for _, tg := range testGraphs() {
 		for name, run := range algorithms {
-			for _, seed := range seeds {
-				for _, res := range []float64{0.5, 1, 2} {
+			for _, seed := range seeds[:3] {
+				for _, res := range []float64{0.5, 2} {
 					p := run(tg.g, res, NewRand(seed))
 					if len(p.Labels) != tg.g.Nodes() {
 						t.Fatalf("%s on %s: %d labels for %d nodes", name, tg.name, len(p.Labels), tg.g.Nodes())
