@@ -17,7 +17,7 @@ import (
 // resolves the fields of a list concurrently, so siblings arrive within
 // microseconds; the wait is paid once per level of nesting, so it is
 // kept well under a query's own cost (BENCHMARKS.md, API section).
-var Wait = 500 * time.Microsecond
+var Wait = time.Millisecond
 
 // PageKey asks for the first First items of the list of ID.
 type PageKey struct {
@@ -38,6 +38,9 @@ type Loaders struct {
 	IPs         *dataloadgen.Loader[PageKey, []store.IPUsage]
 	Devices     *dataloadgen.Loader[PageKey, []store.DeviceUsage]
 	Lookups     *dataloadgen.Loader[PageKey, []store.Lookup]
+	IPAccounts  *dataloadgen.Loader[PageKey, []store.AccountUsage]
+	DevAccounts *dataloadgen.Loader[PageKey, []store.AccountUsage]
+	Matched     *dataloadgen.Loader[string, []store.Account]
 }
 
 // New returns fresh loaders over st. Missing ids load as
@@ -56,6 +59,9 @@ func New(st *store.Store) *Loaders {
 		IPs:         dataloadgen.NewLoader(pages(st.IPUsagesByAccounts), opt),
 		Devices:     dataloadgen.NewLoader(pages(st.DeviceUsagesByAccounts), opt),
 		Lookups:     dataloadgen.NewLoader(pages(st.LookupsByAccounts), opt),
+		IPAccounts:  dataloadgen.NewLoader(pages(st.AccountsOfIPs), opt),
+		DevAccounts: dataloadgen.NewLoader(pages(st.AccountsOfDevices), opt),
+		Matched:     dataloadgen.NewLoader(lists(st.MatchedAccountsOf), opt),
 	}
 }
 

@@ -48,7 +48,7 @@ func (r *deviceResolver) Accounts(ctx context.Context, obj *store.Device, first 
 	if err != nil {
 		return nil, err
 	}
-	return r.Store.AccountsOfDevice(ctx, obj.ID, n)
+	return loaders.For(ctx).DevAccounts.Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
 func (r *iPResolver) Accounts(ctx context.Context, obj *store.IP, first *int) ([]store.AccountUsage, error) {
@@ -56,7 +56,7 @@ func (r *iPResolver) Accounts(ctx context.Context, obj *store.IP, first *int) ([
 	if err != nil {
 		return nil, err
 	}
-	return r.Store.AccountsOfIP(ctx, obj.Addr, n)
+	return loaders.For(ctx).IPAccounts.Load(ctx, loaders.PageKey{ID: obj.Addr, First: n})
 }
 
 func (r *mutationResolver) AllowlistAccount(ctx context.Context, id string, reason string) (*store.Account, error) {
@@ -79,10 +79,34 @@ func (r *mutationResolver) UnallowlistAccount(ctx context.Context, id string) (*
 }
 
 func (r *queryResolver) Account(ctx context.Context, id string) (*store.Account, error) {
-	// A root lookup is one key: query at once rather than wait for a batch.
-	a, err := r.Store.Account(ctx, id)
+	// A root lookup is one key: query at once rather than wait for a
+	// batch, together with the first IPs and devices when they are asked
+	// for (one statement instead of three).
+	ld := loaders.For(ctx)
+	ipsN, withIPs := selectedPage(ctx, "ips", 20, store.MaxUsagePage)
+	devN, withDevs := selectedPage(ctx, "devices", 20, store.MaxUsagePage)
+	if !withIPs && !withDevs {
+		a, err := r.Store.Account(ctx, id)
+		if err == nil {
+			ld.Account.Prime(id, a)
+		}
+		return notFoundNil(a, err)
+	}
+	if !withIPs {
+		ipsN = 0
+	}
+	if !withDevs {
+		devN = 0
+	}
+	a, ips, devs, err := r.Store.AccountWithUsage(ctx, id, ipsN, devN)
 	if err == nil {
-		loaders.For(ctx).Account.Prime(id, a)
+		ld.Account.Prime(id, a)
+		if withIPs {
+			ld.IPs.Prime(loaders.PageKey{ID: id, First: ipsN}, ips)
+		}
+		if withDevs {
+			ld.Devices.Prime(loaders.PageKey{ID: id, First: devN}, devs)
+		}
 	}
 	return notFoundNil(a, err)
 }
@@ -121,7 +145,7 @@ func (r *queryResolver) Neighborhood(ctx context.Context, accountID string, dept
 }
 
 func (r *targetResolver) MatchedAccounts(ctx context.Context, obj *store.Target) ([]store.Account, error) {
-	return r.Store.MatchedAccounts(ctx, obj.Key)
+	return loaders.For(ctx).Matched.Load(ctx, obj.Key)
 }
 
 func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }

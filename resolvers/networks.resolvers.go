@@ -166,7 +166,17 @@ func (r *queryResolver) Networks(ctx context.Context, filter *model.NetworkFilte
 }
 
 func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network, error) {
-	// A root lookup is one key: query at once rather than wait for a batch.
+	// A root lookup is one key: query at once rather than wait for a
+	// batch, together with the first page of members when it is asked for.
+	ld := loaders.For(ctx)
+	if first, ok := selectedPage(ctx, "members", 50, maxFirst); ok {
+		n, ms, err := r.Store.NetworkWithMembers(ctx, id, first+1) // +1: is there a next page?
+		if err == nil {
+			ld.Network.Prime(id, n)
+			ld.Members.Prime(loaders.PageKey{ID: id, First: first + 1}, ms)
+		}
+		return notFoundNil(n, err)
+	}
 	m, err := r.Store.NetworksByIDs(ctx, []string{id})
 	if err != nil {
 		return nil, err
@@ -175,7 +185,7 @@ func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network,
 	if !ok {
 		return nil, nil
 	}
-	loaders.For(ctx).Network.Prime(id, n)
+	ld.Network.Prime(id, n)
 	return &n, nil
 }
 

@@ -107,8 +107,10 @@ func complexity() graph.ComplexityRoot {
 	c.Target.MatchedAccounts = func(child int) int { return 1 + 20*child }
 	c.Network.Victims = func(child int, first *int) int { return 1 + n(first, 20)*child }
 	c.Network.Members = func(child int, first *int, _ *string) int { return 1 + n(first, 50)*child }
-	c.Network.MemberEvidence = func(child int, _ string) int { return 20 + child }
-	c.Network.SharedResources = func(child int, first *int) int { return 1 + n(first, 20)*child }
+	// One statement per network (they serve the single-network view): a
+	// high base cost keeps a page of networks from asking for them all.
+	c.Network.MemberEvidence = func(child int, _ string) int { return 500 + child }
+	c.Network.SharedResources = func(child int, first *int) int { return 500 + n(first, 20)*child }
 	c.Network.Reviews = func(child int) int { return 1 + 10*child }
 	c.Network.Signals = func(child int) int { return 1 + 10*child }
 	c.MemberEvidence.SharedIPs = func(child int) int { return 1 + 20*child }

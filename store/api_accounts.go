@@ -225,46 +225,61 @@ func (s *Store) Target(ctx context.Context, key string) (_ Target, err error) {
 	return targetFromRow(rows[0].sub("t")), nil
 }
 
-// AccountsOfIP returns the accounts that used an address, most active first.
-func (s *Store) AccountsOfIP(ctx context.Context, addr string, first int) (_ []AccountUsage, err error) {
-	defer wrap(&err, "Store.AccountsOfIP(%q, %d)", addr, first)
-	return s.accountsOf(ctx, `MATCH (:IP {addr: $id})<-[u:USED_IP]-(a:Account)`, addr, first)
+// AccountsOfIPs returns, for each address, the accounts that used it,
+// most active first.
+func (s *Store) AccountsOfIPs(ctx context.Context, addrs []string, first int) (_ map[string][]AccountUsage, err error) {
+	defer wrap(&err, "Store.AccountsOfIPs(%d, %d)", len(addrs), first)
+	return s.accountsOf(ctx, `MATCH (x:IP {addr: id})`, `USED_IP`, addrs, first)
 }
 
-// AccountsOfDevice returns the accounts that used a device, most active first.
-func (s *Store) AccountsOfDevice(ctx context.Context, id string, first int) (_ []AccountUsage, err error) {
-	defer wrap(&err, "Store.AccountsOfDevice(%q, %d)", id, first)
-	return s.accountsOf(ctx, `MATCH (:Device {id: $id})<-[u:USED_DEVICE]-(a:Account)`, id, first)
+// AccountsOfDevices returns, for each device id, the accounts that used
+// it, most active first.
+func (s *Store) AccountsOfDevices(ctx context.Context, ids []string, first int) (_ map[string][]AccountUsage, err error) {
+	defer wrap(&err, "Store.AccountsOfDevices(%d, %d)", len(ids), first)
+	return s.accountsOf(ctx, `MATCH (x:Device {id: id})`, `USED_DEVICE`, ids, first)
 }
 
-func (s *Store) accountsOf(ctx context.Context, match, id string, first int) ([]AccountUsage, error) {
+// accountsOf runs one batched read; match and rel are fixed text chosen by
+// the callers above, never input.
+func (s *Store) accountsOf(ctx context.Context, match, rel string, ids []string, first int) (map[string][]AccountUsage, error) {
 	if err := checkFirst(first, MaxUsagePage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, match+` WITH a, u ORDER BY u.count DESC, a.id LIMIT $first
-RETURN `+accountProjection+` AS a, u.first AS first, u.last AS last, u.count AS count`,
-		map[string]any{"id": id, "first": first})
+	rows, err := s.apiRead(ctx, `UNWIND $ids AS id `+match+`
+CALL (x) { MATCH (x)<-[u:`+rel+`]-(a:Account) RETURN u, a ORDER BY u.count DESC, a.id LIMIT $first }
+RETURN id, collect({a: `+accountProjection+`, first: u.first, last: u.last, count: u.count}) AS uses`,
+		map[string]any{"ids": ids, "first": first})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]AccountUsage, 0, len(rows))
+	out := make(map[string][]AccountUsage, len(rows))
 	for _, r := range rows {
-		out = append(out, AccountUsage{Account: accountFromRow(r.sub("a")), First: r.time("first"), Last: r.time("last"), Count: r.int("count")})
+		var l []AccountUsage
+		for _, u := range r.list("uses") {
+			l = append(l, AccountUsage{Account: accountFromRow(u.sub("a")), First: u.time("first"), Last: u.time("last"), Count: u.int("count")})
+		}
+		out[r.str("id")] = l
 	}
 	return out, nil
 }
 
-// MatchedAccounts returns up to 20 accounts a target's lookups returned.
-func (s *Store) MatchedAccounts(ctx context.Context, key string) (_ []Account, err error) {
-	defer wrap(&err, "Store.MatchedAccounts(%q)", key)
-	rows, err := s.apiRead(ctx, `MATCH (:Target {key: $key})-[:MATCHED]->(a:Account)
-WITH a ORDER BY a.id LIMIT 20 RETURN `+accountProjection+` AS a`, map[string]any{"key": key})
+// MatchedAccountsOf returns, for each target key, up to 20 accounts its
+// lookups returned.
+func (s *Store) MatchedAccountsOf(ctx context.Context, keys []string) (_ map[string][]Account, err error) {
+	defer wrap(&err, "Store.MatchedAccountsOf(%d)", len(keys))
+	rows, err := s.apiRead(ctx, `UNWIND $keys AS key MATCH (t:Target {key: key})
+CALL (t) { MATCH (t)-[:MATCHED]->(a:Account) RETURN a ORDER BY a.id LIMIT 20 }
+RETURN key, collect(`+accountProjection+`) AS accounts`, map[string]any{"keys": keys})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Account, 0, len(rows))
+	out := make(map[string][]Account, len(rows))
 	for _, r := range rows {
-		out = append(out, accountFromRow(r.sub("a")))
+		var l []Account
+		for _, a := range r.list("accounts") {
+			l = append(l, accountFromRow(a))
+		}
+		out[r.str("key")] = l
 	}
 	return out, nil
 }

@@ -95,11 +95,8 @@ RETURN k {.id, .name, .role, .createdAt, .revokedAt} AS k`, map[string]any{"x": 
 	if len(rows) == 0 {
 		return APIKey{}, ErrNotFound
 	}
-	if len(rows) > 1 {
-		// Several keys share the name: all were revoked, which is the safe
-		// reading of "revoke NAME".
-		return keyFromRow(rows[0].sub("k")), nil
-	}
+	// Several keys may share a name: all are revoked, the safe reading of
+	// "revoke NAME"; the first is returned.
 	return keyFromRow(rows[0].sub("k")), nil
 }
 
