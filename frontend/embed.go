@@ -43,6 +43,15 @@ func PlaygroundBuilt() bool {
 	return err == nil
 }
 
+// ContentSecurityPolicy is sent with the UI and playground pages: everything
+// comes from this server (the UI must work offline, so nothing may be loaded
+// from elsewhere), the API is reached over fetch and WebSocket on the same
+// host, the graph layout runs in a blob: web worker, and GraphiQL/Monaco and
+// React inject styles at run time.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; " +
+	"style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
+	"connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
 // NotBuiltMessage is what the server should answer at / when Built is false.
 const NotBuiltMessage = "Lockstep UI not built; run `make frontend` (or `npm ci && npm run build` in frontend/) and rebuild the binary.\n"
 
@@ -87,7 +96,11 @@ func serveFile(w http.ResponseWriter, r *http.Request, fsys fs.FS, name string) 
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
 	_, _ = w.Write(b)
 }

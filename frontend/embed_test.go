@@ -62,6 +62,9 @@ func TestHandler(t *testing.T) {
 			if !strings.Contains(body, tt.wantBody) {
 				t.Errorf("body does not contain %q", tt.wantBody)
 			}
+			if tt.wantType == "text/html" && res.Header.Get("Content-Security-Policy") != ContentSecurityPolicy {
+				t.Errorf("Content-Security-Policy = %q, want the package's policy", res.Header.Get("Content-Security-Policy"))
+			}
 		})
 	}
 
