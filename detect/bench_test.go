@@ -12,6 +12,7 @@ import (
 	"github.com/lockstep-dev/lockstep/algorithms/community"
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
 	"github.com/lockstep-dev/lockstep/config"
+	"github.com/lockstep-dev/lockstep/generate"
 	"github.com/lockstep-dev/lockstep/store"
 )
 
@@ -167,6 +168,19 @@ func BenchmarkDetectRun(b *testing.B) {
 	}
 	for k, v := range res.Stats.Seconds {
 		b.ReportMetric(v, k+"-s")
+	}
+	if p := os.Getenv("LOCKSTEP_BENCH_TRUTH"); p != "" {
+		truth, err := generate.ReadTruth(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := truth.Evaluate(flaggedOf(netsOf(res), DefaultParams().Scoring.Threshold))
+		b.ReportMetric(sc.Precision, "precision")
+		b.ReportMetric(sc.Recall, "recall")
+		for _, k := range sc.ByKind {
+			b.Logf("%-12s recall %.4f (%d of %d)", k.Kind, k.Recall, k.Found, k.Planted)
+		}
+		b.Logf("hard-case accounts flagged: %d", sc.HardCaseHits)
 	}
 	b.ReportMetric(float64(res.Stats.Accounts), "accounts")
 	b.ReportMetric(float64(res.Stats.Written), "networks")

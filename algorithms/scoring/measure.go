@@ -170,7 +170,7 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 		f.targetEdges += len(es)
 	}
 	f.distinctTargets = len(byTarget)
-	lockDays := map[int64]bool{}
+	var lockTimes []int64
 	for _, ts := range byTarget {
 		if len(ts) < 2 {
 			continue
@@ -181,12 +181,20 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 				(j+1 < len(ts) && ts[j+1].first-ts[j].first <= cfg.LockstepWindow && ts[j+1].member != ts[j].member)
 			if near {
 				f.lockstepEdges++
-				lockDays[ts[j].first/86400] = true
+				lockTimes = append(lockTimes, ts[j].first)
 			}
 		}
 	}
 
-	f.lockstepDays = len(lockDays)
+	// Lockstep episodes: lockstep lookups more than 12 hours after the
+	// previous one start a new episode. Calendar days would split one
+	// burst around midnight UTC into two.
+	slices.Sort(lockTimes)
+	for i, tm := range lockTimes {
+		if i == 0 || tm-lockTimes[i-1] > 12*3600 {
+			f.lockstepEpisodes++
+		}
+	}
 
 	// Sweeps: sort each block's looked-up offsets and keep runs of at
 	// least MinRun consecutive numbers, whatever order they were looked up

@@ -171,7 +171,7 @@ type facts struct {
 	bestBlockInOrder             float64
 	bestBlockPerNumber           float64 // members looking up each number of the block, on average
 	lockstepEdges, targetEdges   int
-	lockstepDays                 int // distinct UTC days with lockstep lookups
+	lockstepEpisodes             int // bursts of lockstep lookups, 12 h apart or more
 	hourStart, hourEnd           int // circular UTC window holding 90% of activity
 	hourShare                    float64
 	events                       int

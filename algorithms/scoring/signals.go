@@ -32,16 +32,17 @@ func signals(f facts, cfg Config) []Signal {
 		fmt.Sprintf("%s of %s looked-up numbers lie in runs of %d+ consecutive numbers", num(int64(f.sweepCovered)), num(int64(f.phoneTargets)), cfg.MinRun))
 	// Lockstep: share of lookups of a target another member looked up
 	// within the window; discounted below 50 such lookups, and unless it
-	// is sustained over several days (SynchroTrap's "sustained periods"):
+	// is sustained over several bursts at least 12 hours apart
+	// (SynchroTrap's "sustained periods"):
 	// friends who install the app together sync overlapping address books
 	// in one burst, a ring acts in lockstep wave after wave.
 	ls := 0.0
 	if f.targetEdges > 0 {
 		ls = float64(f.lockstepEdges) / float64(f.targetEdges)
 	}
-	sustained := clamp01(float64(f.lockstepDays-1) / 3)
+	sustained := clamp01(float64(f.lockstepEpisodes-1) / 3)
 	add(SigLockstep, ls, ls/0.5*math.Min(1, float64(f.lockstepEdges)/50)*sustained,
-		fmt.Sprintf("%s of %s lookups were of a target another member looked up within %s, on %s", num(int64(f.lockstepEdges)), num(int64(f.targetEdges)), dur(cfg.LockstepWindow), plural(f.lockstepDays, "day")))
+		fmt.Sprintf("%s of %s lookups were of a target another member looked up within %s, in %s", num(int64(f.lockstepEdges)), num(int64(f.targetEdges)), dur(cfg.LockstepWindow), plural(f.lockstepEpisodes, "burst")))
 	add(SigDenseBlock, f.dense.Density, logRamp(f.dense.Density, 2, 15),
 		fmt.Sprintf("densest block: %s accounts × %s resources, weighted density %.2f", num(int64(f.dense.Rows)), num(int64(f.dense.Cols)), f.dense.Density))
 	dc := 0.0
