@@ -38,7 +38,8 @@ interface NetworksAnswer {
 }
 
 const PAGE_SIZE = 20;
-const SIGNALS = ['shared_infrastructure', 'sweep_coverage', 'lookup_velocity', 'hit_ratio', 'datacenter_share', 'account_age', 'country_spread', 'working_hours', 'dense_block', 'seed_proximity', 'timing_sync'];
+// Signal names detection writes (algorithms/scoring: Sig* constants); the field also takes any other name.
+const SIGNALS = ['sweep', 'lockstep', 'denseBlock', 'datacenter', 'newAccounts', 'hitRatio', 'volume', 'velocity', 'sharedInfra', 'countrySpread', 'workHours', 'seedProximity'];
 
 /** topCountries counts ISO codes, most frequent first (ties alphabetical), at most n. */
 export function topCountries(codes: (string | null | undefined)[], n = 3): string[] {
