@@ -30,7 +30,7 @@ var rawNumbers = []string{"+14155550101", "+14155550102", "+14155550103", "+1415
 
 // harness is one test's server over a freshly seeded store.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.Store
 	srv    *server.Server
 	ts     *httptest.Server
@@ -75,7 +75,7 @@ func ctxT(t testing.TB) context.Context {
 // newHarness seeds the fixture world and starts a server with cfg's limits
 // (zero values take the defaults, except the rate, which tests raise so
 // only the rate test meets it).
-func newHarness(t *testing.T, cfg server.Config) *harness {
+func newHarness(t testing.TB, cfg server.Config) *harness {
 	t.Helper()
 	h := &harness{t: t, st: storetest.New(t), keys: map[store.Role]string{}, keyIDs: map[store.Role]string{}, logs: &syncBuffer{}, bodies: &syncBuffer{}}
 	ctx := ctxT(t)
