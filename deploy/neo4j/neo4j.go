@@ -409,13 +409,13 @@ func awaitReady(ctx context.Context, logPath string, from int64, port int, timeo
 			if r := grepLine(logPath, from, "lockstep-neo4j: "); r != "" {
 				reason = ": " + strings.TrimPrefix(r, "lockstep-neo4j: ")
 			}
-			err = fmt.Errorf("managed neo4j: server exited during start (%v)%s; see %s:\n%s", err, reason, logPath, log)
+			err = fmt.Errorf("managed neo4j: server exited during start (%v)%s; see %s (Neo4j's own log: %s):\n%s", err, reason, logPath, debugLog(logPath), log)
 			if strings.Contains(log, "Address already in use") {
 				err = fmt.Errorf("%w (%w)", err, errPortTaken)
 			}
 			return err
 		case <-deadline.C:
-			return fmt.Errorf("managed neo4j: Bolt on 127.0.0.1:%d not ready after %s; see %s:\n%s", port, timeout, logPath, tail(logPath, from, 15))
+			return fmt.Errorf("managed neo4j: Bolt on 127.0.0.1:%d not ready after %s; see %s (Neo4j's own log: %s):\n%s", port, timeout, logPath, debugLog(logPath), tail(logPath, from, 15))
 		case <-tick.C:
 			if !logHasLine(logPath, from, "ready") {
 				continue
@@ -643,6 +643,11 @@ func readInt(path string) (int, error) {
 		return 0, err
 	}
 	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+// debugLog names Neo4j's own log, which sits beside the launcher's.
+func debugLog(launcherLog string) string {
+	return filepath.Join(filepath.Dir(launcherLog), "dbms", "logs", "debug.log")
 }
 
 // scanLog calls fn for every line of the log from offset on.
