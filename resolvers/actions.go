@@ -227,6 +227,9 @@ func (r *Resolver) createSuspensionList(ctx context.Context, c store.SuspensionC
 		if err != nil {
 			return nil, notFoundInput(err, c.RunID)
 		}
+		if err := r.audit(ctx, "createSuspensionList", "dry-run", n, map[string]any{"dryRun": true, "criteria": c}); err != nil {
+			return nil, err
+		}
 		return &store.SuspensionListResult{DryRun: true, Count: n, Sample: sample}, nil
 	}
 	l, err := r.Store.CreateSuspensionList(ctx, c, actor(ctx))
@@ -237,7 +240,7 @@ func (r *Resolver) createSuspensionList(ctx context.Context, c store.SuspensionC
 	if err != nil {
 		return nil, err
 	}
-	if err := r.audit(ctx, "createSuspensionList", l.ID, l.AccountCount, c); err != nil {
+	if err := r.audit(ctx, "createSuspensionList", l.ID, l.AccountCount, map[string]any{"dryRun": false, "criteria": c}); err != nil {
 		return nil, err
 	}
 	return &store.SuspensionListResult{Count: l.AccountCount, Sample: sample, List: &l}, nil

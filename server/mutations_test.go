@@ -174,8 +174,9 @@ func TestSuspensionLists(t *testing.T) {
 		len(lists.SuspensionLists[0].Entries) != 2 || lists.SuspensionLists[0].Entries[0].AccountID != "a03" || lists.SuspensionList.AccountCount != 6 {
 		t.Fatalf("lists = %+v", lists)
 	}
-	if a := h.audit("createSuspensionList"); len(a) != 1 || a[0].Rows != 6 || *a[0].Subject != r.List.ID {
-		t.Fatalf("audit = %+v (dry runs are not audited, the saved list is)", a)
+	if a := h.audit("createSuspensionList"); len(a) != len(cases)+1 || a[0].Rows != 6 || *a[0].Subject != r.List.ID ||
+		a[1].Detail["dryRun"] != true || *a[1].Subject != "dry-run" {
+		t.Fatalf("audit = %+v (every dry run and the saved list)", a)
 	}
 	for _, bad := range []struct {
 		c         map[string]any
