@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 )
 
 // Account, IP, device and target reads for the API. The batched forms take
@@ -316,18 +315,20 @@ func (s *Store) Neighborhood(ctx context.Context, accountID string, depth, limit
 	}
 	seen := map[nodeKey]bool{}
 	edgeSeen := map[[3]string]bool{}
-	add := func(n GraphNode) bool {
+	// add adds a node unless it is there already; it reports whether there
+	// was room and whether the node is new (only new nodes are expanded).
+	add := func(n GraphNode) (room, isNew bool) {
 		k := nodeKey{n.Kind, n.ID}
 		if seen[k] {
-			return true
+			return true, false
 		}
 		if len(nb.Nodes) >= limit {
 			nb.Truncated = true
-			return false
+			return false, false
 		}
 		seen[k] = true
 		nb.Nodes = append(nb.Nodes, n)
-		return true
+		return true, true
 	}
 	addEdge := func(e GraphEdge) {
 		k := [3]string{e.Source, string(e.TargetKind), e.Target}
@@ -337,6 +338,8 @@ func (s *Store) Neighborhood(ctx context.Context, accountID string, depth, limit
 		}
 	}
 	add(GraphNode{ID: center.ID, Kind: NodeAccount, Label: label(center), Depth: 0})
+	// Edges between nodes already in the graph are kept even when the node
+	// at their end was reached by another path first.
 	accounts := []string{center.ID}
 	var resources []map[string]any
 	for d := 1; d <= depth && !nb.Truncated; d++ {
@@ -354,11 +357,14 @@ RETURN id, type(u) AS rel, coalesce(x.addr, x.id, x.key) AS xid, coalesce(x.mask
 			resources = resources[:0]
 			for _, r := range rows {
 				kind := relKind(r.str("rel"))
-				if !add(GraphNode{ID: r.str("xid"), Kind: kind, Label: r.str("label"), Depth: d}) {
+				room, isNew := add(GraphNode{ID: r.str("xid"), Kind: kind, Label: r.str("label"), Depth: d})
+				if !room {
 					break
 				}
 				addEdge(GraphEdge{Source: r.str("id"), Target: r.str("xid"), TargetKind: kind, Count: r.int("count")})
-				resources = append(resources, map[string]any{"id": r.str("xid"), "kind": string(kind)})
+				if isNew {
+					resources = append(resources, map[string]any{"id": r.str("xid"), "kind": string(kind)})
+				}
 			}
 		} else { // resources -> accounts
 			rows, err := s.apiRead(ctx, `UNWIND $res AS r
@@ -379,11 +385,12 @@ RETURN r.id AS xid, r.kind AS kind, b.id AS id, coalesce(b.handle, b.id) AS labe
 			accounts = accounts[:0]
 			for _, r := range rows {
 				id := r.str("id")
-				if !add(GraphNode{ID: id, Kind: NodeAccount, Label: r.str("label"), Depth: d}) {
+				room, isNew := add(GraphNode{ID: id, Kind: NodeAccount, Label: r.str("label"), Depth: d})
+				if !room {
 					break
 				}
 				addEdge(GraphEdge{Source: id, Target: r.str("xid"), TargetKind: NodeKind(r.str("kind")), Count: r.int("count")})
-				if !slices.Contains(accounts, id) {
+				if isNew {
 					accounts = append(accounts, id)
 				}
 			}
