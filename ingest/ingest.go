@@ -308,7 +308,9 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 	var strictErr error
 	work := make(chan *block, 2*l.opts.Workers)
 	ordered := make(chan *block, 4*l.opts.Workers)
-	batches := make(chan *batch, 1)
+	// Unbuffered: at most two chunks are in memory, the one being
+	// aggregated and the one being written.
+	batches := make(chan *batch)
 
 	// Reader: records into blocks, chunk boundaries and ids.
 	g.Go(func() error {

@@ -25,7 +25,8 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	defer cancel()
 	home := t.TempDir()
 	srvOpts := managed.Options{Heap: "1g", PageCache: "256m", RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true,
-		Logger: testOptions(t).Log}
+		ReadyTimeout: 10 * time.Minute, // recovery after SIGKILL on a busy machine
+		Logger:       testOptions(t).Log}
 	srv, err := managed.Start(ctx, home, srvOpts)
 	if err != nil {
 		t.Fatal(err)
