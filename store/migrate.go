@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
 // schema is every constraint and index Lockstep needs, each created only if
@@ -43,7 +46,7 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	for _, stmt := range schema {
 		// Schema commands cannot share a transaction with other
 		// statements; each runs alone, retried like any write.
-		if err := s.write(ctx, stmt, nil); err != nil {
+		if err := s.write(ctx, stmt, nil); err != nil && !raceLost(err) {
 			return fmt.Errorf("%s: %w", stmt, err)
 		}
 	}
@@ -52,4 +55,12 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 		return fmt.Errorf("waiting for indexes to come online: %w", err)
 	}
 	return nil
+}
+
+// raceLost reports the error of a CREATE ... IF NOT EXISTS that ran at the
+// same time as an identical one elsewhere: the check passed in both, one
+// created the rule, the other found it there. The schema is as wanted.
+func raceLost(err error) bool {
+	var ne *neo4j.Neo4jError
+	return errors.As(err, &ne) && ne.Code == "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"
 }
