@@ -286,7 +286,7 @@ func TestMigrateCreatesEverySchemaItem(t *testing.T) {
 			have[name] = true
 		}
 	}
-	for _, stmt := range store.Schema {
+	for _, stmt := range store.Schema() {
 		m := named.FindStringSubmatch(stmt)
 		if m == nil {
 			t.Errorf("schema statement is not a named CREATE ... IF NOT EXISTS: %s", stmt)
@@ -420,7 +420,7 @@ ON MATCH SET u.first = CASE WHEN row.first < u.first THEN row.first ELSE u.first
 func TestMigrateConcurrent(t *testing.T) {
 	s := storetest.New(t)
 	named := regexp.MustCompile(`^CREATE (CONSTRAINT|INDEX) (\w+) `)
-	for _, stmt := range store.Schema {
+	for _, stmt := range store.Schema() {
 		if m := named.FindStringSubmatch(stmt); m != nil {
 			// DROP takes no parameters; the names are our own constants.
 			if err := s.Write(ctx(t), "DROP "+m[1]+" "+m[2]+" IF EXISTS", nil); err != nil {
