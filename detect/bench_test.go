@@ -114,6 +114,9 @@ func BenchmarkAnalyze(b *testing.B) {
 	b.ReportMetric(an.Stats.Seconds["project"], "project-s")
 	b.ReportMetric(an.Stats.Seconds["communities"], "communities-s")
 	b.ReportMetric(an.Stats.Seconds["score"], "score-s")
+	for k, v := range an.Stats.CPUSeconds {
+		b.ReportMetric(v, k+"-cpu-s")
+	}
 	b.ReportMetric(peakRSS(), "peak-RSS-MiB")
 	b.Logf("stats: %+v", an.Stats)
 }
@@ -168,6 +171,9 @@ func BenchmarkDetectRun(b *testing.B) {
 	}
 	for k, v := range res.Stats.Seconds {
 		b.ReportMetric(v, k+"-s")
+	}
+	for k, v := range res.Stats.CPUSeconds {
+		b.ReportMetric(v, k+"-cpu-s")
 	}
 	if p := os.Getenv("LOCKSTEP_BENCH_TRUTH"); p != "" {
 		truth, err := generate.ReadTruth(p)

@@ -80,6 +80,9 @@ type Stats struct {
 	Predecessors  int                `json:"predecessors"`
 	PreviousRunID string             `json:"previousRunId,omitempty"`
 	Seconds       map[string]float64 `json:"seconds"`
+	// CPUSeconds is the process's CPU time (user + system) per stage: on a
+	// shared machine it is the figure that carries over.
+	CPUSeconds map[string]float64 `json:"cpuSeconds"`
 }
 
 // Result is a run's outcome: the written networks, best first.
@@ -111,21 +114,22 @@ func Analyze(ctx context.Context, b *projection.Bipartite, p Params, seeds []int
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	st := Stats{Accounts: b.NumAccounts(), Edges: map[string]int{}, Seconds: map[string]float64{}, Seeds: len(seeds)}
+	st := Stats{Accounts: b.NumAccounts(), Edges: map[string]int{}, Seconds: map[string]float64{}, CPUSeconds: map[string]float64{}, Seeds: len(seeds)}
 	for k := range projection.NumKinds {
 		st.Edges[k.String()] = len(b.Edges[k])
 	}
-	t := time.Now()
+	t, c := time.Now(), cpuTime()
 	progress("project", 0, 1)
 	pr := projection.Project(b, p.Projection)
 	st.Projection = pr.Stats
 	st.Seconds["project"] = time.Since(t).Seconds()
+	st.CPUSeconds["project"] = cpuTime() - c
 	progress("project", 1, 1)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 
-	t = time.Now()
+	t, c = time.Now(), cpuTime()
 	progress("communities", 0, 1)
 	part, err := community.Run(pr.Graph, p.Algorithm, p.Resolution, p.Seed)
 	if err != nil {
@@ -133,12 +137,13 @@ func Analyze(ctx context.Context, b *projection.Bipartite, p Params, seeds []int
 	}
 	st.Communities, st.Modularity = part.Count, part.Modularity
 	st.Seconds["communities"] = time.Since(t).Seconds()
+	st.CPUSeconds["communities"] = cpuTime() - c
 	progress("communities", 1, 1)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 
-	t = time.Now()
+	t, c = time.Now(), cpuTime()
 	progress("score", 0, 1)
 	all := scoring.Score(scoring.Input{B: b, G: pr.Graph, Labels: part.Labels, Count: part.Count, Seeds: seeds, MinScore: p.MinWriteScore}, p.Scoring)
 	st.Scored = len(all)
@@ -157,6 +162,7 @@ func Analyze(ctx context.Context, b *projection.Bipartite, p Params, seeds []int
 		}
 	}
 	st.Seconds["score"] = time.Since(t).Seconds()
+	st.CPUSeconds["score"] = cpuTime() - c
 	progress("score", 1, 1)
 	return &Analysis{Bipartite: b, Graph: &pr, Partition: part, Networks: kept, Stats: st}, nil
 }
@@ -221,14 +227,14 @@ func Run(ctx context.Context, st *store.Store, p Params, progress Progress) (res
 		}
 	}()
 
-	t := time.Now()
+	t, c := time.Now(), cpuTime()
 	bl := &builder{Builder: projection.NewBuilder(1 << 16), allowlisted: map[string]bool{}}
 	if err := st.ReadProjection(ctx, bl, func(stage string, done, total int) { progress("read:"+stage, done, total) }); err != nil {
 		return nil, err
 	}
 	allow := bl.allowlisted
 	b := bl.Finish()
-	readSecs := time.Since(t).Seconds()
+	readSecs, readCPU := time.Since(t).Seconds(), cpuTime()-c
 
 	var seeds []int32
 	if !p.NoSeeds {
@@ -247,8 +253,9 @@ func Run(ctx context.Context, st *store.Store, p Params, progress Progress) (res
 		return nil, err
 	}
 	an.Stats.Seconds["read"] = readSecs
+	an.Stats.CPUSeconds["read"] = readCPU
 
-	t = time.Now()
+	t, c = time.Now(), cpuTime()
 	prevRun, prev, err := st.LatestNetworks(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -270,6 +277,7 @@ func Run(ctx context.Context, st *store.Store, p Params, progress Progress) (res
 	}
 	an.Stats.Written = len(nets)
 	an.Stats.Seconds["write"] = time.Since(t).Seconds()
+	an.Stats.CPUSeconds["write"] = cpuTime() - c
 	an.Stats.Seconds["total"] = time.Since(started).Seconds()
 	stats, _ := json.Marshal(an.Stats)
 	if err := st.FinishRun(ctx, runID, time.Now(), string(stats)); err != nil {
