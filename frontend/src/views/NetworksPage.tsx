@@ -38,6 +38,12 @@ interface NetworksAnswer {
 }
 
 const PAGE_SIZE = 20;
+
+/** pageSizeOf reads `pageSize` from the URL (1..100, the API's cap; default 20). */
+export function pageSizeOf(query: URLSearchParams): number {
+  const n = Number(query.get('pageSize'));
+  return Number.isInteger(n) && n >= 1 ? Math.min(100, n) : PAGE_SIZE;
+}
 // Signal names detection writes (algorithms/scoring: Sig* constants); the field also takes any other name.
 const SIGNALS = ['sweep', 'lockstep', 'denseBlock', 'datacenter', 'newAccounts', 'hitRatio', 'volume', 'velocity', 'sharedInfra', 'countrySpread', 'workHours', 'seedProximity'];
 
@@ -84,6 +90,8 @@ function useSampledCountries(ids: string[]): Record<string, string[]> {
 
 export function NetworksPage({ query }: { query: URLSearchParams }) {
   const applied = useMemo(() => fromQuery(query.toString()), [query]);
+  const pageSize = pageSizeOf(query);
+  const withSize = (q: string) => (pageSize === PAGE_SIZE ? q : [q, `pageSize=${pageSize}`].filter(Boolean).join('&'));
   const [draft, setDraft] = useState<NetworkFilterState>(applied);
   const [paging, dispatch] = useReducer(pagingReducer, initialPaging);
   const [filterError, setFilterError] = useState<FilterError | null>(null);
@@ -96,7 +104,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
 
   let vars: ReturnType<typeof toVariables> | null = null;
   try {
-    vars = toVariables(applied, PAGE_SIZE, afterCursor(paging));
+    vars = toVariables(applied, pageSize, afterCursor(paging));
   } catch {
     vars = null;
   }
@@ -113,9 +121,9 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
   const apply = (e?: FormEvent) => {
     e?.preventDefault();
     try {
-      toVariables(draft, PAGE_SIZE, null);
+      toVariables(draft, pageSize, null);
       setFilterError(null);
-      navigate(href.networks(toQuery(draft)));
+      navigate(href.networks(withSize(toQuery(draft))));
     } catch (err) {
       if (err instanceof FilterError) setFilterError(err);
       else throw err;
@@ -124,7 +132,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
   const set = <K extends keyof NetworkFilterState>(k: K, v: NetworkFilterState[K]) => setDraft((d) => ({ ...d, [k]: v }));
   const finishedRuns = runs.data?.detectionRuns ?? [];
   const runLabel = (r: RunSummary) => `${r.id} · ${formatDate(r.startedAt)} · ${r.status.toLowerCase()} · ${formatCount(r.networkCount)} networks`;
-  const range = pageRange(paging, PAGE_SIZE, rows.length);
+  const range = pageRange(paging, pageSize, rows.length);
   const errProps = (f: keyof NetworkFilterState) =>
     filterError?.field === f ? { 'aria-invalid': true as const, 'aria-describedby': 'filter-error' } : {};
 
@@ -211,7 +219,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
         <button type="submit" className="primary">
           Apply
         </button>
-        <button type="button" onClick={() => { setDraft(defaultFilters); setFilterError(null); navigate(href.networks()); }}>
+        <button type="button" onClick={() => { setDraft(defaultFilters); setFilterError(null); navigate(href.networks(withSize(''))); }}>
           Reset
         </button>
         {filterError && (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { topCountries } from './NetworksPage';
+import { pageSizeOf, topCountries } from './NetworksPage';
 import { statsSummary } from './RunsPage';
 import { whySentences } from '../components/MemberTable';
 import { timeBounds } from '../components/Timeline';
@@ -55,4 +55,15 @@ describe('sweepPoints', () => {
     const l = (offset: number | null, block: string | null) => ({ first: '2026-01-01T00:00:00Z', last: null, count: 2, hits: 0, target: { key: 'k', masked: 'm', kind: 'phone', region: 'US', block, offset } });
     expect(sweepPoints([l(5, 'B'), l(null, 'B'), l(7, null)])).toEqual([{ block: 'B', offset: 5, count: 2, time: '2026-01-01T00:00:00Z' }]);
   });
+});
+
+describe('pageSizeOf', () => {
+  it.each([
+    ['', 20],
+    ['pageSize=5', 5],
+    ['pageSize=500', 100],
+    ['pageSize=0', 20],
+    ['pageSize=2.5', 20],
+    ['pageSize=x', 20],
+  ])('%s → %i', (q, want) => expect(pageSizeOf(new URLSearchParams(q))).toBe(want));
 });
