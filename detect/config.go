@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/lockstep-dev/lockstep/algorithms/community"
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
 	"github.com/lockstep-dev/lockstep/algorithms/scoring"
 )
@@ -98,6 +100,8 @@ func ParseParams(raw []byte) (Params, error) {
 // Validate reports the first setting out of range.
 func (p Params) Validate() error {
 	switch {
+	case !slices.Contains(community.Algorithms, p.Algorithm):
+		return fmt.Errorf("unknown algorithm %q (want one of %v)", p.Algorithm, community.Algorithms)
 	case p.Resolution <= 0:
 		return fmt.Errorf("resolution %v, want > 0", p.Resolution)
 	case p.MinWriteScore < 0 || p.MinWriteScore > 1:

@@ -36,6 +36,7 @@ scoring:
 		{"unknown projection field", "projection:\n  hubcap: 3\n", "hubcap", nil},
 		{"bad scoring value", "scoring:\n  threshold: 2\n", "threshold", nil},
 		{"bad resolution", "resolution: 0\n", "resolution", nil},
+		{"unknown algorithm", "algorithm: kmeans\n", "kmeans", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -203,11 +203,8 @@ func Run(ctx context.Context, st *store.Store, p Params, progress Progress) (res
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	if err := p.Scoring.Validate(); err != nil {
-		return nil, err
-	}
-	if !slices.Contains(community.Algorithms, p.Algorithm) {
-		return nil, fmt.Errorf("detect: unknown algorithm %q (want one of %v)", p.Algorithm, community.Algorithms)
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("detect: %w", err)
 	}
 	runID := store.NewID("run")
 	params, _ := json.Marshal(p)
