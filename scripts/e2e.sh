@@ -33,5 +33,5 @@ for _ in $(seq 1 600); do
 done
 curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null
 
-BASE_URL="http://127.0.0.1:$port" API_KEY=$(cat "$home/demo/analyst.key") \
+BASE_URL="http://127.0.0.1:$port" API_KEY=$(cat "$home/demo/analyst.key") VIEWER_KEY=$(cat "$home/demo/viewer.key") \
   npm --prefix e2e test

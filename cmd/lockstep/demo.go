@@ -93,6 +93,15 @@ playground and the API until interrupted.`,
 			if err := os.WriteFile(keyFile, []byte(secret+"\n"), 0o600); err != nil {
 				return fmt.Errorf("demo: save key: %w", err)
 			}
+			// A viewer key beside it lets the browser tests check that a role
+			// too low for an action is refused with a clear message.
+			_, viewerSecret, err := st.CreateAPIKey(ctx, fmt.Sprintf("demo-viewer-%d", time.Now().Unix()), store.RoleViewer)
+			if err != nil {
+				return fmt.Errorf("demo: create key: %w", err)
+			}
+			if err := os.WriteFile(filepath.Join(conf.Home, "demo", "viewer.key"), []byte(viewerSecret+"\n"), 0o600); err != nil {
+				return fmt.Errorf("demo: save key: %w", err)
+			}
 			if noServe {
 				fmt.Fprintf(out, "Analyst key %s saved in %s\n", key.ID, keyFile)
 				return nil
