@@ -3,9 +3,10 @@ package store
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -88,34 +89,47 @@ func parseSignals(v any) []Signal {
 
 // networkCursor is the position of a network in one ordering.
 type networkCursor struct {
-	Value float64 `json:"v"`
-	ID    string  `json:"id"`
+	Value float64
+	ID    string
+}
+
+// A cursor is base64url of "<value>~<id>": cheap to make (a page makes
+// one per item) and opaque enough; the value is the sort key.
+func encodeCursor(v float64, id string) string {
+	b := strconv.AppendFloat(make([]byte, 0, 24+len(id)), v, 'g', -1, 64)
+	b = append(b, '~')
+	b = append(b, id...)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (networkCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var c networkCursor
+	if err == nil {
+		v, id, ok := strings.Cut(string(b), "~")
+		c.ID = id
+		if c.Value, err = strconv.ParseFloat(v, 64); err == nil && (!ok || id == "") {
+			err = errors.New("no id")
+		}
+	}
+	if err != nil {
+		return networkCursor{}, fmt.Errorf("%w: malformed cursor %q (pass a cursor this API returned)", ErrInvalidArgument, s)
+	}
+	return c, nil
 }
 
 // EncodeNetworkCursor returns the opaque cursor of n in the order field.
 func EncodeNetworkCursor(n Network, field NetworkOrderField) string {
-	c := networkCursor{ID: n.ID}
 	switch field {
 	case OrderScore:
-		c.Value = n.Score
+		return encodeCursor(n.Score, n.ID)
 	case OrderSize:
-		c.Value = float64(n.Size)
+		return encodeCursor(float64(n.Size), n.ID)
 	}
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return encodeCursor(0, n.ID)
 }
 
-func decodeNetworkCursor(s string) (networkCursor, error) {
-	var c networkCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.ID == "" {
-		return c, fmt.Errorf("%w: malformed cursor %q (pass a cursor this API returned)", ErrInvalidArgument, s)
-	}
-	return c, nil
-}
+func decodeNetworkCursor(s string) (networkCursor, error) { return decodeCursor(s) }
 
 // networkWhere builds the WHERE clause of a network query. Only fixed text
 // is joined; every value is a parameter.
@@ -355,17 +369,9 @@ RETURN id, collect({a: `+accountProjection+`, score: m.score, role: m.role}) AS 
 	return out, nil
 }
 
-// memberCursor is a member's position: score descending, account id.
-type memberCursor struct {
-	Score float64 `json:"s"`
-	ID    string  `json:"id"`
-}
-
-// EncodeMemberCursor returns the opaque cursor of a member.
-func EncodeMemberCursor(m Member) string {
-	b, _ := json.Marshal(memberCursor{Score: m.Score, ID: m.Account.ID})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+// EncodeMemberCursor returns the opaque cursor of a member (score
+// descending, then account id).
+func EncodeMemberCursor(m Member) string { return encodeCursor(m.Score, m.Account.ID) }
 
 // MembersAfter returns up to first members of a network after a member
 // cursor, and whether more follow.
@@ -374,19 +380,15 @@ func (s *Store) MembersAfter(ctx context.Context, networkID string, first int, a
 	if err := checkFirst(first, MaxPage); err != nil {
 		return nil, false, err
 	}
-	var c memberCursor
-	b, err := base64.RawURLEncoding.DecodeString(after)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.ID == "" {
-		return nil, false, fmt.Errorf("%w: malformed cursor %q", ErrInvalidArgument, after)
+	c, err := decodeCursor(after)
+	if err != nil {
+		return nil, false, err
 	}
 	rows, err := s.apiRead(ctx, `MATCH (n:Network {id: $id})<-[m:MEMBER_OF]-(a:Account)
 WHERE coalesce(m.role, '') <> 'victim' AND (m.score < $s OR (m.score = $s AND a.id > $aid))
 WITH m, a ORDER BY m.score DESC, a.id LIMIT $limit
 RETURN `+accountProjection+` AS a, m.score AS score, m.role AS role`,
-		map[string]any{"id": networkID, "s": c.Score, "aid": c.ID, "limit": first + 1})
+		map[string]any{"id": networkID, "s": c.Value, "aid": c.ID, "limit": first + 1})
 	if err != nil {
 		return nil, false, err
 	}
