@@ -21,11 +21,11 @@ const louvainTail = 1e-3
 // Louvain partitions g by the Louvain method (Blondel et al. 2008) at the
 // given resolution: passes over the nodes in random order move each node
 // to the neighbouring community of largest modularity gain until a pass
-// gains less than 1e-6 or 0.1% of the level's gain so far, then communities are collapsed into nodes and the process
-// repeats on the smaller graph until nothing moves. Like leidenalg's
-// optimiser without refinement, the whole procedure is then repeated once
-// from its own result, which recovers moves that early aggregation locked
-// in.
+// gains less than 1e-6 or 0.1% of the level's gain so far, then
+// communities are collapsed into nodes and the process repeats on the
+// smaller graph until nothing moves. Like leidenalg's optimiser without
+// refinement, the whole procedure is then repeated once from its own
+// result, which recovers moves that early aggregation locked in.
 // Louvain communities can be internally disconnected; Leiden's cannot.
 // It costs O(m) time per pass and O(n + m) memory; rnd fixes the order.
 func Louvain(g *csr.Graph, resolution float64, rnd *rand.Rand) Partition {
