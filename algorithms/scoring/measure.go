@@ -141,6 +141,7 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 	}
 	byTarget := map[int32][]touch{}
 	f.ownLookups = make([]int64, len(ms))
+	var ages []float64
 	for i, a := range ms {
 		es := b.AccountEdges(projection.Target, a)
 		if len(es) == 0 {
@@ -165,10 +166,14 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 		}
 		f.lookups += n
 		f.ownLookups[i] = n
+		if c := b.AccountCreated[a]; c > 0 && first >= c {
+			ages = append(ages, float64(first-c)/day)
+		}
 		f.lookupsPerMember = append(f.lookupsPerMember, float64(n))
 		f.perDay = append(f.perDay, float64(n)/max(1, float64(last-first)/day))
 		f.targetEdges += len(es)
 	}
+	f.firstLookupAgeDaysMedian = median(ages)
 	f.distinctTargets = len(byTarget)
 	var lockTimes []int64
 	for _, ts := range byTarget {

@@ -149,54 +149,53 @@ func Score(in Input, cfg Config) []Network {
 // facts are the measurements of one community that signals and evidence
 // are computed from.
 type facts struct {
-	n                            int
-	createdWindowDays            float64
-	createdInWindow              int
-	logins, dcLogins             int64
-	dcIPs                        int
-	topASN                       uint32
-	topASOrg                     string
-	topASNIPs                    int
-	ipCountries                  []string
-	sharedIPs, sharedDevices     int
-	membersSharing               int
-	lookups, hits                int64
-	lookupsPerMember             []float64
-	perDay                       []float64
-	phoneTargets                 int
-	sweepCovered                 int
-	bestBlock                    int32
-	bestBlockCovered             int
-	bestBlockMembers             int
-	bestBlockInOrder             float64
-	bestBlockPerNumber           float64 // members looking up each number of the block, on average
-	lockstepEdges, targetEdges   int
-	lockstepEpisodes             int // bursts of lockstep lookups, 12 h apart or more
-	hourStart, hourEnd           int // circular UTC window holding 90% of activity
-	hourShare                    float64
-	events                       int
-	bestTZ                       float64
-	workShare                    float64
-	watchTZ                      string
-	watchTZShare                 float64
-	watchASNLogins               int64
-	watchCountryLogins           int64
-	dense                        denseBlock
-	seedMass                     float64
-	seedMembers                  int
-	strengthIn                   []float64 // per member, weight of edges inside the community
-	ownLookups                   []int64
-	victims                      map[int32]int
-	firstLookupAgeDaysMedian     float64
-	activityHours                [168]float64 // lookups
-	loginHours                   [168]float64
-	distinctTargets              int
-	sweepTotalRunsBlocks         int
-	ipsUsed                      int
-	devicesUsed                  int
-	createdMin, createdMax       int64
-	accountCountries             int
-	sharedResourcesByMemberCount int
+	n                          int
+	createdWindowDays          float64
+	createdInWindow            int
+	logins, dcLogins           int64
+	dcIPs                      int
+	topASN                     uint32
+	topASOrg                   string
+	topASNIPs                  int
+	ipCountries                []string
+	sharedIPs, sharedDevices   int
+	membersSharing             int
+	lookups, hits              int64
+	lookupsPerMember           []float64
+	perDay                     []float64
+	phoneTargets               int
+	sweepCovered               int
+	bestBlock                  int32
+	bestBlockCovered           int
+	bestBlockMembers           int
+	bestBlockInOrder           float64
+	bestBlockPerNumber         float64 // members looking up each number of the block, on average
+	lockstepEdges, targetEdges int
+	lockstepEpisodes           int // bursts of lockstep lookups, 12 h apart or more
+	hourStart, hourEnd         int // circular UTC window holding 90% of activity
+	hourShare                  float64
+	events                     int
+	bestTZ                     float64
+	workShare                  float64
+	watchTZ                    string
+	watchTZShare               float64
+	watchASNLogins             int64
+	watchCountryLogins         int64
+	dense                      denseBlock
+	seedMass                   float64
+	seedMembers                int
+	strengthIn                 []float64 // per member, weight of edges inside the community
+	ownLookups                 []int64
+	victims                    map[int32]int
+	firstLookupAgeDaysMedian   float64
+	activityHours              [168]float64 // lookups
+	loginHours                 [168]float64
+	distinctTargets            int
+	sweepTotalRunsBlocks       int
+	ipsUsed                    int
+	devicesUsed                int
+	createdMin, createdMax     int64
+	accountCountries           int
 }
 
 // scoreOne scores community c, or returns nil when it scores below

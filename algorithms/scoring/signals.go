@@ -57,7 +57,10 @@ func signals(f facts, cfg Config) []Signal {
 	if f.createdInWindow > 0 {
 		nw = (1 - math.Log1p(f.createdWindowDays)/math.Log1p(365)) * math.Min(1, n/10)
 	}
-	add(SigNewAccounts, f.createdWindowDays, nw, fmt.Sprintf("%d of %d accounts created within %.1f days", f.createdInWindow, f.n, f.createdWindowDays))
+	// Age at first lookup is reported, not scored: organic users sync
+	// their contacts at sign-up too.
+	add(SigNewAccounts, f.createdWindowDays, nw, fmt.Sprintf("%d of %d accounts created within %.1f days; the median member was %.1f days old at its first lookup",
+		f.createdInWindow, f.n, f.createdWindowDays, f.firstLookupAgeDaysMedian))
 	hr := 0.0
 	if f.lookups > 0 {
 		hr = float64(f.hits) / float64(f.lookups)
