@@ -60,13 +60,12 @@ func seedProjection(t *testing.T, s *store.Store) time.Time {
 	must(s.MergeAccounts(c, []store.AccountRow{{ID: "a1", CreatedAt: at.Add(-48 * time.Hour), Country: "US"}, {ID: "a2", Country: "DE"}, {ID: "victim"}}))
 	must(s.MergeIPs(c, []store.IPRow{{Addr: "203.0.113.9", ASN: 64500, ASOrg: "Example Hosting", Country: "NL", Kind: "datacenter"}}))
 	must(s.MergeDevices(c, []store.DeviceRow{{ID: "dev-1", OS: "android"}}))
-	must(s.MergeTargets(c, []store.TargetRow{
-		{Key: "k1", Masked: "+1 415 ***-**23", Kind: "phone", Region: "US", Block: "+1415555", Offset: 2323},
-		{Key: "k2", Masked: "j***@example.com", Kind: "email", Block: "example.com", Offset: -1},
-	}))
+	phone := store.TargetRow{Key: "k1", Masked: "+1 415 ***-**23", Kind: "phone", Region: "US", Block: "+1415555", Offset: 2323}
+	email := store.TargetRow{Key: "k2", Masked: "j***@example.com", Kind: "email", Block: "example.com", Offset: -1}
+	must(s.MergeTargets(c, []store.TargetRow{phone, email}))
 	must(s.WriteEdges(c, "b1", store.RelUsedIP, []store.EdgeRow{{From: "a1", To: "203.0.113.9", First: at, Last: at.Add(time.Hour), Count: 3}, {From: "a2", To: "203.0.113.9", First: at, Last: at, Count: 1}}))
 	must(s.WriteEdges(c, "b2", store.RelUsedDevice, []store.EdgeRow{{From: "a1", To: "dev-1", First: at, Last: at, Count: 2}}))
-	must(s.WriteEdges(c, "b3", store.RelLookedUp, []store.EdgeRow{{From: "a1", To: "k1", First: at, Last: at, Count: 1, Hits: 1}, {From: "a2", To: "k2", First: at, Last: at, Count: 4}}))
+	must(s.WriteEdges(c, "b3", store.RelLookedUp, []store.EdgeRow{{From: "a1", To: "k1", First: at, Last: at, Count: 1, Hits: 1, Target: &phone}, {From: "a2", To: "k2", First: at, Last: at, Count: 4, Target: &email}}))
 	must(s.MergeMatched(c, []store.MatchRow{{Target: "k1", Account: "victim"}}))
 	_, err := s.SetAllowlisted(c, "a2", true, "tester", "known reporter")
 	must(err)
