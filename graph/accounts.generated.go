@@ -23,6 +23,7 @@ type AccountResolver interface {
 	Lookups(ctx context.Context, obj *store.Account, first *int) ([]store.Lookup, error)
 
 	Memberships(ctx context.Context, obj *store.Account) ([]store.Membership, error)
+	Sweep(ctx context.Context, obj *store.Account) ([]store.SweepBlock, error)
 }
 type DeviceResolver interface {
 	Accounts(ctx context.Context, obj *store.Device, first *int) ([]store.AccountUsage, error)
@@ -541,6 +542,56 @@ func (ec *executionContext) fieldContext_Account_memberships(_ context.Context, 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_sweep(ctx context.Context, field graphql.CollectedField, obj *store.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_sweep(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Sweep(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []store.SweepBlock
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []store.SweepBlock
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []store.SweepBlock) graphql.Marshaler {
+			return ec.marshalNSweepBlock2ᚕgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSweepBlockᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_sweep(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SweepBlock(ctx, field)
 		},
 	}
 	return fc, nil
@@ -1690,6 +1741,121 @@ func (ec *executionContext) fieldContext_Neighborhood_truncated(_ context.Contex
 	return graphql.NewScalarFieldContext("Neighborhood", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _SweepBlock_block(ctx context.Context, field graphql.CollectedField, obj *store.SweepBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SweepBlock_block(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Block, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SweepBlock_block(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SweepBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _SweepBlock_distinct(ctx context.Context, field graphql.CollectedField, obj *store.SweepBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SweepBlock_distinct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distinct, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SweepBlock_distinct(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SweepBlock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SweepBlock_lookups(ctx context.Context, field graphql.CollectedField, obj *store.SweepBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SweepBlock_lookups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lookups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SweepBlock_lookups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SweepBlock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SweepBlock_longestRun(ctx context.Context, field graphql.CollectedField, obj *store.SweepBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SweepBlock_longestRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LongestRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SweepBlock_longestRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SweepBlock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SweepBlock_bins(ctx context.Context, field graphql.CollectedField, obj *store.SweepBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SweepBlock_bins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bins, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SweepBlock_bins(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SweepBlock", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Target_key(ctx context.Context, field graphql.CollectedField, obj *store.Target) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1928,6 +2094,12 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_memberships(ctx, field, obj)
+				})
+		case "sweep":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_sweep(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -2448,6 +2620,59 @@ func (ec *executionContext) _Neighborhood(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var sweepBlockImplementors = []string{"SweepBlock"}
+
+func (ec *executionContext) _SweepBlock(ctx context.Context, sel ast.SelectionSet, obj *store.SweepBlock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sweepBlockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SweepBlock")
+		case "block":
+			out.Values[i] = ec._SweepBlock_block(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distinct":
+			out.Values[i] = ec._SweepBlock_distinct(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lookups":
+			out.Values[i] = ec._SweepBlock_lookups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "longestRun":
+			out.Values[i] = ec._SweepBlock_longestRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bins":
+			out.Values[i] = ec._SweepBlock_bins(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var targetImplementors = []string{"Target"}
 
 func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, obj *store.Target) graphql.Marshaler {
@@ -2696,6 +2921,26 @@ var (
 		store.NodeTarget:  "TARGET",
 	}
 )
+
+func (ec *executionContext) marshalNSweepBlock2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSweepBlock(ctx context.Context, sel ast.SelectionSet, v store.SweepBlock) graphql.Marshaler {
+	return ec._SweepBlock(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSweepBlock2ᚕgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSweepBlockᚄ(ctx context.Context, sel ast.SelectionSet, v []store.SweepBlock) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSweepBlock2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSweepBlock(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) marshalNTarget2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐTarget(ctx context.Context, sel ast.SelectionSet, v store.Target) graphql.Marshaler {
 	return ec._Target(ctx, sel, &v)

@@ -57,6 +57,7 @@ type ComplexityRoot struct {
 		Lookups     func(childComplexity int, first *int) int
 		Memberships func(childComplexity int) int
 		Status      func(childComplexity int) int
+		Sweep       func(childComplexity int) int
 		Verified    func(childComplexity int) int
 	}
 
@@ -347,6 +348,14 @@ type ComplexityRoot struct {
 		Sample func(childComplexity int) int
 	}
 
+	SweepBlock struct {
+		Bins       func(childComplexity int) int
+		Block      func(childComplexity int) int
+		Distinct   func(childComplexity int) int
+		LongestRun func(childComplexity int) int
+		Lookups    func(childComplexity int) int
+	}
+
 	Target struct {
 		Key             func(childComplexity int) int
 		Kind            func(childComplexity int) int
@@ -464,6 +473,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Status(childComplexity), true
+	case "Account.sweep":
+		if e.ComplexityRoot.Account.Sweep == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Sweep(childComplexity), true
 	case "Account.verified":
 		if e.ComplexityRoot.Account.Verified == nil {
 			break
@@ -1717,6 +1732,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SuspensionListResult.Sample(childComplexity), true
 
+	case "SweepBlock.bins":
+		if e.ComplexityRoot.SweepBlock.Bins == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SweepBlock.Bins(childComplexity), true
+	case "SweepBlock.block":
+		if e.ComplexityRoot.SweepBlock.Block == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SweepBlock.Block(childComplexity), true
+	case "SweepBlock.distinct":
+		if e.ComplexityRoot.SweepBlock.Distinct == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SweepBlock.Distinct(childComplexity), true
+	case "SweepBlock.longestRun":
+		if e.ComplexityRoot.SweepBlock.LongestRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SweepBlock.LongestRun(childComplexity), true
+	case "SweepBlock.lookups":
+		if e.ComplexityRoot.SweepBlock.Lookups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SweepBlock.Lookups(childComplexity), true
+
 	case "Target.key":
 		if e.ComplexityRoot.Target.Key == nil {
 			break
@@ -1932,6 +1978,8 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_lookupCount(ctx, field)
 	case "memberships":
 		return ec.fieldContext_Account_memberships(ctx, field)
+	case "sweep":
+		return ec.fieldContext_Account_sweep(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
@@ -2446,6 +2494,22 @@ func (ec *executionContext) childFields_SuspensionListResult(ctx context.Context
 		return ec.fieldContext_SuspensionListResult_list(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SuspensionListResult", field.Name)
+}
+
+func (ec *executionContext) childFields_SweepBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "block":
+		return ec.fieldContext_SweepBlock_block(ctx, field)
+	case "distinct":
+		return ec.fieldContext_SweepBlock_distinct(ctx, field)
+	case "lookups":
+		return ec.fieldContext_SweepBlock_lookups(ctx, field)
+	case "longestRun":
+		return ec.fieldContext_SweepBlock_longestRun(ctx, field)
+	case "bins":
+		return ec.fieldContext_SweepBlock_bins(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SweepBlock", field.Name)
 }
 
 func (ec *executionContext) childFields_Target(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

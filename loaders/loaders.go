@@ -41,6 +41,7 @@ type Loaders struct {
 	IPAccounts  *dataloadgen.Loader[PageKey, []store.AccountUsage]
 	DevAccounts *dataloadgen.Loader[PageKey, []store.AccountUsage]
 	Matched     *dataloadgen.Loader[string, []store.Account]
+	Sweep       *dataloadgen.Loader[string, []store.SweepBlock]
 }
 
 // New returns fresh loaders over st. Missing ids load as
@@ -62,6 +63,7 @@ func New(st *store.Store) *Loaders {
 		IPAccounts:  dataloadgen.NewLoader(pages(st.AccountsOfIPs), opt),
 		DevAccounts: dataloadgen.NewLoader(pages(st.AccountsOfDevices), opt),
 		Matched:     dataloadgen.NewLoader(lists(st.MatchedAccountsOf), opt),
+		Sweep:       dataloadgen.NewLoader(lists(st.SweepsByAccounts), opt),
 	}
 }
 

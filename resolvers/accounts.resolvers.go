@@ -43,6 +43,10 @@ func (r *accountResolver) Memberships(ctx context.Context, obj *store.Account) (
 	return loaders.For(ctx).Memberships.Load(ctx, obj.ID)
 }
 
+func (r *accountResolver) Sweep(ctx context.Context, obj *store.Account) ([]store.SweepBlock, error) {
+	return loaders.For(ctx).Sweep.Load(ctx, obj.ID)
+}
+
 func (r *deviceResolver) Accounts(ctx context.Context, obj *store.Device, first *int) ([]store.AccountUsage, error) {
 	n, err := page(first, 20, store.MaxUsagePage)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lockstep-dev/lockstep/graph"
 	"github.com/lockstep-dev/lockstep/graph/model"
+	"github.com/lockstep-dev/lockstep/store"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -102,6 +103,10 @@ func complexity() graph.ComplexityRoot {
 	c.Account.Devices = func(child int, first *int) int { return 1 + n(first, 20)*child }
 	c.Account.Lookups = func(child int, first *int) int { return 1 + n(first, 20)*child }
 	c.Account.Memberships = func(child int) int { return 1 + 50*child }
+	// The sweep reads every phone lookup of the account (thousands for a
+	// ring member) to summarise them: a high base cost keeps a page of
+	// networks from asking for it for all their members.
+	c.Account.Sweep = func(child int) int { return 500 + store.MaxSweepBlocks*child }
 	c.IP.Accounts = func(child int, first *int) int { return 1 + n(first, 20)*child }
 	c.Device.Accounts = func(child int, first *int) int { return 1 + n(first, 20)*child }
 	c.Target.MatchedAccounts = func(child int) int { return 1 + 20*child }
