@@ -169,10 +169,17 @@ export default function AccountPage({ id }: { id: string }) {
       </div>
       <section className="panel" aria-labelledby="sweep-title">
         <h2 id="sweep-title">Lookups along the number block</h2>
-        <p className="muted small" style={{ marginTop: 0 }}>
-          Each dot is a looked-up number at its position in its block (offset 0–9999, left to right) and the time of its first lookup (top to bottom). A
-          sweep shows as a dense band; the longest run of consecutive numbers is shaded.
-        </p>
+        {features.targetOffsets || !a.sweep ? (
+          <p className="muted small" style={{ marginTop: 0 }}>
+            Each dot is a looked-up number at its position in its block (offset 0–9999, left to right) and the time of its first lookup (top to bottom). A
+            sweep shows as a dense band; the longest run of consecutive numbers is shaded.
+          </p>
+        ) : (
+          <p className="muted small" style={{ marginTop: 0 }}>
+            Each bar is one hundredth of a number block (offsets 0–9999, left to right), as tall as the share of its 100 numbers the account looked up. A
+            sweep shows as a solid run of full bars; the caption gives the longest run of consecutive numbers. No individual number is shown.
+          </p>
+        )}
         {features.targetOffsets ? (
           <SweepPlot points={pts} />
         ) : a.sweep ? (
