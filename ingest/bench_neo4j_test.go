@@ -37,6 +37,9 @@ func BenchmarkIngest(b *testing.B) {
 	path, _ := benchInput(b)
 	ctx := context.Background()
 	opts := Options{HMACKey: testKey, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), StateDir: b.TempDir()}
+	if w, err := strconv.Atoi(os.Getenv("LOCKSTEP_BENCH_WRITERS")); err == nil {
+		opts.Writers = w
+	}
 	s := storetest.New(b)
 	if err := s.PrepareIngest(ctx); err != nil {
 		b.Fatal(err)
