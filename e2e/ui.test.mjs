@@ -235,6 +235,27 @@ test('the account view shows profile, networks and timeline', async () => {
   await screenshot(page, 'account', { fullPage: true });
 });
 
+test('the account view draws the sweep plot from Account.sweep', async () => {
+  // The plot comes from the API's per-block summary (no individual number):
+  // the figure for the account's most-swept block must say what the API says
+  // and draw one bar per non-empty bin.
+  const api = await gql('query($id: ID!) { account(id: $id) { sweep { block distinct longestRun bins } } }', { id: state.accountId });
+  assert.ok(api.account.sweep.length > 0, `top network member ${state.accountId} has no phone lookups in Account.sweep`);
+  const top = api.account.sweep[0];
+  const plot = page.getByTestId('sweep-plot');
+  await plot.waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByTestId('sweep-unavailable').count(), 0, 'the "no Account.sweep" notice is still shown');
+  const fig = plot.locator('figure').filter({ hasText: `${top.distinct} distinct numbers looked up in block ${top.block}` });
+  assert.equal(await fig.count(), 1, `no figure captioned with ${top.distinct} distinct numbers in ${top.block}: ${await plot.innerText()}`);
+  assert.equal(await fig.locator('svg[role=img]').count(), 1);
+  const bars = await fig.locator('svg rect[fill="#b2182b"]').count();
+  assert.equal(bars, top.bins.filter((c) => c > 0).length, 'one bar per non-empty bin');
+  const caption = await fig.locator('figcaption').innerText();
+  if (top.longestRun > 1) assert.match(caption, new RegExp(`longest walk covers ${top.longestRun} consecutive numbers`));
+  await fig.scrollIntoViewIfNeeded();
+  await screenshot(page, 'account', { fullPage: true });
+});
+
 test('build a suspension list, download the CSV and check it against the API', async () => {
   await page.goto(`/#/lists?networks=${encodeURIComponent(state.networkId)}&run=${encodeURIComponent(state.runId)}`);
   await page.getByRole('button', { name: /Dry run/ }).click();

@@ -46,7 +46,7 @@ export function SweepPlot({ points = [], summaries }: { points?: SweepPoint[]; s
                 <rect key={i} x={PAD.l + i * bw} y={stripY} width={bw} height={14} fill="#0b5cad" fillOpacity={c / maxBin} />
               ))}
               {[0, 2500, 5000, 7500, 9999].map((o) => (
-                <text key={o} x={x(o)} y={H - 4} fontSize={11} textAnchor="middle" fill="#4f5b66">
+                <text key={o} x={x(o)} y={H - 4} fontSize={11} textAnchor={o === BLOCK_SIZE - 1 ? 'end' : 'middle'} fill="#4f5b66">
                   {o}
                 </text>
               ))}
