@@ -73,6 +73,7 @@ func TestRoles(t *testing.T) {
 		{"viewer", viewer, `{ viewer { role } }`},
 		{"networks", viewer, `{ networks { totalCount } }`},
 		{"account", viewer, `{ account(id: "a01") { id ips { count } } }`},
+		{"account sweep", viewer, `{ account(id: "a01") { sweep { block distinct lookups longestRun bins } } }`},
 		{"neighborhood", viewer, `{ neighborhood(accountId: "a01", depth: 1) { truncated } }`},
 		{"detectionRuns", viewer, `{ detectionRuns { id } }`},
 		{"suspensionLists", viewer, `{ suspensionLists { id } }`},
