@@ -218,3 +218,55 @@ func scanBodies(t *testing.T, h *harness, raw []string) {
 		}
 	}
 }
+
+// BenchmarkAccountSweep measures Account.sweep over HTTP for a ring member
+// that walked a whole block (10,000 numbers) plus 500 numbers scattered over
+// 50 other blocks: the worst case the account view asks for.
+func BenchmarkAccountSweep(b *testing.B) {
+	h := newHarness(b, server.Config{})
+	ctx := ctxT(b)
+	hs := target.NewHasher(hmacKey)
+	var targets, lookups []map[string]any
+	add := func(value string) {
+		tg, err := hs.Normalise(value, "", "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		targets = append(targets, map[string]any{"key": tg.Key, "masked": tg.Masked, "kind": tg.Kind, "region": tg.Region, "block": tg.Block, "offset": tg.Offset})
+		lookups = append(lookups, map[string]any{"t": tg.Key})
+	}
+	for o := range 10000 {
+		add(fmt.Sprintf("+1212555%04d", o))
+	}
+	for e := range 50 {
+		for i := range 10 {
+			add(fmt.Sprintf("+1646%03d%04d", 520+e, i*997))
+		}
+	}
+	for _, w := range []struct {
+		cypher string
+		rows   []map[string]any
+	}{
+		{`UNWIND $rows AS r CREATE (:Account {id: r.id, verified: false})`, []map[string]any{{"id": "ring"}}},
+		{`UNWIND $rows AS r CREATE (:Target {key: r.key, masked: r.masked, kind: r.kind, region: r.region, block: r.block, offset: r.offset})`, targets},
+		{`UNWIND $rows AS r MATCH (a:Account {id: 'ring'}), (t:Target {key: r.t}) CREATE (a)-[:LOOKED_UP {count: 1, hits: 0}]->(t)`, lookups},
+	} {
+		if err := h.st.WriteRows(ctx, w.cypher, w.rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	check := func() {
+		var got struct{ Account struct{ Sweep []sweepBlock } }
+		h.ok(viewer, sweepQuery, map[string]any{"id": "ring"}, &got)
+		if s := got.Account.Sweep; len(s) != store.MaxSweepBlocks || s[0].Distinct != 10000 || s[0].LongestRun != 10000 {
+			b.Fatalf("sweep = %d blocks, first %+v", len(s), s[0])
+		}
+	}
+	for range 5 { // warm Neo4j's query cache and JIT
+		check()
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		check()
+	}
+}
