@@ -61,8 +61,33 @@ const projectionFetch = 5000
 // nil, is called with the stage (ips, devices, targets, accounts, MATCHED),
 // the nodes or relationships read so far and the stage's total, every
 // 10,000 records and at the end of each stage.
-func (s *Store) ReadProjection(ctx context.Context, sink ProjectionSink, progress func(stage string, done, total int)) (err error) {
-	defer wrap(&err, "Store.ReadProjection")
+func (s *Store) ReadProjection(ctx context.Context, sink ProjectionSink, progress func(stage string, done, total int)) error {
+	return s.ReadProjectionVia(ctx, ProjectionAuto, sink, progress)
+}
+
+// ReadProjectionVia is ReadProjection by a chosen path: ProjectionPacked
+// (the managed server's lockstep.projection procedure), ProjectionCypher
+// (plain Cypher, which any Neo4j 5 answers) or ProjectionAuto (packed when
+// the server has the procedure). Both give the sink the same calls,
+// possibly in another order.
+func (s *Store) ReadProjectionVia(ctx context.Context, via string, sink ProjectionSink, progress func(stage string, done, total int)) (err error) {
+	defer wrap(&err, "Store.ReadProjection(%s)", via)
+	switch via {
+	case ProjectionAuto, ProjectionPacked:
+		ok, err := s.hasProcedure(ctx, packedProcedure)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return s.readPacked(ctx, sink, progress)
+		}
+		if via == ProjectionPacked {
+			return fmt.Errorf("%w: the server has no %s procedure (only the managed Neo4j ships it)", ErrInvalidArgument, packedProcedure)
+		}
+	case ProjectionCypher:
+	default:
+		return fmt.Errorf("%w: projection read %q: want %s, %s or %s", ErrInvalidArgument, via, ProjectionAuto, ProjectionPacked, ProjectionCypher)
+	}
 	for _, q := range projectionQueries {
 		total, err := s.countOf(ctx, q.count)
 		if err != nil {

@@ -75,9 +75,18 @@ func seedProjection(t *testing.T, s *store.Store) time.Time {
 func TestReadProjection(t *testing.T) {
 	s := storetest.New(t)
 	at := seedProjection(t, s)
+	for _, via := range []string{store.ProjectionCypher, store.ProjectionPacked, store.ProjectionAuto} {
+		t.Run(via, func(t *testing.T) { checkProjection(t, s, via, at) })
+	}
+	if err := s.ReadProjectionVia(ctx(t), "fast", newRecorder(), nil); !errors.Is(err, store.ErrInvalidArgument) {
+		t.Errorf("unknown read path: err = %v, want ErrInvalidArgument", err)
+	}
+}
+
+func checkProjection(t *testing.T, s *store.Store, via string, at time.Time) {
 	r := newRecorder()
 	stages := map[string]int{}
-	if err := s.ReadProjection(ctx(t), r, func(stage string, done, total int) { stages[stage] = total }); err != nil {
+	if err := s.ReadProjectionVia(ctx(t), via, r, func(stage string, done, total int) { stages[stage] = total }); err != nil {
 		t.Fatal(err)
 	}
 	if len(r.accounts) != 3 || r.created["a1"] != at.Add(-48*time.Hour).Unix() || r.created["a2"] != 0 || !r.allow["a2"] || r.allow["a1"] {

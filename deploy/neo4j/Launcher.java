@@ -8,6 +8,8 @@ import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.kernel.api.procedure.GlobalProcedures;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 
 /**
  * Launcher runs an embedded Neo4j DBMS whose Bolt connector listens on 127.0.0.1 only, with
@@ -23,6 +25,13 @@ import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
  * reason and exits 1. SIGTERM runs the shutdown hook, which checkpoints and closes the store.
  */
 public class Launcher {
+  /**
+   * Lockstep's own procedures (the other .java files beside this one). Run from source, without
+   * javac, they are not compiled in: Lockstep then reads and writes with plain Cypher, as it does
+   * against a server it does not manage.
+   */
+  static final String[] PROCEDURES = {"lockstep.Projection"};
+
   public static void main(String[] args) {
     try {
       run(args);
@@ -96,6 +105,7 @@ public class Launcher {
         throw e;
       }
     }
+    registerProcedures(dbms);
     System.out.println("ready");
     System.out.flush();
 
@@ -109,6 +119,21 @@ public class Launcher {
       System.exit(0);
     }
     Thread.currentThread().join();
+  }
+
+  static void registerProcedures(DatabaseManagementService dbms) throws Exception {
+    GraphDatabaseAPI db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+    GlobalProcedures procedures = db.getDependencyResolver().resolveDependency(GlobalProcedures.class);
+    for (String name : PROCEDURES) {
+      Class<?> c;
+      try {
+        c = Class.forName(name);
+      } catch (ClassNotFoundException e) {
+        System.out.println("procedures of " + name + " not compiled in; Lockstep falls back to Cypher");
+        continue;
+      }
+      procedures.registerProcedure(c);
+    }
   }
 
   private static Long bytes(String env) {

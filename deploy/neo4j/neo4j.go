@@ -23,7 +23,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	_ "embed"
+	"embed"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -45,6 +45,13 @@ var pomXML []byte
 
 //go:embed Launcher.java
 var launcherJava []byte
+
+// procedureSources are Lockstep's own procedures, compiled into the
+// launcher's jar and registered by the launcher (Launcher.PROCEDURES lists
+// their classes). Each file is one class of package lockstep.
+//
+//go:embed procedures/*.java
+var procedureSources embed.FS
 
 // User is the Neo4j user the managed server's password belongs to.
 const User = "neo4j"
@@ -769,5 +776,22 @@ func contentKey() string {
 	h.Write(pomXML)
 	h.Write([]byte{0})
 	h.Write(launcherJava)
+	for _, name := range procedureFiles() {
+		b, _ := procedureSources.ReadFile(name)
+		h.Write([]byte{0})
+		h.Write([]byte(name))
+		h.Write([]byte{0})
+		h.Write(b)
+	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// procedureFiles names the embedded procedure sources in a fixed order.
+func procedureFiles() []string {
+	entries, _ := procedureSources.ReadDir("procedures")
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, "procedures/"+e.Name())
+	}
+	return names
 }

@@ -77,6 +77,15 @@ func prepareRuntime(ctx context.Context, dir, java string, log *slog.Logger) (*r
 	if err := os.WriteFile(srcPath, launcherJava, 0o600); err != nil {
 		return nil, fmt.Errorf("managed neo4j: %w", err)
 	}
+	sources := []string{srcPath}
+	for _, name := range procedureFiles() {
+		b, _ := procedureSources.ReadFile(name)
+		path := filepath.Join(dir, filepath.Base(name))
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return nil, fmt.Errorf("managed neo4j: %w", err)
+		}
+		sources = append(sources, path)
+	}
 	mvn, err := exec.LookPath("mvn")
 	if err != nil {
 		return nil, errors.New("managed neo4j: no mvn on PATH: Maven fetches Neo4j from Maven Central on first use; install it (apt-get install maven)")
@@ -100,8 +109,9 @@ func prepareRuntime(ctx context.Context, dir, java string, log *slog.Logger) (*r
 		if err != nil {
 			return nil, fmt.Errorf("managed neo4j: %w", err)
 		}
-		if err := run(ctx, dir, javac, "-nowarn", "-cp", strings.TrimSpace(string(cp)), "-d", classesDir, srcPath); err != nil {
-			return nil, fmt.Errorf("managed neo4j: compile %s: %w", srcPath, err)
+		args := append([]string{"-nowarn", "-cp", strings.TrimSpace(string(cp)), "-d", classesDir}, sources...)
+		if err := run(ctx, dir, javac, args...); err != nil {
+			return nil, fmt.Errorf("managed neo4j: compile %s: %w", strings.Join(sources, " "), err)
 		}
 		if err := writeJar(jar, classesDir); err != nil {
 			return nil, err
