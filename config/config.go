@@ -20,6 +20,23 @@ type Config struct {
 	Neo4jUser     string
 	Neo4jPassword string
 	HMACKey       []byte
+	// DevKeyFile is the development key file HMACKey was read from or
+	// written to when LOCKSTEP_HMAC_KEY is unset; "" otherwise.
+	DevKeyFile string
+	devKeyNew  bool
+}
+
+// WarnDevKey logs a warning when the HMAC key is a development key.
+// Only the commands that hash targets (ingest, serve, demo) call it: a
+// warning on every `neo4j status` teaches people to ignore it.
+func (c *Config) WarnDevKey() {
+	switch {
+	case c.DevKeyFile == "":
+	case c.devKeyNew:
+		slog.Warn("LOCKSTEP_HMAC_KEY unset: generated a development key; set it in production so target hashes are stable across machines", "file", c.DevKeyFile)
+	default:
+		slog.Warn("LOCKSTEP_HMAC_KEY unset: using the development key in LOCKSTEP_HOME; set it in production so target hashes are stable across machines", "file", c.DevKeyFile)
+	}
 }
 
 // FromEnv reads the environment. The HMAC key comes from LOCKSTEP_HMAC_KEY,
@@ -45,34 +62,34 @@ func FromEnv() (*Config, error) {
 	if err := os.MkdirAll(c.Home, 0o700); err != nil {
 		return nil, fmt.Errorf("config: create LOCKSTEP_HOME %s: %w", c.Home, err)
 	}
-	key, err := hmacKey(c.Home)
-	if err != nil {
+	if err := c.loadHMACKey(); err != nil {
 		return nil, err
 	}
-	c.HMACKey = key
 	return c, nil
 }
 
-func hmacKey(home string) ([]byte, error) {
+func (c *Config) loadHMACKey() error {
 	if k := os.Getenv("LOCKSTEP_HMAC_KEY"); k != "" {
 		if len(k) < 16 {
-			return nil, errors.New("config: LOCKSTEP_HMAC_KEY must be at least 16 characters")
+			return errors.New("config: LOCKSTEP_HMAC_KEY must be at least 16 characters")
 		}
-		return []byte(k), nil
+		c.HMACKey = []byte(k)
+		return nil
 	}
-	path := filepath.Join(home, "hmac.key")
+	path := filepath.Join(c.Home, "hmac.key")
+	c.DevKeyFile = path
 	if b, err := os.ReadFile(path); err == nil {
-		slog.Warn("LOCKSTEP_HMAC_KEY unset: using the development key in LOCKSTEP_HOME; set it in production so target hashes are stable across machines", "file", path)
-		return []byte(strings.TrimSpace(string(b))), nil
+		c.HMACKey = []byte(strings.TrimSpace(string(b)))
+		return nil
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return nil, err
+		return err
 	}
 	key := hex.EncodeToString(raw)
 	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("config: write development HMAC key %s: %w", path, err)
+		return fmt.Errorf("config: write development HMAC key %s: %w", path, err)
 	}
-	slog.Warn("LOCKSTEP_HMAC_KEY unset: generated a development key; set it in production so target hashes are stable across machines", "file", path)
-	return []byte(key), nil
+	c.HMACKey, c.devKeyNew = []byte(key), true
+	return nil
 }

@@ -192,3 +192,45 @@ func BenchmarkDetectRun(b *testing.B) {
 	b.ReportMetric(float64(res.Stats.Written), "networks")
 	b.ReportMetric(peakRSS(), "peak-RSS-MiB")
 }
+
+// BenchmarkReadProjection is the store read alone, by both paths in the
+// same run (the plain Cypher read is the baseline of the packed one),
+// into detection's own builder, against the Neo4j at NEO4J_URI holding a
+// loaded world:
+//
+//	LOCKSTEP_BENCH_STORE=1 NEO4J_URI=bolt://... NEO4J_PASSWORD=... \
+//	  go test -run '^$' -bench BenchmarkReadProjection -benchtime 1x ./detect
+func BenchmarkReadProjection(b *testing.B) {
+	if os.Getenv("LOCKSTEP_BENCH_STORE") == "" || os.Getenv("NEO4J_URI") == "" {
+		b.Skip("set LOCKSTEP_BENCH_STORE=1 and NEO4J_URI to a server holding a loaded world")
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close(ctx)
+	for _, via := range []string{store.ProjectionPacked, store.ProjectionCypher} {
+		b.Run(via, func(b *testing.B) {
+			var edges int
+			for b.Loop() {
+				bl := &builder{Builder: projection.NewBuilder(0), allowlisted: map[string]bool{}}
+				c := cpuTime()
+				if err := st.ReadProjectionVia(ctx, via, bl, nil); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(cpuTime()-c, "go-cpu-s")
+				bp := bl.Finish()
+				edges = 0
+				for _, e := range bp.Edges {
+					edges += len(e)
+				}
+			}
+			b.ReportMetric(float64(edges), "relationships")
+		})
+	}
+}

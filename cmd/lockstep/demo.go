@@ -42,6 +42,7 @@ playground and the API until interrupted.`,
 			if err != nil {
 				return err
 			}
+			conf.WarnDevKey()
 			st, err := store.Connect(ctx, conf)
 			if err != nil {
 				return err

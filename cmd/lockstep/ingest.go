@@ -39,6 +39,7 @@ a crash of this process or of Neo4j, run the same command with --resume.`,
 			if err != nil {
 				return err
 			}
+			cfg.WarnDevKey()
 			tuneGC()
 			ctx := cmd.Context()
 			var db *ipinfo.DB

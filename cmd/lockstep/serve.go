@@ -37,6 +37,7 @@ finish (up to 20 s).`,
 			if err != nil {
 				return err
 			}
+			conf.WarnDevKey()
 			ctx := cmd.Context()
 			st, err := store.Connect(ctx, conf)
 			if err != nil {
