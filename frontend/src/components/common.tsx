@@ -30,6 +30,18 @@ export function ErrorBanner({ error, retry }: { error: unknown; retry?: () => vo
   );
 }
 
+// NotFound is the page for an id that resolves to nothing, with the way back.
+export function NotFound({ kind, id, back, backLabel }: { kind: string; id: string; back: string; backLabel: string }) {
+  return (
+    <div className="panel">
+      <h1>{kind[0].toUpperCase() + kind.slice(1)} not found</h1>
+      <p>
+        There is no {kind} <code>{id}</code>. <a href={back}>{backLabel}</a>.
+      </p>
+    </div>
+  );
+}
+
 export function Banner({ kind, children }: { kind: 'info' | 'ok' | 'error'; children: ReactNode }) {
   return (
     <div className={`banner ${kind}`} role={kind === 'error' ? 'alert' : 'status'}>

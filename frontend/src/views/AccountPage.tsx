@@ -2,7 +2,7 @@ import { FormEvent, useMemo, useState } from 'react';
 import { gql } from '../api/client';
 import { useQuery, useSchemaFeatures } from '../api/hooks';
 import { accountQuery, ALLOWLIST, UNALLOWLIST } from '../api/queries';
-import { ErrorBanner, Loading, ReviewBadge, RoleGate, ScoreBar } from '../components/common';
+import { ErrorBanner, Loading, NotFound, ReviewBadge, RoleGate, ScoreBar } from '../components/common';
 import { SweepPlot } from '../components/SweepPlot';
 import { Span, Timeline } from '../components/Timeline';
 import { formatCount, formatDate, formatTime } from '../lib/format';
@@ -80,14 +80,7 @@ export default function AccountPage({ id }: { id: string }) {
   if (acc.error) return <ErrorBanner error={acc.error} retry={acc.reload} />;
   const a = acc.data?.account;
   if (!a) {
-    return (
-      <div className="panel">
-        <h1>Account not found</h1>
-        <p>
-          There is no account <code>{id}</code>. <a href={href.networks()}>Back to the networks</a>.
-        </p>
-      </div>
-    );
+    return <NotFound kind="account" id={id} back={href.networks()} backLabel="Back to the networks" />;
   }
   const spans: Span[] = [
     ...a.ips.map((u) => ({ lane: 'IP' as const, label: u.ip.addr, first: u.first, last: u.last, count: u.count })),

@@ -2,7 +2,7 @@ import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react'
 import { gql } from '../api/client';
 import { useQuery } from '../api/hooks';
 import { DEVICE_ACCOUNTS, IP_ACCOUNTS, NEIGHBORHOOD, NETWORK, NETWORK_MEMBERS } from '../api/queries';
-import { ErrorBanner, Loading, ReviewBadge, ScoreBar, StateLinkedBadge } from '../components/common';
+import { ErrorBanner, Loading, NotFound, ReviewBadge, ScoreBar, StateLinkedBadge } from '../components/common';
 import { MemberRow, MemberTable } from '../components/MemberTable';
 import { ReviewItem, ReviewPanel } from '../components/ReviewPanel';
 import { SignalChart } from '../components/SignalChart';
@@ -171,14 +171,7 @@ export default function NetworkPage({ id }: { id: string }) {
   if (net.error) return <ErrorBanner error={net.error} retry={net.reload} />;
   const n = net.data?.network;
   if (!n) {
-    return (
-      <div className="panel">
-        <h1>Network not found</h1>
-        <p>
-          There is no network <code>{id}</code>. <a href={href.networks()}>Back to the list</a>.
-        </p>
-      </div>
-    );
+    return <NotFound kind="network" id={id} back={href.networks()} backLabel="Back to the list" />;
   }
   const sentences = evidenceSentences(n.evidence);
   const shared = n.sharedResources;
