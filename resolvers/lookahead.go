@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/lockstep-dev/lockstep/store"
 )
 
 // selectedPage looks ahead into the current field's selection: when the
@@ -50,4 +51,73 @@ func toInt(v any) (int, bool) {
 		return int(i), err == nil
 	}
 	return 0, false
+}
+
+// memberAccountFields looks ahead from Query.network into
+// members { edges { node { account { ... } } } } and returns the account
+// fields selected there (with fragments merged, and the union over
+// aliases). Anything it does not know under those types asks for every
+// field, so an unforeseen selection is never served a partial account.
+func memberAccountFields(ctx context.Context) store.AccountFields {
+	oc := graphql.GetOperationContext(ctx)
+	var f store.AccountFields
+	// children collects the sub-fields named name of fields, as the
+	// object type typ; ok is false when an unknown field is met.
+	children := func(fields []graphql.CollectedField, typ string, known map[string]bool, name string) (out []graphql.CollectedField, ok bool) {
+		for _, p := range fields {
+			for _, c := range graphql.CollectFields(oc, p.Selections, []string{typ}) {
+				if !known[c.Name] {
+					return nil, false
+				}
+				if c.Name == name {
+					out = append(out, c)
+				}
+			}
+		}
+		return out, true
+	}
+	var members []graphql.CollectedField
+	for _, c := range graphql.CollectFieldsCtx(ctx, nil) {
+		if c.Name == "members" {
+			members = append(members, c)
+		}
+	}
+	edges, ok := children(members, "MemberConnection", map[string]bool{"edges": true, "pageInfo": true, "totalCount": true, "__typename": true}, "edges")
+	if !ok {
+		return store.AllAccountFields
+	}
+	nodes, ok := children(edges, "MemberEdge", map[string]bool{"node": true, "cursor": true, "__typename": true}, "node")
+	if !ok {
+		return store.AllAccountFields
+	}
+	accounts, ok := children(nodes, "Member", map[string]bool{"account": true, "score": true, "role": true, "__typename": true}, "account")
+	if !ok {
+		return store.AllAccountFields
+	}
+	for _, a := range accounts {
+		for _, c := range graphql.CollectFields(oc, a.Selections, []string{"Account"}) {
+			switch c.Name {
+			case "id", "__typename":
+			case "handle":
+				f.Handle = true
+			case "createdAt":
+				f.CreatedAt = true
+			case "country":
+				f.Country = true
+			case "verified":
+				f.Verified = true
+			case "status":
+				f.Status = true
+			case "allowlisted", "allowlist":
+				f.Allowlist = true
+			case "lookupCount":
+				f.LookupCount = true
+			case "ips", "devices", "lookups", "memberships", "sweep":
+				// loaded by id through their own resolvers
+			default:
+				return store.AllAccountFields
+			}
+		}
+	}
+	return f
 }

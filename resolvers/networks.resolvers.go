@@ -43,8 +43,9 @@ func (r *networkResolver) Members(ctx context.Context, obj *store.Network, first
 	var ms []store.Member
 	if after == nil || *after == "" {
 		// One extra tells whether another page follows.
-		ms, err = loaders.For(ctx).Members.Load(ctx, loaders.PageKey{ID: obj.ID, First: n + 1})
-		if err != nil {
+		if p := obj.FirstMembers; p != nil && p.First == n+1 {
+			ms = p.Members // read with the network (see Query.network)
+		} else if ms, err = loaders.For(ctx).Members.Load(ctx, loaders.PageKey{ID: obj.ID, First: n + 1}); err != nil {
 			return nil, err
 		}
 		if len(ms) > n {
@@ -170,10 +171,18 @@ func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network,
 	// batch, together with the first page of members when it is asked for.
 	ld := loaders.For(ctx)
 	if first, ok := selectedPage(ctx, "members", 50, maxFirst); ok {
-		n, ms, err := r.Store.NetworkWithMembers(ctx, id, first+1) // +1: is there a next page?
+		// Only the account fields the query shows are read. The page goes
+		// with this root value alone: the loaders (which a nested
+		// occurrence of the same network would use) get the network
+		// without it, and the members only when their accounts are whole.
+		fields := memberAccountFields(ctx)
+		n, ms, err := r.Store.NetworkWithMembersFields(ctx, id, first+1, fields) // +1: is there a next page?
 		if err == nil {
 			ld.Network.Prime(id, n)
-			ld.Members.Prime(loaders.PageKey{ID: id, First: first + 1}, ms)
+			if fields == store.AllAccountFields {
+				ld.Members.Prime(loaders.PageKey{ID: id, First: first + 1}, ms)
+			}
+			n.FirstMembers = &store.MemberPage{First: first + 1, Members: ms}
 		}
 		return notFoundNil(n, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -52,15 +53,71 @@ func toRows(recs []*neo4j.Record) []row {
 	return out
 }
 
-// apiRead runs one read statement (reader routing, retried by the driver)
-// and returns its records as rows.
+// apiRead runs one read statement and returns its records as rows.
+//
+// On a single server (bolt:// URIs) it is one auto-commit statement: RUN
+// and PULL pipelined in one round trip, with no BEGIN/COMMIT and no
+// bookmarks. Every API read is one statement, so an explicit transaction
+// buys nothing, and it cost the server about a third more CPU per lookup
+// (BENCHMARKS.md, API section). On a single server every committed write is
+// visible to a statement that starts later, so reads still see the API's
+// own writes. Through a routing driver (neo4j:// URIs, a cluster) reads keep
+// the driver's managed transactions and bookmark chaining, so a read after
+// a mutation cannot land on a follower that has not applied it yet.
 func (s *Store) apiRead(ctx context.Context, cypher string, params map[string]any) ([]row, error) {
 	countQuery(ctx)
-	recs, err := s.Query(ctx, cypher, params)
+	if routed(s.uri) {
+		recs, err := s.Query(ctx, cypher, params)
+		if err != nil {
+			return nil, err
+		}
+		return toRows(recs), nil
+	}
+	if strings.TrimSpace(cypher) == "" {
+		return nil, fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
+	}
+	localTimes(params)
+	// Auto-commit statements are not retried by the driver; a read is
+	// safe to run again, so transient failures (a connection lost, the
+	// server busy) are retried here, a few times with a short backoff.
+	var err error
+	for attempt := 0; ; attempt++ {
+		var rows []row
+		rows, err = s.autoRead(ctx, cypher, params)
+		if err == nil {
+			return rows, nil
+		}
+		if attempt == 3 || !neo4j.IsRetryable(err) || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
+		}
+	}
+	return nil, fmt.Errorf("Store.Query(%s): %w", abbrev(cypher), classify(err, ""))
+}
+
+// autoRead runs cypher as one auto-commit read statement.
+func (s *Store) autoRead(ctx context.Context, cypher string, params map[string]any) ([]row, error) {
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db})
+	defer sess.Close(context.WithoutCancel(ctx))
+	res, err := sess.Run(ctx, cypher, params)
 	if err != nil {
 		return nil, err
 	}
-	return toRows(recs), nil
+	var rows []row
+	for res.Next(ctx) {
+		rows = append(rows, res.Record().AsMap())
+	}
+	return rows, res.Err()
+}
+
+// routed reports whether uri makes the driver route (neo4j://, neo4j+s://,
+// neo4j+ssc://): a cluster, where reads may go to another member than the
+// writes before them.
+func routed(uri string) bool {
+	return strings.HasPrefix(strings.ToLower(uri), "neo4j")
 }
 
 // apiWrite runs one write statement in a retried write transaction and
@@ -86,66 +143,76 @@ func (s *Store) Ping(ctx context.Context) error {
 // time.Time (DateTime), LocalDateTime, Date, []any and map[string]any; a
 // missing property is nil.
 
-func (r row) str(k string) string {
-	v, _ := r[k].(string)
-	return v
+func (r row) str(k string) string      { return vstr(r[k]) }
+func (r row) strp(k string) *string    { return vstrp(r[k]) }
+func (r row) int(k string) int         { return vint(r[k]) }
+func (r row) intp(k string) *int       { return vintp(r[k]) }
+func (r row) float(k string) float64   { return vfloat(r[k]) }
+func (r row) bool(k string) bool       { return vbool(r[k]) }
+func (r row) time(k string) *time.Time { return vtime(r[k]) }
+
+// The same conversions of one value (a list element).
+
+func vstr(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
-func (r row) strp(k string) *string {
-	if v, ok := r[k].(string); ok {
-		return &v
+func vstrp(v any) *string {
+	if s, ok := v.(string); ok {
+		return &s
 	}
 	return nil
 }
 
-func (r row) int(k string) int {
-	switch v := r[k].(type) {
+func vint(v any) int {
+	switch x := v.(type) {
 	case int64:
-		return int(v)
+		return int(x)
 	case float64:
-		return int(v)
+		return int(x)
 	}
 	return 0
 }
 
-func (r row) intp(k string) *int {
-	switch v := r[k].(type) {
+func vintp(v any) *int {
+	switch x := v.(type) {
 	case int64:
-		i := int(v)
+		i := int(x)
 		return &i
 	case float64:
-		i := int(v)
+		i := int(x)
 		return &i
 	}
 	return nil
 }
 
-func (r row) float(k string) float64 {
-	switch v := r[k].(type) {
+func vfloat(v any) float64 {
+	switch x := v.(type) {
 	case float64:
-		return v
+		return x
 	case int64:
-		return float64(v)
+		return float64(x)
 	}
 	return 0
 }
 
-func (r row) bool(k string) bool {
-	v, _ := r[k].(bool)
-	return v
+func vbool(v any) bool {
+	b, _ := v.(bool)
+	return b
 }
 
-func (r row) time(k string) *time.Time {
+func vtime(v any) *time.Time {
 	var t time.Time
-	switch v := r[k].(type) {
+	switch x := v.(type) {
 	case time.Time:
-		t = v
+		t = x
 	case neo4j.LocalDateTime:
-		t = v.Time()
+		t = x.Time()
 	case neo4j.Date:
-		t = v.Time()
+		t = x.Time()
 	case string: // tolerate ISO strings written by hand
-		p, err := time.Parse(time.RFC3339Nano, v)
+		p, err := time.Parse(time.RFC3339Nano, x)
 		if err != nil {
 			return nil
 		}

@@ -250,6 +250,18 @@ type Network struct {
 	Evidence        any
 	PredecessorID   *string
 	OwnReviewStatus ReviewStatus
+
+	// FirstMembers, when set, is the first page of members read with the
+	// network in one statement (NetworkWithMembersFields), possibly with
+	// only some account fields: it belongs to this one value, the root of
+	// a query, and is never cached or shared (not part of the schema).
+	FirstMembers *MemberPage
+}
+
+// MemberPage is the first First members of a network.
+type MemberPage struct {
+	First   int
+	Members []Member
 }
 
 // Member is an account in a network with its MEMBER_OF properties.
