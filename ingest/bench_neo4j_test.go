@@ -394,7 +394,7 @@ func perEventLoad(b *testing.B, s *store.Store, path string, n int) (time.Durati
 	p := newParser()
 	var evs []event
 	for sc.Scan() && len(evs) < n {
-		ev, fe := p.parseNDJSON(sc.Bytes())
+		ev, fe := p.parseNDJSON(string(sc.Bytes()))
 		if fe == nil && ev.kind != kindAccount {
 			evs = append(evs, ev)
 		}

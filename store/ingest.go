@@ -158,8 +158,8 @@ MERGE (a)-[r:` + rel + `]->(b)
   ON MATCH SET ` + onMatch
 }
 
-// MergeAccounts merges accounts (one transaction).
-func (s *Store) MergeAccounts(ctx context.Context, rows []AccountRow) error {
+// mergeAccountsCypher merges accounts (one transaction).
+func (s *Store) mergeAccountsCypher(ctx context.Context, rows []AccountRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		m := map[string]any{"id": r.ID, "handle": nilIfEmpty(r.Handle), "country": nilIfEmpty(r.Country), "createdAt": nil, "verified": nil}
@@ -174,8 +174,8 @@ func (s *Store) MergeAccounts(ctx context.Context, rows []AccountRow) error {
 	return s.WriteRows(ctx, mergeAccounts, out)
 }
 
-// MergeIPs merges IP addresses (one transaction).
-func (s *Store) MergeIPs(ctx context.Context, rows []IPRow) error {
+// mergeIPsCypher merges IP addresses (one transaction).
+func (s *Store) mergeIPsCypher(ctx context.Context, rows []IPRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		m := map[string]any{"addr": r.Addr, "asn": nil, "asnOrg": nilIfEmpty(r.ASOrg), "country": nilIfEmpty(r.Country), "kind": nilIfEmpty(r.Kind)}
@@ -187,8 +187,8 @@ func (s *Store) MergeIPs(ctx context.Context, rows []IPRow) error {
 	return s.WriteRows(ctx, mergeIPs, out)
 }
 
-// MergeDevices merges devices (one transaction).
-func (s *Store) MergeDevices(ctx context.Context, rows []DeviceRow) error {
+// mergeDevicesCypher merges devices (one transaction).
+func (s *Store) mergeDevicesCypher(ctx context.Context, rows []DeviceRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		out[i] = map[string]any{"id": r.ID, "os": nilIfEmpty(r.OS), "client": nilIfEmpty(r.Client)}
@@ -196,8 +196,8 @@ func (s *Store) MergeDevices(ctx context.Context, rows []DeviceRow) error {
 	return s.WriteRows(ctx, mergeDevices, out)
 }
 
-// MergeTargets merges lookup targets (one transaction).
-func (s *Store) MergeTargets(ctx context.Context, rows []TargetRow) error {
+// mergeTargetsCypher merges lookup targets (one transaction).
+func (s *Store) mergeTargetsCypher(ctx context.Context, rows []TargetRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		out[i] = map[string]any{"key": r.Key, "masked": r.Masked, "kind": r.Kind, "region": nilIfEmpty(r.Region), "block": r.Block, "offset": int64(r.Offset)}
@@ -205,9 +205,9 @@ func (s *Store) MergeTargets(ctx context.Context, rows []TargetRow) error {
 	return s.WriteRows(ctx, mergeTargets, out)
 }
 
-// MergeMatched merges MATCHED relationships (one transaction); both ends
+// mergeMatchedCypher merges MATCHED relationships (one transaction); both ends
 // must exist.
-func (s *Store) MergeMatched(ctx context.Context, rows []MatchRow) error {
+func (s *Store) mergeMatchedCypher(ctx context.Context, rows []MatchRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		out[i] = map[string]any{"target": r.Target, "account": r.Account}
@@ -215,12 +215,8 @@ func (s *Store) MergeMatched(ctx context.Context, rows []MatchRow) error {
 	return s.WriteRows(ctx, mergeMatched, out)
 }
 
-// WriteEdges adds one batch of aggregated edges of type rel (RelUsedIP,
-// RelUsedDevice, RelLookedUp) in one transaction with the marker
-// (:IngestBatch {id: batch}). It returns ErrBatchDone, having changed
-// nothing, if that marker exists. Accounts, IPs and devices must exist;
-// LOOKED_UP merges its Target from the row's Target.
-func (s *Store) WriteEdges(ctx context.Context, batch, rel string, rows []EdgeRow) (err error) {
+// writeEdgesCypher is WriteEdges through Cypher.
+func (s *Store) writeEdgesCypher(ctx context.Context, batch, rel string, rows []EdgeRow) (err error) {
 	cypher, ok := edgeCypher[rel]
 	if !ok {
 		return fmt.Errorf("%w: relationship type %q", ErrInvalidArgument, rel)
@@ -247,6 +243,70 @@ func (s *Store) WriteEdges(ctx context.Context, batch, rel string, rows []EdgeRo
 		return fmt.Errorf("Store.WriteEdges(%s, %s, %d rows): %w", batch, rel, len(rows), err)
 	}
 	return nil
+}
+
+// The ingest writes below go through the packed procedure when the server
+// has it (ingest_packed.go), through Cypher otherwise; IngestVia forces a
+// path.
+
+// MergeAccounts merges accounts (one transaction).
+func (s *Store) MergeAccounts(ctx context.Context, rows []AccountRow) error {
+	w, err := s.autoIngest(ctx)
+	if err != nil {
+		return err
+	}
+	return w.MergeAccounts(ctx, rows)
+}
+
+// MergeIPs merges IP addresses (one transaction).
+func (s *Store) MergeIPs(ctx context.Context, rows []IPRow) error {
+	w, err := s.autoIngest(ctx)
+	if err != nil {
+		return err
+	}
+	return w.MergeIPs(ctx, rows)
+}
+
+// MergeDevices merges devices (one transaction).
+func (s *Store) MergeDevices(ctx context.Context, rows []DeviceRow) error {
+	w, err := s.autoIngest(ctx)
+	if err != nil {
+		return err
+	}
+	return w.MergeDevices(ctx, rows)
+}
+
+// MergeTargets merges lookup targets (one transaction).
+func (s *Store) MergeTargets(ctx context.Context, rows []TargetRow) error {
+	w, err := s.autoIngest(ctx)
+	if err != nil {
+		return err
+	}
+	return w.MergeTargets(ctx, rows)
+}
+
+// MergeMatched merges MATCHED relationships (one transaction); both ends
+// must exist (rows whose ends do not are skipped).
+func (s *Store) MergeMatched(ctx context.Context, rows []MatchRow) error {
+	w, err := s.autoIngest(ctx)
+	if err != nil {
+		return err
+	}
+	return w.MergeMatched(ctx, rows)
+}
+
+// WriteEdges adds one batch of aggregated edges of type rel (RelUsedIP,
+// RelUsedDevice, RelLookedUp) in one transaction with the marker
+// (:IngestBatch {id: batch}). It returns ErrBatchDone, having changed
+// nothing, if that marker exists. Accounts, IPs and devices must exist
+// (rows whose ends do not are skipped); LOOKED_UP merges its Target from
+// the row's Target.
+func (s *Store) WriteEdges(ctx context.Context, batch, rel string, rows []EdgeRow) error {
+	w, err := s.autoIngest(ctx)
+	if err != nil {
+		return err
+	}
+	return w.WriteEdges(ctx, batch, rel, rows)
 }
 
 // IngestBatches returns the ids of the committed batch markers whose id
