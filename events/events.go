@@ -110,15 +110,36 @@ func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, fmt.Errorf("empty time")
 	}
-	if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if secs < 0 || secs > 1<<40 {
-			return time.Time{}, fmt.Errorf("unix time %d out of range", secs)
+	// Only a sign and digits can be an integer: RFC 3339 times skip
+	// ParseInt, whose error for them costs an allocation.
+	if isInteger(s) {
+		if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+			if secs < 0 || secs > 1<<40 {
+				return time.Time{}, fmt.Errorf("unix time %d out of range", secs)
+			}
+			return time.Unix(secs, 0).UTC(), nil
 		}
-		return time.Unix(secs, 0).UTC(), nil
 	}
 	parsed, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("time %q is neither RFC 3339 nor Unix seconds", s)
 	}
 	return parsed.UTC(), nil
+}
+
+// isInteger reports whether s has the form strconv.ParseInt accepts in
+// base 10: an optional sign and at least one digit.
+func isInteger(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

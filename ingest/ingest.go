@@ -245,7 +245,7 @@ func (l *loader) file(ctx context.Context, path string) (err error) {
 			if len(bytes.TrimSpace(data)) == 0 {
 				continue
 			}
-			fields, ferr := splitCSV(data, nil)
+			fields, ferr := splitCSV(string(data), nil)
 			if ferr == nil {
 				csvKindName = csvKind(fields)
 			}
@@ -278,7 +278,10 @@ func (l *loader) file(ctx context.Context, path string) (err error) {
 
 // block is a run of records parsed by one worker; blocks never span chunks.
 type block struct {
-	data  []byte
+	// text holds the block's records, back to back. It is a string, never
+	// changed once the block is sent, so that parsed events can point into
+	// it instead of copying every field.
+	text  string
 	recs  []recRef
 	chunk *batch // set on the last block of a chunk: the chunk's metadata
 	res   chan blockResult
@@ -298,6 +301,24 @@ type blockResult struct {
 }
 
 const blockRecords = 2048
+
+// eventSlices recycles the parsers' event slices: a block's events are
+// dead once the aggregator has folded them in.
+var eventSlices = sync.Pool{New: func() any { return new([]event) }}
+
+func getEvents(n int) []event {
+	p := eventSlices.Get().(*[]event)
+	if cap(*p) < n {
+		return make([]event, 0, n)
+	}
+	return (*p)[:0]
+}
+
+func putEvents(evs []event) {
+	clear(evs[:cap(evs)]) // drop the pointers into the block's text
+	evs = evs[:0]
+	eventSlices.Put(&evs)
+}
 
 func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string, rr *recordReader, chunk int, rej *rejectsFile, cpPath string, info os.FileInfo) error {
 	g, ctx := errgroup.WithContext(ctx)
@@ -320,7 +341,10 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 		first := rr.offset == 0
 		lastOffset := rr.offset
 		var b *block
+		var buf []byte // the block being filled; reused
 		emit := func() error {
+			b.text = string(buf)
+			buf = buf[:0]
 			for _, ch := range []chan *block{work, ordered} {
 				select {
 				case ch <- b:
@@ -352,8 +376,8 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 				b = &block{res: make(chan blockResult, 1)}
 			}
 			if len(bytes.TrimSpace(rec.data)) > 0 || rec.tooLong {
-				b.recs = append(b.recs, recRef{start: len(b.data), end: len(b.data) + len(rec.data), line: rec.line, tooLong: rec.tooLong, noEOL: rec.noEOL})
-				b.data = append(b.data, rec.data...)
+				b.recs = append(b.recs, recRef{start: len(buf), end: len(buf) + len(rec.data), line: rec.line, tooLong: rec.tooLong, noEOL: rec.noEOL})
+				buf = append(buf, rec.data...)
 			}
 			inChunk++
 			if inChunk == l.opts.ChunkLines {
@@ -387,14 +411,14 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 		g.Go(func() error {
 			var fields []string
 			for b := range work {
-				res := blockResult{events: make([]event, 0, len(b.recs))}
+				res := blockResult{events: getEvents(len(b.recs))}
 				for _, r := range b.recs {
 					res.records++
 					if r.tooLong {
 						res.rejects = append(res.rejects, Reject{File: name, Line: r.line, Reason: fmt.Sprintf("record longer than %d bytes", maxLine)})
 						continue
 					}
-					data := b.data[r.start:r.end]
+					data := b.text[r.start:r.end]
 					var ev event
 					var fe *fieldError
 					if format == FormatCSV {
@@ -422,7 +446,7 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 	// Aggregator: results in input order, one batch per chunk.
 	g.Go(func() error {
 		defer close(batches)
-		agg := newAggregator()
+		agg := newAggregator(nil)
 		var rejected int64
 		for b := range ordered {
 			var res blockResult
@@ -445,9 +469,8 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 			}
 			l.prog.rejected.Add(int64(len(res.rejects)))
 			rejected += int64(len(res.rejects))
-			for i := range res.events {
-				agg.add(&res.events[i])
-			}
+			agg.addAll(res.events)
+			putEvents(res.events)
 			if b.chunk != nil {
 				bt := b.chunk
 				bt.rejected = rejected
@@ -459,7 +482,7 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 				case <-readCtx.Done():
 					return readCtx.Err()
 				}
-				agg, rejected = newAggregator(), 0
+				agg, rejected = newAggregator(agg), 0
 			}
 		}
 		return nil

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -100,10 +100,36 @@ type wire struct {
 	Time      json.RawMessage `json:"time"`
 }
 
-// parseNDJSON decodes and validates one NDJSON line.
-func (p *parser) parseNDJSON(line []byte) (event, *fieldError) {
+var timeFields = [2]string{"created_at", "time"}
+
+// parseNDJSON decodes and validates one NDJSON line. The event's strings
+// are slices of line (no copies): the aggregator copies what it keeps.
+func (p *parser) parseNDJSON(line string) (event, *fieldError) {
+	var r events.Record
+	var raw [2]rawTime
+	if !decodeFast(line, &r, &raw[0], &raw[1]) {
+		return p.parseNDJSONSlow(line)
+	}
+	var times [2]time.Time
+	for i := range raw {
+		if !raw[i].set {
+			continue
+		}
+		t, err := events.ParseTime(raw[i].text)
+		if err != nil {
+			return event{}, failf(timeFields[i], "%v", err)
+		}
+		times[i] = t
+	}
+	return p.validate(&r, times[0], times[1])
+}
+
+// parseNDJSONSlow decodes a line with encoding/json: for the lines the
+// fast decoder leaves (escapes, odd types, bad syntax), so that they are
+// decoded, or rejected with the same field and reason, as always.
+func (p *parser) parseNDJSONSlow(line string) (event, *fieldError) {
 	var w wire
-	if err := json.Unmarshal(line, &w); err != nil {
+	if err := json.Unmarshal([]byte(line), &w); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			field := te.Field[strings.LastIndexByte(te.Field, '.')+1:] // "Record.ip_asn"
@@ -123,7 +149,7 @@ func (p *parser) parseNDJSON(line []byte) (event, *fieldError) {
 		}
 		var t events.Time
 		if err := t.UnmarshalJSON(raw); err != nil {
-			return event{}, failf([]string{"created_at", "time"}[i], "%v", err)
+			return event{}, failf(timeFields[i], "%v", err)
 		}
 		times[i] = t.Time
 	}
@@ -147,21 +173,21 @@ func csvKind(header []string) string {
 }
 
 // splitCSV splits one logical CSV record (quoted newlines included) into
-// fields: a plain split when it has no quotes (nearly always), else
-// encoding/csv. buf is reused.
-func splitCSV(rec []byte, buf []string) ([]string, error) {
-	if bytes.IndexByte(rec, '"') < 0 {
+// fields: a plain split when it has no quotes (nearly always; the fields
+// are slices of rec), else encoding/csv. buf is reused.
+func splitCSV(rec string, buf []string) ([]string, error) {
+	if strings.IndexByte(rec, '"') < 0 {
 		buf = buf[:0]
 		for {
-			i := bytes.IndexByte(rec, ',')
+			i := strings.IndexByte(rec, ',')
 			if i < 0 {
-				return append(buf, string(rec)), nil
+				return append(buf, rec), nil
 			}
-			buf = append(buf, string(rec[:i]))
+			buf = append(buf, rec[:i])
 			rec = rec[i+1:]
 		}
 	}
-	r := csv.NewReader(bytes.NewReader(rec))
+	r := csv.NewReader(strings.NewReader(rec))
 	r.FieldsPerRecord = -1
 	fields, err := r.Read()
 	if err != nil {
@@ -178,7 +204,7 @@ func splitCSV(rec []byte, buf []string) ([]string, error) {
 }
 
 // parseCSV validates one CSV record of a file of the given kind.
-func (p *parser) parseCSV(kind string, rec []byte, buf []string) (event, []string, *fieldError) {
+func (p *parser) parseCSV(kind string, rec string, buf []string) (event, []string, *fieldError) {
 	fields, err := splitCSV(rec, buf)
 	if err != nil {
 		return event{}, fields, failf("", "%v", err)
@@ -350,6 +376,15 @@ func checkID(s string) (string, error) {
 	if len(s) > 256 {
 		return "", fmt.Errorf("longer than 256 bytes (%d)", len(s))
 	}
+	// Fast path: printable ASCII (0x21..0x7e) is neither a space nor a
+	// control character, and is UTF-8.
+	i := 0
+	for i < len(s) && s[i] > ' ' && s[i] < 0x7f {
+		i++
+	}
+	if i == len(s) {
+		return s, nil
+	}
 	if !utf8.ValidString(s) {
 		return "", errors.New("not UTF-8")
 	}
@@ -366,31 +401,56 @@ func checkText(s string, max int) (string, error) {
 	if len(s) > max {
 		return "", fmt.Errorf("longer than %d bytes (%d)", max, len(s))
 	}
-	if !utf8.ValidString(s) {
-		return "", errors.New("not UTF-8")
+	i := 0
+	for i < len(s) && s[i] >= ' ' && s[i] < 0x7f { // printable ASCII: fast path
+		i++
 	}
-	for _, c := range s {
-		if unicode.IsControl(c) {
-			return "", errors.New("contains a control character")
+	if i < len(s) {
+		if !utf8.ValidString(s) {
+			return "", errors.New("not UTF-8")
+		}
+		for _, c := range s {
+			if unicode.IsControl(c) {
+				return "", errors.New("contains a control character")
+			}
 		}
 	}
 	return strings.TrimSpace(s), nil
 }
 
+// countryCodes[i*26+j] says whether the letters i, j (upper case) are an
+// ISO 3166-1 alpha-2 country code, by the rule of isCountry, computed once:
+// x/text's region lookup costs more than the rest of a record's checks.
+var countryCodes = sync.OnceValue(func() (ok [26 * 26]bool) {
+	for i := range 26 {
+		for j := range 26 {
+			ok[i*26+j] = isCountry(string([]byte{byte('A' + i), byte('A' + j)}))
+		}
+	}
+	return ok
+})
+
+// isCountry: x/text knows the region, it is a country, Canonicalize keeps
+// it (it maps deprecated aliases: UK to GB, TP to TL), and its ISO3 is not
+// ZZZ (the code of exceptionally reserved rather than assigned codes).
+func isCountry(up string) bool {
+	r, err := language.ParseRegion(up)
+	return err == nil && r.IsCountry() && r.Canonicalize().String() == up && r.ISO3() != "ZZZ"
+}
+
 // checkCountry accepts an ISO 3166-1 alpha-2 country code in any case and
 // returns it in upper case.
 func checkCountry(s string) (string, error) {
-	if len(s) != 2 {
-		return "", fmt.Errorf("%q is not an ISO 3166 alpha-2 country code", clip(s))
+	if len(s) == 2 {
+		a, b := s[0]&^0x20, s[1]&^0x20 // upper case, for letters
+		if a >= 'A' && a <= 'Z' && b >= 'A' && b <= 'Z' && countryCodes()[int(a-'A')*26+int(b-'A')] {
+			if s[0] == a && s[1] == b {
+				return s, nil
+			}
+			return string([]byte{a, b}), nil
+		}
 	}
-	up := strings.ToUpper(s)
-	r, err := language.ParseRegion(up)
-	// Canonicalize maps deprecated aliases (UK to GB, TP to TL); ISO3 is
-	// ZZZ for codes that are exceptionally reserved rather than assigned.
-	if err != nil || !r.IsCountry() || r.Canonicalize().String() != up || r.ISO3() == "ZZZ" {
-		return "", fmt.Errorf("%q is not an ISO 3166 alpha-2 country code", clip(s))
-	}
-	return up, nil
+	return "", fmt.Errorf("%q is not an ISO 3166 alpha-2 country code", clip(s))
 }
 
 // clip shortens a value quoted in a reason, so one bad multi-megabyte field

@@ -48,7 +48,7 @@ func TestParseNDJSON(t *testing.T) {
 	p := newParser()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev, fe := p.parseNDJSON([]byte(tt.line))
+			ev, fe := p.parseNDJSON(tt.line)
 			if fe != nil {
 				t.Fatalf("rejected: field %q: %s", fe.field, fe.reason)
 			}
@@ -84,7 +84,7 @@ func TestParseNDJSONRejects(t *testing.T) {
 	p := newParser()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, fe := p.parseNDJSON([]byte(tt.line))
+			_, fe := p.parseNDJSON(tt.line)
 			if fe == nil {
 				t.Fatal("accepted")
 			}
@@ -100,18 +100,18 @@ func TestParseNDJSONRejects(t *testing.T) {
 
 func TestParseCSV(t *testing.T) {
 	p := newParser()
-	ev, _, fe := p.parseCSV("login", []byte(`a1,2024-03-01T12:00:00Z,192.0.2.1,64500,"Example, Inc.",US,datacenter,d1,android,app`), nil)
+	ev, _, fe := p.parseCSV("login", `a1,2024-03-01T12:00:00Z,192.0.2.1,64500,"Example, Inc.",US,datacenter,d1,android,app`, nil)
 	if fe != nil {
 		t.Fatalf("rejected: %+v", fe)
 	}
 	if ev.asOrg != "Example, Inc." || ev.asn != 64500 || ev.ipCountry != "US" || ev.device != "d1" || ev.deviceOS != "android" {
 		t.Errorf("got %+v", ev)
 	}
-	ev, _, fe = p.parseCSV("account", []byte("a1,alice,1709294400,DE,true"), nil)
+	ev, _, fe = p.parseCSV("account", "a1,alice,1709294400,DE,true", nil)
 	if fe != nil || !ev.verified || ev.country != "DE" {
 		t.Errorf("account: %+v %+v", ev, fe)
 	}
-	ev, _, fe = p.parseCSV("lookup", []byte("a1,1709294400,(415) 555-2323,phone,US,"), nil)
+	ev, _, fe = p.parseCSV("lookup", "a1,1709294400,(415) 555-2323,phone,US,", nil)
 	if fe != nil || ev.target.Offset != 2323 || ev.matched {
 		t.Errorf("lookup: %+v %+v", ev, fe)
 	}
@@ -124,7 +124,7 @@ func TestParseCSV(t *testing.T) {
 		{"lookup", "a1,1,+1 099 555 2323,phone,,", "target", "not a valid"},
 		{"lookup", `a1,1,"+14155552323,phone,,`, "", "quot"},
 	} {
-		_, _, fe := p.parseCSV(tt.kind, []byte(tt.row), nil)
+		_, _, fe := p.parseCSV(tt.kind, tt.row, nil)
 		if fe == nil || fe.field != tt.field || !strings.Contains(fe.reason, tt.reason) {
 			t.Errorf("%s %q: got %+v, want field %q reason containing %q", tt.kind, tt.row, fe, tt.field, tt.reason)
 		}
@@ -139,7 +139,7 @@ func TestCSVKind(t *testing.T) {
 		{"account,time,target", ""},
 		{"time,account,target,target_kind,region,matched", ""},
 	} {
-		fields, _ := splitCSV([]byte(tt.header), nil)
+		fields, _ := splitCSV(tt.header, nil)
 		if got := csvKind(fields); got != tt.want {
 			t.Errorf("csvKind(%q) = %q, want %q", tt.header, got, tt.want)
 		}
@@ -160,7 +160,7 @@ func FuzzParseNDJSON(f *testing.F) {
 	}
 	p := newParser()
 	f.Fuzz(func(t *testing.T, line []byte) {
-		ev, fe := p.parseNDJSON(line)
+		ev, fe := p.parseNDJSON(string(line))
 		if fe != nil {
 			if fe.reason == "" {
 				t.Fatal("reject without reason")
@@ -180,7 +180,7 @@ func FuzzParseCSV(f *testing.F) {
 	p := newParser()
 	kinds := []string{"account", "login", "lookup"}
 	f.Fuzz(func(t *testing.T, k uint8, row []byte) {
-		ev, _, fe := p.parseCSV(kinds[int(k)%3], row, nil)
+		ev, _, fe := p.parseCSV(kinds[int(k)%3], string(row), nil)
 		if fe != nil {
 			if fe.reason == "" {
 				t.Fatal("reject without reason")
@@ -198,7 +198,7 @@ func FuzzParseTime(f *testing.F) {
 	}
 	p := newParser()
 	f.Fuzz(func(t *testing.T, s string) {
-		ev, _, fe := p.parseCSV("lookup", []byte("a1,"+strings.ReplaceAll(strings.ReplaceAll(s, ",", ""), "\"", "")+",a@b.org,,,"), nil)
+		ev, _, fe := p.parseCSV("lookup", "a1,"+strings.ReplaceAll(strings.ReplaceAll(s, ",", ""), "\"", "")+",a@b.org,,,", nil)
 		if fe == nil && (ev.at.Location() != time.UTC || ev.at.IsZero()) {
 			t.Fatalf("time %q gave %v", s, ev.at)
 		}

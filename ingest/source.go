@@ -43,11 +43,30 @@ func newRecordReader(r io.Reader, csv bool, line, offset int64) *recordReader {
 
 // next returns the next record, or io.EOF.
 func (rr *recordReader) next() (record, error) {
-	rr.buf = rr.buf[:0]
 	rec := record{line: rr.line + 1}
+	chunk, err := rr.r.ReadSlice('\n')
+	// Nearly every record is one whole line in the reader's buffer: return
+	// it from there, without copying it.
+	if err == nil && (!rr.csv || bytes.Count(chunk, []byte{'"'})%2 == 0) {
+		rr.offset += int64(len(chunk))
+		rr.hash.Write(chunk)
+		rr.line++
+		rec.data = bytes.TrimRight(chunk, "\r\n")
+		return rec, nil
+	}
+	return rr.slowNext(rec, chunk, err)
+}
+
+// slowNext goes on with a record that is longer than the reader's buffer,
+// spans lines (CSV quotes) or ends the input; chunk and err are what the
+// first read gave.
+func (rr *recordReader) slowNext(rec record, chunk []byte, err error) (record, error) {
+	rr.buf = rr.buf[:0]
 	quotes := 0
-	for {
-		chunk, err := rr.r.ReadSlice('\n')
+	for first := true; ; first = false {
+		if !first {
+			chunk, err = rr.r.ReadSlice('\n')
+		}
 		rr.offset += int64(len(chunk))
 		rr.hash.Write(chunk)
 		if len(rr.buf)+len(chunk) > maxLine {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
@@ -27,6 +28,8 @@ const (
 // value) in hex; Masked is safe to show; Block is the number block (E.164
 // without its last four digits, e.g. "+1415555") or the e-mail domain;
 // Offset is the number's position in its block (0..9999), -1 for e-mail.
+// No field is a slice of the raw value passed to Normalise, so a Target may
+// outlive the buffer the raw value came from.
 type Target struct {
 	Key    string
 	Masked string
@@ -59,9 +62,44 @@ type Hasher struct {
 }
 
 type blockInfo struct {
+	block  string // the key: E.164 without its last four digits
 	region string
 	cc     string
 	ndc    int
+}
+
+// sharedBlocks is what every Hasher of the process has learnt about
+// blocks. A Hasher looks here when its own cache misses, so that parallel
+// parsers pay libphonenumber's cost once per block rather than once per
+// block and parser. What phonenumbers says about a block does not depend
+// on the HMAC key, so Hashers of different keys share it too.
+var sharedBlocks struct {
+	sync.RWMutex
+	m map[string]blockInfo
+}
+
+func sharedBlock(block string) (blockInfo, bool) {
+	sharedBlocks.RLock()
+	b, ok := sharedBlocks.m[block]
+	sharedBlocks.RUnlock()
+	return b, ok
+}
+
+func shareBlock(b blockInfo) {
+	sharedBlocks.Lock()
+	if sharedBlocks.m == nil || len(sharedBlocks.m) >= maxBlocks {
+		sharedBlocks.m = make(map[string]blockInfo)
+	}
+	sharedBlocks.m[b.block] = b
+	sharedBlocks.Unlock()
+}
+
+// remember adds a block to this Hasher's cache.
+func (h *Hasher) remember(b blockInfo) {
+	if len(h.blocks) >= maxBlocks {
+		clear(h.blocks)
+	}
+	h.blocks[b.block] = b
 }
 
 // minNSNCached is the shortest national number whose block is cached.
@@ -119,6 +157,10 @@ func (h *Hasher) phone(raw, region string) (Target, error) {
 		if b, ok := h.blocks[raw[:len(raw)-4]]; ok {
 			return h.phoneTarget(raw, b), nil
 		}
+		if b, ok := sharedBlock(raw[:len(raw)-4]); ok {
+			h.remember(b)
+			return h.phoneTarget(raw, b), nil
+		}
 	}
 	digits := countDigits(raw)
 	if digits == 0 {
@@ -144,15 +186,14 @@ func (h *Hasher) phone(raw, region string) (Target, error) {
 		return Target{}, fmt.Errorf("%w: phone number too short (%d digits)", ErrInvalid, len(e164)-1)
 	}
 	b := blockInfo{
+		block:  e164[:len(e164)-4],
 		region: phonenumbers.GetRegionCodeForNumber(num),
 		cc:     fmt.Sprint(num.GetCountryCode()),
 		ndc:    phonenumbers.GetLengthOfNationalDestinationCode(num),
 	}
 	if len(e164)-1-len(b.cc) >= minNSNCached {
-		if len(h.blocks) >= maxBlocks {
-			clear(h.blocks)
-		}
-		h.blocks[e164[:len(e164)-4]] = b
+		h.remember(b)
+		shareBlock(b)
 	}
 	return h.phoneTarget(e164, b), nil
 }
@@ -180,7 +221,7 @@ func (h *Hasher) phoneTarget(e164 string, b blockInfo) Target {
 		Masked: maskPhone(b.cc, b.ndc, e164),
 		Kind:   Phone,
 		Region: b.region,
-		Block:  e164[:len(e164)-4],
+		Block:  b.block, // from the cache: not a slice of the raw input
 		Offset: offset,
 	}
 }
@@ -196,22 +237,27 @@ func maskPhone(cc string, ndc int, e164 string) string {
 		ndc = min(2, max(0, len(nsn)-6))
 	}
 	rest := len(nsn) - ndc
-	var b strings.Builder
-	b.WriteString("+" + cc + " ")
+	// E.164 has at most 15 digits: 32 bytes always suffice, and the one
+	// string conversion is the only allocation.
+	var buf [40]byte
+	b := append(buf[:0], '+')
+	b = append(b, cc...)
+	b = append(b, ' ')
 	if ndc > 0 {
-		b.WriteString(nsn[:ndc] + " ")
+		b = append(b, nsn[:ndc]...)
+		b = append(b, ' ')
 	}
 	for i := 0; i < rest; i++ {
 		if rest > 4 && i == rest-4 {
-			b.WriteByte('-')
+			b = append(b, '-')
 		}
 		if i >= rest-2 {
-			b.WriteByte(nsn[ndc+i])
+			b = append(b, nsn[ndc+i])
 		} else {
-			b.WriteByte('*')
+			b = append(b, '*')
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 func countDigits(s string) int {
@@ -242,7 +288,7 @@ func (h *Hasher) email(raw string) (Target, error) {
 		Key:    h.Key(s),
 		Masked: string(first) + "***@" + domain,
 		Kind:   Email,
-		Block:  domain,
+		Block:  strings.Clone(domain), // not a slice of raw (see Target)
 		Offset: -1,
 	}, nil
 }
