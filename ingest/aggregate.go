@@ -62,19 +62,19 @@ func (e *edgeAgg) add(sec int64, nsec int32, hit bool) {
 // by their two node indexes packed in a uint64, which hashes much faster
 // than the pair of strings it stands for.
 type edgeSet struct {
-	idx   map[uint64]int32
+	idx   slotTable
 	edges []edgeAgg
 }
 
 func (s *edgeSet) add(from, to int32, at time.Time, hit bool) {
-	k := uint64(uint32(from))<<32 | uint64(uint32(to))
-	i, ok := s.idx[k]
-	if !ok {
-		i = int32(len(s.edges))
-		s.idx[k] = i
+	sl := s.idx.exact(uint64(uint32(from))<<32 | uint64(uint32(to)))
+	if sl.v == 0 {
+		sl.h = uint64(uint32(from))<<32 | uint64(uint32(to))
 		s.edges = append(s.edges, edgeAgg{from: from, to: to})
+		sl.v = int32(len(s.edges))
+		s.idx.n++
 	}
-	s.edges[i].add(at.Unix(), int32(at.Nanosecond()), hit)
+	s.edges[sl.v-1].add(at.Unix(), int32(at.Nanosecond()), hit)
 }
 
 // accountSet gives each account of a chunk a dense index.
@@ -120,7 +120,7 @@ type aggregator struct {
 	usedIP, usedDev edgeSet
 
 	lkAccs   accountSet
-	tgtIdx   map[string]int32
+	tgtIdx   slotTable
 	tgts     []store.TargetRow
 	lookedUp edgeSet
 	matched  map[uint64]struct{} // target index << 32 | lkAccs index
@@ -135,16 +135,12 @@ type aggregator struct {
 func newAggregator(prev *aggregator) *aggregator {
 	if prev == nil {
 		return &aggregator{
-			accs:     accountSet{idx: map[string]int32{}},
-			lkAccs:   accountSet{idx: map[string]int32{}},
-			ipIdx:    map[netip.Addr]int32{},
-			devIdx:   map[string]int32{},
-			tgtIdx:   map[string]int32{},
-			usedIP:   edgeSet{idx: map[uint64]int32{}},
-			usedDev:  edgeSet{idx: map[uint64]int32{}},
-			lookedUp: edgeSet{idx: map[uint64]int32{}},
-			matched:  map[uint64]struct{}{},
-			strs:     map[string]string{},
+			accs:    accountSet{idx: map[string]int32{}},
+			lkAccs:  accountSet{idx: map[string]int32{}},
+			ipIdx:   map[netip.Addr]int32{},
+			devIdx:  map[string]int32{},
+			matched: map[uint64]struct{}{},
+			strs:    map[string]string{},
 		}
 	}
 	a := &aggregator{
@@ -167,10 +163,10 @@ func newAggregator(prev *aggregator) *aggregator {
 	clear(a.lkAccs.idx)
 	clear(a.ipIdx)
 	clear(a.devIdx)
-	clear(a.tgtIdx)
-	clear(a.usedIP.idx)
-	clear(a.usedDev.idx)
-	clear(a.lookedUp.idx)
+	a.tgtIdx.reset()
+	a.usedIP.idx.reset()
+	a.usedDev.idx.reset()
+	a.lookedUp.idx.reset()
 	clear(a.matched)
 	if len(a.strs) > 1<<16 {
 		clear(a.strs) // bounded: free text such as AS names could be many
@@ -296,14 +292,16 @@ func (a *aggregator) addOther(ev *event) {
 func (a *aggregator) addLookup(ev *event) {
 	ai := a.lkAccs.get(ev.account)
 	t := &ev.target
-	ti, ok := a.tgtIdx[t.Key]
-	if !ok {
+	h := hexPrefix(t.Key)
+	sl := a.tgtIdx.target(h, t.Key, a.tgts)
+	if sl.v == 0 {
 		// No field of a Target points into the raw input (package
 		// target), so none needs a copy.
-		ti = int32(len(a.tgts))
-		a.tgtIdx[t.Key] = ti
 		a.tgts = append(a.tgts, store.TargetRow{Key: t.Key, Masked: t.Masked, Kind: t.Kind, Region: t.Region, Block: t.Block, Offset: t.Offset})
+		sl.h, sl.v = h, int32(len(a.tgts))
+		a.tgtIdx.n++
 	}
+	ti := sl.v - 1
 	a.lookedUp.add(ai, ti, ev.at, ev.matched)
 	if ev.matched {
 		mi := a.lkAccs.get(ev.matchID)
