@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -22,17 +23,20 @@ import (
 )
 
 // BenchmarkIngest loads LOCKSTEP_BENCH_INPUT (default: a synthetic file)
-// into Neo4j three ways and reports records/s of each and our ratios:
+// into Neo4j several ways and reports records/s of each and our ratios:
 //
-//   - ours: ingest.Run, the whole pipeline end to end;
+//   - ours, once per write path of LOCKSTEP_BENCH_VIA (default
+//     "packed,cypher": the lockstep.ingest procedure, then the Cypher
+//     statements): ingest.Run, the whole pipeline end to end;
 //   - loadcsv: Neo4j's own LOAD CSV (CALL IN TRANSACTIONS OF 10000 ROWS) of
 //     exactly the node and edge rows our aggregation produces, read from
 //     CSV files written beforehand (that writing is not timed);
 //   - per-event: one MERGE transaction per raw event, on the first
 //     LOCKSTEP_BENCH_PER_EVENT (default 2000) events, extrapolated.
 //
-// With NEO4J_URI unset it uses the storetest server (1 GiB heap); for the
-// recorded figures point NEO4J_URI at `lockstep neo4j start` (BENCHMARKS.md).
+// LOCKSTEP_BENCH_BASELINES=0 skips the two baselines. With NEO4J_URI unset
+// it uses the storetest server (1 GiB heap); for the recorded figures point
+// NEO4J_URI at `lockstep neo4j start` (BENCHMARKS.md).
 func BenchmarkIngest(b *testing.B) {
 	path, _ := benchInput(b)
 	ctx := context.Background()
@@ -40,51 +44,88 @@ func BenchmarkIngest(b *testing.B) {
 	if w, err := strconv.Atoi(os.Getenv("LOCKSTEP_BENCH_WRITERS")); err == nil {
 		opts.Writers = w
 	}
+	vias := strings.Split(cmp.Or(os.Getenv("LOCKSTEP_BENCH_VIA"), store.IngestPacked+","+store.IngestCypher), ",")
+	baselines := os.Getenv("LOCKSTEP_BENCH_BASELINES") != "0"
 	s := storetest.New(b)
 	if err := s.PrepareIngest(ctx); err != nil {
 		b.Fatal(err)
 	}
+	sinks := make([]*store.IngestWriter, len(vias))
+	for i, via := range vias {
+		w, err := s.IngestVia(ctx, via)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sinks[i] = w
+	}
 	// Warm up: Neo4j compiles query plans and JIT-compiles hot paths on
-	// first use; run both loaders on a prefix first so neither pays that
+	// first use; run every loader on a prefix first so none pays that
 	// inside its timing.
 	warm := filepath.Join(b.TempDir(), "warm.ndjson")
 	if err := copyLines(path, warm, 50000); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := Run(ctx, s, []string{warm}, Options{HMACKey: testKey, Log: opts.Log}); err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := loadCSVRun(ctx, s, warm); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		// Ours.
+	for _, w := range sinks {
 		if err := s.Clear(ctx); err != nil {
 			b.Fatal(err)
 		}
-		var before syscall.Rusage
-		syscall.Getrusage(syscall.RUSAGE_SELF, &before)
-		jvm0 := jvmCPU()
-		start := time.Now()
-		sum, err := Run(ctx, s, []string{path}, opts)
-		if err != nil {
+		if _, err := Run(ctx, w, []string{warm}, Options{HMACKey: testKey, Log: opts.Log}); err != nil {
 			b.Fatal(err)
 		}
-		ours := time.Since(start)
-		jvmOurs := jvmCPU() - jvm0
-		var after syscall.Rusage
-		syscall.Getrusage(syscall.RUSAGE_SELF, &after)
-		goCPU := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
-		oursRate := float64(sum.Records) / ours.Seconds()
-		b.Logf("ours: %s", sum)
-		b.Logf("ours: Go CPU %s, max RSS %d MiB", goCPU.Round(time.Millisecond), after.Maxrss>>10)
+	}
+	if baselines {
+		if _, _, err := loadCSVRun(ctx, s, warm); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		type result struct {
+			via         string
+			rate, neo4j float64
+			records     int64
+		}
+		var ours []result
+		for i, w := range sinks {
+			if err := s.Clear(ctx); err != nil {
+				b.Fatal(err)
+			}
+			var before syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+			jvm0 := jvmCPU()
+			load0 := loadAvg()
+			start := time.Now()
+			sum, err := Run(ctx, w, []string{path}, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			took := time.Since(start)
+			jvm := jvmCPU() - jvm0
+			var after syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+			goCPU := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
+			r := result{via: vias[i], rate: float64(sum.Records) / took.Seconds(), neo4j: jvm, records: sum.Records}
+			ours = append(ours, r)
+			b.Logf("ours (%s): %s", r.via, sum)
+			b.Logf("ours (%s): load average %s before, %s after; Go CPU %s, max RSS so far %d MiB; Neo4j CPU %.1f s (%.1f µs/record), busy %.0f%% of one core",
+				r.via, load0, loadAvg(), goCPU.Round(time.Millisecond), after.Maxrss>>10, jvm, jvm*1e6/float64(sum.Records), 100*jvm/took.Seconds())
+			b.ReportMetric(r.rate, r.via+"-records/s")
+			if jvm > 0 {
+				b.ReportMetric(jvm*1e6/float64(sum.Records), r.via+"-neo4j-µs/record")
+			}
+			if i == 0 {
+				b.ReportMetric(float64(after.Maxrss>>10), "MiB-maxrss")
+			}
+		}
+		if !baselines {
+			continue
+		}
 
 		// LOAD CSV of the same rows.
 		loadCSV, jvmLoad, err := loadCSVRun(ctx, s, path)
 		if err != nil {
 			b.Fatal(err)
 		}
-		loadRate := float64(sum.Records) / loadCSV.Seconds()
+		loadRate := float64(ours[0].records) / loadCSV.Seconds()
 
 		// One transaction per event.
 		if err := s.Clear(ctx); err != nil {
@@ -94,28 +135,40 @@ func BenchmarkIngest(b *testing.B) {
 		if v, err := strconv.Atoi(os.Getenv("LOCKSTEP_BENCH_PER_EVENT")); err == nil && v > 0 {
 			n = v
 		}
-		jvm0 = jvmCPU()
+		jvm0 := jvmCPU()
 		perEvent, done := perEventLoad(b, s, path, n)
 		jvmPer := jvmCPU() - jvm0
 		perRate := float64(done) / perEvent.Seconds()
-		b.Logf("per-event: %d events in %s", done, perEvent.Round(time.Millisecond))
+		b.Logf("per-event: %d events in %s; load average %s", done, perEvent.Round(time.Millisecond), loadAvg())
 
-		b.ReportMetric(oursRate, "records/s")
 		b.ReportMetric(loadRate, "loadcsv-records/s")
 		b.ReportMetric(perRate, "per-event-records/s")
-		b.ReportMetric(oursRate/loadRate, "x-loadcsv")
-		b.ReportMetric(oursRate/perRate, "x-per-event")
-		b.ReportMetric(float64(after.Maxrss>>10), "MiB-maxrss")
-		if jvmOurs > 0 {
+		for _, r := range ours {
+			b.ReportMetric(r.rate/loadRate, r.via+"-x-loadcsv")
+			b.ReportMetric(r.rate/perRate, r.via+"-x-per-event")
+		}
+		if jvmLoad > 0 {
 			// Neo4j CPU per record: what the rates would be on an idle
 			// machine does not show in wall time on a shared one.
-			b.Logf("Neo4j CPU: ours %.1fs (%.1f µs/record), loadcsv %.1fs (%.1f µs/record), per-event %.1fs (%.0f µs/record); Go CPU ours %.1fs",
-				jvmOurs, jvmOurs*1e6/float64(sum.Records), jvmLoad, jvmLoad*1e6/float64(sum.Records), jvmPer, jvmPer*1e6/float64(done), goCPU.Seconds())
-			b.ReportMetric(jvmOurs*1e6/float64(sum.Records), "neo4j-µs/record")
-			b.ReportMetric(jvmLoad*1e6/float64(sum.Records), "loadcsv-neo4j-µs/record")
+			b.Logf("Neo4j CPU: loadcsv %.1fs (%.1f µs/record), per-event %.1fs (%.0f µs/record)",
+				jvmLoad, jvmLoad*1e6/float64(ours[0].records), jvmPer, jvmPer*1e6/float64(done))
+			b.ReportMetric(jvmLoad*1e6/float64(ours[0].records), "loadcsv-neo4j-µs/record")
 			b.ReportMetric(jvmPer*1e6/float64(done), "per-event-neo4j-µs/record")
 		}
 	}
+}
+
+// loadAvg is the 1, 5 and 15 minute load averages.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // loadCSVRun writes the rows our aggregation makes of path as CSV files

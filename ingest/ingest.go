@@ -488,23 +488,18 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 		return nil
 	})
 
-	// Writer: batches in order, then the checkpoint.
-	g.Go(func() error {
-		for bt := range batches {
-			if err := l.write(ctx, bt); err != nil {
-				return fmt.Errorf("ingest: %s: chunk %d (lines up to %d): %w", name, bt.index, bt.endLine, err)
-			}
-			if cpPath != "" {
-				if err := rej.sync(); err != nil {
-					return err
-				}
-				cp := checkpoint{File: name, Size: info.Size(), ModTime: info.ModTime(), Offset: bt.endOffset, Line: bt.endLine, Chunk: bt.index + 1, Chain: bt.id, Seed: chainSeed(l.opts)}
-				if err := cp.save(cpPath); err != nil {
-					return err
-				}
-			}
+	// Writers: nodes, then edges of each chunk, in order, overlapping one
+	// chunk's nodes with the previous chunk's edges (write.go); then the
+	// checkpoint.
+	l.writeStages(ctx, g, name, batches, func(bt *batch) error {
+		if cpPath == "" {
+			return nil
 		}
-		return nil
+		if err := rej.sync(); err != nil {
+			return err
+		}
+		cp := checkpoint{File: name, Size: info.Size(), ModTime: info.ModTime(), Offset: bt.endOffset, Line: bt.endLine, Chunk: bt.index + 1, Chain: bt.id, Seed: chainSeed(l.opts)}
+		return cp.save(cpPath)
 	})
 	if err := g.Wait(); err != nil {
 		return err
@@ -514,110 +509,6 @@ func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string,
 
 // errStopped tells the reader that strict mode ended the load.
 var errStopped = errors.New("stopped")
-
-// write commits one batch: nodes first (idempotent MERGE), then the edges
-// in sub-batches that each carry a marker, then MATCHED (its targets come
-// with LOOKED_UP), then the chunk's own marker.
-func (l *loader) write(ctx context.Context, bt *batch) error {
-	done, err := l.sink.IngestBatches(ctx, bt.id)
-	if err != nil {
-		return err
-	}
-	if done[bt.id] {
-		l.prog.skipped.Add(bt.events)
-		l.opts.Log.Debug("chunk already loaded", "file", bt.file, "chunk", bt.index)
-		return nil
-	}
-	tx := l.opts.TxRows
-	// Nodes this run has already written with the same properties need no
-	// second MERGE (most accounts appear in every chunk).
-	accounts := filterSeen(&l.seen, bt.accounts, func(r *store.AccountRow) (string, string) {
-		if r.Verified == nil && r.Handle == "" && r.Country == "" && r.CreatedAt.IsZero() {
-			return "a" + r.ID, ""
-		}
-		return "a" + r.ID, fmt.Sprint(r.Handle, "\x00", r.Country, "\x00", r.Verified != nil && *r.Verified, r.Verified != nil, "\x00", r.CreatedAt.Unix())
-	})
-	ips := filterSeen(&l.seen, bt.ips, func(r *store.IPRow) (string, string) {
-		if r.ASN == 0 && r.ASOrg == "" && r.Country == "" && r.Kind == "" {
-			return "i" + r.Addr, ""
-		}
-		return "i" + r.Addr, fmt.Sprint(r.ASN, "\x00", r.ASOrg, "\x00", r.Country, "\x00", r.Kind)
-	})
-	devices := filterSeen(&l.seen, bt.devices, func(r *store.DeviceRow) (string, string) {
-		if r.OS == "" && r.Client == "" {
-			return "d" + r.ID, ""
-		}
-		return "d" + r.ID, r.OS + "\x00" + r.Client
-	})
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(l.opts.Writers)
-	// Node labels are disjoint, so their transactions never wait on each
-	// other.
-	nodeJobs(g, gctx, accounts.rows, tx, l.sink.MergeAccounts, &l.nodes)
-	nodeJobs(g, gctx, ips.rows, tx, l.sink.MergeIPs, &l.nodes)
-	nodeJobs(g, gctx, devices.rows, tx, l.sink.MergeDevices, &l.nodes)
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	accounts.commit(&l.seen)
-	ips.commit(&l.seen)
-	devices.commit(&l.seen)
-
-	// One relationship type at a time: all three share the accounts, so
-	// mixing them would make concurrent transactions wait on account locks.
-	for _, e := range []struct {
-		rel   string
-		parts [][]store.EdgeRow
-	}{{store.RelLookedUp, bt.lookedUp}, {store.RelUsedIP, bt.usedIP}, {store.RelUsedDevice, bt.usedDev}} {
-		g, gctx = errgroup.WithContext(ctx)
-		g.SetLimit(l.opts.Writers)
-		for j, rows := range e.parts {
-			id := fmt.Sprintf("%s/%s/%d", bt.id, e.rel, j)
-			if done[id] || len(rows) == 0 {
-				continue
-			}
-			g.Go(func() error {
-				t0 := time.Now()
-				err := l.sink.WriteEdges(gctx, id, e.rel, rows)
-				l.opts.Log.Debug("ingest: wrote edges", "rows", len(rows), "type", e.rel, "took", time.Since(t0))
-				if errors.Is(err, store.ErrBatchDone) {
-					return nil
-				}
-				if err == nil {
-					l.edges.Add(int64(len(rows)))
-				}
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
-	}
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(l.opts.Writers)
-	nodeJobs(g, gctx, bt.matched, tx, l.sink.MergeMatched, &l.edges)
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	if err := l.sink.MarkIngestBatch(ctx, bt.id, map[string]any{"file": bt.file, "chunk": int64(bt.index), "lines": bt.lines, "events": bt.events}); err != nil {
-		return err
-	}
-	l.prog.stored.Add(bt.events)
-	return nil
-}
-
-func nodeJobs[T any](g *errgroup.Group, ctx context.Context, rows []T, tx int, write func(context.Context, []T) error, n *atomic.Int64) {
-	for lo := 0; lo < len(rows); lo += tx {
-		part := rows[lo:min(lo+tx, len(rows))]
-		g.Go(func() error {
-			if err := write(ctx, part); err != nil {
-				return err
-			}
-			n.Add(int64(len(part)))
-			return nil
-		})
-	}
-}
 
 // rejectsFile writes rejects as NDJSON, created on the first one.
 type rejectsFile struct {

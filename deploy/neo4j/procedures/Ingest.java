@@ -329,12 +329,12 @@ public class Ingest {
             continue;
           }
           Node t = target(to, toKey, r);
-          mergeEdge(node(a), t, type, first, last, count, hits, true);
+          mergeEdge(node(a), t, to.created, type, first, last, count, hits, true);
           rows++;
         } else {
           long b = a < 0 ? -1 : to.seek(toKey, false);
           if (b >= 0) {
-            mergeEdge(node(a), node(b), type, first, last, count, 0, false);
+            mergeEdge(node(a), node(b), false, type, first, last, count, 0, false);
             rows++;
           }
         }
@@ -367,17 +367,21 @@ public class Ingest {
       return rows;
     }
 
+    // fresh says b was created by this transaction: no other transaction can see it, so it has
+    // no relationship but those made here and nobody else can create one to it; the lookup and
+    // the locks are skipped.
     void mergeEdge(
         Node a,
         Node b,
+        boolean fresh,
         RelationshipType type,
         ZonedDateTime first,
         ZonedDateTime last,
         long count,
         long hits,
         boolean withHits) {
-      Relationship rel = findEdge(a, b, type);
-      if (rel == null) {
+      Relationship rel = fresh ? null : findEdge(a, b, type);
+      if (rel == null && !fresh) {
         // As Cypher's MERGE: lock both ends, then look again before creating, so two
         // transactions never create the same relationship twice.
         lockBoth(a, b);
