@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Spliterators;
 import java.util.stream.Stream;
@@ -89,7 +90,7 @@ public class Projection {
             if (label == IP) {
               packIP(n);
             } else if (label == DEVICE) {
-              buf.tag(TAG_DEVICE).uvarint(n.getId()).string(str(n, "id"));
+              buf.tag(TAG_DEVICE).uvarint(n.getId()).string(str(n.getProperty("id", null)));
               items++;
             } else {
               packTarget(n);
@@ -117,7 +118,7 @@ public class Projection {
     final Label[] labels;
     int labelIndex = -1;
     ResourceIterator<Node> nodes;
-    final Buf buf = new Buf();
+    final Buf buf = new Buf(CHUNK_BYTES + (CHUNK_BYTES >> 2));
     long items;
     Chunk next;
     boolean done;
@@ -180,22 +181,23 @@ public class Projection {
     }
 
     void packIP(Node n) {
+      Map<String, Object> p = n.getProperties("addr", "asn", "asnOrg", "country", "kind");
       buf.tag(TAG_IP)
           .uvarint(n.getId())
-          .string(str(n, "addr"))
-          .uvarint(num(n.getProperty("asn", null)))
-          .string(str(n, "asnOrg"))
-          .string(str(n, "country"))
-          .string(str(n, "kind"));
+          .string(str(p.get("addr")))
+          .uvarint(num(p.get("asn")))
+          .string(str(p.get("asnOrg")))
+          .string(str(p.get("country")))
+          .string(str(p.get("kind")));
       items++;
     }
 
     void packTarget(Node n) {
       long id = n.getId();
-      Object off = n.getProperty("offset", null);
+      Map<String, Object> p = n.getProperties("offset", "block");
       // E-mail targets have no block to sweep; they appear through the lookups that name them.
-      if (off instanceof Number o && o.longValue() >= 0) {
-        buf.tag(TAG_TARGET).uvarint(id).string(str(n, "block")).varint(o.longValue());
+      if (p.get("offset") instanceof Number o && o.longValue() >= 0) {
+        buf.tag(TAG_TARGET).uvarint(id).string(str(p.get("block"))).varint(o.longValue());
         items++;
       }
       for (Relationship r : n.getRelationships(Direction.OUTGOING, MATCHED)) {
@@ -203,42 +205,48 @@ public class Projection {
       }
     }
 
+    // Scratch buffers for one account's relationships of each kind: one walk of the account's
+    // relationship chain fills all three (asking per type walks a sparse node's chain once per
+    // type), and each goes out after its count.
+    final Buf[] rels = {new Buf(256), new Buf(256), new Buf(256)};
+    final int[] relCounts = new int[3];
+
     void packAccount(Node a) {
+      Map<String, Object> p = a.getProperties("id", "createdAt", "country", "allowlisted");
       buf.tag(TAG_ACCOUNT)
           .uvarint(a.getId())
-          .string(str(a, "id"))
-          .varint(seconds(a.getProperty("createdAt", null)))
-          .string(str(a, "country"))
-          .tag(Boolean.TRUE.equals(a.getProperty("allowlisted", null)) ? 1 : 0);
-      relationships(a, USED_IP, IP, false);
-      relationships(a, USED_DEVICE, DEVICE, false);
-      relationships(a, LOOKED_UP, TARGET, true);
+          .string(str(p.get("id")))
+          .varint(seconds(p.get("createdAt")))
+          .string(str(p.get("country")))
+          .tag(Boolean.TRUE.equals(p.get("allowlisted")) ? 1 : 0);
+      for (int k = 0; k < 3; k++) {
+        rels[k].len = 0;
+        relCounts[k] = 0;
+      }
+      // Relationships of these types always end at a node of the matching label (ingest creates
+      // them no other way), so the other node's labels are not read.
+      for (Relationship r : a.getRelationships(Direction.OUTGOING, USED_IP, USED_DEVICE, LOOKED_UP)) {
+        RelationshipType type = r.getType();
+        int k = type.name().equals("USED_IP") ? 0 : type.name().equals("USED_DEVICE") ? 1 : 2;
+        // One walk of the property chain for all four values, not one per getProperty.
+        Map<String, Object> rp = r.getProperties("first", "last", "count", "hits");
+        long first = seconds(rp.get("first"));
+        long last = seconds(rp.get("last"));
+        rels[k].uvarint(r.getEndNode().getId()).varint(first).varint(last - first).uvarint(Math.max(1, num(rp.get("count"))));
+        if (k == 2) {
+          rels[k].uvarint(num(rp.get("hits")));
+        }
+        relCounts[k]++;
+      }
+      for (int k = 0; k < 3; k++) {
+        buf.uvarint(relCounts[k]).bytes(rels[k]);
+      }
       items++;
     }
+  }
 
-    // relationships packs a count then, per relationship: the other node's id, first (Unix
-    // seconds), last - first, count and, for lookups, hits. Degree is known up front, but a
-    // relationship to a node without the label (not part of the model) is skipped, so the count
-    // is patched in after.
-    private void relationships(Node a, RelationshipType type, Label want, boolean hits) {
-      int countAt = buf.len;
-      buf.reserveCount();
-      int n = 0;
-      for (Relationship r : a.getRelationships(Direction.OUTGOING, type)) {
-        Node other = r.getEndNode();
-        if (!other.hasLabel(want)) {
-          continue;
-        }
-        long first = seconds(r.getProperty("first", null));
-        long last = seconds(r.getProperty("last", null));
-        buf.uvarint(other.getId()).varint(first).varint(last - first).uvarint(Math.max(1, num(r.getProperty("count", null))));
-        if (hits) {
-          buf.uvarint(num(r.getProperty("hits", null)));
-        }
-        n++;
-      }
-      buf.patchCount(countAt, n);
-    }
+  static String str(Object v) {
+    return v instanceof String s ? s : "";
   }
 
   static String str(Node n, String key) {
@@ -265,8 +273,19 @@ public class Projection {
 
   /** Buf is a growable byte buffer with the varint encodings Go's encoding/binary reads. */
   static final class Buf {
-    byte[] b = new byte[CHUNK_BYTES + (CHUNK_BYTES >> 2)];
+    byte[] b;
     int len;
+
+    Buf(int capacity) {
+      b = new byte[capacity];
+    }
+
+    Buf bytes(Buf other) {
+      room(other.len);
+      System.arraycopy(other.b, 0, b, len, other.len);
+      len += other.len;
+      return this;
+    }
 
     private void room(int n) {
       if (len + n > b.length) {
@@ -301,20 +320,6 @@ public class Projection {
       System.arraycopy(u, 0, b, len, u.length);
       len += u.length;
       return this;
-    }
-
-    // A relationship count takes a fixed 4-byte uvarint slot (up to 2^28 relationships per
-    // account), so it can be written after the relationships are counted.
-    void reserveCount() {
-      room(4);
-      len += 4;
-    }
-
-    void patchCount(int at, int n) {
-      b[at] = (byte) ((n & 0x7F) | 0x80);
-      b[at + 1] = (byte) (((n >>> 7) & 0x7F) | 0x80);
-      b[at + 2] = (byte) (((n >>> 14) & 0x7F) | 0x80);
-      b[at + 3] = (byte) ((n >>> 21) & 0x7F);
     }
   }
 }
