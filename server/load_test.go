@@ -34,12 +34,15 @@ import (
 //
 //	go test ./server -run '^$' -bench APILoad -benchtime 1x -v
 //
-// (Being a benchmark, it gets a test Neo4j with the optimising JIT.)
+// (Being a benchmark, it gets a test Neo4j with the optimising JIT.) The
+// process runs with server.TuneGC's garbage collector setting, as
+// `lockstep serve` does; GOGC=100 in the environment measures the default.
 func BenchmarkAPILoad(t *testing.B) {
 	dur := 10 * time.Second
 	if d, err := time.ParseDuration(os.Getenv("LOCKSTEP_LOAD_DURATION")); err == nil {
 		dur = d
 	}
+	server.TuneGC() // as Serve does (GOGC=400 unless GOGC is set)
 	h := newHarness(t, server.Config{RatePerSecond: 1e6, RateBurst: 1e6})
 	h.logs = &syncBuffer{} // the harness keeps no response bodies here
 	const accounts = 20000
