@@ -1,5 +1,7 @@
 package lockstep;
 
+import static lockstep.Model.*;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -55,16 +57,6 @@ import org.neo4j.procedure.TerminationGuard;
 public class Ingest {
   /** FORMAT changes whenever the encoding does; other versions are refused. */
   public static final long FORMAT = 1;
-
-  static final Label ACCOUNT = Label.label("Account"),
-      IP = Label.label("IP"),
-      DEVICE = Label.label("Device"),
-      TARGET = Label.label("Target"),
-      BATCH = Label.label("IngestBatch");
-  static final RelationshipType USED_IP = RelationshipType.withName("USED_IP"),
-      USED_DEVICE = RelationshipType.withName("USED_DEVICE"),
-      LOOKED_UP = RelationshipType.withName("LOOKED_UP"),
-      MATCHED = RelationshipType.withName("MATCHED");
 
   @Context public Transaction tx;
   @Context public TerminationGuard guard;

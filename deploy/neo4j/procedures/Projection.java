@@ -1,5 +1,7 @@
 package lockstep;
 
+import static lockstep.Model.*;
+
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
@@ -46,15 +48,6 @@ public class Projection {
 
   static final int TAG_IP = 1, TAG_DEVICE = 2, TAG_TARGET = 3, TAG_ACCOUNT = 4, TAG_MATCH = 5;
   static final int CHUNK_BYTES = 1 << 20;
-
-  static final Label ACCOUNT = Label.label("Account"),
-      IP = Label.label("IP"),
-      DEVICE = Label.label("Device"),
-      TARGET = Label.label("Target");
-  static final RelationshipType USED_IP = RelationshipType.withName("USED_IP"),
-      USED_DEVICE = RelationshipType.withName("USED_DEVICE"),
-      LOOKED_UP = RelationshipType.withName("LOOKED_UP"),
-      MATCHED = RelationshipType.withName("MATCHED");
 
   @Context public Transaction tx;
   @Context public TerminationGuard guard;
