@@ -150,20 +150,10 @@ func BenchmarkCommunities(b *testing.B) {
 //	LOCKSTEP_BENCH_STORE=1 NEO4J_URI=bolt://... NEO4J_PASSWORD=... \
 //	  go test -run '^$' -bench BenchmarkDetectRun -benchtime 1x ./detect
 func BenchmarkDetectRun(b *testing.B) {
-	if os.Getenv("LOCKSTEP_BENCH_STORE") == "" || os.Getenv("NEO4J_URI") == "" {
-		b.Skip("set LOCKSTEP_BENCH_STORE=1 and NEO4J_URI to a server holding a loaded world")
-	}
-	cfg, err := config.FromEnv()
-	if err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close(ctx)
+	st := benchStore(b)
 	var res *Result
+	var err error
 	for b.Loop() {
 		if res, err = Run(ctx, st, DefaultParams(), nil); err != nil {
 			b.Fatal(err)
@@ -201,19 +191,8 @@ func BenchmarkDetectRun(b *testing.B) {
 //	LOCKSTEP_BENCH_STORE=1 NEO4J_URI=bolt://... NEO4J_PASSWORD=... \
 //	  go test -run '^$' -bench BenchmarkReadProjection -benchtime 1x ./detect
 func BenchmarkReadProjection(b *testing.B) {
-	if os.Getenv("LOCKSTEP_BENCH_STORE") == "" || os.Getenv("NEO4J_URI") == "" {
-		b.Skip("set LOCKSTEP_BENCH_STORE=1 and NEO4J_URI to a server holding a loaded world")
-	}
-	cfg, err := config.FromEnv()
-	if err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close(ctx)
+	st := benchStore(b)
 	for _, via := range []string{store.ProjectionPacked, store.ProjectionCypher} {
 		b.Run(via, func(b *testing.B) {
 			var edges int
@@ -233,4 +212,22 @@ func BenchmarkReadProjection(b *testing.B) {
 			b.ReportMetric(float64(edges), "relationships")
 		})
 	}
+}
+
+// benchStore opens the Neo4j at NEO4J_URI for the store benchmarks, which
+// need a loaded world there, and skips without one.
+func benchStore(b *testing.B) *store.Store {
+	if os.Getenv("LOCKSTEP_BENCH_STORE") == "" || os.Getenv("NEO4J_URI") == "" {
+		b.Skip("set LOCKSTEP_BENCH_STORE=1 and NEO4J_URI to a server holding a loaded world")
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close(context.Background()) })
+	return st
 }
