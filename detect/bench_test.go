@@ -18,16 +18,7 @@ import (
 
 // benchAccounts is the world size of the pure benchmarks:
 // LOCKSTEP_BENCH_ACCOUNTS, default 100,000.
-func benchAccounts(b *testing.B) int {
-	if s := os.Getenv("LOCKSTEP_BENCH_ACCOUNTS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			b.Fatalf("LOCKSTEP_BENCH_ACCOUNTS: %v", err)
-		}
-		return n
-	}
-	return 100000
-}
+func benchAccounts(b *testing.B) int { return envInt(b, "LOCKSTEP_BENCH_ACCOUNTS", 100000) }
 
 // peakRSS returns the process's peak resident set in MiB (Linux VmHWM).
 func peakRSS() float64 {

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -313,16 +312,7 @@ func loadAvg() string {
 // multiplexAccounts is the world size of the multiplex comparison:
 // MULTIPLEX_ACCOUNTS, default 20,000 (gonum's Louvain takes minutes on
 // 100,000 accounts on this machine).
-func multiplexAccounts(tb testing.TB) int {
-	if s := os.Getenv("MULTIPLEX_ACCOUNTS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			tb.Fatalf("MULTIPLEX_ACCOUNTS: %v", err)
-		}
-		return n
-	}
-	return 20000
-}
+func multiplexAccounts(tb testing.TB) int { return envInt(tb, "MULTIPLEX_ACCOUNTS", 20000) }
 
 // TestMultiplexVersusSingleProjection checks, on two generated worlds,
 // that both pipelines yield valid partitions of every account, that

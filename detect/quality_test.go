@@ -32,18 +32,23 @@ func qualitySeeds(t *testing.T) []uint64 {
 	return seeds
 }
 
+// envInt reads a test's size knob from the environment: an integer in
+// name, else def.
+func envInt(tb testing.TB, name string, def int) int {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	return n
+}
+
 // qualityAccounts is the world size of the in-memory quality test:
 // QUALITY_ACCOUNTS, default 10,000.
-func qualityAccounts(t *testing.T) int {
-	if s := os.Getenv("QUALITY_ACCOUNTS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			t.Fatalf("QUALITY_ACCOUNTS: %v", err)
-		}
-		return n
-	}
-	return 10000
-}
+func qualityAccounts(t *testing.T) int { return envInt(t, "QUALITY_ACCOUNTS", 10000) }
 
 // memoryWorld generates a world and builds its bipartite graph in memory.
 func memoryWorld(t testing.TB, accounts int, seed uint64) (*MemoryBuilder, *generate.Truth) {
