@@ -66,6 +66,10 @@ type Options struct {
 	TxRows      int       // 0 means DefaultTxRows
 	// Stdin is read for the input "-" (os.Stdin when nil).
 	Stdin io.Reader
+
+	// noCheckpoints: Bulk's sink commits nothing until the import is
+	// installed, so its chunks must not be checkpointed as committed.
+	noCheckpoints bool
 }
 
 // Summary is what a load did.
@@ -184,7 +188,7 @@ func (l *loader) file(ctx context.Context, path string) (err error) {
 	// Resume from the checkpoint: seek past the committed chunks.
 	var cp *checkpoint
 	cpPath := ""
-	if path != "-" && l.opts.StateDir != "" {
+	if path != "-" && l.opts.StateDir != "" && !l.opts.noCheckpoints {
 		cpPath = checkpointPath(l.opts.StateDir, path)
 		if l.opts.Resume {
 			cp, err = loadCheckpoint(cpPath, info, chainSeed(l.opts))
