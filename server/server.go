@@ -53,6 +53,9 @@ type Config struct {
 	TargetPerMin  float64       // targetByNumber per key per minute (default 6)
 	TargetBurst   int           // targetByNumber per key in a burst (default 3)
 	AuthCacheTTL  time.Duration // how long a key check is cached (default 10s)
+	// GQLGenLists turns off fastLists: gqlgen marshals every list itself.
+	// The responses are the same; tests and benchmarks compare the two.
+	GQLGenLists bool
 }
 
 func (c *Config) defaults() {
@@ -99,6 +102,7 @@ type Server struct {
 	resolver *resolvers.Resolver
 	handler  http.Handler
 	cancel   context.CancelFunc
+	fast     *fastLists // nil with Config.GQLGenLists
 }
 
 // New builds the server's handler.
@@ -140,6 +144,14 @@ func (s *Server) graphQL() http.Handler {
 		Complexity: complexity(),
 	})
 	srv := handler.New(schema)
+	if !s.cfg.GQLGenLists {
+		fl, dropped := newFastLists(schema.Schema())
+		if len(dropped) > 0 {
+			s.cfg.Log.Warn("fast list marshalling: schema fields left to gqlgen", "fields", dropped)
+		}
+		srv.AroundFields(fl.middleware)
+		s.fast = fl
+	}
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		InitTimeout:           10 * time.Second,

@@ -1,0 +1,455 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/lockstep-dev/lockstep/store"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Wide lists of plain objects, marshalled in one pass.
+//
+// gqlgen v0.17.98 marshals every element of a list of objects in its own
+// goroutine, with a field context, a deferred group and a closure chain per
+// field, whatever the element holds. For a network's page of 100 members
+// (edge, member, account: three objects per element) that was about 1.5 ms
+// of CPU per response, twice what Neo4j spends reading the page
+// (BENCHMARKS.md, API section).
+//
+// fastLists is a field middleware for a few list fields whose elements are
+// plain structs: the field's resolver (and the directives on it, e.g.
+// @hasRole) runs as usual, then, when every field selected under the list
+// is a plain field of the model struct (no resolver, no arguments, no
+// directive in the schema, nothing deferred), the list is written to JSON
+// here, element by element in order, with gqlgen's own scalar marshallers.
+// gqlgen takes a Marshaler returned by a field middleware as the field's
+// value (graphql.ResolveField). Anything else (a field with a resolver such
+// as Account.ips under a member, a value gqlgen would turn into an error,
+// like a NaN score or a zero non-null time) falls back to gqlgen's own
+// execution, so the response is the same byte for byte either way
+// (TestFastListsSameResponse) and dataloader batching is untouched: a list
+// that needs a resolver below it is never taken.
+type fastLists struct {
+	// fields maps "Type.field" of the list fields handled here to the
+	// function that plans and writes one.
+	lists map[string]listFunc
+	// plain is the set of "Type.field" that plans may write directly:
+	// those of plainFields that the schema declares with no arguments and
+	// no directives (checked once, in newFastLists).
+	plain map[string]bool
+	// implementors of each object type, as gqlgen collects fields for it
+	// (the type, its interfaces and the unions holding it).
+	implementors map[string][]string
+	// served counts the lists written here (tests check that the fast
+	// path was taken).
+	served atomic.Int64
+}
+
+// listFunc marshals a list field's value; ok is false when it cannot do it
+// exactly as gqlgen would, and gqlgen does it instead.
+type listFunc func(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet, v any) (out []byte, ok bool)
+
+// plainFields are the fields the plans below write, by type: each is a
+// struct field of the model (gqlgen binds none of them to a resolver).
+var plainFields = map[string][]string{
+	"MemberEdge":   {"cursor", "node"},
+	"Member":       {"account", "score", "role"},
+	"Account":      {"id", "handle", "createdAt", "country", "verified", "status", "allowlisted", "allowlist", "lookupCount"},
+	"Allowlisting": {"by", "at", "reason"},
+	"IPUsage":      {"ip", "first", "last", "count"},
+	"IP":           {"addr", "asn", "asnOrg", "country", "kind", "accountCount"},
+	"DeviceUsage":  {"device", "first", "last", "count"},
+	"Device":       {"id", "os", "client", "accountCount"},
+}
+
+// newFastLists checks plainFields against the schema: a field that has
+// arguments or a directive there, or is missing, is left to gqlgen. dropped
+// lists those (a test requires none).
+func newFastLists(schema *ast.Schema) (fl *fastLists, dropped []string) {
+	fl = &fastLists{
+		lists: map[string]listFunc{
+			"MemberConnection.edges": listOf(planMemberEdge, func(v any) ([]store.MemberEdge, bool) { x, ok := v.([]store.MemberEdge); return x, ok }),
+			"Network.victims":        listOf(planMember, func(v any) ([]store.Member, bool) { x, ok := v.([]store.Member); return x, ok }),
+			"Account.ips":            listOf(planIPUsage, func(v any) ([]store.IPUsage, bool) { x, ok := v.([]store.IPUsage); return x, ok }),
+			"Account.devices":        listOf(planDeviceUsage, func(v any) ([]store.DeviceUsage, bool) { x, ok := v.([]store.DeviceUsage); return x, ok }),
+		},
+		plain:        map[string]bool{},
+		implementors: map[string][]string{},
+	}
+	for typ, fields := range plainFields {
+		def := schema.Types[typ]
+		if def == nil || def.Kind != ast.Object {
+			dropped = append(dropped, typ)
+			continue
+		}
+		impl := append([]string{typ}, def.Interfaces...)
+		for _, u := range schema.Types {
+			if u.Kind == ast.Union && containsString(u.Types, typ) {
+				impl = append(impl, u.Name)
+			}
+		}
+		fl.implementors[typ] = impl
+		for _, name := range fields {
+			f := def.Fields.ForName(name)
+			if f == nil || len(f.Arguments) > 0 || len(f.Directives) > 0 {
+				dropped = append(dropped, typ+"."+name)
+				continue
+			}
+			fl.plain[typ+"."+name] = true
+		}
+	}
+	return fl, dropped
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// middleware is the graphql.FieldMiddleware.
+func (fl *fastLists) middleware(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || len(fc.Field.Selections) == 0 {
+		return next(ctx)
+	}
+	list := fl.lists[fc.Object+"."+fc.Field.Name]
+	if list == nil {
+		return next(ctx)
+	}
+	res, err := next(ctx)
+	if err != nil || res == nil {
+		return res, err
+	}
+	out, ok := list(fl, graphql.GetOperationContext(ctx), fc.Field.Selections, res)
+	if !ok {
+		return res, nil // gqlgen marshals it
+	}
+	fl.served.Add(1)
+	return rawJSON(out), nil
+}
+
+// rawJSON is an already marshalled value.
+type rawJSON []byte
+
+func (r rawJSON) MarshalGQL(w io.Writer) { _, _ = w.Write(r) }
+
+// listOf makes the listFunc of a list of T from T's plan.
+func listOf[T any](plan func(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet) (*objPlan[T], bool), cast func(any) ([]T, bool)) listFunc {
+	return func(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet, v any) ([]byte, bool) {
+		items, ok := cast(v)
+		if !ok || items == nil {
+			return nil, false
+		}
+		p, ok := plan(fl, oc, sel)
+		if !ok {
+			return nil, false
+		}
+		var b bytes.Buffer
+		b.Grow(len(items) * 64)
+		b.WriteByte('[')
+		for i := range items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if !p.write(&b, &items[i]) {
+				return nil, false
+			}
+		}
+		b.WriteByte(']')
+		return b.Bytes(), true
+	}
+}
+
+// fieldFunc writes one field's value; false when gqlgen would not write a
+// plain value there (it would report an error instead).
+type fieldFunc[T any] func(b *bytes.Buffer, v *T) bool
+
+// objPlan writes the fields selected on one object type.
+type objPlan[T any] struct {
+	keys []string // `"alias":`, with a leading comma after the first
+	fns  []fieldFunc[T]
+}
+
+func (p *objPlan[T]) write(b *bytes.Buffer, v *T) bool {
+	b.WriteByte('{')
+	for i, f := range p.fns {
+		b.WriteString(p.keys[i])
+		if !f(b, v) {
+			return false
+		}
+	}
+	b.WriteByte('}')
+	return true
+}
+
+// plan collects sel as the object type typ, as gqlgen does, and maps each
+// field with field; false when one is not plain, is deferred or carries a
+// directive other than @skip and @include.
+func plan[T any](fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet, typ string, field func(f graphql.CollectedField) (fieldFunc[T], bool)) (*objPlan[T], bool) {
+	impl, ok := fl.implementors[typ]
+	if !ok {
+		return nil, false
+	}
+	fields := graphql.CollectFields(oc, sel, impl)
+	p := &objPlan[T]{keys: make([]string, len(fields)), fns: make([]fieldFunc[T], len(fields))}
+	var kb bytes.Buffer
+	for i, f := range fields {
+		if len(f.Deferrables) > 0 {
+			return nil, false
+		}
+		for _, d := range f.Directives {
+			if d.Name != "skip" && d.Name != "include" {
+				return nil, false
+			}
+		}
+		if f.Name == "__typename" {
+			p.fns[i] = literal[T](typ)
+		} else {
+			if !fl.plain[typ+"."+f.Name] {
+				return nil, false
+			}
+			fn, ok := field(f)
+			if !ok {
+				return nil, false
+			}
+			p.fns[i] = fn
+		}
+		kb.Reset()
+		if i > 0 {
+			kb.WriteByte(',')
+		}
+		graphql.MarshalString(f.Alias).MarshalGQL(&kb)
+		kb.WriteByte(':')
+		p.keys[i] = kb.String()
+	}
+	return p, true
+}
+
+// Scalar writers: gqlgen's own marshallers, so the bytes are the same.
+
+func literal[T any](s string) fieldFunc[T] {
+	return func(b *bytes.Buffer, _ *T) bool { graphql.MarshalString(s).MarshalGQL(b); return true }
+}
+
+func str[T any](get func(*T) string) fieldFunc[T] {
+	return func(b *bytes.Buffer, v *T) bool { graphql.MarshalString(get(v)).MarshalGQL(b); return true }
+}
+
+func id[T any](get func(*T) string) fieldFunc[T] {
+	return func(b *bytes.Buffer, v *T) bool { graphql.MarshalID(get(v)).MarshalGQL(b); return true }
+}
+
+func optStr[T any](get func(*T) *string) fieldFunc[T] {
+	return func(b *bytes.Buffer, v *T) bool {
+		if s := get(v); s != nil {
+			graphql.MarshalString(*s).MarshalGQL(b)
+		} else {
+			graphql.Null.MarshalGQL(b)
+		}
+		return true
+	}
+}
+
+func integer[T any](get func(*T) int) fieldFunc[T] {
+	return func(b *bytes.Buffer, v *T) bool { graphql.MarshalInt(get(v)).MarshalGQL(b); return true }
+}
+
+func optInt[T any](get func(*T) *int) fieldFunc[T] {
+	return func(b *bytes.Buffer, v *T) bool {
+		if n := get(v); n != nil {
+			graphql.MarshalInt(*n).MarshalGQL(b)
+		} else {
+			graphql.Null.MarshalGQL(b)
+		}
+		return true
+	}
+}
+
+func boolean[T any](get func(*T) bool) fieldFunc[T] {
+	return func(b *bytes.Buffer, v *T) bool { graphql.MarshalBoolean(get(v)).MarshalGQL(b); return true }
+}
+
+// float is a non-null Float: gqlgen reports NaN and infinities as errors.
+func float[T any](get func(*T) float64) fieldFunc[T] {
+	return func(b *bytes.Buffer, v *T) bool {
+		f := get(v)
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return false
+		}
+		return graphql.MarshalFloatContext(f).MarshalGQLContext(context.Background(), b) == nil
+	}
+}
+
+// optTime is a nullable Time (gqlgen writes a zero time as null).
+func optTime[T any](get func(*T) *time.Time) fieldFunc[T] {
+	return func(b *bytes.Buffer, v *T) bool {
+		if t := get(v); t != nil {
+			graphql.MarshalTime(*t).MarshalGQL(b)
+		} else {
+			graphql.Null.MarshalGQL(b)
+		}
+		return true
+	}
+}
+
+// nonNullTime is a Time!: gqlgen reports a zero time as an error.
+func nonNullTime[T any](get func(*T) time.Time) fieldFunc[T] {
+	return func(b *bytes.Buffer, v *T) bool {
+		t := get(v)
+		if t.IsZero() {
+			return false
+		}
+		graphql.MarshalTime(t).MarshalGQL(b)
+		return true
+	}
+}
+
+// object writes a non-null object field with its own plan.
+func object[T, U any](p *objPlan[U], get func(*T) *U) fieldFunc[T] {
+	return func(b *bytes.Buffer, v *T) bool { return p.write(b, get(v)) }
+}
+
+// The plans, one per type.
+
+func planMemberEdge(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet) (*objPlan[store.MemberEdge], bool) {
+	return plan(fl, oc, sel, "MemberEdge", func(f graphql.CollectedField) (fieldFunc[store.MemberEdge], bool) {
+		switch f.Name {
+		case "cursor":
+			return str(func(e *store.MemberEdge) string { return e.Cursor }), true
+		case "node":
+			p, ok := planMember(fl, oc, f.Selections)
+			return object(p, func(e *store.MemberEdge) *store.Member { return &e.Node }), ok
+		}
+		return nil, false
+	})
+}
+
+func planMember(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet) (*objPlan[store.Member], bool) {
+	return plan(fl, oc, sel, "Member", func(f graphql.CollectedField) (fieldFunc[store.Member], bool) {
+		switch f.Name {
+		case "account":
+			p, ok := planAccount(fl, oc, f.Selections)
+			return object(p, func(m *store.Member) *store.Account { return &m.Account }), ok
+		case "score":
+			return float(func(m *store.Member) float64 { return m.Score }), true
+		case "role":
+			return optStr(func(m *store.Member) *string { return m.Role }), true
+		}
+		return nil, false
+	})
+}
+
+func planAccount(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet) (*objPlan[store.Account], bool) {
+	return plan(fl, oc, sel, "Account", func(f graphql.CollectedField) (fieldFunc[store.Account], bool) {
+		switch f.Name {
+		case "id":
+			return id(func(a *store.Account) string { return a.ID }), true
+		case "handle":
+			return optStr(func(a *store.Account) *string { return a.Handle }), true
+		case "createdAt":
+			return optTime(func(a *store.Account) *time.Time { return a.CreatedAt }), true
+		case "country":
+			return optStr(func(a *store.Account) *string { return a.Country }), true
+		case "verified":
+			return boolean(func(a *store.Account) bool { return a.Verified }), true
+		case "status":
+			return optStr(func(a *store.Account) *string { return a.Status }), true
+		case "allowlisted":
+			return boolean(func(a *store.Account) bool { return a.Allowlisted }), true
+		case "lookupCount":
+			return integer(func(a *store.Account) int { return a.LookupCount }), true
+		case "allowlist":
+			p, ok := plan(fl, oc, f.Selections, "Allowlisting", func(f graphql.CollectedField) (fieldFunc[store.Allowlisting], bool) {
+				switch f.Name {
+				case "by":
+					return str(func(l *store.Allowlisting) string { return l.By }), true
+				case "at":
+					return nonNullTime(func(l *store.Allowlisting) time.Time { return l.At }), true
+				case "reason":
+					return str(func(l *store.Allowlisting) string { return l.Reason }), true
+				}
+				return nil, false
+			})
+			return func(b *bytes.Buffer, a *store.Account) bool {
+				if a.Allowlist == nil {
+					graphql.Null.MarshalGQL(b)
+					return true
+				}
+				return p.write(b, a.Allowlist)
+			}, ok
+		}
+		return nil, false
+	})
+}
+
+func planIPUsage(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet) (*objPlan[store.IPUsage], bool) {
+	return plan(fl, oc, sel, "IPUsage", func(f graphql.CollectedField) (fieldFunc[store.IPUsage], bool) {
+		switch f.Name {
+		case "ip":
+			p, ok := plan(fl, oc, f.Selections, "IP", func(f graphql.CollectedField) (fieldFunc[store.IP], bool) {
+				switch f.Name {
+				case "addr":
+					return id(func(ip *store.IP) string { return ip.Addr }), true
+				case "asn":
+					return optInt(func(ip *store.IP) *int { return ip.Asn }), true
+				case "asnOrg":
+					return optStr(func(ip *store.IP) *string { return ip.AsnOrg }), true
+				case "country":
+					return optStr(func(ip *store.IP) *string { return ip.Country }), true
+				case "kind":
+					return optStr(func(ip *store.IP) *string { return ip.Kind }), true
+				case "accountCount":
+					return integer(func(ip *store.IP) int { return ip.AccountCount }), true
+				}
+				return nil, false
+			})
+			return object(p, func(u *store.IPUsage) *store.IP { return &u.IP }), ok
+		case "first":
+			return optTime(func(u *store.IPUsage) *time.Time { return u.First }), true
+		case "last":
+			return optTime(func(u *store.IPUsage) *time.Time { return u.Last }), true
+		case "count":
+			return integer(func(u *store.IPUsage) int { return u.Count }), true
+		}
+		return nil, false
+	})
+}
+
+func planDeviceUsage(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet) (*objPlan[store.DeviceUsage], bool) {
+	return plan(fl, oc, sel, "DeviceUsage", func(f graphql.CollectedField) (fieldFunc[store.DeviceUsage], bool) {
+		switch f.Name {
+		case "device":
+			p, ok := plan(fl, oc, f.Selections, "Device", func(f graphql.CollectedField) (fieldFunc[store.Device], bool) {
+				switch f.Name {
+				case "id":
+					return id(func(d *store.Device) string { return d.ID }), true
+				case "os":
+					return optStr(func(d *store.Device) *string { return d.Os }), true
+				case "client":
+					return optStr(func(d *store.Device) *string { return d.Client }), true
+				case "accountCount":
+					return integer(func(d *store.Device) int { return d.AccountCount }), true
+				}
+				return nil, false
+			})
+			return object(p, func(u *store.DeviceUsage) *store.Device { return &u.Device }), ok
+		case "first":
+			return optTime(func(u *store.DeviceUsage) *time.Time { return u.First }), true
+		case "last":
+			return optTime(func(u *store.DeviceUsage) *time.Time { return u.Last }), true
+		case "count":
+			return integer(func(u *store.DeviceUsage) int { return u.Count }), true
+		}
+		return nil, false
+	})
+}

@@ -1,0 +1,100 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/lockstep-dev/lockstep/server"
+	"github.com/lockstep-dev/lockstep/store"
+)
+
+// The fast list marshalling (server/fastlist.go) must answer every query
+// byte for byte as gqlgen's own execution does: the same server config over
+// the same store with Config.GQLGenLists set is the reference. Each case
+// says whether the fast path must be taken, so a case meant to exercise it
+// cannot silently fall back.
+func TestFastListsSameResponse(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	ref := server.New(server.Config{Store: h.st, HMACKey: hmacKey, GQLGenLists: true, RatePerSecond: 1e4, RateBurst: 1e4,
+		Log: slog.New(slog.NewTextHandler(h.logs, nil))})
+	refTS := httptest.NewServer(ref.Handler())
+	t.Cleanup(func() { refTS.Close(); ref.Close() })
+
+	post := func(t *testing.T, url string, role store.Role, query string, vars map[string]any) []byte {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+h.keys[role])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		h.record(b)
+		return b
+	}
+	const account = `id handle createdAt country verified status allowlisted allowlist { by at reason __typename } lookupCount __typename`
+	for _, c := range []struct {
+		name  string
+		query string
+		vars  map[string]any
+		fast  bool // the fast path must write at least one list (false: it may)
+	}{
+		{"benchmark network query", `query($id: ID!) { network(id: $id) { id score size evidence signals { name value } stateLinked { possible confidence reasons }
+  members(first: 100) { totalCount edges { node { score role account { id handle } } } } } }`, map[string]any{"id": "n2a"}, true},
+		{"every member field", `{ network(id: "n2a") { members(first: 3) { pageInfo { hasNextPage endCursor } edges { __typename cursor node { __typename score role account { ` + account + ` } } } } } }`, nil, true},
+		{"second page", `query($after: String) { network(id: "n2a") { members(first: 3, after: $after) { edges { cursor node { account { id } } } } } }`,
+			map[string]any{"after": nil}, true},
+		{"aliases and fragments", `{ network(id: "n1") { members(first: 100) { all: edges { c: cursor n: node { ...M } } edges { node { score } } } } }
+fragment M on Member { s: score account { ...A ... on Account { h: handle } } account { country } }
+fragment A on Account { id verified }`, nil, true},
+		{"skip and include", `query($yes: Boolean!, $no: Boolean!) { network(id: "n2a") { members { edges { cursor @skip(if: $yes) node { score @include(if: $yes) role @include(if: $no) account { id @skip(if: $no) handle } } } } } }`,
+			map[string]any{"yes": true, "no": false}, true},
+		{"victims", `{ network(id: "n2a") { victims { role score account { id handle } } } }`, nil, true},
+		{"account ips and devices (benchmark query)", `query($id: ID!) { account(id: $id) { id handle country verified ips { ip { addr kind } count last } devices { device { id os } count } } }`,
+			map[string]any{"id": "a01"}, true},
+		{"every usage field", `{ account(id: "a01") { ips(first: 5) { __typename first last count ip { __typename addr asn asnOrg country kind accountCount } }
+  devices { __typename first last count device { __typename id os client accountCount } } } }`, nil, true},
+		{"an account without IPs", `{ account(id: "a12") { ips { count } devices { count } } }`, nil, false},
+		// A resolver below the list: gqlgen runs it (with the loaders).
+		{"resolver under members", `{ network(id: "n2a") { members(first: 5) { edges { node { account { id ips { ip { addr } } memberships { score network { id } } } } } } } }`, nil, false},
+		{"resolver under ips", `{ account(id: "a01") { ips { ip { addr accounts(first: 3) { account { id } } } } } }`, nil, false},
+		{"page of networks with members", `{ networks(first: 10) { edges { node { id members(first: 5) { edges { node { role account { id handle } } } } } } } }`, nil, true},
+		{"bad page size", `{ network(id: "n2a") { members(first: 0) { edges { cursor } } } }`, nil, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := server.FastListsServed(h.srv)
+			got := post(t, h.ts.URL, viewer, c.query, c.vars)
+			served := server.FastListsServed(h.srv) - before
+			want := post(t, refTS.URL, viewer, c.query, c.vars)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("fast path response differs\n got: %s\nwant: %s", got, want)
+			}
+			if !bytes.HasPrefix(got, []byte(`{"data":{`)) {
+				t.Logf("response: %.300s", got)
+			}
+			if c.fast && served == 0 {
+				t.Errorf("fast path not taken: %s", got)
+			}
+		})
+	}
+	if n := server.FastListsServed(ref); n != 0 {
+		t.Errorf("reference server wrote %d lists without gqlgen", n)
+	}
+}
+
+// Every field the fast path knows is plain in the schema (no arguments, no
+// directive such as @hasRole): otherwise it would be left to gqlgen, and a
+// schema change that adds one must be looked at.
+func TestFastListsFieldsArePlain(t *testing.T) {
+	if d := server.FastListsDropped(); len(d) > 0 {
+		t.Errorf("fields not plain in the schema (left to gqlgen): %v", d)
+	}
+}
