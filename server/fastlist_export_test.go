@@ -3,7 +3,7 @@ package server
 import "github.com/lockstep-dev/lockstep/graph"
 
 // FastListsServed is how many lists s wrote without gqlgen (0 with
-// Config.GQLGenLists).
+// Config.PlainGQLGen).
 func FastListsServed(s *Server) int64 {
 	if s.fast == nil {
 		return 0

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,22 +16,26 @@ import (
 
 // The fast list marshalling (server/fastlist.go) must answer every query
 // byte for byte as gqlgen's own execution does: the same server config over
-// the same store with Config.GQLGenLists set is the reference. Each case
+// the same store with Config.PlainGQLGen set is the reference. Each case
 // says whether the fast path must be taken, so a case meant to exercise it
 // cannot silently fall back.
 func TestFastListsSameResponse(t *testing.T) {
 	h := newHarness(t, server.Config{})
-	ref := server.New(server.Config{Store: h.st, HMACKey: hmacKey, GQLGenLists: true, RatePerSecond: 1e4, RateBurst: 1e4,
+	ref := server.New(server.Config{Store: h.st, HMACKey: hmacKey, PlainGQLGen: true, RatePerSecond: 1e4, RateBurst: 1e4,
 		Log: slog.New(slog.NewTextHandler(h.logs, nil))})
 	refTS := httptest.NewServer(ref.Handler())
 	t.Cleanup(func() { refTS.Close(); ref.Close() })
 
-	post := func(t *testing.T, url string, role store.Role, query string, vars map[string]any) []byte {
+	// send posts body with the viewer's key and returns the status, the
+	// content type and the body.
+	send := func(t *testing.T, url string, body []byte, accept string) []byte {
 		t.Helper()
-		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 		req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+h.keys[role])
+		req.Header.Set("Authorization", "Bearer "+h.keys[viewer])
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -38,7 +43,12 @@ func TestFastListsSameResponse(t *testing.T) {
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		h.record(b)
-		return b
+		return append([]byte(fmt.Sprintf("%d %s\n", resp.StatusCode, resp.Header.Get("Content-Type"))), b...)
+	}
+	post := func(t *testing.T, url string, _ store.Role, query string, vars map[string]any) []byte {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		return send(t, url, body, "")
 	}
 	const account = `id handle createdAt country verified status allowlisted allowlist { by at reason __typename } lookupCount __typename`
 	for _, c := range []struct {
@@ -77,11 +87,32 @@ fragment A on Account { id verified }`, nil, true},
 			if !bytes.Equal(got, want) {
 				t.Fatalf("fast path response differs\n got: %s\nwant: %s", got, want)
 			}
-			if !bytes.HasPrefix(got, []byte(`{"data":{`)) {
+			if !bytes.HasPrefix(got, []byte("200 application/json\n{\"data\":{")) {
 				t.Logf("response: %.300s", got)
 			}
 			if c.fast && served == 0 {
 				t.Errorf("fast path not taken: %s", got)
+			}
+		})
+	}
+	// The transport: whatever it does not answer itself goes to gqlgen's.
+	for _, c := range []struct{ name, body, accept string }{
+		{"not JSON", `{"query": "{ viewer { role } }"`, ""},
+		{"syntax error", `{"query": "{ network(id: \"n1\") { id "}`, ""},
+		{"unknown field", `{"query": "{ network(id: \"n1\") { nope } }"}`, ""},
+		{"bad variables", `{"query": "query($id: ID!) { network(id: $id) { id } }", "variables": {"id": [1]}}`, ""},
+		{"graphql-response+json", `{"query": "{ network(id: \"n1\") { id members { edges { cursor } } } }"}`, "application/graphql-response+json"},
+		{"graphql-response+json error", `{"query": "{ nope }"}`, "application/graphql-response+json"},
+		{"accept json", `{"query": "{ network(id: \"n1\") { id } }"}`, "application/json"},
+		{"trailing bytes", `{"query": "{ network(id: \"n1\") { id } }"} trailing`, ""},
+		{"operation name", `{"query": "query A { network(id: \"n1\") { id } } query B { viewer { role } }", "operationName": "B"}`, ""},
+		{"no operation name", `{"query": "query A { network(id: \"n1\") { id } } query B { viewer { role } }"}`, ""},
+	} {
+		t.Run("transport "+c.name, func(t *testing.T) {
+			got := send(t, h.ts.URL, []byte(c.body), c.accept)
+			want := send(t, refTS.URL, []byte(c.body), c.accept)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("response differs\n got: %s\nwant: %s", got, want)
 			}
 		})
 	}

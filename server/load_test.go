@@ -43,9 +43,10 @@ func BenchmarkAPILoad(t *testing.B) {
 		dur = d
 	}
 	server.TuneGC() // as Serve does (GOGC=400 unless GOGC is set)
-	// LOCKSTEP_LOAD_GQLGEN_LISTS=1 serves with gqlgen marshalling every
-	// list itself (Config.GQLGenLists): the before of server/fastlist.go.
-	h := newHarness(t, server.Config{RatePerSecond: 1e6, RateBurst: 1e6, GQLGenLists: os.Getenv("LOCKSTEP_LOAD_GQLGEN_LISTS") == "1"})
+	// LOCKSTEP_LOAD_PLAIN_GQLGEN=1 serves with gqlgen's own list
+	// marshalling and POST transport (Config.PlainGQLGen): the before of
+	// server/fastlist.go and server/transport.go.
+	h := newHarness(t, server.Config{RatePerSecond: 1e6, RateBurst: 1e6, PlainGQLGen: os.Getenv("LOCKSTEP_LOAD_PLAIN_GQLGEN") == "1"})
 	h.logs = &syncBuffer{} // the harness keeps no response bodies here
 	const accounts = 20000
 	seedLoadWorld(t, h.st, accounts)

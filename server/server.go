@@ -53,9 +53,10 @@ type Config struct {
 	TargetPerMin  float64       // targetByNumber per key per minute (default 6)
 	TargetBurst   int           // targetByNumber per key in a burst (default 3)
 	AuthCacheTTL  time.Duration // how long a key check is cached (default 10s)
-	// GQLGenLists turns off fastLists: gqlgen marshals every list itself.
-	// The responses are the same; tests and benchmarks compare the two.
-	GQLGenLists bool
+	// PlainGQLGen serves GraphQL with gqlgen's own list marshalling and
+	// POST transport (fastlist.go and transport.go off). The responses are
+	// the same; tests and benchmarks compare the two.
+	PlainGQLGen bool
 }
 
 func (c *Config) defaults() {
@@ -102,7 +103,7 @@ type Server struct {
 	resolver *resolvers.Resolver
 	handler  http.Handler
 	cancel   context.CancelFunc
-	fast     *fastLists // nil with Config.GQLGenLists
+	fast     *fastLists // nil with Config.PlainGQLGen
 }
 
 // New builds the server's handler.
@@ -144,7 +145,7 @@ func (s *Server) graphQL() http.Handler {
 		Complexity: complexity(),
 	})
 	srv := handler.New(schema)
-	if !s.cfg.GQLGenLists {
+	if !s.cfg.PlainGQLGen {
 		fl, dropped := newFastLists(schema.Schema())
 		if len(dropped) > 0 {
 			s.cfg.Log.Warn("fast list marshalling: schema fields left to gqlgen", "fields", dropped)
@@ -159,7 +160,11 @@ func (s *Server) graphQL() http.Handler {
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	if s.cfg.PlainGQLGen {
+		srv.AddTransport(transport.POST{})
+	} else {
+		srv.AddTransport(jsonPOST{})
+	}
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(20000)
 	srv.Use(extension.Introspection{})

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// writeResponse must write what json.Marshal writes (gqlgen's transports),
+// whichever path it takes.
+func TestWriteResponseMatchesJSONMarshal(t *testing.T) {
+	yes := true
+	for _, c := range []struct {
+		name string
+		resp *graphql.Response
+		fast bool // written without json.Marshal
+	}{
+		{"data", &graphql.Response{Data: json.RawMessage(`{"a":[1,2.5,"x y"],"b":null,"c":{"d":"\"<q>\""}}`)}, false},
+		{"plain data", &graphql.Response{Data: json.RawMessage(`{"a":[1,2.5,"x y \" \\ \u00e9"],"b":null,"c":{"d":true}}`)}, true},
+		{"null data", &graphql.Response{}, true},
+		{"null data with errors", &graphql.Response{Errors: gqlerror.List{{Message: "no <such> thing", Path: ast.Path{ast.PathName("a"), ast.PathIndex(1)},
+			Extensions: map[string]any{"code": "NOT_FOUND"}}}}, true},
+		{"data and errors", &graphql.Response{Data: json.RawMessage(`{"a":null}`), Errors: gqlerror.List{{Message: "e"}}}, true},
+		{"whitespace between tokens", &graphql.Response{Data: json.RawMessage("{\"a\": [1, 2],\n\"b\":\t\"c d\"}")}, false},
+		{"escaped U+2028", &graphql.Response{Data: json.RawMessage("{\"a\":\"x\u2028y\"}")}, false},
+		{"ampersand", &graphql.Response{Data: json.RawMessage(`{"a":"x&y"}`)}, false},
+		{"other fields", &graphql.Response{Data: json.RawMessage(`{}`), Label: "l", HasNext: &yes, Extensions: map[string]any{"k": 1}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			want, err := json.Marshal(c.resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			writeResponse(&got, c.resp)
+			if got.String() != string(want) {
+				t.Errorf("writeResponse = %s\n   json.Marshal = %s", got.String(), want)
+			}
+			if _, fast := appendResponse(nil, c.resp); fast != c.fast {
+				t.Errorf("written without json.Marshal: %v, want %v", fast, c.fast)
+			}
+		})
+	}
+}
+
+// FuzzWriteResponse: for any valid JSON as data, writeResponse writes what
+// json.Marshal does.
+func FuzzWriteResponse(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"a": 1}`, `["x\"y",{"b":"\\"}]`, `"\u2028"`, `{"a":"<>&"}`, `null`, `{"k":"é…\\u00e9"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		if !json.Valid([]byte(data)) {
+			return
+		}
+		resp := &graphql.Response{Data: json.RawMessage(data)}
+		want, err := json.Marshal(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		writeResponse(&got, resp)
+		if got.String() != string(want) {
+			t.Fatalf("data %q: writeResponse = %s, json.Marshal = %s", data, got.String(), want)
+		}
+	})
+}
