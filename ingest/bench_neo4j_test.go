@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
 )
@@ -32,7 +33,12 @@ import (
 //     exactly the node and edge rows our aggregation produces, read from
 //     CSV files written beforehand (that writing is not timed);
 //   - per-event: one MERGE transaction per raw event, on the first
-//     LOCKSTEP_BENCH_PER_EVENT (default 2000) events, extrapolated.
+//     LOCKSTEP_BENCH_PER_EVENT (default 2000) events, extrapolated;
+//   - bulk: ingest.Bulk (`lockstep ingest --bulk`) into a fresh managed
+//     home of its own (under LOCKSTEP_BENCH_BULK_DIR, default the temp
+//     dir), end to end: parse, spill, merge, Neo4j's importer, server
+//     start and schema build. LOCKSTEP_BENCH_BULK=0 skips it; with
+//     LOCKSTEP_BENCH_BULK=only the transactional runs are skipped.
 //
 // LOCKSTEP_BENCH_BASELINES=0 skips the two baselines. With NEO4J_URI unset
 // it uses the storetest server (1 GiB heap); for the recorded figures point
@@ -45,6 +51,10 @@ func BenchmarkIngest(b *testing.B) {
 		opts.Writers = w
 	}
 	vias := strings.Split(cmp.Or(os.Getenv("LOCKSTEP_BENCH_VIA"), store.IngestPacked+","+store.IngestCypher), ",")
+	bulk := os.Getenv("LOCKSTEP_BENCH_BULK")
+	if bulk == "only" {
+		vias = nil
+	}
 	baselines := os.Getenv("LOCKSTEP_BENCH_BASELINES") != "0"
 	s := storetest.New(b)
 	if err := s.PrepareIngest(ctx); err != nil {
@@ -79,12 +89,7 @@ func BenchmarkIngest(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		type result struct {
-			via         string
-			rate, neo4j float64
-			records     int64
-		}
-		var ours []result
+		var ours []benchResult
 		for i, w := range sinks {
 			if err := s.Clear(ctx); err != nil {
 				b.Fatal(err)
@@ -103,7 +108,7 @@ func BenchmarkIngest(b *testing.B) {
 			var after syscall.Rusage
 			syscall.Getrusage(syscall.RUSAGE_SELF, &after)
 			goCPU := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
-			r := result{via: vias[i], rate: float64(sum.Records) / took.Seconds(), neo4j: jvm, records: sum.Records}
+			r := benchResult{via: vias[i], rate: float64(sum.Records) / took.Seconds(), neo4j: jvm, records: sum.Records}
 			ours = append(ours, r)
 			b.Logf("ours (%s): %s", r.via, sum)
 			b.Logf("ours (%s): load average %s before, %s after; Go CPU %s, max RSS so far %d MiB; Neo4j CPU %.1f s (%.1f µs/record), busy %.0f%% of one core",
@@ -116,7 +121,10 @@ func BenchmarkIngest(b *testing.B) {
 				b.ReportMetric(float64(after.Maxrss>>10), "MiB-maxrss")
 			}
 		}
-		if !baselines {
+		if bulk != "0" {
+			ours = append(ours, benchBulk(b, path, opts))
+		}
+		if !baselines || len(ours) == 0 {
 			continue
 		}
 
@@ -156,6 +164,59 @@ func BenchmarkIngest(b *testing.B) {
 			b.ReportMetric(jvmPer*1e6/float64(done), "per-event-neo4j-µs/record")
 		}
 	}
+}
+
+// benchResult is one run of ours.
+type benchResult struct {
+	via         string
+	rate, neo4j float64
+	records     int64
+}
+
+// benchBulk runs ingest.Bulk into a fresh managed home, end to end, and
+// logs where the time went: Go's parse and aggregate with the spill, the
+// merge into CSV, the importer (its CPU is this process's children's),
+// the server's start and schema build (the server's CPU).
+func benchBulk(b *testing.B, path string, opts Options) benchResult {
+	ctx := context.Background()
+	home, err := os.MkdirTemp(os.Getenv("LOCKSTEP_BENCH_BULK_DIR"), "lockstep-bench-bulk-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(home)
+	defer managed.Stop(ctx, home)
+	// The runtime directory (Maven's classpath, the compiled launcher) is
+	// shared, so the timing is of a home whose first load this is, not of
+	// a machine's first Neo4j.
+	srv := managed.Options{RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true}
+	var before, beforeKids syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &beforeKids)
+	load0 := loadAvg()
+	start := time.Now()
+	sum, st, err := Bulk(ctx, []string{path}, opts, BulkOptions{Home: home, Server: srv,
+		Import: managed.ImportOptions{RuntimeDir: managed.SharedRuntimeDir()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(start)
+	var after, afterKids syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &afterKids)
+	cpu := func(a, b syscall.Rusage) time.Duration {
+		return time.Duration(b.Utime.Nano() + b.Stime.Nano() - a.Utime.Nano() - a.Stime.Nano())
+	}
+	server := 0.0
+	if s, err := managed.Status(home); err == nil {
+		server = procCPU(strconv.Itoa(s.PID))
+	}
+	r := benchResult{via: "bulk", rate: float64(sum.Records) / took.Seconds(), records: sum.Records}
+	b.Logf("ours (bulk): %s", sum)
+	b.Logf("ours (bulk): %s", st)
+	b.Logf("ours (bulk): load average %s before, %s after; Go CPU %s, max RSS so far %d MiB; importer CPU %s; server CPU (start + schema) %.1f s",
+		load0, loadAvg(), cpu(before, after).Round(time.Millisecond), after.Maxrss>>10, cpu(beforeKids, afterKids).Round(time.Millisecond), server)
+	b.ReportMetric(r.rate, "bulk-records/s")
+	return r
 }
 
 // loadAvg is the 1, 5 and 15 minute load averages.
@@ -204,7 +265,11 @@ func loadCSVRun(ctx context.Context, s *store.Store, path string) (time.Duration
 // jvmCPU is the CPU time (user + system, seconds) of the Neo4j process
 // LOCKSTEP_BENCH_NEO4J_PID, or 0 when unset.
 func jvmCPU() float64 {
-	pid := os.Getenv("LOCKSTEP_BENCH_NEO4J_PID")
+	return procCPU(os.Getenv("LOCKSTEP_BENCH_NEO4J_PID"))
+}
+
+// procCPU is the CPU time (user + system, seconds) of process pid, or 0.
+func procCPU(pid string) float64 {
 	if pid == "" {
 		return 0
 	}
