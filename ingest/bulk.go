@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
@@ -153,10 +154,14 @@ func Bulk(ctx context.Context, inputs []string, opts Options, bo BulkOptions) (s
 			installing = true
 			return writeBulkState(statePath, bulkInstalling)
 		}
+		var kids0, kids1 syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids0)
 		if err := managed.Import(ctx, home, imp); err != nil {
 			return sum, st, err
 		}
 		st.Import = time.Since(t0)
+		_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids1)
+		st.ImporterCPU = time.Duration(kids1.Utime.Nano() + kids1.Stime.Nano() - kids0.Utime.Nano() - kids0.Stime.Nano())
 		if bo.hook != nil {
 			if err := bo.hook("installed"); err != nil {
 				return sum, st, err
@@ -183,6 +188,11 @@ func Bulk(ctx context.Context, inputs []string, opts Options, bo BulkOptions) (s
 		return sum, st, fmt.Errorf("bulk: %w", err)
 	}
 	installing = false
+	var self syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &self) == nil {
+		st.GoCPU = time.Duration(self.Utime.Nano() + self.Stime.Nano())
+		st.GoMaxRSS = self.Maxrss << 10
+	}
 	log.Info("bulk: done", "import", st.Import.Round(time.Millisecond), "start", st.Start.Round(time.Millisecond), "schema", st.Schema.Round(time.Millisecond))
 	return sum, st, runErr
 }
@@ -214,12 +224,18 @@ type BulkStats struct {
 	// install; Start: the server on the new store; Schema: constraints
 	// and indexes built.
 	Check, Parse, Merge, Import, Start, Schema time.Duration
+	// ImporterCPU is the importer JVM's CPU time; GoCPU and GoMaxRSS are
+	// this process's (the whole process: in a benchmark binary, more than
+	// the bulk load).
+	ImporterCPU, GoCPU time.Duration
+	GoMaxRSS           int64 // bytes
 }
 
 func (s BulkStats) String() string {
 	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }
-	return fmt.Sprintf("bulk: %d partitions, spill %d MiB, CSV %d MiB (%d node rows, %d relationship rows); check %s, parse+aggregate+spill %s, merge %s, import %s, start %s, schema %s",
-		s.Partitions, s.SpillBytes>>20, s.CSVBytes>>20, s.NodeRows, s.RelRows, r(s.Check), r(s.Parse), r(s.Merge), r(s.Import), r(s.Start), r(s.Schema))
+	return fmt.Sprintf("bulk: %d partitions, spill %d MiB, CSV %d MiB (%d node rows, %d relationship rows); check %s, parse+aggregate+spill %s, merge %s, import %s, start %s, schema %s; importer CPU %s, Go CPU %s, Go max RSS %d MiB",
+		s.Partitions, s.SpillBytes>>20, s.CSVBytes>>20, s.NodeRows, s.RelRows, r(s.Check), r(s.Parse), r(s.Merge), r(s.Import), r(s.Start), r(s.Schema),
+		r(s.ImporterCPU), r(s.GoCPU), s.GoMaxRSS>>20)
 }
 
 // ErrNotEmpty is returned by Bulk when the database already holds data.

@@ -134,6 +134,15 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 		"--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
 		"--add-opens=java.base/java.lang=ALL-UNNAMED",
 		"-Dlockstep.import=" + home,
+	}
+	if rt.cds != "" {
+		if _, err := os.Stat(rt.cds); err == nil {
+			// The server's class archive covers most of the importer's
+			// classes too (same class path): a faster JVM start.
+			args = append(args, "-Xlog:cds=error,cds+dynamic=error", "-XX:SharedArchiveFile="+rt.cds)
+		}
+	}
+	args = append(args,
 		"-cp", rt.classpath, "org.neo4j.cli.AdminTool",
 		// The database name comes first: the list options after it would
 		// take it for one more file.
@@ -142,9 +151,9 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 		"--id-type=string",
 		"--high-parallel-io=on", // local SSD: parallel reads are cheap
 		"--bad-tolerance=0",     // the input is ours: any bad entry is a bug
-		"--max-off-heap-memory=" + offHeap,
-		"--report-file=" + filepath.Join(staging, "import.report"),
-	}
+		"--max-off-heap-memory="+offHeap,
+		"--report-file="+filepath.Join(staging, "import.report"),
+	)
 	if opts.Threads > 0 {
 		args = append(args, "--threads="+strconv.Itoa(opts.Threads))
 	}
