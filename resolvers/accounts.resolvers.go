@@ -20,6 +20,9 @@ func (r *accountResolver) Ips(ctx context.Context, obj *store.Account, first *in
 	if err != nil {
 		return nil, err
 	}
+	if p := obj.FirstUsage; p != nil && p.IPsFirst == n {
+		return p.IPs, nil // read with the account (see Query.account)
+	}
 	return loaders.For(ctx).IPs.Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
@@ -27,6 +30,9 @@ func (r *accountResolver) Devices(ctx context.Context, obj *store.Account, first
 	n, err := page(first, 20, store.MaxUsagePage)
 	if err != nil {
 		return nil, err
+	}
+	if p := obj.FirstUsage; p != nil && p.DevicesFirst == n {
+		return p.Devices, nil // read with the account (see Query.account)
 	}
 	return loaders.For(ctx).Devices.Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
@@ -102,17 +108,26 @@ func (r *queryResolver) Account(ctx context.Context, id string) (*store.Account,
 	if !withDevs {
 		devN = 0
 	}
-	a, ips, devs, err := r.Store.AccountWithUsage(ctx, id, ipsN, devN)
-	if err == nil {
-		ld.Account.Prime(id, a)
-		if withIPs {
-			ld.IPs.Prime(loaders.PageKey{ID: id, First: ipsN}, ips)
-		}
-		if withDevs {
-			ld.Devices.Prime(loaders.PageKey{ID: id, First: devN}, devs)
-		}
+	// Only the fields the query shows are read. The lists go with this
+	// root value alone; the loaders (which the same account reached again
+	// deeper in the query would use) get only what was read whole.
+	view := accountView(ctx)
+	a, ips, devs, err := r.Store.AccountWithUsageView(ctx, id, ipsN, devN, view)
+	if err != nil {
+		return notFoundNil(a, err)
 	}
-	return notFoundNil(a, err)
+	all := store.AllAccountView
+	if view.Account == all.Account {
+		ld.Account.Prime(id, a)
+	}
+	if withIPs && view.IP == all.IP && view.IPUsage == all.IPUsage {
+		ld.IPs.Prime(loaders.PageKey{ID: id, First: ipsN}, ips)
+	}
+	if withDevs && view.Device == all.Device && view.DeviceUsage == all.DeviceUsage {
+		ld.Devices.Prime(loaders.PageKey{ID: id, First: devN}, devs)
+	}
+	a.FirstUsage = &store.UsagePage{IPsFirst: ipsN, IPs: ips, DevicesFirst: devN, Devices: devs}
+	return &a, nil
 }
 
 func (r *queryResolver) IP(ctx context.Context, addr string) (*store.IP, error) {

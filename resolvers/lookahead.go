@@ -94,7 +94,18 @@ func memberAccountFields(ctx context.Context) store.AccountFields {
 	if !ok {
 		return store.AllAccountFields
 	}
-	for _, a := range accounts {
+	f, ok = accountFields(oc, accounts)
+	if !ok {
+		return store.AllAccountFields
+	}
+	return f
+}
+
+// accountFields returns the account properties selected under fields (of
+// type Account), merged; ok is false when it meets a field it does not
+// know, and then the caller reads every property.
+func accountFields(oc *graphql.OperationContext, fields []graphql.CollectedField) (f store.AccountFields, ok bool) {
+	for _, a := range fields {
 		for _, c := range graphql.CollectFields(oc, a.Selections, []string{"Account"}) {
 			switch c.Name {
 			case "id", "__typename":
@@ -115,9 +126,107 @@ func memberAccountFields(ctx context.Context) store.AccountFields {
 			case "ips", "devices", "lookups", "memberships", "sweep":
 				// loaded by id through their own resolvers
 			default:
-				return store.AllAccountFields
+				return f, false
 			}
 		}
 	}
-	return f
+	return f, true
+}
+
+// accountView looks ahead from Query.account into the account's own
+// fields and into ips { ip { ... } ... } and devices { device { ... } ... }
+// and returns what the root read must fetch (store.AccountWithUsageView):
+// with fragments merged and the union over aliases. A part holding a field
+// it does not know is read whole.
+func accountView(ctx context.Context) store.AccountView {
+	oc := graphql.GetOperationContext(ctx)
+	var v store.AccountView
+	var ok bool
+	if v.Account, ok = accountFields(oc, []graphql.CollectedField{graphql.GetFieldContext(ctx).Field}); !ok {
+		v.Account = store.AllAccountFields
+	}
+	var ips, devs []graphql.CollectedField
+	for _, c := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch c.Name {
+		case "ips":
+			ips = append(ips, c)
+		case "devices":
+			devs = append(devs, c)
+		}
+	}
+	v.IP, v.IPUsage = ipView(oc, ips)
+	v.Device, v.DeviceUsage = deviceView(oc, devs)
+	return v
+}
+
+// ipView returns the IP and USED_IP properties selected under the lists
+// (of type [IPUsage]), or all of them when it meets a field it does not
+// know.
+func ipView(oc *graphql.OperationContext, lists []graphql.CollectedField) (f store.IPFields, u store.UsageFields) {
+	all := store.AllAccountView
+	for _, l := range lists {
+		for _, c := range graphql.CollectFields(oc, l.Selections, []string{"IPUsage"}) {
+			switch c.Name {
+			case "count", "__typename":
+			case "first":
+				u.First = true
+			case "last":
+				u.Last = true
+			case "ip":
+				for _, d := range graphql.CollectFields(oc, c.Selections, []string{"IP"}) {
+					switch d.Name {
+					case "addr", "__typename", "accounts": // accounts: loaded by address
+					case "asn":
+						f.Asn = true
+					case "asnOrg":
+						f.AsnOrg = true
+					case "country":
+						f.Country = true
+					case "kind":
+						f.Kind = true
+					case "accountCount":
+						f.AccountCount = true
+					default:
+						return all.IP, all.IPUsage
+					}
+				}
+			default:
+				return all.IP, all.IPUsage
+			}
+		}
+	}
+	return f, u
+}
+
+// deviceView is ipView for devices ([DeviceUsage]).
+func deviceView(oc *graphql.OperationContext, lists []graphql.CollectedField) (f store.DeviceFields, u store.UsageFields) {
+	all := store.AllAccountView
+	for _, l := range lists {
+		for _, c := range graphql.CollectFields(oc, l.Selections, []string{"DeviceUsage"}) {
+			switch c.Name {
+			case "count", "__typename":
+			case "first":
+				u.First = true
+			case "last":
+				u.Last = true
+			case "device":
+				for _, d := range graphql.CollectFields(oc, c.Selections, []string{"Device"}) {
+					switch d.Name {
+					case "id", "__typename", "accounts": // accounts: loaded by id
+					case "os":
+						f.Os = true
+					case "client":
+						f.Client = true
+					case "accountCount":
+						f.AccountCount = true
+					default:
+						return all.Device, all.DeviceUsage
+					}
+				}
+			default:
+				return all.Device, all.DeviceUsage
+			}
+		}
+	}
+	return f, u
 }

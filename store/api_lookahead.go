@@ -11,22 +11,63 @@ import (
 // members: one round trip to Neo4j instead of three or two.
 
 // AccountWithUsage returns an account with its first ipsFirst IPs and
-// devFirst devices (0: none), or ErrNotFound.
-func (s *Store) AccountWithUsage(ctx context.Context, id string, ipsFirst, devFirst int) (_ Account, _ []IPUsage, _ []DeviceUsage, err error) {
+// devFirst devices (0: none), every field fetched, or ErrNotFound.
+func (s *Store) AccountWithUsage(ctx context.Context, id string, ipsFirst, devFirst int) (Account, []IPUsage, []DeviceUsage, error) {
+	return s.AccountWithUsageView(ctx, id, ipsFirst, devFirst, AllAccountView)
+}
+
+// AccountView names what AccountWithUsageView fetches besides the ids and
+// the usage counts (which order the lists): the account's own fields and
+// those of its IPs, devices and usage relationships. Fields left out are
+// zero in what it returns.
+type AccountView struct {
+	Account              AccountFields
+	IP                   IPFields
+	Device               DeviceFields
+	IPUsage, DeviceUsage UsageFields
+}
+
+// IPFields names IP properties besides the address.
+type IPFields struct{ Asn, AsnOrg, Country, Kind, AccountCount bool }
+
+// DeviceFields names device properties besides the id.
+type DeviceFields struct{ Os, Client, AccountCount bool }
+
+// UsageFields names USED_IP / USED_DEVICE properties besides the count.
+type UsageFields struct{ First, Last bool }
+
+// AllAccountView fetches everything.
+var AllAccountView = AccountView{
+	Account:     AllAccountFields,
+	IP:          IPFields{Asn: true, AsnOrg: true, Country: true, Kind: true, AccountCount: true},
+	Device:      DeviceFields{Os: true, Client: true, AccountCount: true},
+	IPUsage:     UsageFields{First: true, Last: true},
+	DeviceUsage: UsageFields{First: true, Last: true},
+}
+
+// AccountWithUsageView is AccountWithUsage fetching only what v names. Like
+// the member page of NetworkWithMembersFields, everything comes back as
+// lists with fixed positions, not maps: fewer properties read in Neo4j,
+// and fewer Go maps and strings decoded by the driver.
+func (s *Store) AccountWithUsageView(ctx context.Context, id string, ipsFirst, devFirst int, v AccountView) (_ Account, _ []IPUsage, _ []DeviceUsage, err error) {
 	defer wrap(&err, "Store.AccountWithUsage(%q, %d, %d)", id, ipsFirst, devFirst)
 	if ipsFirst < 0 || ipsFirst > MaxUsagePage || devFirst < 0 || devFirst > MaxUsagePage {
 		return Account{}, nil, nil, fmt.Errorf("%w: first must be between 1 and %d", ErrInvalidArgument, MaxUsagePage)
 	}
+	ip, dev, ipu, devu := v.IP, v.Device, v.IPUsage, v.DeviceUsage
+	// Only fixed text is joined (pick), never a value.
 	rows, err := s.apiRead(ctx, `MATCH (a:Account {id: $id})
 CALL (a) {
   MATCH (a)-[u:USED_IP]->(ip:IP) WITH u, ip ORDER BY u.count DESC, ip.addr LIMIT $ips
-  RETURN collect({ip: `+ipProjection+`, first: u.first, last: u.last, count: u.count}) AS ips
+  RETURN collect([ip.addr, `+strings.Join([]string{pick(ip.Asn, "ip.asn"), pick(ip.AsnOrg, "ip.asnOrg"), pick(ip.Country, "ip.country"),
+		pick(ip.Kind, "ip.kind"), pick(ip.AccountCount, "COUNT { (ip)<-[:USED_IP]-() }"), pick(ipu.First, "u.first"), pick(ipu.Last, "u.last")}, ", ")+`, u.count]) AS ips
 }
 CALL (a) {
   MATCH (a)-[u:USED_DEVICE]->(d:Device) WITH u, d ORDER BY u.count DESC, d.id LIMIT $devs
-  RETURN collect({d: `+deviceProjection+`, first: u.first, last: u.last, count: u.count}) AS devices
+  RETURN collect([d.id, `+strings.Join([]string{pick(dev.Os, "d.os"), pick(dev.Client, "d.client"),
+		pick(dev.AccountCount, "COUNT { (d)<-[:USED_DEVICE]-() }"), pick(devu.First, "u.first"), pick(devu.Last, "u.last")}, ", ")+`, u.count]) AS devices
 }
-RETURN `+accountProjection+` AS a, ips, devices`, map[string]any{"id": id, "ips": ipsFirst, "devs": devFirst})
+RETURN `+v.Account.list()+` AS a, ips, devices`, map[string]any{"id": id, "ips": ipsFirst, "devs": devFirst})
 	if err != nil {
 		return Account{}, nil, nil, err
 	}
@@ -35,14 +76,23 @@ RETURN `+accountProjection+` AS a, ips, devices`, map[string]any{"id": id, "ips"
 	}
 	r := rows[0]
 	ips := []IPUsage{}
-	for _, u := range r.list("ips") {
-		ips = append(ips, IPUsage{IP: ipFromRow(u.sub("ip")), First: u.time("first"), Last: u.time("last"), Count: u.int("count")})
+	ipl, _ := r["ips"].([]any)
+	for _, x := range ipl {
+		if l, _ := x.([]any); len(l) == 9 {
+			ips = append(ips, IPUsage{IP: IP{Addr: vstr(l[0]), Asn: vintp(l[1]), AsnOrg: vstrp(l[2]), Country: vstrp(l[3]), Kind: vstrp(l[4]), AccountCount: vint(l[5])},
+				First: vtime(l[6]), Last: vtime(l[7]), Count: vint(l[8])})
+		}
 	}
 	devs := []DeviceUsage{}
-	for _, u := range r.list("devices") {
-		devs = append(devs, DeviceUsage{Device: deviceFromRow(u.sub("d")), First: u.time("first"), Last: u.time("last"), Count: u.int("count")})
+	devl, _ := r["devices"].([]any)
+	for _, x := range devl {
+		if l, _ := x.([]any); len(l) == 7 {
+			devs = append(devs, DeviceUsage{Device: Device{ID: vstr(l[0]), Os: vstrp(l[1]), Client: vstrp(l[2]), AccountCount: vint(l[3])},
+				First: vtime(l[4]), Last: vtime(l[5]), Count: vint(l[6])})
+		}
 	}
-	return accountFromRow(r.sub("a")), ips, devs, nil
+	a, _ := r["a"].([]any)
+	return accountFromList(a), ips, devs, nil
 }
 
 // AccountFields names the account properties a read fetches besides the
@@ -62,12 +112,6 @@ var AllAccountFields = AccountFields{Handle: true, CreatedAt: true, Country: tru
 // bound to a: fixed positions (see accountFromList), null where a field is
 // not wanted. Only fixed text is joined.
 func (f AccountFields) list() string {
-	pick := func(on bool, expr string) string {
-		if on {
-			return expr
-		}
-		return "null"
-	}
 	return "[a.id, " + strings.Join([]string{
 		pick(f.Handle, "a.handle"),
 		pick(f.CreatedAt, "a.createdAt"),
@@ -142,4 +186,12 @@ RETURN `+networkProjection+` AS n, ms`, map[string]any{"id": id, "first": first}
 		ms = append(ms, Member{Account: accountFromList(a), Score: vfloat(m[1]), Role: vstrp(m[2])})
 	}
 	return networkFromRow(rows[0].sub("n")), ms, nil
+}
+
+// pick is expr when on, else null: a fixed position in a returned list.
+func pick(on bool, expr string) string {
+	if on {
+		return expr
+	}
+	return "null"
 }

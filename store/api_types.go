@@ -133,6 +133,21 @@ type Account struct {
 	Allowlisted bool
 	Allowlist   *Allowlisting
 	LookupCount int
+
+	// FirstUsage, when set, holds the first IPs and devices read with the
+	// account in one statement (AccountWithUsageView), possibly with only
+	// some fields: it belongs to this one value, the root of a query, and
+	// is never cached or shared (not part of the schema).
+	FirstUsage *UsagePage
+}
+
+// UsagePage is the first IPsFirst IPs and DevicesFirst devices of an
+// account (a First of 0: that list was not read).
+type UsagePage struct {
+	IPsFirst     int
+	IPs          []IPUsage
+	DevicesFirst int
+	Devices      []DeviceUsage
 }
 
 // Allowlisting records who kept an account off suspension lists and why.
