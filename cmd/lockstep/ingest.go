@@ -77,7 +77,9 @@ run the same --bulk command again.`,
 					return errors.New("ingest --bulk: --resume does not apply (a bulk load is all or nothing: run it again)")
 				}
 				var st ingest.BulkStats
-				sum, st, err = ingest.Bulk(ctx, args, opts, ingest.BulkOptions{Home: cfg.Home})
+				// LOCKSTEP_BULK_KEEP=1 keeps the spill and importer CSV files
+				// (LOCKSTEP_HOME/ingest/bulk-tmp) for inspection.
+				sum, st, err = ingest.Bulk(ctx, args, opts, ingest.BulkOptions{Home: cfg.Home, KeepFiles: os.Getenv("LOCKSTEP_BULK_KEEP") == "1"})
 				fmt.Fprintln(cmd.OutOrStdout(), st)
 				if errors.Is(err, ingest.ErrNotEmpty) {
 					return err

@@ -196,8 +196,9 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), "NEO4J_HOME="+staging, "NEO4J_CONF="+filepath.Join(staging, "conf"))
 	// Its own process group, so that a cancelled context kills the JVM
-	// and nothing it spawned lingers.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// and nothing it spawned lingers; and killed with this process (a
+	// killed bulk load must not leave an importer writing on).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	opts.Logger.Info("bulk import: running Neo4j's importer", "log", logPath)
 	start := time.Now()
