@@ -161,10 +161,13 @@ func (s *Store) NetworkWithMembersFields(ctx context.Context, id string, first i
 	if err := checkFirst(first, MaxPage+1); err != nil {
 		return Network{}, nil, err
 	}
-	// Members come back as lists [account, score, role], not maps.
+	// Members come back as lists [account, score, role], not maps. Only
+	// accounts are MEMBER_OF a network (the data model), so the far node's
+	// label is not checked: one store read less per member (PROFILE: 866
+	// -> 716 db hits for a network of 150).
 	rows, err := s.apiRead(ctx, `MATCH (n:Network {id: $id})
 CALL (n) {
-  MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
+  MATCH (n)<-[m:MEMBER_OF]-(a) WHERE coalesce(m.role, '') <> 'victim'
   WITH m, a ORDER BY m.score DESC, a.id LIMIT $first
   RETURN collect([`+fields.list()+`, m.score, m.role]) AS ms
 }
