@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"math"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -36,7 +37,7 @@ import (
 // (TestFastListsSameResponse) and dataloader batching is untouched: a list
 // that needs a resolver below it is never taken.
 type fastLists struct {
-	// fields maps "Type.field" of the list fields handled here to the
+	// lists maps "Type.field" of the list fields handled here to the
 	// function that plans and writes one.
 	lists map[string]listFunc
 	// plain is the set of "Type.field" that plans may write directly:
@@ -90,7 +91,7 @@ func newFastLists(schema *ast.Schema) (fl *fastLists, dropped []string) {
 		}
 		impl := append([]string{typ}, def.Interfaces...)
 		for _, u := range schema.Types {
-			if u.Kind == ast.Union && containsString(u.Types, typ) {
+			if u.Kind == ast.Union && slices.Contains(u.Types, typ) {
 				impl = append(impl, u.Name)
 			}
 		}
@@ -105,15 +106,6 @@ func newFastLists(schema *ast.Schema) (fl *fastLists, dropped []string) {
 		}
 	}
 	return fl, dropped
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // middleware is the graphql.FieldMiddleware.
