@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -227,59 +228,106 @@ func plan[T any](fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionS
 	return p, true
 }
 
-// Scalar writers: gqlgen's own marshallers, so the bytes are the same.
+// Scalar writers. They write what gqlgen's marshallers write
+// (graphql.MarshalString, MarshalID, MarshalInt, MarshalBoolean,
+// MarshalFloatContext) without the closure each of those allocates per
+// value (FuzzScalarWriters checks them against gqlgen's).
 
 func literal[T any](s string) fieldFunc[T] {
-	return func(b *bytes.Buffer, _ *T) bool { graphql.MarshalString(s).MarshalGQL(b); return true }
+	return func(b *bytes.Buffer, _ *T) bool { writeString(b, s); return true }
 }
 
 func str[T any](get func(*T) string) fieldFunc[T] {
-	return func(b *bytes.Buffer, v *T) bool { graphql.MarshalString(get(v)).MarshalGQL(b); return true }
+	return func(b *bytes.Buffer, v *T) bool { writeString(b, get(v)); return true }
 }
 
-func id[T any](get func(*T) string) fieldFunc[T] {
-	return func(b *bytes.Buffer, v *T) bool { graphql.MarshalID(get(v)).MarshalGQL(b); return true }
-}
+// id is an ID: gqlgen writes it as a string.
+func id[T any](get func(*T) string) fieldFunc[T] { return str(get) }
 
 func optStr[T any](get func(*T) *string) fieldFunc[T] {
 	return func(b *bytes.Buffer, v *T) bool {
 		if s := get(v); s != nil {
-			graphql.MarshalString(*s).MarshalGQL(b)
+			writeString(b, *s)
 		} else {
-			graphql.Null.MarshalGQL(b)
+			b.WriteString("null")
 		}
 		return true
 	}
 }
 
 func integer[T any](get func(*T) int) fieldFunc[T] {
-	return func(b *bytes.Buffer, v *T) bool { graphql.MarshalInt(get(v)).MarshalGQL(b); return true }
+	return func(b *bytes.Buffer, v *T) bool { writeInt(b, get(v)); return true }
 }
 
 func optInt[T any](get func(*T) *int) fieldFunc[T] {
 	return func(b *bytes.Buffer, v *T) bool {
 		if n := get(v); n != nil {
-			graphql.MarshalInt(*n).MarshalGQL(b)
+			writeInt(b, *n)
 		} else {
-			graphql.Null.MarshalGQL(b)
+			b.WriteString("null")
 		}
 		return true
 	}
 }
 
 func boolean[T any](get func(*T) bool) fieldFunc[T] {
-	return func(b *bytes.Buffer, v *T) bool { graphql.MarshalBoolean(get(v)).MarshalGQL(b); return true }
+	return func(b *bytes.Buffer, v *T) bool { b.WriteString(strconv.FormatBool(get(v))); return true }
 }
 
 // float is a non-null Float: gqlgen reports NaN and infinities as errors.
 func float[T any](get func(*T) float64) fieldFunc[T] {
-	return func(b *bytes.Buffer, v *T) bool {
-		f := get(v)
-		if math.IsInf(f, 0) || math.IsNaN(f) {
-			return false
+	return func(b *bytes.Buffer, v *T) bool { return writeFloat(b, get(v)) }
+}
+
+// writeString writes s quoted as graphql.MarshalString does: only control
+// characters, backslash and double quote are escaped; other bytes, valid
+// UTF-8 or not, are copied.
+func writeString(b *bytes.Buffer, s string) {
+	const hex = "0123456789ABCDEF" // upper case, as gqlgen writes
+	b.WriteByte('"')
+	start := 0
+	for i, c := range s {
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
 		}
-		return graphql.MarshalFloatContext(f).MarshalGQLContext(context.Background(), b) == nil
+		b.WriteString(s[start:i])
+		switch c {
+		case '\t':
+			b.WriteString(`\t`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
+		}
+		start = i + 1
 	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
+}
+
+func writeInt(b *bytes.Buffer, n int) {
+	var buf [24]byte
+	b.Write(strconv.AppendInt(buf[:0], int64(n), 10))
+}
+
+// writeFloat writes f as graphql.MarshalFloatContext does (fmt's %g, which
+// is strconv's shortest 'g'); false for NaN and infinities, which gqlgen
+// reports as errors.
+func writeFloat(b *bytes.Buffer, f float64) bool {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return false
+	}
+	var buf [32]byte
+	b.Write(strconv.AppendFloat(buf[:0], f, 'g', -1, 64))
+	return true
 }
 
 // optTime is a nullable Time (gqlgen writes a zero time as null).

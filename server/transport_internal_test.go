@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -66,6 +67,38 @@ func FuzzWriteResponse(f *testing.F) {
 		writeResponse(&got, resp)
 		if got.String() != string(want) {
 			t.Fatalf("data %q: writeResponse = %s, json.Marshal = %s", data, got.String(), want)
+		}
+	})
+}
+
+// FuzzScalarWriters: the fast list's scalar writers write what gqlgen's
+// marshallers write, for any string, integer and float.
+func FuzzScalarWriters(f *testing.F) {
+	f.Add("plain", int64(0), 0.95)
+	f.Add("quote \" back \\ tab \t nl \n cr \r nul \x00 \x1f é \xff", int64(-42), 0.8999999999999999)
+	f.Add("", int64(1)<<62, 1e21)
+	f.Add("\u2028", int64(-1)<<63, 1e-7)
+	f.Add("x", int64(7), 123456789.0)
+	f.Fuzz(func(t *testing.T, s string, n int64, x float64) {
+		var got, want bytes.Buffer
+		writeString(&got, s)
+		graphql.MarshalString(s).MarshalGQL(&want)
+		if got.String() != want.String() {
+			t.Fatalf("writeString(%q) = %s, gqlgen %s", s, got.String(), want.String())
+		}
+		got.Reset()
+		want.Reset()
+		writeInt(&got, int(n))
+		graphql.MarshalInt(int(n)).MarshalGQL(&want)
+		if got.String() != want.String() {
+			t.Fatalf("writeInt(%d) = %s, gqlgen %s", n, got.String(), want.String())
+		}
+		got.Reset()
+		want.Reset()
+		ok := writeFloat(&got, x)
+		err := graphql.MarshalFloatContext(x).MarshalGQLContext(context.Background(), &want)
+		if ok != (err == nil) || (ok && got.String() != want.String()) {
+			t.Fatalf("writeFloat(%v) = %s (%v), gqlgen %s (%v)", x, got.String(), ok, want.String(), err)
 		}
 	})
 }
