@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +164,65 @@ func TestBulkEqualsTransactional(t *testing.T) {
 		t.Fatalf("the refusal stopped the running server: %v", err)
 	}
 	sameGraph(t, "after the refused bulk load", dumpGraph(t, bs), wantGraph)
+}
+
+// TestBulkStrictFromStdin: --strict with input on stdin. The bulk load
+// stops at the same bad record as a transactional one, loads the same
+// chunks before it (all or nothing applies to the load, not to strict's
+// rule), and writes the same reject.
+func TestBulkStrictFromStdin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Neo4j's importer and a Neo4j of its own")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var b strings.Builder
+	b.WriteString(smallWorld)
+	b.WriteString(`{"kind":"login","account":"bad","time":1709290800,"ip":"nope"}` + "\n")
+	b.WriteString(`{"kind":"login","account":"late","time":1709290800,"ip":"192.0.2.1"}` + "\n")
+	input := b.String()
+	opts := func() Options {
+		o := testOptions(t) // chunks of 7 lines: the bad line 13 is in chunk 1
+		o.Strict = true
+		o.Stdin = strings.NewReader(input)
+		return o
+	}
+	check := func(what string, sum Summary, err error) []Reject {
+		t.Helper()
+		if !errors.Is(err, ErrStrict) || !strings.Contains(err.Error(), `stdin:13: field "ip"`) {
+			t.Fatalf("%s: err = %v, want ErrStrict naming stdin line 13", what, err)
+		}
+		if sum.Rejected != 1 || len(sum.Rejects) != 1 {
+			t.Fatalf("%s: %s, rejects files %v", what, sum, sum.Rejects)
+		}
+		return readRejects(t, sum.Rejects[0])
+	}
+	s := prepared(t)
+	sum, err := Run(ctx, s, []string{"-"}, opts())
+	wantRejects := check("transactional", sum, err)
+	want := dumpGraph(t, s)
+
+	home := t.TempDir()
+	t.Cleanup(func() { _ = managed.Stop(context.Background(), home) })
+	o := opts()
+	sum, _, err = Bulk(ctx, []string{"-"}, o, BulkOptions{Home: home,
+		Server: managed.Options{Heap: "512m", PageCache: "64m", RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true, LightJIT: true, Logger: o.Log},
+		Import: managed.ImportOptions{Heap: "512m", OffHeap: "512m", RuntimeDir: managed.SharedRuntimeDir()}})
+	if got := check("bulk", sum, err); !slices.Equal(got, wantRejects) {
+		t.Errorf("bulk rejects %+v, want %+v", got, wantRejects)
+	}
+	srv, err := managed.Status(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := store.Open(ctx, srv.URI, srv.User, srv.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bs.Close(context.Background())
+	got := dumpGraph(t, bs)
+	if len(got) == 0 {
+		t.Fatal("nothing loaded before the bad record")
+	}
+	sameGraph(t, "strict bulk load against strict transactional load", got, want)
 }
