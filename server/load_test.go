@@ -142,6 +142,34 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 		b.Errorf("errors: GraphQL %d (%s), direct %d", gql.Errors, gql.FirstError, base.Errors)
 	}
 
+	// The same two paths at one offered rate both sustain (half the
+	// slower one's capacity), open loop. Back-to-back clients measure
+	// capacity: with 32 of them on a saturated 2-core machine a request's
+	// latency is mostly its wait for the CPU, 32 / throughput, whatever the
+	// layer does. At an equal rate below saturation the difference is the
+	// layer's own cost per request (and what it adds to the queue).
+	rate := max(50, 0.5*min(base.Rate, gql.Rate))
+	c4, j4, k4 := cpuTime(), procCPU(pid), jitCPU(pid)
+	pacedBase := directPaced(b, dur, rate, fn)
+	c5, j5, k5 := cpuTime(), procCPU(pid), jitCPU(pid)
+	pacedGQL := attackPaced(b, h, dur, rate, body)
+	c6, j6, k6 := cpuTime(), procCPU(pid), jitCPU(pid)
+	report(b, fmt.Sprintf("driver-direct at %.0f req/s", rate), pacedBase)
+	report(b, fmt.Sprintf("GraphQL at %.0f req/s", rate), pacedGQL)
+	if pid > 0 {
+		b.Logf("at %.0f req/s, Neo4j CPU per request: direct %.0fµs, GraphQL %.0fµs", rate,
+			float64(j5-j4-(k5-k4))/float64(pacedBase.N)/1e3, float64(j6-j5-(k6-k5))/float64(pacedGQL.N)/1e3)
+	}
+	b.Logf("at %.0f req/s, Go CPU per request: direct %.0fµs, GraphQL (server + client) %.0fµs", rate,
+		float64(c5-c4)/float64(pacedBase.N)/1e3, float64(c6-c5)/float64(pacedGQL.N)/1e3)
+	b.Logf("at %.0f req/s, GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx", rate,
+		ratio(pacedGQL.Mean, pacedBase.Mean), ratio(pacedGQL.P50, pacedBase.P50), ratio(pacedGQL.P99, pacedBase.P99))
+	b.ReportMetric(ratio(pacedGQL.Mean, pacedBase.Mean), "paced-mean-ratio")
+	b.ReportMetric(ratio(pacedGQL.P99, pacedBase.P99), "paced-p99-ratio")
+	if pacedGQL.Errors > 0 || pacedBase.Errors > 0 {
+		b.Errorf("errors at %.0f req/s: GraphQL %d (%s), direct %d", rate, pacedGQL.Errors, pacedGQL.FirstError, pacedBase.Errors)
+	}
+
 	// The HTTP floor: the same vegeta client against a handler that
 	// returns a canned copy of one GraphQL response (no key check, no
 	// GraphQL, no Neo4j): what the load generator and net/http cost per
@@ -285,6 +313,13 @@ func attack(t testing.TB, h *harness, dur time.Duration, workers uint64, body fu
 // attackURL is attack against any URL, with extra headers.
 func attackURL(t testing.TB, url string, extra http.Header, dur time.Duration, workers uint64, body func() ([]byte, error)) result {
 	t.Helper()
+	return attackURLRate(t, url, extra, dur, workers, vegeta.Rate{Freq: 0}, body)
+}
+
+// attackURLRate is attackURL with a pacer: vegeta.Rate{Freq: 0} sends back
+// to back from a fixed number of workers, a constant pacer open loop.
+func attackURLRate(t testing.TB, url string, extra http.Header, dur time.Duration, workers uint64, pacer vegeta.Pacer, body func() ([]byte, error)) result {
+	t.Helper()
 	hdr := http.Header{"Content-Type": {"application/json"}}
 	for k, v := range extra {
 		hdr[k] = v
@@ -297,10 +332,14 @@ func attackURL(t testing.TB, url string, extra http.Header, dur time.Duration, w
 		*tg = vegeta.Target{Method: http.MethodPost, URL: url, Body: b, Header: hdr}
 		return nil
 	}
-	a := vegeta.NewAttacker(vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.KeepAlive(true), vegeta.Connections(int(workers)*2))
+	opts := []func(*vegeta.Attacker){vegeta.Workers(workers), vegeta.KeepAlive(true), vegeta.Connections(int(workers) * 2)}
+	if r, ok := pacer.(vegeta.Rate); ok && r.Freq == 0 {
+		opts = append(opts, vegeta.MaxWorkers(workers)) // back to back: exactly workers clients
+	}
+	a := vegeta.NewAttacker(opts...)
 	var m vegeta.Metrics
 	var firstErr string
-	for res := range a.Attack(targeter, vegeta.Rate{Freq: 0}, dur, "load") {
+	for res := range a.Attack(targeter, pacer, dur, "load") {
 		if res.Code != http.StatusOK || res.Error != "" || !bytes.HasPrefix(res.Body, []byte(`{"data":{`)) || bytes.Contains(res.Body, []byte(`"errors":`)) {
 			if firstErr == "" {
 				firstErr = fmt.Sprintf("%d %s %.200s", res.Code, res.Error, res.Body)
@@ -313,6 +352,67 @@ func attackURL(t testing.TB, url string, extra http.Header, dur time.Duration, w
 	errs := int(m.Requests) - int(float64(m.Requests)*m.Success+0.5)
 	return result{N: int(m.Requests), Errors: errs, Rate: m.Throughput, Mean: m.Latencies.Mean,
 		P50: m.Latencies.P50, P95: m.Latencies.P95, P99: m.Latencies.P99, FirstError: firstErr}
+}
+
+// attackPaced runs vegeta open loop at rate requests per second for dur.
+func attackPaced(t testing.TB, h *harness, dur time.Duration, rate float64, body func() ([]byte, error)) result {
+	t.Helper()
+	return attackURLRate(t, h.ts.URL+"/graphql", http.Header{"Authorization": {"Bearer " + h.keys[admin]}}, dur, 32,
+		vegeta.ConstantPacer{Freq: int(rate), Per: time.Second}, body)
+}
+
+// directPaced calls fn open loop at rate calls per second for dur, as
+// vegeta paces requests: each call starts at its scheduled time (or as
+// soon as one of the workers is free) and its latency runs from its start.
+func directPaced(t testing.TB, dur time.Duration, rate float64, fn func(context.Context) error) result {
+	t.Helper()
+	ctx := ctxT(t)
+	n := int(rate * dur.Seconds())
+	ticks := make(chan struct{}, 1024)
+	lats := make([]time.Duration, 0, n)
+	var mu sync.Mutex
+	var errs atomic.Int64
+	var wg sync.WaitGroup
+	for range 256 { // enough that a slow call never delays the schedule
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range ticks {
+				t0 := time.Now()
+				if err := fn(ctx); err != nil {
+					errs.Add(1)
+				}
+				l := time.Since(t0)
+				mu.Lock()
+				lats = append(lats, l)
+				mu.Unlock()
+			}
+		}()
+	}
+	start := time.Now()
+	interval := time.Duration(float64(time.Second) / rate)
+	for i := range n {
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+			time.Sleep(d)
+		}
+		ticks <- struct{}{}
+	}
+	close(ticks)
+	wg.Wait()
+	el := time.Since(start)
+	return summarise(lats, int(errs.Load()), el)
+}
+
+// summarise turns latencies into a result.
+func summarise(lats []time.Duration, errs int, el time.Duration) result {
+	slices.Sort(lats)
+	var sum time.Duration
+	for _, l := range lats {
+		sum += l
+	}
+	q := func(p float64) time.Duration { return lats[int(p*float64(len(lats)-1))] }
+	return result{N: len(lats), Errors: errs, Rate: float64(len(lats)) / el.Seconds(), Mean: sum / time.Duration(len(lats)),
+		P50: q(0.5), P95: q(0.95), P99: q(0.99)}
 }
 
 // direct runs fn from workers goroutines back to back for dur.
@@ -343,15 +443,7 @@ func direct(t testing.TB, dur time.Duration, workers int, fn func(context.Contex
 		}()
 	}
 	wg.Wait()
-	el := time.Since(start)
-	slices.Sort(lats)
-	var sum time.Duration
-	for _, l := range lats {
-		sum += l
-	}
-	q := func(p float64) time.Duration { return lats[int(p*float64(len(lats)-1))] }
-	return result{N: len(lats), Errors: int(errs.Load()), Rate: float64(len(lats)) / el.Seconds(), Mean: sum / time.Duration(len(lats)),
-		P50: q(0.5), P95: q(0.95), P99: q(0.99)}
+	return summarise(lats, int(errs.Load()), time.Since(start))
 }
 
 // seedLoadWorld writes n accounts with 3 IPs and 2 devices each (from
