@@ -87,7 +87,7 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 // appendResponse appends resp as json.Marshal would write it; false when
 // it has fields beyond errors and data, or data json.Marshal would change.
 func appendResponse(b []byte, resp *graphql.Response) ([]byte, bool) {
-	if resp == nil || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || len(resp.Extensions) > 0 ||
+	if resp == nil || resp.Label != "" || len(resp.Path) > 0 || resp.HasNext != nil || len(resp.Extensions) > 0 ||
 		(resp.Data != nil && (len(resp.Data) == 0 || !compactSafe(resp.Data))) {
 		return nil, false
 	}

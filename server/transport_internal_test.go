@@ -29,6 +29,10 @@ func TestWriteResponseMatchesJSONMarshal(t *testing.T) {
 		{"whitespace between tokens", &graphql.Response{Data: json.RawMessage("{\"a\": [1, 2],\n\"b\":\t\"c d\"}")}, false},
 		{"escaped U+2028", &graphql.Response{Data: json.RawMessage("{\"a\":\"x\u2028y\"}")}, false},
 		{"ampersand", &graphql.Response{Data: json.RawMessage(`{"a":"x&y"}`)}, false},
+		// gqlgen's executor leaves an empty, non-nil Path on every
+		// response; json.Marshal omits it (omitempty), so must we.
+		{"empty path", &graphql.Response{Data: json.RawMessage(`{"a":1}`), Path: ast.Path{}}, true},
+		{"path", &graphql.Response{Data: json.RawMessage(`{"a":1}`), Path: ast.Path{ast.PathName("a")}}, false},
 		{"other fields", &graphql.Response{Data: json.RawMessage(`{}`), Label: "l", HasNext: &yes, Extensions: map[string]any{"k": 1}}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
