@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -150,6 +152,7 @@ func Bulk(ctx context.Context, inputs []string, opts Options, bo BulkOptions) (s
 		t0 = time.Now()
 		imp := bo.Import
 		imp.Nodes, imp.Relationships = groups.nodes, groups.rels
+		imp.IDType = "actual" // the merge numbers the nodes (bulk_csv.go)
 		imp.BeforeInstall = func() error {
 			installing = true
 			return writeBulkState(statePath, bulkInstalling)
@@ -180,6 +183,11 @@ func Bulk(ctx context.Context, inputs []string, opts Options, bo BulkOptions) (s
 	defer s.Close(context.WithoutCancel(ctx))
 	st.Start = time.Since(t0)
 	t0 = time.Now()
+	// BuildSchema populates the indexes of the filled store together;
+	// PrepareIngest then only adds what plain ingest needs besides.
+	if err := s.BuildSchema(ctx); err != nil {
+		return sum, st, fmt.Errorf("bulk: build the schema on the imported store: %w", err)
+	}
 	if err := s.PrepareIngest(ctx); err != nil {
 		return sum, st, fmt.Errorf("bulk: build the schema on the imported store: %w", err)
 	}
@@ -224,6 +232,10 @@ type BulkStats struct {
 	// install; Start: the server on the new store; Schema: constraints
 	// and indexes built.
 	Check, Parse, Merge, Import, Start, Schema time.Duration
+	// MergeNodes is the merge's first pass (nodes numbered, edges routed
+	// to their far end's partition); JoinBytes the join files it wrote.
+	MergeNodes time.Duration
+	JoinBytes  int64
 	// ImporterCPU is the importer JVM's CPU time; GoCPU and GoMaxRSS are
 	// this process's (the whole process: in a benchmark binary, more than
 	// the bulk load).
@@ -233,8 +245,8 @@ type BulkStats struct {
 
 func (s BulkStats) String() string {
 	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }
-	return fmt.Sprintf("bulk: %d partitions, spill %d MiB, CSV %d MiB (%d node rows, %d relationship rows); check %s, parse+aggregate+spill %s, merge %s, import %s, start %s, schema %s; importer CPU %s, Go CPU %s, Go max RSS %d MiB",
-		s.Partitions, s.SpillBytes>>20, s.CSVBytes>>20, s.NodeRows, s.RelRows, r(s.Check), r(s.Parse), r(s.Merge), r(s.Import), r(s.Start), r(s.Schema),
+	return fmt.Sprintf("bulk: %d partitions, spill %d MiB, join %d MiB, CSV %d MiB (%d node rows, %d relationship rows); check %s, parse+aggregate+spill %s, merge %s (nodes %s), import %s, start %s, schema %s; importer CPU %s, Go CPU %s, Go max RSS %d MiB",
+		s.Partitions, s.SpillBytes>>20, s.JoinBytes>>20, s.CSVBytes>>20, s.NodeRows, s.RelRows, r(s.Check), r(s.Parse), r(s.Merge), r(s.MergeNodes), r(s.Import), r(s.Start), r(s.Schema),
 		r(s.ImporterCPU), r(s.GoCPU), s.GoMaxRSS>>20)
 }
 
@@ -323,8 +335,10 @@ func partitionsFor(inputs []string) int {
 
 type importGroups struct{ nodes, rels []managed.ImportGroup }
 
-// mergeAll merges every partition into per-worker CSV files, adds the
-// markers, and names the importer's groups (header file first).
+// mergeAll merges every partition into per-worker CSV files in two passes
+// (bulk_csv.go: nodes numbered and edges routed to their far end's
+// partition, then relationships written with both ids), adds the markers,
+// and names the importer's groups (header file first).
 func mergeAll(ctx context.Context, sink *bulkSink, dir string, workers int, st *BulkStats) (importGroups, int64, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -333,11 +347,17 @@ func mergeAll(ctx context.Context, sink *bulkSink, dir string, workers int, st *
 	if err := writeHeaders(dir); err != nil {
 		return importGroups{}, 0, err
 	}
+	m := &merger{sink: sink}
 	sets := make([]*csvSet, workers)
 	defer func() {
 		for _, s := range sets {
 			if s != nil {
 				s.close()
+			}
+		}
+		for _, j := range m.joins {
+			if j.f != nil {
+				j.f.Close()
 			}
 		}
 	}()
@@ -348,37 +368,34 @@ func mergeAll(ctx context.Context, sink *bulkSink, dir string, workers int, st *
 		}
 		sets[w] = s
 	}
-	next := make(chan *spillPart)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range next {
-				if errs[w] != nil {
-					continue
-				}
-				if err := mergePartition(p.path, sets[w]); err != nil {
-					errs[w] = err
-					continue
-				}
-				_ = os.Remove(p.path) // frees its disk as soon as it is merged
-			}
-		}()
-	}
 	for _, p := range sink.parts {
-		if ctx.Err() != nil {
-			break
+		j := &spillPart{path: p.path + ".join"}
+		f, err := os.OpenFile(j.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+		if err != nil {
+			return importGroups{}, 0, fmt.Errorf("bulk: %w", err)
 		}
-		next <- p
+		j.f, j.w = f, bufio.NewWriterSize(f, 64<<10)
+		m.joins = append(m.joins, j)
 	}
-	close(next)
-	wg.Wait()
-	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
+	t0 := time.Now()
+	if err := eachPart(ctx, len(sink.parts), workers, func(w, i int) error { return m.nodes(sink.parts[i], sets[w]) }); err != nil {
 		return importGroups{}, 0, err
 	}
-	if err := writeMarkers(sets[0], sink.chunks, sink.subs, time.Now()); err != nil {
+	for _, j := range m.joins {
+		if err := j.w.Flush(); err != nil {
+			return importGroups{}, 0, fmt.Errorf("bulk: join file %s: %w", j.path, err)
+		}
+		if err := j.f.Close(); err != nil {
+			return importGroups{}, 0, fmt.Errorf("bulk: join file %s: %w", j.path, err)
+		}
+		j.f = nil
+		st.JoinBytes += j.n
+	}
+	if err := writeMarkers(sets[0], &m.ids, sink.chunks, sink.subs, time.Now()); err != nil {
+		return importGroups{}, 0, err
+	}
+	st.MergeNodes = time.Since(t0)
+	if err := eachPart(ctx, len(sink.parts), workers, func(w, i int) error { return m.rels(i, sets[w]) }); err != nil {
 		return importGroups{}, 0, err
 	}
 	var g importGroups
@@ -417,4 +434,33 @@ func mergeAll(ctx context.Context, sink *bulkSink, dir string, workers int, st *
 		}
 	}
 	return g, total, nil
+}
+
+// eachPart runs f on partitions 0..n-1, workers at a time (f gets its
+// worker's number, for that worker's output files); it stops handing out
+// partitions at the first error or when ctx is done.
+func eachPart(ctx context.Context, n, workers int, f func(worker, part int) error) error {
+	next := make(chan int)
+	errs := make([]error, workers)
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if errs[w] == nil {
+					if errs[w] = f(w, i); errs[w] != nil {
+						failed.Store(true)
+					}
+				}
+			}
+		}()
+	}
+	for i := 0; i < n && !failed.Load() && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(append(errs, ctx.Err())...)
 }

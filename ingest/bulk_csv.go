@@ -3,11 +3,13 @@ package ingest
 import (
 	"bufio"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/store"
@@ -22,6 +24,13 @@ import (
 // (the merge rule never stores an empty string), strings are quoted only
 // when they hold the delimiter or a quote (ingest refuses control
 // characters, so no field spans lines).
+//
+// Node ids are ours (the importer runs with --id-type=actual): the merge
+// numbers the nodes 0..N-1 and writes the number in the unnamed :ID column
+// (not stored as a property) and the key as an ordinary string property,
+// and relationship rows carry the numbers of both ends. The importer then
+// needs no ID mapper (a sorted array of every key, searched once per
+// relationship end: a third of its CPU with string ids).
 
 // csvFile is one kind of importer input.
 type csvFile struct {
@@ -32,15 +41,15 @@ type csvFile struct {
 }
 
 var csvFiles = []csvFile{
-	{name: "Account", file: "account", header: "id:ID(Account),handle,createdAt:datetime,country,verified:boolean,status"},
-	{name: "IP", file: "ip", header: "addr:ID(IP),asn:long,asnOrg,country,kind"},
-	{name: "Device", file: "device", header: "id:ID(Device),os,client"},
-	{name: "Target", file: "target", header: "key:ID(Target),masked,kind,region,block,offset:long"},
-	{name: "IngestBatch", file: "marker", header: "id:ID(IngestBatch),file,chunk:long,lines:long,events:long,at:datetime"},
-	{name: store.RelUsedIP, rel: true, file: "used_ip", header: ":START_ID(Account),:END_ID(IP),first:datetime,last:datetime,count:long"},
-	{name: store.RelUsedDevice, rel: true, file: "used_device", header: ":START_ID(Account),:END_ID(Device),first:datetime,last:datetime,count:long"},
-	{name: store.RelLookedUp, rel: true, file: "looked_up", header: ":START_ID(Account),:END_ID(Target),first:datetime,last:datetime,count:long,hits:long"},
-	{name: "MATCHED", rel: true, file: "matched", header: ":START_ID(Target),:END_ID(Account)"},
+	{name: "Account", file: "account", header: ":ID,id,handle,createdAt:datetime,country,verified:boolean,status"},
+	{name: "IP", file: "ip", header: ":ID,addr,asn:long,asnOrg,country,kind"},
+	{name: "Device", file: "device", header: ":ID,id,os,client"},
+	{name: "Target", file: "target", header: ":ID,key,masked,kind,region,block,offset:long"},
+	{name: "IngestBatch", file: "marker", header: ":ID,id,file,chunk:long,lines:long,events:long,at:datetime"},
+	{name: store.RelUsedIP, rel: true, file: "used_ip", header: ":START_ID,:END_ID,first:datetime,last:datetime,count:long"},
+	{name: store.RelUsedDevice, rel: true, file: "used_device", header: ":START_ID,:END_ID,first:datetime,last:datetime,count:long"},
+	{name: store.RelLookedUp, rel: true, file: "looked_up", header: ":START_ID,:END_ID,first:datetime,last:datetime,count:long,hits:long"},
+	{name: "MATCHED", rel: true, file: "matched", header: ":START_ID,:END_ID"},
 }
 
 // Indexes into csvFiles.
@@ -50,7 +59,8 @@ const (
 	csvDevice
 	csvTarget
 	csvMarker
-	csvUsedIP
+	numCSVNodes // the node inputs come first
+	csvUsedIP   = iota - 1
 	csvUsedDevice
 	csvLookedUp
 	csvMatched
@@ -110,6 +120,11 @@ func (s *csvSet) str(v string, comma bool) {
 		s.line = append(s.line, ',')
 	}
 	s.line = appendCSV(s.line, v)
+}
+
+// id starts a row with a node id.
+func (s *csvSet) id(v int64) {
+	s.line = strconv.AppendInt(s.line, v, 10)
 }
 
 func (s *csvSet) int(v int64) {
@@ -185,13 +200,85 @@ type (
 	matchKey struct{ target, account string }
 )
 
-// mergePartition reads one spill file and writes its nodes and edges,
-// merged as the transactional path merges them, to out: node properties
+// idAlloc hands out node ids: dense, a block per partition in the order
+// the partitions finish (ids need not follow any order, only be unique).
+type idAlloc struct {
+	mu   sync.Mutex
+	next int64
+}
+
+func (a *idAlloc) take(n int64) int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	base := a.next
+	a.next += n
+	return base
+}
+
+// merger runs the two passes of the merge over the spill partitions.
+type merger struct {
+	sink  *bulkSink
+	ids   idAlloc
+	joins []*spillPart // join records, by the partition of the far end's key
+}
+
+func idsPath(p *spillPart) string { return p.path + ".ids" }
+
+// router buffers one worker's join records per destination partition and
+// appends them to the shared join files under each file's lock.
+type router struct {
+	m    *merger
+	bufs map[int]*spillEnc
+	n    int
+}
+
+func (r *router) to(prefix byte, key string) *spillEnc {
+	var h maphash.Hash
+	h.SetSeed(r.m.sink.seed)
+	h.WriteByte(prefix)
+	h.WriteString(key)
+	// The same partition as bulkSink.part(prefix+key): maphash hashes the
+	// bytes written, however they are split.
+	p := int(h.Sum64() % uint64(len(r.m.joins)))
+	b := r.bufs[p]
+	if b == nil {
+		b = &spillEnc{}
+		r.bufs[p] = b
+	}
+	return b
+}
+
+// flush appends every buffered record to its join file.
+func (r *router) flush() error {
+	r.n = 0
+	for i, b := range r.bufs {
+		if len(b.b) == 0 {
+			continue
+		}
+		p := r.m.joins[i]
+		p.mu.Lock()
+		_, err := p.w.Write(b.b)
+		p.n += int64(len(b.b))
+		p.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("bulk: join file %s: %w", p.path, err)
+		}
+		b.b = b.b[:0]
+	}
+	return nil
+}
+
+// nodes is the first pass over one spill partition: it aggregates the
+// partition in memory as the transactional path merges (node properties
 // take the last non-empty value in input order, Account gets status
 // "active", an IP without a kind gets "unknown", a Target keeps its first
-// properties (all follow from the key), edges sum count and hits and
-// widen first and last, MATCHED is one relationship per pair.
-func mergePartition(path string, out *csvSet) (err error) {
+// properties (all follow from the key), edges sum count and hits and widen
+// first and last, MATCHED is one relationship per pair), numbers its
+// nodes and writes them to out, writes the ids of its IPs, devices and
+// targets to its id file, and routes each edge, with its account end's id,
+// to the join file of its other end.
+func (m *merger) nodes(part *spillPart, out *csvSet) (err error) {
+	path := part.path
 	defer func() {
 		if err != nil {
 			err = fmt.Errorf("bulk: merge %s: %w", path, err)
@@ -294,11 +381,35 @@ func mergePartition(path string, out *csvSet) (err error) {
 			matched[matchKey{r.from, r.to}] = struct{}{}
 		}
 	}
+	f.Close()
+	_ = os.Remove(path) // frees its disk as soon as it is read
 
+	idf, err := os.OpenFile(idsPath(part), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer idf.Close()
+	idw := bufio.NewWriterSize(idf, 256<<10)
+	var enc spillEnc
+	putID := func(tag byte, key string, id int64) error {
+		enc.nodeID(tag, key, id)
+		if len(enc.b) >= 64<<10 {
+			_, err := idw.Write(enc.b)
+			enc.b = enc.b[:0]
+			return err
+		}
+		return nil
+	}
+
+	id := m.ids.take(int64(len(accs) + len(ips) + len(devs) + len(tgts)))
 	w := out
-	for id, a := range accs {
+	accID := make(map[string]int64, len(accs))
+	for key, a := range accs {
+		accID[key] = id
 		w.row()
-		w.str(id, false)
+		w.id(id)
+		id++
+		w.str(key, true)
 		w.str(a.handle, true)
 		if a.created {
 			w.time(a.createdSec, a.createdNsec)
@@ -320,8 +431,13 @@ func mergePartition(path string, out *csvSet) (err error) {
 		}
 	}
 	for addr, n := range ips {
+		if err := putID(spillIP, addr, id); err != nil {
+			return err
+		}
 		w.row()
-		w.str(addr, false)
+		w.id(id)
+		id++
+		w.str(addr, true)
 		if n.asn != 0 {
 			w.int(int64(n.asn))
 		} else {
@@ -338,9 +454,14 @@ func mergePartition(path string, out *csvSet) (err error) {
 			return err
 		}
 	}
-	for id, n := range devs {
+	for key, n := range devs {
+		if err := putID(spillDevice, key, id); err != nil {
+			return err
+		}
 		w.row()
-		w.str(id, false)
+		w.id(id)
+		id++
+		w.str(key, true)
 		w.str(n.os, true)
 		w.str(n.client, true)
 		if err := w.end(csvDevice); err != nil {
@@ -348,8 +469,13 @@ func mergePartition(path string, out *csvSet) (err error) {
 		}
 	}
 	for key, t := range tgts {
+		if err := putID(spillTarget, key, id); err != nil {
+			return err
+		}
 		w.row()
-		w.str(key, false)
+		w.id(id)
+		id++
+		w.str(key, true)
 		w.str(t.Masked, true)
 		w.str(t.Kind, true)
 		w.str(t.Region, true)
@@ -359,44 +485,133 @@ func mergePartition(path string, out *csvSet) (err error) {
 			return err
 		}
 	}
+	if _, err := idw.Write(enc.b); err != nil {
+		return err
+	}
+	if err := idw.Flush(); err != nil {
+		return err
+	}
+	if err := idf.Close(); err != nil {
+		return err
+	}
+
+	rt := router{m: m, bufs: map[int]*spillEnc{}}
+	farOf := [...]byte{relUsedIP: 'i', relUsedDevice: 'd', relLookedUp: 't'}
 	for k, e := range edges {
-		w.row()
-		w.str(k.from, false)
-		w.str(k.to, true)
-		w.time(e.firstSec, e.firstNsec)
-		w.time(e.lastSec, e.lastNsec)
-		w.int(e.count)
-		file := csvUsedIP
-		switch k.rel {
-		case relUsedDevice:
-			file = csvUsedDevice
-		case relLookedUp:
-			file = csvLookedUp
-			w.int(e.hits)
+		near, ok := accID[k.from]
+		if !ok {
+			return fmt.Errorf("%s edge from account %q, which has no node in its partition", relNames[k.rel], k.from)
 		}
-		if err := w.end(file); err != nil {
-			return err
+		b := rt.to(farOf[k.rel], k.to)
+		n := len(b.b)
+		b.join(k.rel, near, k.to, e)
+		if rt.n += len(b.b) - n; rt.n >= 1<<20 {
+			if err := rt.flush(); err != nil {
+				return err
+			}
 		}
 	}
 	for k := range matched {
+		near, ok := accID[k.account]
+		if !ok {
+			return fmt.Errorf("MATCHED to account %q, which has no node in its partition", k.account)
+		}
+		b := rt.to('t', k.target)
+		n := len(b.b)
+		b.join(joinMatched, near, k.target, nil)
+		if rt.n += len(b.b) - n; rt.n >= 1<<20 {
+			if err := rt.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return rt.flush()
+}
+
+// rels is the second pass over one partition: it loads the ids of the
+// partition's IPs, devices and targets, and writes every relationship
+// routed to it with both ends' ids.
+func (m *merger) rels(i int, out *csvSet) (err error) {
+	idp, jp := idsPath(m.sink.parts[i]), m.joins[i].path
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("bulk: join %s: %w", jp, err)
+		}
+	}()
+	f, err := os.Open(idp)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ids := [...]map[string]int64{spillIP: {}, spillDevice: {}, spillTarget: {}}
+	d := &spillDec{r: bufio.NewReaderSize(f, 256<<10)}
+	for {
+		tag, key, id, err := d.nextID()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return fmt.Errorf("%s: %w", idp, err)
+		}
+		ids[tag][key] = id
+	}
+	f.Close()
+	_ = os.Remove(idp)
+
+	jf, err := os.Open(jp)
+	if err != nil {
+		return err
+	}
+	defer jf.Close()
+	d = &spillDec{r: bufio.NewReaderSize(jf, 256<<10)}
+	farIDs := [...]map[string]int64{relUsedIP: ids[spillIP], relUsedDevice: ids[spillDevice], relLookedUp: ids[spillTarget], joinMatched: ids[spillTarget]}
+	files := [...]int{relUsedIP: csvUsedIP, relUsedDevice: csvUsedDevice, relLookedUp: csvLookedUp, joinMatched: csvMatched}
+	w := out
+	var r joinRec
+	for {
+		if err := d.nextJoin(&r); err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		far, ok := farIDs[r.rel][r.far]
+		if !ok {
+			return fmt.Errorf("relationship to %q, which has no node", r.far)
+		}
 		w.row()
-		w.str(k.target, false)
-		w.str(k.account, true)
-		if err := w.end(csvMatched); err != nil {
+		if r.rel == joinMatched {
+			w.id(far)
+			w.int(r.near)
+		} else {
+			w.id(r.near)
+			w.int(far)
+			e := &r.edge
+			w.time(e.firstSec, e.firstNsec)
+			w.time(e.lastSec, e.lastNsec)
+			w.int(e.count)
+			if r.rel == relLookedUp {
+				w.int(e.hits)
+			}
+		}
+		if err := w.end(files[r.rel]); err != nil {
 			return err
 		}
 	}
+	jf.Close()
+	_ = os.Remove(jp)
 	return nil
 }
 
 // writeMarkers writes the batch markers: chunk markers with their
 // properties, sub-batch markers with only their id (and, like all, the
 // time of the load).
-func writeMarkers(out *csvSet, chunks []chunkMarker, subs []string, at time.Time) error {
+func writeMarkers(out *csvSet, ids *idAlloc, chunks []chunkMarker, subs []string, at time.Time) error {
 	sec, nsec := at.Unix(), int32(at.Nanosecond())
+	id := ids.take(int64(len(chunks) + len(subs)))
 	for _, c := range chunks {
 		out.row()
-		out.str(c.id, false)
+		out.id(id)
+		id++
+		out.str(c.id, true)
 		out.str(c.file, true)
 		out.int(c.chunk)
 		out.int(c.lines)
@@ -406,9 +621,11 @@ func writeMarkers(out *csvSet, chunks []chunkMarker, subs []string, at time.Time
 			return err
 		}
 	}
-	for _, id := range subs {
+	for _, sub := range subs {
 		out.row()
-		out.str(id, false)
+		out.id(id)
+		id++
+		out.str(sub, true)
 		out.str("", true)
 		out.empty()
 		out.empty()

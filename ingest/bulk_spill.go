@@ -159,6 +159,110 @@ func (e *spillEnc) matched(r *store.MatchRow) {
 	e.str(r.Account)
 }
 
+// Join records: the second pass of the merge (bulk_csv.go). The first
+// pass numbers every node and knows an edge's account end by its node id;
+// the other end (IP, Device, Target) lives in the partition of its own key,
+// so the edge travels there as a join record (rel, near id, far key,
+// properties) and the node ids of that partition's IPs, devices and targets
+// as id records (tag, key, id). Both are read back by one worker per
+// partition, which writes the importer's relationship rows with numeric
+// ids at both ends.
+const joinMatched byte = relLookedUp + 1 // MATCHED: far = target (start), near = account (end)
+
+type joinRec struct {
+	rel  byte   // relUsedIP, relUsedDevice, relLookedUp or joinMatched
+	near int64  // node id of the account end
+	far  string // key of the other end
+	edge edgeAgg
+}
+
+func (e *spillEnc) join(rel byte, near int64, far string, a *edgeAgg) {
+	e.b = append(e.b, rel)
+	e.uvarint(uint64(near))
+	e.str(far)
+	if rel != joinMatched {
+		e.time(a.firstSec, a.firstNsec)
+		e.time(a.lastSec, a.lastNsec)
+		e.uvarint(uint64(a.count))
+		e.uvarint(uint64(a.hits))
+	}
+}
+
+func (e *spillEnc) nodeID(tag byte, key string, id int64) {
+	e.b = append(e.b, tag)
+	e.str(key)
+	e.uvarint(uint64(id))
+}
+
+// nextJoin decodes the next join record; io.EOF at a clean end.
+func (d *spillDec) nextJoin(r *joinRec) (err error) {
+	start := d.off
+	defer func() {
+		if err != nil && err != io.EOF {
+			err = fmt.Errorf("join record at byte %d: %w", start, err)
+		}
+	}()
+	if r.rel, err = d.byte(); err != nil {
+		return err
+	}
+	if r.rel == 0 || r.rel > joinMatched {
+		return errSpillCorrupt
+	}
+	near, err := d.uvarint()
+	if err != nil {
+		return err
+	}
+	if near > 1<<62 {
+		return errSpillCorrupt
+	}
+	r.near = int64(near)
+	if r.far, err = d.str(); err != nil {
+		return err
+	}
+	r.edge = edgeAgg{}
+	if r.rel == joinMatched {
+		return nil
+	}
+	e := &r.edge
+	if e.firstSec, e.firstNsec, err = d.time(); err != nil {
+		return err
+	}
+	if e.lastSec, e.lastNsec, err = d.time(); err != nil {
+		return err
+	}
+	c, err := d.uvarint()
+	if err != nil {
+		return err
+	}
+	h, err := d.uvarint()
+	e.count, e.hits = int64(c), int64(h)
+	return err
+}
+
+// nextID decodes the next id record; io.EOF at a clean end.
+func (d *spillDec) nextID() (tag byte, key string, id int64, err error) {
+	start := d.off
+	defer func() {
+		if err != nil && err != io.EOF {
+			err = fmt.Errorf("id record at byte %d: %w", start, err)
+		}
+	}()
+	if tag, err = d.byte(); err != nil {
+		return
+	}
+	if tag != spillIP && tag != spillDevice && tag != spillTarget {
+		return 0, "", 0, errSpillCorrupt
+	}
+	if key, err = d.str(); err != nil {
+		return
+	}
+	u, err := d.uvarint()
+	if err == nil && u > 1<<62 {
+		err = errSpillCorrupt
+	}
+	return tag, key, int64(u), err
+}
+
 // spillDec reads records back.
 type spillDec struct {
 	r   *bufio.Reader

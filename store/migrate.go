@@ -1,9 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
@@ -56,6 +60,87 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	}
 	return nil
 }
+
+// BuildSchema creates the same constraints and indexes as Migrate, for a
+// database that already holds much data (the store a bulk import wrote,
+// docs/INGEST.md): creating each in its own transaction, as Migrate does,
+// populates them one after another, one scan of its label each, and a
+// uniqueness constraint blocks its transaction until its index is built
+// and verified. Here all plain indexes are created in ONE transaction, so
+// that one population job fills them all in a single pass over the store,
+// while the constraints are created concurrently, each in its own
+// transaction, so that their populations overlap (Neo4j runs up to
+// internal.dbms.index_population.parallelism = 2 population jobs at a
+// time). It returns once every index is online.
+func (s *Store) BuildSchema(ctx context.Context) (err error) {
+	defer wrap(&err, "Store.BuildSchema")
+	var constraints, indexes []string
+	for _, stmt := range schema {
+		if strings.HasPrefix(stmt, "CREATE CONSTRAINT") {
+			constraints = append(constraints, stmt)
+		} else {
+			indexes = append(indexes, stmt)
+		}
+	}
+	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
+	_, err = sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		for _, stmt := range indexes {
+			res, err := tx.Run(ctx, stmt, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", stmt, err)
+			}
+			if _, err := res.Consume(ctx); err != nil {
+				return nil, fmt.Errorf("%s: %w", stmt, err)
+			}
+		}
+		return nil, nil
+	})
+	sess.Close(context.WithoutCancel(ctx))
+	if err := classify(err, ""); err != nil && !raceLost(err) {
+		return err
+	}
+	// Target's first: the largest label here (and the longest keys), it
+	// bounds the wall time.
+	slices.SortStableFunc(constraints, func(a, b string) int {
+		return cmp.Compare(bool2int(!strings.Contains(a, "(n:Target)")), bool2int(!strings.Contains(b, "(n:Target)")))
+	})
+	next := make(chan string)
+	errs := make([]error, len(constraints))
+	var wg sync.WaitGroup
+	for i := range min(len(constraints), schemaWorkers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for stmt := range next {
+				if err := s.write(ctx, stmt, nil); err != nil && !raceLost(err) && errs[i] == nil {
+					errs[i] = fmt.Errorf("%s: %w", stmt, err)
+				}
+			}
+		}()
+	}
+	for _, stmt := range constraints {
+		next <- stmt
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := s.write(ctx, "CALL db.awaitIndexes($seconds)", map[string]any{"seconds": int64(3600)}); err != nil {
+		return fmt.Errorf("waiting for indexes to come online: %w", err)
+	}
+	return nil
+}
+
+func bool2int(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// schemaWorkers is how many constraints BuildSchema creates at a time.
+var schemaWorkers = 2
 
 // raceLost reports the error of a CREATE ... IF NOT EXISTS that ran at the
 // same time as an identical one elsewhere: the check passed in both, one

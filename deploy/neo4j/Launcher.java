@@ -75,7 +75,13 @@ public class Launcher {
             .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofMillis(200))
             .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofMillis(200))
             .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
-            .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_timeout, Duration.ofSeconds(2));
+            .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_timeout, Duration.ofSeconds(2))
+            // Index population gets max(1, cores / 4) threads per job by default: one on this
+            // 2-core machine, so building the schema over a bulk-imported store used one core.
+            // Populations are rare (schema changes) and short; let one use every core.
+            .setConfig(
+                GraphDatabaseInternalSettings.index_population_workers,
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
     Long pagecache = bytes("LOCKSTEP_NEO4J_PAGECACHE");
     if (pagecache != null) {
       builder.setConfig(GraphDatabaseSettings.pagecache_memory, pagecache);

@@ -40,6 +40,10 @@ type ImportOptions struct {
 	// OffHeap caps the importer's off-heap memory (--max-off-heap-memory;
 	// default "2g" rather than Neo4j's 90% of the machine, which is shared).
 	OffHeap string
+	// IDType is --id-type: "string" (the default: IDs are keys the
+	// importer maps to node ids), "integer", or "actual" (the ID column
+	// is the node id itself; relationship ends name node ids; no mapping).
+	IDType string
 	// Threads is --threads (default: the number of CPUs).
 	Threads int
 	// BeforeInstall, if set, runs after the import succeeded and before
@@ -148,7 +152,7 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 		// take it for one more file.
 		"database", "import", "full", "neo4j",
 		"--overwrite-destination=true",
-		"--id-type=string",
+		"--id-type="+cmp.Or(opts.IDType, "string"),
 		"--high-parallel-io=on", // local SSD: parallel reads are cheap
 		"--bad-tolerance=0",     // the input is ours: any bad entry is a bug
 		"--max-off-heap-memory="+offHeap,

@@ -1,0 +1,87 @@
+package ingest
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
+	"github.com/lockstep-dev/lockstep/store"
+)
+
+// BenchmarkBuildSchema compares the ways to build the schema on a filled
+// database: it drops every constraint and index of the RUNNING managed
+// server of LOCKSTEP_BENCH_SCHEMA_HOME (a home a bulk load filled; the
+// token indexes stay) and builds them again, alternately with Migrate (one
+// statement at a time, as before) and with BuildSchema, each followed by
+// PrepareIngest as Bulk does. LOCKSTEP_BENCH_SCHEMA_MODES picks the order
+// (default "migrate,build,build,migrate").
+//
+//	LOCKSTEP_BENCH_SCHEMA_HOME=/work/bulk100k.X go test ./ingest/ -run XXX -bench BuildSchema -benchtime 1x -v
+func BenchmarkBuildSchema(b *testing.B) {
+	home := os.Getenv("LOCKSTEP_BENCH_SCHEMA_HOME")
+	if home == "" {
+		b.Skip("LOCKSTEP_BENCH_SCHEMA_HOME unset")
+	}
+	ctx := context.Background()
+	srv, err := managed.Status(home)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := store.Open(ctx, srv.URI, srv.User, srv.Password)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close(ctx)
+	modes := strings.Split(os.Getenv("LOCKSTEP_BENCH_SCHEMA_MODES"), ",")
+	if modes[0] == "" {
+		modes = []string{"migrate", "build", "build", "migrate"}
+	}
+	for range b.N {
+		for _, mode := range modes {
+			dropSchema(b, s)
+			t0 := time.Now()
+			switch mode {
+			case "migrate":
+				err = s.Migrate(ctx)
+			case "build":
+				err = s.BuildSchema(ctx)
+			default:
+				b.Fatalf("unknown mode %q", mode)
+			}
+			if err == nil {
+				err = s.PrepareIngest(ctx)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%s: %s", mode, time.Since(t0).Round(10*time.Millisecond))
+		}
+	}
+}
+
+func dropSchema(b *testing.B, s *store.Store) {
+	ctx := context.Background()
+	recs, err := s.Query(ctx, "SHOW CONSTRAINTS YIELD name RETURN name", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range recs {
+		name, _ := store.Get[string](r, "name")
+		if err := s.Write(ctx, "DROP CONSTRAINT `"+name+"`", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	recs, err = s.Query(ctx, "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range recs {
+		name, _ := store.Get[string](r, "name")
+		if err := s.Write(ctx, "DROP INDEX `"+name+"`", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
