@@ -12,7 +12,6 @@ import (
 	"time"
 
 	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
-	"github.com/lockstep-dev/lockstep/store"
 )
 
 // TestBulkKilled kills a bulk load (SIGKILL, no cleanup) while Neo4j's
@@ -75,20 +74,10 @@ func TestBulkKilled(t *testing.T) {
 
 	opts := testOptions(t)
 	opts.ChunkLines, opts.TxRows = 1000, 200
-	if _, _, err := Bulk(ctx, []string{input}, opts, BulkOptions{Home: home, Partitions: 2,
-		Server: managed.Options{Heap: "512m", PageCache: "64m", RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true, LightJIT: true, Logger: opts.Log},
-		Import: managed.ImportOptions{Heap: "512m", OffHeap: "512m", RuntimeDir: managed.SharedRuntimeDir()}}); err != nil {
+	if _, _, err := Bulk(ctx, []string{input}, opts, testBulkOptions(home, 2)); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := managed.Status(home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bs, err := store.Open(ctx, srv.URI, srv.User, srv.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bs.Close(context.Background())
+	bs := openManaged(t, ctx, home)
 	got := snapshot(t, bs)
 
 	s := prepared(t)
@@ -104,10 +93,8 @@ func TestBulkKilled(t *testing.T) {
 func bulkHelper(t *testing.T) {
 	opts := testOptions(t)
 	opts.ChunkLines, opts.TxRows = 1000, 200
-	_, _, err := Bulk(context.Background(), []string{os.Getenv("LOCKSTEP_BULK_HELPER_INPUT")}, opts, BulkOptions{
-		Home: os.Getenv("LOCKSTEP_BULK_HELPER_HOME"), Partitions: 2,
-		Server: managed.Options{Heap: "512m", PageCache: "64m", RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true, LightJIT: true},
-		Import: managed.ImportOptions{Heap: "512m", OffHeap: "512m", RuntimeDir: managed.SharedRuntimeDir()}})
+	_, _, err := Bulk(context.Background(), []string{os.Getenv("LOCKSTEP_BULK_HELPER_INPUT")}, opts,
+		testBulkOptions(os.Getenv("LOCKSTEP_BULK_HELPER_HOME"), 2))
 	t.Logf("helper bulk load ended: %v", err)
 }
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/lockstep-dev/lockstep/store"
 )
 
@@ -26,15 +25,7 @@ func BenchmarkBuildSchema(b *testing.B) {
 		b.Skip("LOCKSTEP_BENCH_SCHEMA_HOME unset")
 	}
 	ctx := context.Background()
-	srv, err := managed.Status(home)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := store.Open(ctx, srv.URI, srv.User, srv.Password)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close(ctx)
+	s := openManaged(b, ctx, home)
 	modes := strings.Split(os.Getenv("LOCKSTEP_BENCH_SCHEMA_MODES"), ",")
 	if modes[0] == "" {
 		modes = []string{"migrate", "build", "build", "migrate"}
@@ -43,6 +34,7 @@ func BenchmarkBuildSchema(b *testing.B) {
 		for _, mode := range modes {
 			dropSchema(b, s)
 			t0 := time.Now()
+			var err error
 			switch mode {
 			case "migrate":
 				err = s.Migrate(ctx)

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"os"
@@ -44,19 +43,7 @@ func TestBulkEqualsTransactional(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 
-	world := filepath.Join(t.TempDir(), "events.ndjson")
-	f, err := os.Create(world)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bw := bufio.NewWriter(f)
-	if _, err := generate.WriteNDJSON(generate.Config{Accounts: 1500, Seed: 11}, bw); err != nil {
-		t.Fatal(err)
-	}
-	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	world := writeWorld(t, generate.Config{Accounts: 1500, Seed: 11})
 	odd := writeFile(t, "odd.ndjson", bulkOddities+smallWorld)
 	inputs := []string{world, reversed(t, world), odd}
 	opts := func() Options {
@@ -80,12 +67,12 @@ func TestBulkEqualsTransactional(t *testing.T) {
 	os.Remove(odd + ".rejects.ndjson")
 
 	home := t.TempDir()
-	srvOpts := managed.Options{Heap: "768m", PageCache: "128m", RuntimeDir: managed.SharedRuntimeDir(),
-		ExitWithParent: true, LightJIT: true, Logger: opts().Log}
 	t.Cleanup(func() { _ = managed.Stop(context.Background(), home) })
 	bo := func(hook func(string) error) BulkOptions {
-		return BulkOptions{Home: home, Server: srvOpts, Partitions: 3,
-			Import: managed.ImportOptions{Heap: "512m", OffHeap: "512m", RuntimeDir: managed.SharedRuntimeDir()}, hook: hook}
+		b := testBulkOptions(home, 3)
+		b.Server.Heap, b.Server.PageCache = "768m", "128m"
+		b.hook = hook
+		return b
 	}
 	boom := errors.New("simulated crash")
 
@@ -130,15 +117,7 @@ func TestBulkEqualsTransactional(t *testing.T) {
 		sum.Nodes != want.Nodes || sum.Edges != want.Edges {
 		t.Errorf("summary %s, want as the transactional load: %s", sum, want)
 	}
-	srv, err := managed.Status(home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bs, err := store.Open(ctx, srv.URI, srv.User, srv.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bs.Close(context.Background())
+	bs := openManaged(t, ctx, home)
 	got := dumpGraph(t, bs)
 	t.Logf("%d nodes, relationships and markers", len(got))
 	sameGraph(t, "bulk load against transactional load", got, wantGraph)
@@ -204,25 +183,39 @@ func TestBulkStrictFromStdin(t *testing.T) {
 
 	home := t.TempDir()
 	t.Cleanup(func() { _ = managed.Stop(context.Background(), home) })
-	o := opts()
-	sum, _, err = Bulk(ctx, []string{"-"}, o, BulkOptions{Home: home,
-		Server: managed.Options{Heap: "512m", PageCache: "64m", RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true, LightJIT: true, Logger: o.Log},
-		Import: managed.ImportOptions{Heap: "512m", OffHeap: "512m", RuntimeDir: managed.SharedRuntimeDir()}})
+	sum, _, err = Bulk(ctx, []string{"-"}, opts(), testBulkOptions(home, 0))
 	if got := check("bulk", sum, err); !slices.Equal(got, wantRejects) {
 		t.Errorf("bulk rejects %+v, want %+v", got, wantRejects)
 	}
-	srv, err := managed.Status(home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bs, err := store.Open(ctx, srv.URI, srv.User, srv.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bs.Close(context.Background())
+	bs := openManaged(t, ctx, home)
 	got := dumpGraph(t, bs)
 	if len(got) == 0 {
 		t.Fatal("nothing loaded before the bad record")
 	}
 	sameGraph(t, "strict bulk load against strict transactional load", got, want)
+}
+
+// testBulkOptions are bulk options for a test: a small managed server and
+// importer of their own in home, partitions spill partitions (0: Bulk's
+// choice). Bulk gives both the ingest options' logger.
+func testBulkOptions(home string, partitions int) BulkOptions {
+	return BulkOptions{Home: home, Partitions: partitions,
+		Server: managed.Options{Heap: "512m", PageCache: "64m", RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true, LightJIT: true},
+		Import: managed.ImportOptions{Heap: "512m", OffHeap: "512m", RuntimeDir: managed.SharedRuntimeDir()}}
+}
+
+// openManaged opens the store of the managed server running in home,
+// closed when the test ends.
+func openManaged(t testing.TB, ctx context.Context, home string) *store.Store {
+	t.Helper()
+	srv, err := managed.Status(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(ctx, srv.URI, srv.User, srv.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	return s
 }

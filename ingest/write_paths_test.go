@@ -126,19 +126,7 @@ func TestPackedEqualsCypher(t *testing.T) {
 		t.Fatalf("paths: packed %v, cypher %v", packed.Packed(), cypher.Packed())
 	}
 
-	world := filepath.Join(t.TempDir(), "events.ndjson")
-	f, err := os.Create(world)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bw := bufio.NewWriter(f)
-	if _, err := generate.WriteNDJSON(generate.Config{Accounts: 1000, Seed: 5}, bw); err != nil {
-		t.Fatal(err)
-	}
-	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	world := writeWorld(t, generate.Config{Accounts: 1000, Seed: 5})
 	// smallWorld adds what a generated world lacks: an IPv4-mapped IPv6
 	// address, fractional seconds, a lookup matched to an account that has
 	// no record, an e-mail target.
@@ -318,4 +306,24 @@ func TestPackedMalformed(t *testing.T) {
 	if n := countRows(t, s, "MATCH (n) RETURN count(n) AS n"); n != 0 {
 		t.Errorf("%d nodes after failed calls, want 0", n)
 	}
+}
+
+// writeWorld writes a generated world as NDJSON to a temporary file and
+// returns its path.
+func writeWorld(t testing.TB, cfg generate.Config) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "events.ndjson")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	bw := bufio.NewWriter(f)
+	if _, err := generate.WriteNDJSON(cfg, bw); err != nil {
+		t.Fatal(err)
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
