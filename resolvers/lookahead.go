@@ -163,70 +163,76 @@ func accountView(ctx context.Context) store.AccountView {
 // (of type [IPUsage]), or all of them when it meets a field it does not
 // know.
 func ipView(oc *graphql.OperationContext, lists []graphql.CollectedField) (f store.IPFields, u store.UsageFields) {
-	all := store.AllAccountView
-	for _, l := range lists {
-		for _, c := range graphql.CollectFields(oc, l.Selections, []string{"IPUsage"}) {
-			switch c.Name {
-			case "count", "__typename":
-			case "first":
-				u.First = true
-			case "last":
-				u.Last = true
-			case "ip":
-				for _, d := range graphql.CollectFields(oc, c.Selections, []string{"IP"}) {
-					switch d.Name {
-					case "addr", "__typename", "accounts": // accounts: loaded by address
-					case "asn":
-						f.Asn = true
-					case "asnOrg":
-						f.AsnOrg = true
-					case "country":
-						f.Country = true
-					case "kind":
-						f.Kind = true
-					case "accountCount":
-						f.AccountCount = true
-					default:
-						return all.IP, all.IPUsage
-					}
-				}
-			default:
-				return all.IP, all.IPUsage
-			}
+	u, ok := usageView(oc, lists, "IPUsage", "ip", "IP", func(name string) bool {
+		switch name {
+		case "addr", "__typename", "accounts": // accounts: loaded by address
+		case "asn":
+			f.Asn = true
+		case "asnOrg":
+			f.AsnOrg = true
+		case "country":
+			f.Country = true
+		case "kind":
+			f.Kind = true
+		case "accountCount":
+			f.AccountCount = true
+		default:
+			return false
 		}
+		return true
+	})
+	if !ok {
+		return store.AllAccountView.IP, store.AllAccountView.IPUsage
 	}
 	return f, u
 }
 
 // deviceView is ipView for devices ([DeviceUsage]).
 func deviceView(oc *graphql.OperationContext, lists []graphql.CollectedField) (f store.DeviceFields, u store.UsageFields) {
-	all := store.AllAccountView
+	u, ok := usageView(oc, lists, "DeviceUsage", "device", "Device", func(name string) bool {
+		switch name {
+		case "id", "__typename", "accounts": // accounts: loaded by id
+		case "os":
+			f.Os = true
+		case "client":
+			f.Client = true
+		case "accountCount":
+			f.AccountCount = true
+		default:
+			return false
+		}
+		return true
+	})
+	if !ok {
+		return store.AllAccountView.Device, store.AllAccountView.DeviceUsage
+	}
+	return f, u
+}
+
+// usageView walks the selections under lists of usages (usageType, such as
+// IPUsage) and returns the relationship properties they select; each field
+// selected on the used node (nodeField, of nodeType) goes to node, which
+// records it and answers false for a field it does not know. ok is false
+// when any field is unknown: the caller then reads everything.
+func usageView(oc *graphql.OperationContext, lists []graphql.CollectedField, usageType, nodeField, nodeType string, node func(name string) bool) (u store.UsageFields, ok bool) {
 	for _, l := range lists {
-		for _, c := range graphql.CollectFields(oc, l.Selections, []string{"DeviceUsage"}) {
+		for _, c := range graphql.CollectFields(oc, l.Selections, []string{usageType}) {
 			switch c.Name {
 			case "count", "__typename":
 			case "first":
 				u.First = true
 			case "last":
 				u.Last = true
-			case "device":
-				for _, d := range graphql.CollectFields(oc, c.Selections, []string{"Device"}) {
-					switch d.Name {
-					case "id", "__typename", "accounts": // accounts: loaded by id
-					case "os":
-						f.Os = true
-					case "client":
-						f.Client = true
-					case "accountCount":
-						f.AccountCount = true
-					default:
-						return all.Device, all.DeviceUsage
+			case nodeField:
+				for _, d := range graphql.CollectFields(oc, c.Selections, []string{nodeType}) {
+					if !node(d.Name) {
+						return u, false
 					}
 				}
 			default:
-				return all.Device, all.DeviceUsage
+				return u, false
 			}
 		}
 	}
-	return f, u
+	return u, true
 }
