@@ -5,7 +5,7 @@ import (
 	"context"
 	"slices"
 
-	"github.com/lockstep-dev/lockstep/algorithms/scoring"
+	"github.com/lockstep-dev/lockstep/ingest/target"
 )
 
 // The sweep summary behind the account view's sweep plot (Account.sweep).
@@ -75,7 +75,7 @@ RETURN id, block, offsets, lookups`, map[string]any{"ids": ids, "size": SweepBlo
 			}
 		}
 		b := summariseSweep(offsets)
-		b.Block = scoring.BlockLabel(r.str("block"))
+		b.Block = target.BlockLabel(r.str("block"))
 		b.Lookups = r.int("lookups")
 		out[r.str("id")] = append(out[r.str("id")], b)
 	}

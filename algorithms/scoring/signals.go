@@ -7,9 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
+	"github.com/lockstep-dev/lockstep/ingest/target"
 )
 
 // signals maps facts to signal strengths; docs/DETECTION.md gives each
@@ -220,7 +219,7 @@ func evidence(b *projection.Bipartite, f facts, cfg Config, sigs []Signal) []str
 		if f.bestBlockInOrder >= 0.8 {
 			order = "in order"
 		}
-		fmt.Fprintf(&s, "; together they looked up %s consecutive numbers in %s (%s", num(int64(f.bestBlockCovered)), BlockLabel(b.Blocks.Key(f.bestBlock)), order)
+		fmt.Fprintf(&s, "; together they looked up %s consecutive numbers in %s (%s", num(int64(f.bestBlockCovered)), target.BlockLabel(b.Blocks.Key(f.bestBlock)), order)
 		switch {
 		case f.bestBlockPerNumber >= 1.5:
 			fmt.Fprintf(&s, ", each number by %.0f members on average", f.bestBlockPerNumber)
@@ -328,49 +327,6 @@ func num(n int64) string {
 	}
 	return string(out)
 }
-
-// BlockLabel shows a number block (E.164 without its last four digits,
-// "+1415555") as an analyst writes it, in the country's international
-// format with the last four digits masked: "+1 415-555-xxxx". It never
-// needs a full number, so none can leak. Blocks the numbering plan does
-// not know are grouped in threes ("+1 415 555 xxxx").
-func BlockLabel(block string) string {
-	if !strings.HasPrefix(block, "+") {
-		return block
-	}
-	if num, err := phonenumbers.Parse(block+"0000", ""); err == nil {
-		f := phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
-		// Only when the format puts a separator before the last four
-		// digits; otherwise the masked part would not read as a block.
-		if len(f) > 5 && strings.HasSuffix(f, "0000") && strings.ContainsRune(" -", rune(f[len(f)-5])) {
-			return f[:len(f)-4] + "xxxx"
-		}
-	}
-	digits := block[1:]
-	cc := 1
-	if len(digits) > 0 && digits[0] != '1' && digits[0] != '7' {
-		cc = 2
-		if len(digits) >= 3 && strings.ContainsRune("2389", rune(digits[0])) && !twoDigitCC[digits[:2]] {
-			cc = 3
-		}
-	}
-	cc = min(cc, len(digits))
-	rest := digits[cc:]
-	var parts []string
-	for len(rest) > 3 {
-		parts = append(parts, rest[:3])
-		rest = rest[3:]
-	}
-	if rest != "" {
-		parts = append(parts, rest)
-	}
-	return strings.TrimSpace("+" + digits[:cc] + " " + strings.Join(parts, " ") + " xxxx")
-}
-
-// twoDigitCC are the two-digit country codes that start with 2, 3, 8 or 9
-// (the others with those first digits have three).
-var twoDigitCC = map[string]bool{"20": true, "27": true, "30": true, "31": true, "32": true, "33": true, "34": true, "36": true, "39": true,
-	"81": true, "82": true, "84": true, "86": true, "90": true, "91": true, "92": true, "93": true, "94": true, "95": true, "98": true}
 
 func plural(n int, word string) string {
 	if n == 1 {

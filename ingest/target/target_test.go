@@ -191,3 +191,18 @@ func TestValidityIgnoresLastFourDigits(t *testing.T) {
 		t.Errorf("%d blocks where validity depends on the last four digits", exceptions)
 	}
 }
+
+func TestBlockLabel(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"+1415555", "+1 415-555-xxxx"},
+		{"+44207946", "+44 20 7946 xxxx"},
+		{"+49301234", "+49 301 234 xxxx"},
+		{"+989121", "+98 912 1 xxxx"},
+		{"+35387123", "+353 87 123 xxxx"},
+		{"example.com", "example.com"},
+	} {
+		if got := BlockLabel(c.in); got != c.want {
+			t.Errorf("BlockLabel(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
