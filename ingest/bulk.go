@@ -32,7 +32,7 @@ import (
 //     hash of their node key or account end.
 //  3. Each partition is merged in memory (node properties: last non-empty
 //     value in input order; edges: min first, max last, summed count and
-//     hits) into the importer's CSV files, two partitions at a time.
+//     hits) into the importer's input files, two partitions at a time.
 //  4. The importer writes a new store; it replaces the (empty) database; the
 //     server starts and the schema (constraints, indexes) is built.
 //
@@ -99,8 +99,8 @@ func Bulk(ctx context.Context, inputs []string, opts Options, bo BulkOptions) (s
 	if err := os.RemoveAll(tmp); err != nil {
 		return sum, st, fmt.Errorf("bulk: %w", err)
 	}
-	spillDir, csvDir := filepath.Join(tmp, "spill"), filepath.Join(tmp, "csv")
-	for _, d := range []string{spillDir, csvDir} {
+	spillDir, inputDir := filepath.Join(tmp, "spill"), filepath.Join(tmp, "input")
+	for _, d := range []string{spillDir, inputDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return sum, st, fmt.Errorf("bulk: %w", err)
 		}
@@ -133,14 +133,14 @@ func Bulk(ctx context.Context, inputs []string, opts Options, bo BulkOptions) (s
 	}
 	log.Info("bulk: input parsed and spilled", "records", sum.Records, "partitions", st.Partitions, "spill_MiB", st.SpillBytes>>20, "took", st.Parse.Round(time.Millisecond))
 
-	// 3. Merge the partitions into the importer's CSV files.
+	// 3. Merge the partitions into the importer's input files.
 	t0 = time.Now()
-	groups, rows, err := mergeAll(ctx, sink, csvDir, bo.Workers, &st)
+	in, rows, err := mergeAll(ctx, sink, inputDir, bo.Workers, &st)
 	if err != nil {
 		return sum, st, err
 	}
 	st.Merge = time.Since(t0)
-	log.Info("bulk: partitions merged", "csv_rows", rows, "csv_MiB", st.CSVBytes>>20, "took", st.Merge.Round(time.Millisecond))
+	log.Info("bulk: partitions merged", "rows", rows, "input_MiB", st.InputBytes>>20, "took", st.Merge.Round(time.Millisecond))
 	if bo.hook != nil {
 		if err := bo.hook("merged"); err != nil {
 			return sum, st, err
@@ -151,8 +151,7 @@ func Bulk(ctx context.Context, inputs []string, opts Options, bo BulkOptions) (s
 	if rows > 0 {
 		t0 = time.Now()
 		imp := bo.Import
-		imp.Nodes, imp.Relationships = groups.nodes, groups.rels
-		imp.IDType = "actual" // the merge numbers the nodes (bulk_csv.go)
+		imp.Nodes, imp.Relationships, imp.Estimate = in.nodes, in.rels, in.estimate
 		imp.BeforeInstall = func() error {
 			installing = true
 			return writeBulkState(statePath, bulkInstalling)
@@ -216,7 +215,7 @@ type BulkOptions struct {
 	// Workers merge partitions in parallel (0: GOMAXPROCS); each holds
 	// one partition in memory.
 	Workers int
-	// KeepFiles leaves the spill and CSV files in LOCKSTEP_HOME/ingest/bulk-tmp.
+	// KeepFiles leaves the spill and importer input files in LOCKSTEP_HOME/ingest/bulk-tmp.
 	KeepFiles bool
 
 	hook func(stage string) error // tests: fail at a stage
@@ -224,11 +223,11 @@ type BulkOptions struct {
 
 // BulkStats is where a bulk load's time and bytes went.
 type BulkStats struct {
-	Partitions           int
-	SpillBytes, CSVBytes int64
-	NodeRows, RelRows    int64 // rows handed to the importer (markers are nodes)
+	Partitions             int
+	SpillBytes, InputBytes int64
+	NodeRows, RelRows      int64 // rows handed to the importer (markers are nodes)
 	// Check: is the database empty; Parse: read, parse, aggregate, spill;
-	// Merge: partitions into CSV; Import: Neo4j's importer and the
+	// Merge: partitions into the importer's files; Import: Neo4j's importer and the
 	// install; Start: the server on the new store; Schema: constraints
 	// and indexes built.
 	Check, Parse, Merge, Import, Start, Schema time.Duration
@@ -245,8 +244,8 @@ type BulkStats struct {
 
 func (s BulkStats) String() string {
 	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }
-	return fmt.Sprintf("bulk: %d partitions, spill %d MiB, join %d MiB, CSV %d MiB (%d node rows, %d relationship rows); check %s, parse+aggregate+spill %s, merge %s (nodes %s), import %s, start %s, schema %s; importer CPU %s, Go CPU %s, Go max RSS %d MiB",
-		s.Partitions, s.SpillBytes>>20, s.JoinBytes>>20, s.CSVBytes>>20, s.NodeRows, s.RelRows, r(s.Check), r(s.Parse), r(s.Merge), r(s.MergeNodes), r(s.Import), r(s.Start), r(s.Schema),
+	return fmt.Sprintf("bulk: %d partitions, spill %d MiB, join %d MiB, importer input %d MiB (%d node rows, %d relationship rows); check %s, parse+aggregate+spill %s, merge %s (nodes %s), import %s, start %s, schema %s; importer CPU %s, Go CPU %s, Go max RSS %d MiB",
+		s.Partitions, s.SpillBytes>>20, s.JoinBytes>>20, s.InputBytes>>20, s.NodeRows, s.RelRows, r(s.Check), r(s.Parse), r(s.Merge), r(s.MergeNodes), r(s.Import), r(s.Start), r(s.Schema),
 		r(s.ImporterCPU), r(s.GoCPU), s.GoMaxRSS>>20)
 }
 
@@ -333,22 +332,24 @@ func partitionsFor(inputs []string) int {
 	return min(max(int((size+(64<<20)-1)/(64<<20)), 4), 1024)
 }
 
-type importGroups struct{ nodes, rels []managed.ImportGroup }
+// importInput is what mergeAll hands the importer: its groups (data files
+// by label and relationship type) and the estimates it plans memory by.
+type importInput struct {
+	nodes, rels []managed.ImportGroup
+	estimate    managed.ImportEstimate
+}
 
-// mergeAll merges every partition into per-worker CSV files in two passes
-// (bulk_csv.go: nodes numbered and edges routed to their far end's
+// mergeAll merges every partition into per-worker importer files in two
+// passes (bulk_input.go: nodes numbered and edges routed to their far end's
 // partition, then relationships written with both ids), adds the markers,
-// and names the importer's groups (header file first).
-func mergeAll(ctx context.Context, sink *bulkSink, dir string, workers int, st *BulkStats) (importGroups, int64, error) {
+// and names the importer's groups.
+func mergeAll(ctx context.Context, sink *bulkSink, dir string, workers int, st *BulkStats) (importInput, int64, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(sink.parts)))
-	if err := writeHeaders(dir); err != nil {
-		return importGroups{}, 0, err
-	}
 	m := &merger{sink: sink}
-	sets := make([]*csvSet, workers)
+	sets := make([]*inputSet, workers)
 	defer func() {
 		for _, s := range sets {
 			if s != nil {
@@ -362,9 +363,9 @@ func mergeAll(ctx context.Context, sink *bulkSink, dir string, workers int, st *
 		}
 	}()
 	for w := range sets {
-		s, err := openCSVSet(dir, w)
+		s, err := openInputSet(dir, w)
 		if err != nil {
-			return importGroups{}, 0, err
+			return importInput{}, 0, err
 		}
 		sets[w] = s
 	}
@@ -372,68 +373,76 @@ func mergeAll(ctx context.Context, sink *bulkSink, dir string, workers int, st *
 		j := &spillPart{path: p.path + ".join"}
 		f, err := os.OpenFile(j.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 		if err != nil {
-			return importGroups{}, 0, fmt.Errorf("bulk: %w", err)
+			return importInput{}, 0, fmt.Errorf("bulk: %w", err)
 		}
 		j.f, j.w = f, bufio.NewWriterSize(f, 64<<10)
 		m.joins = append(m.joins, j)
 	}
 	t0 := time.Now()
 	if err := eachPart(ctx, len(sink.parts), workers, func(w, i int) error { return m.nodes(sink.parts[i], sets[w]) }); err != nil {
-		return importGroups{}, 0, err
+		return importInput{}, 0, err
 	}
 	for _, j := range m.joins {
 		if err := j.w.Flush(); err != nil {
-			return importGroups{}, 0, fmt.Errorf("bulk: join file %s: %w", j.path, err)
+			return importInput{}, 0, fmt.Errorf("bulk: join file %s: %w", j.path, err)
 		}
 		if err := j.f.Close(); err != nil {
-			return importGroups{}, 0, fmt.Errorf("bulk: join file %s: %w", j.path, err)
+			return importInput{}, 0, fmt.Errorf("bulk: join file %s: %w", j.path, err)
 		}
 		j.f = nil
 		st.JoinBytes += j.n
 	}
 	if err := writeMarkers(sets[0], &m.ids, sink.chunks, sink.subs, time.Now()); err != nil {
-		return importGroups{}, 0, err
+		return importInput{}, 0, err
 	}
 	st.MergeNodes = time.Since(t0)
 	if err := eachPart(ctx, len(sink.parts), workers, func(w, i int) error { return m.rels(i, sets[w]) }); err != nil {
-		return importGroups{}, 0, err
+		return importInput{}, 0, err
 	}
-	var g importGroups
+	for _, s := range sets {
+		if err := s.close(); err != nil {
+			return importInput{}, 0, err
+		}
+	}
+	var in importInput
 	var total int64
-	for i, c := range csvFiles {
-		files := []string{csvHeader(dir, c.file)}
-		var n int64
+	for i, c := range inputFiles {
+		var files []string
+		var n, bytes int64
 		for w, s := range sets {
 			if s.rows[i] > 0 {
-				files = append(files, csvData(dir, c.file, w))
+				files = append(files, inputData(dir, c.file, w))
 				n += s.rows[i]
+				bytes += s.bytes[i]
 			}
 		}
 		if n == 0 {
 			continue
 		}
 		total += n
-		grp := managed.ImportGroup{Name: c.name, Files: files}
+		grp := managed.ImportGroup{Name: c.name, Keys: c.keys, Files: files}
+		e := &in.estimate
 		if c.rel {
-			g.rels = append(g.rels, grp)
+			in.rels = append(in.rels, grp)
 			st.RelRows += n
+			e.Relationships += n
+			e.RelationshipProperties += n * int64(len(c.keys))
+			e.RelationshipPropertyBytes += bytes
 		} else {
-			g.nodes = append(g.nodes, grp)
+			in.nodes = append(in.nodes, grp)
 			st.NodeRows += n
-		}
-	}
-	for _, s := range sets {
-		if err := s.close(); err != nil {
-			return importGroups{}, 0, err
+			e.Nodes += n
+			e.NodeProperties += n * int64(len(c.keys))
+			e.NodePropertyBytes += bytes
 		}
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if fi, err := e.Info(); err == nil {
-			st.CSVBytes += fi.Size()
+			st.InputBytes += fi.Size()
 		}
 	}
-	return g, total, nil
+	return in, total, nil
 }
 
 // eachPart runs f on partitions 0..n-1, workers at a time (f gets its

@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +27,8 @@ func TestBulkMergeIDs(t *testing.T) {
 		t.Run(fmt.Sprintf("%d partitions, %d workers", tc.parts, tc.workers), func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			spillDir, csvDir := filepath.Join(dir, "spill"), filepath.Join(dir, "csv")
-			for _, d := range []string{spillDir, csvDir} {
+			spillDir, inputDir := filepath.Join(dir, "spill"), filepath.Join(dir, "input")
+			for _, d := range []string{spillDir, inputDir} {
 				if err := os.MkdirAll(d, 0o700); err != nil {
 					t.Fatal(err)
 				}
@@ -58,8 +56,8 @@ func TestBulkMergeIDs(t *testing.T) {
 				tr := &store.TargetRow{Key: tk, Masked: "m", Kind: "phone", Region: "US", Block: "b", Offset: i % 6}
 				looked = append(looked, store.EdgeRow{From: a, To: tk, First: at, Last: at.Add(time.Hour), Count: 2, Hits: 1, Target: tr})
 				matched = append(matched, store.MatchRow{Target: tk, Account: fmt.Sprintf("acc%d", (i+1)%accounts)})
-				want["USED_IP Account:"+a+" IP:"+ip] = "2024-03-01T10:00:00Z 2024-03-01T10:00:00Z 2"
-				want["LOOKED_UP Account:"+a+" Target:"+tk] = "2024-03-01T10:00:00Z 2024-03-01T11:00:00Z 2 1"
+				want["USED_IP Account:"+a+" IP:"+ip] = fmt.Sprintf("datetime:%d.0@Z datetime:%d.0@Z long:2", at.Unix(), at.Unix())
+				want["LOOKED_UP Account:"+a+" Target:"+tk] = fmt.Sprintf("datetime:%d.0@Z datetime:%d.0@Z long:2 long:1", at.Unix(), at.Add(time.Hour).Unix())
 				want["MATCHED Target:"+tk+" Account:"+fmt.Sprintf("acc%d", (i+1)%accounts)] = ""
 			}
 			must := func(err error) {
@@ -79,21 +77,18 @@ func TestBulkMergeIDs(t *testing.T) {
 			must(sink.MarkIngestBatch(ctx, "chunk-1", map[string]any{"file": "f", "chunk": int64(0), "lines": int64(3), "events": int64(3)}))
 			must(sink.close())
 			var st BulkStats
-			if _, _, err := mergeAll(ctx, sink, csvDir, tc.workers, &st); err != nil {
+			if _, _, err := mergeAll(ctx, sink, inputDir, tc.workers, &st); err != nil {
 				t.Fatal(err)
 			}
 
 			node := map[int64]string{} // id -> "Label:key"
-			for _, c := range csvFiles[:numCSVNodes] {
-				for _, rec := range readCSVGroup(t, csvDir, c.file) {
-					id, err := strconv.ParseInt(rec[0], 10, 64)
-					if err != nil {
-						t.Fatalf("%s: id %q: %v", c.file, rec[0], err)
-					}
+			for _, c := range inputFiles[:numInputNodes] {
+				for _, rec := range readInputGroup(t, inputDir, c) {
+					id, key := rec.ids[0], strings.TrimPrefix(rec.fields[0], "string:")
 					if prev, dup := node[id]; dup {
-						t.Fatalf("id %d given to %s and %s:%s", id, prev, c.name, rec[1])
+						t.Fatalf("id %d given to %s and %s:%s", id, prev, c.name, key)
 					}
-					node[id] = c.name + ":" + rec[1]
+					node[id] = c.name + ":" + key
 				}
 			}
 			// 40 accounts, 9 IPs, 5 devices, 6 targets, 3 markers (chunk, 3 sub-batches).
@@ -106,21 +101,20 @@ func TestBulkMergeIDs(t *testing.T) {
 				}
 			}
 			got := map[string]string{}
-			for _, c := range csvFiles[numCSVNodes:] {
-				for _, rec := range readCSVGroup(t, csvDir, c.file) {
+			for _, c := range inputFiles[numInputNodes:] {
+				for _, rec := range readInputGroup(t, inputDir, c) {
 					ends := [2]string{}
 					for i := range ends {
-						id, err := strconv.ParseInt(rec[i], 10, 64)
-						if err != nil || node[id] == "" {
-							t.Fatalf("%s row %q: end %q names no node", c.file, rec, rec[i])
+						if node[rec.ids[i]] == "" {
+							t.Fatalf("%s row %v: end %d names no node", c.file, rec, rec.ids[i])
 						}
-						ends[i] = node[id]
+						ends[i] = node[rec.ids[i]]
 					}
 					k := c.name + " " + ends[0] + " " + ends[1]
 					if _, dup := got[k]; dup {
 						t.Errorf("relationship %s twice", k)
 					}
-					got[k] = strings.Join(rec[2:], " ")
+					got[k] = strings.Join(rec.fields, " ")
 				}
 			}
 			for k, v := range want {
@@ -137,28 +131,6 @@ func TestBulkMergeIDs(t *testing.T) {
 			}
 		})
 	}
-}
-
-// readCSVGroup reads every data file of one importer input (not the header).
-func readCSVGroup(t *testing.T, dir, stem string) [][]string {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, stem+"-*.csv"))
-	var out [][]string
-	for _, f := range files {
-		if strings.HasSuffix(f, "-header.csv") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		out = append(out, recs...)
-	}
-	return out
 }
 
 func joinCases() (recs []joinRec, enc []byte) {

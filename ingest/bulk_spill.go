@@ -159,7 +159,7 @@ func (e *spillEnc) matched(r *store.MatchRow) {
 	e.str(r.Account)
 }
 
-// Join records: the second pass of the merge (bulk_csv.go). The first
+// Join records: the second pass of the merge (bulk_input.go). The first
 // pass numbers every node and knows an edge's account end by its node id;
 // the other end (IP, Device, Target) lives in the partition of its own key,
 // so the edge travels there as a join record (rel, near id, far key,

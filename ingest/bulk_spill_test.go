@@ -3,10 +3,8 @@ package ingest
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"io"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -128,22 +126,4 @@ func FuzzSpillDecode(f *testing.F) {
 		}
 		t.Fatal("decoder did not advance")
 	})
-}
-
-// TestAppendCSV: every string comes back unchanged through encoding/csv
-// (RFC 4180, as Neo4j's importer reads it), and a plain one is not quoted.
-func TestAppendCSV(t *testing.T) {
-	for _, s := range []string{"plain", "a,b", `say "hi"`, `"`, ",", "ünï", " lead", "trail ", `x,"y"`} {
-		line := string(appendCSV([]byte("k,"), s)) + ",end\n"
-		rec, err := csv.NewReader(strings.NewReader(line)).Read()
-		if err != nil || len(rec) != 3 || rec[1] != s {
-			t.Errorf("%q: line %q read as %q (%v)", s, line, rec, err)
-		}
-		if !strings.ContainsAny(s, ",\"") && strings.Contains(line, `"`) {
-			t.Errorf("%q quoted without need: %q", s, line)
-		}
-	}
-	if got := string(appendDateTime(nil, 1709287200, 500000000)); got != "2024-03-01T10:00:00.5Z" {
-		t.Errorf("appendDateTime = %q", got)
-	}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/lockstep-dev/lockstep/store"
 )
 
-// bulkOddities has what the CSV encoding must survive (commas and quotes in
+// bulkOddities has what the importer's input must carry (commas and quotes in
 // free text, non-ASCII, fractional seconds, a property set late, an IP
 // without a kind) and bad lines for the rejects file.
 const bulkOddities = `{"kind":"account","id":"q1","handle":"x,\"y\"","country":"US"}
@@ -124,6 +124,11 @@ func TestBulkEqualsTransactional(t *testing.T) {
 	if got := rejectsOf(); !slices.Equal(got, wantRejects) {
 		t.Errorf("bulk rejects %+v, want %+v", got, wantRejects)
 	}
+	// The same indexes and constraints, the token lookup indexes every
+	// database has included (the importer makes those itself).
+	if got, want := schemaOf(t, bs), schemaOf(t, s); len(want) < 2 || !slices.Equal(got, want) {
+		t.Errorf("bulk-loaded schema:\n%s\nwant as the transactional database:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 
 	// A plain load of the same inputs finds every chunk marker.
 	again, err := Run(ctx, bs, inputs, opts())
@@ -218,4 +223,25 @@ func openManaged(t testing.TB, ctx context.Context, home string) *store.Store {
 	}
 	t.Cleanup(func() { s.Close(context.Background()) })
 	return s
+}
+
+// schemaOf lists a database's indexes (with their constraints' names), by
+// name, type, what they cover and state; a token lookup index by what it
+// covers alone (its name is generated).
+func schemaOf(t *testing.T, s *store.Store) []string {
+	t.Helper()
+	recs, err := s.Query(testCtx(t), `SHOW INDEXES YIELD name, type, entityType, labelsOrTypes, properties, state, owningConstraint
+RETURN CASE type WHEN 'LOOKUP' THEN '' ELSE name END + ' ' + type + ' ' + entityType + ' ' +
+  coalesce(reduce(s = '', l IN labelsOrTypes | s + l + ','), '*') + ' ' +
+  coalesce(reduce(s = '', p IN properties | s + p + ','), '-') + ' ' + state + ' ' + coalesce(owningConstraint, '') AS idx
+ORDER BY idx`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs {
+		v, _ := store.Get[string](r, "idx")
+		out = append(out, v)
+	}
+	return out
 }

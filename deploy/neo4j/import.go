@@ -10,41 +10,48 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	goruntime "runtime"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// Offline bulk import: Neo4j's own batch importer (`neo4j-admin database
-// import full`, class org.neo4j.cli.AdminTool from the jars the server
-// already runs on) writes a new store from CSV files while the managed
-// server is stopped. It is many times faster than any transactional load
-// (no transaction state, no locks, no index maintenance per row), but it
-// only creates: it can fill an empty database, never add to one.
+// Offline bulk import: Neo4j's own batch importer (the engine of
+// `neo4j-admin database import full`, from the jars the server already runs
+// on) writes a new store while the managed server is stopped. It is many
+// times faster than any transactional load (no transaction state, no locks,
+// no index maintenance per row), but it only creates: it can fill an empty
+// database, never add to one. Its input is not CSV but Lockstep's own
+// binary rows, read by the launcher jar's lockstep.BulkImport
+// (procedures/BulkImport.java documents the format and the manifest).
 
-// ImportGroup is one --nodes or --relationships group of the importer: a
-// label (or relationship type) and its CSV files, the first of which holds
-// the header.
+// ImportGroup is one label (or relationship type) of the importer's input:
+// the property keys of its rows, in order, and its data files.
 type ImportGroup struct {
 	Name  string
+	Keys  []string
 	Files []string
+}
+
+// ImportEstimate is what the importer plans its memory by: row counts, and
+// property counts and bytes (approximate is fine).
+type ImportEstimate struct {
+	Nodes, Relationships                         int64
+	NodeProperties, RelationshipProperties       int64
+	NodePropertyBytes, RelationshipPropertyBytes int64
 }
 
 // ImportOptions configure Import.
 type ImportOptions struct {
 	Nodes, Relationships []ImportGroup
+	Estimate             ImportEstimate
 	// Heap is the importer JVM's -Xmx (default $LOCKSTEP_IMPORT_HEAP, else
 	// "1g": the importer keeps its big structures off heap).
 	Heap string
-	// OffHeap caps the importer's off-heap memory (--max-off-heap-memory;
-	// default "2g" rather than Neo4j's 90% of the machine, which is shared).
+	// OffHeap caps the importer's off-heap memory (default "2g" rather
+	// than Neo4j's 90% of the machine, which is shared).
 	OffHeap string
-	// IDType is --id-type: "string" (the default: IDs are keys the
-	// importer maps to node ids), "integer", or "actual" (the ID column
-	// is the node id itself; relationship ends name node ids; no mapping).
-	IDType string
-	// Threads is --threads (default: the number of CPUs).
+	// Threads is the importer's worker threads (default: the number of CPUs).
 	Threads int
 	// BeforeInstall, if set, runs after the import succeeded and before
 	// the new store replaces the live database; an error stops the
@@ -68,7 +75,7 @@ func HasDatabase(home string) bool {
 	return err == nil
 }
 
-// Import runs Neo4j's batch importer on the CSV groups of opts into a
+// Import runs Neo4j's batch importer on the groups of opts into a
 // staging directory and, if it succeeds, installs the new store as the
 // managed server's default database (neo4j), replacing whatever store it
 // had: the caller must have made sure that replacing it is right. It holds
@@ -94,7 +101,8 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 		return err
 	}
 	offHeap := cmp.Or(opts.OffHeap, "2g")
-	if _, err := parseSize("importer off-heap memory", offHeap); err != nil {
+	offHeapBytes, err := parseSize("importer off-heap memory", offHeap)
+	if err != nil {
 		return err
 	}
 	p := pathsOf(home)
@@ -125,7 +133,7 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 	if err := os.RemoveAll(staging); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(staging, "conf"), 0o700); err != nil {
+	if err := os.MkdirAll(staging, 0o700); err != nil {
 		return err
 	}
 	defer os.RemoveAll(staging)
@@ -146,46 +154,11 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 			args = append(args, "-Xlog:cds=error,cds+dynamic=error", "-XX:SharedArchiveFile="+rt.cds)
 		}
 	}
-	args = append(args,
-		"-cp", rt.classpath, "org.neo4j.cli.AdminTool",
-		// The database name comes first: the list options after it would
-		// take it for one more file.
-		"database", "import", "full", "neo4j",
-		"--overwrite-destination=true",
-		"--id-type="+cmp.Or(opts.IDType, "string"),
-		"--high-parallel-io=on", // local SSD: parallel reads are cheap
-		"--bad-tolerance=0",     // the input is ours: any bad entry is a bug
-		"--max-off-heap-memory="+offHeap,
-		"--report-file="+filepath.Join(staging, "import.report"),
-	)
-	if opts.Threads > 0 {
-		args = append(args, "--threads="+strconv.Itoa(opts.Threads))
+	manifest, err := writeManifest(filepath.Join(staging, "import.manifest"), opts, offHeapBytes)
+	if err != nil {
+		return err
 	}
-	group := func(flag string, g ImportGroup) (string, error) {
-		if len(g.Files) == 0 {
-			return "", fmt.Errorf("%s group %s has no files", flag, g.Name)
-		}
-		for _, f := range g.Files {
-			if strings.Contains(f, ",") {
-				return "", fmt.Errorf("importer file %s: a comma in the path would split it", f)
-			}
-		}
-		return fmt.Sprintf("--%s=%s=%s", flag, g.Name, strings.Join(g.Files, ",")), nil
-	}
-	for _, g := range opts.Nodes {
-		a, err := group("nodes", g)
-		if err != nil {
-			return err
-		}
-		args = append(args, a)
-	}
-	for _, g := range opts.Relationships {
-		a, err := group("relationships", g)
-		if err != nil {
-			return err
-		}
-		args = append(args, a)
-	}
+	args = append(args, "-cp", rt.classpath, rt.bulkMain(), staging, manifest)
 
 	logPath := ImportLog(home)
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -198,7 +171,6 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 	cmd := exec.CommandContext(ctx, java, args...)
 	cmd.Dir = staging
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append(os.Environ(), "NEO4J_HOME="+staging, "NEO4J_CONF="+filepath.Join(staging, "conf"))
 	// Its own process group, so that a cancelled context kills the JVM
 	// and nothing it spawned lingers; and killed with this process (a
 	// killed bulk load must not leave an importer writing on).
@@ -244,4 +216,76 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 		}
 	}
 	return nil
+}
+
+// writeManifest writes the importer's manifest (BulkImport.java): settings,
+// estimates, and each group's keys and files, tab-separated.
+func writeManifest(path string, opts ImportOptions, offHeap int64) (string, error) {
+	var b strings.Builder
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = goruntime.NumCPU()
+	}
+	e := opts.Estimate
+	fmt.Fprintf(&b, "threads\t%d\nmax-off-heap\t%d\nestimate\t%d\t%d\t%d\t%d\t%d\t%d\n", threads, offHeap,
+		e.Nodes, e.Relationships, e.NodeProperties, e.RelationshipProperties, e.NodePropertyBytes, e.RelationshipPropertyBytes)
+	for _, grp := range [...]struct {
+		kind   string
+		groups []ImportGroup
+	}{{"nodes", opts.Nodes}, {"rels", opts.Relationships}} {
+		for _, g := range grp.groups {
+			if len(g.Files) == 0 {
+				return "", fmt.Errorf("%s group %s has no files", grp.kind, g.Name)
+			}
+			keys := strings.Join(g.Keys, ",")
+			if keys == "" {
+				keys = "-"
+			}
+			fields := append([]string{grp.kind, g.Name, keys}, g.Files...)
+			for _, f := range fields {
+				if strings.ContainsAny(f, "\t\n") {
+					return "", fmt.Errorf("importer manifest field %q: a tab or newline would split it", f)
+				}
+			}
+			b.WriteString(strings.Join(fields, "\t") + "\n")
+		}
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// ImportDump runs the importer's decoder alone on the groups of opts and
+// returns every row as it would import it, one a line (BulkImport --dump):
+// what the tests compare with what they encoded.
+func ImportDump(ctx context.Context, opts ImportOptions) (out string, err error) {
+	defer wrapErr(&err, "managed neo4j: bulk import dump")
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	java, err := javaBinary()
+	if err != nil {
+		return "", err
+	}
+	rt, err := prepareRuntime(ctx, opts.RuntimeDir, java, opts.Logger)
+	if err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp("", "lockstep-import-dump-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	manifest, err := writeManifest(filepath.Join(tmp, "import.manifest"), opts, 1<<30)
+	if err != nil {
+		return "", err
+	}
+	var stdout, stderr strings.Builder
+	cmd := exec.CommandContext(ctx, java, "-cp", rt.classpath, rt.bulkMain(), "--dump", manifest)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	return stdout.String(), nil
 }

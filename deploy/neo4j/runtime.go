@@ -41,6 +41,16 @@ type runtime struct {
 	cds string
 }
 
+// bulkMain is what the JVM runs for a bulk import: the compiled class, or
+// (no javac) its source file, which the runtime directory holds beside the
+// launcher's.
+func (rt *runtime) bulkMain() string {
+	if rt.main == "Launcher" {
+		return "lockstep.BulkImport"
+	}
+	return filepath.Join(filepath.Dir(rt.main), "BulkImport.java")
+}
+
 // prepareRuntime makes dir hold the launcher and a classpath for it: the
 // first time it runs Maven (which downloads Neo4j into ~/.m2) and javac;
 // afterwards it only checks that the recorded jars still exist. A key file

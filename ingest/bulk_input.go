@@ -2,89 +2,104 @@ package ingest
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/store"
 )
 
-// The importer's input: CSV files in the header syntax of `neo4j-admin
-// database import` (docs: "Import: header format"). Each label and
-// relationship type has a header file and one data file per merge worker.
-// Values are typed in the header (`:datetime`, `:long`, `:boolean`) so
-// that the store holds what the transactional path stores: DateTime in
-// UTC, 64-bit integers, booleans. An empty unquoted field is no property
-// (the merge rule never stores an empty string), strings are quoted only
-// when they hold the delimiter or a quote (ingest refuses control
-// characters, so no field spans lines).
+// The importer's input: binary files that Neo4j's batch importer reads
+// through Lockstep's own Input (deploy/neo4j/procedures/BulkImport.java, which
+// documents the format): neither side formats or parses CSV or date-times.
+// Each label and relationship type has one data file per merge worker. A
+// file is a sequence of blocks (a 4-byte big-endian length, then whole
+// rows), the importer's unit of parallel work. A row is its node id (or its
+// start and end ids) and one tagged field per property key, so that the
+// store holds what the transactional path stores: DateTime in UTC, 64-bit
+// integers, booleans, and no property where the merge has no value (the
+// merge rule never stores an empty string).
 //
-// Node ids are ours (the importer runs with --id-type=actual): the merge
-// numbers the nodes 0..N-1 and writes the number in the unnamed :ID column
-// (not stored as a property) and the key as an ordinary string property,
-// and relationship rows carry the numbers of both ends. The importer then
+// Node ids are ours (the importer runs with id type ACTUAL): the merge
+// numbers the nodes 0..N-1 and writes the number as the row's id (not
+// stored as a property) and the key as an ordinary string property, and
+// relationship rows carry the numbers of both ends. The importer then
 // needs no ID mapper (a sorted array of every key, searched once per
 // relationship end: a third of its CPU with string ids).
 
-// csvFile is one kind of importer input.
-type csvFile struct {
-	name   string // label or relationship type
-	rel    bool
-	file   string // file name stem
-	header string
+// inputFile is one kind of importer input.
+type inputFile struct {
+	name string // label or relationship type
+	rel  bool
+	file string   // file name stem
+	keys []string // property keys, in their order in a row
 }
 
-var csvFiles = []csvFile{
-	{name: "Account", file: "account", header: ":ID,id,handle,createdAt:datetime,country,verified:boolean,status"},
-	{name: "IP", file: "ip", header: ":ID,addr,asn:long,asnOrg,country,kind"},
-	{name: "Device", file: "device", header: ":ID,id,os,client"},
-	{name: "Target", file: "target", header: ":ID,key,masked,kind,region,block,offset:long"},
-	{name: "IngestBatch", file: "marker", header: ":ID,id,file,chunk:long,lines:long,events:long,at:datetime"},
-	{name: store.RelUsedIP, rel: true, file: "used_ip", header: ":START_ID,:END_ID,first:datetime,last:datetime,count:long"},
-	{name: store.RelUsedDevice, rel: true, file: "used_device", header: ":START_ID,:END_ID,first:datetime,last:datetime,count:long"},
-	{name: store.RelLookedUp, rel: true, file: "looked_up", header: ":START_ID,:END_ID,first:datetime,last:datetime,count:long,hits:long"},
-	{name: "MATCHED", rel: true, file: "matched", header: ":START_ID,:END_ID"},
+var inputFiles = []inputFile{
+	{name: "Account", file: "account", keys: []string{"id", "handle", "createdAt", "country", "verified", "status"}},
+	{name: "IP", file: "ip", keys: []string{"addr", "asn", "asnOrg", "country", "kind"}},
+	{name: "Device", file: "device", keys: []string{"id", "os", "client"}},
+	{name: "Target", file: "target", keys: []string{"key", "masked", "kind", "region", "block", "offset"}},
+	{name: "IngestBatch", file: "marker", keys: []string{"id", "file", "chunk", "lines", "events", "at"}},
+	{name: store.RelUsedIP, rel: true, file: "used_ip", keys: []string{"first", "last", "count"}},
+	{name: store.RelUsedDevice, rel: true, file: "used_device", keys: []string{"first", "last", "count"}},
+	{name: store.RelLookedUp, rel: true, file: "looked_up", keys: []string{"first", "last", "count", "hits"}},
+	{name: "MATCHED", rel: true, file: "matched"},
 }
 
-// Indexes into csvFiles.
+// Indexes into inputFiles.
 const (
-	csvAccount = iota
-	csvIP
-	csvDevice
-	csvTarget
-	csvMarker
-	numCSVNodes // the node inputs come first
-	csvUsedIP   = iota - 1
-	csvUsedDevice
-	csvLookedUp
-	csvMatched
-	numCSV
+	inAccount = iota
+	inIP
+	inDevice
+	inTarget
+	inMarker
+	numInputNodes // the node inputs come first
+	inUsedIP      = iota - 1
+	inUsedDevice
+	inLookedUp
+	inMatched
+	numInputs
 )
 
-// csvSet is one worker's data files, one per csvFiles entry.
-type csvSet struct {
-	f    [numCSV]*os.File
-	w    [numCSV]*bufio.Writer
-	rows [numCSV]int64
-	line []byte
+// Field tags (BulkImport.java).
+const (
+	tagAbsent byte = iota
+	tagString
+	tagLong
+	tagDateTime
+	tagFalse
+	tagTrue
+)
+
+// inputBlock is the size at which a file's block is written: big enough
+// that handing out blocks costs the importer nothing, small enough that
+// its threads share the last file's rows.
+const inputBlock = 1 << 20
+
+// inputSet is one worker's data files, one per inputFiles entry.
+type inputSet struct {
+	f     [numInputs]*os.File
+	w     [numInputs]*bufio.Writer
+	block [numInputs][]byte // rows not yet written
+	rows  [numInputs]int64
+	bytes [numInputs]int64 // row bytes, for the importer's estimates
+	line  []byte
 }
 
-func csvData(dir, stem string, worker int) string {
-	return filepath.Join(dir, fmt.Sprintf("%s-%d.csv", stem, worker))
+func inputData(dir, stem string, worker int) string {
+	return filepath.Join(dir, fmt.Sprintf("%s-%d.bin", stem, worker))
 }
 
-func csvHeader(dir, stem string) string { return filepath.Join(dir, stem+"-header.csv") }
-
-func openCSVSet(dir string, worker int) (*csvSet, error) {
-	s := &csvSet{}
-	for i, c := range csvFiles {
-		f, err := os.OpenFile(csvData(dir, c.file, worker), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+func openInputSet(dir string, worker int) (*inputSet, error) {
+	s := &inputSet{}
+	for i, c := range inputFiles {
+		f, err := os.OpenFile(inputData(dir, c.file, worker), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("bulk: %w", err)
@@ -94,11 +109,29 @@ func openCSVSet(dir string, worker int) (*csvSet, error) {
 	return s, nil
 }
 
-func (s *csvSet) close() error {
+// flush writes file i's pending rows as one block.
+func (s *inputSet) flush(i int) error {
+	if len(s.block[i]) == 0 {
+		return nil
+	}
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(s.block[i])))
+	if _, err := s.w[i].Write(n[:]); err != nil {
+		return err
+	}
+	_, err := s.w[i].Write(s.block[i])
+	s.block[i] = s.block[i][:0]
+	return err
+}
+
+func (s *inputSet) close() error {
 	var first error
 	for i, f := range s.f {
 		if f == nil {
 			continue
+		}
+		if err := s.flush(i); err != nil && first == nil {
+			first = fmt.Errorf("bulk: %s: %w", f.Name(), err)
 		}
 		if err := s.w[i].Flush(); err != nil && first == nil {
 			first = fmt.Errorf("bulk: %s: %w", f.Name(), err)
@@ -111,70 +144,53 @@ func (s *csvSet) close() error {
 	return first
 }
 
-// row starts a line.
-func (s *csvSet) row() { s.line = s.line[:0] }
+// row starts a row with a node id (or a relationship's start id).
+func (s *inputSet) row(id int64) {
+	s.line = binary.AppendUvarint(s.line[:0], uint64(id))
+}
+
+// end is a relationship's end id, right after row.
+func (s *inputSet) end(id int64) { s.line = binary.AppendUvarint(s.line, uint64(id)) }
 
 // str appends a string field ("" is no property).
-func (s *csvSet) str(v string, comma bool) {
-	if comma {
-		s.line = append(s.line, ',')
+func (s *inputSet) str(v string) {
+	if v == "" {
+		s.empty()
+		return
 	}
-	s.line = appendCSV(s.line, v)
+	s.line = append(s.line, tagString)
+	s.line = binary.AppendUvarint(s.line, uint64(len(v)))
+	s.line = append(s.line, v...)
 }
 
-// id starts a row with a node id.
-func (s *csvSet) id(v int64) {
-	s.line = strconv.AppendInt(s.line, v, 10)
+func (s *inputSet) int(v int64) {
+	s.line = append(s.line, tagLong)
+	s.line = binary.AppendVarint(s.line, v)
 }
 
-func (s *csvSet) int(v int64) {
-	s.line = append(s.line, ',')
-	s.line = strconv.AppendInt(s.line, v, 10)
+func (s *inputSet) time(sec int64, nsec int32) {
+	s.line = append(s.line, tagDateTime)
+	s.line = binary.AppendVarint(s.line, sec)
+	s.line = binary.AppendUvarint(s.line, uint64(nsec))
 }
 
-func (s *csvSet) time(sec int64, nsec int32) {
-	s.line = append(s.line, ',')
-	s.line = appendDateTime(s.line, sec, nsec)
-}
-
-func (s *csvSet) empty() { s.line = append(s.line, ',') }
-
-func (s *csvSet) end(file int) error {
-	s.line = append(s.line, '\n')
-	s.rows[file]++
-	_, err := s.w[file].Write(s.line)
-	return err
-}
-
-// appendCSV appends v as a CSV field, quoted (quotes doubled) only if it
-// holds a comma or a quote.
-func appendCSV(b []byte, v string) []byte {
-	if !strings.ContainsAny(v, ",\"") {
-		return append(b, v...)
+func (s *inputSet) bool(v bool) {
+	if v {
+		s.line = append(s.line, tagTrue)
+	} else {
+		s.line = append(s.line, tagFalse)
 	}
-	b = append(b, '"')
-	for i := 0; i < len(v); i++ {
-		if v[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, v[i])
-	}
-	return append(b, '"')
 }
 
-// appendDateTime appends an RFC 3339 UTC time with as many fractional
-// digits as needed ("2024-03-01T10:00:00.5Z"): a DateTime with offset Z,
-// what the transactional path stores.
-func appendDateTime(b []byte, sec int64, nsec int32) []byte {
-	return time.Unix(sec, int64(nsec)).UTC().AppendFormat(b, time.RFC3339Nano)
-}
+func (s *inputSet) empty() { s.line = append(s.line, tagAbsent) }
 
-// writeHeaders writes the header file of every importer input.
-func writeHeaders(dir string) error {
-	for _, c := range csvFiles {
-		if err := os.WriteFile(csvHeader(dir, c.file), []byte(c.header+"\n"), 0o600); err != nil {
-			return fmt.Errorf("bulk: %w", err)
-		}
+// done adds the row to file i.
+func (s *inputSet) done(i int) error {
+	s.rows[i]++
+	s.bytes[i] += int64(len(s.line))
+	s.block[i] = append(s.block[i], s.line...)
+	if len(s.block[i]) >= inputBlock {
+		return s.flush(i)
 	}
 	return nil
 }
@@ -277,7 +293,7 @@ func (r *router) flush() error {
 // nodes and writes them to out, writes the ids of its IPs, devices and
 // targets to its id file, and routes each edge, with its account end's id,
 // to the join file of its other end.
-func (m *merger) nodes(part *spillPart, out *csvSet) (err error) {
+func (m *merger) nodes(part *spillPart, out *inputSet) (err error) {
 	path := part.path
 	defer func() {
 		if err != nil {
@@ -406,27 +422,26 @@ func (m *merger) nodes(part *spillPart, out *csvSet) (err error) {
 	accID := make(map[string]int64, len(accs))
 	for key, a := range accs {
 		accID[key] = id
-		w.row()
-		w.id(id)
+		w.row(id)
 		id++
-		w.str(key, true)
-		w.str(a.handle, true)
+		w.str(key)
+		w.str(a.handle)
 		if a.created {
 			w.time(a.createdSec, a.createdNsec)
 		} else {
 			w.empty()
 		}
-		w.str(a.country, true)
+		w.str(a.country)
 		switch a.verified {
 		case 1:
-			w.str("false", true)
+			w.bool(false)
 		case 2:
-			w.str("true", true)
+			w.bool(true)
 		default:
 			w.empty()
 		}
-		w.str("active", true)
-		if err := w.end(csvAccount); err != nil {
+		w.str("active")
+		if err := w.done(inAccount); err != nil {
 			return err
 		}
 	}
@@ -434,23 +449,22 @@ func (m *merger) nodes(part *spillPart, out *csvSet) (err error) {
 		if err := putID(spillIP, addr, id); err != nil {
 			return err
 		}
-		w.row()
-		w.id(id)
+		w.row(id)
 		id++
-		w.str(addr, true)
+		w.str(addr)
 		if n.asn != 0 {
 			w.int(int64(n.asn))
 		} else {
 			w.empty()
 		}
-		w.str(n.org, true)
-		w.str(n.country, true)
+		w.str(n.org)
+		w.str(n.country)
 		kind := n.kind
 		if kind == "" {
 			kind = "unknown"
 		}
-		w.str(kind, true)
-		if err := w.end(csvIP); err != nil {
+		w.str(kind)
+		if err := w.done(inIP); err != nil {
 			return err
 		}
 	}
@@ -458,13 +472,12 @@ func (m *merger) nodes(part *spillPart, out *csvSet) (err error) {
 		if err := putID(spillDevice, key, id); err != nil {
 			return err
 		}
-		w.row()
-		w.id(id)
+		w.row(id)
 		id++
-		w.str(key, true)
-		w.str(n.os, true)
-		w.str(n.client, true)
-		if err := w.end(csvDevice); err != nil {
+		w.str(key)
+		w.str(n.os)
+		w.str(n.client)
+		if err := w.done(inDevice); err != nil {
 			return err
 		}
 	}
@@ -472,16 +485,15 @@ func (m *merger) nodes(part *spillPart, out *csvSet) (err error) {
 		if err := putID(spillTarget, key, id); err != nil {
 			return err
 		}
-		w.row()
-		w.id(id)
+		w.row(id)
 		id++
-		w.str(key, true)
-		w.str(t.Masked, true)
-		w.str(t.Kind, true)
-		w.str(t.Region, true)
-		w.str(t.Block, true)
+		w.str(key)
+		w.str(t.Masked)
+		w.str(t.Kind)
+		w.str(t.Region)
+		w.str(t.Block)
 		w.int(int64(t.Offset))
-		if err := w.end(csvTarget); err != nil {
+		if err := w.done(inTarget); err != nil {
 			return err
 		}
 	}
@@ -531,7 +543,7 @@ func (m *merger) nodes(part *spillPart, out *csvSet) (err error) {
 // rels is the second pass over one partition: it loads the ids of the
 // partition's IPs, devices and targets, and writes every relationship
 // routed to it with both ends' ids.
-func (m *merger) rels(i int, out *csvSet) (err error) {
+func (m *merger) rels(i int, out *inputSet) (err error) {
 	idp, jp := idsPath(m.sink.parts[i]), m.joins[i].path
 	defer func() {
 		if err != nil {
@@ -564,7 +576,7 @@ func (m *merger) rels(i int, out *csvSet) (err error) {
 	defer jf.Close()
 	d = &spillDec{r: bufio.NewReaderSize(jf, 256<<10)}
 	farIDs := [...]map[string]int64{relUsedIP: ids[spillIP], relUsedDevice: ids[spillDevice], relLookedUp: ids[spillTarget], joinMatched: ids[spillTarget]}
-	files := [...]int{relUsedIP: csvUsedIP, relUsedDevice: csvUsedDevice, relLookedUp: csvLookedUp, joinMatched: csvMatched}
+	files := [...]int{relUsedIP: inUsedIP, relUsedDevice: inUsedDevice, relLookedUp: inLookedUp, joinMatched: inMatched}
 	w := out
 	var r joinRec
 	for {
@@ -577,13 +589,12 @@ func (m *merger) rels(i int, out *csvSet) (err error) {
 		if !ok {
 			return fmt.Errorf("relationship to %q, which has no node", r.far)
 		}
-		w.row()
 		if r.rel == joinMatched {
-			w.id(far)
-			w.int(r.near)
+			w.row(far)
+			w.end(r.near)
 		} else {
-			w.id(r.near)
-			w.int(far)
+			w.row(r.near)
+			w.end(far)
 			e := &r.edge
 			w.time(e.firstSec, e.firstNsec)
 			w.time(e.lastSec, e.lastNsec)
@@ -592,7 +603,7 @@ func (m *merger) rels(i int, out *csvSet) (err error) {
 				w.int(e.hits)
 			}
 		}
-		if err := w.end(files[r.rel]); err != nil {
+		if err := w.done(files[r.rel]); err != nil {
 			return err
 		}
 	}
@@ -604,34 +615,32 @@ func (m *merger) rels(i int, out *csvSet) (err error) {
 // writeMarkers writes the batch markers: chunk markers with their
 // properties, sub-batch markers with only their id (and, like all, the
 // time of the load).
-func writeMarkers(out *csvSet, ids *idAlloc, chunks []chunkMarker, subs []string, at time.Time) error {
+func writeMarkers(out *inputSet, ids *idAlloc, chunks []chunkMarker, subs []string, at time.Time) error {
 	sec, nsec := at.Unix(), int32(at.Nanosecond())
 	id := ids.take(int64(len(chunks) + len(subs)))
 	for _, c := range chunks {
-		out.row()
-		out.id(id)
+		out.row(id)
 		id++
-		out.str(c.id, true)
-		out.str(c.file, true)
+		out.str(c.id)
+		out.str(c.file)
 		out.int(c.chunk)
 		out.int(c.lines)
 		out.int(c.events)
 		out.time(sec, nsec)
-		if err := out.end(csvMarker); err != nil {
+		if err := out.done(inMarker); err != nil {
 			return err
 		}
 	}
 	for _, sub := range subs {
-		out.row()
-		out.id(id)
+		out.row(id)
 		id++
-		out.str(sub, true)
-		out.str("", true)
+		out.str(sub)
+		out.str("")
 		out.empty()
 		out.empty()
 		out.empty()
 		out.time(sec, nsec)
-		if err := out.end(csvMarker); err != nil {
+		if err := out.done(inMarker); err != nil {
 			return err
 		}
 	}
