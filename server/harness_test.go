@@ -40,6 +40,10 @@ type harness struct {
 
 	bodies *syncBuffer // every response body
 	logs   *syncBuffer // every log line
+	// logLevel is the server's log level: debug, so tests see (and scan)
+	// the request log lines too; the load benchmark logs at info, as
+	// `lockstep serve` does without -v.
+	logLevel *slog.LevelVar
 }
 
 // sub returns the harness reporting to a subtest's t.
@@ -88,7 +92,9 @@ func newHarness(t testing.TB, cfg server.Config) *harness {
 		h.keys[r], h.keyIDs[r] = secret, k.ID
 	}
 	cfg.Store, cfg.HMACKey = h.st, hmacKey
-	cfg.Log = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h.logLevel = new(slog.LevelVar)
+	h.logLevel.Set(slog.LevelDebug)
+	cfg.Log = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: h.logLevel}))
 	if cfg.RatePerSecond == 0 {
 		cfg.RatePerSecond, cfg.RateBurst = 10000, 10000
 	}

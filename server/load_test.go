@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,7 +50,12 @@ func BenchmarkAPILoad(t *testing.B) {
 	// marshalling and POST transport (Config.PlainGQLGen): the before of
 	// server/fastlist.go and server/transport.go.
 	h := newHarness(t, server.Config{RatePerSecond: 1e6, RateBurst: 1e6, PlainGQLGen: os.Getenv("LOCKSTEP_LOAD_PLAIN_GQLGEN") == "1"})
-	h.logs = &syncBuffer{} // the harness keeps no response bodies here
+	// As `lockstep serve` logs without -v: no debug line per request.
+	// (At debug level every request appended a line to the harness's
+	// in-memory log, which grew to tens of MB over a run and was copied
+	// whole, under its lock, each time it doubled: a cost and stalls
+	// that only the GraphQL path paid.)
+	h.logLevel.Set(slog.LevelInfo)
 	const accounts = 20000
 	seedLoadWorld(t, h.st, accounts)
 	st := h.st
@@ -150,9 +158,13 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	// layer's own cost per request (and what it adds to the queue).
 	rate := max(50, 0.5*min(base.Rate, gql.Rate))
 	c4, j4, k4 := cpuTime(), procCPU(pid), jitCPU(pid)
+	stop := traceFor(b, name+"-direct")
 	pacedBase := directPaced(b, dur, rate, fn)
+	stop()
 	c5, j5, k5 := cpuTime(), procCPU(pid), jitCPU(pid)
+	stop = traceFor(b, name+"-graphql")
 	pacedGQL := attackPaced(b, h, dur, rate, body)
+	stop()
 	c6, j6, k6 := cpuTime(), procCPU(pid), jitCPU(pid)
 	report(b, fmt.Sprintf("driver-direct at %.0f req/s", rate), pacedBase)
 	report(b, fmt.Sprintf("GraphQL at %.0f req/s", rate), pacedGQL)
@@ -194,6 +206,28 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 		b.Logf("GraphQL capacity from CPU on 2 idle cores: %.0f req/s with the client in process, at most %.0f req/s with it elsewhere",
 			2e9/(neo+gqlCPU), 2e9/(neo+gqlCPU-floorCPU))
 	}
+}
+
+// traceFor writes an execution trace of the next 3 seconds to
+// $LOCKSTEP_LOAD_TRACE/<name>.trace when that variable names a directory
+// (`go tool trace` shows what a slow request waited for); stop ends it
+// early. Without the variable it does nothing.
+func traceFor(t testing.TB, name string) (stop func()) {
+	dir := os.Getenv("LOCKSTEP_LOAD_TRACE")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, strings.NewReplacer("(", "", ")", "", " ", "-", "+", "-").Replace(name)+".trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := trace.Start(f); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() { once.Do(func() { trace.Stop(); _ = f.Close() }) }
+	time.AfterFunc(3*time.Second, stop)
+	return stop
 }
 
 // oneResponse returns the body of one GraphQL request.
