@@ -7,6 +7,7 @@ package loaders
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/store"
@@ -25,46 +26,152 @@ type PageKey struct {
 	First int
 }
 
-// Loaders are one request's dataloaders.
+// Loaders are one request's dataloaders. Each is built on its first use:
+// most requests touch one or two of the fifteen (a root lookup such as
+// account(id) touches none but to prime them), and building all of them
+// for every request cost more than some whole fields.
 type Loaders struct {
-	Account     *dataloadgen.Loader[string, store.Account]
-	Network     *dataloadgen.Loader[string, store.Network]
-	Successor   *dataloadgen.Loader[string, *store.Network]
-	Lineage     *dataloadgen.Loader[string, []string]
-	Run         *dataloadgen.Loader[string, store.DetectionRun]
-	Reviews     *dataloadgen.Loader[string, []store.Review]
-	Memberships *dataloadgen.Loader[string, []store.Membership]
-	Members     *dataloadgen.Loader[PageKey, []store.Member]
-	IPs         *dataloadgen.Loader[PageKey, []store.IPUsage]
-	Devices     *dataloadgen.Loader[PageKey, []store.DeviceUsage]
-	Lookups     *dataloadgen.Loader[PageKey, []store.Lookup]
-	IPAccounts  *dataloadgen.Loader[PageKey, []store.AccountUsage]
-	DevAccounts *dataloadgen.Loader[PageKey, []store.AccountUsage]
-	Matched     *dataloadgen.Loader[string, []store.Account]
-	Sweep       *dataloadgen.Loader[string, []store.SweepBlock]
+	st  *store.Store
+	opt dataloadgen.Option
+
+	account     lazy[string, store.Account]
+	network     lazy[string, store.Network]
+	successor   lazy[string, *store.Network]
+	lineage     lazy[string, []string]
+	run         lazy[string, store.DetectionRun]
+	reviews     lazy[string, []store.Review]
+	memberships lazy[string, []store.Membership]
+	members     lazy[PageKey, []store.Member]
+	ips         lazy[PageKey, []store.IPUsage]
+	devices     lazy[PageKey, []store.DeviceUsage]
+	lookups     lazy[PageKey, []store.Lookup]
+	ipAccounts  lazy[PageKey, []store.AccountUsage]
+	devAccounts lazy[PageKey, []store.AccountUsage]
+	matched     lazy[string, []store.Account]
+	sweep       lazy[string, []store.SweepBlock]
+}
+
+// lazy is a loader built once, by the first caller that needs it
+// (resolvers of one request run concurrently).
+type lazy[K comparable, V any] struct {
+	once sync.Once
+	l    *dataloadgen.Loader[K, V]
+}
+
+func (z *lazy[K, V]) get(mk func() *dataloadgen.Loader[K, V]) *dataloadgen.Loader[K, V] {
+	z.once.Do(func() { z.l = mk() })
+	return z.l
 }
 
 // New returns fresh loaders over st. Missing ids load as
 // dataloadgen.ErrNotFound for single values and as empty lists for lists.
 func New(st *store.Store) *Loaders {
-	opt := dataloadgen.WithWait(Wait)
-	return &Loaders{
-		Account:     dataloadgen.NewMappedLoader(st.AccountsByIDs, opt),
-		Network:     dataloadgen.NewMappedLoader(st.NetworksByIDs, opt),
-		Successor:   dataloadgen.NewLoader(optional(st.SuccessorsByIDs), opt),
-		Lineage:     dataloadgen.NewLoader(lists(st.LineagesByIDs), opt),
-		Run:         dataloadgen.NewMappedLoader(st.RunsByIDs, opt),
-		Reviews:     dataloadgen.NewLoader(lists(st.ReviewsByNetworks), opt),
-		Memberships: dataloadgen.NewLoader(lists(st.MembershipsByAccounts), opt),
-		Members:     dataloadgen.NewLoader(pages(st.MembersByNetworks), opt),
-		IPs:         dataloadgen.NewLoader(pages(st.IPUsagesByAccounts), opt),
-		Devices:     dataloadgen.NewLoader(pages(st.DeviceUsagesByAccounts), opt),
-		Lookups:     dataloadgen.NewLoader(pages(st.LookupsByAccounts), opt),
-		IPAccounts:  dataloadgen.NewLoader(pages(st.AccountsOfIPs), opt),
-		DevAccounts: dataloadgen.NewLoader(pages(st.AccountsOfDevices), opt),
-		Matched:     dataloadgen.NewLoader(lists(st.MatchedAccountsOf), opt),
-		Sweep:       dataloadgen.NewLoader(lists(st.SweepsByAccounts), opt),
-	}
+	return &Loaders{st: st, opt: dataloadgen.WithWait(Wait)}
+}
+
+// Account loads accounts by id.
+func (l *Loaders) Account() *dataloadgen.Loader[string, store.Account] {
+	return l.account.get(func() *dataloadgen.Loader[string, store.Account] {
+		return dataloadgen.NewMappedLoader(l.st.AccountsByIDs, l.opt)
+	})
+}
+
+// Network loads networks by id.
+func (l *Loaders) Network() *dataloadgen.Loader[string, store.Network] {
+	return l.network.get(func() *dataloadgen.Loader[string, store.Network] {
+		return dataloadgen.NewMappedLoader(l.st.NetworksByIDs, l.opt)
+	})
+}
+
+// Successor loads the successor of networks by id (nil: none).
+func (l *Loaders) Successor() *dataloadgen.Loader[string, *store.Network] {
+	return l.successor.get(func() *dataloadgen.Loader[string, *store.Network] {
+		return dataloadgen.NewLoader(optional(l.st.SuccessorsByIDs), l.opt)
+	})
+}
+
+// Lineage loads the predecessor chains of networks by id.
+func (l *Loaders) Lineage() *dataloadgen.Loader[string, []string] {
+	return l.lineage.get(func() *dataloadgen.Loader[string, []string] {
+		return dataloadgen.NewLoader(lists(l.st.LineagesByIDs), l.opt)
+	})
+}
+
+// Run loads detection runs by id.
+func (l *Loaders) Run() *dataloadgen.Loader[string, store.DetectionRun] {
+	return l.run.get(func() *dataloadgen.Loader[string, store.DetectionRun] {
+		return dataloadgen.NewMappedLoader(l.st.RunsByIDs, l.opt)
+	})
+}
+
+// Reviews loads the reviews of networks by id.
+func (l *Loaders) Reviews() *dataloadgen.Loader[string, []store.Review] {
+	return l.reviews.get(func() *dataloadgen.Loader[string, []store.Review] {
+		return dataloadgen.NewLoader(lists(l.st.ReviewsByNetworks), l.opt)
+	})
+}
+
+// Memberships loads the memberships of accounts by id.
+func (l *Loaders) Memberships() *dataloadgen.Loader[string, []store.Membership] {
+	return l.memberships.get(func() *dataloadgen.Loader[string, []store.Membership] {
+		return dataloadgen.NewLoader(lists(l.st.MembershipsByAccounts), l.opt)
+	})
+}
+
+// Members loads first pages of networks' members.
+func (l *Loaders) Members() *dataloadgen.Loader[PageKey, []store.Member] {
+	return l.members.get(func() *dataloadgen.Loader[PageKey, []store.Member] {
+		return dataloadgen.NewLoader(pages(l.st.MembersByNetworks), l.opt)
+	})
+}
+
+// IPs loads first pages of accounts' IP usages.
+func (l *Loaders) IPs() *dataloadgen.Loader[PageKey, []store.IPUsage] {
+	return l.ips.get(func() *dataloadgen.Loader[PageKey, []store.IPUsage] {
+		return dataloadgen.NewLoader(pages(l.st.IPUsagesByAccounts), l.opt)
+	})
+}
+
+// Devices loads first pages of accounts' device usages.
+func (l *Loaders) Devices() *dataloadgen.Loader[PageKey, []store.DeviceUsage] {
+	return l.devices.get(func() *dataloadgen.Loader[PageKey, []store.DeviceUsage] {
+		return dataloadgen.NewLoader(pages(l.st.DeviceUsagesByAccounts), l.opt)
+	})
+}
+
+// Lookups loads first pages of accounts' lookups.
+func (l *Loaders) Lookups() *dataloadgen.Loader[PageKey, []store.Lookup] {
+	return l.lookups.get(func() *dataloadgen.Loader[PageKey, []store.Lookup] {
+		return dataloadgen.NewLoader(pages(l.st.LookupsByAccounts), l.opt)
+	})
+}
+
+// IPAccounts loads first pages of the accounts of IPs by address.
+func (l *Loaders) IPAccounts() *dataloadgen.Loader[PageKey, []store.AccountUsage] {
+	return l.ipAccounts.get(func() *dataloadgen.Loader[PageKey, []store.AccountUsage] {
+		return dataloadgen.NewLoader(pages(l.st.AccountsOfIPs), l.opt)
+	})
+}
+
+// DevAccounts loads first pages of the accounts of devices by id.
+func (l *Loaders) DevAccounts() *dataloadgen.Loader[PageKey, []store.AccountUsage] {
+	return l.devAccounts.get(func() *dataloadgen.Loader[PageKey, []store.AccountUsage] {
+		return dataloadgen.NewLoader(pages(l.st.AccountsOfDevices), l.opt)
+	})
+}
+
+// Matched loads the accounts that looked up targets, by target key.
+func (l *Loaders) Matched() *dataloadgen.Loader[string, []store.Account] {
+	return l.matched.get(func() *dataloadgen.Loader[string, []store.Account] {
+		return dataloadgen.NewLoader(lists(l.st.MatchedAccountsOf), l.opt)
+	})
+}
+
+// Sweep loads accounts' sweep summaries by id.
+func (l *Loaders) Sweep() *dataloadgen.Loader[string, []store.SweepBlock] {
+	return l.sweep.get(func() *dataloadgen.Loader[string, []store.SweepBlock] {
+		return dataloadgen.NewLoader(lists(l.st.SweepsByAccounts), l.opt)
+	})
 }
 
 // lists adapts a batched list read: an id without rows gets an empty list.

@@ -23,7 +23,7 @@ func (r *accountResolver) Ips(ctx context.Context, obj *store.Account, first *in
 	if p := obj.FirstUsage; p != nil && p.IPsFirst == n {
 		return p.IPs, nil // read with the account (see Query.account)
 	}
-	return loaders.For(ctx).IPs.Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
+	return loaders.For(ctx).IPs().Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
 func (r *accountResolver) Devices(ctx context.Context, obj *store.Account, first *int) ([]store.DeviceUsage, error) {
@@ -34,7 +34,7 @@ func (r *accountResolver) Devices(ctx context.Context, obj *store.Account, first
 	if p := obj.FirstUsage; p != nil && p.DevicesFirst == n {
 		return p.Devices, nil // read with the account (see Query.account)
 	}
-	return loaders.For(ctx).Devices.Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
+	return loaders.For(ctx).Devices().Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
 func (r *accountResolver) Lookups(ctx context.Context, obj *store.Account, first *int) ([]store.Lookup, error) {
@@ -42,15 +42,15 @@ func (r *accountResolver) Lookups(ctx context.Context, obj *store.Account, first
 	if err != nil {
 		return nil, err
 	}
-	return loaders.For(ctx).Lookups.Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
+	return loaders.For(ctx).Lookups().Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
 func (r *accountResolver) Memberships(ctx context.Context, obj *store.Account) ([]store.Membership, error) {
-	return loaders.For(ctx).Memberships.Load(ctx, obj.ID)
+	return loaders.For(ctx).Memberships().Load(ctx, obj.ID)
 }
 
 func (r *accountResolver) Sweep(ctx context.Context, obj *store.Account) ([]store.SweepBlock, error) {
-	return loaders.For(ctx).Sweep.Load(ctx, obj.ID)
+	return loaders.For(ctx).Sweep().Load(ctx, obj.ID)
 }
 
 func (r *deviceResolver) Accounts(ctx context.Context, obj *store.Device, first *int) ([]store.AccountUsage, error) {
@@ -58,7 +58,7 @@ func (r *deviceResolver) Accounts(ctx context.Context, obj *store.Device, first 
 	if err != nil {
 		return nil, err
 	}
-	return loaders.For(ctx).DevAccounts.Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
+	return loaders.For(ctx).DevAccounts().Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
 func (r *iPResolver) Accounts(ctx context.Context, obj *store.IP, first *int) ([]store.AccountUsage, error) {
@@ -66,7 +66,7 @@ func (r *iPResolver) Accounts(ctx context.Context, obj *store.IP, first *int) ([
 	if err != nil {
 		return nil, err
 	}
-	return loaders.For(ctx).IPAccounts.Load(ctx, loaders.PageKey{ID: obj.Addr, First: n})
+	return loaders.For(ctx).IPAccounts().Load(ctx, loaders.PageKey{ID: obj.Addr, First: n})
 }
 
 func (r *mutationResolver) AllowlistAccount(ctx context.Context, id string, reason string) (*store.Account, error) {
@@ -93,12 +93,13 @@ func (r *queryResolver) Account(ctx context.Context, id string) (*store.Account,
 	// batch, together with the first IPs and devices when they are asked
 	// for (one statement instead of three).
 	ld := loaders.For(ctx)
-	ipsN, withIPs := selectedPage(ctx, "ips", 20, store.MaxUsagePage)
-	devN, withDevs := selectedPage(ctx, "devices", 20, store.MaxUsagePage)
+	oc, fields := lookahead(ctx)
+	ipsN, withIPs := selectedPage(oc, fields, "ips", 20, store.MaxUsagePage)
+	devN, withDevs := selectedPage(oc, fields, "devices", 20, store.MaxUsagePage)
 	if !withIPs && !withDevs {
 		a, err := r.Store.Account(ctx, id)
 		if err == nil {
-			ld.Account.Prime(id, a)
+			ld.Account().Prime(id, a)
 		}
 		return notFoundNil(a, err)
 	}
@@ -111,20 +112,20 @@ func (r *queryResolver) Account(ctx context.Context, id string) (*store.Account,
 	// Only the fields the query shows are read. The lists go with this
 	// root value alone; the loaders (which the same account reached again
 	// deeper in the query would use) get only what was read whole.
-	view := accountView(ctx)
+	view := accountView(ctx, fields)
 	a, ips, devs, err := r.Store.AccountWithUsageView(ctx, id, ipsN, devN, view)
 	if err != nil {
 		return notFoundNil(a, err)
 	}
 	all := store.AllAccountView
 	if view.Account == all.Account {
-		ld.Account.Prime(id, a)
+		ld.Account().Prime(id, a)
 	}
 	if withIPs && view.IP == all.IP && view.IPUsage == all.IPUsage {
-		ld.IPs.Prime(loaders.PageKey{ID: id, First: ipsN}, ips)
+		ld.IPs().Prime(loaders.PageKey{ID: id, First: ipsN}, ips)
 	}
 	if withDevs && view.Device == all.Device && view.DeviceUsage == all.DeviceUsage {
-		ld.Devices.Prime(loaders.PageKey{ID: id, First: devN}, devs)
+		ld.Devices().Prime(loaders.PageKey{ID: id, First: devN}, devs)
 	}
 	a.FirstUsage = &store.UsagePage{IPsFirst: ipsN, IPs: ips, DevicesFirst: devN, Devices: devs}
 	return &a, nil
@@ -164,7 +165,7 @@ func (r *queryResolver) Neighborhood(ctx context.Context, accountID string, dept
 }
 
 func (r *targetResolver) MatchedAccounts(ctx context.Context, obj *store.Target) ([]store.Account, error) {
-	return loaders.For(ctx).Matched.Load(ctx, obj.Key)
+	return loaders.For(ctx).Matched().Load(ctx, obj.Key)
 }
 
 func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }

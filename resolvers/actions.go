@@ -31,11 +31,11 @@ func deref[T any](p *T) T {
 // newest first.
 func (r *Resolver) lineageReviews(ctx context.Context, networkID string) ([]store.Review, error) {
 	ld := loaders.For(ctx)
-	chain, err := ld.Lineage.Load(ctx, networkID)
+	chain, err := ld.Lineage().Load(ctx, networkID)
 	if err != nil {
 		return nil, err
 	}
-	lists, err := ld.Reviews.LoadAll(ctx, chain)
+	lists, err := ld.Reviews().LoadAll(ctx, chain)
 	if err != nil {
 		return nil, err
 	}

@@ -8,15 +8,21 @@ import (
 	"github.com/lockstep-dev/lockstep/store"
 )
 
-// selectedPage looks ahead into the current field's selection: when the
-// child field name is selected exactly once, without `after`, with a valid
-// `first` (def when not given), it returns that page size. Root resolvers
-// use it to fetch an object and its first page of a list in one statement
-// and prime the list's loader with it.
-func selectedPage(ctx context.Context, name string, def, max int) (int, bool) {
-	oc := graphql.GetOperationContext(ctx)
+// lookahead returns what a root resolver looks ahead into: the operation
+// and the fields selected on the field it resolves (collected once for all
+// of its look-aheads).
+func lookahead(ctx context.Context) (*graphql.OperationContext, []graphql.CollectedField) {
+	return graphql.GetOperationContext(ctx), graphql.CollectFieldsCtx(ctx, nil)
+}
+
+// selectedPage looks ahead into the current field's selection, fields
+// (from lookahead): when the child field name is selected exactly once,
+// without `after`, with a valid `first` (def when not given), it returns
+// that page size. Root resolvers use it to fetch an object and its first
+// page of a list in one statement and prime the list's loader with it.
+func selectedPage(oc *graphql.OperationContext, fields []graphql.CollectedField, name string, def, max int) (int, bool) {
 	n, found := 0, 0
-	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+	for _, f := range fields {
 		if f.Name != name {
 			continue
 		}
@@ -56,10 +62,10 @@ func toInt(v any) (int, bool) {
 // memberAccountFields looks ahead from Query.network into
 // members { edges { node { account { ... } } } } and returns the account
 // fields selected there (with fragments merged, and the union over
-// aliases). Anything it does not know under those types asks for every
-// field, so an unforeseen selection is never served a partial account.
-func memberAccountFields(ctx context.Context) store.AccountFields {
-	oc := graphql.GetOperationContext(ctx)
+// aliases), from the network's own selection, fields. Anything it does
+// not know under those types asks for every field, so an unforeseen
+// selection is never served a partial account.
+func memberAccountFields(oc *graphql.OperationContext, fields []graphql.CollectedField) store.AccountFields {
 	var f store.AccountFields
 	// children collects the sub-fields named name of fields, as the
 	// object type typ; ok is false when an unknown field is met.
@@ -77,7 +83,7 @@ func memberAccountFields(ctx context.Context) store.AccountFields {
 		return out, true
 	}
 	var members []graphql.CollectedField
-	for _, c := range graphql.CollectFieldsCtx(ctx, nil) {
+	for _, c := range fields {
 		if c.Name == "members" {
 			members = append(members, c)
 		}
@@ -137,8 +143,9 @@ func accountFields(oc *graphql.OperationContext, fields []graphql.CollectedField
 // fields and into ips { ip { ... } ... } and devices { device { ... } ... }
 // and returns what the root read must fetch (store.AccountWithUsageView):
 // with fragments merged and the union over aliases. A part holding a field
-// it does not know is read whole.
-func accountView(ctx context.Context) store.AccountView {
+// it does not know is read whole. fields is the account's own selection
+// (from lookahead).
+func accountView(ctx context.Context, fields []graphql.CollectedField) store.AccountView {
 	oc := graphql.GetOperationContext(ctx)
 	var v store.AccountView
 	var ok bool
@@ -146,7 +153,7 @@ func accountView(ctx context.Context) store.AccountView {
 		v.Account = store.AllAccountFields
 	}
 	var ips, devs []graphql.CollectedField
-	for _, c := range graphql.CollectFieldsCtx(ctx, nil) {
+	for _, c := range fields {
 		switch c.Name {
 		case "ips":
 			ips = append(ips, c)

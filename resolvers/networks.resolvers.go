@@ -17,16 +17,16 @@ import (
 )
 
 func (r *memberEvidenceResolver) Network(ctx context.Context, obj *store.MemberEvidence) (*store.Network, error) {
-	return notFoundNil(loaders.For(ctx).Network.Load(ctx, obj.NetworkID))
+	return notFoundNil(loaders.For(ctx).Network().Load(ctx, obj.NetworkID))
 }
 
 func (r *membershipResolver) Network(ctx context.Context, obj *store.Membership) (*store.Network, error) {
-	n, err := loaders.For(ctx).Network.Load(ctx, obj.NetworkID)
+	n, err := loaders.For(ctx).Network().Load(ctx, obj.NetworkID)
 	return &n, err
 }
 
 func (r *networkResolver) Run(ctx context.Context, obj *store.Network) (*store.DetectionRun, error) {
-	run, err := loaders.For(ctx).Run.Load(ctx, obj.RunID)
+	run, err := loaders.For(ctx).Run().Load(ctx, obj.RunID)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
 		// Networks written without their run node: show the id only.
 		return &store.DetectionRun{ID: obj.RunID, Status: store.RunFinished}, nil
@@ -45,7 +45,7 @@ func (r *networkResolver) Members(ctx context.Context, obj *store.Network, first
 		// One extra tells whether another page follows.
 		if p := obj.FirstMembers; p != nil && p.First == n+1 {
 			ms = p.Members // read with the network (see Query.network)
-		} else if ms, err = loaders.For(ctx).Members.Load(ctx, loaders.PageKey{ID: obj.ID, First: n + 1}); err != nil {
+		} else if ms, err = loaders.For(ctx).Members().Load(ctx, loaders.PageKey{ID: obj.ID, First: n + 1}); err != nil {
 			return nil, err
 		}
 		if len(ms) > n {
@@ -93,18 +93,18 @@ func (r *networkResolver) Predecessor(ctx context.Context, obj *store.Network) (
 	if obj.PredecessorID == nil || *obj.PredecessorID == "" {
 		return nil, nil
 	}
-	return notFoundNil(loaders.For(ctx).Network.Load(ctx, *obj.PredecessorID))
+	return notFoundNil(loaders.For(ctx).Network().Load(ctx, *obj.PredecessorID))
 }
 
 func (r *networkResolver) Successor(ctx context.Context, obj *store.Network) (*store.Network, error) {
-	return loaders.For(ctx).Successor.Load(ctx, obj.ID)
+	return loaders.For(ctx).Successor().Load(ctx, obj.ID)
 }
 
 func (r *networkResolver) LineageID(ctx context.Context, obj *store.Network) (string, error) {
 	if obj.Key != "" {
 		return obj.Key, nil
 	}
-	l, err := loaders.For(ctx).Lineage.Load(ctx, obj.ID)
+	l, err := loaders.For(ctx).Lineage().Load(ctx, obj.ID)
 	if err != nil || len(l) == 0 {
 		return obj.ID, err
 	}
@@ -161,7 +161,7 @@ func (r *queryResolver) Networks(ctx context.Context, filter *model.NetworkFilte
 	for _, e := range conn.Edges {
 		// Prime the network loader so a network of this page asked for
 		// again (as another's predecessor) costs no query.
-		loaders.For(ctx).Network.Prime(e.Node.ID, e.Node)
+		loaders.For(ctx).Network().Prime(e.Node.ID, e.Node)
 	}
 	return &conn, nil
 }
@@ -170,17 +170,18 @@ func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network,
 	// A root lookup is one key: query at once rather than wait for a
 	// batch, together with the first page of members when it is asked for.
 	ld := loaders.For(ctx)
-	if first, ok := selectedPage(ctx, "members", 50, maxFirst); ok {
+	oc, fields := lookahead(ctx)
+	if first, ok := selectedPage(oc, fields, "members", 50, maxFirst); ok {
 		// Only the account fields the query shows are read. The page goes
 		// with this root value alone: the loaders (which a nested
 		// occurrence of the same network would use) get the network
 		// without it, and the members only when their accounts are whole.
-		fields := memberAccountFields(ctx)
-		n, ms, err := r.Store.NetworkWithMembersFields(ctx, id, first+1, fields) // +1: is there a next page?
+		accountFields := memberAccountFields(oc, fields)
+		n, ms, err := r.Store.NetworkWithMembersFields(ctx, id, first+1, accountFields) // +1: is there a next page?
 		if err == nil {
-			ld.Network.Prime(id, n)
-			if fields == store.AllAccountFields {
-				ld.Members.Prime(loaders.PageKey{ID: id, First: first + 1}, ms)
+			ld.Network().Prime(id, n)
+			if accountFields == store.AllAccountFields {
+				ld.Members().Prime(loaders.PageKey{ID: id, First: first + 1}, ms)
 			}
 			n.FirstMembers = &store.MemberPage{First: first + 1, Members: ms}
 		}
@@ -194,7 +195,7 @@ func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network,
 	if !ok {
 		return nil, nil
 	}
-	ld.Network.Prime(id, n)
+	ld.Network().Prime(id, n)
 	return &n, nil
 }
 

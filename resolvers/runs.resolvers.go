@@ -26,7 +26,7 @@ func (r *queryResolver) DetectionRuns(ctx context.Context, first *int) ([]store.
 }
 
 func (r *queryResolver) DetectionRun(ctx context.Context, id string) (*store.DetectionRun, error) {
-	return notFoundNil(loaders.For(ctx).Run.Load(ctx, id))
+	return notFoundNil(loaders.For(ctx).Run().Load(ctx, id))
 }
 
 func (r *subscriptionResolver) DetectionProgress(ctx context.Context, runID string) (<-chan *store.DetectionProgress, error) {

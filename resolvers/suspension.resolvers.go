@@ -31,7 +31,7 @@ func (r *queryResolver) SuspensionList(ctx context.Context, id string) (*store.S
 }
 
 func (r *suspensionEntryResolver) Account(ctx context.Context, obj *store.SuspensionEntry) (*store.Account, error) {
-	return notFoundNil(loaders.For(ctx).Account.Load(ctx, obj.AccountID))
+	return notFoundNil(loaders.For(ctx).Account().Load(ctx, obj.AccountID))
 }
 
 func (r *suspensionListResolver) Entries(ctx context.Context, obj *store.SuspensionList, first *int, after *string) ([]store.SuspensionEntry, error) {
