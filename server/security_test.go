@@ -155,6 +155,32 @@ func TestQueryLimits(t *testing.T) {
 			}
 		})
 	}
+	// The server remembers an operation's complexity, keyed by the values
+	// of the variables its cost reads; the same text with bigger pages,
+	// at any depth and through fragments, must still be refused.
+	t.Run("same operation, other page sizes", func(t *testing.T) {
+		h := h.sub(t)
+		direct := `query($n: Int, $m: Int, $k: Int, $id: ID!) { account(id: $id) { id } networks(first: $n) { edges { node { members(first: $m) { edges { node { account { ips(first: $k) { count } } } } } } } } }`
+		viaFragment := `query($n: Int, $m: Int) { networks(first: $n) { ...N } }
+fragment N on NetworkConnection { edges { node { members(first: $m) { edges { node { account { ips(first: 100) { count } } } } } } } }`
+		small := map[string]any{"n": 1, "m": 1, "k": 1, "id": "a01"}
+		for _, vars := range []map[string]any{
+			{"n": 100, "m": 100, "k": 100, "id": "a01"},
+			{"n": 1, "m": 1, "k": 100, "id": "a02"},
+			{"n": 100, "m": 100, "k": 10, "id": "a01"}, // 140,301: over 100,000 only by $k
+		} {
+			h.ok(viewer, direct, small, nil)
+			h.ok(viewer, direct, small, nil) // from the cache
+			wantRejected := vars["n"] == 100
+			r := h.do(viewer, direct, vars)
+			if rejected := len(r.Errors) > 0 && r.Errors[0].Code() == "COMPLEXITY_LIMIT_EXCEEDED"; rejected != wantRejected {
+				t.Errorf("variables %v: rejected %v, want %v (errors %+v)", vars, rejected, wantRejected, r.Errors)
+			}
+		}
+		h.ok(viewer, viaFragment, map[string]any{"n": 1, "m": 1}, nil)
+		h.fails(viewer, viaFragment, map[string]any{"n": 100, "m": 100}, "COMPLEXITY_LIMIT_EXCEEDED", "complexity")
+		h.fails(viewer, viaFragment, map[string]any{"n": 100, "m": 100}, "COMPLEXITY_LIMIT_EXCEEDED", "complexity")
+	})
 	t.Run("body too large", func(t *testing.T) {
 		big := `{"query":"{ viewer { name } }","variables":{"pad":"` + strings.Repeat("x", 70<<10) + `"}}`
 		r := h.sub(t).post(h.keys[viewer], []byte(big))

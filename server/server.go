@@ -139,10 +139,11 @@ func (s *Server) Authenticator() *auth.Authenticator { return s.auth }
 func (s *Server) Close() { s.cancel() }
 
 func (s *Server) graphQL() http.Handler {
+	costs := complexity()
 	schema := graph.NewExecutableSchema(graph.Config{
 		Resolvers:  s.resolver,
 		Directives: graph.DirectiveRoot{HasRole: auth.HasRole},
-		Complexity: complexity(),
+		Complexity: costs,
 	})
 	srv := handler.New(schema)
 	if !s.cfg.PlainGQLGen {
@@ -170,7 +171,7 @@ func (s *Server) graphQL() http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(shapeLimit{MaxDepth: s.cfg.MaxDepth, MaxAliases: s.cfg.MaxAliases})
-	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
+	srv.Use(newCachedComplexity(s.cfg.MaxComplexity, costs))
 	srv.Use(requestTimeout{limit: s.cfg.Timeout})
 	srv.SetErrorPresenter(presenter(s.cfg.Log, s.cfg.Timeout.String(), strconv.FormatInt(s.cfg.MaxBodyBytes, 10)))
 	srv.SetRecoverFunc(func(ctx context.Context, err any) error {
