@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,9 +39,9 @@ import (
 // (TestFastListsSameResponse) and dataloader batching is untouched: a list
 // that needs a resolver below it is never taken.
 type fastLists struct {
-	// lists maps "Type.field" of the list fields handled here to the
-	// function that plans and writes one.
-	lists map[string]listFunc
+	// lists maps the list fields handled here to the function that plans
+	// and writes one.
+	lists map[fieldKey]listFunc
 	// plain is the set of "Type.field" that plans may write directly:
 	// those of plainFields that the schema declares with no arguments and
 	// no directives (checked once, in newFastLists).
@@ -51,11 +52,30 @@ type fastLists struct {
 	// served counts the lists written here (tests check that the fast
 	// path was taken).
 	served atomic.Int64
+
+	// plans caches the plan of a list field's selection, by its
+	// *ast.Field, for selections whose plan cannot change from one request
+	// to the next (see planFor); planning took about as long as writing
+	// a page of IPs. Bounded by maxPlans (cleared when full): documents
+	// come from gqlgen's query cache of 1000, so a cached plan can keep an
+	// evicted document alive only until then.
+	plans     sync.Map // *ast.Field -> cachedPlan
+	planCount atomic.Int64
+}
+
+// fieldKey names a field of an object type.
+type fieldKey struct{ object, field string }
+
+const maxPlans = 4096
+
+type cachedPlan struct {
+	plan any // *objPlan[T] of the list's element type
+	ok   bool
 }
 
 // listFunc marshals a list field's value; ok is false when it cannot do it
 // exactly as gqlgen would, and gqlgen does it instead.
-type listFunc func(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet, v any) (out []byte, ok bool)
+type listFunc func(fl *fastLists, oc *graphql.OperationContext, field graphql.CollectedField, v any) (out []byte, ok bool)
 
 // plainFields are the fields the plans below write, by type: each is a
 // struct field of the model (gqlgen binds none of them to a resolver).
@@ -75,11 +95,11 @@ var plainFields = map[string][]string{
 // lists those (a test requires none).
 func newFastLists(schema *ast.Schema) (fl *fastLists, dropped []string) {
 	fl = &fastLists{
-		lists: map[string]listFunc{
-			"MemberConnection.edges": listOf(planMemberEdge, func(v any) ([]store.MemberEdge, bool) { x, ok := v.([]store.MemberEdge); return x, ok }),
-			"Network.victims":        listOf(planMember, func(v any) ([]store.Member, bool) { x, ok := v.([]store.Member); return x, ok }),
-			"Account.ips":            listOf(planIPUsage, func(v any) ([]store.IPUsage, bool) { x, ok := v.([]store.IPUsage); return x, ok }),
-			"Account.devices":        listOf(planDeviceUsage, func(v any) ([]store.DeviceUsage, bool) { x, ok := v.([]store.DeviceUsage); return x, ok }),
+		lists: map[fieldKey]listFunc{
+			{"MemberConnection", "edges"}: listOf(planMemberEdge, func(v any) ([]store.MemberEdge, bool) { x, ok := v.([]store.MemberEdge); return x, ok }),
+			{"Network", "victims"}:        listOf(planMember, func(v any) ([]store.Member, bool) { x, ok := v.([]store.Member); return x, ok }),
+			{"Account", "ips"}:            listOf(planIPUsage, func(v any) ([]store.IPUsage, bool) { x, ok := v.([]store.IPUsage); return x, ok }),
+			{"Account", "devices"}:        listOf(planDeviceUsage, func(v any) ([]store.DeviceUsage, bool) { x, ok := v.([]store.DeviceUsage); return x, ok }),
 		},
 		plain:        map[string]bool{},
 		implementors: map[string][]string{},
@@ -115,7 +135,7 @@ func (fl *fastLists) middleware(ctx context.Context, next graphql.Resolver) (any
 	if fc == nil || fc.Field.Field == nil || len(fc.Field.Selections) == 0 {
 		return next(ctx)
 	}
-	list := fl.lists[fc.Object+"."+fc.Field.Name]
+	list := fl.lists[fieldKey{fc.Object, fc.Field.Name}]
 	if list == nil {
 		return next(ctx)
 	}
@@ -123,12 +143,72 @@ func (fl *fastLists) middleware(ctx context.Context, next graphql.Resolver) (any
 	if err != nil || res == nil {
 		return res, err
 	}
-	out, ok := list(fl, graphql.GetOperationContext(ctx), fc.Field.Selections, res)
+	out, ok := list(fl, graphql.GetOperationContext(ctx), fc.Field, res)
 	if !ok {
 		return res, nil // gqlgen marshals it
 	}
 	fl.served.Add(1)
 	return rawJSON(out), nil
+}
+
+// planFor returns the plan of field's selection, made by mk or cached.
+// A plan is a function of the selection, the document's fragments and the
+// variables of @skip and @include in it. It is cached only when none of
+// those can differ between requests: the selection is exactly the one
+// field's own (gqlgen did not merge several fields of the same name into
+// it, which could depend on a sibling's @include) and holds no directive
+// at any depth, fragments included.
+func (fl *fastLists) planFor(oc *graphql.OperationContext, field graphql.CollectedField, mk func() (any, bool)) (any, bool) {
+	sel := field.Selections
+	static := field.Field != nil && len(sel) > 0 && slices.Equal(sel, field.Field.SelectionSet) // gqlgen copies them
+	if static {
+		if c, ok := fl.plans.Load(field.Field); ok {
+			c := c.(cachedPlan)
+			return c.plan, c.ok
+		}
+	}
+	p, ok := mk()
+	if static && !hasDirectives(oc.Doc, sel, 0) {
+		if fl.planCount.Add(1) > maxPlans {
+			fl.plans.Clear()
+			fl.planCount.Store(1)
+		}
+		fl.plans.Store(field.Field, cachedPlan{plan: p, ok: ok})
+	}
+	return p, ok
+}
+
+// hasDirectives reports whether any field, inline fragment, fragment
+// spread or spread fragment in sel carries a directive (true as well past
+// a depth no valid document reaches here, so it always ends).
+func hasDirectives(doc *ast.QueryDocument, sel ast.SelectionSet, depth int) bool {
+	if depth > 64 {
+		return true
+	}
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if len(s.Directives) > 0 || hasDirectives(doc, s.SelectionSet, depth+1) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if len(s.Directives) > 0 || hasDirectives(doc, s.SelectionSet, depth+1) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if len(s.Directives) > 0 {
+				return true
+			}
+			def := s.Definition
+			if def == nil && doc != nil {
+				def = doc.Fragments.ForName(s.Name)
+			}
+			if def == nil || len(def.Directives) > 0 || hasDirectives(doc, def.SelectionSet, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // rawJSON is an already marshalled value.
@@ -138,15 +218,16 @@ func (r rawJSON) MarshalGQL(w io.Writer) { _, _ = w.Write(r) }
 
 // listOf makes the listFunc of a list of T from T's plan.
 func listOf[T any](plan func(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet) (*objPlan[T], bool), cast func(any) ([]T, bool)) listFunc {
-	return func(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet, v any) ([]byte, bool) {
+	return func(fl *fastLists, oc *graphql.OperationContext, field graphql.CollectedField, v any) ([]byte, bool) {
 		items, ok := cast(v)
 		if !ok || items == nil {
 			return nil, false
 		}
-		p, ok := plan(fl, oc, sel)
+		pa, ok := fl.planFor(oc, field, func() (any, bool) { return plan(fl, oc, field.Selections) })
 		if !ok {
 			return nil, false
 		}
+		p := pa.(*objPlan[T])
 		var b bytes.Buffer
 		b.Grow(len(items) * 64)
 		b.WriteByte('[')

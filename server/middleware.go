@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -117,6 +118,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			// Hijacked connections must see the original writer.
 			next.ServeHTTP(w, r)
 			s.cfg.Log.Debug("websocket closed", "path", r.URL.Path, "duration", time.Since(start))
+			return
+		}
+		// Checked first: the arguments of a disabled Debug call are still
+		// built (and escape to the heap) on every request.
+		if !s.cfg.Log.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r)
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w}
