@@ -133,42 +133,25 @@ func Bulk(ctx context.Context, inputs []string, opts Options, bo BulkOptions) (s
 	}
 	log.Info("bulk: input parsed and spilled", "records", sum.Records, "partitions", st.Partitions, "spill_MiB", st.SpillBytes>>20, "took", st.Parse.Round(time.Millisecond))
 
-	// 3. Merge the partitions into the importer's input files: the nodes
-	// first; the relationships while the importer reads the nodes.
+	// 3. Merge the partitions into the importer's input files.
 	t0 = time.Now()
-	bm, err := newBulkMerge(sink, inputDir, bo.Workers, &st)
+	in, rows, err := mergeAll(ctx, sink, inputDir, bo.Workers, &st)
 	if err != nil {
 		return sum, st, err
 	}
-	defer bm.close()
-	if err := bm.mergeNodes(ctx); err != nil {
-		return sum, st, err
-	}
-	st.MergeNodes = time.Since(t0)
-	mergeRels := func() error {
-		t1 := time.Now()
-		if err := bm.mergeRels(ctx); err != nil {
-			return err
+	st.Merge = time.Since(t0)
+	log.Info("bulk: partitions merged", "rows", rows, "input_MiB", st.InputBytes>>20, "took", st.Merge.Round(time.Millisecond))
+	if bo.hook != nil {
+		if err := bo.hook("merged"); err != nil {
+			return sum, st, err
 		}
-		st.Merge = st.MergeNodes + time.Since(t1)
-		log.Info("bulk: partitions merged", "rows", bm.in.rows, "input_MiB", st.InputBytes>>20, "took", st.Merge.Round(time.Millisecond))
-		if bo.hook != nil {
-			return bo.hook("merged")
-		}
-		return nil
 	}
 
 	// 4. Import, install, start, schema.
-	if bm.in.rows == 0 {
-		// Nothing to import (no node, hence no relationship either).
-		if err := mergeRels(); err != nil {
-			return sum, st, err
-		}
-	} else {
+	if rows > 0 {
 		t0 = time.Now()
 		imp := bo.Import
-		imp.Nodes, imp.Relationships, imp.Estimate = bm.in.nodes, bm.in.rels, bm.in.estimate
-		imp.Pending = mergeRels
+		imp.Nodes, imp.Relationships, imp.Estimate = in.nodes, in.rels, in.estimate
 		imp.BeforeInstall = func() error {
 			installing = true
 			return writeBulkState(statePath, bulkInstalling)
@@ -244,8 +227,8 @@ type BulkStats struct {
 	SpillBytes, InputBytes int64
 	NodeRows, RelRows      int64 // rows handed to the importer (markers are nodes)
 	// Check: is the database empty; Parse: read, parse, aggregate, spill;
-	// Merge: partitions into the importer's files (its second pass runs
-	// during Import); Import: Neo4j's importer and the install; Start: the server on the new store; Schema: constraints
+	// Merge: partitions into the importer's files; Import: Neo4j's importer and the
+	// install; Start: the server on the new store; Schema: constraints
 	// and indexes built.
 	Check, Parse, Merge, Import, Start, Schema time.Duration
 	// MergeNodes is the merge's first pass (nodes numbered, edges routed
@@ -349,151 +332,117 @@ func partitionsFor(inputs []string) int {
 	return min(max(int((size+(64<<20)-1)/(64<<20)), 4), 1024)
 }
 
-// importInput is what the merge hands the importer: its groups (data files
+// importInput is what mergeAll hands the importer: its groups (data files
 // by label and relationship type) and the estimates it plans memory by.
 type importInput struct {
 	nodes, rels []managed.ImportGroup
 	estimate    managed.ImportEstimate
-	rows        int64 // node rows, and relationship rows once written
 }
 
-// bulkMerge merges every partition into per-worker importer files in two
-// passes (bulk_input.go): nodes numbered and edges routed to their far
-// end's partition (mergeNodes, which also adds the markers), then
-// relationships written with both ids (mergeRels). The importer can read
-// the node files while the second pass writes the relationship files.
-type bulkMerge struct {
-	m       *merger
-	sets    []*inputSet
-	dir     string
-	workers int
-	st      *BulkStats
-	in      importInput
-}
-
-func newBulkMerge(sink *bulkSink, dir string, workers int, st *BulkStats) (_ *bulkMerge, err error) {
+// mergeAll merges every partition into per-worker importer files in two
+// passes (bulk_input.go: nodes numbered and edges routed to their far end's
+// partition, then relationships written with both ids), adds the markers,
+// and names the importer's groups.
+func mergeAll(ctx context.Context, sink *bulkSink, dir string, workers int, st *BulkStats) (importInput, int64, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(sink.parts)))
-	bm := &bulkMerge{m: &merger{sink: sink}, sets: make([]*inputSet, workers), dir: dir, workers: workers, st: st}
+	m := &merger{sink: sink}
+	sets := make([]*inputSet, workers)
 	defer func() {
-		if err != nil {
-			bm.close()
+		for _, s := range sets {
+			if s != nil {
+				s.close()
+			}
+		}
+		for _, j := range m.joins {
+			if j.f != nil {
+				j.f.Close()
+			}
 		}
 	}()
-	for w := range bm.sets {
+	for w := range sets {
 		s, err := openInputSet(dir, w)
 		if err != nil {
-			return nil, err
+			return importInput{}, 0, err
 		}
-		bm.sets[w] = s
+		sets[w] = s
 	}
 	for _, p := range sink.parts {
 		j := &spillPart{path: p.path + ".join"}
 		f, err := os.OpenFile(j.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("bulk: %w", err)
+			return importInput{}, 0, fmt.Errorf("bulk: %w", err)
 		}
 		j.f, j.w = f, bufio.NewWriterSize(f, 64<<10)
-		bm.m.joins = append(bm.m.joins, j)
+		m.joins = append(m.joins, j)
 	}
-	return bm, nil
-}
-
-// close closes whatever files are still open (after a failure).
-func (bm *bulkMerge) close() {
-	for _, s := range bm.sets {
-		if s != nil {
-			s.close()
-		}
-	}
-	for _, j := range bm.m.joins {
-		if j.f != nil {
-			j.f.Close()
-		}
-	}
-}
-
-// mergeNodes is the first pass: when it returns, the node files are
-// complete and closed, and the importer's groups name every file (the
-// relationship files are complete only after mergeRels).
-func (bm *bulkMerge) mergeNodes(ctx context.Context) error {
-	m, sink := bm.m, bm.m.sink
-	if err := eachPart(ctx, len(sink.parts), bm.workers, func(w, i int) error { return m.nodes(sink.parts[i], bm.sets[w]) }); err != nil {
-		return err
+	t0 := time.Now()
+	if err := eachPart(ctx, len(sink.parts), workers, func(w, i int) error { return m.nodes(sink.parts[i], sets[w]) }); err != nil {
+		return importInput{}, 0, err
 	}
 	for _, j := range m.joins {
 		if err := j.w.Flush(); err != nil {
-			return fmt.Errorf("bulk: join file %s: %w", j.path, err)
+			return importInput{}, 0, fmt.Errorf("bulk: join file %s: %w", j.path, err)
 		}
 		if err := j.f.Close(); err != nil {
-			return fmt.Errorf("bulk: join file %s: %w", j.path, err)
+			return importInput{}, 0, fmt.Errorf("bulk: join file %s: %w", j.path, err)
 		}
 		j.f = nil
-		bm.st.JoinBytes += j.n
+		st.JoinBytes += j.n
 	}
-	if err := writeMarkers(bm.sets[0], &m.ids, sink.chunks, sink.subs, time.Now()); err != nil {
-		return err
+	if err := writeMarkers(sets[0], &m.ids, sink.chunks, sink.subs, time.Now()); err != nil {
+		return importInput{}, 0, err
 	}
-	for _, s := range bm.sets {
-		if err := s.closeNodes(); err != nil {
-			return err
+	st.MergeNodes = time.Since(t0)
+	if err := eachPart(ctx, len(sink.parts), workers, func(w, i int) error { return m.rels(i, sets[w]) }); err != nil {
+		return importInput{}, 0, err
+	}
+	for _, s := range sets {
+		if err := s.close(); err != nil {
+			return importInput{}, 0, err
 		}
 	}
-	in, e := &bm.in, &bm.in.estimate
+	var in importInput
+	var total int64
 	for i, c := range inputFiles {
 		var files []string
 		var n, bytes int64
-		for w, s := range bm.sets {
-			if c.rel || s.rows[i] > 0 {
-				files = append(files, inputData(bm.dir, c.file, w))
+		for w, s := range sets {
+			if s.rows[i] > 0 {
+				files = append(files, inputData(dir, c.file, w))
 				n += s.rows[i]
 				bytes += s.bytes[i]
 			}
 		}
+		if n == 0 {
+			continue
+		}
+		total += n
 		grp := managed.ImportGroup{Name: c.name, Keys: c.keys, Files: files}
+		e := &in.estimate
 		if c.rel {
 			in.rels = append(in.rels, grp)
-		} else if n > 0 {
+			st.RelRows += n
+			e.Relationships += n
+			e.RelationshipProperties += n * int64(len(c.keys))
+			e.RelationshipPropertyBytes += bytes
+		} else {
 			in.nodes = append(in.nodes, grp)
-			bm.st.NodeRows += n
-			in.rows += n
+			st.NodeRows += n
 			e.Nodes += n
 			e.NodeProperties += n * int64(len(c.keys))
 			e.NodePropertyBytes += bytes
 		}
 	}
-	// The relationships are not written yet, but pass 1 counted them; a
-	// row of three properties takes about 20 bytes.
-	e.Relationships = m.routed.Load()
-	e.RelationshipProperties = 3 * e.Relationships
-	e.RelationshipPropertyBytes = 20 * e.Relationships
-	return nil
-}
-
-// mergeRels is the second pass: it writes and closes the relationship files.
-func (bm *bulkMerge) mergeRels(ctx context.Context) error {
-	m, sink := bm.m, bm.m.sink
-	if err := eachPart(ctx, len(sink.parts), bm.workers, func(w, i int) error { return m.rels(i, bm.sets[w]) }); err != nil {
-		return err
-	}
-	for _, s := range bm.sets {
-		if err := s.close(); err != nil {
-			return err
-		}
-		for i := numInputNodes; i < numInputs; i++ {
-			bm.st.RelRows += s.rows[i]
-			bm.in.rows += s.rows[i]
-		}
-	}
-	entries, _ := os.ReadDir(bm.dir)
+	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if fi, err := e.Info(); err == nil {
-			bm.st.InputBytes += fi.Size()
+			st.InputBytes += fi.Size()
 		}
 	}
-	return nil
+	return in, total, nil
 }
 
 // eachPart runs f on partitions 0..n-1, workers at a time (f gets its

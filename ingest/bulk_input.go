@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/store"
@@ -145,24 +144,6 @@ func (s *inputSet) close() error {
 	return first
 }
 
-// closeNodes writes and closes the node files (pass 2 writes only
-// relationships, while the importer may already read the nodes).
-func (s *inputSet) closeNodes() error {
-	for i := range numInputNodes {
-		if err := s.flush(i); err != nil {
-			return fmt.Errorf("bulk: %s: %w", s.f[i].Name(), err)
-		}
-		if err := s.w[i].Flush(); err != nil {
-			return fmt.Errorf("bulk: %s: %w", s.f[i].Name(), err)
-		}
-		if err := s.f[i].Close(); err != nil {
-			return fmt.Errorf("bulk: %s: %w", s.f[i].Name(), err)
-		}
-		s.f[i] = nil
-	}
-	return nil
-}
-
 // row starts a row with a node id (or a relationship's start id).
 func (s *inputSet) row(id int64) {
 	s.line = binary.AppendUvarint(s.line[:0], uint64(id))
@@ -252,10 +233,9 @@ func (a *idAlloc) take(n int64) int64 {
 
 // merger runs the two passes of the merge over the spill partitions.
 type merger struct {
-	sink   *bulkSink
-	ids    idAlloc
-	joins  []*spillPart // join records, by the partition of the far end's key
-	routed atomic.Int64 // join records routed: the relationships pass 2 writes
+	sink  *bulkSink
+	ids   idAlloc
+	joins []*spillPart // join records, by the partition of the far end's key
 }
 
 func idsPath(p *spillPart) string { return p.path + ".ids" }
@@ -557,7 +537,6 @@ func (m *merger) nodes(part *spillPart, out *inputSet) (err error) {
 			}
 		}
 	}
-	m.routed.Add(int64(len(edges) + len(matched)))
 	return rt.flush()
 }
 

@@ -77,16 +77,9 @@ func TestBulkMergeIDs(t *testing.T) {
 			must(sink.MarkIngestBatch(ctx, "chunk-1", map[string]any{"file": "f", "chunk": int64(0), "lines": int64(3), "events": int64(3)}))
 			must(sink.close())
 			var st BulkStats
-			bm, err := newBulkMerge(sink, inputDir, tc.workers, &st)
-			if err != nil {
+			if _, _, err := mergeAll(ctx, sink, inputDir, tc.workers, &st); err != nil {
 				t.Fatal(err)
 			}
-			defer bm.close()
-			must(bm.mergeNodes(ctx))
-			if got := bm.in.estimate.Relationships; got != int64(len(want)) {
-				t.Errorf("pass 1 counted %d relationships, want %d", got, len(want))
-			}
-			must(bm.mergeRels(ctx))
 
 			node := map[int64]string{} // id -> "Label:key"
 			for _, c := range inputFiles[:numInputNodes] {

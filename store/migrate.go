@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
@@ -136,27 +135,6 @@ func (s *Store) BuildSchema(ctx context.Context) (err error) {
 	next := make(chan string)
 	errs := make([]error, len(constraints))
 	var wg sync.WaitGroup
-	if len(constraints) > 1 {
-		// Neo4j starts population jobs in creation order, two at a time: the
-		// Target constraint must be created before the others, or one of them
-		// can take the second slot first (seen: 8 s later start of the
-		// longest population).
-		first := constraints[0]
-		constraints = constraints[1:]
-		done := make(chan struct{})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(done)
-			if err := s.write(ctx, first, nil); err != nil && !raceLost(err) {
-				errs[len(errs)-1] = fmt.Errorf("%s: %w", first, err)
-			}
-		}()
-		if err := s.awaitIndexCreated(ctx, strings.Fields(first)[2], done); err != nil {
-			wg.Wait()
-			return errors.Join(err, errs[len(errs)-1])
-		}
-	}
 	for i := range min(len(constraints), schemaWorkers) {
 		wg.Add(1)
 		go func() {
@@ -180,28 +158,6 @@ func (s *Store) BuildSchema(ctx context.Context) (err error) {
 		return fmt.Errorf("waiting for indexes to come online: %w", err)
 	}
 	return nil
-}
-
-// awaitIndexCreated polls until the index of that name exists (populating
-// or online), so that a population job started after it queues behind it,
-// or until done is closed (its creation ended, maybe in an error).
-func (s *Store) awaitIndexCreated(ctx context.Context, name string, done <-chan struct{}) error {
-	for {
-		recs, err := s.Query(ctx, "SHOW INDEXES YIELD name WHERE name = $name RETURN count(*) AS n", map[string]any{"name": name})
-		if err != nil {
-			return err
-		}
-		if n, _ := Get[int64](recs[0], "n"); n > 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-done:
-			return nil
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 }
 
 func bool2int(b bool) int {

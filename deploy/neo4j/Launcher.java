@@ -81,12 +81,7 @@ public class Launcher {
             // Populations are rare (schema changes) and short; let one use every core.
             .setConfig(
                 GraphDatabaseInternalSettings.index_population_workers,
-                Math.max(1, Runtime.getRuntime().availableProcessors()))
-            // A population sorts its entries in blocks of 1 MiB, merged 8 at a time: the
-            // Target.key index after a 1M-account bulk load (64-character keys) took three
-            // merge rounds over all its entries. 16 MiB blocks merged 32 at a time take one.
-            .setConfig(GraphDatabaseInternalSettings.index_populator_block_size, 16L << 20)
-            .setConfig(GraphDatabaseInternalSettings.index_populator_merge_factor, 32);
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
     Long pagecache = bytes("LOCKSTEP_NEO4J_PAGECACHE");
     if (pagecache != null) {
       builder.setConfig(GraphDatabaseSettings.pagecache_memory, pagecache);

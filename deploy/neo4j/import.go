@@ -53,11 +53,6 @@ type ImportOptions struct {
 	OffHeap string
 	// Threads is the importer's worker threads (default: the number of CPUs).
 	Threads int
-	// Pending, if set, is still writing the relationship files when the
-	// importer starts: it runs beside the importer (which reads the nodes
-	// meanwhile and waits for it before it reads any relationship file).
-	// If it fails, the importer is killed and Import returns its error.
-	Pending func() error
 	// BeforeInstall, if set, runs after the import succeeded and before
 	// the new store replaces the live database; an error stops the
 	// install (the live database stays as it was).
@@ -159,11 +154,7 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 			args = append(args, "-Xlog:cds=error,cds+dynamic=error", "-XX:SharedArchiveFile="+rt.cds)
 		}
 	}
-	ready := ""
-	if opts.Pending != nil {
-		ready = filepath.Join(staging, "relationships.ready")
-	}
-	manifest, err := writeManifest(filepath.Join(staging, "import.manifest"), opts, offHeapBytes, ready)
+	manifest, err := writeManifest(filepath.Join(staging, "import.manifest"), opts, offHeapBytes)
 	if err != nil {
 		return err
 	}
@@ -187,24 +178,7 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	opts.Logger.Info("bulk import: running Neo4j's importer", "log", logPath)
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start the importer: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	if opts.Pending != nil {
-		if err := opts.Pending(); err != nil {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			return err
-		}
-		if err := os.WriteFile(ready, nil, 0o600); err != nil {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			return err
-		}
-	}
-	if err := <-exited; err != nil {
+	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("importer failed (%w) after %s; the live database is unchanged; see %s:\n%s",
 			err, time.Since(start).Round(time.Millisecond), logPath, tail(logPath, from, 25))
 	}
@@ -245,10 +219,8 @@ func Import(ctx context.Context, home string, opts ImportOptions) (err error) {
 }
 
 // writeManifest writes the importer's manifest (BulkImport.java): settings,
-// estimates, the file whose existence says the relationship files are
-// complete (if they are not yet), and each group's keys and files,
-// tab-separated.
-func writeManifest(path string, opts ImportOptions, offHeap int64, ready string) (string, error) {
+// estimates, and each group's keys and files, tab-separated.
+func writeManifest(path string, opts ImportOptions, offHeap int64) (string, error) {
 	var b strings.Builder
 	threads := opts.Threads
 	if threads <= 0 {
@@ -257,12 +229,6 @@ func writeManifest(path string, opts ImportOptions, offHeap int64, ready string)
 	e := opts.Estimate
 	fmt.Fprintf(&b, "threads\t%d\nmax-off-heap\t%d\nestimate\t%d\t%d\t%d\t%d\t%d\t%d\n", threads, offHeap,
 		e.Nodes, e.Relationships, e.NodeProperties, e.RelationshipProperties, e.NodePropertyBytes, e.RelationshipPropertyBytes)
-	if ready != "" {
-		if strings.ContainsAny(ready, "\t\n") {
-			return "", fmt.Errorf("importer manifest field %q: a tab or newline would split it", ready)
-		}
-		fmt.Fprintf(&b, "relationships-after\t%s\n", ready)
-	}
 	for _, grp := range [...]struct {
 		kind   string
 		groups []ImportGroup
@@ -311,7 +277,7 @@ func ImportDump(ctx context.Context, opts ImportOptions) (out string, err error)
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	manifest, err := writeManifest(filepath.Join(tmp, "import.manifest"), opts, 1<<30, "")
+	manifest, err := writeManifest(filepath.Join(tmp, "import.manifest"), opts, 1<<30)
 	if err != nil {
 		return "", err
 	}

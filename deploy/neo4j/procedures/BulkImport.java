@@ -83,20 +83,15 @@ public final class BulkImport {
   record Group(boolean rel, String name, String[] keys, List<Path> files) {}
 
   record Manifest(
-      int threads,
-      long maxOffHeap,
-      long[] estimate,
-      Path relationshipsAfter,
-      List<Group> nodes,
-      List<Group> rels) {}
+      int threads, long maxOffHeap, long[] estimate, List<Group> nodes, List<Group> rels) {}
 
   public static void main(String[] args) throws Exception {
     if (args.length == 2 && args[0].equals("--dump")) {
       Manifest m = readManifest(Path.of(args[1]));
       try (PrintStream out =
           new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, "UTF-8")) {
-        dump(m.nodes, null, out);
-        dump(m.rels, m.relationshipsAfter, out);
+        dump(m.nodes, out);
+        dump(m.rels, out);
       }
       return;
     }
@@ -110,7 +105,6 @@ public final class BulkImport {
     int threads = Runtime.getRuntime().availableProcessors();
     long maxOffHeap = Configuration.DEFAULT.maxOffHeapMemory();
     long[] estimate = new long[6];
-    Path relationshipsAfter = null;
     List<Group> nodes = new ArrayList<>(), rels = new ArrayList<>();
     try (BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
       for (String line; (line = r.readLine()) != null; ) {
@@ -121,7 +115,6 @@ public final class BulkImport {
         switch (f[0]) {
           case "threads" -> threads = Integer.parseInt(f[1]);
           case "max-off-heap" -> maxOffHeap = Long.parseLong(f[1]);
-          case "relationships-after" -> relationshipsAfter = Path.of(f[1]);
           case "estimate" -> {
             for (int i = 0; i < estimate.length; i++) {
               estimate[i] = Long.parseLong(f[i + 1]);
@@ -143,7 +136,7 @@ public final class BulkImport {
         }
       }
     }
-    return new Manifest(threads, maxOffHeap, estimate, relationshipsAfter, nodes, rels);
+    return new Manifest(threads, maxOffHeap, estimate, nodes, rels);
   }
 
   static void run(Path home, Manifest m) throws Exception {
@@ -177,8 +170,8 @@ public final class BulkImport {
     long[] e = m.estimate;
     Input input =
         Input.input(
-            iterable(m.nodes, null),
-            iterable(m.rels, m.relationshipsAfter),
+            iterable(m.nodes),
+            iterable(m.rels),
             IdType.ACTUAL,
             Input.knownEstimates(e[0], e[1], e[2], e[3], e[4], e[5], e[0]),
             new Groups());
@@ -209,25 +202,18 @@ public final class BulkImport {
     }
   }
 
-  static InputIterable iterable(List<Group> groups, Path after) {
-    return () -> new Blocks(groups, after);
+  static InputIterable iterable(List<Group> groups) {
+    return () -> new Blocks(groups);
   }
 
-  /**
-   * Hands out whole blocks of every file of the groups, in order, one at a time. With {@code
-   * after} set, the files are still being written when the import starts (Lockstep's merge
-   * writes the relationships while the importer reads the nodes): the first block waits until
-   * that file exists.
-   */
+  /** Hands out whole blocks of every file of the groups, in order, one at a time. */
   static final class Blocks implements InputIterator {
     private final List<Group> groups;
-    private Path after;
     private int group, file = -1;
     private DataInputStream in;
 
-    Blocks(List<Group> groups, Path after) {
+    Blocks(List<Group> groups) {
       this.groups = groups;
-      this.after = after;
     }
 
     @Override
@@ -264,18 +250,6 @@ public final class BulkImport {
     }
 
     private boolean open() throws IOException {
-      while (after != null) {
-        if (Files.exists(after)) {
-          after = null;
-          break;
-        }
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted while waiting for " + after, e);
-        }
-      }
       while (group < groups.size()) {
         if (++file < groups.get(group).files.size()) {
           Path p = groups.get(group).files.get(file);
@@ -399,8 +373,8 @@ public final class BulkImport {
   }
 
   /** --dump: every entity as one line, values typed, for the Go tests. */
-  static void dump(List<Group> groups, Path after, PrintStream out) throws IOException {
-    Blocks blocks = new Blocks(groups, after);
+  static void dump(List<Group> groups, PrintStream out) throws IOException {
+    Blocks blocks = new Blocks(groups);
     Rows rows = (Rows) blocks.newChunk();
     InputEntityVisitor line =
         new InputEntityVisitor.Adapter() {
