@@ -15,8 +15,8 @@ import (
 // schema is every constraint and index Lockstep needs, each created only if
 // missing, so Migrate can run at every start. Names are fixed so a changed
 // definition shows up as a second index rather than silently replacing one.
-// Append new statements at the end; never edit one that has shipped (drop
-// it with a new statement instead).
+// A rule no longer wanted is deleted here and dropped by a DROP ... IF
+// EXISTS below, so databases made before it went lose it too.
 var schema = []string{
 	// Uniqueness (each also gives a range index for lookups by that key).
 	"CREATE CONSTRAINT account_id IF NOT EXISTS FOR (n:Account) REQUIRE n.id IS UNIQUE",
@@ -34,10 +34,7 @@ var schema = []string{
 	"CREATE INDEX network_run_id IF NOT EXISTS FOR (n:Network) ON (n.runId)",
 	"CREATE INDEX network_score IF NOT EXISTS FOR (n:Network) ON (n.score)",
 	"CREATE INDEX network_run_score IF NOT EXISTS FOR (n:Network) ON (n.runId, n.score)",
-	"CREATE INDEX account_status IF NOT EXISTS FOR (n:Account) ON (n.status)",
 	"CREATE INDEX account_country IF NOT EXISTS FOR (n:Account) ON (n.country)",
-	"CREATE INDEX ip_kind IF NOT EXISTS FOR (n:IP) ON (n.kind)",
-	"CREATE INDEX target_block IF NOT EXISTS FOR (n:Target) ON (n.block)",
 	"CREATE INDEX detection_run_started IF NOT EXISTS FOR (n:DetectionRun) ON (n.startedAt)",
 	"CREATE INDEX audit_at IF NOT EXISTS FOR (n:Audit) ON (n.at)",
 	// No statement filters Account by status, IP by kind or Target by block
@@ -49,31 +46,12 @@ var schema = []string{
 	"DROP INDEX target_block IF EXISTS",
 }
 
-// liveSchema is schema without the CREATEs of rules that a later statement
-// drops: a new database never builds them, and an old one loses them.
-func liveSchema() []string {
-	dropped := map[string]bool{}
-	for _, stmt := range schema {
-		if f := strings.Fields(stmt); len(f) > 2 && f[0] == "DROP" {
-			dropped[f[1]+" "+f[2]] = true
-		}
-	}
-	var out []string
-	for _, stmt := range schema {
-		if f := strings.Fields(stmt); len(f) > 2 && f[0] == "CREATE" && dropped[f[1]+" "+f[2]] {
-			continue
-		}
-		out = append(out, stmt)
-	}
-	return out
-}
-
 // Migrate creates the constraints and indexes that are missing and waits
 // until all are online, so the writes and reads that follow use them. It is
 // safe to run any number of times and concurrently with other Migrates.
 func (s *Store) Migrate(ctx context.Context) (err error) {
 	defer wrap(&err, "Store.Migrate")
-	for _, stmt := range liveSchema() {
+	for _, stmt := range schema {
 		// Schema commands cannot share a transaction with other
 		// statements; each runs alone, retried like any write.
 		if err := s.write(ctx, stmt, nil); err != nil && !raceLost(err) {
@@ -101,7 +79,7 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 func (s *Store) BuildSchema(ctx context.Context) (err error) {
 	defer wrap(&err, "Store.BuildSchema")
 	var constraints, indexes []string
-	for _, stmt := range liveSchema() {
+	for _, stmt := range schema {
 		switch {
 		case strings.HasPrefix(stmt, "CREATE CONSTRAINT"):
 			constraints = append(constraints, stmt)
