@@ -37,6 +37,8 @@ import (
 //
 //	go test ./server -run '^$' -bench APILoad -benchtime 1x -v
 //
+// With wrk installed (apt-get install wrk) it also measures the GraphQL
+// reads from wrk in its own process, then the direct reads once more.
 // (Being a benchmark, it gets a test Neo4j with the optimising JIT.) The
 // process runs with server.TuneGC's garbage collector setting, as
 // `lockstep serve` does; GOGC=100 in the environment measures the default.
@@ -150,6 +152,34 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 		b.Errorf("errors: GraphQL %d (%s), direct %d", gql.Errors, gql.FirstError, base.Errors)
 	}
 
+	// The same 32 clients from wrk, a C load generator in its own
+	// process: vegeta in this process spends about as much CPU per request
+	// as the server's own HTTP handling (its goroutines, the transport's
+	// read and write loops, its metrics), CPU that on 2 shared cores the
+	// server and Neo4j then lack. The direct reads run again right after,
+	// so each GraphQL figure has a baseline next to it in time (Neo4j's
+	// JIT keeps getting faster during a run).
+	c7, j7, k7 := cpuTime(), procCPU(pid), jitCPU(pid)
+	if wrkRes, wrkCPU, ok := wrkAttack(b, h, dur, 32, body); ok {
+		c8, j8, k8 := cpuTime(), procCPU(pid), jitCPU(pid)
+		base2 := direct(b, dur, 32, fn)
+		c9, j9, k9 := cpuTime(), procCPU(pid), jitCPU(pid)
+		report(b, "GraphQL "+name+" (wrk, 32 connections)", wrkRes)
+		report(b, "driver-direct "+name+" (again)", base2)
+		b.Logf("wrk: Go CPU per request (server only) %.0fµs, wrk %.0fµs; Neo4j %.0fµs; direct again: Go %.0fµs, Neo4j %.0fµs",
+			float64(c8-c7)/float64(wrkRes.N)/1e3, float64(wrkCPU)/float64(wrkRes.N)/1e3, float64(j8-j7-(k8-k7))/float64(wrkRes.N)/1e3,
+			float64(c9-c8)/float64(base2.N)/1e3, float64(j9-j8-(k9-k8))/float64(base2.N)/1e3)
+		b.Logf("GraphQL (wrk)/direct (again) latency: mean %.2fx, p50 %.2fx, p99 %.2fx", ratio(wrkRes.Mean, base2.Mean), ratio(wrkRes.P50, base2.P50), ratio(wrkRes.P99, base2.P99))
+		b.ReportMetric(wrkRes.Rate, "wrk-req/s")
+		b.ReportMetric(ms(wrkRes.P99), "wrk-p99-ms")
+		b.ReportMetric(ratio(wrkRes.Mean, base2.Mean), "wrk-mean-ratio")
+		if wrkRes.Errors > 0 || base2.Errors > 0 {
+			b.Errorf("errors: GraphQL via wrk %d, direct again %d", wrkRes.Errors, base2.Errors)
+		}
+	} else {
+		b.Logf("wrk not installed (apt-get install wrk): the wrk measurement is skipped")
+	}
+
 	// The same two paths at one offered rate both sustain (half the
 	// slower one's capacity), open loop. Back-to-back clients measure
 	// capacity: with 32 of them on a saturated 2-core machine a request's
@@ -157,15 +187,17 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	// layer does. At an equal rate below saturation the difference is the
 	// layer's own cost per request (and what it adds to the queue).
 	rate := max(50, 0.5*min(base.Rate, gql.Rate))
-	c4, j4, k4 := cpuTime(), procCPU(pid), jitCPU(pid)
+	c4, j4, k4, r4 := cpuTime(), procCPU(pid), jitCPU(pid), snapRuntime()
 	stop := traceFor(b, name+"-direct")
 	pacedBase := directPaced(b, dur, rate, fn)
 	stop()
-	c5, j5, k5 := cpuTime(), procCPU(pid), jitCPU(pid)
+	c5, j5, k5, r5 := cpuTime(), procCPU(pid), jitCPU(pid), snapRuntime()
 	stop = traceFor(b, name+"-graphql")
 	pacedGQL := attackPaced(b, h, dur, rate, body)
 	stop()
-	c6, j6, k6 := cpuTime(), procCPU(pid), jitCPU(pid)
+	c6, j6, k6, r6 := cpuTime(), procCPU(pid), jitCPU(pid), snapRuntime()
+	b.Logf("at %.0f req/s, Go runtime, direct: %s", rate, runtimeDelta(r4, r5))
+	b.Logf("at %.0f req/s, Go runtime, GraphQL: %s", rate, runtimeDelta(r5, r6))
 	report(b, fmt.Sprintf("driver-direct at %.0f req/s", rate), pacedBase)
 	report(b, fmt.Sprintf("GraphQL at %.0f req/s", rate), pacedGQL)
 	if pid > 0 {
