@@ -153,12 +153,11 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	}
 
 	// The same 32 clients from wrk, a C load generator in its own
-	// process: vegeta in this process spends about as much CPU per request
-	// as the server's own HTTP handling (its goroutines, the transport's
-	// read and write loops, its metrics), CPU that on 2 shared cores the
-	// server and Neo4j then lack. The direct reads run again right after,
-	// so each GraphQL figure has a baseline next to it in time (Neo4j's
-	// JIT keeps getting faster during a run).
+	// process: it tells whether vegeta, sharing this process and its 2
+	// cores with the server, is what makes the GraphQL path slower (on the
+	// idle machine it was not: BENCHMARKS.md, session 5). The direct reads
+	// run again right after, so each GraphQL figure has a baseline next to
+	// it in time (Neo4j's JIT keeps getting faster during a run).
 	c7, j7, k7 := cpuTime(), procCPU(pid), jitCPU(pid)
 	if wrkRes, wrkCPU, ok := wrkAttack(b, h, dur, 32, body); ok {
 		c8, j8, k8 := cpuTime(), procCPU(pid), jitCPU(pid)

@@ -18,7 +18,7 @@ import (
 
 func init() {
 	// Indexes only the API filters on; appended to the core schema so
-	// Migrate creates them (append-only, as migrate.go asks).
+	// Migrate creates them.
 	schema = append(schema,
 		"CREATE INDEX network_predecessor IF NOT EXISTS FOR (n:Network) ON (n.predecessorId)",
 		"CREATE INDEX network_review_status IF NOT EXISTS FOR (n:Network) ON (n.reviewStatus)",
