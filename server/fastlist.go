@@ -49,9 +49,16 @@ type fastLists struct {
 	// implementors of each object type, as gqlgen collects fields for it
 	// (the type, its interfaces and the unions holding it).
 	implementors map[string][]string
-	// served counts the lists written here (tests check that the fast
-	// path was taken).
-	served atomic.Int64
+	// roots maps the root fields whose whole value is written here
+	// (fastroot.go) to the function that writes one.
+	roots map[fieldKey]rootFunc
+	// usageRoles is the role the schema's @hasRole asks for on Account.ips
+	// and Account.devices; nil (root accounts left to gqlgen) when the
+	// schema declares those fields in a way rootAccount does not check.
+	usageRoles map[string]store.Role
+	// served counts the lists written here, roots the root values (tests
+	// check that the fast path was taken).
+	served, rootsServed atomic.Int64
 
 	// plans caches the plan of a list field's selection, by its
 	// *ast.Field, for selections whose plan cannot change from one request
@@ -77,6 +84,10 @@ type cachedPlan struct {
 // exactly as gqlgen would, and gqlgen does it instead.
 type listFunc func(fl *fastLists, oc *graphql.OperationContext, field graphql.CollectedField, v any) (out []byte, ok bool)
 
+// rootFunc is a listFunc for a root field's value, with the request's
+// context (for the key's role).
+type rootFunc func(ctx context.Context, fl *fastLists, oc *graphql.OperationContext, field graphql.CollectedField, v any) (out []byte, ok bool)
+
 // plainFields are the fields the plans below write, by type: each is a
 // struct field of the model (gqlgen binds none of them to a resolver).
 var plainFields = map[string][]string{
@@ -101,8 +112,14 @@ func newFastLists(schema *ast.Schema) (fl *fastLists, dropped []string) {
 			{"Account", "ips"}:            listOf(planIPUsage, func(v any) ([]store.IPUsage, bool) { x, ok := v.([]store.IPUsage); return x, ok }),
 			{"Account", "devices"}:        listOf(planDeviceUsage, func(v any) ([]store.DeviceUsage, bool) { x, ok := v.([]store.DeviceUsage); return x, ok }),
 		},
+		roots:        map[fieldKey]rootFunc{{"Query", "account"}: rootAccount},
 		plain:        map[string]bool{},
 		implementors: map[string][]string{},
+	}
+	if roles, ok := usageRoles(schema); ok {
+		fl.usageRoles = roles
+	} else {
+		dropped = append(dropped, "Account.ips/devices (root account)")
 	}
 	for typ, fields := range plainFields {
 		def := schema.Types[typ]
@@ -135,7 +152,20 @@ func (fl *fastLists) middleware(ctx context.Context, next graphql.Resolver) (any
 	if fc == nil || fc.Field.Field == nil || len(fc.Field.Selections) == 0 {
 		return next(ctx)
 	}
-	list := fl.lists[fieldKey{fc.Object, fc.Field.Name}]
+	key := fieldKey{fc.Object, fc.Field.Name}
+	if root := fl.roots[key]; root != nil {
+		res, err := next(ctx)
+		if err != nil || res == nil {
+			return res, err
+		}
+		out, ok := root(ctx, fl, graphql.GetOperationContext(ctx), fc.Field, res)
+		if !ok {
+			return res, nil // gqlgen marshals it
+		}
+		fl.rootsServed.Add(1)
+		return rawJSON(out), nil
+	}
+	list := fl.lists[key]
 	if list == nil {
 		return next(ctx)
 	}
@@ -149,6 +179,30 @@ func (fl *fastLists) middleware(ctx context.Context, next graphql.Resolver) (any
 	}
 	fl.served.Add(1)
 	return rawJSON(out), nil
+}
+
+// usageRoles reads the role of Account.ips and Account.devices from the
+// schema: each must take only a first argument and carry one directive,
+// @hasRole with a literal role, for rootAccount's checks to be the
+// schema's.
+func usageRoles(schema *ast.Schema) (map[string]store.Role, bool) {
+	acc := schema.Types["Account"]
+	if acc == nil {
+		return nil, false
+	}
+	roles := map[string]store.Role{}
+	for _, name := range []string{"ips", "devices"} {
+		f := acc.Fields.ForName(name)
+		if f == nil || len(f.Arguments) != 1 || f.Arguments[0].Name != "first" || len(f.Directives) != 1 || f.Directives[0].Name != "hasRole" {
+			return nil, false
+		}
+		arg := f.Directives[0].Arguments.ForName("role")
+		if arg == nil || arg.Value == nil || arg.Value.Kind != ast.EnumValue {
+			return nil, false
+		}
+		roles[name] = store.Role(arg.Value.Raw)
+	}
+	return roles, true
 }
 
 // planFor returns the plan of field's selection, made by mk or cached.
@@ -227,21 +281,28 @@ func listOf[T any](plan func(fl *fastLists, oc *graphql.OperationContext, sel as
 		if !ok {
 			return nil, false
 		}
-		p := pa.(*objPlan[T])
 		var b bytes.Buffer
 		b.Grow(len(items) * 64)
-		b.WriteByte('[')
-		for i := range items {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if !p.write(&b, &items[i]) {
-				return nil, false
-			}
+		if !writeList(&b, pa.(*objPlan[T]), items) {
+			return nil, false
 		}
-		b.WriteByte(']')
 		return b.Bytes(), true
 	}
+}
+
+// writeList writes items as a JSON list with p.
+func writeList[T any](b *bytes.Buffer, p *objPlan[T], items []T) bool {
+	b.WriteByte('[')
+	for i := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if !p.write(b, &items[i]) {
+			return false
+		}
+	}
+	b.WriteByte(']')
+	return true
 }
 
 // fieldFunc writes one field's value; false when gqlgen would not write a
@@ -267,9 +328,10 @@ func (p *objPlan[T]) write(b *bytes.Buffer, v *T) bool {
 }
 
 // plan collects sel as the object type typ, as gqlgen does, and maps each
-// field with field; false when one is not plain, is deferred or carries a
-// directive other than @skip and @include.
-func plan[T any](fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet, typ string, field func(f graphql.CollectedField) (fieldFunc[T], bool)) (*objPlan[T], bool) {
+// field with field; false when one is not plain (nor one of checked, which
+// the caller checks itself), is deferred or carries a directive other than
+// @skip and @include.
+func plan[T any](fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet, typ string, field func(f graphql.CollectedField) (fieldFunc[T], bool), checked ...string) (*objPlan[T], bool) {
 	impl, ok := fl.implementors[typ]
 	if !ok {
 		return nil, false
@@ -289,7 +351,7 @@ func plan[T any](fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionS
 		if f.Name == "__typename" {
 			p.fns[i] = literal[T](typ)
 		} else {
-			if !fl.plain[typ+"."+f.Name] {
+			if !fl.plain[typ+"."+f.Name] && !slices.Contains(checked, f.Name) {
 				return nil, false
 			}
 			fn, ok := field(f)
@@ -471,46 +533,49 @@ func planMember(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSe
 }
 
 func planAccount(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet) (*objPlan[store.Account], bool) {
-	return plan(fl, oc, sel, "Account", func(f graphql.CollectedField) (fieldFunc[store.Account], bool) {
-		switch f.Name {
-		case "id":
-			return id(func(a *store.Account) string { return a.ID }), true
-		case "handle":
-			return optStr(func(a *store.Account) *string { return a.Handle }), true
-		case "createdAt":
-			return optTime(func(a *store.Account) *time.Time { return a.CreatedAt }), true
-		case "country":
-			return optStr(func(a *store.Account) *string { return a.Country }), true
-		case "verified":
-			return boolean(func(a *store.Account) bool { return a.Verified }), true
-		case "status":
-			return optStr(func(a *store.Account) *string { return a.Status }), true
-		case "allowlisted":
-			return boolean(func(a *store.Account) bool { return a.Allowlisted }), true
-		case "lookupCount":
-			return integer(func(a *store.Account) int { return a.LookupCount }), true
-		case "allowlist":
-			p, ok := plan(fl, oc, f.Selections, "Allowlisting", func(f graphql.CollectedField) (fieldFunc[store.Allowlisting], bool) {
-				switch f.Name {
-				case "by":
-					return str(func(l *store.Allowlisting) string { return l.By }), true
-				case "at":
-					return nonNullTime(func(l *store.Allowlisting) time.Time { return l.At }), true
-				case "reason":
-					return str(func(l *store.Allowlisting) string { return l.Reason }), true
-				}
-				return nil, false
-			})
-			return func(b *bytes.Buffer, a *store.Account) bool {
-				if a.Allowlist == nil {
-					graphql.Null.MarshalGQL(b)
-					return true
-				}
-				return p.write(b, a.Allowlist)
-			}, ok
-		}
-		return nil, false
-	})
+	return plan(fl, oc, sel, "Account", func(f graphql.CollectedField) (fieldFunc[store.Account], bool) { return accountField(fl, oc, f) })
+}
+
+// accountField writes a plain Account field.
+func accountField(fl *fastLists, oc *graphql.OperationContext, f graphql.CollectedField) (fieldFunc[store.Account], bool) {
+	switch f.Name {
+	case "id":
+		return id(func(a *store.Account) string { return a.ID }), true
+	case "handle":
+		return optStr(func(a *store.Account) *string { return a.Handle }), true
+	case "createdAt":
+		return optTime(func(a *store.Account) *time.Time { return a.CreatedAt }), true
+	case "country":
+		return optStr(func(a *store.Account) *string { return a.Country }), true
+	case "verified":
+		return boolean(func(a *store.Account) bool { return a.Verified }), true
+	case "status":
+		return optStr(func(a *store.Account) *string { return a.Status }), true
+	case "allowlisted":
+		return boolean(func(a *store.Account) bool { return a.Allowlisted }), true
+	case "lookupCount":
+		return integer(func(a *store.Account) int { return a.LookupCount }), true
+	case "allowlist":
+		p, ok := plan(fl, oc, f.Selections, "Allowlisting", func(f graphql.CollectedField) (fieldFunc[store.Allowlisting], bool) {
+			switch f.Name {
+			case "by":
+				return str(func(l *store.Allowlisting) string { return l.By }), true
+			case "at":
+				return nonNullTime(func(l *store.Allowlisting) time.Time { return l.At }), true
+			case "reason":
+				return str(func(l *store.Allowlisting) string { return l.Reason }), true
+			}
+			return nil, false
+		})
+		return func(b *bytes.Buffer, a *store.Account) bool {
+			if a.Allowlist == nil {
+				graphql.Null.MarshalGQL(b)
+				return true
+			}
+			return p.write(b, a.Allowlist)
+		}, ok
+	}
+	return nil, false
 }
 
 func planIPUsage(fl *fastLists, oc *graphql.OperationContext, sel ast.SelectionSet) (*objPlan[store.IPUsage], bool) {

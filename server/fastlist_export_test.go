@@ -17,3 +17,12 @@ func FastListsDropped() []string {
 	_, dropped := newFastLists(graph.NewExecutableSchema(graph.Config{}).Schema())
 	return dropped
 }
+
+// FastRootsServed is how many root values (Query.account) s wrote without
+// gqlgen.
+func FastRootsServed(s *Server) int64 {
+	if s.fast == nil {
+		return 0
+	}
+	return s.fast.rootsServed.Load()
+}

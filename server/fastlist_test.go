@@ -56,42 +56,54 @@ func TestFastListsSameResponse(t *testing.T) {
 		query string
 		vars  map[string]any
 		fast  bool // the fast path must write at least one list (false: it may)
+		root  bool // the root account must be written in one pass (false: it must not)
 	}{
 		{"benchmark network query", `query($id: ID!) { network(id: $id) { id score size evidence signals { name value } stateLinked { possible confidence reasons }
-  members(first: 100) { totalCount edges { node { score role account { id handle } } } } } }`, map[string]any{"id": "n2a"}, true},
-		{"every member field", `{ network(id: "n2a") { members(first: 3) { pageInfo { hasNextPage endCursor } edges { __typename cursor node { __typename score role account { ` + account + ` } } } } } }`, nil, true},
+  members(first: 100) { totalCount edges { node { score role account { id handle } } } } } }`, map[string]any{"id": "n2a"}, true, false},
+		{"every member field", `{ network(id: "n2a") { members(first: 3) { pageInfo { hasNextPage endCursor } edges { __typename cursor node { __typename score role account { ` + account + ` } } } } } }`, nil, true, false},
 		{"second page", `query($after: String) { network(id: "n2a") { members(first: 3, after: $after) { edges { cursor node { account { id } } } } } }`,
-			map[string]any{"after": nil}, true},
+			map[string]any{"after": nil}, true, false},
 		{"aliases and fragments", `{ network(id: "n1") { members(first: 100) { all: edges { c: cursor n: node { ...M } } edges { node { score } } } } }
 fragment M on Member { s: score account { ...A ... on Account { h: handle } } account { country } }
-fragment A on Account { id verified }`, nil, true},
+fragment A on Account { id verified }`, nil, true, false},
 		{"skip and include", `query($yes: Boolean!, $no: Boolean!) { network(id: "n2a") { members { edges { cursor @skip(if: $yes) node { score @include(if: $yes) role @include(if: $no) account { id @skip(if: $no) handle } } } } } }`,
-			map[string]any{"yes": true, "no": false}, true},
+			map[string]any{"yes": true, "no": false}, true, false},
 		// The same text with the other values: a plan made for the first
 		// must not be reused.
 		{"skip and include, other values", `query($yes: Boolean!, $no: Boolean!) { network(id: "n2a") { members { edges { cursor @skip(if: $yes) node { score @include(if: $yes) role @include(if: $no) account { id @skip(if: $no) handle } } } } } }`,
-			map[string]any{"yes": false, "no": true}, true},
-		{"merged fields, included", `query($x: Boolean!) { account(id: "a01") { ips { count } ips @include(if: $x) { last ip { addr } } } }`, map[string]any{"x": true}, true},
-		{"merged fields, left out", `query($x: Boolean!) { account(id: "a01") { ips { count } ips @include(if: $x) { last ip { addr } } } }`, map[string]any{"x": false}, true},
-		{"merged fields, included again", `query($x: Boolean!) { account(id: "a01") { ips { count } ips @include(if: $x) { last ip { addr } } } }`, map[string]any{"x": true}, true},
-		{"victims", `{ network(id: "n2a") { victims { role score account { id handle } } } }`, nil, true},
+			map[string]any{"yes": false, "no": true}, true, false},
+		{"merged fields, included", `query($x: Boolean!) { account(id: "a01") { ips { count } ips @include(if: $x) { last ip { addr } } } }`, map[string]any{"x": true}, true, true},
+		{"merged fields, left out", `query($x: Boolean!) { account(id: "a01") { ips { count } ips @include(if: $x) { last ip { addr } } } }`, map[string]any{"x": false}, true, true},
+		{"merged fields, included again", `query($x: Boolean!) { account(id: "a01") { ips { count } ips @include(if: $x) { last ip { addr } } } }`, map[string]any{"x": true}, true, true},
+		{"victims", `{ network(id: "n2a") { victims { role score account { id handle } } } }`, nil, true, false},
 		{"account ips and devices (benchmark query)", `query($id: ID!) { account(id: $id) { id handle country verified ips { ip { addr kind } count last } devices { device { id os } count } } }`,
-			map[string]any{"id": "a01"}, true},
+			map[string]any{"id": "a01"}, true, true},
 		{"every usage field", `{ account(id: "a01") { ips(first: 5) { __typename first last count ip { __typename addr asn asnOrg country kind accountCount } }
-  devices { __typename first last count device { __typename id os client accountCount } } } }`, nil, true},
-		{"an account without IPs", `{ account(id: "a12") { ips { count } devices { count } } }`, nil, false},
+  devices { __typename first last count device { __typename id os client accountCount } } } }`, nil, true, true},
+		{"root account, every field", `{ account(id: "a01") { ` + account + ` a: ips(first: 1) { count } } }`, nil, true, true},
+		{"root account, no lists", `{ account(id: "a01") { id handle } }`, nil, false, true},
+		{"root account, page size from a variable", `query($n: Int) { account(id: "a01") { ips(first: $n) { count } devices(first: $n) { count } } }`, map[string]any{"n": 2}, true, true},
+		{"root account, other page size from the same text", `query($n: Int) { account(id: "a01") { ips(first: $n) { count } devices(first: $n) { count } } }`, map[string]any{"n": 1}, true, true},
+		{"root account, null page size", `query($n: Int) { account(id: "a01") { ips(first: $n) { count } } }`, map[string]any{"n": nil}, true, false},
+		{"root account, bad page size", `{ account(id: "a01") { id ips(first: 0) { count } devices { count } } }`, nil, false, false},
+		{"root account, devices only", `{ account(id: "a01") { devices { count } } }`, nil, true, true},
+		{"root account, a resolver besides", `{ account(id: "a01") { id lookups { number } } }`, nil, false, false},
+		{"root account, ips twice", `{ account(id: "a01") { x: ips(first: 1) { count } y: ips(first: 2) { count } } }`, nil, false, false},
+		{"root account, skipped list", `query($x: Boolean!) { account(id: "a01") { id ips @skip(if: $x) { count } } }`, map[string]any{"x": true}, false, true},
+		{"root account, unknown", `{ account(id: "nobody") { id ips { count } } }`, nil, false, false},
+		{"an account without IPs", `{ account(id: "a12") { ips { count } devices { count } } }`, nil, false, true},
 		// A resolver below the list: gqlgen runs it (with the loaders).
-		{"resolver under members", `{ network(id: "n2a") { members(first: 5) { edges { node { account { id ips { ip { addr } } memberships { score network { id } } } } } } } }`, nil, false},
-		{"resolver under ips", `{ account(id: "a01") { ips { ip { addr accounts(first: 3) { account { id } } } } } }`, nil, false},
-		{"page of networks with members", `{ networks(first: 10) { edges { node { id members(first: 5) { edges { node { role account { id handle } } } } } } } }`, nil, true},
-		{"bad page size", `{ network(id: "n2a") { members(first: 0) { edges { cursor } } } }`, nil, false},
+		{"resolver under members", `{ network(id: "n2a") { members(first: 5) { edges { node { account { id ips { ip { addr } } memberships { score network { id } } } } } } } }`, nil, false, false},
+		{"resolver under ips", `{ account(id: "a01") { ips { ip { addr accounts(first: 3) { account { id } } } } } }`, nil, false, false},
+		{"page of networks with members", `{ networks(first: 10) { edges { node { id members(first: 5) { edges { node { role account { id handle } } } } } } } }`, nil, true, false},
+		{"bad page size", `{ network(id: "n2a") { members(first: 0) { edges { cursor } } } }`, nil, false, false},
 	} {
 		// Twice: the second time plans come from the server's cache.
 		for _, pass := range []string{"", " (again)"} {
 			t.Run(c.name+pass, func(t *testing.T) {
-				before := server.FastListsServed(h.srv)
+				before, rootsBefore := server.FastListsServed(h.srv), server.FastRootsServed(h.srv)
 				got := post(t, h.ts.URL, viewer, c.query, c.vars)
-				served := server.FastListsServed(h.srv) - before
+				served, roots := server.FastListsServed(h.srv)-before, server.FastRootsServed(h.srv)-rootsBefore
 				want := post(t, refTS.URL, viewer, c.query, c.vars)
 				if !bytes.Equal(got, want) {
 					t.Fatalf("fast path response differs\n got: %s\nwant: %s", got, want)
@@ -101,6 +113,9 @@ fragment A on Account { id verified }`, nil, true},
 				}
 				if c.fast && served == 0 {
 					t.Errorf("fast path not taken: %s", got)
+				}
+				if c.root != (roots > 0) {
+					t.Errorf("root account written in one pass: %v, want %v: %s", roots > 0, c.root, got)
 				}
 			})
 		}

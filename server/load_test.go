@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"runtime/trace"
 	"slices"
 	"strconv"
@@ -159,7 +160,10 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	// run again right after, so each GraphQL figure has a baseline next to
 	// it in time (Neo4j's JIT keeps getting faster during a run).
 	c7, j7, k7 := cpuTime(), procCPU(pid), jitCPU(pid)
-	if wrkRes, wrkCPU, ok := wrkAttack(b, h, dur, 32, body); ok {
+	stopProfile := profileFor(b, name+"-wrk")
+	wrkRes, wrkCPU, ok := wrkAttack(b, h, dur, 32, body)
+	stopProfile()
+	if ok {
 		c8, j8, k8 := cpuTime(), procCPU(pid), jitCPU(pid)
 		base2 := direct(b, dur, 32, fn)
 		c9, j9, k9 := cpuTime(), procCPU(pid), jitCPU(pid)
@@ -213,6 +217,18 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 		b.Errorf("errors at %.0f req/s: GraphQL %d (%s), direct %d", rate, pacedGQL.Errors, pacedGQL.FirstError, pacedBase.Errors)
 	}
 
+	// Light load: the layer's own latency, with little queueing in it.
+	// Even half of capacity keeps both cores busy over half the time, and
+	// at that utilisation a request's wait for a CPU grows faster than
+	// linearly with the work per request, so the equal-rate ratio above
+	// still mixes the layer's cost with the queue it causes. One client
+	// back to back measures service time alone; a tenth of capacity, open
+	// loop, is a lightly used server.
+	lightPair(b, "one client", "one-client", func() result { return direct(b, dur, 1, fn) }, func() result { return attack(b, h, dur, 1, body) })
+	low := max(20, 0.1*min(base.Rate, gql.Rate))
+	lightPair(b, fmt.Sprintf("%.0f req/s", low), "tenth-rate", func() result { return directPaced(b, dur, low, fn) },
+		func() result { return attackPaced(b, h, dur, low, body) })
+
 	// The HTTP floor: the same vegeta client against a handler that
 	// returns a canned copy of one GraphQL response (no key check, no
 	// GraphQL, no Neo4j): what the load generator and net/http cost per
@@ -244,13 +260,9 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 // (`go tool trace` shows what a slow request waited for); stop ends it
 // early. Without the variable it does nothing.
 func traceFor(t testing.TB, name string) (stop func()) {
-	dir := os.Getenv("LOCKSTEP_LOAD_TRACE")
-	if dir == "" {
+	f := artifact(t, "LOCKSTEP_LOAD_TRACE", name+".trace")
+	if f == nil {
 		return func() {}
-	}
-	f, err := os.Create(filepath.Join(dir, strings.NewReplacer("(", "", ")", "", " ", "-", "+", "-").Replace(name)+".trace"))
-	if err != nil {
-		t.Fatal(err)
 	}
 	if err := trace.Start(f); err != nil {
 		t.Fatal(err)
@@ -259,6 +271,35 @@ func traceFor(t testing.TB, name string) (stop func()) {
 	stop = func() { once.Do(func() { trace.Stop(); _ = f.Close() }) }
 	time.AfterFunc(3*time.Second, stop)
 	return stop
+}
+
+// profileFor writes a CPU profile of this process until stop to
+// $LOCKSTEP_LOAD_PROFILE/<name>.pprof when that variable names a directory
+// (the wrk phase: the server's own work per request, no load generator in
+// the profile). Without the variable it does nothing.
+func profileFor(t testing.TB, name string) (stop func()) {
+	f := artifact(t, "LOCKSTEP_LOAD_PROFILE", name+".pprof")
+	if f == nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }
+}
+
+// artifact creates the file name (made safe as a file name) in the
+// directory the environment variable dirVar names; nil when it is unset.
+func artifact(t testing.TB, dirVar, name string) *os.File {
+	dir := os.Getenv(dirVar)
+	if dir == "" {
+		return nil
+	}
+	f, err := os.Create(filepath.Join(dir, strings.NewReplacer("(", "", ")", "", " ", "-", "+", "-").Replace(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // oneResponse returns the body of one GraphQL request.
@@ -559,5 +600,27 @@ CREATE (a)-[:USED_DEVICE {first: datetime('2026-02-01T00:00:00Z'), last: datetim
 	}
 	if err := st.FinishRun(ctx, "load-run", time.Now(), "{}"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// lightPair runs the direct reads, then the GraphQL ones, at a light load
+// named by load (metric in the benchmark's figures), and reports both, their latency ratios and the Go CPU per
+// request of each.
+func lightPair(b *testing.B, load, metric string, runDirect, runGQL func() result) {
+	c0 := cpuTime()
+	base := runDirect()
+	c1 := cpuTime()
+	gql := runGQL()
+	c2 := cpuTime()
+	report(b, "driver-direct, "+load, base)
+	report(b, "GraphQL, "+load, gql)
+	b.Logf("%s, Go CPU per request: direct %.0fµs, GraphQL (server + client) %.0fµs", load,
+		float64(c1-c0)/float64(base.N)/1e3, float64(c2-c1)/float64(gql.N)/1e3)
+	b.Logf("%s, GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx", load,
+		ratio(gql.Mean, base.Mean), ratio(gql.P50, base.P50), ratio(gql.P99, base.P99))
+	b.ReportMetric(ratio(gql.Mean, base.Mean), metric+"-mean-ratio")
+	b.ReportMetric(ratio(gql.P50, base.P50), metric+"-p50-ratio")
+	if gql.Errors > 0 || base.Errors > 0 {
+		b.Errorf("errors, %s: GraphQL %d (%s), direct %d", load, gql.Errors, gql.FirstError, base.Errors)
 	}
 }
