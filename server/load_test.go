@@ -33,8 +33,11 @@ import (
 
 // BenchmarkAPILoad measures the API under load against loopback with
 // vegeta, next to the same reads issued through the store directly
-// (figures in BENCHMARKS.md). Each scenario warms up, then runs 32 clients
-// back to back for LOCKSTEP_LOAD_DURATION (default 10s):
+// (figures in BENCHMARKS.md). Each scenario warms up, then compares the
+// two paths at four loads: 32 clients back to back, an equal open-loop
+// rate at half of capacity, one client, and a tenth of capacity; each path
+// runs LOCKSTEP_LOAD_DURATION (default 10s) at each load, in windows that
+// alternate with the other path's:
 //
 //	go test ./server -run '^$' -bench APILoad -benchtime 1x -v
 //
@@ -122,36 +125,24 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 			break
 		}
 	}
-	c0, j0, k0 := cpuTime(), procCPU(pid), jitCPU(pid)
-	base := direct(b, dur, 32, fn)
-	c1, j1, k1 := cpuTime(), procCPU(pid), jitCPU(pid)
-	report(b, "driver-direct "+name, base)
-	gql := attack(b, h, dur, 32, body)
-	c2, j2, k2 := cpuTime(), procCPU(pid), jitCPU(pid)
-	report(b, "GraphQL "+name, gql)
+	// Each comparison below alternates windows of the two paths (direct,
+	// GraphQL, GraphQL, direct, ...) and adds them up, rather than
+	// running one path and then the other: Neo4j's JIT goes on making its
+	// statements cheaper for minutes after the warm-up, and other work on
+	// a shared machine comes and goes, and either would otherwise count
+	// for whichever path ran second.
+	base, gql := compare(b, pid, dur, "32 clients", "", func(d time.Duration) result { return direct(b, d, 32, fn) },
+		func(d time.Duration) result { return attack(b, h, d, 32, body) })
 	if pid > 0 {
-		// JIT compilation left over from the warm-up is not a cost of the
-		// requests; it is shown, and left out of the per-request figure.
-		b.Logf("Neo4j CPU per request: direct %.0fµs, GraphQL %.0fµs (JIT compilers besides: %.1fs, %.1fs)",
-			float64(j1-j0-(k1-k0))/float64(base.N)/1e3, float64(j2-j1-(k2-k1))/float64(gql.N)/1e3, (k1 - k0).Seconds(), (k2 - k1).Seconds())
-		b.ReportMetric(float64(j2-j1-(k2-k1))/float64(gql.N)/1e3, "neo4j-cpu-µs/req")
+		b.ReportMetric(gql.perRequest(gql.neo4jCPU), "neo4j-cpu-µs/req")
 	}
-	// CPU of this process (server, driver and, for GraphQL, the vegeta
-	// client) per request: unlike latency, it does not depend on what else
-	// the machine runs.
-	directCPU, gqlCPU := float64(c1-c0)/float64(base.N), float64(c2-c1)/float64(gql.N)
-	b.Logf("Go CPU per request: direct %.0fµs, GraphQL (server + client) %.0fµs", directCPU/1e3, gqlCPU/1e3)
-	b.ReportMetric(directCPU/1e3, "direct-cpu-µs/req")
-	b.ReportMetric(gqlCPU/1e3, "gql-cpu-µs/req")
-	b.Logf("GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx", ratio(gql.Mean, base.Mean), ratio(gql.P50, base.P50), ratio(gql.P99, base.P99))
+	b.ReportMetric(base.perRequest(base.goCPU), "direct-cpu-µs/req")
+	b.ReportMetric(gql.perRequest(gql.goCPU), "gql-cpu-µs/req")
 	b.ReportMetric(gql.Rate, "gql-req/s")
 	b.ReportMetric(ms(gql.P99), "gql-p99-ms")
 	b.ReportMetric(base.Rate, "direct-req/s")
 	b.ReportMetric(ms(base.P99), "direct-p99-ms")
 	b.ReportMetric(ratio(gql.Mean, base.Mean), "mean-ratio")
-	if gql.Errors > 0 || base.Errors > 0 {
-		b.Errorf("errors: GraphQL %d (%s), direct %d", gql.Errors, gql.FirstError, base.Errors)
-	}
 
 	// The same 32 clients from wrk, a C load generator in its own
 	// process: it tells whether vegeta, sharing this process and its 2
@@ -190,32 +181,9 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	// layer does. At an equal rate below saturation the difference is the
 	// layer's own cost per request (and what it adds to the queue).
 	rate := max(50, 0.5*min(base.Rate, gql.Rate))
-	c4, j4, k4, r4 := cpuTime(), procCPU(pid), jitCPU(pid), snapRuntime()
-	stop := traceFor(b, name+"-direct")
-	pacedBase := directPaced(b, dur, rate, fn)
-	stop()
-	c5, j5, k5, r5 := cpuTime(), procCPU(pid), jitCPU(pid), snapRuntime()
-	stop = traceFor(b, name+"-graphql")
-	pacedGQL := attackPaced(b, h, dur, rate, body)
-	stop()
-	c6, j6, k6, r6 := cpuTime(), procCPU(pid), jitCPU(pid), snapRuntime()
-	b.Logf("at %.0f req/s, Go runtime, direct: %s", rate, runtimeDelta(r4, r5))
-	b.Logf("at %.0f req/s, Go runtime, GraphQL: %s", rate, runtimeDelta(r5, r6))
-	report(b, fmt.Sprintf("driver-direct at %.0f req/s", rate), pacedBase)
-	report(b, fmt.Sprintf("GraphQL at %.0f req/s", rate), pacedGQL)
-	if pid > 0 {
-		b.Logf("at %.0f req/s, Neo4j CPU per request: direct %.0fµs, GraphQL %.0fµs", rate,
-			float64(j5-j4-(k5-k4))/float64(pacedBase.N)/1e3, float64(j6-j5-(k6-k5))/float64(pacedGQL.N)/1e3)
-	}
-	b.Logf("at %.0f req/s, Go CPU per request: direct %.0fµs, GraphQL (server + client) %.0fµs", rate,
-		float64(c5-c4)/float64(pacedBase.N)/1e3, float64(c6-c5)/float64(pacedGQL.N)/1e3)
-	b.Logf("at %.0f req/s, GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx", rate,
-		ratio(pacedGQL.Mean, pacedBase.Mean), ratio(pacedGQL.P50, pacedBase.P50), ratio(pacedGQL.P99, pacedBase.P99))
-	b.ReportMetric(ratio(pacedGQL.Mean, pacedBase.Mean), "paced-mean-ratio")
-	b.ReportMetric(ratio(pacedGQL.P99, pacedBase.P99), "paced-p99-ratio")
-	if pacedGQL.Errors > 0 || pacedBase.Errors > 0 {
-		b.Errorf("errors at %.0f req/s: GraphQL %d (%s), direct %d", rate, pacedGQL.Errors, pacedGQL.FirstError, pacedBase.Errors)
-	}
+	paced, pacedGQL := compare(b, pid, dur, fmt.Sprintf("at %.0f req/s", rate), "paced-", func(d time.Duration) result { return directPaced(b, d, rate, fn) },
+		func(d time.Duration) result { return attackPaced(b, h, d, rate, body) })
+	b.ReportMetric(ratio(pacedGQL.P99, paced.P99), "paced-p99-ratio")
 
 	// Light load: the layer's own latency, with little queueing in it.
 	// Even half of capacity keeps both cores busy over half the time, and
@@ -224,10 +192,11 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	// still mixes the layer's cost with the queue it causes. One client
 	// back to back measures service time alone; a tenth of capacity, open
 	// loop, is a lightly used server.
-	lightPair(b, "one client", "one-client", func() result { return direct(b, dur, 1, fn) }, func() result { return attack(b, h, dur, 1, body) })
+	compare(b, pid, dur, "one client", "one-client-", func(d time.Duration) result { return direct(b, d, 1, fn) },
+		func(d time.Duration) result { return attack(b, h, d, 1, body) })
 	low := max(20, 0.1*min(base.Rate, gql.Rate))
-	lightPair(b, fmt.Sprintf("%.0f req/s", low), "tenth-rate", func() result { return directPaced(b, dur, low, fn) },
-		func() result { return attackPaced(b, h, dur, low, body) })
+	compare(b, pid, dur, fmt.Sprintf("at %.0f req/s", low), "tenth-rate-", func(d time.Duration) result { return directPaced(b, d, low, fn) },
+		func(d time.Duration) result { return attackPaced(b, h, d, low, body) })
 
 	// The HTTP floor: the same vegeta client against a handler that
 	// returns a canned copy of one GraphQL response (no key check, no
@@ -249,14 +218,15 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	b.Logf("HTTP floor (vegeta + net/http, canned %d-byte response): %.0f req/s, %.0fµs CPU per request", len(canned), fl.Rate, floorCPU/1e3)
 	b.ReportMetric(floorCPU/1e3, "http-floor-cpu-µs/req")
 	if pid > 0 {
-		neo := float64(j2-j1-(k2-k1)) / float64(gql.N)
+		neo, gqlCPU := float64(gql.neo4jCPU)/float64(gql.N), float64(gql.goCPU)/float64(gql.N)
 		b.Logf("GraphQL capacity from CPU on 2 idle cores: %.0f req/s with the client in process, at most %.0f req/s with it elsewhere",
 			2e9/(neo+gqlCPU), 2e9/(neo+gqlCPU-floorCPU))
 	}
 }
 
-// traceFor writes an execution trace of the next 3 seconds to
-// $LOCKSTEP_LOAD_TRACE/<name>.trace when that variable names a directory
+// traceFor writes an execution trace of the next 3 seconds (of a
+// comparison's first windows) to $LOCKSTEP_LOAD_TRACE/<name>.trace when
+// that variable names a directory
 // (`go tool trace` shows what a slow request waited for); stop ends it
 // early. Without the variable it does nothing.
 func traceFor(t testing.TB, name string) (stop func()) {
@@ -398,6 +368,8 @@ type result struct {
 	Rate                float64
 	Mean, P50, P95, P99 time.Duration
 	FirstError          string
+	lats                []time.Duration // every latency, sorted (not from wrk)
+	elapsed             time.Duration
 }
 
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
@@ -443,21 +415,22 @@ func attackURLRate(t testing.TB, url string, extra http.Header, dur time.Duratio
 		opts = append(opts, vegeta.MaxWorkers(workers)) // back to back: exactly workers clients
 	}
 	a := vegeta.NewAttacker(opts...)
-	var m vegeta.Metrics
+	var lats []time.Duration
+	var errs int
 	var firstErr string
+	start := time.Now()
 	for res := range a.Attack(targeter, pacer, dur, "load") {
 		if res.Code != http.StatusOK || res.Error != "" || !bytes.HasPrefix(res.Body, []byte(`{"data":{`)) || bytes.Contains(res.Body, []byte(`"errors":`)) {
 			if firstErr == "" {
 				firstErr = fmt.Sprintf("%d %s %.200s", res.Code, res.Error, res.Body)
 			}
-			res.Code = 599
+			errs++
 		}
-		m.Add(res)
+		lats = append(lats, res.Latency)
 	}
-	m.Close()
-	errs := int(m.Requests) - int(float64(m.Requests)*m.Success+0.5)
-	return result{N: int(m.Requests), Errors: errs, Rate: m.Throughput, Mean: m.Latencies.Mean,
-		P50: m.Latencies.P50, P95: m.Latencies.P95, P99: m.Latencies.P99, FirstError: firstErr}
+	r := summarise(lats, errs, time.Since(start))
+	r.FirstError = firstErr
+	return r
 }
 
 // attackPaced runs vegeta open loop at rate requests per second for dur.
@@ -518,7 +491,7 @@ func summarise(lats []time.Duration, errs int, el time.Duration) result {
 	}
 	q := func(p float64) time.Duration { return lats[int(p*float64(len(lats)-1))] }
 	return result{N: len(lats), Errors: errs, Rate: float64(len(lats)) / el.Seconds(), Mean: sum / time.Duration(len(lats)),
-		P50: q(0.5), P95: q(0.95), P99: q(0.99)}
+		P50: q(0.5), P95: q(0.95), P99: q(0.99), lats: lats, elapsed: el}
 }
 
 // direct runs fn from workers goroutines back to back for dur.
@@ -603,24 +576,91 @@ CREATE (a)-[:USED_DEVICE {first: datetime('2026-02-01T00:00:00Z'), last: datetim
 	}
 }
 
-// lightPair runs the direct reads, then the GraphQL ones, at a light load
-// named by load (metric in the benchmark's figures), and reports both, their latency ratios and the Go CPU per
-// request of each.
-func lightPair(b *testing.B, load, metric string, runDirect, runGQL func() result) {
-	c0 := cpuTime()
-	base := runDirect()
-	c1 := cpuTime()
-	gql := runGQL()
-	c2 := cpuTime()
-	report(b, "driver-direct, "+load, base)
-	report(b, "GraphQL, "+load, gql)
-	b.Logf("%s, Go CPU per request: direct %.0fµs, GraphQL (server + client) %.0fµs", load,
-		float64(c1-c0)/float64(base.N)/1e3, float64(c2-c1)/float64(gql.N)/1e3)
-	b.Logf("%s, GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx", load,
-		ratio(gql.Mean, base.Mean), ratio(gql.P50, base.P50), ratio(gql.P99, base.P99))
-	b.ReportMetric(ratio(gql.Mean, base.Mean), metric+"-mean-ratio")
-	b.ReportMetric(ratio(gql.P50, base.P50), metric+"-p50-ratio")
+// measured is a result with the CPU spent while it was measured.
+type measured struct {
+	result
+	goCPU    time.Duration // this process: server, driver and, for GraphQL over vegeta, the client
+	neo4jCPU time.Duration // Neo4j's, less its JIT compiler threads' (left over from the warm-up, not a cost of the requests)
+	jitCPU   time.Duration
+}
+
+func (m measured) perRequest(d time.Duration) float64 { return float64(d) / float64(max(m.N, 1)) / 1e3 }
+
+// windows is how many windows of each path a comparison alternates.
+const windows = 10
+
+// compare measures the direct reads and the GraphQL ones in alternating
+// windows (direct, GraphQL, GraphQL, direct, ...; dur in all for each
+// path), logs each path's latency and CPU per request, and the GraphQL /
+// direct ratios over all the windows and within each pair of neighbouring
+// windows. metric, unless empty, prefixes the ratios among the
+// benchmark's figures.
+func compare(b *testing.B, pid int, dur time.Duration, load, metric string, runDirect, runGQL func(time.Duration) result) (base, gql measured) {
+	var ds, gs []measured
+	var pairs []string
+	run := func(f func(time.Duration) result, trace string) measured {
+		c0, j0, k0 := cpuTime(), procCPU(pid), jitCPU(pid)
+		stop := func() {}
+		if trace != "" {
+			stop = traceFor(b, trace)
+		}
+		r := f(dur / windows)
+		stop()
+		k := jitCPU(pid) - k0
+		return measured{result: r, goCPU: cpuTime() - c0, neo4jCPU: procCPU(pid) - j0 - k, jitCPU: k}
+	}
+	for i := range windows {
+		var d, g measured
+		dt, gt := "", ""
+		if i == 0 {
+			dt, gt = load+"-direct", load+"-graphql"
+		}
+		if i%2 == 0 {
+			d = run(runDirect, dt)
+			g = run(runGQL, gt)
+		} else {
+			g = run(runGQL, gt)
+			d = run(runDirect, dt)
+		}
+		ds, gs = append(ds, d), append(gs, g)
+		pairs = append(pairs, fmt.Sprintf("%.2f", ratio(g.Mean, d.Mean)))
+	}
+	base, gql = mergeMeasured(ds), mergeMeasured(gs)
+	report(b, "driver-direct, "+load, base.result)
+	report(b, "GraphQL, "+load, gql.result)
+	b.Logf("%s, CPU per request: Go direct %.0fµs, GraphQL (server + client) %.0fµs; Neo4j direct %.0fµs, GraphQL %.0fµs (JIT compilers besides: %.1fs, %.1fs)", load,
+		base.perRequest(base.goCPU), gql.perRequest(gql.goCPU), base.perRequest(base.neo4jCPU), gql.perRequest(gql.neo4jCPU),
+		base.jitCPU.Seconds(), gql.jitCPU.Seconds())
+	b.Logf("%s, GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx (mean within each pair of windows: %s)", load,
+		ratio(gql.Mean, base.Mean), ratio(gql.P50, base.P50), ratio(gql.P99, base.P99), strings.Join(pairs, " "))
+	if metric != "" {
+		b.ReportMetric(ratio(gql.Mean, base.Mean), metric+"mean-ratio")
+		b.ReportMetric(ratio(gql.P50, base.P50), metric+"p50-ratio")
+	}
 	if gql.Errors > 0 || base.Errors > 0 {
 		b.Errorf("errors, %s: GraphQL %d (%s), direct %d", load, gql.Errors, gql.FirstError, base.Errors)
 	}
+	return base, gql
+}
+
+// mergeMeasured adds up the windows of one path.
+func mergeMeasured(ms []measured) measured {
+	var all measured
+	var lats []time.Duration
+	var el time.Duration
+	for _, m := range ms {
+		lats = append(lats, m.lats...)
+		el += m.elapsed
+		all.Errors += m.Errors
+		all.goCPU += m.goCPU
+		all.neo4jCPU += m.neo4jCPU
+		all.jitCPU += m.jitCPU
+		if all.FirstError == "" {
+			all.FirstError = m.FirstError
+		}
+	}
+	errs, first := all.Errors, all.FirstError
+	all.result = summarise(lats, errs, el)
+	all.FirstError = first
+	return all
 }
