@@ -126,6 +126,22 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
         if (!('buttons' in e.original && e.original.buttons)) hover(e);
       });
     }
+    // Sigma also draws every node a second time, into the picking buffer that
+    // hover and click read back. While the camera moves nobody reads it (hover
+    // is off, see above), and with software WebGL that pass is about half of a
+    // pan frame at 5,000 nodes. Big graphs (the ones with hideEdgesOnMove, for
+    // which sigma refreshes once the pan ends) skip it until the camera stops.
+    type Program = { pickProgram: unknown; render: (params: unknown) => void };
+    const programs = (sigma as unknown as { nodePrograms?: Record<string, Program> }).nodePrograms ?? {};
+    const moving = () => sigma.getCamera().isAnimated() || captor.isMoving || captor.draggedEvents > 0;
+    for (const program of Object.values(programs)) {
+      const pick = program.pickProgram;
+      const render = program.render.bind(program);
+      program.render = (params) => {
+        program.pickProgram = sigma.getSetting('hideEdgesOnMove') && moving() ? null : pick;
+        render(params);
+      };
+    }
     sigma.on('clickNode', ({ node }) => cbRef.current.onSelect(node));
     sigma.on('doubleClickNode', ({ node, event }) => {
       event.preventSigmaDefault();
