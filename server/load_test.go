@@ -41,8 +41,9 @@ import (
 //
 //	go test ./server -run '^$' -bench APILoad -benchtime 1x -v
 //
-// With wrk installed (apt-get install wrk) it also measures the GraphQL
-// reads from wrk in its own process, then the direct reads once more.
+// With wrk installed (apt-get install wrk) it also compares the direct
+// reads with the GraphQL ones sent by wrk from its own process, 32
+// connections, in alternating windows too.
 // (Being a benchmark, it gets a test Neo4j with the optimising JIT.) The
 // process runs with server.TuneGC's garbage collector setting, as
 // `lockstep serve` does; GOGC=100 in the environment measures the default.
@@ -145,31 +146,23 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	b.ReportMetric(ratio(gql.Mean, base.Mean), "mean-ratio")
 
 	// The same 32 clients from wrk, a C load generator in its own
-	// process: it tells whether vegeta, sharing this process and its 2
-	// cores with the server, is what makes the GraphQL path slower (on the
-	// idle machine it was not: BENCHMARKS.md, session 5). The direct reads
-	// run again right after, so each GraphQL figure has a baseline next to
-	// it in time (Neo4j's JIT keeps getting faster during a run).
-	c7, j7, k7 := cpuTime(), procCPU(pid), jitCPU(pid)
-	stopProfile := profileFor(b, name+"-wrk")
-	wrkRes, wrkCPU, ok := wrkAttack(b, h, dur, 32, body)
-	stopProfile()
-	if ok {
-		c8, j8, k8 := cpuTime(), procCPU(pid), jitCPU(pid)
-		base2 := direct(b, dur, 32, fn)
-		c9, j9, k9 := cpuTime(), procCPU(pid), jitCPU(pid)
-		report(b, "GraphQL "+name+" (wrk, 32 connections)", wrkRes)
-		report(b, "driver-direct "+name+" (again)", base2)
-		b.Logf("wrk: Go CPU per request (server only) %.0fµs, wrk %.0fµs; Neo4j %.0fµs; direct again: Go %.0fµs, Neo4j %.0fµs",
-			float64(c8-c7)/float64(wrkRes.N)/1e3, float64(wrkCPU)/float64(wrkRes.N)/1e3, float64(j8-j7-(k8-k7))/float64(wrkRes.N)/1e3,
-			float64(c9-c8)/float64(base2.N)/1e3, float64(j9-j8-(k9-k8))/float64(base2.N)/1e3)
-		b.Logf("GraphQL (wrk)/direct (again) latency: mean %.2fx, p50 %.2fx, p99 %.2fx", ratio(wrkRes.Mean, base2.Mean), ratio(wrkRes.P50, base2.P50), ratio(wrkRes.P99, base2.P99))
-		b.ReportMetric(wrkRes.Rate, "wrk-req/s")
-		b.ReportMetric(ms(wrkRes.P99), "wrk-p99-ms")
-		b.ReportMetric(ratio(wrkRes.Mean, base2.Mean), "wrk-mean-ratio")
-		if wrkRes.Errors > 0 || base2.Errors > 0 {
-			b.Errorf("errors: GraphQL via wrk %d, direct again %d", wrkRes.Errors, base2.Errors)
-		}
+	// process, in windows alternating with the direct reads as above: the
+	// client's CPU is then not this process's, as the direct path has no
+	// client either (vegeta, sharing this process and its 2 cores with the
+	// server, adds its own CPU to the GraphQL side only).
+	if w, ok := newWrkLoad(b, h, 32, body); ok {
+		var wrkCPU time.Duration
+		stopProfile := profileFor(b, name+"-wrk")
+		_, wr := compare(b, pid, dur, "32 clients, GraphQL from wrk", "wrk-", func(d time.Duration) result { return direct(b, d, 32, fn) },
+			func(d time.Duration) result {
+				r, c := w.run(b, d)
+				wrkCPU += c
+				return r
+			})
+		stopProfile()
+		b.Logf("32 clients, GraphQL from wrk: wrk's own CPU %.0fµs per request (the Go CPU above is the server's alone)", wr.perRequest(wrkCPU))
+		b.ReportMetric(wr.Rate, "wrk-req/s")
+		b.ReportMetric(ms(wr.P99), "wrk-p99-ms")
 	} else {
 		b.Logf("wrk not installed (apt-get install wrk): the wrk measurement is skipped")
 	}
@@ -361,6 +354,24 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// stealTime is the CPU time the hypervisor gave other guests while this
+// machine's vCPUs wanted it (the steal column of /proc/stat, all CPUs;
+// USER_HZ is 100 on Linux): on a shared host it tells a comparison whose
+// machine slowed down under it from one whose code did.
+func stealTime() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	ticks, _ := strconv.ParseInt(f[8], 10, 64)
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 type result struct {
@@ -598,6 +609,7 @@ const windows = 10
 func compare(b *testing.B, pid int, dur time.Duration, load, metric string, runDirect, runGQL func(time.Duration) result) (base, gql measured) {
 	var ds, gs []measured
 	var pairs []string
+	steal0, wall0 := stealTime(), time.Now()
 	run := func(f func(time.Duration) result, trace string) measured {
 		c0, j0, k0 := cpuTime(), procCPU(pid), jitCPU(pid)
 		stop := func() {}
@@ -631,8 +643,9 @@ func compare(b *testing.B, pid int, dur time.Duration, load, metric string, runD
 	b.Logf("%s, CPU per request: Go direct %.0fµs, GraphQL (server + client) %.0fµs; Neo4j direct %.0fµs, GraphQL %.0fµs (JIT compilers besides: %.1fs, %.1fs)", load,
 		base.perRequest(base.goCPU), gql.perRequest(gql.goCPU), base.perRequest(base.neo4jCPU), gql.perRequest(gql.neo4jCPU),
 		base.jitCPU.Seconds(), gql.jitCPU.Seconds())
-	b.Logf("%s, GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx (mean within each pair of windows: %s)", load,
-		ratio(gql.Mean, base.Mean), ratio(gql.P50, base.P50), ratio(gql.P99, base.P99), strings.Join(pairs, " "))
+	b.Logf("%s, GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx (mean within each pair of windows: %s); CPU steal %.1f%% of the 2 vCPUs", load,
+		ratio(gql.Mean, base.Mean), ratio(gql.P50, base.P50), ratio(gql.P99, base.P99), strings.Join(pairs, " "),
+		100*float64(stealTime()-steal0)/float64(2*time.Since(wall0)))
 	if metric != "" {
 		b.ReportMetric(ratio(gql.Mean, base.Mean), metric+"mean-ratio")
 		b.ReportMetric(ratio(gql.P50, base.P50), metric+"p50-ratio")

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -15,20 +17,30 @@ import (
 // whichever path it takes.
 func TestWriteResponseMatchesJSONMarshal(t *testing.T) {
 	yes := true
+	// What gqlgen's JSON scalar (graphql.Any, Network.evidence) writes
+	// inside a response.
+	var anyScalar bytes.Buffer
+	anyScalar.WriteString(`{"evidence":`)
+	graphql.MarshalAny([]any{"150 accounts share 3 IPs", map[string]any{"sweep": "a<b & c\u2028"}}).MarshalGQL(&anyScalar)
+	anyScalar.WriteString(`,"n":1}`)
 	for _, c := range []struct {
 		name string
 		resp *graphql.Response
 		fast bool // written without json.Marshal
 	}{
-		{"data", &graphql.Response{Data: json.RawMessage(`{"a":[1,2.5,"x y"],"b":null,"c":{"d":"\"<q>\""}}`)}, false},
+		{"data", &graphql.Response{Data: json.RawMessage(`{"a":[1,2.5,"x y"],"b":null,"c":{"d":"\"<q>\""}}`)}, true},
 		{"plain data", &graphql.Response{Data: json.RawMessage(`{"a":[1,2.5,"x y \" \\ \u00e9"],"b":null,"c":{"d":true}}`)}, true},
 		{"null data", &graphql.Response{}, true},
 		{"null data with errors", &graphql.Response{Errors: gqlerror.List{{Message: "no <such> thing", Path: ast.Path{ast.PathName("a"), ast.PathIndex(1)},
 			Extensions: map[string]any{"code": "NOT_FOUND"}}}}, true},
 		{"data and errors", &graphql.Response{Data: json.RawMessage(`{"a":null}`), Errors: gqlerror.List{{Message: "e"}}}, true},
-		{"whitespace between tokens", &graphql.Response{Data: json.RawMessage("{\"a\": [1, 2],\n\"b\":\t\"c d\"}")}, false},
-		{"escaped U+2028", &graphql.Response{Data: json.RawMessage("{\"a\":\"x\u2028y\"}")}, false},
-		{"ampersand", &graphql.Response{Data: json.RawMessage(`{"a":"x&y"}`)}, false},
+		{"whitespace between tokens", &graphql.Response{Data: json.RawMessage("{\"a\": [1, 2],\n\"b\":\t\"c d\"}")}, true},
+		{"escaped U+2028", &graphql.Response{Data: json.RawMessage("{\"a\":\"x\u2028y\"}")}, true},
+		{"ampersand", &graphql.Response{Data: json.RawMessage(`{"a":"x&y"}`)}, true},
+		// gqlgen's JSON scalar (graphql.Any) ends its value with json.Encoder's newline.
+		{"JSON scalar", &graphql.Response{Data: json.RawMessage("{\"evidence\":[\"a b\",\"c\u2029\"]\n,\"n\":1}")}, true},
+		{"JSON scalar as gqlgen writes it", &graphql.Response{Data: json.RawMessage(anyScalar.Bytes())}, true},
+		{"nil response", nil, false},
 		// gqlgen's executor leaves an empty, non-nil Path on every
 		// response; json.Marshal omits it (omitempty), so must we.
 		{"empty path", &graphql.Response{Data: json.RawMessage(`{"a":1}`), Path: ast.Path{}}, true},
@@ -103,6 +115,39 @@ func FuzzScalarWriters(f *testing.F) {
 		err := graphql.MarshalFloatContext(x).MarshalGQLContext(context.Background(), &want)
 		if ok != (err == nil) || (ok && got.String() != want.String()) {
 			t.Fatalf("writeFloat(%v) = %s (%v), gqlgen %s (%v)", x, got.String(), ok, want.String(), err)
+		}
+	})
+}
+
+// BenchmarkWriteResponse: a network(id) response with 100 members and its
+// JSON evidence (json.Encoder's newline in it, as graphql.Any leaves it),
+// written by writeResponse and by json.Marshal, gqlgen's way.
+func BenchmarkWriteResponse(b *testing.B) {
+	var data bytes.Buffer
+	data.WriteString(`{"network":{"id":"load-net-3","score":0.9,"size":150,"evidence":["150 accounts share 3 IPs","sweep of 4,000 consecutive numbers"]` + "\n" +
+		`,"signals":[{"name":"shared_infrastructure","value":0.9}],"members":{"totalCount":150,"edges":[`)
+	for i := range 100 {
+		if i > 0 {
+			data.WriteByte(',')
+		}
+		fmt.Fprintf(&data, `{"node":{"score":0.%02d,"role":"MEMBER","account":{"id":"acc%07d","handle":"user_%d"}}}`, i, i*37, i)
+	}
+	data.WriteString(`]}}}`)
+	resp := &graphql.Response{Data: json.RawMessage(data.Bytes())}
+	b.Run("writeResponse", func(b *testing.B) {
+		b.SetBytes(int64(data.Len()))
+		for b.Loop() {
+			writeResponse(io.Discard, resp)
+		}
+	})
+	b.Run("json.Marshal", func(b *testing.B) {
+		b.SetBytes(int64(data.Len()))
+		for b.Loop() {
+			out, err := json.Marshal(resp)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Discard.Write(out)
 		}
 	})
 }
