@@ -346,7 +346,16 @@ test('a 5,000-node graph pans smoothly', async () => {
     await page.mouse.move(cx + Math.sin(i / 10) * 250, cy + Math.cos(i / 10) * 150 - 150, { steps: 1 });
   }
   await page.mouse.up();
-  await page.waitForTimeout(300);
+  // The pan ends with sigma's inertia animation, then one render with the
+  // camera still; how long that takes depends on the machine's frame time.
+  await page.waitForFunction(
+    () => {
+      const sigma = document.querySelector('[data-testid=graph]').__sigma;
+      return !sigma.getCamera().isAnimated() && window.__pan.picked.at(-1) === true;
+    },
+    null,
+    { timeout: 15_000 },
+  ).catch(() => {}); // the assertion below says what was missing
   const r = await page.evaluate(() => {
     window.__pan.on = false;
     const sigma = document.querySelector('[data-testid=graph]').__sigma;

@@ -70,7 +70,15 @@ func (w *walker) walk(set ast.SelectionSet, depth int) int {
 				w.aliases++
 			}
 			d = depth
-			if len(s.SelectionSet) > 0 {
+			switch {
+			case s.Name == "ofType" && len(s.SelectionSet) > 0:
+				// Introspection's type wrappers (non-null, list) do not
+				// count: a schema wraps a type at most a few times and
+				// deeper ofType levels resolve to null at no cost, but
+				// clients ask for nine of them (graphql-js's introspection
+				// query, which GraphiQL sends, is 14 levels deep with them).
+				d = w.walk(s.SelectionSet, depth)
+			case len(s.SelectionSet) > 0:
 				d = w.walk(s.SelectionSet, depth+1)
 			}
 		case *ast.InlineFragment:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -138,6 +139,8 @@ func TestQueryLimits(t *testing.T) {
 		name, query, code, msg string
 	}{
 		{"over-deep", deep, "DEPTH_LIMIT_EXCEEDED", "levels deep; the limit is 12"},
+		{"over-deep introspection", `{ __schema { types { fields { type { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } } } } } }`,
+			"GRAPHQL_VALIDATION_FAILED", "Maximum introspection depth exceeded"}, // gqlparser's rule, before ours
 		{"over-complex", `{ networks(first: 100) { edges { node { members(first: 100) { edges { node { account { ips(first: 100) { count } } } } } } } } }`,
 			"COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
 		{"alias bomb", aliases.String(), "ALIAS_LIMIT_EXCEEDED", "200 aliases; the limit is 30"},
@@ -155,6 +158,24 @@ func TestQueryLimits(t *testing.T) {
 			}
 		})
 	}
+	// GraphiQL loads the schema with graphql-js's introspection query
+	// (nine levels of ofType; the playground has no docs without it).
+	t.Run("GraphiQL's introspection query", func(t *testing.T) {
+		q, err := os.ReadFile("testdata/graphiql-introspection.graphql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Schema struct {
+				QueryType struct{ Name string }
+				Types     []struct{ Name string }
+			} `json:"__schema"`
+		}
+		h.sub(t).ok(viewer, string(q), nil, &got)
+		if got.Schema.QueryType.Name != "Query" || len(got.Schema.Types) < 20 {
+			t.Fatalf("introspection: query type %q, %d types", got.Schema.QueryType.Name, len(got.Schema.Types))
+		}
+	})
 	// The server remembers an operation's complexity, keyed by the values
 	// of the variables its cost reads; the same text with bigger pages,
 	// at any depth and through fragments, must still be refused.
