@@ -422,9 +422,17 @@ test('the playground runs a query with the signed-in key', async () => {
   await page.goto('/playground');
   await page.getByTestId('pg-status').filter({ hasText: 'Signed in as' }).waitFor({ timeout: 30_000 });
   await page.locator('.graphiql-container').waitFor();
-  await page.locator('.graphiql-execute-button').click();
+  await page.locator('.graphiql-query-editor').filter({ hasText: 'totalCount' }).waitFor({ timeout: 30_000 });
+  // A click while GraphiQL is still loading the schema (introspection,
+  // then building it) can run nothing; running the query again is harmless.
+  const result = page.locator('.result-window').filter({ hasText: 'totalCount' });
   try {
-    await page.locator('.result-window').filter({ hasText: 'totalCount' }).waitFor({ timeout: 30_000 });
+    const deadline = Date.now() + 30_000;
+    do {
+      await page.locator('.graphiql-execute-button').click();
+      await result.waitFor({ timeout: 5_000 }).catch(() => {});
+    } while (!(await result.isVisible()) && Date.now() < deadline);
+    await result.waitFor({ timeout: 1_000 });
   } catch (e) {
     await screenshot(page, 'playground-failure');
     throw new Error(`no result in GraphiQL; result pane says: ${(await page.locator('.result-window').innerText().catch(() => '?')).slice(0, 300)}`, { cause: e });
