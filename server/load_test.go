@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"slices"
@@ -643,9 +644,9 @@ func compare(b *testing.B, pid int, dur time.Duration, load, metric string, runD
 	b.Logf("%s, CPU per request: Go direct %.0fµs, GraphQL (server + client) %.0fµs; Neo4j direct %.0fµs, GraphQL %.0fµs (JIT compilers besides: %.1fs, %.1fs)", load,
 		base.perRequest(base.goCPU), gql.perRequest(gql.goCPU), base.perRequest(base.neo4jCPU), gql.perRequest(gql.neo4jCPU),
 		base.jitCPU.Seconds(), gql.jitCPU.Seconds())
-	b.Logf("%s, GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx (mean within each pair of windows: %s); CPU steal %.1f%% of the 2 vCPUs", load,
+	b.Logf("%s, GraphQL/direct latency: mean %.2fx, p50 %.2fx, p99 %.2fx (mean within each pair of windows: %s); CPU steal %.1f%% of the %d vCPUs", load,
 		ratio(gql.Mean, base.Mean), ratio(gql.P50, base.P50), ratio(gql.P99, base.P99), strings.Join(pairs, " "),
-		100*float64(stealTime()-steal0)/float64(2*time.Since(wall0)))
+		100*float64(stealTime()-steal0)/float64(time.Duration(runtime.NumCPU())*time.Since(wall0)), runtime.NumCPU())
 	if metric != "" {
 		b.ReportMetric(ratio(gql.Mean, base.Mean), metric+"mean-ratio")
 		b.ReportMetric(ratio(gql.P50, base.P50), metric+"p50-ratio")
