@@ -139,7 +139,7 @@ func (w wrkLoad) run(t testing.TB, dur time.Duration) (r result, wrkCPU time.Dur
 	}
 	lats := make([]time.Duration, n)
 	for i := range lats {
-		lats[i] = us(quantiles[min(999, (2*i+1)*1000/(2*max(n, 1)))])
+		lats[i] = us(quantiles[min(999, (2*i+1)*1000/(2*n))])
 	}
 	r = summarise(lats, int(summary[6]), us(summary[1]))
 	return r, wrkCPU
