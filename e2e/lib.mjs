@@ -97,6 +97,71 @@ export function figure(name, value, unit) {
   writeFileSync(settings.figuresFile, JSON.stringify({ at: new Date().toISOString(), baseURL: settings.baseURL, figures }, null, 2) + '\n');
 }
 
+/** openLabGraph opens the graph lab with `nodes` generated nodes and waits until their layout is done. */
+export async function openLabGraph(page, nodes) {
+  await page.goto(`/#/lab/graph?nodes=${nodes}&layoutMs=4000`);
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=graph]')?.getAttribute('data-nodes') ?? 0) >= n, nodes, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=graph]')?.getAttribute('data-layout') === 'done', null, { timeout: 60_000 });
+  await page.waitForTimeout(500);
+}
+
+/**
+ * measurePan drags the graph's camera through 60 mouse moves and waits for
+ * the render after it settles. It returns the page's frame intervals and
+ * sigma's render times during the pan, whether each render drew the picking
+ * buffer, and the camera before and after. `sigmaPicking` restores sigma's
+ * own render (a picking pass in every frame), the baseline of bench-pan.mjs.
+ */
+export async function measurePan(page, { sigmaPicking = false } = {}) {
+  await page.evaluate((sigmaPicking) => {
+    const sigma = document.querySelector('[data-testid=graph]').__sigma;
+    if (sigmaPicking) for (const p of Object.values(sigma.nodePrograms)) delete p.render;
+    window.__pan = { frames: [], renders: [], picked: [], start: sigma.getCamera().getState(), on: true };
+    let t0 = 0;
+    // Whether each render drew the picking buffer (GraphCanvas clears a
+    // node program's pickProgram for the renders that skip it).
+    const picking = () => Object.values(sigma.nodePrograms).every((p) => p.pickProgram);
+    sigma.on('beforeRender', () => (t0 = performance.now()));
+    sigma.on('afterRender', () => {
+      if (!window.__pan.on) return;
+      window.__pan.renders.push(performance.now() - t0);
+      window.__pan.picked.push(picking());
+    });
+    const loop = (t) => {
+      window.__pan.frames.push(t);
+      if (window.__pan.on) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+  }, sigmaPicking);
+  const box = await page.getByTestId('graph').boundingBox();
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  for (let i = 1; i <= 60; i++) {
+    await page.mouse.move(cx + Math.sin(i / 10) * 250, cy + Math.cos(i / 10) * 150 - 150, { steps: 1 });
+  }
+  await page.mouse.up();
+  // The pan ends with sigma's inertia animation, then one render with the
+  // camera still; how long that takes depends on the machine's frame time.
+  await page
+    .waitForFunction(
+      () => {
+        const sigma = document.querySelector('[data-testid=graph]').__sigma;
+        return !sigma.getCamera().isAnimated() && window.__pan.picked.at(-1) === true;
+      },
+      null,
+      { timeout: 15_000 },
+    )
+    .catch(() => {}); // the caller's assertions say what was missing
+  return page.evaluate(() => {
+    window.__pan.on = false;
+    const sigma = document.querySelector('[data-testid=graph]').__sigma;
+    const f = window.__pan.frames;
+    return { intervals: f.slice(1).map((t, i) => t - f[i]), renders: window.__pan.renders, picked: window.__pan.picked, start: window.__pan.start, end: sigma.getCamera().getState(), nodes: sigma.getGraph().order, edges: sigma.getGraph().size };
+  });
+}
+
 export function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return { n: 0, mean: NaN, p50: NaN, p95: NaN, max: NaN };

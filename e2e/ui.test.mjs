@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { figure, gql, launch, newContext, readFileSync, screenshot, settings, stats, watch } from './lib.mjs';
+import { figure, gql, launch, measurePan, newContext, openLabGraph, readFileSync, screenshot, settings, stats, watch } from './lib.mjs';
 
 let browser;
 let ctx;
@@ -300,10 +300,7 @@ test('build a suspension list, download the CSV and check it against the API', a
 });
 
 test('a 5,000-node graph pans smoothly', async () => {
-  await page.goto('/#/lab/graph?nodes=5000&layoutMs=4000');
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=graph]')?.getAttribute('data-nodes') ?? 0) >= 5000, null, { timeout: 60_000 });
-  await page.waitForFunction(() => document.querySelector('[data-testid=graph]')?.getAttribute('data-layout') === 'done', null, { timeout: 60_000 });
-  await page.waitForTimeout(500);
+  await openLabGraph(page, 5000);
   // Baseline: frame intervals with nothing moving (what this machine gives any page right now).
   const idle = await page.evaluate(
     () =>
@@ -318,50 +315,7 @@ test('a 5,000-node graph pans smoothly', async () => {
       }),
   );
   figure('pan_5000_nodes_idle_frame_interval_mean', stats(idle).mean, 'ms');
-  const box = await page.getByTestId('graph').boundingBox();
-  await page.evaluate(() => {
-    const sigma = document.querySelector('[data-testid=graph]').__sigma;
-    window.__pan = { frames: [], renders: [], picked: [], start: sigma.getCamera().getState(), on: true };
-    let t0 = 0;
-    // Whether each render drew the picking buffer (GraphCanvas clears a
-    // node program's pickProgram for the renders that skip it).
-    const picking = () => Object.values(sigma.nodePrograms).every((p) => p.pickProgram);
-    sigma.on('beforeRender', () => (t0 = performance.now()));
-    sigma.on('afterRender', () => {
-      if (!window.__pan.on) return;
-      window.__pan.renders.push(performance.now() - t0);
-      window.__pan.picked.push(picking());
-    });
-    const loop = (t) => {
-      window.__pan.frames.push(t);
-      if (window.__pan.on) requestAnimationFrame(loop);
-    };
-    requestAnimationFrame(loop);
-  });
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
-  await page.mouse.move(cx, cy);
-  await page.mouse.down();
-  for (let i = 1; i <= 60; i++) {
-    await page.mouse.move(cx + Math.sin(i / 10) * 250, cy + Math.cos(i / 10) * 150 - 150, { steps: 1 });
-  }
-  await page.mouse.up();
-  // The pan ends with sigma's inertia animation, then one render with the
-  // camera still; how long that takes depends on the machine's frame time.
-  await page.waitForFunction(
-    () => {
-      const sigma = document.querySelector('[data-testid=graph]').__sigma;
-      return !sigma.getCamera().isAnimated() && window.__pan.picked.at(-1) === true;
-    },
-    null,
-    { timeout: 15_000 },
-  ).catch(() => {}); // the assertion below says what was missing
-  const r = await page.evaluate(() => {
-    window.__pan.on = false;
-    const sigma = document.querySelector('[data-testid=graph]').__sigma;
-    const f = window.__pan.frames;
-    return { intervals: f.slice(1).map((t, i) => t - f[i]), renders: window.__pan.renders, picked: window.__pan.picked, start: window.__pan.start, end: sigma.getCamera().getState(), nodes: sigma.getGraph().order, edges: sigma.getGraph().size };
-  });
+  const r = await measurePan(page);
   assert.ok(Math.abs(r.end.x - r.start.x) + Math.abs(r.end.y - r.start.y) > 0.01, 'the camera did not move');
   const fi = stats(r.intervals);
   const rt = stats(r.renders);

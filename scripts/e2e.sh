@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests: `lockstep demo` over a small generated world in
-# its own managed Neo4j, then the e2e suite in headless Chromium against it.
+# its own managed Neo4j, then the e2e suite in headless Chromium against it
+# (E2E_SCRIPT=bench:pan runs the pan benchmark against it instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,4 +35,4 @@ done
 curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null
 
 BASE_URL="http://127.0.0.1:$port" API_KEY=$(cat "$home/demo/analyst.key") VIEWER_KEY=$(cat "$home/demo/viewer.key") \
-  npm --prefix e2e test
+  npm --prefix e2e run "${E2E_SCRIPT:-test}"
