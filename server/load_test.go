@@ -68,38 +68,49 @@ func BenchmarkAPILoad(t *testing.B) {
 	seedLoadWorld(t, h.st, accounts)
 	st := h.st
 
+	q := newLoadQueries(st, accounts)
+	t.Run("account", func(b *testing.B) { loadPair(b, h, dur, "account(id)+ips+devices", q.accountBody, q.accountDirect) })
+	t.Run("network", func(b *testing.B) {
+		loadPair(b, h, dur, "network(id)+100 members+evidence", q.networkBody, q.networkDirect)
+	})
+}
+
+// loadQueries are the two reads the load benchmarks compare: a GraphQL
+// request body for a random account or network of seedLoadWorld's, and the
+// same read through the store directly.
+type loadQueries struct {
+	accountBody, networkBody     func() ([]byte, error)
+	accountDirect, networkDirect func(context.Context) error
+}
+
+func newLoadQueries(st *store.Store, accounts int) loadQueries {
 	accountQuery := `query($id: ID!) { account(id: $id) { id handle country verified ips { ip { addr kind } count last } devices { device { id os } count } } }`
 	networkQuery := `query($id: ID!) { network(id: $id) { id score size evidence signals { name value } stateLinked { possible confidence reasons }
   members(first: 100) { totalCount edges { node { score role account { id handle } } } } } }`
-
-	// 1. account(id) with IPs and devices, as fast as 32 clients go.
-	accountBody := func() ([]byte, error) {
-		return json.Marshal(map[string]any{"query": accountQuery, "variables": map[string]any{"id": fmt.Sprintf("acc%07d", rand.IntN(accounts))}})
+	return loadQueries{
+		accountBody: func() ([]byte, error) {
+			return json.Marshal(map[string]any{"query": accountQuery, "variables": map[string]any{"id": fmt.Sprintf("acc%07d", rand.IntN(accounts))}})
+		},
+		accountDirect: func(ctx context.Context) error {
+			// The statement the GraphQL path runs for this query: only the
+			// fields it shows (resolvers.accountView).
+			_, _, _, err := st.AccountWithUsageView(ctx, fmt.Sprintf("acc%07d", rand.IntN(accounts)), 20, 20, store.AccountView{
+				Account: store.AccountFields{Handle: true, Country: true, Verified: true},
+				IP:      store.IPFields{Kind: true}, IPUsage: store.UsageFields{Last: true},
+				Device: store.DeviceFields{Os: true}})
+			return err
+		},
+		networkBody: func() ([]byte, error) {
+			return json.Marshal(map[string]any{"query": networkQuery, "variables": map[string]any{"id": fmt.Sprintf("load-net-%d", rand.IntN(20))}})
+		},
+		networkDirect: func(ctx context.Context) error {
+			// The statement the GraphQL path runs: 101 members (one more
+			// tells whether a next page follows), only the account fields the
+			// query shows.
+			_, _, err := st.NetworkWithMembersFields(ctx, fmt.Sprintf("load-net-%d", rand.IntN(20)), 101, store.AccountFields{Handle: true})
+			return err
+		},
 	}
-	accountDirect := func(ctx context.Context) error {
-		// The statement the GraphQL path runs for this query: only the
-		// fields it shows (resolvers.accountView).
-		_, _, _, err := st.AccountWithUsageView(ctx, fmt.Sprintf("acc%07d", rand.IntN(accounts)), 20, 20, store.AccountView{
-			Account: store.AccountFields{Handle: true, Country: true, Verified: true},
-			IP:      store.IPFields{Kind: true}, IPUsage: store.UsageFields{Last: true},
-			Device: store.DeviceFields{Os: true}})
-		return err
-	}
-	t.Run("account", func(b *testing.B) { loadPair(b, h, dur, "account(id)+ips+devices", accountBody, accountDirect) })
-
-	networkBody := func() ([]byte, error) {
-		return json.Marshal(map[string]any{"query": networkQuery, "variables": map[string]any{"id": fmt.Sprintf("load-net-%d", rand.IntN(20))}})
-	}
-	networkDirect := func(ctx context.Context) error {
-		// The statement the GraphQL path runs: 101 members (one more
-		// tells whether a next page follows), only the account fields the
-		// query shows.
-		_, _, err := st.NetworkWithMembersFields(ctx, fmt.Sprintf("load-net-%d", rand.IntN(20)), 101, store.AccountFields{Handle: true})
-		return err
-	}
-	t.Run("network", func(b *testing.B) {
-		loadPair(b, h, dur, "network(id)+100 members+evidence", networkBody, networkDirect)
-	})
 }
 
 // loadPair warms Neo4j (plans, JIT, page cache) and the server, then
