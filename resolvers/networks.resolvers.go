@@ -39,7 +39,7 @@ func (r *networkResolver) Members(ctx context.Context, obj *store.Network, first
 	if err != nil {
 		return nil, err
 	}
-	conn := &store.MemberConnection{TotalCount: obj.Size, Edges: []store.MemberEdge{}}
+	conn := &store.MemberConnection{TotalCount: obj.Size}
 	var ms []store.Member
 	if after == nil || *after == "" {
 		// One extra tells whether another page follows.
@@ -58,6 +58,7 @@ func (r *networkResolver) Members(ctx context.Context, obj *store.Network, first
 		}
 		conn.PageInfo.HasPreviousPage = true
 	}
+	conn.Edges = make([]store.MemberEdge, 0, len(ms))
 	for _, m := range ms {
 		conn.Edges = append(conn.Edges, store.MemberEdge{Cursor: store.EncodeMemberCursor(m), Node: m})
 	}

@@ -281,10 +281,14 @@ func listOf[T any](plan func(fl *fastLists, oc *graphql.OperationContext, sel as
 		if !ok {
 			return nil, false
 		}
+		p := pa.(*objPlan[T])
 		var b bytes.Buffer
-		b.Grow(len(items) * 64)
-		if !writeList(&b, pa.(*objPlan[T]), items) {
+		b.Grow(len(items)*int(max(p.itemBytes.Load(), 64)) + 2)
+		if !writeList(&b, p, items) {
 			return nil, false
+		}
+		if len(items) > 0 {
+			p.itemBytes.Store(int64(b.Len()/len(items) + 8))
 		}
 		return b.Bytes(), true
 	}
@@ -313,6 +317,10 @@ type fieldFunc[T any] func(b *bytes.Buffer, v *T) bool
 type objPlan[T any] struct {
 	keys []string // `"alias":`, with a leading comma after the first
 	fns  []fieldFunc[T]
+	// itemBytes is about how many bytes an item took in the last list
+	// written with this plan: the next list's buffer is sized from it
+	// rather than grown (and copied) as it fills.
+	itemBytes atomic.Int64
 }
 
 func (p *objPlan[T]) write(b *bytes.Buffer, v *T) bool {
