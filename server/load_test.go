@@ -206,9 +206,9 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	// The HTTP floor: the same vegeta client against a handler that
 	// returns a canned copy of one GraphQL response (no key check, no
 	// GraphQL, no Neo4j): what the load generator and net/http cost per
-	// request in this process. It brackets the server's own capacity on 2
-	// cores with the client on another machine: between 2 cores / (Neo4j +
-	// GraphQL) (client counted) and 2 cores / (Neo4j + GraphQL - floor)
+	// request in this process. It brackets the server's own capacity on
+	// this machine's cores with the client on another one: between cores / (Neo4j +
+	// GraphQL) (client counted) and cores / (Neo4j + GraphQL - floor)
 	// (client and the server's HTTP handling both left out).
 	canned := oneResponse(b, h, body)
 	floorSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -224,8 +224,9 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	b.ReportMetric(floorCPU/1e3, "http-floor-cpu-µs/req")
 	if pid > 0 {
 		neo, gqlCPU := float64(gql.neo4jCPU)/float64(gql.N), float64(gql.goCPU)/float64(gql.N)
-		b.Logf("GraphQL capacity from CPU on 2 idle cores: %.0f req/s with the client in process, at most %.0f req/s with it elsewhere",
-			2e9/(neo+gqlCPU), 2e9/(neo+gqlCPU-floorCPU))
+		cores := float64(runtime.NumCPU())
+		b.Logf("GraphQL capacity from CPU on %.0f idle cores: %.0f req/s with the client in process, at most %.0f req/s with it elsewhere",
+			cores, cores*1e9/(neo+gqlCPU), cores*1e9/(neo+gqlCPU-floorCPU))
 	}
 }
 
