@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lockstep-dev/lockstep/server"
+	"github.com/lockstep-dev/lockstep/store"
 )
 
 // BenchmarkHandlerCPU is the GraphQL layer's own cost with no socket and
@@ -41,12 +42,17 @@ func BenchmarkHandlerCPU(b *testing.B) {
 			})
 		})
 		b.Run(c.name+"/graphql", func(b *testing.B) {
+			// The comparison holds only if a GraphQL request runs the one
+			// statement the direct side runs (and, once per key-cache
+			// period, the key lookup).
+			counted, statements := store.WithQueryCounter(ctx)
+			requests, start := 0, time.Now()
 			perOp(b, func() {
 				body, err := c.body()
 				if err != nil {
 					b.Fatal(err)
 				}
-				req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", bytes.NewReader(body))
+				req := httptest.NewRequestWithContext(counted, http.MethodPost, "/graphql", bytes.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+h.keys[admin])
 				req.Header.Set("Content-Type", "application/json")
 				rec := httptest.NewRecorder()
@@ -54,10 +60,18 @@ func BenchmarkHandlerCPU(b *testing.B) {
 				if rec.Code != http.StatusOK || !bytes.HasPrefix(rec.Body.Bytes(), []byte(`{"data":{`)) || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
 					b.Fatalf("status %d: %.300s", rec.Code, rec.Body.Bytes())
 				}
+				requests++
 			})
+			keyLookups := int64(time.Since(start)/authCacheTTL) + 1
+			if n := statements.Load(); n > int64(requests)+keyLookups {
+				b.Fatalf("%d GraphQL requests ran %d statements", requests, n)
+			}
 		})
 	}
 }
+
+// authCacheTTL is server.Config's default AuthCacheTTL.
+const authCacheTTL = 10 * time.Second
 
 // perOp runs op b.N times after a short warm-up and reports this
 // process's CPU per op besides the wall time.
