@@ -60,11 +60,11 @@ func (r *networkResolver) Members(ctx context.Context, obj *store.Network, first
 	}
 	conn.Edges = make([]store.MemberEdge, 0, len(ms))
 	for _, m := range ms {
-		conn.Edges = append(conn.Edges, store.MemberEdge{Cursor: store.EncodeMemberCursor(m), Node: m})
+		conn.Edges = append(conn.Edges, store.MemberEdge{Node: m})
 	}
 	if len(conn.Edges) > 0 {
-		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
-		conn.PageInfo.EndCursor = &conn.Edges[len(conn.Edges)-1].Cursor
+		start, end := conn.Edges[0].Cursor(), conn.Edges[len(conn.Edges)-1].Cursor()
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
 	}
 	return conn, nil
 }

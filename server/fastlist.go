@@ -516,7 +516,7 @@ func planMemberEdge(fl *fastLists, oc *graphql.OperationContext, sel ast.Selecti
 	return plan(fl, oc, sel, "MemberEdge", func(f graphql.CollectedField) (fieldFunc[store.MemberEdge], bool) {
 		switch f.Name {
 		case "cursor":
-			return str(func(e *store.MemberEdge) string { return e.Cursor }), true
+			return str(func(e *store.MemberEdge) string { return e.Cursor() }), true
 		case "node":
 			p, ok := planMember(fl, oc, f.Selections)
 			return object(p, func(e *store.MemberEdge) *store.Member { return &e.Node }), ok
