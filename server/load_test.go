@@ -197,7 +197,7 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	// still mixes the layer's cost with the queue it causes. One client
 	// back to back measures service time alone; a tenth of capacity, open
 	// loop, is a lightly used server.
-	compare(b, pid, dur, "one client", "one-client-", func(d time.Duration) result { return direct(b, d, 1, fn) },
+	oneDirect, _ := compare(b, pid, dur, "one client", "one-client-", func(d time.Duration) result { return direct(b, d, 1, fn) },
 		func(d time.Duration) result { return attack(b, h, d, 1, body) })
 	low := max(20, 0.1*min(base.Rate, gql.Rate))
 	compare(b, pid, dur, fmt.Sprintf("at %.0f req/s", low), "tenth-rate-", func(d time.Duration) result { return directPaced(b, d, low, fn) },
@@ -222,6 +222,13 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	floorCPU := float64(cpuTime()-c3) / float64(fl.N)
 	b.Logf("HTTP floor (vegeta + net/http, canned %d-byte response): %.0f req/s, %.0fµs CPU per request", len(canned), fl.Rate, floorCPU/1e3)
 	b.ReportMetric(floorCPU/1e3, "http-floor-cpu-µs/req")
+	// At one client the floor's round trip is latency the direct read
+	// never pays: with it alone (no key check, no GraphQL) an HTTP API's
+	// one-client ratio would be this.
+	oneFloor := attackURL(b, floorSrv.URL, nil, dur/4, 1, body)
+	b.Logf("HTTP floor, one client: %.0fµs per request; on the one-client direct read (%.0fµs) that alone is %.2fx",
+		float64(oneFloor.Mean)/1e3, float64(oneDirect.Mean)/1e3, ratio(oneDirect.Mean+oneFloor.Mean, oneDirect.Mean))
+	b.ReportMetric(ratio(oneDirect.Mean+oneFloor.Mean, oneDirect.Mean), "one-client-http-floor-ratio")
 	if pid > 0 {
 		neo, gqlCPU := float64(gql.neo4jCPU)/float64(gql.N), float64(gql.goCPU)/float64(gql.N)
 		cores := float64(runtime.NumCPU())
