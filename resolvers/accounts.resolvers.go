@@ -112,7 +112,7 @@ func (r *queryResolver) Account(ctx context.Context, id string) (*store.Account,
 	// Only the fields the query shows are read. The lists go with this
 	// root value alone; the loaders (which the same account reached again
 	// deeper in the query would use) get only what was read whole.
-	view := accountView(ctx, fields)
+	view := cachedAccountView(ctx, oc, fields)
 	a, ips, devs, err := r.Store.AccountWithUsageView(ctx, id, ipsN, devN, view)
 	if err != nil {
 		return notFoundNil(a, err)

@@ -5,14 +5,38 @@ import (
 	"encoding/json"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/lockstep-dev/lockstep/selection"
 	"github.com/lockstep-dev/lockstep/store"
 )
 
 // lookahead returns what a root resolver looks ahead into: the operation
 // and the fields selected on the field it resolves (collected once for all
-// of its look-aheads).
+// of its look-aheads, and kept for the next request of the same query).
+// The fields are shared: read them, never change them.
 func lookahead(ctx context.Context) (*graphql.OperationContext, []graphql.CollectedField) {
-	return graphql.GetOperationContext(ctx), graphql.CollectFieldsCtx(ctx, nil)
+	oc := graphql.GetOperationContext(ctx)
+	return oc, rootSelections.Get(oc, graphql.GetFieldContext(ctx).Field, func() []graphql.CollectedField {
+		return graphql.CollectFieldsCtx(ctx, nil)
+	})
+}
+
+// The look-aheads of root fields, by field of a parsed query: working
+// them out again for every request of the same query (collecting fields
+// at each level) was a quarter of the API's own CPU on an account.
+var (
+	rootSelections     selection.Cache[[]graphql.CollectedField]
+	accountViews       selection.Cache[store.AccountView]
+	memberAccountViews selection.Cache[store.AccountFields]
+)
+
+// cachedAccountView is accountView, kept per query (see rootSelections).
+func cachedAccountView(ctx context.Context, oc *graphql.OperationContext, fields []graphql.CollectedField) store.AccountView {
+	return accountViews.Get(oc, graphql.GetFieldContext(ctx).Field, func() store.AccountView { return accountView(ctx, fields) })
+}
+
+// cachedMemberAccountFields is memberAccountFields, kept per query.
+func cachedMemberAccountFields(ctx context.Context, oc *graphql.OperationContext, fields []graphql.CollectedField) store.AccountFields {
+	return memberAccountViews.Get(oc, graphql.GetFieldContext(ctx).Field, func() store.AccountFields { return memberAccountFields(oc, fields) })
 }
 
 // selectedPage looks ahead into the current field's selection, fields

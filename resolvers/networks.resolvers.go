@@ -177,7 +177,7 @@ func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network,
 		// with this root value alone: the loaders (which a nested
 		// occurrence of the same network would use) get the network
 		// without it, and the members only when their accounts are whole.
-		accountFields := memberAccountFields(oc, fields)
+		accountFields := cachedMemberAccountFields(ctx, oc, fields)
 		n, ms, err := r.Store.NetworkWithMembersFields(ctx, id, first+1, accountFields) // +1: is there a next page?
 		if err == nil {
 			ld.Network().Prime(id, n)

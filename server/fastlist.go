@@ -7,11 +7,11 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/lockstep-dev/lockstep/selection"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -60,20 +60,13 @@ type fastLists struct {
 	// check that the fast path was taken).
 	served, rootsServed atomic.Int64
 
-	// plans caches the plan of a list field's selection, by its
-	// *ast.Field, for selections whose plan cannot change from one request
-	// to the next (see planFor); planning took about as long as writing
-	// a page of IPs. Bounded by maxPlans (cleared when full): documents
-	// come from gqlgen's query cache of 1000, so a cached plan can keep an
-	// evicted document alive only until then.
-	plans     sync.Map // *ast.Field -> cachedPlan
-	planCount atomic.Int64
+	// plans caches the plan of a list field's selection; planning took
+	// about as long as writing a page of IPs.
+	plans selection.Cache[cachedPlan]
 }
 
 // fieldKey names a field of an object type.
 type fieldKey struct{ object, field string }
-
-const maxPlans = 4096
 
 type cachedPlan struct {
 	plan any // *objPlan[T] of the list's element type
@@ -205,64 +198,14 @@ func usageRoles(schema *ast.Schema) (map[string]store.Role, bool) {
 	return roles, true
 }
 
-// planFor returns the plan of field's selection, made by mk or cached.
-// A plan is a function of the selection, the document's fragments and the
-// variables of @skip and @include in it. It is cached only when none of
-// those can differ between requests: the selection is exactly the one
-// field's own (gqlgen did not merge several fields of the same name into
-// it, which could depend on a sibling's @include) and holds no directive
-// at any depth, fragments included.
+// planFor returns the plan of field's selection, made by mk or cached
+// (selection.Cache says when).
 func (fl *fastLists) planFor(oc *graphql.OperationContext, field graphql.CollectedField, mk func() (any, bool)) (any, bool) {
-	sel := field.Selections
-	static := field.Field != nil && len(sel) > 0 && slices.Equal(sel, field.Field.SelectionSet) // gqlgen copies them
-	if static {
-		if c, ok := fl.plans.Load(field.Field); ok {
-			c := c.(cachedPlan)
-			return c.plan, c.ok
-		}
-	}
-	p, ok := mk()
-	if static && !hasDirectives(oc.Doc, sel, 0) {
-		if fl.planCount.Add(1) > maxPlans {
-			fl.plans.Clear()
-			fl.planCount.Store(1)
-		}
-		fl.plans.Store(field.Field, cachedPlan{plan: p, ok: ok})
-	}
-	return p, ok
-}
-
-// hasDirectives reports whether any field, inline fragment, fragment
-// spread or spread fragment in sel carries a directive (true as well past
-// a depth no valid document reaches here, so it always ends).
-func hasDirectives(doc *ast.QueryDocument, sel ast.SelectionSet, depth int) bool {
-	if depth > 64 {
-		return true
-	}
-	for _, s := range sel {
-		switch s := s.(type) {
-		case *ast.Field:
-			if len(s.Directives) > 0 || hasDirectives(doc, s.SelectionSet, depth+1) {
-				return true
-			}
-		case *ast.InlineFragment:
-			if len(s.Directives) > 0 || hasDirectives(doc, s.SelectionSet, depth+1) {
-				return true
-			}
-		case *ast.FragmentSpread:
-			if len(s.Directives) > 0 {
-				return true
-			}
-			def := s.Definition
-			if def == nil && doc != nil {
-				def = doc.Fragments.ForName(s.Name)
-			}
-			if def == nil || len(def.Directives) > 0 || hasDirectives(doc, def.SelectionSet, depth+1) {
-				return true
-			}
-		}
-	}
-	return false
+	c := fl.plans.Get(oc, field, func() cachedPlan {
+		p, ok := mk()
+		return cachedPlan{plan: p, ok: ok}
+	})
+	return c.plan, c.ok
 }
 
 // rawJSON is an already marshalled value.
