@@ -187,16 +187,28 @@ func (d *envelope) str() (string, bool) {
 	if !d.eat('"') {
 		return "", false
 	}
-	start := d.i
+	var out []byte // made at the first escape: a string without one is copied once, from the body
+	run := d.i     // where the bytes not yet in out start
 	for d.i < len(d.b) {
 		c := d.b[d.i]
 		switch {
 		case c == '"':
-			s := string(d.b[start:d.i])
+			s := d.b[run:d.i]
 			d.i++
-			return s, true
+			if out == nil {
+				return string(s), true
+			}
+			return string(append(out, s...)), true
 		case c == '\\':
-			return d.escapedStr(start)
+			if out == nil {
+				out = make([]byte, 0, len(d.b)-run)
+			}
+			out = append(out, d.b[run:d.i]...)
+			var ok bool
+			if out, ok = d.unescape(out); !ok {
+				return "", false
+			}
+			run = d.i
 		case c < 0x20:
 			return "", false
 		case c < utf8.RuneSelf:
@@ -212,80 +224,55 @@ func (d *envelope) str() (string, bool) {
 	return "", false
 }
 
-// escapedStr finishes a string that has escapes, from its first byte at
-// start; d.i is at the first backslash.
-func (d *envelope) escapedStr(start int) (string, bool) {
-	out := make([]byte, 0, len(d.b)-start)
-	out = append(out, d.b[start:d.i]...)
-	for d.i < len(d.b) {
-		c := d.b[d.i]
-		switch {
-		case c == '"':
-			d.i++
-			return string(out), true
-		case c == '\\':
-			if d.i+1 >= len(d.b) {
-				return "", false
-			}
-			e := d.b[d.i+1]
-			d.i += 2
-			switch e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				r, ok := d.hex4()
-				if !ok {
-					return "", false
-				}
-				if utf16.IsSurrogate(r) {
-					// A pair makes one rune; a lone half becomes U+FFFD,
-					// as in encoding/json.
-					if d.i+1 < len(d.b) && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
-						save := d.i
-						d.i += 2
-						r2, ok := d.hex4()
-						if !ok {
-							return "", false
-						}
-						if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
-							r = pair
-						} else {
-							d.i = save
-							r = utf8.RuneError
-						}
-					} else {
-						r = utf8.RuneError
-					}
-				}
-				out = utf8.AppendRune(out, r)
-			default:
-				return "", false
-			}
-		case c < 0x20:
-			return "", false
-		case c < utf8.RuneSelf:
-			out = append(out, c)
-			d.i++
-		default:
-			r, n := utf8.DecodeRune(d.b[d.i:])
-			if r == utf8.RuneError && n == 1 {
-				return "", false
-			}
-			out = append(out, d.b[d.i:d.i+n]...)
-			d.i += n
-		}
+// unescape appends the character of the escape at d.i (a backslash) to
+// out and moves past it.
+func (d *envelope) unescape(out []byte) ([]byte, bool) {
+	if d.i+1 >= len(d.b) {
+		return out, false
 	}
-	return "", false
+	e := d.b[d.i+1]
+	d.i += 2
+	switch e {
+	case '"', '\\', '/':
+		return append(out, e), true
+	case 'b':
+		return append(out, '\b'), true
+	case 'f':
+		return append(out, '\f'), true
+	case 'n':
+		return append(out, '\n'), true
+	case 'r':
+		return append(out, '\r'), true
+	case 't':
+		return append(out, '\t'), true
+	case 'u':
+		r, ok := d.hex4()
+		if !ok {
+			return out, false
+		}
+		if utf16.IsSurrogate(r) {
+			// A pair makes one rune; a lone half becomes U+FFFD, as in
+			// encoding/json.
+			if d.i+1 < len(d.b) && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
+				save := d.i
+				d.i += 2
+				r2, ok := d.hex4()
+				if !ok {
+					return out, false
+				}
+				if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
+					r = pair
+				} else {
+					d.i = save
+					r = utf8.RuneError
+				}
+			} else {
+				r = utf8.RuneError
+			}
+		}
+		return utf8.AppendRune(out, r), true
+	}
+	return out, false
 }
 
 func (d *envelope) hex4() (rune, bool) {
