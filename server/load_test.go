@@ -160,7 +160,7 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	// The same 32 clients from wrk, a C load generator in its own
 	// process, in windows alternating with the direct reads as above: the
 	// client's CPU is then not this process's, as the direct path has no
-	// client either (vegeta, sharing this process and its 2 cores with the
+	// client either (vegeta, sharing this process and its cores with the
 	// server, adds its own CPU to the GraphQL side only).
 	if w, ok := newWrkLoad(b, h, 32, body); ok {
 		var wrkCPU time.Duration
