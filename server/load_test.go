@@ -44,7 +44,9 @@ import (
 //
 // With wrk installed (apt-get install wrk) it also compares the direct
 // reads with the GraphQL ones sent by wrk from its own process, 32
-// connections, in alternating windows too.
+// connections, in alternating windows too. Two floors close each scenario:
+// vegeta against a canned response (HTTP alone) and { __typename } through
+// the server (HTTP, key check, limits and gqlgen, nothing to resolve).
 // (Being a benchmark, it gets a test Neo4j with the optimising JIT.) The
 // process runs with server.TuneGC's garbage collector setting, as
 // `lockstep serve` does; GOGC=100 in the environment measures the default.
@@ -229,6 +231,29 @@ func loadPair(b *testing.B, h *harness, dur time.Duration, name string, body fun
 	b.Logf("HTTP floor, one client: %.0fµs per request; on the one-client direct read (%.0fµs) that alone is %.2fx",
 		float64(oneFloor.Mean)/1e3, float64(oneDirect.Mean)/1e3, ratio(oneDirect.Mean+oneFloor.Mean, oneDirect.Mean))
 	b.ReportMetric(ratio(oneDirect.Mean+oneFloor.Mean, oneDirect.Mean), "one-client-http-floor-ratio")
+
+	// The GraphQL floor: the same server answering { __typename } (key
+	// check, rate limit, query limits, gqlgen's executor, our transport;
+	// no resolver, no Neo4j). It is what the stack the API is built on
+	// costs per request before any read: of the gap between the GraphQL
+	// and the direct read, only what is above it is this project's code.
+	typename := func() ([]byte, error) { return []byte(`{"query":"{ __typename }"}`), nil }
+	c4 := cpuTime()
+	gf := attack(b, h, dur/2, 32, typename)
+	gqlFloorCPU := float64(cpuTime()-c4) / float64(gf.N)
+	oneGQLFloor := attack(b, h, dur/4, 1, typename)
+	b.Logf("GraphQL floor ({ __typename }: key check, limits, gqlgen, no resolver, no Neo4j): %.0f req/s, %.0fµs CPU per request; one client %.0fµs per request, which on the one-client direct read alone is %.2fx",
+		gf.Rate, gqlFloorCPU/1e3, float64(oneGQLFloor.Mean)/1e3, ratio(oneDirect.Mean+oneGQLFloor.Mean, oneDirect.Mean))
+	b.ReportMetric(gqlFloorCPU/1e3, "gql-floor-cpu-µs/req")
+	b.ReportMetric(ratio(oneDirect.Mean+oneGQLFloor.Mean, oneDirect.Mean), "one-client-gql-floor-ratio")
+	if pid > 0 {
+		// Saturated, latency follows CPU per request: the floor's CPU
+		// added to the direct read's bounds the 32-client ratio from below.
+		neo, goDirect, goGQL := base.perRequest(base.neo4jCPU), base.perRequest(base.goCPU), gql.perRequest(gql.goCPU)
+		b.Logf("32 clients: the GraphQL floor's CPU alone on the direct read would be %.2fx (Neo4j %.0fµs + Go %.0fµs + floor %.0fµs); the GraphQL path's Go CPU above direct and floor, this project's own code: %.0fµs per request",
+			(neo+goDirect+gqlFloorCPU/1e3)/(neo+goDirect), neo, goDirect, gqlFloorCPU/1e3, goGQL-goDirect-gqlFloorCPU/1e3)
+		b.ReportMetric((neo+goDirect+gqlFloorCPU/1e3)/(neo+goDirect), "gql-floor-cpu-ratio")
+	}
 	if pid > 0 {
 		neo, gqlCPU := float64(gql.neo4jCPU)/float64(gql.N), float64(gql.goCPU)/float64(gql.N)
 		cores := float64(runtime.NumCPU())
