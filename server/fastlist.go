@@ -56,6 +56,10 @@ type fastLists struct {
 	// and Account.devices; nil (root accounts left to gqlgen) when the
 	// schema declares those fields in a way rootAccount does not check.
 	usageRoles map[string]store.Role
+	// membersRole is the role @hasRole asks for on Network.members; empty
+	// (root networks left to gqlgen) when the schema declares the field
+	// in a way rootNetwork does not check.
+	membersRole store.Role
 	// served counts the lists written here, roots the root values (tests
 	// check that the fast path was taken).
 	served, rootsServed atomic.Int64
@@ -92,6 +96,12 @@ var plainFields = map[string][]string{
 	"IP":           {"addr", "asn", "asnOrg", "country", "kind", "accountCount"},
 	"DeviceUsage":  {"device", "first", "last", "count"},
 	"Device":       {"id", "os", "client", "accountCount"},
+	// Written by rootNetwork only, under a root network.
+	"Network":              {"id", "key", "runId", "size", "score", "signals", "stateLinked", "evidence"},
+	"Signal":               {"name", "value", "detail"},
+	"StateLinkedIndicator": {"possible", "confidence", "reasons"},
+	"MemberConnection":     {"edges", "pageInfo", "totalCount"},
+	"PageInfo":             {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"},
 }
 
 // newFastLists checks plainFields against the schema: a field that has
@@ -105,7 +115,7 @@ func newFastLists(schema *ast.Schema) (fl *fastLists, dropped []string) {
 			{"Account", "ips"}:            listOf(planIPUsage, func(v any) ([]store.IPUsage, bool) { x, ok := v.([]store.IPUsage); return x, ok }),
 			{"Account", "devices"}:        listOf(planDeviceUsage, func(v any) ([]store.DeviceUsage, bool) { x, ok := v.([]store.DeviceUsage); return x, ok }),
 		},
-		roots:        map[fieldKey]rootFunc{{"Query", "account"}: rootAccount},
+		roots:        map[fieldKey]rootFunc{{"Query", "account"}: rootAccount, {"Query", "network"}: rootNetwork},
 		plain:        map[string]bool{},
 		implementors: map[string][]string{},
 	}
@@ -113,6 +123,11 @@ func newFastLists(schema *ast.Schema) (fl *fastLists, dropped []string) {
 		fl.usageRoles = roles
 	} else {
 		dropped = append(dropped, "Account.ips/devices (root account)")
+	}
+	if role, ok := listRole(schema, "Network", "members", "first", "after"); ok {
+		fl.membersRole = role
+	} else {
+		dropped = append(dropped, "Network.members (root network)")
 	}
 	for typ, fields := range plainFields {
 		def := schema.Types[typ]
@@ -175,27 +190,42 @@ func (fl *fastLists) middleware(ctx context.Context, next graphql.Resolver) (any
 }
 
 // usageRoles reads the role of Account.ips and Account.devices from the
-// schema: each must take only a first argument and carry one directive,
-// @hasRole with a literal role, for rootAccount's checks to be the
-// schema's.
+// schema (listRole), for rootAccount's checks to be the schema's.
 func usageRoles(schema *ast.Schema) (map[string]store.Role, bool) {
-	acc := schema.Types["Account"]
-	if acc == nil {
-		return nil, false
-	}
 	roles := map[string]store.Role{}
 	for _, name := range []string{"ips", "devices"} {
-		f := acc.Fields.ForName(name)
-		if f == nil || len(f.Arguments) != 1 || f.Arguments[0].Name != "first" || len(f.Directives) != 1 || f.Directives[0].Name != "hasRole" {
+		role, ok := listRole(schema, "Account", name, "first")
+		if !ok {
 			return nil, false
 		}
-		arg := f.Directives[0].Arguments.ForName("role")
-		if arg == nil || arg.Value == nil || arg.Value.Kind != ast.EnumValue {
-			return nil, false
-		}
-		roles[name] = store.Role(arg.Value.Raw)
+		roles[name] = role
 	}
 	return roles, true
+}
+
+// listRole reads the role a list field of typ asks for: the field must
+// take exactly args and carry one directive, @hasRole with a literal role,
+// for a root writer's checks (the role, the page arguments) to be all the
+// schema asks.
+func listRole(schema *ast.Schema, typ, field string, args ...string) (store.Role, bool) {
+	def := schema.Types[typ]
+	if def == nil {
+		return "", false
+	}
+	f := def.Fields.ForName(field)
+	if f == nil || len(f.Arguments) != len(args) || len(f.Directives) != 1 || f.Directives[0].Name != "hasRole" {
+		return "", false
+	}
+	for i, a := range args {
+		if f.Arguments[i].Name != a {
+			return "", false
+		}
+	}
+	arg := f.Directives[0].Arguments.ForName("role")
+	if arg == nil || arg.Value == nil || arg.Value.Kind != ast.EnumValue {
+		return "", false
+	}
+	return store.Role(arg.Value.Raw), true
 }
 
 // planFor returns the plan of field's selection, made by mk or cached

@@ -18,7 +18,7 @@ func FastListsDropped() []string {
 	return dropped
 }
 
-// FastRootsServed is how many root values (Query.account) s wrote without
+// FastRootsServed is how many root values (Query.account, Query.network) s wrote without
 // gqlgen.
 func FastRootsServed(s *Server) int64 {
 	if s.fast == nil {

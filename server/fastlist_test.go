@@ -56,22 +56,39 @@ func TestFastListsSameResponse(t *testing.T) {
 		query string
 		vars  map[string]any
 		fast  bool // the fast path must write at least one list (false: it may)
-		root  bool // the root account must be written in one pass (false: it must not)
+		root  bool // the root account or network must be written in one pass (false: it must not)
 	}{
 		{"benchmark network query", `query($id: ID!) { network(id: $id) { id score size evidence signals { name value } stateLinked { possible confidence reasons }
-  members(first: 100) { totalCount edges { node { score role account { id handle } } } } } }`, map[string]any{"id": "n2a"}, true, false},
-		{"every member field", `{ network(id: "n2a") { members(first: 3) { pageInfo { hasNextPage endCursor } edges { __typename cursor node { __typename score role account { ` + account + ` } } } } } }`, nil, true, false},
+  members(first: 100) { totalCount edges { node { score role account { id handle } } } } } }`, map[string]any{"id": "n2a"}, true, true},
+		{"every member field", `{ network(id: "n2a") { members(first: 3) { pageInfo { hasNextPage endCursor } edges { __typename cursor node { __typename score role account { ` + account + ` } } } } } }`, nil, true, true},
 		{"second page", `query($after: String) { network(id: "n2a") { members(first: 3, after: $after) { edges { cursor node { account { id } } } } } }`,
-			map[string]any{"after": nil}, true, false},
+			map[string]any{"after": nil}, true, true},
 		{"aliases and fragments", `{ network(id: "n1") { members(first: 100) { all: edges { c: cursor n: node { ...M } } edges { node { score } } } } }
 fragment M on Member { s: score account { ...A ... on Account { h: handle } } account { country } }
-fragment A on Account { id verified }`, nil, true, false},
+fragment A on Account { id verified }`, nil, true, true},
 		{"skip and include", `query($yes: Boolean!, $no: Boolean!) { network(id: "n2a") { members { edges { cursor @skip(if: $yes) node { score @include(if: $yes) role @include(if: $no) account { id @skip(if: $no) handle } } } } } }`,
-			map[string]any{"yes": true, "no": false}, true, false},
+			map[string]any{"yes": true, "no": false}, true, true},
 		// The same text with the other values: a plan made for the first
 		// must not be reused.
 		{"skip and include, other values", `query($yes: Boolean!, $no: Boolean!) { network(id: "n2a") { members { edges { cursor @skip(if: $yes) node { score @include(if: $yes) role @include(if: $no) account { id @skip(if: $no) handle } } } } } }`,
-			map[string]any{"yes": false, "no": true}, true, false},
+			map[string]any{"yes": false, "no": true}, true, true},
+		{"root network, every plain field", `query($id: ID!) { network(id: $id) { __typename id key runId size score evidence signals { __typename name value detail }
+  stateLinked { __typename possible confidence reasons } members(first: 2) { __typename totalCount pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor } edges { cursor } } } }`,
+			map[string]any{"id": "n2b"}, true, true},
+		{"root network, every plain field, another network", `query($id: ID!) { network(id: $id) { __typename id key runId size score evidence signals { __typename name value detail }
+  stateLinked { __typename possible confidence reasons } members(first: 2) { __typename totalCount pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor } edges { cursor } } } }`,
+			map[string]any{"id": "n2a"}, true, true},
+		{"root network, whole page", `{ network(id: "n2b") { members(first: 5) { pageInfo { hasNextPage startCursor } edges { node { score } } } } }`, nil, true, true},
+		{"root network, no members", `{ network(id: "n1") { id score size } }`, nil, false, true},
+		{"root network, page size from a variable", `query($n: Int) { network(id: "n2a") { members(first: $n) { totalCount edges { node { score } } } } }`, map[string]any{"n": 2}, true, true},
+		{"root network, other page size from the same text", `query($n: Int) { network(id: "n2a") { members(first: $n) { totalCount edges { node { score } } } } }`, map[string]any{"n": 3}, true, true},
+		{"root network, null page size", `query($n: Int) { network(id: "n2a") { members(first: $n) { totalCount } } }`, map[string]any{"n": nil}, false, false},
+		{"root network, empty cursor", `{ network(id: "n2a") { members(first: 2, after: "") { edges { node { score } } } } }`, nil, true, true},
+		{"root network, bad cursor", `{ network(id: "n2a") { members(first: 2, after: "bogus") { totalCount } } }`, nil, false, false},
+		{"root network, members twice", `{ network(id: "n2a") { a: members(first: 1) { totalCount } b: members(first: 2) { totalCount } } }`, nil, false, false},
+		{"root network, skipped members", `query($x: Boolean!) { network(id: "n2a") { id members @skip(if: $x) { totalCount } } }`, map[string]any{"x": true}, false, true},
+		{"root network, a resolver besides", `{ network(id: "n2a") { id reviewStatus members(first: 2) { totalCount } } }`, nil, false, false},
+		{"root network, unknown", `{ network(id: "nobody") { id members { totalCount } } }`, nil, false, false},
 		{"merged fields, included", `query($x: Boolean!) { account(id: "a01") { ips { count } ips @include(if: $x) { last ip { addr } } } }`, map[string]any{"x": true}, true, true},
 		{"merged fields, left out", `query($x: Boolean!) { account(id: "a01") { ips { count } ips @include(if: $x) { last ip { addr } } } }`, map[string]any{"x": false}, true, true},
 		{"merged fields, included again", `query($x: Boolean!) { account(id: "a01") { ips { count } ips @include(if: $x) { last ip { addr } } } }`, map[string]any{"x": true}, true, true},
@@ -115,7 +132,7 @@ fragment A on Account { id verified }`, nil, true, false},
 					t.Errorf("fast path not taken: %s", got)
 				}
 				if c.root != (roots > 0) {
-					t.Errorf("root account written in one pass: %v, want %v: %s", roots > 0, c.root, got)
+					t.Errorf("root value written in one pass: %v, want %v: %s", roots > 0, c.root, got)
 				}
 			})
 		}

@@ -83,13 +83,7 @@ func rootAccount(ctx context.Context, fl *fastLists, oc *graphql.OperationContex
 // (the schema's default when it is left out), or -1 when it is null or not
 // an integer: the field's resolver then decides.
 func firstArg(oc *graphql.OperationContext, f graphql.CollectedField) int {
-	switch n := f.ArgumentMap(oc.Variables)["first"].(type) {
-	case int64:
-		return int(n)
-	case int:
-		return n
-	}
-	return -1
+	return pageSize(f.ArgumentMap(oc.Variables)["first"])
 }
 
 // planAccountRoot plans a root account's selection: the plain fields as
