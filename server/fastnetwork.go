@@ -17,8 +17,9 @@ import (
 // statement, and the page was already a fast list, but gqlgen still ran
 // the Network object, its signals and indicator, and the MemberConnection
 // around the page field by field, then copied the page into its own
-// buffer. In process that was about a third of the layer's own CPU on the
-// load benchmark's network query (BENCHMARKS.md, session 9).
+// buffer. In process, gqlgen's execution of the Network object took about
+// a quarter of the handler's CPU outside the store on the load
+// benchmark's network query (BENCHMARKS.md, session 9).
 //
 // rootNetwork writes the whole object when every selected field is a
 // plain Network field or members whose page was read with the network:
