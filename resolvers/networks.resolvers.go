@@ -62,10 +62,7 @@ func (r *networkResolver) Members(ctx context.Context, obj *store.Network, first
 	for _, m := range ms {
 		conn.Edges = append(conn.Edges, store.MemberEdge{Node: m})
 	}
-	if len(conn.Edges) > 0 {
-		start, end := conn.Edges[0].Cursor(), conn.Edges[len(conn.Edges)-1].Cursor()
-		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
-	}
+	conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = store.MemberPageCursors(ms)
 	return conn, nil
 }
 

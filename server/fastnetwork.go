@@ -221,10 +221,7 @@ func planMemberPage(fl *fastLists, oc *graphql.OperationContext, sel ast.Selecti
 			pp, ok := planPageInfo(fl, oc, f.Selections)
 			return func(b *bytes.Buffer, p *memberPage) bool {
 				info := store.PageInfo{HasNextPage: p.hasNext}
-				if len(p.members) > 0 {
-					start, end := store.EncodeMemberCursor(p.members[0]), store.EncodeMemberCursor(p.members[len(p.members)-1])
-					info.StartCursor, info.EndCursor = &start, &end
-				}
+				info.StartCursor, info.EndCursor = store.MemberPageCursors(p.members)
 				return pp.write(b, &info)
 			}, ok
 		}

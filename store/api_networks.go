@@ -373,6 +373,16 @@ RETURN id, collect({a: `+accountProjection+`, score: m.score, role: m.role}) AS 
 // descending, then account id).
 func EncodeMemberCursor(m Member) string { return encodeCursor(m.Score, m.Account.ID) }
 
+// MemberPageCursors are a page of members' start and end cursors, as its
+// PageInfo shows them: nil when the page is empty.
+func MemberPageCursors(ms []Member) (start, end *string) {
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	s, e := EncodeMemberCursor(ms[0]), EncodeMemberCursor(ms[len(ms)-1])
+	return &s, &e
+}
+
 // MembersAfter returns up to first members of a network after a member
 // cursor, and whether more follow.
 func (s *Store) MembersAfter(ctx context.Context, networkID string, first int, after string) (_ []Member, more bool, err error) {
