@@ -14,7 +14,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/events"
 	"github.com/lockstep-dev/lockstep/generate"
-	"github.com/lockstep-dev/lockstep/ingest/target"
+	"github.com/lockstep-dev/lockstep/target"
 	"github.com/lockstep-dev/lockstep/store"
 )
 

@@ -5,13 +5,13 @@ import (
 
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
 	"github.com/lockstep-dev/lockstep/events"
-	"github.com/lockstep-dev/lockstep/ingest/target"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 // MemoryBuilder builds the bipartite graph straight from raw events, the
 // way ingest would store them, without Neo4j: for tests and benchmarks of
 // the pure pipeline. Targets go through the same normalisation as ingest
-// (ingest/target), so blocks and offsets match what the store holds.
+// (target), so blocks and offsets match what the store holds.
 type MemoryBuilder struct {
 	bl   *projection.Builder
 	h    *target.Hasher

@@ -26,7 +26,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lockstep-dev/lockstep/ingest/ipinfo"
-	"github.com/lockstep-dev/lockstep/ingest/target"
+	"github.com/lockstep-dev/lockstep/target"
 	"github.com/lockstep-dev/lockstep/store"
 )
 

@@ -17,7 +17,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/lockstep-dev/lockstep/events"
-	"github.com/lockstep-dev/lockstep/ingest/target"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 // Reject is one refused record: where it is, which field and why. It is

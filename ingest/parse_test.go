@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lockstep-dev/lockstep/ingest/target"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 var testKey = []byte("ingest-test-key-0123456789")

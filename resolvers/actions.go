@@ -11,7 +11,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/auth"
 	"github.com/lockstep-dev/lockstep/graph/model"
-	"github.com/lockstep-dev/lockstep/ingest/target"
+	"github.com/lockstep-dev/lockstep/target"
 	"github.com/lockstep-dev/lockstep/loaders"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/vektah/gqlparser/v2/gqlerror"

@@ -5,7 +5,7 @@ import (
 	"context"
 	"slices"
 
-	"github.com/lockstep-dev/lockstep/ingest/target"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 // The sweep summary behind the account view's sweep plot (Account.sweep).

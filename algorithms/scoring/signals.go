@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
-	"github.com/lockstep-dev/lockstep/ingest/target"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 // signals maps facts to signal strengths; docs/DETECTION.md gives each
