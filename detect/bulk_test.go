@@ -14,8 +14,8 @@ import (
 
 	"github.com/lockstep-dev/lockstep/events"
 	"github.com/lockstep-dev/lockstep/generate"
-	"github.com/lockstep-dev/lockstep/target"
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 // TestBulkLoadWorld loads a generated world into the EMPTY Neo4j at

@@ -26,8 +26,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lockstep-dev/lockstep/ingest/ipinfo"
-	"github.com/lockstep-dev/lockstep/target"
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 // Sink is where batches go: *store.Store.

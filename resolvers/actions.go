@@ -11,9 +11,9 @@ import (
 
 	"github.com/lockstep-dev/lockstep/auth"
 	"github.com/lockstep-dev/lockstep/graph/model"
-	"github.com/lockstep-dev/lockstep/target"
 	"github.com/lockstep-dev/lockstep/loaders"
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/target"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 

@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lockstep-dev/lockstep/target"
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
