@@ -13,9 +13,12 @@ import (
 // digits) in order; plotting the account's lookups along the block shows
 // such a walk as a solid band. Block and offset together are the raw
 // number, so offsets never leave this file: the API gets, per block, a
-// masked label and counts only (distinct numbers per bin of 100 offsets,
-// the longest run of consecutive offsets), the same computation as the UI's
-// reference binSweep in frontend/src/lib/sweep.ts.
+// masked label and counts per group of 100 numbers only (a bin is a group:
+// the numbers that share all but their last two digits). Every value is
+// computed from the bins alone, so it does not change when the numbers
+// inside a group are swapped for others of the same group: nothing here
+// says more about a number than its group (docs/API.md, "Privacy of
+// looked-up numbers").
 
 const (
 	// SweepBlockSize is the number of offsets in a block (the last four digits).
@@ -38,7 +41,11 @@ type SweepBlock struct {
 	Distinct int
 	// Lookups is the number of lookups of those numbers (sum of LOOKED_UP.count).
 	Lookups int
-	// LongestRun is the length of the longest run of consecutive numbers looked up.
+	// LongestRun is the number of numbers in the longest stretch of
+	// consecutive full bins (every number of the group looked up): a run
+	// of consecutive numbers made of whole groups, a multiple of 100. A
+	// run's ends inside partly looked-up groups are left out, since they
+	// would say which numbers of those groups were looked up.
 	LongestRun int
 	// Bins[i] is the number of distinct numbers looked up with offsets in
 	// [i*100, i*100+99].
@@ -89,25 +96,26 @@ RETURN id, block, offsets, lookups`, map[string]any{"ids": ids, "size": SweepBlo
 }
 
 // summariseSweep counts distinct offsets (any order, duplicates allowed;
-// offsets outside the block are ignored) per bin and finds the longest run
-// of consecutive ones. It sorts offsets in place.
+// offsets outside the block are ignored) per bin and finds the longest
+// stretch of full bins. It sorts offsets in place.
 func summariseSweep(offsets []int) SweepBlock {
 	b := SweepBlock{Bins: make([]int, SweepBins)}
-	const width = (SweepBlockSize + SweepBins - 1) / SweepBins
+	const width = SweepBlockSize / SweepBins
 	slices.Sort(offsets)
-	run, prev := 0, -2
 	for i, o := range offsets {
 		if o < 0 || o >= SweepBlockSize || (i > 0 && o == offsets[i-1]) {
 			continue
 		}
 		b.Distinct++
-		b.Bins[min(SweepBins-1, o/width)]++
-		if o == prev+1 {
-			run++
+		b.Bins[o/width]++
+	}
+	run := 0
+	for _, n := range b.Bins {
+		if n == width {
+			run += width
 		} else {
-			run = 1
+			run = 0
 		}
-		prev = o
 		b.LongestRun = max(b.LongestRun, run)
 	}
 	return b

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// The cases mirror frontend/src/lib/sweep.test.ts (binSweep and
-// longestConsecutiveRun with 100 bins), so the API and the UI's reference
-// computation agree.
+// The bins mirror frontend/src/lib/sweep.test.ts (binSweep with 100 bins),
+// so the API and the UI's reference computation agree; the run counts
+// whole groups only.
 func TestSummariseSweep(t *testing.T) {
 	walk := make([]int, 500)
 	for i := range walk {
@@ -23,14 +23,14 @@ func TestSummariseSweep(t *testing.T) {
 		bins     map[int]int // non-zero bins
 	}{
 		{"empty", nil, 0, 0, nil},
-		{"single", []int{42}, 1, 1, map[int]int{0: 1}},
-		{"shuffled short walk", []int{5, 3, 4, 9, 6, 2}, 6, 5, map[int]int{0: 6}},
-		{"duplicates do not break a run", []int{1, 2, 2, 3, 3, 3}, 3, 3, map[int]int{0: 3}},
-		{"no neighbours", []int{0, 2, 4}, 3, 1, map[int]int{0: 3}},
-		{"bin edges", []int{0, 99, 100, 100, 9999}, 4, 2, map[int]int{0: 2, 1: 1, 99: 1}},
-		{"outside the block is ignored", []int{-1, 10000, 7}, 1, 1, map[int]int{0: 1}},
-		{"run across bins", []int{98, 99, 100, 101}, 4, 4, map[int]int{0: 2, 1: 2}},
+		{"single", []int{42}, 1, 0, map[int]int{0: 1}},
+		{"shuffled short walk", []int{5, 3, 4, 9, 6, 2}, 6, 0, map[int]int{0: 6}},
+		{"duplicates count once", []int{1, 2, 2, 3, 3, 3}, 3, 0, map[int]int{0: 3}},
+		{"bin edges", []int{0, 99, 100, 100, 9999}, 4, 0, map[int]int{0: 2, 1: 1, 99: 1}},
+		{"outside the block is ignored", []int{-1, 10000, 7}, 1, 0, map[int]int{0: 1}},
+		{"run across bins is not a group run", []int{98, 99, 100, 101}, 4, 0, map[int]int{0: 2, 1: 2}},
 		{"shuffled sweep of 500", walk, 500, 500, map[int]int{20: 100, 21: 100, 22: 100, 23: 100, 24: 100}},
+		{"sweep's partial ends left out", seq(2950, 3949), 1000, 900, map[int]int{29: 50, 30: 100, 31: 100, 32: 100, 33: 100, 34: 100, 35: 100, 36: 100, 37: 100, 38: 100, 39: 50}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := summariseSweep(slices.Clone(c.in))
@@ -43,6 +43,15 @@ func TestSummariseSweep(t *testing.T) {
 			}
 		})
 	}
+}
+
+// seq returns the offsets from..to.
+func seq(from, to int) []int {
+	var out []int
+	for o := from; o <= to; o++ {
+		out = append(out, o)
+	}
+	return out
 }
 
 // FuzzSummariseSweep checks summariseSweep against the obvious set-based
@@ -64,16 +73,15 @@ func FuzzSummariseSweep(f *testing.F) {
 				bins[o/100]++
 			}
 		}
+		// The longest run of consecutive numbers that starts and ends on
+		// group boundaries and covers whole groups.
 		run := 0
-		for o := range set {
-			if set[o-1] {
-				continue
-			}
-			n := 1
-			for set[o+n] {
+		for start := 0; start < SweepBlockSize; start += 100 {
+			n := 0
+			for start+n < SweepBlockSize && set[start+n] {
 				n++
 			}
-			run = max(run, n)
+			run = max(run, n/100*100)
 		}
 		got := summariseSweep(offsets)
 		if got.Distinct != len(set) || got.LongestRun != run || !slices.Equal(got.Bins, bins) {

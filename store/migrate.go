@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 // schema is every constraint and index Lockstep needs, each created only if
@@ -62,7 +64,60 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if err := s.write(ctx, "CALL db.awaitIndexes($seconds)", map[string]any{"seconds": int64(300)}); err != nil {
 		return fmt.Errorf("waiting for indexes to come online: %w", err)
 	}
-	return nil
+	return s.regroupMasks(ctx)
+}
+
+// groupMasksDone marks a store whose phone targets all have the masked
+// form of their group of 100 (target.GroupLabel), so that Migrate scans
+// the targets once, not at every start.
+const groupMasksDone = "group-masks"
+
+// remaskPage is how many targets regroupMasks reads and writes at a time.
+var remaskPage = 10000
+
+// regroupMasks rewrites the masked form of phone targets stored before
+// masks named groups of 100: the old form showed the last two digits,
+// which with the block and the group (Account.sweep's label and bins) was
+// the whole number (docs/API.md, "Privacy of looked-up numbers"). The new
+// form is a function of block and offset/100, both stored, so it is
+// recomputed here; the offset's last two digits are never read. Pages go
+// by key (the unique index orders them), each page one retried write, so
+// an interrupted migration resumes where the marker is still missing.
+func (s *Store) regroupMasks(ctx context.Context) error {
+	done, err := s.Query(ctx, "MATCH (m:Migration {id: $id}) RETURN m.id", map[string]any{"id": groupMasksDone})
+	if err != nil {
+		return fmt.Errorf("reading migration marker: %w", err)
+	}
+	if len(done) > 0 {
+		return nil
+	}
+	after := ""
+	for {
+		recs, err := s.Query(ctx, `MATCH (t:Target) WHERE t.key > $after
+RETURN t.key AS key, t.kind = 'phone' AND t.block IS NOT NULL AND 0 <= t.offset < 10000 AS phone, t.block AS block, t.offset / 100 AS grp
+ORDER BY t.key LIMIT $n`, map[string]any{"after": after, "n": int64(remaskPage)})
+		if err != nil {
+			return fmt.Errorf("reading targets to remask: %w", err)
+		}
+		var rows []map[string]any
+		for _, r := range recs {
+			key, _ := r.Values[0].(string)
+			after = key
+			if phone, _ := r.Values[1].(bool); !phone {
+				continue
+			}
+			block, _ := r.Values[2].(string)
+			grp, _ := r.Values[3].(int64)
+			rows = append(rows, map[string]any{"key": key, "masked": target.GroupLabel(block, int(grp)*100)})
+		}
+		if err := s.WriteRows(ctx, "UNWIND $rows AS r MATCH (t:Target {key: r.key}) SET t.masked = r.masked", rows); err != nil {
+			return fmt.Errorf("remasking targets: %w", err)
+		}
+		if len(recs) < remaskPage {
+			break
+		}
+	}
+	return s.write(ctx, "MERGE (m:Migration {id: $id}) ON CREATE SET m.at = datetime()", map[string]any{"id": groupMasksDone})
 }
 
 // BuildSchema creates the same constraints and indexes as Migrate, for a

@@ -25,9 +25,11 @@ const (
 )
 
 // Target is a normalised lookup target. Key is HMAC-SHA256(key, normalised
-// value) in hex; Masked is safe to show; Block is the number block (E.164
-// without its last four digits, e.g. "+1415555") or the e-mail domain;
-// Offset is the number's position in its block (0..9999), -1 for e-mail.
+// value) in hex; Masked is safe to show: for a phone number it names the
+// number's group of 100 (GroupLabel), never more, so that it is shared by
+// 100 numbers; Block is the number block (E.164 without its last four
+// digits, e.g. "+1415555") or the e-mail domain; Offset is the number's
+// position in its block (0..9999), -1 for e-mail.
 // No field is a slice of the raw value passed to Normalise, so a Target may
 // outlive the buffer the raw value came from.
 type Target struct {
@@ -64,8 +66,9 @@ type Hasher struct {
 type blockInfo struct {
 	block  string // the key: E.164 without its last four digits
 	region string
-	cc     string
-	ndc    int
+	// format is the block's numbers in international format with the
+	// last four digits zero (blockFormat): GroupLabel's template.
+	format string
 }
 
 // sharedBlocks is what every Hasher of the process has learnt about
@@ -185,13 +188,13 @@ func (h *Hasher) phone(raw, region string) (Target, error) {
 	if !isE164(e164) {
 		return Target{}, fmt.Errorf("%w: phone number too short (%d digits)", ErrInvalid, len(e164)-1)
 	}
+	block := e164[:len(e164)-4]
 	b := blockInfo{
-		block:  e164[:len(e164)-4],
+		block:  block,
 		region: phonenumbers.GetRegionCodeForNumber(num),
-		cc:     fmt.Sprint(num.GetCountryCode()),
-		ndc:    phonenumbers.GetLengthOfNationalDestinationCode(num),
+		format: blockFormat(block),
 	}
-	if len(e164)-1-len(b.cc) >= minNSNCached {
+	if len(e164)-1-len(fmt.Sprint(num.GetCountryCode())) >= minNSNCached {
 		h.remember(b)
 		shareBlock(b)
 	}
@@ -218,46 +221,12 @@ func (h *Hasher) phoneTarget(e164 string, b blockInfo) Target {
 	}
 	return Target{
 		Key:    h.Key(e164),
-		Masked: maskPhone(b.cc, b.ndc, e164),
+		Masked: fillLast4(b.format, offset/100, "xx"),
 		Kind:   Phone,
 		Region: b.region,
 		Block:  b.block, // from the cache: not a slice of the raw input
 		Offset: offset,
 	}
-}
-
-// maskPhone keeps the country code and the national destination code (area
-// code or mobile prefix), shows the last two digits and stars the rest:
-// "+1 415 ***-**23".
-func maskPhone(cc string, ndc int, e164 string) string {
-	nsn := e164[1+len(cc):]
-	if ndc <= 0 || ndc > len(nsn)-4 {
-		// No destination code known: keep at most two leading digits so
-		// that at least four digits stay hidden.
-		ndc = min(2, max(0, len(nsn)-6))
-	}
-	rest := len(nsn) - ndc
-	// E.164 has at most 15 digits: 32 bytes always suffice, and the one
-	// string conversion is the only allocation.
-	var buf [40]byte
-	b := append(buf[:0], '+')
-	b = append(b, cc...)
-	b = append(b, ' ')
-	if ndc > 0 {
-		b = append(b, nsn[:ndc]...)
-		b = append(b, ' ')
-	}
-	for i := 0; i < rest; i++ {
-		if rest > 4 && i == rest-4 {
-			b = append(b, '-')
-		}
-		if i >= rest-2 {
-			b = append(b, nsn[ndc+i])
-		} else {
-			b = append(b, '*')
-		}
-	}
-	return string(b)
 }
 
 func countDigits(s string) int {
@@ -337,12 +306,34 @@ func BlockLabel(block string) string {
 	if !strings.HasPrefix(block, "+") {
 		return block
 	}
+	return fillLast4(blockFormat(block), -1, "xxxx")
+}
+
+// GroupLabel is the masked form of the numbers at offsets 100*(offset/100)
+// to 100*(offset/100)+99 of block: the block's label with the first two of
+// the last four digits shown, "+1 415-555-01xx". It is the finest thing
+// the API says about a phone number (docs/API.md, "Privacy of looked-up
+// numbers"): 100 numbers share it. It is a pure function of block and
+// offset/100, so a stored masked form can be recomputed from the stored
+// block and offset (store.Migrate does).
+func GroupLabel(block string, offset int) string {
+	if !strings.HasPrefix(block, "+") || offset < 0 || offset > 9999 {
+		return BlockLabel(block)
+	}
+	return fillLast4(blockFormat(block), offset/100, "xx")
+}
+
+// blockFormat writes a number of block (its last four digits zero) in the
+// country's international format, or, when the numbering plan does not
+// know the block or its format does not end in the four digits, in groups
+// of three: "+1 415-555-0000", "+1 415 555 0000".
+func blockFormat(block string) string {
 	if num, err := phonenumbers.Parse(block+"0000", ""); err == nil {
 		f := phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
 		// Only when the format puts a separator before the last four
 		// digits; otherwise the masked part would not read as a block.
 		if len(f) > 5 && strings.HasSuffix(f, "0000") && strings.ContainsRune(" -", rune(f[len(f)-5])) {
-			return f[:len(f)-4] + "xxxx"
+			return f
 		}
 	}
 	digits := block[1:]
@@ -363,7 +354,19 @@ func BlockLabel(block string) string {
 	if rest != "" {
 		parts = append(parts, rest)
 	}
-	return strings.TrimSpace("+" + digits[:cc] + " " + strings.Join(parts, " ") + " xxxx")
+	return strings.TrimSpace("+"+digits[:cc]+" "+strings.Join(parts, " ")) + " 0000"
+}
+
+// fillLast4 replaces the last four characters of format (blockFormat's
+// four zeros) with the two digits of group (0..99; none when negative)
+// followed by mask.
+func fillLast4(format string, group int, mask string) string {
+	b := make([]byte, 0, len(format))
+	b = append(b, format[:len(format)-4]...)
+	if group >= 0 {
+		b = append(b, byte('0'+group/10), byte('0'+group%10))
+	}
+	return string(append(b, mask...))
 }
 
 // twoDigitCC are the two-digit country codes that start with 2, 3, 8 or 9

@@ -15,11 +15,11 @@ func TestNormalise(t *testing.T) {
 		name, raw, kind, region string
 		want                    Target // Key checked separately
 	}{
-		{"us e164", "+14155552323", "phone", "", Target{Masked: "+1 415 ***-**23", Kind: Phone, Region: "US", Block: "+1415555", Offset: 2323}},
-		{"us national with region", "(415) 555-2323", "phone", "US", Target{Masked: "+1 415 ***-**23", Kind: Phone, Region: "US", Block: "+1415555", Offset: 2323}},
-		{"region lower case", "415 555 2323", "", "us", Target{Masked: "+1 415 ***-**23", Kind: Phone, Region: "US", Block: "+1415555", Offset: 2323}},
-		{"uk london", "+44 20 7946 0958", "phone", "", Target{Masked: "+44 20 ****-**58", Kind: Phone, Region: "GB", Block: "+44207946", Offset: 958}},
-		{"german national", "030 12345678", "phone", "DE", Target{Masked: "+49 30 ****-**78", Kind: Phone, Region: "DE", Block: "+49301234", Offset: 5678}},
+		{"us e164", "+14155552323", "phone", "", Target{Masked: "+1 415-555-23xx", Kind: Phone, Region: "US", Block: "+1415555", Offset: 2323}},
+		{"us national with region", "(415) 555-2323", "phone", "US", Target{Masked: "+1 415-555-23xx", Kind: Phone, Region: "US", Block: "+1415555", Offset: 2323}},
+		{"region lower case", "415 555 2323", "", "us", Target{Masked: "+1 415-555-23xx", Kind: Phone, Region: "US", Block: "+1415555", Offset: 2323}},
+		{"uk london", "+44 20 7946 0958", "phone", "", Target{Masked: "+44 20 7946 09xx", Kind: Phone, Region: "GB", Block: "+44207946", Offset: 958}},
+		{"german national", "030 12345678", "phone", "DE", Target{Masked: "+49 301 234 56xx", Kind: Phone, Region: "DE", Block: "+49301234", Offset: 5678}},
 		{"email", "  John.Doe@Example.COM ", "email", "", Target{Masked: "j***@example.com", Kind: Email, Block: "example.com", Offset: -1}},
 		{"email inferred", "a@b.co", "", "", Target{Masked: "a***@b.co", Kind: Email, Block: "b.co", Offset: -1}},
 	}
@@ -134,8 +134,10 @@ func FuzzNormalise(f *testing.F) {
 			if err != nil || again.Key != got.Key {
 				t.Fatalf("block+offset does not give back the number: %v", err)
 			}
-			if strings.Count(got.Masked, "*") < 2 {
-				t.Fatalf("masked form %q hides too little", got.Masked)
+			// The masked form names the number's group of 100 and no
+			// more: the label of block and offset/100, ending in "xx".
+			if want := GroupLabel(got.Block, got.Offset); got.Masked != want || !strings.HasSuffix(want, "xx") {
+				t.Fatalf("masked form %q, want the group label %q", got.Masked, want)
 			}
 		case Email:
 			if got.Offset != -1 || !strings.HasSuffix(got.Masked, "@"+got.Block) {
@@ -189,6 +191,30 @@ func TestValidityIgnoresLastFourDigits(t *testing.T) {
 	}
 	if exceptions > 0 {
 		t.Errorf("%d blocks where validity depends on the last four digits", exceptions)
+	}
+}
+
+// TestGroupLabel: a group's label is its block's label with the two
+// digits of offset/100 in place of the first two x, for every offset of
+// the group; out-of-block offsets fall back to the block label.
+func TestGroupLabel(t *testing.T) {
+	for _, c := range []struct {
+		block  string
+		offset int
+		want   string
+	}{
+		{"+1415555", 0, "+1 415-555-00xx"},
+		{"+1415555", 123, "+1 415-555-01xx"},
+		{"+1415555", 199, "+1 415-555-01xx"},
+		{"+1415555", 9999, "+1 415-555-99xx"},
+		{"+44207946", 958, "+44 20 7946 09xx"},
+		{"+989121", 4321, "+98 912 1 43xx"},
+		{"+1415555", -1, "+1 415-555-xxxx"},
+		{"example.com", -1, "example.com"},
+	} {
+		if got := GroupLabel(c.block, c.offset); got != c.want {
+			t.Errorf("GroupLabel(%q, %d) = %q, want %q", c.block, c.offset, got, c.want)
+		}
 	}
 }
 

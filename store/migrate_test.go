@@ -1,0 +1,54 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/store/storetest"
+	"github.com/lockstep-dev/lockstep/target"
+)
+
+// TestMigrateRegroupsMasks: targets stored with the masked form that showed
+// a number's last two digits get the masked form of their group of 100,
+// computed from the stored block and offset; e-mails keep theirs; a second
+// Migrate finds the marker and leaves the store as it is.
+func TestMigrateRegroupsMasks(t *testing.T) {
+	s := storetest.New(t)
+	hs := target.NewHasher([]byte("migrate-test-key"))
+	var rows []map[string]any
+	want := map[string]string{}
+	for _, raw := range []string{"+14155550123", "+14155559977", "+442079460958", "someone@example.org"} {
+		tg, err := hs.Normalise(raw, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := "+1 415 ***-**" + raw[len(raw)-2:] // the form before groups
+		if tg.Kind == target.Email {
+			old = tg.Masked
+		}
+		rows = append(rows, map[string]any{"key": tg.Key, "masked": old, "kind": tg.Kind, "block": tg.Block, "offset": int64(tg.Offset)})
+		want[tg.Key] = tg.Masked
+	}
+	if err := s.WriteRows(ctx(t), "UNWIND $rows AS r CREATE (:Target {key: r.key, masked: r.masked, kind: r.kind, block: r.block, offset: r.offset})", rows); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := s.Migrate(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := s.Query(ctx(t), "MATCH (t:Target) RETURN t.key AS key, t.masked AS masked", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			key, _ := store.Get[string](r, "key")
+			masked, _ := store.Get[string](r, "masked")
+			if masked != want[key] {
+				t.Errorf("masked = %q, want %q", masked, want[key])
+			}
+		}
+	}
+	if n := count(t, s, "MATCH (m:Migration) RETURN count(m) AS n", nil); n != 1 {
+		t.Errorf("%d migration markers, want 1", n)
+	}
+}
