@@ -2,7 +2,7 @@ import { Fragment, useEffect, useState } from 'react';
 import { gql } from '../api/client';
 import { MEMBER_EVIDENCE } from '../api/queries';
 import { Column, ErrorBanner, Loading, ScoreBar, SortHeader, sortRows } from './common';
-import { formatCount, formatDate } from '../lib/format';
+import { formatCount, formatDate, targetLabel } from '../lib/format';
 import { href } from '../lib/route';
 
 export interface MemberRow {
@@ -39,7 +39,7 @@ export function whySentences(ev: Evidence): string[] {
   if (ev.sharedTargets.length > 0) {
     const n = ev.sharedTargets.length;
     const top = ev.sharedTargets[0];
-    out.push(`Looked up ${n}${n === 20 ? '+' : ''} number${n === 1 ? '' : 's'} that other members also looked up; ${top.target.masked} by ${formatCount(top.sharedWith)} others.`);
+    out.push(`Looked up ${n}${n === 20 ? '+' : ''} number${n === 1 ? '' : 's'} that other members also looked up; ${targetLabel(top.target)} by ${formatCount(top.sharedWith)} others.`);
   }
   return out;
 }

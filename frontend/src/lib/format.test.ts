@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationBetween, formatBytes, formatCount, formatDate, formatDuration, formatPercent, formatScore, formatTime, humanise } from './format';
+import { durationBetween, formatBytes, formatCount, formatDate, formatDuration, formatPercent, formatScore, formatTime, humanise, targetLabel } from './format';
 
 describe('format', () => {
   it.each([
@@ -57,5 +57,14 @@ describe('format', () => {
     expect(formatBytes(999)).toBe('999 B');
     expect(formatBytes(123_456)).toBe('123.5 kB');
     expect(formatBytes(2_500_000)).toBe('2.50 MB');
+  });
+});
+
+describe('targetLabel', () => {
+  it('tells two targets of one group apart by their key, not their number', () => {
+    const a = targetLabel({ key: '3fa9e0', masked: '+1 415-555-01xx' });
+    const b = targetLabel({ key: '77c1d2', masked: '+1 415-555-01xx' });
+    expect(a).toBe('+1 415-555-01xx #3fa9');
+    expect(a).not.toBe(b);
   });
 });

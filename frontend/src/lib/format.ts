@@ -75,3 +75,13 @@ export function formatBytes(n: number): string {
   if (n < 1e6) return `${(n / 1000).toFixed(1)} kB`;
   return `${(n / 1e6).toFixed(2)} MB`;
 }
+
+/**
+ * targetLabel shows a looked-up target: its masked form, which for a phone
+ * number names only its group of 100 (`+1 415-555-01xx`, shared by 100
+ * numbers), and a short tag of its keyed hash, so that two targets of one
+ * group read apart. The tag comes from the key, never from the number.
+ */
+export function targetLabel(t: { key: string; masked: string }): string {
+  return `${t.masked} #${t.key.slice(0, 4)}`;
+}

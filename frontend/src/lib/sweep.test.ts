@@ -89,7 +89,7 @@ describe('fromApi', () => {
     expect(api.minOffset).toBe(1200);
     expect(api.maxOffset).toBe(1499);
     expect(api.density).toBe(1);
-    expect(sweepCaption(api)).toContain('300 consecutive numbers.');
+    expect(sweepCaption(api)).toContain('fully looked-up groups covers 300 consecutive numbers.');
   });
 
   it('drops blocks without bins and orders by distinct numbers', () => {

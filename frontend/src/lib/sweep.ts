@@ -115,7 +115,16 @@ export function binSweep(points: SweepPoint[], binCount = 100, blockSize = BLOCK
 export function sweepCaption(s: BlockSweep): string {
   if (s.distinct === 0) return `No valid lookups in block ${s.block}.`;
   const where = s.longestRun.start >= 0 ? ` (offsets ${s.longestRun.start}–${s.longestRun.start + s.longestRun.length - 1})` : '';
-  const run = s.longestRun.length > 1 ? ` The longest walk covers ${s.longestRun.length} consecutive numbers${where}.` : ' No two looked-up numbers are consecutive.';
+  // From the API (start -1) the run counts whole groups of 100 only: the
+  // API never says which numbers of a partly looked-up group were tried.
+  const run =
+    s.longestRun.start < 0
+      ? s.longestRun.length > 0
+        ? ` The longest stretch of fully looked-up groups covers ${s.longestRun.length} consecutive numbers.`
+        : ' No group of 100 numbers was looked up in full.'
+      : s.longestRun.length > 1
+        ? ` The longest walk covers ${s.longestRun.length} consecutive numbers${where}.`
+        : ' No two looked-up numbers are consecutive.';
   return `${s.distinct} distinct numbers looked up in block ${s.block}, offsets ${s.minOffset}–${s.maxOffset} (${Math.round(s.density * 100)}% of that span).${run}`;
 }
 
@@ -129,6 +138,7 @@ export interface ApiSweepBlock {
   block: string;
   distinct: number;
   lookups: number;
+  /** numbers in the longest stretch of full bins (whole groups of 100) */
   longestRun: number;
   bins: number[];
 }

@@ -5,7 +5,7 @@ import { accountQuery, ALLOWLIST, UNALLOWLIST } from '../api/queries';
 import { ErrorBanner, Loading, NotFound, ReviewBadge, RoleGate, ScoreBar } from '../components/common';
 import { SweepPlot } from '../components/SweepPlot';
 import { Span, Timeline } from '../components/Timeline';
-import { formatCount, formatDate, formatTime } from '../lib/format';
+import { formatCount, formatDate, formatTime, targetLabel } from '../lib/format';
 import { href } from '../lib/route';
 import { ApiSweepBlock, fromApi, SweepPoint } from '../lib/sweep';
 
@@ -85,7 +85,7 @@ export default function AccountPage({ id }: { id: string }) {
   const spans: Span[] = [
     ...a.ips.map((u) => ({ lane: 'IP' as const, label: u.ip.addr, first: u.first, last: u.last, count: u.count })),
     ...a.devices.map((u) => ({ lane: 'Device' as const, label: u.device.id, first: u.first, last: u.last, count: u.count })),
-    ...a.lookups.slice(0, 15).map((u) => ({ lane: 'Lookup' as const, label: u.target.masked, first: u.first, last: u.last, count: u.count })),
+    ...a.lookups.slice(0, 15).map((u) => ({ lane: 'Lookup' as const, label: targetLabel(u.target), first: u.first, last: u.last, count: u.count })),
   ];
   const pts = sweepPoints(a.lookups);
   const hits = a.lookups.reduce((s, l) => s + l.hits, 0);

@@ -7,7 +7,7 @@ import { MemberRow, MemberTable } from '../components/MemberTable';
 import { ReviewItem, ReviewPanel } from '../components/ReviewPanel';
 import { SignalChart } from '../components/SignalChart';
 import { evidenceSentences } from '../lib/evidence';
-import { formatCount, formatPercent, formatTime } from '../lib/format';
+import { formatCount, formatPercent, formatTime, targetLabel } from '../lib/format';
 import { ApiGraphEdge, ApiGraphNode, emptyGraph, GraphData, MemberInfo, mergeNeighborhood, nodeKey, NodeKind } from '../lib/graphData';
 import { href } from '../lib/route';
 
@@ -272,7 +272,7 @@ export default function NetworkPage({ id }: { id: string }) {
                     <tbody>
                       {shared[k].slice(0, 8).map((r) => (
                         <tr key={r.id}>
-                          <td className="mono small">{r.label}</td>
+                          <td className="mono small">{k === 'targets' ? targetLabel({ key: r.id, masked: r.label }) : r.label}</td>
                           <td className="num small">{formatCount(r.members)} members</td>
                         </tr>
                       ))}

@@ -27,13 +27,13 @@ describe('whySentences', () => {
       linkedMembers: 12,
       sharedIPs: [{ sharedWith: 11, sampleAccountIds: [], ip: { addr: '203.0.113.7', kind: 'datacenter', country: 'NL', asnOrg: null } }],
       sharedDevices: [{ sharedWith: 1, sampleAccountIds: [], device: { id: 'd1', os: 'android', client: null } }],
-      sharedTargets: [{ sharedWith: 4, sampleAccountIds: [], target: { key: 'k', masked: '+1 415 ***-**23', region: 'US' } }],
+      sharedTargets: [{ sharedWith: 4, sampleAccountIds: [], target: { key: 'k3fa9', masked: '+1 415-555-01xx', region: 'US' } }],
     });
     expect(s).toEqual([
       'Linked to 12 other members by shared IPs, devices or lookup targets.',
       'Used IP 203.0.113.7 (datacenter, NL), also used by 11 other members.',
       'Used device d1 (android), also used by 1 other member.',
-      'Looked up 1 number that other members also looked up; +1 415 ***-**23 by 4 others.',
+      'Looked up 1 number that other members also looked up; +1 415-555-01xx #k3fa by 4 others.',
     ]);
   });
 });
