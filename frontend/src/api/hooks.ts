@@ -47,9 +47,10 @@ export function useQuery<T>(query: string, variables: Record<string, unknown>, k
   return { data, error, loading, reload };
 }
 
+// The UI never asks for a looked-up number's block and offset, even from an
+// API that had them: together they are the number (docs/API.md, "Privacy of
+// looked-up numbers"). The sweep plot draws Account.sweep's group counts.
 export interface SchemaFeatures {
-  /** Target.block and Target.offset exist (sweep plot from individual lookups) */
-  targetOffsets: boolean;
   /** Account.sweep exists (sweep plot from per-bin summaries; proposed in docs/UI.md) */
   accountSweep: boolean;
 }
@@ -58,7 +59,6 @@ let featuresPromise: Promise<SchemaFeatures> | null = null;
 
 interface FeaturesAnswer {
   account: { fields: { name: string }[] } | null;
-  target: { fields: { name: string }[] } | null;
 }
 
 /** schemaFeatures asks the API once (introspection) which optional fields it has. */
@@ -66,13 +66,12 @@ export function schemaFeatures(): Promise<SchemaFeatures> {
   if (!featuresPromise) {
     featuresPromise = gql<FeaturesAnswer>(FEATURES)
       .then((d) => {
-        const tf = new Set(d.target?.fields.map((f) => f.name));
         const af = new Set(d.account?.fields.map((f) => f.name));
-        return { targetOffsets: tf.has('offset') && tf.has('block'), accountSweep: af.has('sweep') };
+        return { accountSweep: af.has('sweep') };
       })
       .catch(() => {
         featuresPromise = null;
-        return { targetOffsets: false, accountSweep: false };
+        return { accountSweep: false };
       });
   }
   return featuresPromise;

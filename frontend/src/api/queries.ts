@@ -8,7 +8,6 @@ export const VIEWER = /* GraphQL */ `
 
 export const FEATURES = /* GraphQL */ `
   query Features {
-    target: __type(name: "Target") { fields { name } }
     account: __type(name: "Account") { fields { name } }
   }
 `;
@@ -111,7 +110,7 @@ export const DEVICE_ACCOUNTS = /* GraphQL */ `
   }
 `;
 
-export function accountQuery(withOffsets: boolean, withSweep = false): string {
+export function accountQuery(withSweep = false): string {
   return /* GraphQL */ `
   query Account($id: ID!) {
     account(id: $id) {
@@ -119,7 +118,7 @@ export function accountQuery(withOffsets: boolean, withSweep = false): string {
       allowlist { by at reason }
       ips(first: 50) { first last count ip { addr asn asnOrg country kind accountCount } }
       devices(first: 50) { first last count device { id os client accountCount } }
-      lookups(first: 100) { first last count hits target { key masked kind region ${withOffsets ? 'block offset' : ''} } }
+      lookups(first: 100) { first last count hits target { key masked kind region } }
       memberships { score role network { id runId score size reviewStatus run { id startedAt } } }
       ${withSweep ? 'sweep { block distinct lookups longestRun bins }' : ''}
     }

@@ -7,7 +7,7 @@ import { SweepPlot } from '../components/SweepPlot';
 import { Span, Timeline } from '../components/Timeline';
 import { formatCount, formatDate, formatTime, targetLabel } from '../lib/format';
 import { href } from '../lib/route';
-import { ApiSweepBlock, fromApi, SweepPoint } from '../lib/sweep';
+import { ApiSweepBlock, fromApi } from '../lib/sweep';
 
 interface AccountDetail {
   id: string;
@@ -21,16 +21,9 @@ interface AccountDetail {
   allowlist: { by: string; at: string; reason: string } | null;
   ips: { first: string | null; last: string | null; count: number; ip: { addr: string; asn: number | null; asnOrg: string | null; country: string | null; kind: string | null; accountCount: number } }[];
   devices: { first: string | null; last: string | null; count: number; device: { id: string; os: string | null; client: string | null; accountCount: number } }[];
-  lookups: { first: string | null; last: string | null; count: number; hits: number; target: { key: string; masked: string; kind: string | null; region: string | null; block?: string | null; offset?: number | null } }[];
+  lookups: { first: string | null; last: string | null; count: number; hits: number; target: { key: string; masked: string; kind: string | null; region: string | null } }[];
   memberships: { score: number; role: string | null; network: { id: string; runId: string; score: number; size: number; reviewStatus: string; run: { id: string; startedAt: string | null } } }[];
   sweep?: ApiSweepBlock[];
-}
-
-/** sweepPoints turns lookups into plot points; without offsets from the API, none. */
-export function sweepPoints(lookups: AccountDetail['lookups']): SweepPoint[] {
-  return lookups
-    .filter((l) => l.target.offset !== undefined && l.target.offset !== null && l.target.block)
-    .map((l) => ({ block: l.target.block!, offset: l.target.offset!, count: l.count, time: l.first }));
 }
 
 function Allowlist({ a, reload }: { a: AccountDetail; reload: () => void }) {
@@ -74,7 +67,7 @@ function Allowlist({ a, reload }: { a: AccountDetail; reload: () => void }) {
 
 export default function AccountPage({ id }: { id: string }) {
   const features = useSchemaFeatures();
-  const q = useMemo(() => accountQuery(features?.targetOffsets ?? false, features?.accountSweep ?? false), [features]);
+  const q = useMemo(() => accountQuery(features?.accountSweep ?? false), [features]);
   const acc = useQuery<{ account: AccountDetail | null }>(q, { id }, id, features === null);
   if ((acc.loading && !acc.data) || features === null) return <Loading what={`account ${id}`} />;
   if (acc.error) return <ErrorBanner error={acc.error} retry={acc.reload} />;
@@ -87,7 +80,6 @@ export default function AccountPage({ id }: { id: string }) {
     ...a.devices.map((u) => ({ lane: 'Device' as const, label: u.device.id, first: u.first, last: u.last, count: u.count })),
     ...a.lookups.slice(0, 15).map((u) => ({ lane: 'Lookup' as const, label: targetLabel(u.target), first: u.first, last: u.last, count: u.count })),
   ];
-  const pts = sweepPoints(a.lookups);
   const hits = a.lookups.reduce((s, l) => s + l.hits, 0);
   const looks = a.lookups.reduce((s, l) => s + l.count, 0);
   return (
@@ -162,21 +154,15 @@ export default function AccountPage({ id }: { id: string }) {
       </div>
       <section className="panel" aria-labelledby="sweep-title">
         <h2 id="sweep-title">Lookups along the number block</h2>
-        {features.targetOffsets || !a.sweep ? (
-          <p className="muted small" style={{ marginTop: 0 }}>
-            Each dot is a looked-up number at its position in its block (offset 0–9999, left to right) and the time of its first lookup (top to bottom). A
-            sweep shows as a dense band; the longest run of consecutive numbers is shaded.
-          </p>
-        ) : (
-          <p className="muted small" style={{ marginTop: 0 }}>
-            Each bar is one hundredth of a number block (offsets 0–9999, left to right), as tall as the share of its 100 numbers the account looked up. A
-            sweep shows as a solid run of full bars; the caption gives the longest run of consecutive numbers. No individual number is shown.
-          </p>
-        )}
-        {features.targetOffsets ? (
-          <SweepPlot points={pts} />
-        ) : a.sweep ? (
-          <SweepPlot summaries={fromApi(a.sweep)} />
+        {a.sweep ? (
+          <>
+            <p className="muted small" style={{ marginTop: 0 }}>
+              Each bar is one group of 100 numbers of a block (the numbers sharing all but their last two digits; offsets 0–9999, left to right), as tall
+              as the share of the group the account looked up. A sweep shows as a solid run of full bars; the caption gives the longest stretch of fully
+              looked-up groups. No individual number, and nothing finer than a group, is shown.
+            </p>
+            <SweepPlot summaries={fromApi(a.sweep)} />
+          </>
         ) : (
           <p className="banner info" data-testid="sweep-unavailable">
             This server's API has no per-block summary of looked-up numbers (<code>Account.sweep</code>), so the sweep cannot be drawn here. The network's

@@ -3,7 +3,6 @@ import { pageSizeOf, topCountries } from './NetworksPage';
 import { statsSummary } from './RunsPage';
 import { whySentences } from '../components/MemberTable';
 import { timeBounds } from '../components/Timeline';
-import { sweepPoints } from './AccountPage';
 
 describe('topCountries', () => {
   it('counts, orders by frequency then code, skips blanks', () => {
@@ -47,13 +46,6 @@ describe('timeBounds', () => {
       ]),
     ).toEqual([Date.parse('2026-01-02T00:00:00Z'), Date.parse('2026-01-09T00:00:00Z')]);
     expect(timeBounds([])).toBeNull();
-  });
-});
-
-describe('sweepPoints', () => {
-  it('keeps lookups with a block and offset', () => {
-    const l = (offset: number | null, block: string | null) => ({ first: '2026-01-01T00:00:00Z', last: null, count: 2, hits: 0, target: { key: 'k', masked: 'm', kind: 'phone', region: 'US', block, offset } });
-    expect(sweepPoints([l(5, 'B'), l(null, 'B'), l(7, null)])).toEqual([{ block: 'B', offset: 5, count: 2, time: '2026-01-01T00:00:00Z' }]);
   });
 });
 
