@@ -81,9 +81,16 @@ func ctxT(t testing.TB) context.Context {
 // only the rate test meets it).
 func newHarness(t testing.TB, cfg server.Config) *harness {
 	t.Helper()
+	return newHarnessSeeded(t, cfg, (*harness).seed)
+}
+
+// newHarnessSeeded is newHarness with another world: seed fills the
+// cleared store before the server starts.
+func newHarnessSeeded(t testing.TB, cfg server.Config, seed func(*harness, context.Context)) *harness {
+	t.Helper()
 	h := &harness{t: t, st: storetest.New(t), keys: map[store.Role]string{}, keyIDs: map[store.Role]string{}, logs: &syncBuffer{}, bodies: &syncBuffer{}}
 	ctx := ctxT(t)
-	h.seed(ctx)
+	seed(h, ctx)
 	for _, r := range []store.Role{store.RoleViewer, store.RoleAnalyst, store.RoleAdmin} {
 		k, secret, err := h.st.CreateAPIKey(ctx, strings.ToLower(string(r))+"-key", r)
 		if err != nil {
