@@ -165,6 +165,18 @@ func (h *harness) post(secret string, body []byte) gqlResponse {
 	h.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	resp, b := h.send(req, secret)
+	out := gqlResponse{Status: resp.StatusCode, Header: resp.Header}
+	if err := json.Unmarshal(b, &out); err != nil {
+		h.t.Fatalf("response is not JSON (status %d): %s", resp.StatusCode, b)
+	}
+	return out
+}
+
+// send sends req with the key secret ("" for none), records the body and
+// returns the response with its body read.
+func (h *harness) send(req *http.Request, secret string) (*http.Response, []byte) {
+	h.t.Helper()
 	if secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)
 	}
@@ -175,11 +187,7 @@ func (h *harness) post(secret string, body []byte) gqlResponse {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	h.record(b)
-	out := gqlResponse{Status: resp.StatusCode, Header: resp.Header}
-	if err := json.Unmarshal(b, &out); err != nil {
-		h.t.Fatalf("response is not JSON (status %d): %s", resp.StatusCode, b)
-	}
-	return out
+	return resp, b
 }
 
 // ok runs an operation that must succeed and decodes its data into out.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -251,14 +250,7 @@ func (a *attacker) read(w *privacyWorld) {
 func (h *harness) get(path string, role store.Role) string {
 	h.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, h.ts.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+h.keys[role])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	h.record(b)
+	resp, b := h.send(req, h.keys[role])
 	if resp.StatusCode != http.StatusOK {
 		h.t.Fatalf("GET %s: status %d: %s", path, resp.StatusCode, b)
 	}
@@ -377,7 +369,7 @@ func (a *attacker) rebuild(t *testing.T, w *privacyWorld) {
 			lookedUpBy[k] = append(lookedUpBy[k], acc)
 		}
 	}
-	checked, narrowest, below := 0, math.MaxInt, 0
+	checked, narrowest, below, unsound := 0, math.MaxInt, 0, 0
 	for key, masked := range a.masked {
 		raw, ok := w.raw[key]
 		if !ok || !strings.HasPrefix(raw, "+") {
@@ -416,12 +408,20 @@ func (a *attacker) rebuild(t *testing.T, w *privacyWorld) {
 			blk := digits[:len(digits)-4]
 			off, _ := strconv.Atoi(digits[len(digits)-4:])
 			if offs := set[blk]; offs == nil || !offs[off] {
+				// A reconstruction that loses the true number proves
+				// nothing about it: count it apart, show why.
+				unsound++
 				for _, acc := range lookedUpBy[key] {
-					if c := fromSweep(p, a.sweeps[acc]); c[blk] == nil || !c[blk][off] {
-						t.Logf("account %s's sweep excludes it: %+v", acc, a.sweeps[acc])
+					for _, b := range a.sweeps[acc] {
+						if bp := pattern(b.Block); len(bp) == len(p) && matches(bp[:len(bp)-4], p[:len(p)-4]) && unsound <= 3 {
+							t.Logf("account %s, block %s: distinct %d, longestRun %d, bin %d holds %d", acc, b.Block, b.Distinct, b.LongestRun, off/100, b.Bins[off/100])
+						}
 					}
 				}
-				t.Fatalf("reconstruction lost the true number of %s (masked %q, offset %d): the attack is unsound", key[:8], masked, off)
+				if unsound <= 3 {
+					t.Errorf("reconstruction lost the true number of %s… (masked %q): the attack is unsound", key[:8], masked)
+				}
+				continue
 			}
 			n = min(n, set.size())
 		}
@@ -447,7 +447,7 @@ func (a *attacker) rebuild(t *testing.T, w *privacyWorld) {
 			}
 		}
 	}
-	t.Logf("%s: %d phone targets rebuilt, narrowest %d candidates, %d below %d", a.role, checked, narrowest, below, minCandidates)
+	t.Logf("%s: %d phone targets rebuilt, narrowest %d candidates, %d below %d (%d reconstructions unsound)", a.role, checked, narrowest, below, minCandidates, unsound)
 	if below > 0 {
 		t.Errorf("%d of %d numbers narrowed below %d candidates", below, checked, minCandidates)
 	}
