@@ -312,7 +312,7 @@ func fromSweep(p string, blocks []sweepBlock) candidates {
 	out := candidates{}
 	for _, b := range blocks {
 		bp := pattern(b.Block)
-		if len(bp) != len(p) || !matches(bp[:len(bp)-4], p[:len(p)-4]) {
+		if len(bp) != len(p) || !matches(p[:len(p)-4], bp[:len(bp)-4]) {
 			continue
 		}
 		prefix := p[:len(p)-4]
@@ -413,7 +413,7 @@ func (a *attacker) rebuild(t *testing.T, w *privacyWorld) {
 				unsound++
 				for _, acc := range lookedUpBy[key] {
 					for _, b := range a.sweeps[acc] {
-						if bp := pattern(b.Block); len(bp) == len(p) && matches(bp[:len(bp)-4], p[:len(p)-4]) && unsound <= 3 {
+						if bp := pattern(b.Block); len(bp) == len(p) && matches(p[:len(p)-4], bp[:len(bp)-4]) && unsound <= 3 {
 							t.Logf("account %s, block %s: distinct %d, longestRun %d, bin %d holds %d", acc, b.Block, b.Distinct, b.LongestRun, off/100, b.Bins[off/100])
 						}
 					}
