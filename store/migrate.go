@@ -94,7 +94,7 @@ func (s *Store) regroupMasks(ctx context.Context) error {
 	after := ""
 	for {
 		recs, err := s.Query(ctx, `MATCH (t:Target) WHERE t.key > $after
-RETURN t.key AS key, t.kind = 'phone' AND t.block IS NOT NULL AND 0 <= t.offset < 10000 AS phone, t.block AS block, t.offset / 100 AS grp
+RETURN t.key AS key, t.kind = 'phone' AND t.block IS NOT NULL AND 0 <= t.offset < 10000 AS phone, t.block AS block, t.offset / 100 AS grp, t.masked AS masked
 ORDER BY t.key LIMIT $n`, map[string]any{"after": after, "n": int64(remaskPage)})
 		if err != nil {
 			return fmt.Errorf("reading targets to remask: %w", err)
@@ -108,7 +108,11 @@ ORDER BY t.key LIMIT $n`, map[string]any{"after": after, "n": int64(remaskPage)}
 			}
 			block, _ := r.Values[2].(string)
 			grp, _ := r.Values[3].(int64)
-			rows = append(rows, map[string]any{"key": key, "masked": target.GroupLabel(block, int(grp)*100)})
+			// Only what differs is written: a store loaded since masks
+			// named groups (a bulk import) costs one read pass.
+			if masked, old := target.GroupLabel(block, int(grp)*100), r.Values[4]; masked != old {
+				rows = append(rows, map[string]any{"key": key, "masked": masked})
+			}
 		}
 		if err := s.WriteRows(ctx, "UNWIND $rows AS r MATCH (t:Target {key: r.key}) SET t.masked = r.masked", rows); err != nil {
 			return fmt.Errorf("remasking targets: %w", err)
