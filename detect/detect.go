@@ -118,53 +118,59 @@ func Analyze(ctx context.Context, b *projection.Bipartite, p Params, seeds []int
 	for k := range projection.NumKinds {
 		st.Edges[k.String()] = len(b.Edges[k])
 	}
-	t, c := time.Now(), cpuTime()
-	progress("project", 0, 1)
-	pr := projection.Project(b, p.Projection)
-	st.Projection = pr.Stats
-	st.Seconds["project"] = time.Since(t).Seconds()
-	st.CPUSeconds["project"] = cpuTime() - c
-	progress("project", 1, 1)
-	if err := ctx.Err(); err != nil {
+	var pr projection.Result
+	if err := stage(ctx, &st, progress, "project", func() error {
+		pr = projection.Project(b, p.Projection)
+		st.Projection = pr.Stats
+		return nil
+	}); err != nil {
 		return nil, err
 	}
-
-	t, c = time.Now(), cpuTime()
-	progress("communities", 0, 1)
-	part, err := community.Run(pr.Graph, p.Algorithm, p.Resolution, p.Seed)
-	if err != nil {
+	var part community.Partition
+	if err := stage(ctx, &st, progress, "communities", func() (err error) {
+		part, err = community.Run(pr.Graph, p.Algorithm, p.Resolution, p.Seed)
+		st.Communities, st.Modularity = part.Count, part.Modularity
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	st.Communities, st.Modularity = part.Count, part.Modularity
-	st.Seconds["communities"] = time.Since(t).Seconds()
-	st.CPUSeconds["communities"] = cpuTime() - c
-	progress("communities", 1, 1)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-
-	t, c = time.Now(), cpuTime()
-	progress("score", 0, 1)
-	all := scoring.Score(scoring.Input{B: b, G: pr.Graph, Labels: part.Labels, Count: part.Count, Seeds: seeds, MinScore: p.MinWriteScore}, p.Scoring)
-	st.Scored = len(all)
 	var kept []scoring.Network
-	for _, n := range all {
-		if n.Score < p.MinWriteScore {
-			continue
-		}
-		kept = append(kept, n)
-		if n.Score >= p.Scoring.Threshold {
-			st.Flagged++
-			st.FlaggedAccts += n.Size
-			if n.StateLinked {
-				st.StateLinked++
+	// Scoring cannot fail; a cancellation during it is left to the
+	// caller's next step (Run's write).
+	_ = stage(ctx, &st, progress, "score", func() error {
+		all := scoring.Score(scoring.Input{B: b, G: pr.Graph, Labels: part.Labels, Count: part.Count, Seeds: seeds, MinScore: p.MinWriteScore}, p.Scoring)
+		st.Scored = len(all)
+		for _, n := range all {
+			if n.Score < p.MinWriteScore {
+				continue
+			}
+			kept = append(kept, n)
+			if n.Score >= p.Scoring.Threshold {
+				st.Flagged++
+				st.FlaggedAccts += n.Size
+				if n.StateLinked {
+					st.StateLinked++
+				}
 			}
 		}
-	}
-	st.Seconds["score"] = time.Since(t).Seconds()
-	st.CPUSeconds["score"] = cpuTime() - c
-	progress("score", 1, 1)
+		return nil
+	})
 	return &Analysis{Bipartite: b, Graph: &pr, Partition: part, Networks: kept, Stats: st}, nil
+}
+
+// stage runs one step of Analyze between its progress reports, records its
+// wall and CPU seconds in st under name, and then returns f's error or, if
+// the run was cancelled meanwhile, the context's.
+func stage(ctx context.Context, st *Stats, progress Progress, name string, f func() error) error {
+	t, c := time.Now(), cpuTime()
+	progress(name, 0, 1)
+	if err := f(); err != nil {
+		return err
+	}
+	st.Seconds[name] = time.Since(t).Seconds()
+	st.CPUSeconds[name] = cpuTime() - c
+	progress(name, 1, 1)
+	return ctx.Err()
 }
 
 // builder adapts projection.Builder to store.ProjectionSink.

@@ -20,11 +20,12 @@ export const settings = {
   apiKey: need('API_KEY'),
   viewerKey: process.env.VIEWER_KEY || '',
   chromium: process.env.CHROMIUM || '/usr/bin/chromium',
-  screenshots: resolve(process.env.SCREENSHOT_DIR || join(here, '..', 'docs', 'screenshots')),
+  // docs/screenshots is written only by `make screenshots`; a test run keeps its pictures in out/.
+  screenshots: resolve(process.env.SCREENSHOT_DIR || join(here, 'out', 'screenshots')),
   figuresFile: resolve(process.env.E2E_FIGURES || join(here, 'out', 'figures.json')),
   runTimeoutMs: Number(process.env.E2E_RUN_TIMEOUT_MS || 600_000),
-  // Issue 5's budget for the first load; raise it only to run on a machine known to be overloaded.
-  firstLoadBudgetMs: Number(process.env.E2E_FIRST_LOAD_BUDGET_MS || 1000),
+  // Issue 5's target for the first load, checked by bench-first-load.mjs.
+  firstLoadTargetMs: Number(process.env.E2E_FIRST_LOAD_TARGET_MS || 1000),
 };
 
 export const CHROMIUM_ARGS = [

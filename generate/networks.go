@@ -175,6 +175,18 @@ func (w *world) sweep(net *network, total int, round bool) []uint64 {
 	return list
 }
 
+// sweepShares draws each member's quota of lookups in member order, sweeps
+// their total and splits the sweep among the members by quota.
+func (w *world) sweepShares(net *network, quota func(member int) int) [][]uint64 {
+	quotas := make([]int, len(net.members))
+	total := 0
+	for m := range quotas {
+		quotas[m] = quota(m)
+		total += quotas[m]
+	}
+	return splitQuota(w.sweep(net, total, true), quotas)
+}
+
 // splitQuota hands out list among members in proportion to their quotas
 // (rounding the sweep up to whole thousands, or a small number space
 // cutting it short, shifts every share alike).
@@ -286,20 +298,16 @@ func (w *world) enumeration(net *network) {
 	// hard) is a sleeper that barely acts; one in thirty a workhorse that
 	// runs thousands.
 	sleepers := pickCount(w, len(net.members), len(net.members)/25)
-	quotas := make([]int, len(net.members))
-	total := 0
-	for m := range quotas {
+	shares := w.sweepShares(net, func(m int) int {
 		switch {
 		case sleepers[m]:
-			quotas[m] = w.between(5, 20)
+			return w.between(5, 20)
 		case w.chance(0.03):
-			quotas[m] = 8 * w.between(80, 400)
+			return 8 * w.between(80, 400)
 		default:
-			quotas[m] = w.between(80, 400)
+			return w.between(80, 400)
 		}
-		total += quotas[m]
-	}
-	shares := splitQuota(w.sweep(net, total, true), quotas)
+	})
 	days := w.workDays(net)
 	for m, a := range net.members {
 		dev := w.ringDevice(net)
@@ -332,13 +340,7 @@ func (w *world) multiCountry(net *network) {
 	for i := range devs {
 		devs[i] = w.ringDevice(net)
 	}
-	quotas := make([]int, len(net.members))
-	total := 0
-	for m := range quotas {
-		quotas[m] = w.between(60, 200)
-		total += quotas[m]
-	}
-	shares := splitQuota(w.sweep(net, total, true), quotas)
+	shares := w.sweepShares(net, func(int) int { return w.between(60, 200) })
 	days := w.workDays(net)
 	for m, a := range net.members {
 		mine := []uint32{devs[w.rng.IntN(len(devs))], devs[w.rng.IntN(len(devs))]}
@@ -369,13 +371,7 @@ func (w *world) camouflage(net *network) {
 	}
 	shared := []uint32{w.ringDevice(net), w.ringDevice(net)}
 	loners := pickCount(w, len(net.members), len(net.members)/8)
-	quotas := make([]int, len(net.members))
-	total := 0
-	for m := range quotas {
-		quotas[m] = w.between(60, 150)
-		total += quotas[m]
-	}
-	shares := splitQuota(w.sweep(net, total, true), quotas)
+	shares := w.sweepShares(net, func(int) int { return w.between(60, 150) })
 	days := w.workDays(net)
 	for m, a := range net.members {
 		home := w.in.dedicated(w.in.residential[c][w.rng.IntN(2)])

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests: `lockstep demo` over a small generated world in
 # its own managed Neo4j, then the e2e suite in headless Chromium against it
-# (E2E_SCRIPT=bench:pan runs the pan benchmark against it instead).
+# (E2E_SCRIPT=bench:pan or bench:first-load runs that benchmark against it
+# instead). Screenshots go to SCREENSHOT_DIR (make screenshots: docs/screenshots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

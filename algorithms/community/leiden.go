@@ -417,33 +417,7 @@ func refine(m *mover, meanW float64, rnd *rand.Rand) []int32 {
 // connected by construction; this guards the one path (refinement that
 // merges nothing) where that is not proven, and costs O(n + m).
 func splitDisconnected(g *csr.Graph, labels []int32) int {
-	n := g.Nodes()
-	next := make([]int32, n)
-	for i := range next {
-		next[i] = -1
-	}
-	var stack []int32
-	var count int32
-	for s := range int32(n) {
-		if next[s] >= 0 {
-			continue
-		}
-		c := labels[s]
-		next[s] = count
-		stack = append(stack[:0], s)
-		for len(stack) > 0 {
-			u := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			nbr, _ := g.Row(u)
-			for _, v := range nbr {
-				if next[v] < 0 && labels[v] == c {
-					next[v] = count
-					stack = append(stack, v)
-				}
-			}
-		}
-		count++
-	}
-	copy(labels, next)
-	return int(count)
+	pieces, count := componentsWithin(g, labels)
+	copy(labels, pieces)
+	return count
 }

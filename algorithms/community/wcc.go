@@ -2,36 +2,44 @@ package community
 
 import "github.com/lockstep-dev/lockstep/algorithms/csr"
 
-// ConnectedComponents returns the connected components of g, found by
-// breadth-first search from each unvisited node in id order, so labels are
-// already in smallest-member order. Its Modularity is at resolution 1.
-// It costs O(n + m) time and O(n) memory.
+// ConnectedComponents returns the connected components of g, numbered in
+// smallest-member order. Its Modularity is at resolution 1. It costs
+// O(n + m) time and O(n) memory.
 func ConnectedComponents(g *csr.Graph) Partition {
+	labels, count := componentsWithin(g, nil)
+	return Partition{Labels: labels, Count: count, Modularity: Modularity(g, labels, 1)}
+}
+
+// componentsWithin labels the connected pieces of g, following only edges
+// between nodes of the same group (every edge when group is nil), by a
+// search from each unlabelled node in id order: labels 0..count-1 in
+// smallest-member order. It costs O(n + m).
+func componentsWithin(g *csr.Graph, group []int32) (labels []int32, count int) {
 	n := g.Nodes()
-	labels := make([]int32, n)
+	labels = make([]int32, n)
 	for i := range labels {
 		labels[i] = -1
 	}
-	queue := make([]int32, 0, 64)
-	var count int32
+	stack := make([]int32, 0, 64)
+	var c int32
 	for s := range int32(n) {
 		if labels[s] >= 0 {
 			continue
 		}
-		labels[s] = count
-		queue = append(queue[:0], s)
-		for len(queue) > 0 {
-			u := queue[len(queue)-1]
-			queue = queue[:len(queue)-1]
+		labels[s] = c
+		stack = append(stack[:0], s)
+		for len(stack) > 0 {
+			u := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
 			nbr, _ := g.Row(u)
 			for _, v := range nbr {
-				if labels[v] < 0 {
-					labels[v] = count
-					queue = append(queue, v)
+				if labels[v] < 0 && (group == nil || group[v] == group[u]) {
+					labels[v] = c
+					stack = append(stack, v)
 				}
 			}
 		}
-		count++
+		c++
 	}
-	return Partition{Labels: labels, Count: int(count), Modularity: Modularity(g, labels, 1)}
+	return labels, int(c)
 }

@@ -12,16 +12,36 @@ const day = 86400.0
 
 func isDatacenter(kind string) bool { return kind == "datacenter" || kind == "vpn" || kind == "tor" }
 
-// measure gathers the facts of community c with members ms (increasing).
+// measure gathers the facts of community c with members ms (increasing),
+// stage by stage: creation, infrastructure, lookups, lockstep, sweeps,
+// hours, dense block, proximity.
 func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) facts {
-	b := in.B
 	f := facts{n: len(ms), victims: map[int32]int{}, bestBlock: -1}
 	local := make(map[int32]int32, len(ms)) // dense account -> member index
 	for i, a := range ms {
 		local[a] = int32(i)
 	}
+	measureCreation(&f, in.B, ms)
+	measureInfrastructure(&f, in.B, cfg, ms)
+	blocks, byTarget := measureLookups(&f, in.B, ms, local)
+	measureLockstep(&f, cfg, byTarget)
+	measureSweeps(&f, cfg, blocks)
 
-	// Account creation: the shortest window holding 80% of the members.
+	// Timing comes from lookups, the abuse itself; logins only when a
+	// community looked nothing up.
+	if f.events == 0 {
+		f.activityHours = f.loginHours
+	}
+	activityWindows(&f, cfg)
+
+	f.dense = measureDenseBlock(in.B, ms)
+	measureProximity(&f, in, ms, local, ppr, seeds)
+	return f
+}
+
+// measureCreation: the shortest window holding 80% of the members'
+// creation times, and the members' countries.
+func measureCreation(f *facts, b *projection.Bipartite, ms []int32) {
 	var created []int64
 	for _, a := range ms {
 		if t := b.AccountCreated[a]; t > 0 {
@@ -46,8 +66,11 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 		}
 	}
 	f.accountCountries = len(countries)
+}
 
-	// Infrastructure: logins by IP kind, shared IPs and devices, ASNs.
+// measureInfrastructure: logins by IP kind, shared IPs and devices, ASNs,
+// watched ASNs and countries, login hours.
+func measureInfrastructure(f *facts, b *projection.Bipartite, cfg Config, ms []int32) {
 	ipCountry := map[string]int64{}
 	dcIPs := map[int32]bool{}
 	asnIPs := map[uint32]int{}
@@ -127,19 +150,28 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 		}
 	}
 	slices.Sort(f.ipCountries)
+}
 
-	// Lookups: volume, velocity, hits, blocks, lockstep, victims.
-	type hit struct {
-		offset int32
-		first  int64
-		member int32
-	}
-	blocks := map[int32][]hit{}
-	type touch struct {
-		first  int64
-		member int32
-	}
-	byTarget := map[int32][]touch{}
+// blockHit is one looked-up number of a block: its offset, when it was
+// first looked up and by which member.
+type blockHit struct {
+	offset int32
+	first  int64
+	member int32
+}
+
+// targetTouch is one member's first lookup of a target.
+type targetTouch struct {
+	first  int64
+	member int32
+}
+
+// measureLookups: volume, velocity, hits, victims and lookup hours. It
+// returns the looked-up numbers by block and the lookups by target, which
+// the sweep and lockstep stages read.
+func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int32]int32) (map[int32][]blockHit, map[int32][]targetTouch) {
+	blocks := map[int32][]blockHit{}
+	byTarget := map[int32][]targetTouch{}
 	f.ownLookups = make([]int64, len(ms))
 	var ages []float64
 	for i, a := range ms {
@@ -155,9 +187,9 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 			first, last = min(first, e.First), max(last, e.Last)
 			f.events += addHours(&f.activityHours, e.First, e.Last, e.Count)
 			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
-				blocks[blk] = append(blocks[blk], hit{b.TargetOffset[e.Resource], e.First, int32(i)})
+				blocks[blk] = append(blocks[blk], blockHit{b.TargetOffset[e.Resource], e.First, int32(i)})
 			}
-			byTarget[e.Resource] = append(byTarget[e.Resource], touch{e.First, int32(i)})
+			byTarget[e.Resource] = append(byTarget[e.Resource], targetTouch{e.First, int32(i)})
 			for _, v := range b.Matched[e.Resource] {
 				if _, member := local[v]; !member {
 					f.victims[v]++
@@ -175,12 +207,20 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 	}
 	f.firstLookupAgeDaysMedian = median(ages)
 	f.distinctTargets = len(byTarget)
+	return blocks, byTarget
+}
+
+// measureLockstep counts lookups another member made of the same target
+// within cfg.LockstepWindow, and the episodes they fall in: lockstep
+// lookups more than 12 hours after the previous one start a new episode.
+// Calendar days would split one burst around midnight UTC into two.
+func measureLockstep(f *facts, cfg Config, byTarget map[int32][]targetTouch) {
 	var lockTimes []int64
 	for _, ts := range byTarget {
 		if len(ts) < 2 {
 			continue
 		}
-		slices.SortFunc(ts, func(x, y touch) int { return cmp.Compare(x.first, y.first) })
+		slices.SortFunc(ts, func(x, y targetTouch) int { return cmp.Compare(x.first, y.first) })
 		for j := range ts {
 			near := (j > 0 && ts[j].first-ts[j-1].first <= cfg.LockstepWindow && ts[j-1].member != ts[j].member) ||
 				(j+1 < len(ts) && ts[j+1].first-ts[j].first <= cfg.LockstepWindow && ts[j+1].member != ts[j].member)
@@ -190,20 +230,19 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 			}
 		}
 	}
-
-	// Lockstep episodes: lockstep lookups more than 12 hours after the
-	// previous one start a new episode. Calendar days would split one
-	// burst around midnight UTC into two.
 	slices.Sort(lockTimes)
 	for i, tm := range lockTimes {
 		if i == 0 || tm-lockTimes[i-1] > 12*3600 {
 			f.lockstepEpisodes++
 		}
 	}
+}
 
-	// Sweeps: sort each block's looked-up offsets and keep runs of at
-	// least MinRun consecutive numbers, whatever order they were looked up
-	// in and whichever member looked each one up.
+// measureSweeps sorts each block's looked-up offsets and keeps runs of at
+// least cfg.MinRun consecutive numbers, whatever order they were looked up
+// in and whichever member looked each one up; the block with the most
+// numbers in runs is the best block.
+func measureSweeps(f *facts, cfg Config, blocks map[int32][]blockHit) {
 	blockIDs := make([]int32, 0, len(blocks))
 	for blk := range blocks {
 		blockIDs = append(blockIDs, blk)
@@ -211,7 +250,7 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 	slices.Sort(blockIDs)
 	for _, blk := range blockIDs {
 		hs := blocks[blk]
-		slices.SortFunc(hs, func(x, y hit) int {
+		slices.SortFunc(hs, func(x, y blockHit) int {
 			if c := cmp.Compare(x.offset, y.offset); c != 0 {
 				return c
 			}
@@ -227,7 +266,7 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 			u = append(u, h)
 		}
 		f.phoneTargets += len(u)
-		var inRuns []hit
+		var inRuns []blockHit
 		for i := 0; i < len(u); {
 			j := i + 1
 			for j < len(u) && u[j].offset == u[j-1].offset+1 {
@@ -246,38 +285,37 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 		if len(inRuns) > f.bestBlockCovered {
 			f.bestBlock, f.bestBlockCovered = blk, len(inRuns)
 			f.bestBlockPerNumber = float64(touches) / float64(len(u))
-			mem := map[int32]bool{}
-			for _, h := range inRuns {
-				mem[h.member] = true
-			}
-			f.bestBlockMembers = len(mem)
-			// In order: the share of time-successive lookups that move up
-			// the block. A walk in order gives 1, a shuffled list about 0.5.
-			slices.SortFunc(inRuns, func(x, y hit) int {
-				if c := cmp.Compare(x.first, y.first); c != 0 {
-					return c
-				}
-				return cmp.Compare(x.offset, y.offset)
-			})
-			up := 0
-			for i := 1; i < len(inRuns); i++ {
-				if inRuns[i].offset > inRuns[i-1].offset {
-					up++
-				}
-			}
-			f.bestBlockInOrder = float64(up) / float64(max(1, len(inRuns)-1))
+			f.bestBlockMembers, f.bestBlockInOrder = sweepWalk(inRuns)
 		}
 	}
+}
 
-	// Timing comes from lookups, the abuse itself; logins only when a
-	// community looked nothing up.
-	if f.events == 0 {
-		f.activityHours = f.loginHours
+// sweepWalk returns how many members took part in a block's runs and the
+// share of time-successive lookups that move up the block: a walk in
+// order gives 1, a shuffled list about 0.5. It reorders inRuns by time.
+func sweepWalk(inRuns []blockHit) (members int, inOrder float64) {
+	mem := map[int32]bool{}
+	for _, h := range inRuns {
+		mem[h.member] = true
 	}
-	activityWindows(&f, cfg)
+	slices.SortFunc(inRuns, func(x, y blockHit) int {
+		if c := cmp.Compare(x.first, y.first); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.offset, y.offset)
+	})
+	up := 0
+	for i := 1; i < len(inRuns); i++ {
+		if inRuns[i].offset > inRuns[i-1].offset {
+			up++
+		}
+	}
+	return len(mem), float64(up) / float64(max(1, len(inRuns)-1))
+}
 
-	// FRAUDAR over members × (IPs, devices, targets), with columns weighted
-	// by how many accounts touched them overall.
+// measureDenseBlock runs FRAUDAR over members × (IPs, devices, targets),
+// with columns weighted by how many accounts touched them overall.
+func measureDenseBlock(b *projection.Bipartite, ms []int32) denseBlock {
 	var edges [][2]int32
 	var colW []float64
 	for _, k := range []projection.Kind{projection.IP, projection.Device, projection.Target} {
@@ -294,9 +332,13 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 			}
 		}
 	}
-	f.dense = fraudar(len(ms), len(colW), edges, colW)
+	return fraudar(len(ms), len(colW), edges, colW)
+}
 
-	// Proximity to confirmed accounts and strength inside the community.
+// measureProximity: each member's strength inside the community, and the
+// community's proximity to confirmed accounts (seeded PageRank mass and
+// seed members).
+func measureProximity(f *facts, in Input, ms []int32, local map[int32]int32, ppr []float64, seeds map[int32]bool) {
 	f.strengthIn = make([]float64, len(ms))
 	for i, a := range ms {
 		nbr, wt := in.G.Row(a)
@@ -312,7 +354,6 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 			f.seedMembers++
 		}
 	}
-	return f
 }
 
 // addHours adds an edge's activity to a weekly UTC hour histogram (hour 0

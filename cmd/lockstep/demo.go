@@ -43,14 +43,11 @@ playground and the API until interrupted.`,
 				return err
 			}
 			conf.WarnDevKey()
-			st, err := store.Connect(ctx, conf)
+			st, err := openStore(ctx, conf)
 			if err != nil {
 				return err
 			}
 			defer st.Close(ctx)
-			if err := st.Migrate(ctx); err != nil {
-				return err
-			}
 
 			dir := filepath.Join(conf.Home, "demo", fmt.Sprintf("world-%d-seed-%d", accounts, seed))
 			if _, err := os.Stat(filepath.Join(dir, "truth.json")); err != nil {

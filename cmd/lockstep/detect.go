@@ -17,7 +17,6 @@ import (
 	"github.com/lockstep-dev/lockstep/algorithms/community"
 	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/detect"
-	"github.com/lockstep-dev/lockstep/store"
 )
 
 func init() {
@@ -66,14 +65,11 @@ command line override the file.`,
 				return err
 			}
 			ctx := cmd.Context()
-			st, err := store.Connect(ctx, cfg)
+			st, err := openStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer st.Close(ctx)
-			if err := st.Migrate(ctx); err != nil {
-				return err
-			}
 			pr := newDetectProgress(os.Stderr)
 			res, err := detect.Run(ctx, st, p, pr.update)
 			pr.finish()

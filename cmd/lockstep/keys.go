@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -94,18 +95,25 @@ creation, and cannot be shown again.`,
 	rootCmd.AddCommand(cmd)
 }
 
-// apiOpenStore connects to the configured Neo4j and migrates the schema.
+// apiOpenStore opens the store of the configuration in the environment.
 func apiOpenStore(cmd *cobra.Command) (*store.Store, error) {
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Connect(cmd.Context(), cfg)
+	return openStore(cmd.Context(), cfg)
+}
+
+// openStore connects to the configured Neo4j and migrates the schema: what
+// every command that reads or writes the graph does first (ingest, which
+// prepares its own schema, aside).
+func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	st, err := store.Connect(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.Migrate(cmd.Context()); err != nil {
-		_ = st.Close(cmd.Context())
+	if err := st.Migrate(ctx); err != nil {
+		_ = st.Close(ctx)
 		return nil, err
 	}
 	return st, nil

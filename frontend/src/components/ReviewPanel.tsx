@@ -1,5 +1,6 @@
 import { FormEvent, useState } from 'react';
 import { gql } from '../api/client';
+import { useAction } from '../api/hooks';
 import { REVIEW } from '../api/queries';
 import { ErrorBanner, ReviewBadge, RoleGate } from './common';
 import { formatTime, humanise } from '../lib/format';
@@ -22,8 +23,7 @@ const VERDICTS = [
 export function ReviewPanel({ networkId, status, reviews, onReviewed }: { networkId: string; status: string; reviews: ReviewItem[]; onReviewed: () => void }) {
   const [verdict, setVerdict] = useState('');
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction(false);
   const [done, setDone] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -35,19 +35,13 @@ export function ReviewPanel({ networkId, status, reviews, onReviewed }: { networ
       setError(new Error('Write a note: the next analyst needs to know why.'));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(true, async () => {
       const r = await gql<{ reviewNetwork: ReviewItem }>(REVIEW, { id: networkId, verdict, note: note.trim() });
       setDone(`Recorded: ${humanise(r.reviewNetwork.verdict)} by ${r.reviewNetwork.by}.`);
       setNote('');
       setVerdict('');
       onReviewed();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <section className="panel" aria-labelledby="review-title">

@@ -1,6 +1,6 @@
 import { FormEvent, useMemo, useState } from 'react';
 import { gql } from '../api/client';
-import { useQuery, useSchemaFeatures } from '../api/hooks';
+import { useAction, useQuery, useSchemaFeatures } from '../api/hooks';
 import { accountQuery, ALLOWLIST, UNALLOWLIST } from '../api/queries';
 import { ErrorBanner, Loading, NotFound, ReviewBadge, RoleGate, ScoreBar } from '../components/common';
 import { SweepPlot } from '../components/SweepPlot';
@@ -28,24 +28,17 @@ interface AccountDetail {
 
 function Allowlist({ a, reload }: { a: AccountDetail; reload: () => void }) {
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction(false);
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(true, async () => {
       if (a.allowlisted) await gql(UNALLOWLIST, { id: a.id });
       else {
         if (!reason.trim()) throw new Error('Give a reason for allowlisting.');
         await gql(ALLOWLIST, { id: a.id, reason: reason.trim() });
       }
       reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <RoleGate need="ANALYST">

@@ -1,6 +1,6 @@
 import { FormEvent, useEffect, useState } from 'react';
 import { fetchExport, gql, saveText } from '../api/client';
-import { useQuery } from '../api/hooks';
+import { useAction, useQuery } from '../api/hooks';
 import { CREATE_LIST, LISTS, RUNS } from '../api/queries';
 import { Banner, ErrorBanner, Loading, RoleGate, ScoreBar } from '../components/common';
 import { CriteriaForm, describeCriteria, toCriteria } from '../lib/criteria';
@@ -37,24 +37,17 @@ function exportUrl(list: SavedList, format: 'csv' | 'ndjson'): string {
 }
 
 function Download({ list }: { list: SavedList }) {
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction<string | null>(null);
   const [check, setCheck] = useState<ExportCheck | null>(null);
-  const get = async (format: 'csv' | 'ndjson') => {
-    setBusy(format);
-    setError(null);
+  const get = (format: 'csv' | 'ndjson') => {
     setCheck(null);
-    try {
+    return run(format, async () => {
       const r = await fetchExport(exportUrl(list, format));
       const name = r.filename.includes('.') ? r.filename : `suspension-list-${list.id}.${format}`;
       // Verify before handing the file over, so a cut-short download is never applied unnoticed.
       setCheck(await checkExport(r.text, format));
       saveText(r.text, name, r.contentType);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(null);
-    }
+    });
   };
   return (
     <RoleGate need="ANALYST">
@@ -120,8 +113,7 @@ export default function ListsPage({ query }: { query: URLSearchParams }) {
   });
   const [dry, setDry] = useState<CreateAnswer['createSuspensionList'] | null>(null);
   const [created, setCreated] = useState<SavedList | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState<'dry' | 'create' | null>(null);
+  const { busy, error, run: act } = useAction<'dry' | 'create' | null>(null);
   const finished = (runs.data?.detectionRuns ?? []).filter((r) => r.status === 'FINISHED');
 
   // Default to the latest finished run once runs are known.
@@ -134,10 +126,8 @@ export default function ListsPage({ query }: { query: URLSearchParams }) {
     setDry(null); // a dry run only stands for the criteria it was made with
   };
 
-  const run = async (dryRun: boolean) => {
-    setError(null);
-    setBusy(dryRun ? 'dry' : 'create');
-    try {
+  const run = (dryRun: boolean) =>
+    act(dryRun ? 'dry' : 'create', async () => {
       const criteria = toCriteria(form);
       const d = await gql<CreateAnswer>(CREATE_LIST, { criteria, dryRun });
       if (dryRun) setDry(d.createSuspensionList);
@@ -146,12 +136,7 @@ export default function ListsPage({ query }: { query: URLSearchParams }) {
         setDry(null);
         lists.reload();
       }
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

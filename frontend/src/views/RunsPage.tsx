@@ -1,6 +1,6 @@
 import { FormEvent, useEffect, useRef, useState } from 'react';
 import { gql } from '../api/client';
-import { useQuery } from '../api/hooks';
+import { useAction, useQuery } from '../api/hooks';
 import { PROGRESS, RUN, RUN_DETECTION, RUNS } from '../api/queries';
 import { subscribe } from '../api/subscribe';
 import { ErrorBanner, Loading, RoleGate } from '../components/common';
@@ -93,15 +93,13 @@ export default function RunsPage() {
   const [form, setForm] = useState({ algorithm: '', resolution: '', seed: '', minSize: '', minScore: '' });
   const [live, setLive] = useState<string | null>(null);
   const [liveDone, setLiveDone] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction(false);
   const set = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }));
 
-  const start = async (e: FormEvent) => {
+  const start = (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
-    const input: Record<string, unknown> = {};
-    try {
+    void run(true, async () => {
+      const input: Record<string, unknown> = {};
       if (form.algorithm) input.algorithm = form.algorithm;
       for (const [k, parse] of [
         ['resolution', Number],
@@ -120,16 +118,11 @@ export default function RunsPage() {
           input[k] = n;
         }
       }
-      setBusy(true);
       const d = await gql<{ runDetection: { id: string } }>(RUN_DETECTION, { input });
       setLiveDone(false);
       setLive(d.runDetection.id);
       runs.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
