@@ -62,8 +62,11 @@ type Config struct {
 	MinSize int `json:"minSize" yaml:"minSize"`
 	// MaxVictims: at most this many looked-up victims are listed a network.
 	MaxVictims int `json:"maxVictims" yaml:"maxVictims"`
-	// MinRun: a sweep is a run of at least this many consecutive numbers.
-	MinRun int `json:"minRun" yaml:"minRun"`
+	// MinGroupFill: a group of 100 numbers (all digits but the last two)
+	// is swept when at least this many of its numbers were looked up.
+	// Contacts scatter over a block; a sweep, shuffled or split among
+	// members, fills whole groups.
+	MinGroupFill int `json:"minGroupFill" yaml:"minGroupFill"`
 	// LockstepWindow (seconds): two members acting on one target within
 	// this window act in lockstep.
 	LockstepWindow int64 `json:"lockstepWindowSeconds" yaml:"lockstepWindowSeconds"`
@@ -99,7 +102,7 @@ func DefaultConfig() Config {
 		Threshold:      0.5,
 		MinSize:        5,
 		MaxVictims:     100,
-		MinRun:         5,
+		MinGroupFill:   20,
 		LockstepWindow: 30 * 60,
 		WorkStart:      9,
 		WorkEnd:        18,
@@ -166,8 +169,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("scoring config: threshold %v, want 0..1", c.Threshold)
 	case c.MinSize < 2:
 		return fmt.Errorf("scoring config: minSize %d, want at least 2", c.MinSize)
-	case c.MinRun < 2:
-		return fmt.Errorf("scoring config: minRun %d, want at least 2", c.MinRun)
+	case c.MinGroupFill < 2 || c.MinGroupFill > 100:
+		return fmt.Errorf("scoring config: minGroupFill %d, want 2 to 100", c.MinGroupFill)
 	case c.WorkStart < 0 || c.WorkEnd > 24 || c.WorkStart >= c.WorkEnd:
 		return fmt.Errorf("scoring config: working hours %d-%d, want 0 <= start < end <= 24", c.WorkStart, c.WorkEnd)
 	}

@@ -238,10 +238,15 @@ func measureLockstep(f *facts, cfg Config, byTarget map[int32][]targetTouch) {
 	}
 }
 
-// measureSweeps sorts each block's looked-up offsets and keeps runs of at
-// least cfg.MinRun consecutive numbers, whatever order they were looked up
-// in and whichever member looked each one up; the block with the most
-// numbers in runs is the best block.
+// measureSweeps counts, per number block, the distinct numbers looked up in
+// each group of 100 (the offsets sharing all but their last two digits),
+// whichever member looked each one up and in whatever order. A group with
+// at least cfg.MinGroupFill of its numbers looked up is swept; the block
+// with the most numbers in swept groups is the best block. Everything this
+// stage reports is a function of those per-group counts, which the API
+// already shows (Account.sweep's bins): a finer measure, such as runs of
+// consecutive numbers, would place single numbers inside a group and break
+// the privacy rule of docs/API.md.
 func measureSweeps(f *facts, cfg Config, blocks map[int32][]blockHit) {
 	blockIDs := make([]int32, 0, len(blocks))
 	for blk := range blocks {
@@ -256,61 +261,91 @@ func measureSweeps(f *facts, cfg Config, blocks map[int32][]blockHit) {
 			}
 			return cmp.Compare(x.first, y.first)
 		})
-		// Deduplicate offsets, keeping the earliest lookup.
 		touches := len(hs)
-		u := hs[:0]
-		for _, h := range hs {
-			if len(u) > 0 && u[len(u)-1].offset == h.offset {
-				continue
-			}
-			u = append(u, h)
-		}
+		u := firstTouches(hs)
 		f.phoneTargets += len(u)
-		var inRuns []blockHit
+		var swept []blockHit
 		for i := 0; i < len(u); {
 			j := i + 1
-			for j < len(u) && u[j].offset == u[j-1].offset+1 {
+			for j < len(u) && u[j].offset/groupSize == u[i].offset/groupSize {
 				j++
 			}
-			if j-i >= cfg.MinRun {
-				inRuns = append(inRuns, u[i:j]...)
+			if j-i >= cfg.MinGroupFill {
+				swept = append(swept, u[i:j]...)
 			}
 			i = j
 		}
-		if len(inRuns) == 0 {
+		if len(swept) == 0 {
 			continue
 		}
-		f.sweepTotalRunsBlocks++
-		f.sweepCovered += len(inRuns)
-		if len(inRuns) > f.bestBlockCovered {
-			f.bestBlock, f.bestBlockCovered = blk, len(inRuns)
+		f.sweepBlocks++
+		f.sweepCovered += len(swept)
+		if len(swept) > f.bestBlockCovered {
+			f.bestBlock, f.bestBlockCovered = blk, len(swept)
+			f.bestBlockGroups = groupsIn(swept)
 			f.bestBlockPerNumber = float64(touches) / float64(len(u))
-			f.bestBlockMembers, f.bestBlockInOrder = sweepWalk(inRuns)
+			f.bestBlockMembers, f.bestBlockInOrder = sweepWalk(swept)
 		}
 	}
 }
 
-// sweepWalk returns how many members took part in a block's runs and the
-// share of time-successive lookups that move up the block: a walk in
-// order gives 1, a shuffled list about 0.5. It reorders inRuns by time.
-func sweepWalk(inRuns []blockHit) (members int, inOrder float64) {
+// groupSize is how many numbers share a group: all digits but the last two.
+const groupSize = 100
+
+// firstTouches keeps the earliest lookup of each offset of hs, which is
+// sorted by offset, then time. It reuses hs's storage.
+func firstTouches(hs []blockHit) []blockHit {
+	u := hs[:0]
+	for _, h := range hs {
+		if len(u) > 0 && u[len(u)-1].offset == h.offset {
+			continue
+		}
+		u = append(u, h)
+	}
+	return u
+}
+
+// groupsIn counts the distinct groups of hs, which is sorted by offset.
+func groupsIn(hs []blockHit) int {
+	n := 0
+	for i, h := range hs {
+		if i == 0 || h.offset/groupSize != hs[i-1].offset/groupSize {
+			n++
+		}
+	}
+	return n
+}
+
+// sweepWalk returns how many members took part in a block's swept groups
+// and, of the time-successive lookups that change group, the share that
+// moves up the block: a walk in order gives 1, a shuffled list about 0.5.
+// Steps are compared by group, not by number, for the reason measureSweeps
+// gives. It reorders swept by time.
+func sweepWalk(swept []blockHit) (members int, inOrder float64) {
 	mem := map[int32]bool{}
-	for _, h := range inRuns {
+	for _, h := range swept {
 		mem[h.member] = true
 	}
-	slices.SortFunc(inRuns, func(x, y blockHit) int {
+	slices.SortFunc(swept, func(x, y blockHit) int {
 		if c := cmp.Compare(x.first, y.first); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.offset, y.offset)
+		return cmp.Compare(x.offset/groupSize, y.offset/groupSize)
 	})
-	up := 0
-	for i := 1; i < len(inRuns); i++ {
-		if inRuns[i].offset > inRuns[i-1].offset {
-			up++
+	up, moves := 0, 0
+	for i := 1; i < len(swept); i++ {
+		g, prev := swept[i].offset/groupSize, swept[i-1].offset/groupSize
+		if g != prev {
+			moves++
+			if g > prev {
+				up++
+			}
 		}
 	}
-	return len(mem), float64(up) / float64(max(1, len(inRuns)-1))
+	if moves == 0 {
+		return len(mem), 1
+	}
+	return len(mem), float64(up) / float64(moves)
 }
 
 // measureDenseBlock runs FRAUDAR over members × (IPs, devices, targets),

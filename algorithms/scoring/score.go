@@ -167,6 +167,7 @@ type facts struct {
 	sweepCovered               int
 	bestBlock                  int32
 	bestBlockCovered           int
+	bestBlockGroups            int // swept groups of the best block
 	bestBlockMembers           int
 	bestBlockInOrder           float64
 	bestBlockPerNumber         float64 // members looking up each number of the block, on average
@@ -191,7 +192,7 @@ type facts struct {
 	activityHours              [168]float64 // lookups
 	loginHours                 [168]float64
 	distinctTargets            int
-	sweepTotalRunsBlocks       int
+	sweepBlocks                int // blocks with at least one swept group
 	ipsUsed                    int
 	devicesUsed                int
 	createdMin, createdMax     int64

@@ -20,15 +20,15 @@ func signals(f facts, cfg Config) []Signal {
 	add := func(name string, value, strength float64, detail string) {
 		out = append(out, Signal{Name: name, Value: value, Strength: clamp01(strength), Weight: cfg.Weights[name], Detail: detail})
 	}
-	// Sweep: share of the looked-up numbers that lie in runs of MinRun or
-	// more consecutive numbers, discounted below 100 such numbers, since a
-	// handful of neighbours can be coincidence.
+	// Sweep: share of the looked-up numbers that lie in swept groups of
+	// 100 (at least MinGroupFill of the group looked up), discounted below
+	// 100 such numbers, since one crowded group can be coincidence.
 	cov := 0.0
 	if f.phoneTargets > 0 {
 		cov = float64(f.sweepCovered) / float64(f.phoneTargets)
 	}
 	add(SigSweep, cov, cov*math.Min(1, float64(f.sweepCovered)/100),
-		fmt.Sprintf("%s of %s looked-up numbers lie in runs of %d+ consecutive numbers", num(int64(f.sweepCovered)), num(int64(f.phoneTargets)), cfg.MinRun))
+		fmt.Sprintf("%s of %s distinct looked-up numbers lie in groups of 100 numbers with %d or more of them looked up", num(int64(f.sweepCovered)), num(int64(f.phoneTargets)), cfg.MinGroupFill))
 	// Lockstep: share of lookups of a target another member looked up
 	// within the window; discounted below 50 such lookups, and unless it
 	// is sustained over several bursts at least 12 hours apart
@@ -214,12 +214,12 @@ func evidence(b *projection.Bipartite, f facts, cfg Config, sigs []Signal) []str
 	} else if f.sharedDevices > 0 || f.sharedIPs > 0 {
 		fmt.Fprintf(&s, " share %s and %s", plural(f.sharedIPs, "IP"), plural(f.sharedDevices, "device"))
 	}
-	if f.bestBlockCovered >= cfg.MinRun {
+	if f.bestBlockCovered > 0 {
 		order := "shuffled"
 		if f.bestBlockInOrder >= 0.8 {
 			order = "in order"
 		}
-		fmt.Fprintf(&s, "; together they looked up %s consecutive numbers in %s (%s", num(int64(f.bestBlockCovered)), target.BlockLabel(b.Blocks.Key(f.bestBlock)), order)
+		fmt.Fprintf(&s, "; together they looked up %s distinct numbers filling %s of 100 in %s (%s", num(int64(f.bestBlockCovered)), plural(f.bestBlockGroups, "group"), target.BlockLabel(b.Blocks.Key(f.bestBlock)), order)
 		switch {
 		case f.bestBlockPerNumber >= 1.5:
 			fmt.Fprintf(&s, ", each number by %.0f members on average", f.bestBlockPerNumber)
