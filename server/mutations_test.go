@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 	"github.com/lockstep-dev/lockstep/graph/model"
+	"github.com/lockstep-dev/lockstep/resolvers"
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/lockstep-dev/lockstep/store"
 )
@@ -192,27 +193,26 @@ func TestSuspensionLists(t *testing.T) {
 
 // fakeDetector records a run like detection does and waits for release
 // before finishing, so a test can watch its progress.
-func fakeDetector(st *store.Store, release chan struct{}) func(context.Context, model.RunDetectionInput, func(string, int, int)) (string, error) {
-	return func(ctx context.Context, in model.RunDetectionInput, progress func(string, int, int)) (string, error) {
+func fakeDetector(st *store.Store, release chan struct{}) resolvers.DetectFunc {
+	return func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
 		id := store.NewID("run")
-		if err := st.StartRun(ctx, id, time.Now(), `{}`); err != nil {
-			return "", err
-		}
-		progress("read:accounts", 0, 12)
-		<-release
-		progress("communities", 1, 2)
-		if err := st.FinishRun(ctx, id, time.Now(), `{}`); err != nil {
-			return "", err
-		}
-		return id, nil
+		return id, func(ctx context.Context, progress func(string, int, int)) error {
+			if err := st.StartRun(ctx, id, time.Now(), `{}`); err != nil {
+				return err
+			}
+			progress("read:accounts", 0, 12)
+			<-release
+			progress("communities", 1, 2)
+			return st.FinishRun(ctx, id, time.Now(), `{}`)
+		}, nil
 	}
 }
 
 func TestRunDetectionAndProgress(t *testing.T) {
 	release := make(chan struct{})
 	var h *harness
-	h = newHarness(t, server.Config{Detect: func(ctx context.Context, in model.RunDetectionInput, p func(string, int, int)) (string, error) {
-		return fakeDetector(h.st, release)(ctx, in, p)
+	h = newHarness(t, server.Config{Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		return fakeDetector(h.st, release)(in)
 	}})
 	var got struct{ RunDetection struct{ ID, Status string } }
 	h.ok(analyst, `mutation { runDetection(input: {algorithm: "louvain", seed: 7}) { id status } }`, nil, &got)
@@ -250,8 +250,8 @@ func TestRunDetectionAndProgress(t *testing.T) {
 
 func TestRunDetectionReal(t *testing.T) {
 	var h *harness
-	h = newHarness(t, server.Config{Detect: func(ctx context.Context, in model.RunDetectionInput, p func(string, int, int)) (string, error) {
-		return server.Detector(h.st)(ctx, in, p)
+	h = newHarness(t, server.Config{Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		return server.Detector(h.st)(in)
 	}})
 	var got struct{ RunDetection struct{ ID string } }
 	h.ok(analyst, `mutation { runDetection(input: {minSize: 3}) { id } }`, nil, &got)
@@ -268,6 +268,54 @@ func TestRunDetectionReal(t *testing.T) {
 	h.ok(viewer, `query($id: ID!) { detectionRun(id: $id) { status } }`, map[string]any{"id": got.RunDetection.ID}, &run)
 	if run.DetectionRun.Status != "FINISHED" {
 		t.Fatalf("run = %+v", run)
+	}
+}
+
+// TestRunDetectionBadInput: input detection would refuse is the client's
+// error, refused before anything starts.
+func TestRunDetectionBadInput(t *testing.T) {
+	var hh *harness
+	hh = newHarness(t, server.Config{Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		return server.Detector(hh.st)(in)
+	}})
+	for _, c := range []struct{ input, msg string }{
+		{`{algorithm: "kmeans"}`, "algorithm"},
+		{`{resolution: 0}`, "resolution"},
+		{`{resolution: -1}`, "resolution"},
+		{`{minScore: 2}`, "minWriteScore"},
+		{`{minScore: -0.5}`, "minWriteScore"},
+		{`{seed: -1}`, "seed"},
+		{`{minSize: -3}`, "inSize"},
+	} {
+		t.Run(c.input, func(t *testing.T) {
+			hh.sub(t).fails(analyst, `mutation { runDetection(input: `+c.input+`) { id } }`, nil, "BAD_USER_INPUT", c.msg)
+		})
+	}
+	if a := hh.audit("runDetection"); len(a) != 0 {
+		t.Fatalf("refused runs audited: %+v", a)
+	}
+}
+
+// TestRunDetectionAuditedPastTimeLimit: a request that passes its time
+// limit while runDetection works still leaves the run audited (the audit
+// write does not use the request's context).
+func TestRunDetectionAuditedPastTimeLimit(t *testing.T) {
+	release := make(chan struct{})
+	close(release)
+	var h *harness
+	h = newHarness(t, server.Config{Timeout: 200 * time.Millisecond, Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		time.Sleep(400 * time.Millisecond) // the request's deadline passes here
+		return fakeDetector(h.st, release)(in)
+	}})
+	r := h.do(analyst, `mutation { runDetection { id status } }`, nil)
+	var got struct{ RunDetection *struct{ ID, Status string } }
+	_ = json.Unmarshal(r.Data, &got)
+	if got.RunDetection == nil || got.RunDetection.ID == "" {
+		t.Fatalf("no run id: status %d data %s errors %+v", r.Status, r.Data, r.Errors)
+	}
+	a := h.audit("runDetection")
+	if len(a) != 1 || *a[0].Subject != got.RunDetection.ID {
+		t.Fatalf("audit = %+v, want one event for %s", a, got.RunDetection.ID)
 	}
 }
 

@@ -67,7 +67,7 @@ func seedProjection(t *testing.T, s *store.Store) time.Time {
 	must(s.WriteEdges(c, "b2", store.RelUsedDevice, []store.EdgeRow{{From: "a1", To: "dev-1", First: at, Last: at, Count: 2}}))
 	must(s.WriteEdges(c, "b3", store.RelLookedUp, []store.EdgeRow{{From: "a1", To: "k1", First: at, Last: at, Count: 1, Hits: 1, Target: &phone}, {From: "a2", To: "k2", First: at, Last: at, Count: 4, Target: &email}}))
 	must(s.MergeMatched(c, []store.MatchRow{{Target: "k1", Account: "victim"}}))
-	_, err := s.SetAllowlisted(c, "a2", true, "tester", "known reporter")
+	_, err := s.SetAllowlisted(c, "a2", true, "known reporter", store.AuditEvent{Actor: "tester", Action: "allowlistAccount"})
 	must(err)
 	return at
 }
