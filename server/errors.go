@@ -73,7 +73,10 @@ func presenter(log *slog.Logger, timeout, maxBody string) graphql.ErrorPresenter
 			code, msg = "NOT_FOUND", err.Error()
 		case errors.Is(err, store.ErrInvalidArgument):
 			code, msg = "BAD_USER_INPUT", err.Error()
-		case errors.Is(err, context.DeadlineExceeded):
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+			// The driver reports a query cut by the deadline as a lost
+			// connection (ErrUnavailable); the request's own context
+			// says what happened.
 			code, msg = "TIMEOUT", fmt.Sprintf("the request took longer than its %s limit and was stopped", timeout)
 		case errors.Is(err, context.Canceled):
 			code, msg = "CANCELLED", "the request was cancelled"

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lockstep-dev/lockstep/auth"
 	"github.com/lockstep-dev/lockstep/store"
@@ -41,6 +42,10 @@ import (
 // flushEvery is how many rows are written between flushes, so the client
 // sees rows as they come and the server holds at most a buffer of them.
 const flushEvery = 1000
+
+// exportStall is how long an export waits for a client to take the next
+// rows before it gives up.
+const exportStall = 2 * time.Minute
 
 func (s *Server) exportSuspensionList(w http.ResponseWriter, r *http.Request) {
 	p, _ := auth.FromContext(r.Context())
@@ -79,8 +84,14 @@ func (s *Server) exportSuspensionList(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "application/x-ndjson")
 		h.Set("Content-Disposition", `attachment; filename="`+id+`.ndjson"`)
 	}
-	w.WriteHeader(http.StatusOK)
+	// The server's read and write timeouts bound ordinary requests; an
+	// export takes as long as its list, so its write deadline moves on
+	// with every flush instead: a client that stops reading for
+	// exportStall is cut off.
 	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Now().Add(exportStall))
+	w.WriteHeader(http.StatusOK)
 
 	sum := sha256.New()
 	buf := bufio.NewWriterSize(w, 64<<10)
@@ -98,6 +109,7 @@ func (s *Server) exportSuspensionList(w http.ResponseWriter, r *http.Request) {
 				if err := enc.flush(); err != nil {
 					return err
 				}
+				_ = rc.SetWriteDeadline(time.Now().Add(exportStall))
 				if err := buf.Flush(); err != nil {
 					return err
 				}

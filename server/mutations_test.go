@@ -98,6 +98,52 @@ func TestAllowlist(t *testing.T) {
 	}
 }
 
+// TestFreeTextRedactedAndAudited: an analyst's note or reason holding a
+// phone number is stored, shown and audited with it redacted (the
+// harness scans every response and log line for the raw numbers).
+func TestFreeTextRedactedAndAudited(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	var rv struct{ ReviewNetwork struct{ Note string } }
+	h.ok(analyst, `mutation { reviewNetwork(id: "n2b", verdict: DISMISS, note: "owner called from +1 415 555 0104, see ticket 12") { note } }`, nil, &rv)
+	if rv.ReviewNetwork.Note != "owner called from [redacted], see ticket 12" {
+		t.Fatalf("note = %q", rv.ReviewNetwork.Note)
+	}
+	var al struct{ AllowlistAccount struct{ Allowlist struct{ Reason string } } }
+	h.ok(analyst, `mutation { allowlistAccount(id: "a08", reason: "journalist, 415-555-0102") { allowlist { reason } } }`, nil, &al)
+	if al.AllowlistAccount.Allowlist.Reason != "journalist, [redacted]" {
+		t.Fatalf("reason = %q", al.AllowlistAccount.Allowlist.Reason)
+	}
+	if a := h.audit("allowlistAccount"); len(a) != 1 || a[0].Detail["reason"] != "journalist, [redacted]" {
+		t.Fatalf("audit = %+v", a)
+	}
+}
+
+// TestActionAndAuditAtomic: an action whose audit cannot be written is not
+// stored either (one transaction).
+func TestActionAndAuditAtomic(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	ctx := ctxT(t)
+	noActor := store.AuditEvent{Action: "reviewNetwork"} // refused by the audit write
+	if _, err := h.st.ReviewNetwork(ctx, "n2b", store.VerdictConfirm, "x", noActor); err == nil {
+		t.Fatal("review stored without an audit")
+	}
+	if _, err := h.st.SetAllowlisted(ctx, "a07", true, "x", noActor); err == nil {
+		t.Fatal("allowlisted without an audit")
+	}
+	if _, err := h.st.CreateSuspensionList(ctx, store.SuspensionCriteria{RunID: "run-2"}, noActor); err == nil {
+		t.Fatal("list saved without an audit")
+	}
+	var got struct {
+		Network struct{ ReviewStatus string }
+		Account struct{ Allowlisted bool }
+		SuspensionLists []struct{ ID string }
+	}
+	h.ok(viewer, `{ network(id: "n2b") { reviewStatus } account(id: "a07") { allowlisted } suspensionLists { id } }`, nil, &got)
+	if got.Network.ReviewStatus != "UNREVIEWED" || got.Account.Allowlisted || len(got.SuspensionLists) != 0 {
+		t.Fatalf("half-done actions visible: %+v", got)
+	}
+}
+
 type suspensionResult struct {
 	CreateSuspensionList struct {
 		DryRun bool
@@ -191,11 +237,14 @@ func TestSuspensionLists(t *testing.T) {
 	}
 }
 
-// fakeDetector records a run like detection does and waits for release
-// before finishing, so a test can watch its progress.
+// fakeDetector checks input and records a run like detection does, and
+// waits for release before finishing, so a test can watch its progress.
 func fakeDetector(st *store.Store, release chan struct{}) resolvers.DetectFunc {
 	return func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
-		id := store.NewID("run")
+		id, _, err := server.Detector(st)(in) // the real input check
+		if err != nil {
+			return "", nil, err
+		}
 		return id, func(ctx context.Context, progress func(string, int, int)) error {
 			if err := st.StartRun(ctx, id, time.Now(), `{}`); err != nil {
 				return err
@@ -394,5 +443,67 @@ func TestHeartbeatSubscription(t *testing.T) {
 		if ev := <-events; !strings.Contains(ev, `"heartbeat":"20`) {
 			t.Fatalf("event = %s", ev)
 		}
+	}
+}
+
+// TestVictimsAreExposedNotMembers: detection's write-back stores the
+// accounts a network's lookups matched as EXPOSED, Migrate converts
+// victims an earlier version stored as MEMBER_OF (twice: idempotent), and
+// the API shows both as before.
+func TestVictimsAreExposedNotMembers(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	ctx := ctxT(t)
+	count := func(cypher string) int64 {
+		t.Helper()
+		recs, err := h.st.Query(ctx, cypher, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := recs[0].Values[0].(int64)
+		return n
+	}
+	if n := count(`MATCH (:Network {id: 'n2a'})-[e:EXPOSED {rank: 1}]->(:Account {id: 'a09'}) RETURN count(e)`); n != 1 {
+		t.Fatalf("a09 EXPOSED by n2a: %d relationships, want 1", n)
+	}
+	// A database written before EXPOSED existed.
+	if err := h.st.Write(ctx, `MATCH (n:Network {id: 'n2b'}), (a:Account {id: 'a12'}), (b:Account {id: 'a11'})
+CREATE (a)-[:MEMBER_OF {role: 'victim', score: 0.3}]->(n), (b)-[:MEMBER_OF {role: 'victim', score: 0.6}]->(n)`, nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := h.st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(`MATCH ()-[m:MEMBER_OF {role: 'victim'}]->() RETURN count(m)`); n != 0 {
+		t.Fatalf("%d victim memberships left after Migrate", n)
+	}
+	if n := count(`MATCH (:Network {id: 'n2b'})-[e:EXPOSED]->(:Account {id: 'a11'}) WHERE e.rank = 1 AND e.score = 0.6 RETURN count(e)`); n != 1 {
+		t.Fatalf("a11 not EXPOSED by n2b with rank 1")
+	}
+	var got struct {
+		Network struct {
+			Victims []struct {
+				Account struct{ ID string }
+				Role    string
+				Score   float64
+			}
+			Members struct{ TotalCount int }
+		}
+		Account struct {
+			Memberships []struct {
+				Role    string
+				Network struct{ ID string }
+			}
+		}
+	}
+	h.ok(viewer, `{ network(id: "n2b") { victims { account { id } role score } members { totalCount } }
+  account(id: "a12") { memberships { role network { id } } } }`, nil, &got)
+	v := got.Network.Victims
+	if len(v) != 2 || v[0].Account.ID != "a11" || v[1].Account.ID != "a12" || v[1].Role != "victim" || v[1].Score != 0.3 || got.Network.Members.TotalCount != 2 {
+		t.Fatalf("network n2b = %+v", got.Network)
+	}
+	if m := got.Account.Memberships; len(m) != 1 || m[0].Role != "victim" || m[0].Network.ID != "n2b" {
+		t.Fatalf("a12 memberships = %+v", m)
 	}
 }

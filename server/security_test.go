@@ -236,7 +236,7 @@ fragment N on Query { networks(first: 100) { edges { node { members(first: 100) 
 		defer resp.Body.Close()
 		var b bytes.Buffer
 		_, _ = b.ReadFrom(resp.Body)
-		if !strings.Contains(b.String(), "BODY_TOO_LARGE") || !strings.Contains(b.String(), "larger than the limit of 65536 bytes") {
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(b.String(), "BODY_TOO_LARGE") || !strings.Contains(b.String(), "larger than the limit of 65536 bytes") {
 			t.Fatalf("status %d body %s", resp.StatusCode, b.String())
 		}
 	})
@@ -245,6 +245,22 @@ fragment N on Query { networks(first: 100) { edges { node { members(first: 100) 
 func TestRequestTimeout(t *testing.T) {
 	h := newHarness(t, server.Config{Timeout: time.Nanosecond})
 	h.fails(viewer, `{ account(id: "a01") { id } }`, nil, "TIMEOUT", "longer than its 1ns limit")
+}
+
+// TestTimeoutIsTimeout: a field cut by the request's time limit, wherever
+// the deadline catches it (before the resolver, in the driver), says
+// TIMEOUT, never UNAVAILABLE.
+func TestTimeoutIsTimeout(t *testing.T) {
+	h := newHarness(t, server.Config{Timeout: 2 * time.Millisecond})
+	q := `{ a: account(id: "a01") { id ips { count } } n: network(id: "n2a") { members { totalCount } } neighborhood(accountId: "a01", depth: 2) { truncated } }`
+	for range 30 {
+		r := h.do(viewer, q, nil)
+		for _, e := range r.Errors {
+			if e.Code() != "TIMEOUT" {
+				t.Fatalf("error %+v, want TIMEOUT", e)
+			}
+		}
+	}
 }
 
 func TestRateLimit(t *testing.T) {

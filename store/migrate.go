@@ -62,7 +62,35 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if err := s.write(ctx, "CALL db.awaitIndexes($seconds)", map[string]any{"seconds": int64(300)}); err != nil {
 		return fmt.Errorf("waiting for indexes to come online: %w", err)
 	}
-	return nil
+	return s.migrateExposure(ctx)
+}
+
+// migrateExposure rewrites victims stored by earlier versions as
+// MEMBER_OF {role: 'victim'} into (:Network)-[:EXPOSED {rank, score}]->(:Account),
+// 200 networks a transaction. A converted network has no victim
+// membership left, so running it again finds nothing to do.
+func (s *Store) migrateExposure(ctx context.Context) error {
+	for {
+		n, err := s.writeCount(ctx, `MATCH (n:Network) WHERE EXISTS { (n)<-[:MEMBER_OF {role: 'victim'}]-(:Account) }
+WITH n LIMIT 200
+CALL (n) {
+  MATCH (n)<-[m:MEMBER_OF {role: 'victim'}]-(a:Account)
+  WITH m, a ORDER BY m.score DESC, a.id
+  WITH collect({m: m, a: a}) AS vs
+  UNWIND range(0, size(vs) - 1) AS i
+  WITH vs[i].m AS m, vs[i].a AS a, i
+  MERGE (n)-[e:EXPOSED]->(a)
+  SET e.rank = i + 1, e.score = m.score
+  DELETE m
+}
+RETURN count(n) AS n`, nil)
+		if err != nil {
+			return fmt.Errorf("moving victims from MEMBER_OF to EXPOSED: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
 }
 
 // BuildSchema creates the same constraints and indexes as Migrate, for a

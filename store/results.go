@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -10,9 +12,12 @@ import (
 // status, params, stats, error}); each network it found is
 // (:Network {id, key, runId, size, score, signals, stateLinked,
 // stateConfidence, stateReasons, evidence, predecessorId}) with
-// (:Account)-[:MEMBER_OF {score, role}]->(:Network); members (not victims)
-// also get Account.score and Account.scoreRunId of the latest run that
-// flagged them. Earlier runs are never touched: a new run adds nodes under
+// (:Account)-[:MEMBER_OF {score, role}]->(:Network) for members and
+// (:Network)-[:EXPOSED {rank, score}]->(:Account) for the accounts its
+// lookups matched (the people it targeted: never members, so no consumer
+// of MEMBER_OF has to filter them out; rank 1 is the highest score).
+// Members also get Account.score and Account.scoreRunId of the latest run
+// that flagged them. Earlier runs are never touched: a new run adds nodes under
 // its own id, and a failed run deletes only what it wrote itself.
 //
 // status is "running" while detection works, "finished" with finishedAt
@@ -104,10 +109,12 @@ const writeMemberships = `
 UNWIND $rows AS row
 MATCH (n:Network {id: row.network})
 MATCH (a:Account {id: row.account})
-MERGE (a)-[m:MEMBER_OF]->(n)
-SET m.score = row.score, m.role = row.role
-FOREACH (_ IN CASE WHEN row.role <> 'victim' THEN [1] ELSE [] END |
-  SET a.score = row.score, a.scoreRunId = row.run)`
+FOREACH (_ IN CASE WHEN row.rank IS NULL THEN [1] ELSE [] END |
+  MERGE (a)-[m:MEMBER_OF]->(n)
+  SET m.score = row.score, m.role = row.role, a.score = row.score, a.scoreRunId = row.run)
+FOREACH (_ IN CASE WHEN row.rank IS NULL THEN [] ELSE [1] END |
+  MERGE (n)-[e:EXPOSED]->(a)
+  SET e.rank = row.rank, e.score = row.score)`
 
 // WriteNetworks writes networks and their memberships under runID, in
 // batches, each its own retried (idempotent) transaction. progress, if
@@ -151,8 +158,13 @@ func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkR
 		return nil
 	}
 	for _, n := range nets {
-		for _, m := range n.Members {
-			rows = append(rows, map[string]any{"network": n.ID, "account": m.AccountID, "score": m.Score, "role": m.Role, "run": runID})
+		ranks := exposureRanks(n.Members)
+		for i, m := range n.Members {
+			row := map[string]any{"network": n.ID, "account": m.AccountID, "score": m.Score, "role": m.Role, "run": runID, "rank": nil}
+			if ranks[i] > 0 {
+				row["rank"] = ranks[i]
+			}
+			rows = append(rows, row)
 			if len(rows) == membershipBatch {
 				if err := flush(); err != nil {
 					return err
@@ -164,6 +176,32 @@ func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkR
 		return flush()
 	}
 	return nil
+}
+
+// MemberRoleVictim is the MemberRow role of an account the network's lookups
+// matched: written as EXPOSED, not MEMBER_OF.
+const MemberRoleVictim = "victim"
+
+// exposureRanks gives each victim of members its rank among them (1 for
+// the highest score, ties by account id) and 0 to everyone else.
+func exposureRanks(members []MemberRow) []int {
+	var idx []int
+	for i, m := range members {
+		if m.Role == MemberRoleVictim {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if c := cmp.Compare(members[b].Score, members[a].Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(members[a].AccountID, members[b].AccountID)
+	})
+	ranks := make([]int, len(members))
+	for r, i := range idx {
+		ranks[i] = r + 1
+	}
+	return ranks
 }
 
 func nonNil(l []string) []string {
@@ -197,7 +235,7 @@ RETURN r.id ORDER BY r.finishedAt DESC LIMIT 1`, map[string]any{"except": except
 	var out []PreviousNetwork
 	err = s.Read(ctx, `MATCH (n:Network {runId: $run})
 CALL (n) {
-  MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
+  MATCH (n)<-[:MEMBER_OF]-(a:Account)
   RETURN collect(a.id) AS members
 }
 RETURN n.id, coalesce(n.key, n.id), members ORDER BY n.id`, map[string]any{"run": run},

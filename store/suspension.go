@@ -9,9 +9,9 @@ import (
 // Suspension lists: (:SuspensionList {id, criteria, createdBy, createdAt,
 // accountCount})-[:INCLUDES {reason, reasons, networkId, score, runId}]->(:Account).
 // An account in several selected networks is listed once, for its
-// highest-scoring network. Allowlisted accounts are never listed, and
-// neither are victims (MEMBER_OF {role: 'victim'}: accounts a network's
-// lookups found, not members of it).
+// highest-scoring network. Allowlisted accounts are never listed; victims
+// are not members (they are EXPOSED by a network, results.go), so never
+// listed either.
 
 // suspensionSelect matches the accounts criteria select, one row per
 // account (a, n, m = its best network and membership). Every value is a
@@ -21,8 +21,7 @@ WHERE n.score >= $minScore
   AND ($networkIds IS NULL OR n.id IN $networkIds)
   AND (NOT $confirmedOnly OR n.reviewStatus = 'CONFIRMED')
 MATCH (n)<-[m:MEMBER_OF]-(a:Account)
-WHERE coalesce(m.role, '') <> 'victim'
-  AND NOT coalesce(a.allowlisted, false)
+WHERE NOT coalesce(a.allowlisted, false)
   AND (NOT $excludeVerified OR NOT coalesce(a.verified, false))
 WITH a, n, m ORDER BY n.score DESC, n.id
 WITH a, head(collect({n: n, m: m})) AS best
