@@ -108,7 +108,9 @@ func TestFreeTextRedactedAndAudited(t *testing.T) {
 	if rv.ReviewNetwork.Note != "owner called from [redacted], see ticket 12" {
 		t.Fatalf("note = %q", rv.ReviewNetwork.Note)
 	}
-	var al struct{ AllowlistAccount struct{ Allowlist struct{ Reason string } } }
+	var al struct {
+		AllowlistAccount struct{ Allowlist struct{ Reason string } }
+	}
 	h.ok(analyst, `mutation { allowlistAccount(id: "a08", reason: "journalist, 415-555-0102") { allowlist { reason } } }`, nil, &al)
 	if al.AllowlistAccount.Allowlist.Reason != "journalist, [redacted]" {
 		t.Fatalf("reason = %q", al.AllowlistAccount.Allowlist.Reason)
@@ -134,8 +136,8 @@ func TestActionAndAuditAtomic(t *testing.T) {
 		t.Fatal("list saved without an audit")
 	}
 	var got struct {
-		Network struct{ ReviewStatus string }
-		Account struct{ Allowlisted bool }
+		Network         struct{ ReviewStatus string }
+		Account         struct{ Allowlisted bool }
 		SuspensionLists []struct{ ID string }
 	}
 	h.ok(viewer, `{ network(id: "n2b") { reviewStatus } account(id: "a07") { allowlisted } suspensionLists { id } }`, nil, &got)
