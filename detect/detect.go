@@ -217,6 +217,7 @@ func RunAs(ctx context.Context, st *store.Store, runID string, p Params, progres
 	if err := st.StartRun(ctx, runID, started, string(params)); err != nil {
 		return nil, err
 	}
+	defer heartbeat(ctx, st, runID)()
 	defer func() {
 		if err != nil {
 			// Record the failure even when ctx was cancelled.

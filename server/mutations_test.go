@@ -3,12 +3,15 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+	"github.com/lockstep-dev/lockstep/detect"
 	"github.com/lockstep-dev/lockstep/graph/model"
 	"github.com/lockstep-dev/lockstep/resolvers"
 	"github.com/lockstep-dev/lockstep/server"
@@ -278,6 +281,9 @@ func TestRunDetectionAndProgress(t *testing.T) {
 	defer cancel()
 	events := subscribe(t, h, ctx, h.keys[viewer], `subscription($id: ID!) { detectionProgress(runId: $id) { runId stage done total status } }`, map[string]any{"id": run.ID})
 	first := <-events
+	for strings.Contains(first, `"stage":"queued"`) { // subscribed before the run's first step
+		first = <-events
+	}
 	if !strings.Contains(first, `"stage":"read:accounts"`) || !strings.Contains(first, `"status":"RUNNING"`) {
 		t.Fatalf("first event = %s", first)
 	}
@@ -367,6 +373,55 @@ func TestRunDetectionAuditedPastTimeLimit(t *testing.T) {
 	a := h.audit("runDetection")
 	if len(a) != 1 || *a[0].Subject != got.RunDetection.ID {
 		t.Fatalf("audit = %+v, want one event for %s", a, got.RunDetection.ID)
+	}
+}
+
+// TestOrphanedRunsFailed: runs left running by a process that is gone (a
+// dead pid on this host; an old run with no owner nor heartbeat) are
+// marked failed with the reason, their partial networks removed, and the
+// progress subscription says so; a run of a live process is left alone.
+func TestOrphanedRunsFailed(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	ctx := ctxT(t)
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"run-orphan", "run-alive"} {
+		if err := h.st.StartRun(ctx, id, time.Now(), `{}`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.st.WriteNetworks(ctx, "run-orphan", []store.NetworkRow{{ID: "n-orphan", Key: "n-orphan", Size: 2, Signals: `[]`,
+		Members: []store.MemberRow{{AccountID: "a07", Score: 0.5, Role: "core"}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.Write(ctx, `MATCH (r:DetectionRun {id: 'run-orphan'}) SET r.ownerPid = $pid, r.ownerToken = 'proc_killed'
+CREATE (:DetectionRun {id: 'run-legacy', status: 'running', startedAt: datetime() - duration('PT1H'), params: '{}'})`,
+		map[string]any{"pid": int64(gone.Process.Pid)}); err != nil {
+		t.Fatal(err)
+	}
+	failed, err := detect.FailOrphanedRuns(ctx, h.st, time.Now())
+	slices.Sort(failed)
+	if err != nil || !slices.Equal(failed, []string{"run-legacy", "run-orphan"}) {
+		t.Fatalf("failed %v, %v; want run-legacy and run-orphan", failed, err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	q := `subscription($id: ID!) { detectionProgress(runId: $id) { status message } }`
+	if ev := <-subscribe(t, h, sctx, h.keys[viewer], q, map[string]any{"id": "run-orphan"}); !strings.Contains(ev, `"status":"FAILED"`) || !strings.Contains(ev, "has exited") {
+		t.Fatalf("orphan's progress = %s", ev)
+	}
+	if ev := <-subscribe(t, h, sctx, h.keys[viewer], q, map[string]any{"id": "run-legacy"}); !strings.Contains(ev, `"status":"FAILED"`) || !strings.Contains(ev, "no heartbeat") {
+		t.Fatalf("legacy run's progress = %s", ev)
+	}
+	if ev := <-subscribe(t, h, sctx, h.keys[viewer], q, map[string]any{"id": "run-alive"}); !strings.Contains(ev, `"status":"RUNNING"`) {
+		t.Fatalf("live run's progress = %s", ev)
+	}
+	var got struct{ Network *struct{ ID string } }
+	h.ok(viewer, `{ network(id: "n-orphan") { id } }`, nil, &got)
+	if got.Network != nil {
+		t.Fatal("the orphaned run's partial network is still served")
 	}
 }
 

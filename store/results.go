@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 )
@@ -31,12 +32,67 @@ const (
 	RunStatusFailed   = "failed"
 )
 
-// StartRun records a run as running. params is a JSON document.
+// StartRun records a run as running, owned by this process (Owner) with a
+// first heartbeat. params is a JSON document.
 func (s *Store) StartRun(ctx context.Context, id string, startedAt time.Time, params string) (err error) {
 	defer wrap(&err, "Store.StartRun(%q)", id)
+	o := Self()
 	return s.Write(ctx, `MERGE (r:DetectionRun {id: $id})
-SET r.startedAt = $at, r.status = $status, r.params = $params`,
-		map[string]any{"id": id, "at": startedAt.UTC(), "status": RunStatusRunning, "params": params})
+SET r.startedAt = $at, r.status = $status, r.params = $params,
+  r.ownerHost = $host, r.ownerPid = $pid, r.ownerToken = $token, r.heartbeatAt = datetime()`,
+		map[string]any{"id": id, "at": startedAt.UTC(), "status": RunStatusRunning, "params": params,
+			"host": o.Host, "pid": int64(o.PID), "token": o.Token})
+}
+
+// RunOwner is the process running a detection run: its host, process id
+// and a token drawn at its start (process ids are reused, the token is
+// not), and when it last said the run was alive.
+type RunOwner struct {
+	Host      string
+	PID       int
+	Token     string
+	Heartbeat time.Time // zero for runs recorded before owners were
+}
+
+var self = func() RunOwner {
+	host, _ := os.Hostname()
+	return RunOwner{Host: host, PID: os.Getpid(), Token: NewID("proc")}
+}()
+
+// Self is this process as a run owner.
+func Self() RunOwner { return self }
+
+// Heartbeat records that run id is still alive.
+func (s *Store) Heartbeat(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "Store.Heartbeat(%q)", id)
+	return s.Write(ctx, `MATCH (r:DetectionRun {id: $id, status: $status}) SET r.heartbeatAt = datetime()`,
+		map[string]any{"id": id, "status": RunStatusRunning})
+}
+
+// RunningRuns returns the runs recorded as running, with their owners and
+// start times.
+func (s *Store) RunningRuns(ctx context.Context) (_ map[string]RunOwner, started map[string]time.Time, err error) {
+	defer wrap(&err, "Store.RunningRuns")
+	recs, err := s.Query(ctx, `MATCH (r:DetectionRun {status: $status})
+RETURN r.id, coalesce(r.ownerHost, ''), coalesce(r.ownerPid, -1), coalesce(r.ownerToken, ''), r.heartbeatAt, r.startedAt`,
+		map[string]any{"status": RunStatusRunning})
+	if err != nil {
+		return nil, nil, err
+	}
+	out, started := map[string]RunOwner{}, map[string]time.Time{}
+	for _, rec := range recs {
+		v := row{"hb": rec.Values[4], "at": rec.Values[5]}
+		o := RunOwner{Host: vstr(rec.Values[1]), PID: vint(rec.Values[2]), Token: vstr(rec.Values[3])}
+		if t := v.time("hb"); t != nil {
+			o.Heartbeat = *t
+		}
+		id := vstr(rec.Values[0])
+		out[id] = o
+		if t := v.time("at"); t != nil {
+			started[id] = *t
+		}
+	}
+	return out, started, nil
 }
 
 // FinishRun marks a run finished with its statistics (a JSON document).

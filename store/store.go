@@ -238,6 +238,11 @@ func classify(err error, user string) error {
 			return fmt.Errorf("%w: %w", ErrUnauthorized, err)
 		case strings.HasPrefix(ne.Code, "Neo.ClientError.Security."):
 			return fmt.Errorf("%w: %w", ErrUnauthorized, err)
+		case strings.HasPrefix(ne.Code, "Neo.ClientError.Transaction.TransactionTimedOut"):
+			// The driver passes the context's deadline to Neo4j as the
+			// transaction timeout, so the server may stop it a moment
+			// before the context ends: the same deadline.
+			return fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
 		case strings.HasPrefix(ne.Code, "Neo.ClientError.Statement.SyntaxError"),
 			strings.HasPrefix(ne.Code, "Neo.ClientError.Statement.ParameterMissing"),
 			strings.HasPrefix(ne.Code, "Neo.ClientError.Statement.TypeError"),
