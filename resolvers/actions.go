@@ -108,10 +108,7 @@ func (r *Resolver) runDetection(ctx context.Context, input *model.RunDetectionIn
 		return nil, &gqlerror.Error{Message: "a detection run started through this server is still running; follow it with detectionProgress and try again when it ends",
 			Extensions: map[string]any{"code": "CONFLICT"}}
 	}
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
-	err = r.audit(actx, "runDetection", runID, 0, in)
-	cancel()
-	if err != nil {
+	if err := r.audit(ctx, "runDetection", runID, 0, in); err != nil {
 		r.runMu.Unlock()
 		return nil, fmt.Errorf("detection not started: %w", err)
 	}

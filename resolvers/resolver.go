@@ -72,16 +72,19 @@ func notFoundNil[T any](v T, err error) (*T, error) {
 
 // audit records an audit event for the request's key, for actions that
 // are not one store write (those pass auditEvent to the store, which
-// writes it in the action's transaction). A failure to audit fails the
-// operation's response (the action already happened, so the error says
-// so) and is logged.
+// writes it in the action's transaction). It writes with a context
+// detached from the request's, bounded by auditTimeout: a request at its
+// time limit, or whose client hung up, still leaves its record. A failure
+// to audit fails the operation's response and is logged.
 func (r *Resolver) audit(ctx context.Context, action string, subject string, rows int, detail any) error {
 	ev := auditEvent(ctx, action, detail)
 	if subject != "" {
 		ev.Subject = &subject
 	}
 	ev.Rows = rows
-	_, err := r.Store.RecordAudit(ctx, ev)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	_, err := r.Store.RecordAudit(actx, ev)
 	if err != nil {
 		r.Log.Error("audit failed", "action", action, "subject", subject, "key", ev.ActorKeyID, "err", err)
 		return fmt.Errorf("%s done but not audited: %w", action, err)

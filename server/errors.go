@@ -82,10 +82,10 @@ func presenter(log *slog.Logger, timeout, maxBody string) graphql.ErrorPresenter
 			code, msg = "CANCELLED", "the request was cancelled"
 		case errors.Is(err, store.ErrUnavailable):
 			code, msg = "UNAVAILABLE", "the database is not reachable; try again shortly"
-			log.Error("graphql", "path", path.String(), "err", err)
+			log.Error("graphql", "path", path.String(), "err", Redact(err.Error()))
 		default:
 			code, msg = "INTERNAL", "internal error (logged)"
-			log.Error("graphql", "path", path.String(), "err", err)
+			log.Error("graphql", "path", path.String(), "err", Redact(err.Error()))
 		}
 		return &gqlerror.Error{Message: Redact(msg), Path: path, Extensions: map[string]any{"code": code}, Err: err}
 	}

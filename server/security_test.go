@@ -244,6 +244,11 @@ fragment N on Query { networks(first: 100) { edges { node { members(first: 100) 
 
 func TestRequestTimeout(t *testing.T) {
 	h := newHarness(t, server.Config{Timeout: time.Nanosecond})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(h.bodies.String())
+		}
+	})
 	h.fails(viewer, `{ account(id: "a01") { id } }`, nil, "TIMEOUT", "longer than its 1ns limit")
 }
 
@@ -257,9 +262,20 @@ func TestTimeoutIsTimeout(t *testing.T) {
 		r := h.do(viewer, q, nil)
 		for _, e := range r.Errors {
 			if e.Code() != "TIMEOUT" {
-				t.Fatalf("error %+v, want TIMEOUT", e)
+				t.Fatalf("error %+v, want TIMEOUT; log:\n%s", e, h.logs.String())
 			}
 		}
+	}
+}
+
+// TestIntRefusesStrings: "100" is a string, not an Int.
+func TestIntRefusesStrings(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	q := `query($n: Int) { networks(first: $n) { totalCount } }`
+	h.ok(viewer, q, map[string]any{"n": 1}, nil)
+	r := h.do(viewer, q, map[string]any{"n": "100"})
+	if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "not a string") || (r.Data != nil && string(r.Data) != "null") {
+		t.Fatalf("\"100\" as an Int: status %d data %s errors %+v", r.Status, r.Data, r.Errors)
 	}
 }
 
