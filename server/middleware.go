@@ -86,15 +86,23 @@ func (s *Server) protect(next http.Handler, graphQL bool) http.Handler {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		}
 		if graphQL && !ws {
-			// The whole request, parsing and every resolver, within the
-			// limit (the requestTimeout extension names it in the error).
+			// A backstop for the whole request, parsing included: the
+			// requestTimeout extension cuts execution at the limit and
+			// names it; this ends whatever still runs a moment later
+			// (gqlgen answers a request whose context ended before
+			// execution with no response at all, so it cannot be the
+			// limit itself).
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout)
+			ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout+timeoutGrace)
 			defer cancel()
 		}
 		next.ServeHTTP(w, r.WithContext(loaders.With(ctx, s.cfg.Store)))
 	})
 }
+
+// timeoutGrace is how long past its time limit a GraphQL request may take
+// to answer before its context ends regardless.
+const timeoutGrace = time.Second
 
 // refuseBody marks the response to a request whose body will not be read
 // as the connection's last: net/http would otherwise read what is left of

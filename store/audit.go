@@ -88,7 +88,7 @@ func (s *Store) writeAudited(ctx context.Context, cypher string, params map[stri
 		return rows, nil
 	})
 	if err != nil {
-		return nil, classify(err, "")
+		return nil, classifyIn(ctx, err)
 	}
 	return out.([]row), nil
 }

@@ -130,7 +130,7 @@ func (s *Store) BuildSchema(ctx context.Context) (err error) {
 		return nil, nil
 	})
 	sess.Close(context.WithoutCancel(ctx))
-	if err := classify(err, ""); err != nil && !raceLost(err) {
+	if err := classifyIn(ctx, err); err != nil && !raceLost(err) {
 		return err
 	}
 	// Target's first: the largest label here (and the longest keys), it

@@ -154,8 +154,11 @@ func TestWriteNetworksAndRuns(t *testing.T) {
 	if err := s.FinishRun(c, "run_1", t0.Add(time.Second), `{"written":1}`); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, s, "MATCH (:Account)-[m:MEMBER_OF]->(:Network {id: 'run_1-n0001'}) RETURN count(m) AS n", nil); n != 3 {
-		t.Errorf("%d memberships, want 3", n)
+	if n := count(t, s, "MATCH (:Account)-[m:MEMBER_OF]->(:Network {id: 'run_1-n0001'}) RETURN count(m) AS n", nil); n != 2 {
+		t.Errorf("%d memberships, want 2 (a victim is not a member)", n)
+	}
+	if n := count(t, s, "MATCH (:Network {id: 'run_1-n0001'})-[e:EXPOSED {rank: 1, score: 0.45}]->(:Account {id: 'victim'}) RETURN count(e) AS n", nil); n != 1 {
+		t.Errorf("%d EXPOSED relationships to the victim, want 1", n)
 	}
 	if n := count(t, s, "MATCH (a:Account {id: 'a1'}) WHERE a.score = 0.9 AND a.scoreRunId = 'run_1' RETURN count(a) AS n", nil); n != 1 {
 		t.Error("member score not set on the account")
