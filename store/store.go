@@ -226,8 +226,17 @@ func Get[T neo4j.RecordValue](rec *Record, key string) (T, error) {
 // failure), so callers see context.DeadlineExceeded, not ErrUnavailable.
 func classifyIn(ctx context.Context, err error) error {
 	err = classify(err, "")
-	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-		return fmt.Errorf("%w: %w", ctx.Err(), err)
+	if err == nil {
+		return nil
+	}
+	cerr := ctx.Err()
+	if d, ok := ctx.Deadline(); ok && cerr == nil && !time.Now().Before(d) {
+		// The connection's deadline (the context's) fired a moment
+		// before the context's own timer.
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
 	}
 	return err
 }
