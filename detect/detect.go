@@ -206,18 +206,24 @@ func (b *builder) Edge(rel string, account, resource, first, last, count, hits i
 // fails is marked failed (its partial networks removed) and earlier runs
 // stay as they were.
 func Run(ctx context.Context, st *store.Store, p Params, progress Progress) (res *Result, err error) {
+	return RunAs(ctx, st, store.NewID("run"), p, progress)
+}
+
+// RunAs is Run under a run id the caller chose (the API answers with the
+// id before the run is recorded).
+func RunAs(ctx context.Context, st *store.Store, runID string, p Params, progress Progress) (res *Result, err error) {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("detect: %w", err)
 	}
-	runID := store.NewID("run")
 	params, _ := json.Marshal(p)
 	started := time.Now()
 	if err := st.StartRun(ctx, runID, started, string(params)); err != nil {
 		return nil, err
 	}
+	defer heartbeat(ctx, st, runID)()
 	defer func() {
 		if err != nil {
 			// Record the failure even when ctx was cancelled.

@@ -237,7 +237,7 @@ test('build a suspension list, download the CSV and check it against the API', a
   // Rows against the API, page by page.
   const lines = csv.trimEnd().split('\n');
   assert.equal(lines[0], 'account_id,network_id,score,run_id,reasons');
-  assert.match(lines.at(-1), /^# sha256=[0-9a-f]{64} rows=\d+$/);
+  assert.match(lines.at(-1), /^# sha256=[0-9a-f]{64} rows=\d+ withheld=\d+( \(.*\))?$/);
   const rows = lines.slice(1, -1).map((l) => l.split(','));
   const apiRows = [];
   let after = null;

@@ -59,11 +59,11 @@ const NotBuiltMessage = "Lockstep UI not built; run `make frontend` (or `npm ci 
 // after the API routes). Hashed files under /assets/ are cached for a year;
 // HTML is never cached, so a new binary's UI is picked up at once. The UI uses
 // hash routing (/#/networks/...), so no SPA fallback is needed. Unknown paths
-// get 404. When the UI was not built, every path answers 503 with NotBuiltMessage.
-func Handler() http.Handler {
-	assets := Assets()
+// get 404, and so do directories (never listed). When the UI was not built, every path answers 503 with NotBuiltMessage.
+func Handler() http.Handler { return handler(Assets(), Built()) }
+
+func handler(assets fs.FS, built bool) http.Handler {
 	files := http.FileServerFS(assets)
-	built := Built()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !built {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -83,6 +83,12 @@ func Handler() http.Handler {
 		case strings.HasPrefix(p, "/assets/"):
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		case p == "/.gitkeep":
+			http.NotFound(w, r)
+			return
+		}
+		if fi, err := fs.Stat(assets, strings.TrimPrefix(p, "/")); err == nil && fi.IsDir() {
+			// http.FileServer would list it: file names are not for
+			// anyone who asks.
 			http.NotFound(w, r)
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // The test checks whichever state this binary was compiled in: after
@@ -49,6 +50,8 @@ func TestHandler(t *testing.T) {
 		{"/playground/", "text/html", `<div id="playground">`, 200},
 		{"/.gitkeep", "", "", 404},
 		{"/no-such-file.js", "", "", 404},
+		{"/assets/", "", "", 404},
+		{"/assets", "", "", 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -82,6 +85,29 @@ func TestHandler(t *testing.T) {
 	}
 	if !PlaygroundBuilt() {
 		t.Error("PlaygroundBuilt() = false after a build")
+	}
+}
+
+// TestNoDirectoryListing: a directory of the bundle is never listed
+// (checked over a stand-in bundle, so it runs without a built UI too).
+func TestNoDirectoryListing(t *testing.T) {
+	srv := httptest.NewServer(handler(fstest.MapFS{
+		"index.html":            {Data: []byte(`<div id="root">`)},
+		"assets/app-1234.js":    {Data: []byte(`console.log(1)`)},
+		"assets/sub/x.css":      {Data: []byte(`a{}`)},
+		"playground/index.html": {Data: []byte(`<div id="playground">`)},
+	}, true))
+	defer srv.Close()
+	for p, want := range map[string]int{"/assets/": 404, "/assets": 404, "/assets/sub/": 404, "/assets/app-1234.js": 200, "/": 200} {
+		res, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want || strings.Contains(string(b), "app-1234.js") {
+			t.Errorf("GET %s = %d %q, want %d and no file names", p, res.StatusCode, b, want)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/lockstep-dev/lockstep/graph"
 	"github.com/lockstep-dev/lockstep/loaders"
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 func (r *accountResolver) Ips(ctx context.Context, obj *store.Account, first *int) ([]store.IPUsage, error) {
@@ -73,19 +74,25 @@ func (r *mutationResolver) AllowlistAccount(ctx context.Context, id string, reas
 	if strings.TrimSpace(reason) == "" {
 		return nil, inputError("reason must not be empty: say why the account is safe")
 	}
-	a, err := r.Store.SetAllowlisted(ctx, id, true, actor(ctx), reason)
+	ev := auditEvent(ctx, "allowlistAccount", nil)
+	a, err := r.Store.SetAllowlisted(ctx, id, true, target.Redact(reason), ev)
 	if err != nil {
 		return nil, err
 	}
-	return &a, r.audit(ctx, "allowlistAccount", id, 1, map[string]any{"reason": reason})
+	ev.Subject = &id
+	r.logAudit(ev)
+	return &a, nil
 }
 
 func (r *mutationResolver) UnallowlistAccount(ctx context.Context, id string) (*store.Account, error) {
-	a, err := r.Store.SetAllowlisted(ctx, id, false, actor(ctx), "")
+	ev := auditEvent(ctx, "unallowlistAccount", nil)
+	a, err := r.Store.SetAllowlisted(ctx, id, false, "", ev)
 	if err != nil {
 		return nil, err
 	}
-	return &a, r.audit(ctx, "unallowlistAccount", id, 1, nil)
+	ev.Subject = &id
+	r.logAudit(ev)
+	return &a, nil
 }
 
 func (r *queryResolver) Account(ctx context.Context, id string) (*store.Account, error) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/auth"
@@ -87,95 +86,52 @@ func (r *Resolver) targetByNumber(ctx context.Context, number string, region *st
 	return &found, nil
 }
 
-// runDetection starts a run in the background and returns it once detection
-// has recorded it (or fails at once if detection refuses the parameters).
-// One run at a time per server: detection uses every core.
+// auditTimeout bounds an audit write that is detached from its request.
+const auditTimeout = 10 * time.Second
+
+// runDetection checks the input, records the audit event and starts the
+// run in the background, answering with the run's id at once: the request
+// never waits for detection. The audit is written before the run starts,
+// with a context detached from the request (a request at its time limit
+// must not leave a run unaudited): no audit, no run. One run at a time per
+// server: detection uses every core.
 func (r *Resolver) runDetection(ctx context.Context, input *model.RunDetectionInput) (*store.DetectionRun, error) {
 	if r.Detect == nil {
 		return nil, &gqlerror.Error{Message: "detection is not available in this server build", Extensions: map[string]any{"code": "UNAVAILABLE"}}
 	}
 	in := deref(input)
-	if in.Algorithm != nil {
-		switch *in.Algorithm {
-		case "leiden", "louvain", "lpa", "wcc":
-		default:
-			return nil, inputError(fmt.Sprintf("algorithm must be leiden, louvain, lpa or wcc, got %q", *in.Algorithm))
-		}
+	runID, run, err := r.Detect(in)
+	if err != nil {
+		return nil, inputError("input: " + err.Error())
 	}
 	if !r.runMu.TryLock() {
 		return nil, &gqlerror.Error{Message: "a detection run started through this server is still running; follow it with detectionProgress and try again when it ends",
 			Extensions: map[string]any{"code": "CONFLICT"}}
 	}
+	if err := r.audit(ctx, "runDetection", runID, 0, in); err != nil {
+		r.runMu.Unlock()
+		return nil, fmt.Errorf("detection not started: %w", err)
+	}
 	bg := r.Background
 	if bg == nil {
 		bg = context.Background()
 	}
-	since := timeNow().Add(-time.Second)
-	started := make(chan string, 1)
-	var (
-		mu    sync.Mutex
-		runID string
-	)
-	progress := func(stage string, done, total int) {
-		mu.Lock()
-		defer mu.Unlock()
-		if runID == "" {
-			id, err := r.Store.RunningRunSince(bg, since)
-			if err != nil {
-				return // not recorded yet; the next call tries again
-			}
-			runID = id
-			r.Progress.Start(id)
-			started <- id
-		}
-		r.Progress.Publish(store.DetectionProgress{RunID: runID, Stage: stage, Done: done, Total: total, Status: store.RunRunning})
-	}
-	finished := make(chan error, 1)
+	r.Progress.Start(runID)
 	go func() {
 		defer r.runMu.Unlock()
-		id, err := r.Detect(bg, in, progress)
-		mu.Lock()
-		if runID == "" && id != "" {
-			runID = id
-			r.Progress.Start(id)
-			started <- id
-		}
+		err := run(bg, func(stage string, done, total int) {
+			r.Progress.Publish(store.DetectionProgress{RunID: runID, Stage: stage, Done: done, Total: total, Status: store.RunRunning})
+		})
 		final := store.DetectionProgress{RunID: runID, Stage: "done", Status: store.RunFinished}
 		if err != nil {
 			msg := err.Error()
 			final.Stage, final.Status, final.Message = "failed", store.RunFailed, &msg
 			r.Log.Error("detection run failed", "run", runID, "err", err)
 		}
-		if runID != "" {
-			r.Progress.Publish(final)
-		}
-		mu.Unlock()
-		finished <- err
+		r.Progress.Publish(final)
 	}()
-	var id string
-	select {
-	case id = <-started:
-	case err := <-finished:
-		select {
-		case id = <-started:
-		default:
-			return nil, err // refused before it was recorded
-		}
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	if err := r.audit(ctx, "runDetection", id, 0, in); err != nil {
-		return nil, err
-	}
-	runs, err := r.Store.RunsByIDs(ctx, []string{id})
-	if err != nil {
-		return nil, err
-	}
-	if run, ok := runs[id]; ok {
-		return &run, nil
-	}
 	now := timeNow()
-	return &store.DetectionRun{ID: id, Status: store.RunRunning, StartedAt: &now}, nil
+	return &store.DetectionRun{ID: runID, Status: store.RunRunning, StartedAt: &now}, nil
 }
 
 // detectionProgress streams a run's progress; for a run not running here,
@@ -232,15 +188,15 @@ func (r *Resolver) createSuspensionList(ctx context.Context, c store.SuspensionC
 		}
 		return &store.SuspensionListResult{DryRun: true, Count: n, Sample: sample}, nil
 	}
-	l, err := r.Store.CreateSuspensionList(ctx, c, actor(ctx))
+	ev := auditEvent(ctx, "createSuspensionList", map[string]any{"dryRun": false, "criteria": c})
+	l, err := r.Store.CreateSuspensionList(ctx, c, ev)
 	if err != nil {
 		return nil, notFoundInput(err, c.RunID)
 	}
+	ev.Subject, ev.Rows = &l.ID, l.AccountCount
+	r.logAudit(ev)
 	sample, err := r.Store.SuspensionEntries(ctx, l.ID, suspensionSample, "")
 	if err != nil {
-		return nil, err
-	}
-	if err := r.audit(ctx, "createSuspensionList", l.ID, l.AccountCount, map[string]any{"dryRun": false, "criteria": c}); err != nil {
 		return nil, err
 	}
 	return &store.SuspensionListResult{Count: l.AccountCount, Sample: sample, List: &l}, nil

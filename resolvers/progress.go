@@ -8,11 +8,15 @@ import (
 	"github.com/lockstep-dev/lockstep/store"
 )
 
-// DetectFunc runs one detection to the end (it records the run and its
-// results in the store), calling progress as it goes, and returns the run's
-// id. runDetection calls it in the background; the run's id becomes known
-// at the first progress call, when the run is recorded as running.
-type DetectFunc func(ctx context.Context, in model.RunDetectionInput, progress func(stage string, done, total int)) (runID string, err error)
+// DetectFunc prepares one detection run: it checks the input (an error is
+// the client's, shown as BAD_USER_INPUT) and returns the new run's id and
+// a function that runs it to the end under that id, recording the run and
+// its results in the store and calling progress as it goes. runDetection
+// answers with the id at once and runs detection in the background.
+type DetectFunc func(in model.RunDetectionInput) (runID string, run DetectRun, err error)
+
+// DetectRun runs a prepared detection (see DetectFunc).
+type DetectRun func(ctx context.Context, progress func(stage string, done, total int)) error
 
 // Hub fans progress events of running detections out to subscribers.
 type Hub struct {

@@ -70,28 +70,41 @@ func notFoundNil[T any](v T, err error) (*T, error) {
 	return &v, nil
 }
 
-// audit records an audit event for the request's key. A failure to audit
-// fails the operation's response (the action already happened, so the
-// error says so) and is logged.
+// audit records an audit event for the request's key, for actions that
+// are not one store write (those pass auditEvent to the store, which
+// writes it in the action's transaction). It writes with a context
+// detached from the request's, bounded by auditTimeout: a request at its
+// time limit, or whose client hung up, still leaves its record. A failure
+// to audit fails the operation's response and is logged.
 func (r *Resolver) audit(ctx context.Context, action string, subject string, rows int, detail any) error {
-	p, _ := auth.FromContext(ctx)
-	var subj *string
+	ev := auditEvent(ctx, action, detail)
 	if subject != "" {
-		subj = &subject
+		ev.Subject = &subject
 	}
-	_, err := r.Store.RecordAudit(ctx, store.AuditEvent{Actor: p.Name, ActorKeyID: p.KeyID, Role: p.Role,
-		Action: action, Subject: subj, Rows: rows, Detail: detail})
+	ev.Rows = rows
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	_, err := r.Store.RecordAudit(actx, ev)
 	if err != nil {
-		r.Log.Error("audit failed", "action", action, "subject", subject, "key", p.KeyID, "err", err)
+		r.Log.Error("audit failed", "action", action, "subject", subject, "key", ev.ActorKeyID, "err", err)
 		return fmt.Errorf("%s done but not audited: %w", action, err)
 	}
-	r.Log.Info("audit", "action", action, "subject", subject, "rows", rows, "key", p.KeyID, "actor", p.Name)
+	r.logAudit(ev)
 	return nil
 }
 
-func actor(ctx context.Context) string {
+// auditEvent is the audit event of an action by the request's key.
+func auditEvent(ctx context.Context, action string, detail any) store.AuditEvent {
 	p, _ := auth.FromContext(ctx)
-	return p.Name
+	return store.AuditEvent{Actor: p.Name, ActorKeyID: p.KeyID, Role: p.Role, Action: action, Detail: detail}
+}
+
+func (r *Resolver) logAudit(ev store.AuditEvent) {
+	subject := ""
+	if ev.Subject != nil {
+		subject = *ev.Subject
+	}
+	r.Log.Info("audit", "action", ev.Action, "subject", subject, "rows", ev.Rows, "key", ev.ActorKeyID, "actor", ev.Actor)
 }
 
 // Limiters gives each API key its own token bucket.

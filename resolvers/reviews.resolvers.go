@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/target"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -18,12 +19,15 @@ func (r *mutationResolver) ReviewNetwork(ctx context.Context, id string, verdict
 	if len(note) > 10000 {
 		return nil, inputError("note is longer than 10,000 characters")
 	}
-	rv, err := r.Store.ReviewNetwork(ctx, id, verdict, note, actor(ctx))
+	ev := auditEvent(ctx, "reviewNetwork", nil)
+	rv, err := r.Store.ReviewNetwork(ctx, id, verdict, target.Redact(note), ev)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, &gqlerror.Error{Message: fmt.Sprintf("network %q not found", id), Extensions: map[string]any{"code": "NOT_FOUND"}}
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &rv, r.audit(ctx, "reviewNetwork", id, 1, map[string]any{"verdict": verdict, "reviewId": rv.ID})
+	ev.Subject = &id
+	r.logAudit(ev)
+	return &rv, nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/lockstep-dev/lockstep/detect"
 	"github.com/lockstep-dev/lockstep/graph/model"
@@ -10,9 +11,10 @@ import (
 )
 
 // Detector wires the runDetection mutation to detect.Run over st: the
-// input's fields override detect.DefaultParams.
+// input's fields override detect.DefaultParams, and parameters detection
+// would refuse are refused before anything starts.
 func Detector(st *store.Store) resolvers.DetectFunc {
-	return func(ctx context.Context, in model.RunDetectionInput, progress func(string, int, int)) (string, error) {
+	return func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
 		p := detect.DefaultParams()
 		if in.Algorithm != nil {
 			p.Algorithm = *in.Algorithm
@@ -21,6 +23,9 @@ func Detector(st *store.Store) resolvers.DetectFunc {
 			p.Resolution = *in.Resolution
 		}
 		if in.Seed != nil {
+			if *in.Seed < 0 {
+				return "", nil, fmt.Errorf("seed %d, want 0 or more", *in.Seed)
+			}
 			p.Seed = uint64(*in.Seed)
 		}
 		if in.MinSize != nil {
@@ -29,10 +34,13 @@ func Detector(st *store.Store) resolvers.DetectFunc {
 		if in.MinScore != nil {
 			p.MinWriteScore = *in.MinScore
 		}
-		res, err := detect.Run(ctx, st, p, progress)
-		if err != nil {
-			return "", err
+		if err := p.Validate(); err != nil {
+			return "", nil, err
 		}
-		return res.RunID, nil
+		runID := store.NewID("run")
+		return runID, func(ctx context.Context, progress func(string, int, int)) error {
+			_, err := detect.RunAs(ctx, st, runID, p, progress)
+			return err
+		}, nil
 	}
 }

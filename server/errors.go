@@ -6,21 +6,23 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/target"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// phoneLike matches runs of 7 or more digits, possibly broken by spaces,
-// dots, dashes or parentheses, with an optional leading +: what a raw phone
-// number looks like when a client echoes one into a query.
-var phoneLike = regexp.MustCompile(`\+?\d(?:[\s().-]*\d){6,}`)
+// Redact replaces anything that looks like a phone number in s (what a
+// raw number looks like when a client echoes one into a query), keeping
+// digits that belong to ids and key names (target.Redact).
+func Redact(s string) string { return target.Redact(s) }
 
-// Redact replaces anything that looks like a phone number in s.
-func Redact(s string) string { return phoneLike.ReplaceAllString(s, "[redacted]") }
+// serverMade are the codes of messages the server composes from its own
+// figures (complexity, depth, alias counts), never from client text: they
+// are not redacted, so a 7-digit complexity figure stays readable.
+var serverMade = map[string]bool{"COMPLEXITY_LIMIT_EXCEEDED": true, "DEPTH_LIMIT_EXCEEDED": true, "ALIAS_LIMIT_EXCEEDED": true}
 
 // presenter maps errors to what clients see: store sentinels to codes,
 // timeouts to TIMEOUT, anything unexpected to a generic INTERNAL message
@@ -49,7 +51,9 @@ func presenter(log *slog.Logger, timeout, maxBody string) graphql.ErrorPresenter
 					out.Message = out.Message[:i] // gqlgen's decoder echoes the whole body
 				}
 			}
-			out.Message = Redact(out.Message)
+			if !serverMade[code] {
+				out.Message = Redact(out.Message)
+			}
 			if code == "" && strings.HasSuffix(out.Message, "http: request body too large") {
 				out.Message = "request body is larger than the limit of " + maxBody + " bytes"
 				out.Extensions = map[string]any{"code": "BODY_TOO_LARGE"}
@@ -69,16 +73,19 @@ func presenter(log *slog.Logger, timeout, maxBody string) graphql.ErrorPresenter
 			code, msg = "NOT_FOUND", err.Error()
 		case errors.Is(err, store.ErrInvalidArgument):
 			code, msg = "BAD_USER_INPUT", err.Error()
-		case errors.Is(err, context.DeadlineExceeded):
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+			// The driver reports a query cut by the deadline as a lost
+			// connection (ErrUnavailable); the request's own context
+			// says what happened.
 			code, msg = "TIMEOUT", fmt.Sprintf("the request took longer than its %s limit and was stopped", timeout)
 		case errors.Is(err, context.Canceled):
 			code, msg = "CANCELLED", "the request was cancelled"
 		case errors.Is(err, store.ErrUnavailable):
 			code, msg = "UNAVAILABLE", "the database is not reachable; try again shortly"
-			log.Error("graphql", "path", path.String(), "err", err)
+			log.Error("graphql", "path", path.String(), "err", Redact(err.Error()))
 		default:
 			code, msg = "INTERNAL", "internal error (logged)"
-			log.Error("graphql", "path", path.String(), "err", err)
+			log.Error("graphql", "path", path.String(), "err", Redact(err.Error()))
 		}
 		return &gqlerror.Error{Message: Redact(msg), Path: path, Extensions: map[string]any{"code": code}, Err: err}
 	}

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -14,10 +17,11 @@ import (
 	"github.com/lockstep-dev/lockstep/loaders"
 )
 
-// protect wraps an API handler with, in order: authentication, per-key rate
-// limiting, the body size limit and fresh dataloaders. (The GraphQL request
-// timeout is the requestTimeout extension; exports of millions of rows
-// take as long as they take.)
+// protect wraps an API handler with, in order: authentication (a request
+// without a valid key is refused before a byte of its body is read, and
+// its connection closed), per-key rate limiting, the body size limit
+// (declared or chunked), the GraphQL time limit, and fresh dataloaders.
+// Exports of millions of rows take as long as they take.
 func (s *Server) protect(next http.Handler, graphQL bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -25,7 +29,7 @@ func (s *Server) protect(next http.Handler, graphQL bool) http.Handler {
 		if secret, ok := auth.FromRequest(r); ok {
 			p, err := s.auth.Authenticate(ctx, secret)
 			if errors.Is(err, auth.ErrUnauthenticated) {
-				unauthorized(w)
+				unauthorized(w, r)
 				return
 			}
 			if err != nil {
@@ -37,7 +41,7 @@ func (s *Server) protect(next http.Handler, graphQL bool) http.Handler {
 		} else if !(ws && graphQL) && r.Method != http.MethodOptions {
 			// A browser cannot set headers on a WebSocket: those
 			// authenticate in connection_init (wsInit).
-			unauthorized(w)
+			unauthorized(w, r)
 			return
 		}
 		if p, ok := auth.FromContext(ctx); ok {
@@ -53,24 +57,83 @@ func (s *Server) protect(next http.Handler, graphQL bool) http.Handler {
 			}
 		}
 		if r.ContentLength > s.cfg.MaxBodyBytes {
+			refuseBody(w, r)
 			writeError(w, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE",
 				"request body is "+strconv.FormatInt(r.ContentLength, 10)+" bytes; the limit is "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10))
+			closeUnread(w)
 			return
+		}
+		if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+			// A chunked body has no declared size: read it here, up to
+			// the limit, so one over it gets the same 413 as a declared
+			// one (inside the GraphQL handler it could only be an error
+			// in a 200 response).
+			b, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBodyBytes+1))
+			if err != nil {
+				writeError(w, http.StatusBadRequest, "BAD_REQUEST", "cannot read the request body")
+				return
+			}
+			if int64(len(b)) > s.cfg.MaxBodyBytes {
+				refuseBody(w, r)
+				writeError(w, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE",
+					"request body is larger than the limit of "+strconv.FormatInt(s.cfg.MaxBodyBytes, 10)+" bytes")
+				closeUnread(w)
+				return
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		}
+		if graphQL && !ws {
+			// A backstop for the whole request, parsing included: the
+			// requestTimeout extension cuts execution at the limit and
+			// names it; this ends whatever still runs a moment later
+			// (gqlgen answers a request whose context ended before
+			// execution with no response at all, so it cannot be the
+			// limit itself).
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout+timeoutGrace)
+			defer cancel()
+		}
 		next.ServeHTTP(w, r.WithContext(loaders.With(ctx, s.cfg.Store)))
 	})
+}
+
+// timeoutGrace is how long past its time limit a GraphQL request may take
+// to answer before its context ends regardless.
+const timeoutGrace = time.Second
+
+// refuseBody marks the response to a request whose body will not be read
+// as the connection's last: net/http would otherwise read what is left of
+// the body (up to 256 KiB, however slowly it comes) to reuse it.
+func refuseBody(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+}
+
+// closeUnread sends the response written so far and ends reading the
+// connection now, so a client that sends its body slowly (or never) does
+// not hold it: net/http's read of what is left of the body fails at once.
+func closeUnread(w http.ResponseWriter) {
+	if w.Header().Get("Connection") != "close" {
+		return
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+	_ = rc.SetReadDeadline(time.Now())
 }
 
 func isWebSocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-func unauthorized(w http.ResponseWriter) {
+func unauthorized(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="lockstep"`)
+	refuseBody(w, r)
 	writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", auth.ErrUnauthenticated.Error())
+	closeUnread(w)
 }
 
 // writeError answers in the GraphQL error shape, so clients parse every

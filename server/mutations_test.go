@@ -3,13 +3,17 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+	"github.com/lockstep-dev/lockstep/detect"
 	"github.com/lockstep-dev/lockstep/graph/model"
+	"github.com/lockstep-dev/lockstep/resolvers"
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/lockstep-dev/lockstep/store"
 )
@@ -94,6 +98,54 @@ func TestAllowlist(t *testing.T) {
 	}
 	if len(h.audit("allowlistAccount")) != 1 || len(h.audit("unallowlistAccount")) != 1 {
 		t.Fatal("allowlist changes not audited")
+	}
+}
+
+// TestFreeTextRedactedAndAudited: an analyst's note or reason holding a
+// phone number is stored, shown and audited with it redacted (the
+// harness scans every response and log line for the raw numbers).
+func TestFreeTextRedactedAndAudited(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	var rv struct{ ReviewNetwork struct{ Note string } }
+	h.ok(analyst, `mutation { reviewNetwork(id: "n2b", verdict: DISMISS, note: "owner called from +1 415 555 0104, see ticket 12") { note } }`, nil, &rv)
+	if rv.ReviewNetwork.Note != "owner called from [redacted], see ticket 12" {
+		t.Fatalf("note = %q", rv.ReviewNetwork.Note)
+	}
+	var al struct {
+		AllowlistAccount struct{ Allowlist struct{ Reason string } }
+	}
+	h.ok(analyst, `mutation { allowlistAccount(id: "a08", reason: "journalist, 415-555-0102") { allowlist { reason } } }`, nil, &al)
+	if al.AllowlistAccount.Allowlist.Reason != "journalist, [redacted]" {
+		t.Fatalf("reason = %q", al.AllowlistAccount.Allowlist.Reason)
+	}
+	if a := h.audit("allowlistAccount"); len(a) != 1 || a[0].Detail["reason"] != "journalist, [redacted]" {
+		t.Fatalf("audit = %+v", a)
+	}
+}
+
+// TestActionAndAuditAtomic: an action whose audit cannot be written is not
+// stored either (one transaction).
+func TestActionAndAuditAtomic(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	ctx := ctxT(t)
+	noActor := store.AuditEvent{Action: "reviewNetwork"} // refused by the audit write
+	if _, err := h.st.ReviewNetwork(ctx, "n2b", store.VerdictConfirm, "x", noActor); err == nil {
+		t.Fatal("review stored without an audit")
+	}
+	if _, err := h.st.SetAllowlisted(ctx, "a07", true, "x", noActor); err == nil {
+		t.Fatal("allowlisted without an audit")
+	}
+	if _, err := h.st.CreateSuspensionList(ctx, store.SuspensionCriteria{RunID: "run-2"}, noActor); err == nil {
+		t.Fatal("list saved without an audit")
+	}
+	var got struct {
+		Network         struct{ ReviewStatus string }
+		Account         struct{ Allowlisted bool }
+		SuspensionLists []struct{ ID string }
+	}
+	h.ok(viewer, `{ network(id: "n2b") { reviewStatus } account(id: "a07") { allowlisted } suspensionLists { id } }`, nil, &got)
+	if got.Network.ReviewStatus != "UNREVIEWED" || got.Account.Allowlisted || len(got.SuspensionLists) != 0 {
+		t.Fatalf("half-done actions visible: %+v", got)
 	}
 }
 
@@ -190,29 +242,31 @@ func TestSuspensionLists(t *testing.T) {
 	}
 }
 
-// fakeDetector records a run like detection does and waits for release
-// before finishing, so a test can watch its progress.
-func fakeDetector(st *store.Store, release chan struct{}) func(context.Context, model.RunDetectionInput, func(string, int, int)) (string, error) {
-	return func(ctx context.Context, in model.RunDetectionInput, progress func(string, int, int)) (string, error) {
-		id := store.NewID("run")
-		if err := st.StartRun(ctx, id, time.Now(), `{}`); err != nil {
-			return "", err
+// fakeDetector checks input and records a run like detection does, and
+// waits for release before finishing, so a test can watch its progress.
+func fakeDetector(st *store.Store, release chan struct{}) resolvers.DetectFunc {
+	return func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		id, _, err := server.Detector(st)(in) // the real input check
+		if err != nil {
+			return "", nil, err
 		}
-		progress("read:accounts", 0, 12)
-		<-release
-		progress("communities", 1, 2)
-		if err := st.FinishRun(ctx, id, time.Now(), `{}`); err != nil {
-			return "", err
-		}
-		return id, nil
+		return id, func(ctx context.Context, progress func(string, int, int)) error {
+			if err := st.StartRun(ctx, id, time.Now(), `{}`); err != nil {
+				return err
+			}
+			progress("read:accounts", 0, 12)
+			<-release
+			progress("communities", 1, 2)
+			return st.FinishRun(ctx, id, time.Now(), `{}`)
+		}, nil
 	}
 }
 
 func TestRunDetectionAndProgress(t *testing.T) {
 	release := make(chan struct{})
 	var h *harness
-	h = newHarness(t, server.Config{Detect: func(ctx context.Context, in model.RunDetectionInput, p func(string, int, int)) (string, error) {
-		return fakeDetector(h.st, release)(ctx, in, p)
+	h = newHarness(t, server.Config{Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		return fakeDetector(h.st, release)(in)
 	}})
 	var got struct{ RunDetection struct{ ID, Status string } }
 	h.ok(analyst, `mutation { runDetection(input: {algorithm: "louvain", seed: 7}) { id status } }`, nil, &got)
@@ -227,6 +281,9 @@ func TestRunDetectionAndProgress(t *testing.T) {
 	defer cancel()
 	events := subscribe(t, h, ctx, h.keys[viewer], `subscription($id: ID!) { detectionProgress(runId: $id) { runId stage done total status } }`, map[string]any{"id": run.ID})
 	first := <-events
+	for strings.Contains(first, `"stage":"queued"`) { // subscribed before the run's first step
+		first = <-events
+	}
 	if !strings.Contains(first, `"stage":"read:accounts"`) || !strings.Contains(first, `"status":"RUNNING"`) {
 		t.Fatalf("first event = %s", first)
 	}
@@ -250,8 +307,8 @@ func TestRunDetectionAndProgress(t *testing.T) {
 
 func TestRunDetectionReal(t *testing.T) {
 	var h *harness
-	h = newHarness(t, server.Config{Detect: func(ctx context.Context, in model.RunDetectionInput, p func(string, int, int)) (string, error) {
-		return server.Detector(h.st)(ctx, in, p)
+	h = newHarness(t, server.Config{Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		return server.Detector(h.st)(in)
 	}})
 	var got struct{ RunDetection struct{ ID string } }
 	h.ok(analyst, `mutation { runDetection(input: {minSize: 3}) { id } }`, nil, &got)
@@ -268,6 +325,103 @@ func TestRunDetectionReal(t *testing.T) {
 	h.ok(viewer, `query($id: ID!) { detectionRun(id: $id) { status } }`, map[string]any{"id": got.RunDetection.ID}, &run)
 	if run.DetectionRun.Status != "FINISHED" {
 		t.Fatalf("run = %+v", run)
+	}
+}
+
+// TestRunDetectionBadInput: input detection would refuse is the client's
+// error, refused before anything starts.
+func TestRunDetectionBadInput(t *testing.T) {
+	var hh *harness
+	hh = newHarness(t, server.Config{Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		return server.Detector(hh.st)(in)
+	}})
+	for _, c := range []struct{ input, msg string }{
+		{`{algorithm: "kmeans"}`, "algorithm"},
+		{`{resolution: 0}`, "resolution"},
+		{`{resolution: -1}`, "resolution"},
+		{`{minScore: 2}`, "minWriteScore"},
+		{`{minScore: -0.5}`, "minWriteScore"},
+		{`{seed: -1}`, "seed"},
+		{`{minSize: -3}`, "inSize"},
+	} {
+		t.Run(c.input, func(t *testing.T) {
+			hh.sub(t).fails(analyst, `mutation { runDetection(input: `+c.input+`) { id } }`, nil, "BAD_USER_INPUT", c.msg)
+		})
+	}
+	if a := hh.audit("runDetection"); len(a) != 0 {
+		t.Fatalf("refused runs audited: %+v", a)
+	}
+}
+
+// TestRunDetectionAuditedPastTimeLimit: a request that passes its time
+// limit while runDetection works still leaves the run audited (the audit
+// write does not use the request's context).
+func TestRunDetectionAuditedPastTimeLimit(t *testing.T) {
+	release := make(chan struct{})
+	close(release)
+	var h *harness
+	h = newHarness(t, server.Config{Timeout: 200 * time.Millisecond, Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		time.Sleep(400 * time.Millisecond) // the request's deadline passes here
+		return fakeDetector(h.st, release)(in)
+	}})
+	r := h.do(analyst, `mutation { runDetection { id status } }`, nil)
+	var got struct{ RunDetection *struct{ ID, Status string } }
+	_ = json.Unmarshal(r.Data, &got)
+	if got.RunDetection == nil || got.RunDetection.ID == "" {
+		t.Fatalf("no run id: status %d data %s errors %+v", r.Status, r.Data, r.Errors)
+	}
+	a := h.audit("runDetection")
+	if len(a) != 1 || *a[0].Subject != got.RunDetection.ID {
+		t.Fatalf("audit = %+v, want one event for %s", a, got.RunDetection.ID)
+	}
+}
+
+// TestOrphanedRunsFailed: runs left running by a process that is gone (a
+// dead pid on this host; an old run with no owner nor heartbeat) are
+// marked failed with the reason, their partial networks removed, and the
+// progress subscription says so; a run of a live process is left alone.
+func TestOrphanedRunsFailed(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	ctx := ctxT(t)
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"run-orphan", "run-alive"} {
+		if err := h.st.StartRun(ctx, id, time.Now(), `{}`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.st.WriteNetworks(ctx, "run-orphan", []store.NetworkRow{{ID: "n-orphan", Key: "n-orphan", Size: 2, Signals: `[]`,
+		Members: []store.MemberRow{{AccountID: "a07", Score: 0.5, Role: "core"}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.Write(ctx, `MATCH (r:DetectionRun {id: 'run-orphan'}) SET r.ownerPid = $pid, r.ownerToken = 'proc_killed'
+CREATE (:DetectionRun {id: 'run-legacy', status: 'running', startedAt: datetime() - duration('PT1H'), params: '{}'})`,
+		map[string]any{"pid": int64(gone.Process.Pid)}); err != nil {
+		t.Fatal(err)
+	}
+	failed, err := detect.FailOrphanedRuns(ctx, h.st, time.Now())
+	slices.Sort(failed)
+	if err != nil || !slices.Equal(failed, []string{"run-legacy", "run-orphan"}) {
+		t.Fatalf("failed %v, %v; want run-legacy and run-orphan", failed, err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	q := `subscription($id: ID!) { detectionProgress(runId: $id) { status message } }`
+	if ev := <-subscribe(t, h, sctx, h.keys[viewer], q, map[string]any{"id": "run-orphan"}); !strings.Contains(ev, `"status":"FAILED"`) || !strings.Contains(ev, "has exited") {
+		t.Fatalf("orphan's progress = %s", ev)
+	}
+	if ev := <-subscribe(t, h, sctx, h.keys[viewer], q, map[string]any{"id": "run-legacy"}); !strings.Contains(ev, `"status":"FAILED"`) || !strings.Contains(ev, "no heartbeat") {
+		t.Fatalf("legacy run's progress = %s", ev)
+	}
+	if ev := <-subscribe(t, h, sctx, h.keys[viewer], q, map[string]any{"id": "run-alive"}); !strings.Contains(ev, `"status":"RUNNING"`) {
+		t.Fatalf("live run's progress = %s", ev)
+	}
+	var got struct{ Network *struct{ ID string } }
+	h.ok(viewer, `{ network(id: "n-orphan") { id } }`, nil, &got)
+	if got.Network != nil {
+		t.Fatal("the orphaned run's partial network is still served")
 	}
 }
 
@@ -346,5 +500,67 @@ func TestHeartbeatSubscription(t *testing.T) {
 		if ev := <-events; !strings.Contains(ev, `"heartbeat":"20`) {
 			t.Fatalf("event = %s", ev)
 		}
+	}
+}
+
+// TestVictimsAreExposedNotMembers: detection's write-back stores the
+// accounts a network's lookups matched as EXPOSED, Migrate converts
+// victims an earlier version stored as MEMBER_OF (twice: idempotent), and
+// the API shows both as before.
+func TestVictimsAreExposedNotMembers(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	ctx := ctxT(t)
+	count := func(cypher string) int64 {
+		t.Helper()
+		recs, err := h.st.Query(ctx, cypher, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := recs[0].Values[0].(int64)
+		return n
+	}
+	if n := count(`MATCH (:Network {id: 'n2a'})-[e:EXPOSED {rank: 1}]->(:Account {id: 'a09'}) RETURN count(e)`); n != 1 {
+		t.Fatalf("a09 EXPOSED by n2a: %d relationships, want 1", n)
+	}
+	// A database written before EXPOSED existed.
+	if err := h.st.Write(ctx, `MATCH (n:Network {id: 'n2b'}), (a:Account {id: 'a12'}), (b:Account {id: 'a11'})
+CREATE (a)-[:MEMBER_OF {role: 'victim', score: 0.3}]->(n), (b)-[:MEMBER_OF {role: 'victim', score: 0.6}]->(n)`, nil); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := h.st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(`MATCH ()-[m:MEMBER_OF {role: 'victim'}]->() RETURN count(m)`); n != 0 {
+		t.Fatalf("%d victim memberships left after Migrate", n)
+	}
+	if n := count(`MATCH (:Network {id: 'n2b'})-[e:EXPOSED]->(:Account {id: 'a11'}) WHERE e.rank = 1 AND e.score = 0.6 RETURN count(e)`); n != 1 {
+		t.Fatalf("a11 not EXPOSED by n2b with rank 1")
+	}
+	var got struct {
+		Network struct {
+			Victims []struct {
+				Account struct{ ID string }
+				Role    string
+				Score   float64
+			}
+			Members struct{ TotalCount int }
+		}
+		Account struct {
+			Memberships []struct {
+				Role    string
+				Network struct{ ID string }
+			}
+		}
+	}
+	h.ok(viewer, `{ network(id: "n2b") { victims { account { id } role score } members { totalCount } }
+  account(id: "a12") { memberships { role network { id } } } }`, nil, &got)
+	v := got.Network.Victims
+	if len(v) != 2 || v[0].Account.ID != "a11" || v[1].Account.ID != "a12" || v[1].Role != "victim" || v[1].Score != 0.3 || got.Network.Members.TotalCount != 2 {
+		t.Fatalf("network n2b = %+v", got.Network)
+	}
+	if m := got.Account.Memberships; len(m) != 1 || m[0].Role != "victim" || m[0].Network.ID != "n2b" {
+		t.Fatalf("a12 memberships = %+v", m)
 	}
 }

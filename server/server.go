@@ -47,7 +47,15 @@ type Config struct {
 	MaxComplexity int           // gqlgen complexity (default 100,000)
 	MaxAliases    int           // aliases per operation (default 30)
 	MaxBodyBytes  int64         // request body (default 1 MiB)
-	Timeout       time.Duration // per GraphQL request (default 15s); exports are exempt
+	Timeout       time.Duration // per GraphQL request, end to end (default 15s); exports are exempt
+	// ReadTimeout bounds reading a whole request, body included (default
+	// 30s); WriteTimeout writing its response (default Timeout + 15s;
+	// exports move their deadline on as rows flow); IdleTimeout a
+	// keep-alive connection between requests (default 120s).
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MaxConnsPerIP caps the open connections of one client address
+	// (default 64); more are answered 503 and closed.
+	MaxConnsPerIP int
 	RatePerSecond float64       // per key (default 50/s)
 	RateBurst     int           // per key (default 100)
 	TargetPerMin  float64       // targetByNumber per key per minute (default 6)
@@ -77,6 +85,18 @@ func (c *Config) defaults() {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 15 * time.Second
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = 30 * time.Second
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = c.Timeout + 15*time.Second
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 120 * time.Second
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = 64
 	}
 	if c.RatePerSecond == 0 {
 		c.RatePerSecond = 50
@@ -256,10 +276,13 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(net.Addr)) e
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	ln = limitPerIP(ln, s.cfg.MaxConnsPerIP)
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

@@ -165,11 +165,15 @@ func (s *Store) MembershipsByAccounts(ctx context.Context, ids []string) (_ map[
 	defer wrap(&err, "Store.MembershipsByAccounts(%d ids)", len(ids))
 	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (a:Account {id: id})
 CALL (a) {
-  MATCH (a)-[m:MEMBER_OF]->(n:Network)
+  CALL (a) {
+    MATCH (a)-[m:MEMBER_OF]->(n:Network) RETURN n, m.score AS score, m.role AS role
+    UNION ALL
+    MATCH (n:Network)-[e:EXPOSED]->(a) RETURN n, e.score AS score, 'victim' AS role
+  }
   OPTIONAL MATCH (r:DetectionRun {id: n.runId})
-  RETURN n, m ORDER BY r.startedAt DESC, n.id LIMIT 50
+  RETURN n, score, role ORDER BY r.startedAt DESC, n.id LIMIT 50
 }
-RETURN id, collect({network: n.id, score: m.score, role: m.role}) AS ms`, map[string]any{"ids": ids})
+RETURN id, collect({network: n.id, score: score, role: role}) AS ms`, map[string]any{"ids": ids})
 	if err != nil {
 		return nil, err
 	}

@@ -580,16 +580,16 @@ RETURN r.id AS id ORDER BY r.startedAt LIMIT 1`, map[string]any{"t": t.UTC()})
 	return rows[0].str("id"), nil
 }
 
-// Victims returns the accounts a network's lookups found (MEMBER_OF with
-// role victim), highest score first.
+// Victims returns the accounts a network's lookups found (EXPOSED), by
+// rank (highest score first), each with role victim.
 func (s *Store) Victims(ctx context.Context, networkID string, first int) (_ []Member, err error) {
 	defer wrap(&err, "Store.Victims(%q, %d)", networkID, first)
 	if err := checkFirst(first, MaxPage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `MATCH (:Network {id: $id})<-[m:MEMBER_OF {role: 'victim'}]-(a:Account)
-WITH m, a ORDER BY m.score DESC, a.id LIMIT $first
-RETURN `+accountProjection+` AS a, m.score AS score, m.role AS role`, map[string]any{"id": networkID, "first": first})
+	rows, err := s.apiRead(ctx, `MATCH (:Network {id: $id})-[m:EXPOSED]->(a:Account)
+WITH m, a ORDER BY m.rank, a.id LIMIT $first
+RETURN `+accountProjection+` AS a, m.score AS score, 'victim' AS role`, map[string]any{"id": networkID, "first": first})
 	if err != nil {
 		return nil, err
 	}

@@ -95,7 +95,7 @@ func (s *Store) apiRead(ctx context.Context, cypher string, params map[string]an
 		case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
 		}
 	}
-	return nil, fmt.Errorf("Store.Query(%s): %w", abbrev(cypher), classify(err, ""))
+	return nil, fmt.Errorf("Store.Query(%s): %w", abbrev(cypher), classifyIn(ctx, err))
 }
 
 // autoRead runs cypher as one auto-commit read statement.
@@ -128,7 +128,7 @@ func (s *Store) apiWrite(ctx context.Context, cypher string, params map[string]a
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
 		neo4j.ExecuteQueryWithWritersRouting(), neo4j.ExecuteQueryWithDatabase(s.db))
 	if err != nil {
-		return nil, classify(err, "")
+		return nil, classifyIn(ctx, err)
 	}
 	return toRows(res.Records), nil
 }

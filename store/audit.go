@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
 // The audit log: (:Audit {id, at, actor, actorKeyId, role, action, subject,
@@ -13,14 +15,28 @@ import (
 // RecordAudit stores one audit event and returns it with its id and time.
 func (s *Store) RecordAudit(ctx context.Context, ev AuditEvent) (_ AuditEvent, err error) {
 	defer wrap(&err, "Store.RecordAudit(%s)", ev.Action)
+	cypher, params, err := auditStatement(&ev)
+	if err != nil {
+		return AuditEvent{}, err
+	}
+	rows, err := s.apiWrite(ctx, cypher, params)
+	if err != nil {
+		return AuditEvent{}, err
+	}
+	return auditFromRow(rows[0].sub("e")), nil
+}
+
+// auditStatement is the write of one audit event (its id filled in when
+// empty): a MERGE on the id, so a retried transaction stores it once.
+func auditStatement(ev *AuditEvent) (string, map[string]any, error) {
 	if ev.Action == "" || ev.Actor == "" {
-		return AuditEvent{}, fmt.Errorf("%w: an audit event needs an action and an actor", ErrInvalidArgument)
+		return "", nil, fmt.Errorf("%w: an audit event needs an action and an actor", ErrInvalidArgument)
 	}
 	detail := ""
 	if ev.Detail != nil {
 		b, err := json.Marshal(ev.Detail)
 		if err != nil {
-			return AuditEvent{}, fmt.Errorf("%w: detail: %w", ErrInvalidArgument, err)
+			return "", nil, fmt.Errorf("%w: detail: %w", ErrInvalidArgument, err)
 		}
 		detail = string(b)
 	}
@@ -31,15 +47,50 @@ func (s *Store) RecordAudit(ctx context.Context, ev AuditEvent) (_ AuditEvent, e
 	if ev.Subject != nil {
 		subject = *ev.Subject
 	}
-	rows, err := s.apiWrite(ctx, `MERGE (e:Audit {id: $id})
+	return `MERGE (e:Audit {id: $id})
 ON CREATE SET e.at = datetime(), e.actor = $actor, e.actorKeyId = $keyId, e.role = $role,
   e.action = $action, e.subject = $subject, e.rows = $rows, e.detail = $detail
 RETURN e {.*} AS e`, map[string]any{"id": ev.ID, "actor": ev.Actor, "keyId": ev.ActorKeyID, "role": string(ev.Role),
-		"action": ev.Action, "subject": subject, "rows": ev.Rows, "detail": detail})
+			"action": ev.Action, "subject": subject, "rows": ev.Rows, "detail": detail}, nil
+}
+
+// writeAudited runs an action's write and its audit event in one
+// transaction, so both are stored or neither is. audit, called with the
+// action's rows, completes the event (subject, rows, ids the action made)
+// or returns false when there is nothing to audit (the action matched
+// nothing). The transaction is the driver's managed one: retried whole.
+func (s *Store) writeAudited(ctx context.Context, cypher string, params map[string]any, audit func([]row) (AuditEvent, bool)) (_ []row, err error) {
+	countQuery(ctx)
+	localTimes(params)
+	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
+	defer sess.Close(context.WithoutCancel(ctx))
+	out, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, cypher, params)
+		if err != nil {
+			return nil, err
+		}
+		recs, err := res.Collect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rows := toRows(recs)
+		ev, ok := audit(rows)
+		if !ok {
+			return rows, nil
+		}
+		acy, ap, err := auditStatement(&ev)
+		if err != nil {
+			return nil, &callbackError{err}
+		}
+		if _, err := tx.Run(ctx, acy, ap); err != nil {
+			return nil, err
+		}
+		return rows, nil
+	})
 	if err != nil {
-		return AuditEvent{}, err
+		return nil, classifyIn(ctx, err)
 	}
-	return auditFromRow(rows[0].sub("e")), nil
+	return out.([]row), nil
 }
 
 func auditFromRow(r row) AuditEvent {

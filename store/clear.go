@@ -57,7 +57,7 @@ func (s *Store) writeCount(ctx context.Context, cypher string, params map[string
 		return n, nil
 	})
 	if err != nil {
-		return 0, classify(err, "")
+		return 0, classifyIn(ctx, err)
 	}
 	return n.(int64), nil
 }

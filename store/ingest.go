@@ -359,8 +359,8 @@ func (s *Store) RunAutoCommit(ctx context.Context, cypher string, params map[str
 	defer sess.Close(context.WithoutCancel(ctx))
 	res, err := sess.Run(ctx, cypher, params)
 	if err != nil {
-		return classify(err, "")
+		return classifyIn(ctx, err)
 	}
 	_, err = res.Consume(ctx)
-	return classify(err, "")
+	return classifyIn(ctx, err)
 }

@@ -205,7 +205,7 @@ func (w *IngestWriter) call(ctx context.Context, batch, kind string, n int, data
 		return ErrBatchDone
 	}
 	if err != nil {
-		return fmt.Errorf("lockstep.ingest(%s, %q, %d rows): %w", kind, batch, n, classify(err, ""))
+		return fmt.Errorf("lockstep.ingest(%s, %q, %d rows): %w", kind, batch, n, classifyIn(ctx, err))
 	}
 	if done, _ := res.(bool); done {
 		return ErrBatchDone

@@ -64,7 +64,10 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if err := s.write(ctx, "CALL db.awaitIndexes($seconds)", map[string]any{"seconds": int64(300)}); err != nil {
 		return fmt.Errorf("waiting for indexes to come online: %w", err)
 	}
-	return s.regroupMasks(ctx)
+	if err := s.regroupMasks(ctx); err != nil {
+		return err
+	}
+	return s.migrateExposure(ctx)
 }
 
 // groupMasksDone marks a store whose phone targets all have the masked
@@ -124,6 +127,34 @@ ORDER BY t.key LIMIT $n`, map[string]any{"after": after, "n": int64(remaskPage)}
 	return s.write(ctx, "MERGE (m:Migration {id: $id}) ON CREATE SET m.at = datetime()", map[string]any{"id": groupMasksDone})
 }
 
+// migrateExposure rewrites victims stored by earlier versions as
+// MEMBER_OF {role: 'victim'} into (:Network)-[:EXPOSED {rank, score}]->(:Account),
+// 200 networks a transaction. A converted network has no victim
+// membership left, so running it again finds nothing to do.
+func (s *Store) migrateExposure(ctx context.Context) error {
+	for {
+		n, err := s.writeCount(ctx, `MATCH (n:Network) WHERE EXISTS { (n)<-[:MEMBER_OF {role: 'victim'}]-(:Account) }
+WITH n LIMIT 200
+CALL (n) {
+  MATCH (n)<-[m:MEMBER_OF {role: 'victim'}]-(a:Account)
+  WITH m, a ORDER BY m.score DESC, a.id
+  WITH collect({m: m, a: a}) AS vs
+  UNWIND range(0, size(vs) - 1) AS i
+  WITH vs[i].m AS m, vs[i].a AS a, i
+  MERGE (n)-[e:EXPOSED]->(a)
+  SET e.rank = i + 1, e.score = m.score
+  DELETE m
+}
+RETURN count(n) AS n`, nil)
+		if err != nil {
+			return fmt.Errorf("moving victims from MEMBER_OF to EXPOSED: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
 // BuildSchema creates the same constraints and indexes as Migrate, for a
 // database that already holds much data (the store a bulk import wrote,
 // docs/INGEST.md): creating each in its own transaction, as Migrate does,
@@ -161,7 +192,7 @@ func (s *Store) BuildSchema(ctx context.Context) (err error) {
 		return nil, nil
 	})
 	sess.Close(context.WithoutCancel(ctx))
-	if err := classify(err, ""); err != nil && !raceLost(err) {
+	if err := classifyIn(ctx, err); err != nil && !raceLost(err) {
 		return err
 	}
 	// Target's first: the largest label here (and the longest keys), it

@@ -67,7 +67,7 @@ func seedProjection(t *testing.T, s *store.Store) time.Time {
 	must(s.WriteEdges(c, "b2", store.RelUsedDevice, []store.EdgeRow{{From: "a1", To: "dev-1", First: at, Last: at, Count: 2}}))
 	must(s.WriteEdges(c, "b3", store.RelLookedUp, []store.EdgeRow{{From: "a1", To: "k1", First: at, Last: at, Count: 1, Hits: 1, Target: &phone}, {From: "a2", To: "k2", First: at, Last: at, Count: 4, Target: &email}}))
 	must(s.MergeMatched(c, []store.MatchRow{{Target: "k1", Account: "victim"}}))
-	_, err := s.SetAllowlisted(c, "a2", true, "tester", "known reporter")
+	_, err := s.SetAllowlisted(c, "a2", true, "known reporter", store.AuditEvent{Actor: "tester", Action: "allowlistAccount"})
 	must(err)
 	return at
 }
@@ -154,8 +154,11 @@ func TestWriteNetworksAndRuns(t *testing.T) {
 	if err := s.FinishRun(c, "run_1", t0.Add(time.Second), `{"written":1}`); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, s, "MATCH (:Account)-[m:MEMBER_OF]->(:Network {id: 'run_1-n0001'}) RETURN count(m) AS n", nil); n != 3 {
-		t.Errorf("%d memberships, want 3", n)
+	if n := count(t, s, "MATCH (:Account)-[m:MEMBER_OF]->(:Network {id: 'run_1-n0001'}) RETURN count(m) AS n", nil); n != 2 {
+		t.Errorf("%d memberships, want 2 (a victim is not a member)", n)
+	}
+	if n := count(t, s, "MATCH (:Network {id: 'run_1-n0001'})-[e:EXPOSED {rank: 1, score: 0.45}]->(:Account {id: 'victim'}) RETURN count(e) AS n", nil); n != 1 {
+		t.Errorf("%d EXPOSED relationships to the victim, want 1", n)
 	}
 	if n := count(t, s, "MATCH (a:Account {id: 'a1'}) WHERE a.score = 0.9 AND a.scoreRunId = 'run_1' RETURN count(a) AS n", nil); n != 1 {
 		t.Error("member score not set on the account")
@@ -198,8 +201,8 @@ func TestWriteNetworksAndRuns(t *testing.T) {
 	if n := count(t, s, "MATCH (r:DetectionRun {id: 'run_2', status: 'failed'}) WHERE r.error CONTAINS 'went away' AND r.finishedAt IS NULL RETURN count(r) AS n", nil); n != 1 {
 		t.Error("failed run not marked failed with its error")
 	}
-	if n := count(t, s, "MATCH (:Account)-[m:MEMBER_OF]->(:Network {runId: 'run_1'}) RETURN count(m) AS n", nil); n != 3 {
-		t.Errorf("run_1 has %d memberships after run_2 failed, want 3", n)
+	if n := count(t, s, "MATCH (:Account)-[m:MEMBER_OF]->(:Network {runId: 'run_1'}) RETURN count(m) AS n", nil); n != 2 {
+		t.Errorf("run_1 has %d memberships after run_2 failed, want 2", n)
 	}
 	latest, err := s.LatestRunID(c)
 	if err != nil || latest != "run_1" {

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"os"
+	"slices"
 	"time"
 )
 
@@ -10,9 +13,12 @@ import (
 // status, params, stats, error}); each network it found is
 // (:Network {id, key, runId, size, score, signals, stateLinked,
 // stateConfidence, stateReasons, evidence, predecessorId}) with
-// (:Account)-[:MEMBER_OF {score, role}]->(:Network); members (not victims)
-// also get Account.score and Account.scoreRunId of the latest run that
-// flagged them. Earlier runs are never touched: a new run adds nodes under
+// (:Account)-[:MEMBER_OF {score, role}]->(:Network) for members and
+// (:Network)-[:EXPOSED {rank, score}]->(:Account) for the accounts its
+// lookups matched (the people it targeted: never members, so no consumer
+// of MEMBER_OF has to filter them out; rank 1 is the highest score).
+// Members also get Account.score and Account.scoreRunId of the latest run
+// that flagged them. Earlier runs are never touched: a new run adds nodes under
 // its own id, and a failed run deletes only what it wrote itself.
 //
 // status is "running" while detection works, "finished" with finishedAt
@@ -26,12 +32,67 @@ const (
 	RunStatusFailed   = "failed"
 )
 
-// StartRun records a run as running. params is a JSON document.
+// StartRun records a run as running, owned by this process (Owner) with a
+// first heartbeat. params is a JSON document.
 func (s *Store) StartRun(ctx context.Context, id string, startedAt time.Time, params string) (err error) {
 	defer wrap(&err, "Store.StartRun(%q)", id)
+	o := Self()
 	return s.Write(ctx, `MERGE (r:DetectionRun {id: $id})
-SET r.startedAt = $at, r.status = $status, r.params = $params`,
-		map[string]any{"id": id, "at": startedAt.UTC(), "status": RunStatusRunning, "params": params})
+SET r.startedAt = $at, r.status = $status, r.params = $params,
+  r.ownerHost = $host, r.ownerPid = $pid, r.ownerToken = $token, r.heartbeatAt = datetime()`,
+		map[string]any{"id": id, "at": startedAt.UTC(), "status": RunStatusRunning, "params": params,
+			"host": o.Host, "pid": int64(o.PID), "token": o.Token})
+}
+
+// RunOwner is the process running a detection run: its host, process id
+// and a token drawn at its start (process ids are reused, the token is
+// not), and when it last said the run was alive.
+type RunOwner struct {
+	Host      string
+	PID       int
+	Token     string
+	Heartbeat time.Time // zero for runs recorded before owners were
+}
+
+var self = func() RunOwner {
+	host, _ := os.Hostname()
+	return RunOwner{Host: host, PID: os.Getpid(), Token: NewID("proc")}
+}()
+
+// Self is this process as a run owner.
+func Self() RunOwner { return self }
+
+// Heartbeat records that run id is still alive.
+func (s *Store) Heartbeat(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "Store.Heartbeat(%q)", id)
+	return s.Write(ctx, `MATCH (r:DetectionRun {id: $id, status: $status}) SET r.heartbeatAt = datetime()`,
+		map[string]any{"id": id, "status": RunStatusRunning})
+}
+
+// RunningRuns returns the runs recorded as running, with their owners and
+// start times.
+func (s *Store) RunningRuns(ctx context.Context) (_ map[string]RunOwner, started map[string]time.Time, err error) {
+	defer wrap(&err, "Store.RunningRuns")
+	recs, err := s.Query(ctx, `MATCH (r:DetectionRun {status: $status})
+RETURN r.id, coalesce(r.ownerHost, ''), coalesce(r.ownerPid, -1), coalesce(r.ownerToken, ''), r.heartbeatAt, r.startedAt`,
+		map[string]any{"status": RunStatusRunning})
+	if err != nil {
+		return nil, nil, err
+	}
+	out, started := map[string]RunOwner{}, map[string]time.Time{}
+	for _, rec := range recs {
+		v := row{"hb": rec.Values[4], "at": rec.Values[5]}
+		o := RunOwner{Host: vstr(rec.Values[1]), PID: vint(rec.Values[2]), Token: vstr(rec.Values[3])}
+		if t := v.time("hb"); t != nil {
+			o.Heartbeat = *t
+		}
+		id := vstr(rec.Values[0])
+		out[id] = o
+		if t := v.time("at"); t != nil {
+			started[id] = *t
+		}
+	}
+	return out, started, nil
 }
 
 // FinishRun marks a run finished with its statistics (a JSON document).
@@ -104,10 +165,12 @@ const writeMemberships = `
 UNWIND $rows AS row
 MATCH (n:Network {id: row.network})
 MATCH (a:Account {id: row.account})
-MERGE (a)-[m:MEMBER_OF]->(n)
-SET m.score = row.score, m.role = row.role
-FOREACH (_ IN CASE WHEN row.role <> 'victim' THEN [1] ELSE [] END |
-  SET a.score = row.score, a.scoreRunId = row.run)`
+FOREACH (_ IN CASE WHEN row.rank IS NULL THEN [1] ELSE [] END |
+  MERGE (a)-[m:MEMBER_OF]->(n)
+  SET m.score = row.score, m.role = row.role, a.score = row.score, a.scoreRunId = row.run)
+FOREACH (_ IN CASE WHEN row.rank IS NULL THEN [] ELSE [1] END |
+  MERGE (n)-[e:EXPOSED]->(a)
+  SET e.rank = row.rank, e.score = row.score)`
 
 // WriteNetworks writes networks and their memberships under runID, in
 // batches, each its own retried (idempotent) transaction. progress, if
@@ -151,8 +214,13 @@ func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkR
 		return nil
 	}
 	for _, n := range nets {
-		for _, m := range n.Members {
-			rows = append(rows, map[string]any{"network": n.ID, "account": m.AccountID, "score": m.Score, "role": m.Role, "run": runID})
+		ranks := exposureRanks(n.Members)
+		for i, m := range n.Members {
+			row := map[string]any{"network": n.ID, "account": m.AccountID, "score": m.Score, "role": m.Role, "run": runID, "rank": nil}
+			if ranks[i] > 0 {
+				row["rank"] = ranks[i]
+			}
+			rows = append(rows, row)
 			if len(rows) == membershipBatch {
 				if err := flush(); err != nil {
 					return err
@@ -164,6 +232,32 @@ func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkR
 		return flush()
 	}
 	return nil
+}
+
+// MemberRoleVictim is the MemberRow role of an account the network's lookups
+// matched: written as EXPOSED, not MEMBER_OF.
+const MemberRoleVictim = "victim"
+
+// exposureRanks gives each victim of members its rank among them (1 for
+// the highest score, ties by account id) and 0 to everyone else.
+func exposureRanks(members []MemberRow) []int {
+	var idx []int
+	for i, m := range members {
+		if m.Role == MemberRoleVictim {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if c := cmp.Compare(members[b].Score, members[a].Score); c != 0 {
+			return c
+		}
+		return cmp.Compare(members[a].AccountID, members[b].AccountID)
+	})
+	ranks := make([]int, len(members))
+	for r, i := range idx {
+		ranks[i] = r + 1
+	}
+	return ranks
 }
 
 func nonNil(l []string) []string {
@@ -197,7 +291,7 @@ RETURN r.id ORDER BY r.finishedAt DESC LIMIT 1`, map[string]any{"except": except
 	var out []PreviousNetwork
 	err = s.Read(ctx, `MATCH (n:Network {runId: $run})
 CALL (n) {
-  MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
+  MATCH (n)<-[:MEMBER_OF]-(a:Account)
   RETURN collect(a.id) AS members
 }
 RETURN n.id, coalesce(n.key, n.id), members ORDER BY n.id`, map[string]any{"run": run},

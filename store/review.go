@@ -35,21 +35,28 @@ func reviewFromRow(r row) Review {
 	return rv
 }
 
-// ReviewNetwork records a verdict on a network and sets its review status.
-// It returns ErrNotFound when the network does not exist.
-func (s *Store) ReviewNetwork(ctx context.Context, networkID string, v Verdict, note, by string) (_ Review, err error) {
+// ReviewNetwork records a verdict on a network and sets its review status,
+// in one transaction with its audit event (audit.Actor is the review's
+// author; the event gets the network as subject and the review's id). It
+// returns ErrNotFound when the network does not exist.
+func (s *Store) ReviewNetwork(ctx context.Context, networkID string, v Verdict, note string, audit AuditEvent) (_ Review, err error) {
 	defer wrap(&err, "Store.ReviewNetwork(%q, %s)", networkID, v)
 	if v.Status() == ReviewUnreviewed {
 		return Review{}, fmt.Errorf("%w: unknown verdict %q", ErrInvalidArgument, v)
 	}
+	id := NewID("rev")
 	// MERGE on a fresh id keeps a driver retry from adding a second review.
-	rows, err := s.apiWrite(ctx, `MATCH (n:Network {id: $nid})
+	rows, err := s.writeAudited(ctx, `MATCH (n:Network {id: $nid})
 MERGE (r:Review {id: $id})
 ON CREATE SET r.networkId = $nid, r.verdict = $verdict, r.note = $note, r.by = $by, r.at = datetime()
 MERGE (r)-[:REVIEWS]->(n)
 SET n.reviewStatus = $status
-RETURN r {.*} AS r`, map[string]any{"nid": networkID, "id": NewID("rev"), "verdict": string(v), "note": note,
-		"by": by, "status": string(v.Status())})
+RETURN r {.*} AS r`, map[string]any{"nid": networkID, "id": id, "verdict": string(v), "note": note,
+		"by": audit.Actor, "status": string(v.Status())}, func(rows []row) (AuditEvent, bool) {
+		audit.Subject, audit.Rows = &networkID, 1
+		audit.Detail = map[string]any{"verdict": v, "reviewId": id}
+		return audit, len(rows) > 0
+	})
 	if err != nil {
 		return Review{}, err
 	}
@@ -75,9 +82,11 @@ RETURN r {.*} AS r ORDER BY r.at DESC, r.id DESC`, map[string]any{"ids": ids})
 	return out, nil
 }
 
-// SetAllowlisted puts an account on the allowlist (on) or takes it off.
-// It returns ErrNotFound when the account does not exist.
-func (s *Store) SetAllowlisted(ctx context.Context, accountID string, on bool, by, reason string) (_ Account, err error) {
+// SetAllowlisted puts an account on the allowlist (on) or takes it off, in
+// one transaction with its audit event (audit.Actor is who did it; the
+// event gets the account as subject and the reason). It returns
+// ErrNotFound when the account does not exist.
+func (s *Store) SetAllowlisted(ctx context.Context, accountID string, on bool, reason string, audit AuditEvent) (_ Account, err error) {
 	defer wrap(&err, "Store.SetAllowlisted(%q, %t)", accountID, on)
 	cypher := `MATCH (a:Account {id: $id})
 SET a.allowlisted = true, a.allowlistedBy = $by, a.allowlistReason = $reason,
@@ -88,7 +97,14 @@ RETURN ` + accountProjection + ` AS a`
 SET a.allowlisted = false REMOVE a.allowlistedBy, a.allowlistReason, a.allowlistedAt
 RETURN ` + accountProjection + ` AS a`
 	}
-	rows, err := s.apiWrite(ctx, cypher, map[string]any{"id": accountID, "by": by, "reason": reason})
+	rows, err := s.writeAudited(ctx, cypher, map[string]any{"id": accountID, "by": audit.Actor, "reason": reason},
+		func(rows []row) (AuditEvent, bool) {
+			audit.Subject, audit.Rows = &accountID, 1
+			if on {
+				audit.Detail = map[string]any{"reason": reason}
+			}
+			return audit, len(rows) > 0
+		})
 	if err != nil {
 		return Account{}, err
 	}

@@ -122,7 +122,7 @@ func (s *Store) write(ctx context.Context, cypher string, params map[string]any)
 		_, err = res.Consume(ctx)
 		return nil, err
 	})
-	return classify(err, "")
+	return classifyIn(ctx, err)
 }
 
 // Query runs a read statement and returns all its records: for results
@@ -136,7 +136,7 @@ func (s *Store) Query(ctx context.Context, cypher string, params map[string]any)
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, localTimes(params), neo4j.EagerResultTransformer,
 		neo4j.ExecuteQueryWithReadersRouting(), neo4j.ExecuteQueryWithDatabase(s.db))
 	if err != nil {
-		return nil, classify(err, "")
+		return nil, classifyIn(ctx, err)
 	}
 	return res.Records, nil
 }
@@ -165,7 +165,7 @@ func (s *Store) Read(ctx context.Context, cypher string, params map[string]any, 
 		}
 		return nil, drain(ctx, res, each)
 	})
-	return classify(err, "")
+	return classifyIn(ctx, err)
 }
 
 // Stream runs a read statement in one transaction without retry and calls
@@ -181,15 +181,15 @@ func (s *Store) Stream(ctx context.Context, cypher string, params map[string]any
 	defer sess.Close(context.WithoutCancel(ctx))
 	tx, err := sess.BeginTransaction(ctx)
 	if err != nil {
-		return classify(err, "")
+		return classifyIn(ctx, err)
 	}
 	defer tx.Close(context.WithoutCancel(ctx))
 	res, err := tx.Run(ctx, cypher, localTimes(params))
 	if err != nil {
-		return classify(err, "")
+		return classifyIn(ctx, err)
 	}
 	if err := drain(ctx, res, each); err != nil {
-		return classify(err, "")
+		return classifyIn(ctx, err)
 	}
 	return classify(tx.Commit(ctx), "")
 }
@@ -220,6 +220,27 @@ func Get[T neo4j.RecordValue](rec *Record, key string) (T, error) {
 
 // classify turns driver errors into errors a person can act on, keeping
 // the driver's error in the chain.
+// classifyIn is classify for an operation run under ctx: an error that
+// came while ctx was ending is that ctx's error too (the driver reports a
+// deadline that cuts a handshake or a read as a protocol or connection
+// failure), so callers see context.DeadlineExceeded, not ErrUnavailable.
+func classifyIn(ctx context.Context, err error) error {
+	err = classify(err, "")
+	if err == nil {
+		return nil
+	}
+	cerr := ctx.Err()
+	if d, ok := ctx.Deadline(); ok && cerr == nil && !time.Now().Before(d) {
+		// The connection's deadline (the context's) fired a moment
+		// before the context's own timer.
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
+}
+
 func classify(err error, user string) error {
 	if err == nil {
 		return nil
@@ -238,6 +259,11 @@ func classify(err error, user string) error {
 			return fmt.Errorf("%w: %w", ErrUnauthorized, err)
 		case strings.HasPrefix(ne.Code, "Neo.ClientError.Security."):
 			return fmt.Errorf("%w: %w", ErrUnauthorized, err)
+		case strings.HasPrefix(ne.Code, "Neo.ClientError.Transaction.TransactionTimedOut"):
+			// The driver passes the context's deadline to Neo4j as the
+			// transaction timeout, so the server may stop it a moment
+			// before the context ends: the same deadline.
+			return fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
 		case strings.HasPrefix(ne.Code, "Neo.ClientError.Statement.SyntaxError"),
 			strings.HasPrefix(ne.Code, "Neo.ClientError.Statement.ParameterMissing"),
 			strings.HasPrefix(ne.Code, "Neo.ClientError.Statement.TypeError"),

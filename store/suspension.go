@@ -9,9 +9,9 @@ import (
 // Suspension lists: (:SuspensionList {id, criteria, createdBy, createdAt,
 // accountCount})-[:INCLUDES {reason, reasons, networkId, score, runId}]->(:Account).
 // An account in several selected networks is listed once, for its
-// highest-scoring network. Allowlisted accounts are never listed, and
-// neither are victims (MEMBER_OF {role: 'victim'}: accounts a network's
-// lookups found, not members of it).
+// highest-scoring network. Allowlisted accounts are never listed; victims
+// are not members (they are EXPOSED by a network, results.go), so never
+// listed either.
 
 // suspensionSelect matches the accounts criteria select, one row per
 // account (a, n, m = its best network and membership). Every value is a
@@ -21,8 +21,7 @@ WHERE n.score >= $minScore
   AND ($networkIds IS NULL OR n.id IN $networkIds)
   AND (NOT $confirmedOnly OR n.reviewStatus = 'CONFIRMED')
 MATCH (n)<-[m:MEMBER_OF]-(a:Account)
-WHERE coalesce(m.role, '') <> 'victim'
-  AND NOT coalesce(a.allowlisted, false)
+WHERE NOT coalesce(a.allowlisted, false)
   AND (NOT $excludeVerified OR NOT coalesce(a.verified, false))
 WITH a, n, m ORDER BY n.score DESC, n.id
 WITH a, head(collect({n: n, m: m})) AS best
@@ -97,8 +96,10 @@ func (s *Store) checkRun(ctx context.Context, runID string) error {
 	return nil
 }
 
-// CreateSuspensionList saves the accounts criteria select as a new list.
-func (s *Store) CreateSuspensionList(ctx context.Context, c SuspensionCriteria, by string) (_ SuspensionList, err error) {
+// CreateSuspensionList saves the accounts criteria select as a new list,
+// in one transaction with its audit event (audit.Actor is the list's
+// creator; the event gets the list's id and size).
+func (s *Store) CreateSuspensionList(ctx context.Context, c SuspensionCriteria, audit AuditEvent) (_ SuspensionList, err error) {
 	defer wrap(&err, "Store.CreateSuspensionList(run %q)", c.RunID)
 	p, err := suspensionParams(c)
 	if err != nil {
@@ -111,10 +112,10 @@ func (s *Store) CreateSuspensionList(ctx context.Context, c SuspensionCriteria, 
 	if err != nil {
 		return SuspensionList{}, err
 	}
-	p["id"], p["by"], p["criteria"] = NewID("sus"), by, string(crit)
+	p["id"], p["by"], p["criteria"] = NewID("sus"), audit.Actor, string(crit)
 	// One transaction: a list is all there or not at all. MERGE on the
 	// fresh id and the account keeps a retry from duplicating it.
-	rows, err := s.apiWrite(ctx, `MERGE (s:SuspensionList {id: $id})
+	rows, err := s.writeAudited(ctx, `MERGE (s:SuspensionList {id: $id})
 ON CREATE SET s.criteria = $criteria, s.createdBy = $by, s.createdAt = datetime()
 WITH s
 CALL (s) {
@@ -125,7 +126,11 @@ CALL (s) {
   RETURN count(*) AS c
 }
 SET s.accountCount = c
-RETURN s {.*} AS s`, p)
+RETURN s {.*} AS s`, p, func(rows []row) (AuditEvent, bool) {
+		l := suspensionFromRow(rows[0].sub("s"))
+		audit.Subject, audit.Rows = &l.ID, l.AccountCount
+		return audit, true
+	})
 	if err != nil {
 		return SuspensionList{}, err
 	}
@@ -193,22 +198,32 @@ ORDER BY a.id LIMIT $first`, map[string]any{"id": listID, "after": after, "first
 }
 
 // StreamSuspensionList calls each for every entry of a list in account id
-// order, as Neo4j returns them (constant memory however long the list).
+// order, as Neo4j returns them (constant memory however long the list),
+// and returns how many entries it withheld: accounts allowlisted since
+// the list was saved, checked as each row is read, so an export never
+// sends an account an analyst has cleared.
 // It returns ErrNotFound, before calling each, when the list does not
 // exist. It is not retried: a failure part way is returned to the caller,
 // who has already sent part of the list.
-func (s *Store) StreamSuspensionList(ctx context.Context, listID string, each func(SuspensionEntry) error) (err error) {
+func (s *Store) StreamSuspensionList(ctx context.Context, listID string, each func(SuspensionEntry) error) (withheld int, err error) {
 	defer wrap(&err, "Store.StreamSuspensionList(%q)", listID)
 	if _, err := s.SuspensionList(ctx, listID); err != nil {
-		return err
+		return 0, err
 	}
 	countQuery(ctx)
 	// Ordered by the Account.id uniqueness index, so Neo4j streams rows
 	// without sorting the whole list first.
-	return s.Stream(ctx, `MATCH (a:Account)<-[i:INCLUDES]-(:SuspensionList {id: $id})
+	err = s.Stream(ctx, `MATCH (a:Account)<-[i:INCLUDES]-(:SuspensionList {id: $id})
 WHERE a.id IS NOT NULL
-RETURN a.id AS accountId, i.networkId AS networkId, i.score AS score, i.runId AS runId, i.reasons AS reasons
+RETURN a.id AS accountId, i.networkId AS networkId, i.score AS score, i.runId AS runId, i.reasons AS reasons,
+  coalesce(a.allowlisted, false) AS allowlisted
 ORDER BY a.id`, map[string]any{"id": listID}, 2000, func(rec *Record) error {
-		return each(entryFromRow(rec.AsMap()))
+		r := row(rec.AsMap())
+		if r.bool("allowlisted") {
+			withheld++
+			return nil
+		}
+		return each(entryFromRow(r))
 	})
+	return withheld, err
 }

@@ -70,6 +70,11 @@ command line override the file.`,
 				return err
 			}
 			defer st.Close(ctx)
+			if failed, err := detect.FailOrphanedRuns(ctx, st, time.Now()); err != nil {
+				return err
+			} else if len(failed) > 0 {
+				slog.Warn("detection runs left running by a process that is gone, marked failed", "runs", failed)
+			}
 			pr := newDetectProgress(os.Stderr)
 			res, err := detect.Run(ctx, st, p, pr.update)
 			pr.finish()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lockstep-dev/lockstep/config"
+	"github.com/lockstep-dev/lockstep/detect"
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/spf13/cobra"
 )
@@ -43,6 +44,11 @@ finish (up to 20 s).`,
 				return err
 			}
 			defer st.Close(ctx)
+			if failed, err := detect.FailOrphanedRuns(ctx, st, time.Now()); err != nil {
+				return err
+			} else if len(failed) > 0 {
+				slog.Warn("detection runs left running by a process that is gone, marked failed", "runs", failed)
+			}
 			cfg.Store, cfg.HMACKey, cfg.Log = st, conf.HMACKey, slog.Default()
 			cfg.Detect = server.Detector(st)
 			srv := server.New(cfg)

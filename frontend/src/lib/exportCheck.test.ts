@@ -14,6 +14,16 @@ function ndjson(rows: object[]): string {
 }
 
 describe('checkExport', () => {
+  it('reads the withheld count of a CSV and an NDJSON export', async () => {
+    const body = 'account_id,network_id,score,run_id,reasons\na1,n1,0.9,r1,NETWORK_MEMBER\n';
+    const r = await checkExport(`${body}# sha256=${sha(body)} rows=1 withheld=2 (allowlisted after the list was saved)\n`, 'csv');
+    expect(r.ok).toBe(true);
+    expect(r.message).toContain('2 withheld');
+    const nd = JSON.stringify({ accountId: 'a1' }) + '\n';
+    expect(parseTrailer(JSON.stringify({ sha256: sha(nd), rows: 1, withheld: 3 }), 'ndjson')?.withheld).toBe(3);
+    expect(parseTrailer(`# sha256=${sha(body)} rows=1 withheld=0`, 'csv')?.withheld).toBe(0);
+  });
+
   it('verifies a CSV export', async () => {
     const r = await checkExport(csv([['a1', 'n1', '0.9', 'r1', 'NETWORK_MEMBER;ROLE_CORE'], ['a2', 'n1', '0.9', 'r1', 'NETWORK_MEMBER']]), 'csv');
     expect(r.ok).toBe(true);

@@ -21,15 +21,19 @@ export function splitTrailer(text: string): { body: string; trailer: string } {
   return { body: i >= 0 ? t.slice(0, i + 1) : '', trailer: i >= 0 ? t.slice(i + 1) : t };
 }
 
-/** parseTrailer reads `# sha256=HEX rows=N` (CSV) or {"sha256":"HEX","rows":N} (NDJSON). */
-export function parseTrailer(line: string, format: 'csv' | 'ndjson'): { sha256: string; rows: number } | null {
+/**
+ * parseTrailer reads `# sha256=HEX rows=N withheld=W (reason)` (CSV) or
+ * {"sha256":"HEX","rows":N,"withheld":W} (NDJSON). withheld counts accounts left out because they
+ * were allowlisted after the list was saved (0 when the line does not say).
+ */
+export function parseTrailer(line: string, format: 'csv' | 'ndjson'): { sha256: string; rows: number; withheld: number } | null {
   if (format === 'csv') {
-    const m = line.match(/^# sha256=([0-9a-f]{64}) rows=(\d+)$/);
-    return m ? { sha256: m[1], rows: Number(m[2]) } : null;
+    const m = line.match(/^# sha256=([0-9a-f]{64}) rows=(\d+)(?: withheld=(\d+)(?: \(.*\))?)?$/);
+    return m ? { sha256: m[1], rows: Number(m[2]), withheld: Number(m[3] ?? 0) } : null;
   }
   try {
     const o = JSON.parse(line);
-    if (typeof o.sha256 === 'string' && typeof o.rows === 'number') return { sha256: o.sha256, rows: o.rows };
+    if (typeof o.sha256 === 'string' && typeof o.rows === 'number') return { sha256: o.sha256, rows: o.rows, withheld: typeof o.withheld === 'number' ? o.withheld : 0 };
   } catch {
     /* not the trailer */
   }
@@ -65,5 +69,6 @@ export async function checkExport(
   if (!digest) return { ok: true, rows: t.rows, accountIds, message: `${t.rows} rows (checksum not verified: this browser page has no WebCrypto).` };
   const got = toHex(await digest(new TextEncoder().encode(body)));
   if (got !== t.sha256) return { ok: false, rows: t.rows, accountIds, message: `Checksum mismatch: computed ${got.slice(0, 12)}…, file says ${t.sha256.slice(0, 12)}….` };
-  return { ok: true, rows: t.rows, accountIds, message: `${t.rows} rows, SHA-256 verified (${t.sha256.slice(0, 12)}…).` };
+  const withheld = t.withheld > 0 ? ` ${t.withheld} withheld (allowlisted after the list was saved).` : '';
+  return { ok: true, rows: t.rows, accountIds, message: `${t.rows} rows, SHA-256 verified (${t.sha256.slice(0, 12)}…).${withheld}` };
 }
