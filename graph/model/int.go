@@ -32,23 +32,23 @@ func unmarshalInt(v any) (int, error) {
 		return v, nil
 	case int64:
 		if v < math.MinInt32 || v > math.MaxInt32 {
-			return 0, fmt.Errorf("Int is outside the 32-bit range GraphQL allows")
+			return 0, fmt.Errorf("an Int is outside the 32-bit range GraphQL allows")
 		}
 		return int(v), nil
 	case json.Number:
 		n, err := strconv.ParseInt(string(v), 10, 32)
 		if err != nil {
-			return 0, fmt.Errorf("Int must be a whole number in the 32-bit range")
+			return 0, fmt.Errorf("an Int must be a whole number in the 32-bit range")
 		}
 		return int(n), nil
 	case float64:
 		if v != math.Trunc(v) || v < math.MinInt32 || v > math.MaxInt32 {
-			return 0, fmt.Errorf("Int must be a whole number in the 32-bit range")
+			return 0, fmt.Errorf("an Int must be a whole number in the 32-bit range")
 		}
 		return int(v), nil
 	case string:
-		return 0, fmt.Errorf("Int must be a number, not a string")
+		return 0, fmt.Errorf("an Int must be a number, not a string")
 	default:
-		return 0, fmt.Errorf("Int must be a number, got %T", v)
+		return 0, fmt.Errorf("an Int must be a number, got %T", v)
 	}
 }
