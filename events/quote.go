@@ -50,13 +50,15 @@ func LooksLikeEmail(s string) bool {
 // field does not make a multi-megabyte rejects line.
 const maxQuoted = 64
 
-// Quote returns s for an error message: Go-quoted and clipped to 64 bytes,
-// with each run of 7 or more digits (separators between them allowed, as
+// Quote returns Mask(s) Go-quoted, for an error message.
+func Quote(s string) string { return fmt.Sprintf("%q", Mask(s)) }
+
+// Mask returns s for an error message, clipped to 64 bytes, with each run of 7 or more digits (separators between them allowed, as
 // in a written phone number) replaced by "[N digits]" and each word with
 // an @ and a dotted domain by "[e-mail]". Dates (2024-03-01) are kept, so
 // a bad time is still shown; an address such as 192.168.100.300 is not
 // (a dotted phone number has the same shape).
-func Quote(s string) string {
+func Mask(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -98,7 +100,7 @@ func Quote(s string) string {
 	if len(out) > maxQuoted {
 		out = out[:maxQuoted-3] + "..."
 	}
-	return fmt.Sprintf("%q", out)
+	return out
 }
 
 // runEnd is the length of the prefix of s made of digits and seps.

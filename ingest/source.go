@@ -16,20 +16,22 @@ import (
 // than buffered, so memory stays bounded whatever the input.
 const maxLine = 1 << 20
 
-// recordReader splits an input into logical records: NDJSON lines, or CSV
-// records (a quoted field may hold newlines, so a CSV record continues
-// while its quotes are unbalanced). It counts lines and bytes and feeds
-// every byte, in order, to the chunk hash.
+// recordReader splits an input into records, one a line, in both formats.
+// A CSV record is one line too: no valid field can hold a newline (ids and
+// text refuse control characters), so a quoted field that is not closed
+// on its line is a reject of that line alone, and the next line starts the
+// next record (docs/FORMATS.md), instead of swallowing the lines after it.
+// It counts lines and bytes and feeds every byte, in order, to the chunk
+// hash.
 type recordReader struct {
 	r      *bufio.Reader
-	csv    bool
 	line   int64 // number of the last physical line read
 	offset int64 // bytes consumed
 	hash   hash.Hash
 	buf    []byte
 }
 
-// record is one logical record.
+// record is one record: one line.
 type record struct {
 	data    []byte // without the line terminator; valid until the next call
 	line    int64  // its first line
@@ -37,8 +39,11 @@ type record struct {
 	noEOL   bool   // the input ended without a newline after it
 }
 
-func newRecordReader(r io.Reader, csv bool, line, offset int64) *recordReader {
-	return &recordReader{r: bufio.NewReaderSize(r, 256<<10), csv: csv, line: line, offset: offset, hash: sha256.New()}
+// newRecordReader reads r, whose first line is line+1 at byte offset. Both
+// formats split the same way; the unnamed flag (CSV or not) is left from
+// when CSV records could span lines.
+func newRecordReader(r io.Reader, _ bool, line, offset int64) *recordReader {
+	return &recordReader{r: bufio.NewReaderSize(r, 256<<10), line: line, offset: offset, hash: sha256.New()}
 }
 
 // next returns the next record, or io.EOF.
@@ -47,7 +52,7 @@ func (rr *recordReader) next() (record, error) {
 	chunk, err := rr.r.ReadSlice('\n')
 	// Nearly every record is one whole line in the reader's buffer: return
 	// it from there, without copying it.
-	if err == nil && (!rr.csv || bytes.Count(chunk, []byte{'"'})%2 == 0) {
+	if err == nil {
 		rr.offset += int64(len(chunk))
 		rr.hash.Write(chunk)
 		rr.line++
@@ -57,12 +62,10 @@ func (rr *recordReader) next() (record, error) {
 	return rr.slowNext(rec, chunk, err)
 }
 
-// slowNext goes on with a record that is longer than the reader's buffer,
-// spans lines (CSV quotes) or ends the input; chunk and err are what the
-// first read gave.
+// slowNext goes on with a record that is longer than the reader's buffer
+// or ends the input; chunk and err are what the first read gave.
 func (rr *recordReader) slowNext(rec record, chunk []byte, err error) (record, error) {
 	rr.buf = rr.buf[:0]
-	quotes := 0
 	for first := true; ; first = false {
 		if !first {
 			chunk, err = rr.r.ReadSlice('\n')
@@ -79,12 +82,6 @@ func (rr *recordReader) slowNext(rec record, chunk []byte, err error) (record, e
 		}
 		if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
 			rr.line++
-			if rr.csv && !rec.tooLong {
-				quotes += bytes.Count(chunk, []byte{'"'})
-				if quotes%2 == 1 {
-					continue // a quoted field goes on over the newline
-				}
-			}
 		} else if err == io.EOF {
 			if len(rr.buf) == 0 && !rec.tooLong {
 				return record{}, io.EOF
