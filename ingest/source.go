@@ -123,6 +123,10 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // sniff looks at the start of an input: is it binary, and which format it
 // seems to be. It only peeks, so the bytes still go through the hash.
+// Binary means a NUL byte, or more than 1 byte in 16 of the first 8 KiB
+// not UTF-8 (compressed or image data): a text file with a few bad bytes
+// is read, and each record holding one is a reject of its own, so one
+// stray byte does not cost the valid records around it.
 func sniff(r *bufio.Reader) (format string, err error) {
 	head, _ := r.Peek(8 << 10)
 	if len(head) == 0 {
@@ -131,11 +135,7 @@ func sniff(r *bufio.Reader) (format string, err error) {
 	if bytes.IndexByte(head, 0) >= 0 {
 		return "", errors.New("binary data (NUL bytes): not NDJSON or CSV")
 	}
-	check := head
-	for i := 0; i < utf8.UTFMax && len(check) > 0 && !utf8.Valid(check); i++ {
-		check = check[:len(check)-1] // a rune cut by the peek window
-	}
-	if !utf8.Valid(check) {
+	if invalidBytes(head) > len(head)/16 {
 		return "", errors.New("binary data (not UTF-8): not NDJSON or CSV")
 	}
 	t := bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n")
@@ -143,6 +143,20 @@ func sniff(r *bufio.Reader) (format string, err error) {
 		return FormatNDJSON, nil
 	}
 	return FormatCSV, nil
+}
+
+// invalidBytes counts the bytes of b that are not part of a valid UTF-8
+// sequence; a rune cut at the end of b counts as valid.
+func invalidBytes(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 && (len(b)-i >= utf8.UTFMax || utf8.FullRune(b[i:])) {
+			n++
+		}
+		i += size
+	}
+	return n
 }
 
 func fmtBytes(n int64) string {
