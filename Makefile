@@ -47,3 +47,9 @@ e2e:
 
 clean:
 	rm -rf bin frontend/dist/assets
+
+# Every fuzz target for a few seconds each (FUZZTIME, default 5s), one
+# `go test -fuzz` per target: scripts/fuzz-short.sh.
+.PHONY: fuzz-short
+fuzz-short:
+	GO=$(GO) bash scripts/fuzz-short.sh

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestParseTime(t *testing.T) {
@@ -108,6 +109,12 @@ func FuzzParseTime(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := ParseTime(s)
+		// The JSON forms read the same: the string, and a bare number.
+		var fromJSON Time
+		jerr := fromJSON.UnmarshalJSON([]byte(strconv.Quote(s)))
+		if utf8.ValidString(s) && (jerr == nil) != (err == nil) || jerr == nil && !fromJSON.Equal(got) {
+			t.Fatalf("ParseTime(%q) = %v, %v; UnmarshalJSON = %v, %v", s, got, err, fromJSON.Time, jerr)
+		}
 		if err == nil {
 			if got.Location() != time.UTC {
 				t.Fatalf("ParseTime(%q) = %v, not UTC", s, got)
