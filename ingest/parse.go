@@ -226,7 +226,8 @@ func textFault(line string) *fieldError {
 			return nil
 		}
 		if reason := badText(v); reason != "" {
-			return failf(tok.(string), "%s", reason)
+			// An ignored field's name is the producer's: masked like a value.
+			return failf(clip(tok.(string)), "%s", reason)
 		}
 	}
 	return nil

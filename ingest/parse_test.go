@@ -288,6 +288,7 @@ func TestBadInputRejects(t *testing.T) {
 		{"bad utf-8 in handle", "ndjson", "", `{"kind":"account","id":"a1","handle":"J` + "\xfc" + `rgen"}`, "handle", "not UTF-8 (byte 0xfc at byte 3 of the value)"},
 		{"bad utf-8 in ignored field", "ndjson", "", login + `,"note":"x` + "\xff" + `"}`, "note", "not UTF-8"},
 		{"bad utf-8 in nested ignored field", "ndjson", "", login + `,"extra":{"a":["` + "\xc3" + `"]}}`, "extra", "not UTF-8"},
+		{"bad utf-8 under a phone-number key", "ndjson", "", login + `,"+14155552323":"` + "\xff" + `"}`, "[11 digits]", "not UTF-8"},
 		{"bad utf-8 in a field name", "ndjson", "", login + `,"n` + "\xff" + `":1}`, "", "a field name is not UTF-8"},
 		{"lone surrogate escape", "ndjson", "", `{"kind":"account","id":"a1","handle":"x\ud800y"}`, "handle", "lone UTF-16 surrogate"},
 		{"bad utf-8 in csv handle", "csv", "account", "a1,J\xfcrgen,,DE,", "handle", "not UTF-8 (byte 0xfc at byte 2 of the field)"},
