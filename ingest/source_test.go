@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -180,4 +181,27 @@ func FuzzRecordReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSniff(t *testing.T) {
+	text := strings.Repeat("a1,alice,,DE,\n", 200)
+	tests := []struct {
+		name, in, format, err string
+	}{
+		{"csv", text, FormatCSV, ""},
+		{"ndjson after a BOM", "\xef\xbb\xbf {\"kind\":\"account\"}\n", FormatNDJSON, ""},
+		{"a few bad bytes are text", "a1,J\xfcrgen,,DE,\n" + text, FormatCSV, ""},
+		{"a rune cut by the window", strings.Repeat("x", 8<<10-1) + "ü", FormatCSV, ""},
+		{"nul", "a\x00b\n", "", "binary data (NUL bytes)"},
+		{"mostly not utf-8", strings.Repeat("\xff\xfe\x80a", 100), "", "binary data (not UTF-8)"},
+		{"empty", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			format, err := sniff(bufio.NewReader(strings.NewReader(tt.in)))
+			if format != tt.format || (err == nil) != (tt.err == "") || err != nil && !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("sniff = %q, %v; want %q, %q", format, err, tt.format, tt.err)
+			}
+		})
+	}
 }
