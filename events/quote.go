@@ -59,17 +59,10 @@ func Quote(s string) string { return fmt.Sprintf("%q", Mask(s)) }
 // a bad time is still shown; an address such as 192.168.100.300 is not
 // (a dotted phone number has the same shape).
 func Mask(s string) string {
+	s = maskEmails(s)
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		c := s[i]
-		if i == 0 || strings.IndexByte(wordBreaks, s[i-1]) >= 0 {
-			j := i + wordEnd(s[i:])
-			if LooksLikeEmail(s[i:j]) {
-				b.WriteString("[e-mail]")
-				i = j
-				continue
-			}
-		}
 		switch {
 		case isDate(s, i):
 			b.WriteString(s[i : i+10])
@@ -101,6 +94,30 @@ func Mask(s string) string {
 		out = out[:maxQuoted-3] + "..."
 	}
 	return out
+}
+
+// maskEmails replaces each e-mail-like word of s by "[e-mail]". It runs
+// before the digits are masked, whose brackets break words, so no e-mail
+// is hidden from it inside a run of digits.
+func maskEmails(s string) string {
+	if strings.IndexByte(s, '@') < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		j := i + wordEnd(s[i:])
+		if LooksLikeEmail(s[i:j]) {
+			b.WriteString("[e-mail]")
+		} else {
+			b.WriteString(s[i:j])
+		}
+		if j < len(s) {
+			b.WriteByte(s[j]) // the break
+			j++
+		}
+		i = j
+	}
+	return b.String()
 }
 
 // runEnd is the length of the prefix of s made of digits and seps.
