@@ -65,3 +65,9 @@ screenshots: setup build
 
 clean:
 	rm -rf bin frontend/dist/assets
+
+# Every fuzz target for a few seconds each (FUZZTIME, default 5s), one
+# `go test -fuzz` per target: scripts/fuzz-short.sh.
+.PHONY: fuzz-short
+fuzz-short:
+	GO=$(GO) bash scripts/fuzz-short.sh

@@ -105,34 +105,32 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParseTime reads RFC 3339 or Unix seconds.
+// ParseTime reads RFC 3339 or Unix seconds (digits only: no sign, no
+// fraction). It checks the form, not the range: that is the reader's policy
+// (ingest accepts 2000 to now + 1 day). Its errors never hold a value that
+// looks like a phone number or e-mail address (Quote).
 func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, fmt.Errorf("empty time")
 	}
-	// Only a sign and digits can be an integer: RFC 3339 times skip
-	// ParseInt, whose error for them costs an allocation.
-	if isInteger(s) {
-		if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
-			if secs < 0 || secs > 1<<40 {
-				return time.Time{}, fmt.Errorf("unix time %d out of range", secs)
-			}
+	// Only digits can be Unix seconds: RFC 3339 times skip ParseInt,
+	// whose error for them costs an allocation. A sign is refused, so a
+	// phone number in E.164 form (+14155552323) is not read as a time.
+	if isDigits(s) {
+		if secs, err := strconv.ParseInt(s, 10, 64); err == nil && secs <= 1<<40 {
 			return time.Unix(secs, 0).UTC(), nil
 		}
+		return time.Time{}, fmt.Errorf("unix time of %d digits is out of range", len(s))
 	}
 	parsed, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("time %q is neither RFC 3339 nor Unix seconds", s)
+		return time.Time{}, fmt.Errorf("time %s is neither RFC 3339 nor Unix seconds", Quote(s))
 	}
 	return parsed.UTC(), nil
 }
 
-// isInteger reports whether s has the form strconv.ParseInt accepts in
-// base 10: an optional sign and at least one digit.
-func isInteger(s string) bool {
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		s = s[1:]
-	}
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
 	if s == "" {
 		return false
 	}

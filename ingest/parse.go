@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -89,6 +91,42 @@ func failf(field, format string, args ...any) *fieldError {
 // own (the target hasher is not safe for concurrent use).
 type parser struct {
 	hasher *target.Hasher
+	latest time.Time // the latest time accepted; set on first use
+}
+
+// earliestTime is the earliest time accepted. Older times in this data are
+// defaults or mistakes (year 1, Unix time 0), not events: stored, they
+// would skew every first-seen and timeline.
+var earliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// futureSlack is how far after the start of a load a time may be (clock
+// skew between producers). Later is a clock error, or a phone number read
+// as Unix seconds.
+const futureSlack = 24 * time.Hour
+
+// parseTime reads one time field and checks its range.
+func (p *parser) parseTime(field, text string) (time.Time, *fieldError) {
+	t, err := events.ParseTime(text)
+	if err != nil {
+		return time.Time{}, failf(field, "%v", err)
+	}
+	return t, p.checkTime(field, t)
+}
+
+// checkTime refuses a time outside [earliestTime, start of load + 1 day].
+// The reason gives the year only: the exact time of a phone number read as
+// Unix seconds would give the number back.
+func (p *parser) checkTime(field string, t time.Time) *fieldError {
+	if p.latest.IsZero() {
+		p.latest = time.Now().UTC().Add(futureSlack).Truncate(time.Second)
+	}
+	switch {
+	case t.Before(earliestTime):
+		return failf(field, "year %d is before %s, the earliest time accepted", t.Year(), earliestTime.Format(time.DateOnly))
+	case t.After(p.latest):
+		return failf(field, "year %d is after %s, the latest time accepted (1 day after the load started)", t.Year(), p.latest.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // wire is events.Record with the two time fields kept raw, so that a bad
@@ -115,11 +153,10 @@ func (p *parser) parseNDJSON(line string) (event, *fieldError) {
 		if !raw[i].set {
 			continue
 		}
-		t, err := events.ParseTime(raw[i].text)
-		if err != nil {
-			return event{}, failf(timeFields[i], "%v", err)
+		var fe *fieldError
+		if times[i], fe = p.parseTime(timeFields[i], raw[i].text); fe != nil {
+			return event{}, fe
 		}
-		times[i] = t
 	}
 	return p.validate(&r, times[0], times[1])
 }
@@ -128,12 +165,19 @@ func (p *parser) parseNDJSON(line string) (event, *fieldError) {
 // fast decoder leaves (escapes, odd types, bad syntax), so that they are
 // decoded, or rejected with the same field and reason, as always.
 func (p *parser) parseNDJSONSlow(line string) (event, *fieldError) {
+	if !utf8.ValidString(line) || strings.Contains(line, `\u`) {
+		if fe := textFault(line); fe != nil {
+			return event{}, fe
+		}
+	}
 	var w wire
 	if err := json.Unmarshal([]byte(line), &w); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			field := te.Field[strings.LastIndexByte(te.Field, '.')+1:] // "Record.ip_asn"
-			return event{}, failf(field, "want a JSON %s, got %s", te.Type, te.Value)
+			// te.Value holds a number's literal: masked, as it may be a
+			// phone number.
+			return event{}, failf(field, "want a JSON %s, got %s", te.Type, events.Mask(te.Value))
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
@@ -151,9 +195,100 @@ func (p *parser) parseNDJSONSlow(line string) (event, *fieldError) {
 		if err := t.UnmarshalJSON(raw); err != nil {
 			return event{}, failf(timeFields[i], "%v", err)
 		}
+		if fe := p.checkTime(timeFields[i], t.Time); fe != nil {
+			return event{}, fe
+		}
 		times[i] = t.Time
 	}
 	return p.validate(rec, times[0], times[1])
+}
+
+// textFault finds the field of a JSON object line that holds bytes that
+// are not UTF-8, or a \u escape of a lone UTF-16 surrogate: encoding/json
+// would quietly store either as U+FFFD. Nil when there is none, or when
+// the line is not a JSON object (the decoder then says why).
+func textFault(line string) *fieldError {
+	dec := json.NewDecoder(strings.NewReader(line))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		if reason := badText([]byte(line[start:dec.InputOffset()])); reason != "" {
+			return failf("", "a field name %s", reason)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil
+		}
+		if reason := badText(v); reason != "" {
+			// An ignored field's name is the producer's: masked like a value.
+			return failf(clip(tok.(string)), "%s", reason)
+		}
+	}
+	return nil
+}
+
+// badText says what is wrong with the text of a raw JSON value: bytes that
+// are not UTF-8, or escapes that decode to U+FFFD although the value does
+// not write one (a lone surrogate such as \ud800); "" if nothing.
+func badText(raw []byte) string {
+	if i := invalidUTF8(raw); i >= 0 {
+		return fmt.Sprintf("is not UTF-8 (byte 0x%02x at byte %d of the value)", raw[i], i+1)
+	}
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	written := bytes.Count(raw, []byte("\uFFFD")) + bytes.Count(bytes.ToLower(raw), []byte(`\ufffd`))
+	if countReplacements(v) > written {
+		return `holds a \u escape of a lone UTF-16 surrogate (not a character)`
+	}
+	return ""
+}
+
+// countReplacements counts U+FFFD in every string of a decoded value.
+func countReplacements(v any) int {
+	switch v := v.(type) {
+	case string:
+		return strings.Count(v, "\uFFFD")
+	case []any:
+		n := 0
+		for _, e := range v {
+			n += countReplacements(e)
+		}
+		return n
+	case map[string]any:
+		n := 0
+		for k, e := range v {
+			n += strings.Count(k, "\uFFFD") + countReplacements(e)
+		}
+		return n
+	}
+	return 0
+}
+
+// invalidUTF8 is the index of the first byte of b that starts no valid
+// UTF-8 sequence, or -1.
+func invalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
 
 // csvKind is the record kind a CSV header names, or "" if none.
@@ -172,9 +307,11 @@ func csvKind(header []string) string {
 	return ""
 }
 
-// splitCSV splits one logical CSV record (quoted newlines included) into
-// fields: a plain split when it has no quotes (nearly always; the fields
-// are slices of rec), else encoding/csv. buf is reused.
+// splitCSV splits one CSV record, which is one line (docs/FORMATS.md: no
+// valid field can hold a newline, so a record never spans lines, and a
+// bad quote costs its own line only), into fields: a plain split when it
+// has no quotes (nearly always; the fields are slices of rec), else
+// encoding/csv. buf is reused. A quoting error is a *csvQuoteError.
 func splitCSV(rec string, buf []string) ([]string, error) {
 	if strings.IndexByte(rec, '"') < 0 {
 		buf = buf[:0]
@@ -190,33 +327,107 @@ func splitCSV(rec string, buf []string) ([]string, error) {
 	r := csv.NewReader(strings.NewReader(rec))
 	r.FieldsPerRecord = -1
 	fields, err := r.Read()
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("bad CSV quoting at column %d: %v", pe.Column, pe.Err)
+	if err == nil {
+		if _, err := r.Read(); err != io.EOF {
+			// A quoted newline: a reader that splits lines never passes one.
+			return nil, &csvQuoteError{field: -1, reason: "a record of more than one line"}
 		}
-		return nil, fmt.Errorf("bad CSV: %v", err)
+		return fields, nil
 	}
-	if _, err := r.Read(); err == nil {
-		return nil, errors.New("bad CSV: more than one record on the line")
+	if field, reason := quoteFault(rec); field >= 0 {
+		return nil, &csvQuoteError{field: field, reason: reason}
 	}
-	return fields, nil
+	return nil, &csvQuoteError{field: -1, reason: err.Error()}
+}
+
+// csvQuoteError is a line whose quotes break RFC 4180.
+type csvQuoteError struct {
+	field  int // 0-based; -1 if unknown
+	reason string
+}
+
+func (e *csvQuoteError) Error() string {
+	if e.field < 0 {
+		return "bad CSV quoting: " + e.reason
+	}
+	return fmt.Sprintf("bad CSV quoting in field %d: %s", e.field+1, e.reason)
+}
+
+// quoteFault finds the field where a line's quoting first breaks RFC 4180,
+// and why; -1 if it does not. encoding/csv says only at which byte.
+func quoteFault(rec string) (field int, reason string) {
+	inQuotes, atStart := false, true
+	for i := 0; i < len(rec); i++ {
+		c := rec[i]
+		if inQuotes {
+			if c != '"' {
+				continue
+			}
+			if i+1 < len(rec) && rec[i+1] == '"' {
+				i++ // a doubled quote inside quotes
+				continue
+			}
+			inQuotes = false
+			if i+1 < len(rec) && rec[i+1] != ',' {
+				return field, `text after the closing quote of a quoted field (double a quote inside quotes: "a""b")`
+			}
+			continue
+		}
+		switch {
+		case c == ',':
+			field, atStart = field+1, true
+			continue
+		case c == '"' && atStart:
+			inQuotes = true
+		case c == '"':
+			return field, `a quote inside an unquoted field (quote the field and double the quote: "a""b")`
+		}
+		atStart = false
+	}
+	if inQuotes {
+		return field, "unbalanced quote: the quoted field is not closed on its line (a CSV record is one line)"
+	}
+	return -1, ""
+}
+
+// csvColumns are the columns of a kind's CSV file.
+func csvColumns(kind string) []string {
+	switch kind {
+	case events.KindAccount:
+		return events.AccountColumns
+	case events.KindLogin:
+		return events.LoginColumns
+	case events.KindLookup:
+		return events.LookupColumns
+	}
+	return nil
+}
+
+// columnName is the name of column i, or "" past the header's end.
+func columnName(cols []string, i int) string {
+	if i < 0 || i >= len(cols) {
+		return ""
+	}
+	return cols[i]
 }
 
 // parseCSV validates one CSV record of a file of the given kind.
 func (p *parser) parseCSV(kind string, rec string, buf []string) (event, []string, *fieldError) {
+	cols := csvColumns(kind)
 	fields, err := splitCSV(rec, buf)
 	if err != nil {
+		var qe *csvQuoteError
+		if errors.As(err, &qe) {
+			return event{}, fields, failf(columnName(cols, qe.field), "%v", err)
+		}
 		return event{}, fields, failf("", "%v", err)
 	}
-	var cols []string
-	switch kind {
-	case events.KindAccount:
-		cols = events.AccountColumns
-	case events.KindLogin:
-		cols = events.LoginColumns
-	case events.KindLookup:
-		cols = events.LookupColumns
+	if !utf8.ValidString(rec) {
+		for i, f := range fields {
+			if j := invalidUTF8([]byte(f)); j >= 0 {
+				return event{}, fields, failf(columnName(cols, i), "is not UTF-8 (byte 0x%02x at byte %d of the field)", f[j], j+1)
+			}
+		}
 	}
 	if len(fields) != len(cols) {
 		return event{}, fields, failf("", "has %d fields, the %s header has %d", len(fields), kind, len(cols))
@@ -228,10 +439,8 @@ func (p *parser) parseCSV(kind string, rec string, buf []string) (event, []strin
 		if s == "" || fe != nil {
 			return time.Time{}
 		}
-		t, err := events.ParseTime(s)
-		if err != nil {
-			fe = failf(field, "%v", err)
-		}
+		var t time.Time
+		t, fe = p.parseTime(field, s)
 		return t
 	}
 	switch kind {
@@ -274,7 +483,7 @@ func (p *parser) validate(r *events.Record, createdAt, at time.Time) (event, *fi
 	switch r.Kind {
 	case events.KindAccount:
 		ev.kind = kindAccount
-		if ev.account, err = checkID(r.ID); err != nil {
+		if ev.account, err = checkAccountID(r.ID); err != nil {
 			return ev, failf("id", "%v", err)
 		}
 		if ev.handle, err = checkText(r.Handle, 256); err != nil {
@@ -293,7 +502,7 @@ func (p *parser) validate(r *events.Record, createdAt, at time.Time) (event, *fi
 	default:
 		return ev, failf("kind", "unknown kind %q (want account, login or lookup)", clip(r.Kind))
 	}
-	if ev.account, err = checkID(r.Account); err != nil {
+	if ev.account, err = checkAccountID(r.Account); err != nil {
 		return ev, failf("account", "%v", err)
 	}
 	if at.IsZero() {
@@ -360,12 +569,37 @@ func (p *parser) validate(r *events.Record, createdAt, at time.Time) (event, *fi
 		return ev, failf("target", "%v", err)
 	}
 	if r.Matched != "" {
-		if ev.matchID, err = checkID(r.Matched); err != nil {
+		if ev.matchID, err = checkAccountID(r.Matched); err != nil {
 			return ev, failf("matched", "%v", err)
 		}
 		ev.matched = true
 	}
 	return ev, nil
+}
+
+// checkAccountID is checkID for an account id, which must not look like a
+// phone number or an e-mail address: the graph and the API show account
+// ids as they are, so such an id would store and show a number raw. A
+// number of digits only (numeric platform ids) is an id; with a + or the
+// separators people write numbers with, it is a phone number. The reason
+// gives the digit count, never the digits.
+func checkAccountID(s string) (string, error) {
+	if n := events.PhoneDigits(s); n > 0 && !isDigits(s) {
+		return "", fmt.Errorf("account id looks like a phone number (%d digits); phone numbers are never stored raw", n)
+	}
+	if events.LooksLikeEmail(s) {
+		return "", errors.New("account id looks like an e-mail address; e-mail addresses are never stored raw")
+	}
+	return checkID(s)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // checkID accepts a non-empty identifier of printable UTF-8 up to 256 bytes.
@@ -454,10 +688,6 @@ func checkCountry(s string) (string, error) {
 }
 
 // clip shortens a value quoted in a reason, so one bad multi-megabyte field
-// does not make a multi-megabyte rejects line.
-func clip(s string) string {
-	if len(s) <= 64 {
-		return s
-	}
-	return s[:61] + "..."
-}
+// does not make a multi-megabyte rejects line, and masks phone numbers and
+// e-mail addresses in it (events.Mask): a reject never holds one raw.
+func clip(s string) string { return events.Mask(s) }

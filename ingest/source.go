@@ -16,20 +16,22 @@ import (
 // than buffered, so memory stays bounded whatever the input.
 const maxLine = 1 << 20
 
-// recordReader splits an input into logical records: NDJSON lines, or CSV
-// records (a quoted field may hold newlines, so a CSV record continues
-// while its quotes are unbalanced). It counts lines and bytes and feeds
-// every byte, in order, to the chunk hash.
+// recordReader splits an input into records, one a line, in both formats.
+// A CSV record is one line too: no valid field can hold a newline (ids and
+// text refuse control characters), so a quoted field that is not closed
+// on its line is a reject of that line alone, and the next line starts the
+// next record (docs/FORMATS.md), instead of swallowing the lines after it.
+// It counts lines and bytes and feeds every byte, in order, to the chunk
+// hash.
 type recordReader struct {
 	r      *bufio.Reader
-	csv    bool
 	line   int64 // number of the last physical line read
 	offset int64 // bytes consumed
 	hash   hash.Hash
 	buf    []byte
 }
 
-// record is one logical record.
+// record is one record: one line.
 type record struct {
 	data    []byte // without the line terminator; valid until the next call
 	line    int64  // its first line
@@ -37,8 +39,11 @@ type record struct {
 	noEOL   bool   // the input ended without a newline after it
 }
 
-func newRecordReader(r io.Reader, csv bool, line, offset int64) *recordReader {
-	return &recordReader{r: bufio.NewReaderSize(r, 256<<10), csv: csv, line: line, offset: offset, hash: sha256.New()}
+// newRecordReader reads r, whose first line is line+1 at byte offset. Both
+// formats split the same way; the unnamed flag (CSV or not) is left from
+// when CSV records could span lines.
+func newRecordReader(r io.Reader, _ bool, line, offset int64) *recordReader {
+	return &recordReader{r: bufio.NewReaderSize(r, 256<<10), line: line, offset: offset, hash: sha256.New()}
 }
 
 // next returns the next record, or io.EOF.
@@ -47,7 +52,7 @@ func (rr *recordReader) next() (record, error) {
 	chunk, err := rr.r.ReadSlice('\n')
 	// Nearly every record is one whole line in the reader's buffer: return
 	// it from there, without copying it.
-	if err == nil && (!rr.csv || bytes.Count(chunk, []byte{'"'})%2 == 0) {
+	if err == nil {
 		rr.offset += int64(len(chunk))
 		rr.hash.Write(chunk)
 		rr.line++
@@ -57,12 +62,10 @@ func (rr *recordReader) next() (record, error) {
 	return rr.slowNext(rec, chunk, err)
 }
 
-// slowNext goes on with a record that is longer than the reader's buffer,
-// spans lines (CSV quotes) or ends the input; chunk and err are what the
-// first read gave.
+// slowNext goes on with a record that is longer than the reader's buffer
+// or ends the input; chunk and err are what the first read gave.
 func (rr *recordReader) slowNext(rec record, chunk []byte, err error) (record, error) {
 	rr.buf = rr.buf[:0]
-	quotes := 0
 	for first := true; ; first = false {
 		if !first {
 			chunk, err = rr.r.ReadSlice('\n')
@@ -79,12 +82,6 @@ func (rr *recordReader) slowNext(rec record, chunk []byte, err error) (record, e
 		}
 		if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
 			rr.line++
-			if rr.csv && !rec.tooLong {
-				quotes += bytes.Count(chunk, []byte{'"'})
-				if quotes%2 == 1 {
-					continue // a quoted field goes on over the newline
-				}
-			}
 		} else if err == io.EOF {
 			if len(rr.buf) == 0 && !rec.tooLong {
 				return record{}, io.EOF
@@ -126,6 +123,10 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // sniff looks at the start of an input: is it binary, and which format it
 // seems to be. It only peeks, so the bytes still go through the hash.
+// Binary means a NUL byte, or more than 1 byte in 16 of the first 8 KiB
+// not UTF-8 (compressed or image data): a text file with a few bad bytes
+// is read, and each record holding one is a reject of its own, so one
+// stray byte does not cost the valid records around it.
 func sniff(r *bufio.Reader) (format string, err error) {
 	head, _ := r.Peek(8 << 10)
 	if len(head) == 0 {
@@ -134,11 +135,7 @@ func sniff(r *bufio.Reader) (format string, err error) {
 	if bytes.IndexByte(head, 0) >= 0 {
 		return "", errors.New("binary data (NUL bytes): not NDJSON or CSV")
 	}
-	check := head
-	for i := 0; i < utf8.UTFMax && len(check) > 0 && !utf8.Valid(check); i++ {
-		check = check[:len(check)-1] // a rune cut by the peek window
-	}
-	if !utf8.Valid(check) {
+	if invalidBytes(head) > len(head)/16 {
 		return "", errors.New("binary data (not UTF-8): not NDJSON or CSV")
 	}
 	t := bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n")
@@ -146,6 +143,20 @@ func sniff(r *bufio.Reader) (format string, err error) {
 		return FormatNDJSON, nil
 	}
 	return FormatCSV, nil
+}
+
+// invalidBytes counts the bytes of b that are not part of a valid UTF-8
+// sequence; a rune cut at the end of b counts as valid.
+func invalidBytes(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 && (len(b)-i >= utf8.UTFMax || utf8.FullRune(b[i:])) {
+			n++
+		}
+		i += size
+	}
+	return n
 }
 
 func fmtBytes(n int64) string {
