@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 // Record kinds, the value of the "kind" field of an NDJSON line.
@@ -124,7 +126,7 @@ func ParseTime(s string) (time.Time, error) {
 	}
 	parsed, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("time %s is neither RFC 3339 nor Unix seconds", Quote(s))
+		return time.Time{}, fmt.Errorf("time %s is neither RFC 3339 nor Unix seconds", target.Quote(s))
 	}
 	return parsed.UTC(), nil
 }

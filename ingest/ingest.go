@@ -257,7 +257,7 @@ func (l *loader) file(ctx context.Context, path string) (err error) {
 				l.prog.rejected.Add(1)
 				return rej.add(l, &Reject{File: name, Line: rec.line, Field: "header", Reason: fmt.Sprintf(
 					"header %q names no record kind; want one of account: %s | login: %s | lookup: %s",
-					clip(string(data)), strings.Join(accountCols, ","), strings.Join(loginCols, ","), strings.Join(lookupCols, ","))})
+					target.Clip(string(data)), strings.Join(accountCols, ","), strings.Join(loginCols, ","), strings.Join(lookupCols, ","))})
 			}
 			break
 		}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/lockstep-dev/lockstep/events"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 // sameParse fails unless the fast and the encoding/json paths give the
@@ -111,12 +112,12 @@ func FuzzFastNDJSON(f *testing.F) {
 // oldCheckCountry is checkCountry as it was, before the lookup table.
 func oldCheckCountry(s string) (string, error) {
 	if len(s) != 2 {
-		return "", fmt.Errorf("%q is not an ISO 3166 alpha-2 country code", clip(s))
+		return "", fmt.Errorf("%q is not an ISO 3166 alpha-2 country code", target.Clip(s))
 	}
 	up := strings.ToUpper(s)
 	r, err := language.ParseRegion(up)
 	if err != nil || !r.IsCountry() || r.Canonicalize().String() != up || r.ISO3() == "ZZZ" {
-		return "", fmt.Errorf("%q is not an ISO 3166 alpha-2 country code", clip(s))
+		return "", fmt.Errorf("%q is not an ISO 3166 alpha-2 country code", target.Clip(s))
 	}
 	return up, nil
 }

@@ -177,7 +177,7 @@ func (p *parser) parseNDJSONSlow(line string) (event, *fieldError) {
 			field := te.Field[strings.LastIndexByte(te.Field, '.')+1:] // "Record.ip_asn"
 			// te.Value holds a number's literal: masked, as it may be a
 			// phone number.
-			return event{}, failf(field, "want a JSON %s, got %s", te.Type, events.Mask(te.Value))
+			return event{}, failf(field, "want a JSON %s, got %s", te.Type, target.Clip(te.Value))
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
@@ -227,7 +227,7 @@ func textFault(line string) *fieldError {
 		}
 		if reason := badText(v); reason != "" {
 			// An ignored field's name is the producer's: masked like a value.
-			return failf(clip(tok.(string)), "%s", reason)
+			return failf(target.Clip(tok.(string)), "%s", reason)
 		}
 	}
 	return nil
@@ -452,7 +452,7 @@ func (p *parser) parseCSV(kind string, rec string, buf []string) (event, []strin
 		case "true", "1":
 			r.Verified = true
 		default:
-			return event{}, fields, failf("verified", "want true or false, got %q", clip(fields[4]))
+			return event{}, fields, failf("verified", "want true or false, got %q", target.Clip(fields[4]))
 		}
 	case events.KindLogin:
 		r.Account, r.IP, r.IPASOrg, r.IPCountry, r.IPKind = fields[0], fields[2], fields[4], fields[5], fields[6]
@@ -461,7 +461,7 @@ func (p *parser) parseCSV(kind string, rec string, buf []string) (event, []strin
 		if fields[3] != "" {
 			asn, err := strconv.ParseUint(fields[3], 10, 32)
 			if err != nil {
-				return event{}, fields, failf("ip_asn", "want a number from 0 to 4294967295, got %q", clip(fields[3]))
+				return event{}, fields, failf("ip_asn", "want a number from 0 to 4294967295, got %q", target.Clip(fields[3]))
 			}
 			r.IPASN = uint32(asn)
 		}
@@ -500,7 +500,7 @@ func (p *parser) validate(r *events.Record, createdAt, at time.Time) (event, *fi
 	case "":
 		return ev, failf("kind", "missing (want account, login or lookup)")
 	default:
-		return ev, failf("kind", "unknown kind %q (want account, login or lookup)", clip(r.Kind))
+		return ev, failf("kind", "unknown kind %q (want account, login or lookup)", target.Clip(r.Kind))
 	}
 	if ev.account, err = checkAccountID(r.Account); err != nil {
 		return ev, failf("account", "%v", err)
@@ -516,10 +516,10 @@ func (p *parser) validate(r *events.Record, createdAt, at time.Time) (event, *fi
 		}
 		addr, err := netip.ParseAddr(r.IP)
 		if err != nil {
-			return ev, failf("ip", "not an IPv4 or IPv6 address: %q", clip(r.IP))
+			return ev, failf("ip", "not an IPv4 or IPv6 address: %q", target.Clip(r.IP))
 		}
 		if addr.Zone() != "" {
-			return ev, failf("ip", "address %q has a zone; want a global address", clip(r.IP))
+			return ev, failf("ip", "address %q has a zone; want a global address", target.Clip(r.IP))
 		}
 		ev.ip = addr.Unmap() // ::ffff:1.2.3.4 is 1.2.3.4
 		ev.asn = r.IPASN
@@ -533,7 +533,7 @@ func (p *parser) validate(r *events.Record, createdAt, at time.Time) (event, *fi
 		}
 		if r.IPKind != "" {
 			if !slices.Contains(events.IPKinds, r.IPKind) {
-				return ev, failf("ip_kind", "unknown kind %q (want one of %s)", clip(r.IPKind), strings.Join(events.IPKinds, ", "))
+				return ev, failf("ip_kind", "unknown kind %q (want one of %s)", target.Clip(r.IPKind), strings.Join(events.IPKinds, ", "))
 			}
 			ev.ipKind = r.IPKind
 		}
@@ -557,7 +557,7 @@ func (p *parser) validate(r *events.Record, createdAt, at time.Time) (event, *fi
 	switch r.TargetKind {
 	case "", events.TargetPhone, events.TargetEmail:
 	default:
-		return ev, failf("target_kind", "unknown kind %q (want phone or email)", clip(r.TargetKind))
+		return ev, failf("target_kind", "unknown kind %q (want phone or email)", target.Clip(r.TargetKind))
 	}
 	if r.Region != "" {
 		if _, err := checkCountry(r.Region); err != nil {
@@ -584,10 +584,10 @@ func (p *parser) validate(r *events.Record, createdAt, at time.Time) (event, *fi
 // separators people write numbers with, it is a phone number. The reason
 // gives the digit count, never the digits.
 func checkAccountID(s string) (string, error) {
-	if n := events.PhoneDigits(s); n > 0 && !isDigits(s) {
+	if n := target.PhoneDigits(s); n > 0 && !isDigits(s) {
 		return "", fmt.Errorf("account id looks like a phone number (%d digits); phone numbers are never stored raw", n)
 	}
-	if events.LooksLikeEmail(s) {
+	if target.LooksLikeEmail(s) {
 		return "", errors.New("account id looks like an e-mail address; e-mail addresses are never stored raw")
 	}
 	return checkID(s)
@@ -624,7 +624,7 @@ func checkID(s string) (string, error) {
 	}
 	for _, c := range s {
 		if unicode.IsControl(c) || unicode.IsSpace(c) {
-			return "", fmt.Errorf("contains a space or control character: %q", clip(s))
+			return "", fmt.Errorf("contains a space or control character: %q", target.Clip(s))
 		}
 	}
 	return s, nil
@@ -684,10 +684,5 @@ func checkCountry(s string) (string, error) {
 			return string([]byte{a, b}), nil
 		}
 	}
-	return "", fmt.Errorf("%q is not an ISO 3166 alpha-2 country code", clip(s))
+	return "", fmt.Errorf("%q is not an ISO 3166 alpha-2 country code", target.Clip(s))
 }
-
-// clip shortens a value quoted in a reason, so one bad multi-megabyte field
-// does not make a multi-megabyte rejects line, and masks phone numbers and
-// e-mail addresses in it (events.Mask): a reject never holds one raw.
-func clip(s string) string { return events.Mask(s) }

@@ -7,7 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/lockstep-dev/lockstep/events"
 	"github.com/lockstep-dev/lockstep/target"
 )
 
@@ -241,7 +240,7 @@ func checkEvent(t *testing.T, p *parser, ev event) {
 		}
 	}
 	for _, id := range []string{ev.account, ev.matchID} {
-		if events.PhoneDigits(id) > 0 && !isDigits(id) || events.LooksLikeEmail(id) {
+		if target.PhoneDigits(id) > 0 && !isDigits(id) || target.LooksLikeEmail(id) {
 			t.Fatalf("account id %q accepted", id)
 		}
 	}

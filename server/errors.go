@@ -14,11 +14,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// Redact replaces anything that looks like a phone number in s (what a
-// raw number looks like when a client echoes one into a query), keeping
-// digits that belong to ids and key names (target.Redact).
-func Redact(s string) string { return target.Redact(s) }
-
 // serverMade are the codes of messages the server composes from its own
 // figures (complexity, depth, alias counts), never from client text: they
 // are not redacted, so a 7-digit complexity figure stays readable.
@@ -52,7 +47,7 @@ func presenter(log *slog.Logger, timeout, maxBody string) graphql.ErrorPresenter
 				}
 			}
 			if !serverMade[code] {
-				out.Message = Redact(out.Message)
+				out.Message = target.Redact(out.Message)
 			}
 			if code == "" && strings.HasSuffix(out.Message, "http: request body too large") {
 				out.Message = "request body is larger than the limit of " + maxBody + " bytes"
@@ -82,11 +77,11 @@ func presenter(log *slog.Logger, timeout, maxBody string) graphql.ErrorPresenter
 			code, msg = "CANCELLED", "the request was cancelled"
 		case errors.Is(err, store.ErrUnavailable):
 			code, msg = "UNAVAILABLE", "the database is not reachable; try again shortly"
-			log.Error("graphql", "path", path.String(), "err", Redact(err.Error()))
+			log.Error("graphql", "path", path.String(), "err", target.Redact(err.Error()))
 		default:
 			code, msg = "INTERNAL", "internal error (logged)"
-			log.Error("graphql", "path", path.String(), "err", Redact(err.Error()))
+			log.Error("graphql", "path", path.String(), "err", target.Redact(err.Error()))
 		}
-		return &gqlerror.Error{Message: Redact(msg), Path: path, Extensions: map[string]any{"code": code}, Err: err}
+		return &gqlerror.Error{Message: target.Redact(msg), Path: path, Extensions: map[string]any{"code": code}, Err: err}
 	}
 }

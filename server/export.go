@@ -16,6 +16,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/auth"
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 // Export format, as documented in docs/API.md:
@@ -59,13 +60,13 @@ func (s *Server) exportSuspensionList(w http.ResponseWriter, r *http.Request) {
 		format = "csv"
 	}
 	if format != "csv" && format != "ndjson" {
-		writeError(w, http.StatusBadRequest, "BAD_USER_INPUT", "format must be csv or ndjson, got "+strconv.Quote(Redact(format)))
+		writeError(w, http.StatusBadRequest, "BAD_USER_INPUT", "format must be csv or ndjson, got "+target.Quote(format))
 		return
 	}
 	ctx := r.Context()
 	if _, err := s.cfg.Store.SuspensionList(ctx, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, http.StatusNotFound, "NOT_FOUND", "suspension list "+strconv.Quote(Redact(id))+" not found")
+			writeError(w, http.StatusNotFound, "NOT_FOUND", "suspension list "+target.Quote(id)+" not found")
 			return
 		}
 		s.cfg.Log.Error("export", "list", id, "err", err)

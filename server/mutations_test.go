@@ -108,17 +108,17 @@ func TestFreeTextRedactedAndAudited(t *testing.T) {
 	h := newHarness(t, server.Config{})
 	var rv struct{ ReviewNetwork struct{ Note string } }
 	h.ok(analyst, `mutation { reviewNetwork(id: "n2b", verdict: DISMISS, note: "owner called from +1 415 555 0104, see ticket 12") { note } }`, nil, &rv)
-	if rv.ReviewNetwork.Note != "owner called from [redacted], see ticket 12" {
+	if rv.ReviewNetwork.Note != "owner called from [10 digits], see ticket 12" {
 		t.Fatalf("note = %q", rv.ReviewNetwork.Note)
 	}
 	var al struct {
 		AllowlistAccount struct{ Allowlist struct{ Reason string } }
 	}
 	h.ok(analyst, `mutation { allowlistAccount(id: "a08", reason: "journalist, 415-555-0102") { allowlist { reason } } }`, nil, &al)
-	if al.AllowlistAccount.Allowlist.Reason != "journalist, [redacted]" {
+	if al.AllowlistAccount.Allowlist.Reason != "journalist, [10 digits]" {
 		t.Fatalf("reason = %q", al.AllowlistAccount.Allowlist.Reason)
 	}
-	if a := h.audit("allowlistAccount"); len(a) != 1 || a[0].Detail["reason"] != "journalist, [redacted]" {
+	if a := h.audit("allowlistAccount"); len(a) != 1 || a[0].Detail["reason"] != "journalist, [10 digits]" {
 		t.Fatalf("audit = %+v", a)
 	}
 }

@@ -310,39 +310,3 @@ func TestErrorsNeverEchoNumbers(t *testing.T) {
 	}
 	// The harness scans every response and log line at the end.
 }
-
-func TestRedact(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"call +1 (415) 555-0101 now", "call [redacted] now"},
-		{"14155550101", "[redacted]"},
-		{"+44 20 7946 0958", "[redacted]"},
-		{"id x+14155550101y", "id x[redacted]y"},
-		{"415.555.0101.", "[redacted]."},
-		{"first must be between 1 and 100, got 1000", "first must be between 1 and 100, got 1000"},
-		{"at 12:30, 3 of 250", "at 12:30, 3 of 250"},
-		// Digits inside ids and key names are not phone numbers.
-		{"review rev_0187c3f1a2b4d5e6ab12cd34 saved", "review rev_0187c3f1a2b4d5e6ab12cd34 saved"},
-		{"rate limit exceeded for key ops-20260107-1234567", "rate limit exceeded for key ops-20260107-1234567"},
-		{"run run_18a2b3c4d5e6f7081234567", "run run_18a2b3c4d5e6f7081234567"},
-	} {
-		if got := server.Redact(c.in); got != c.want {
-			t.Errorf("Redact(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
-// FuzzRedact: a number in E.164 form never survives, whatever surrounds it.
-func FuzzRedact(f *testing.F) {
-	f.Add("x ", " y")
-	f.Add("key_", "_9")
-	f.Add("(", ")-0101")
-	f.Fuzz(func(t *testing.T, before, after string) {
-		const n = "+14155550101"
-		if strings.Contains(before+after, "4155550101") {
-			return
-		}
-		if out := server.Redact(before + n + after); strings.Contains(out, "4155550101") {
-			t.Fatalf("Redact(%q) = %q keeps the number", before+n+after, out)
-		}
-	})
-}
