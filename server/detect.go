@@ -3,36 +3,21 @@ package server
 import (
 	"context"
 
-	"github.com/lockstep-dev/lockstep/detect"
 	"github.com/lockstep-dev/lockstep/graph/model"
-	"github.com/lockstep-dev/lockstep/resolvers"
-	"github.com/lockstep-dev/lockstep/store"
 )
 
-// Detector wires the runDetection mutation to detect.Run over st: the
-// input's fields override detect.DefaultParams.
-func Detector(st *store.Store) resolvers.DetectFunc {
-	return func(ctx context.Context, in model.RunDetectionInput, progress func(string, int, int)) (string, error) {
-		p := detect.DefaultParams()
-		if in.Algorithm != nil {
-			p.Algorithm = *in.Algorithm
-		}
-		if in.Resolution != nil {
-			p.Resolution = *in.Resolution
-		}
-		if in.Seed != nil {
-			p.Seed = uint64(*in.Seed)
-		}
-		if in.MinSize != nil {
-			p.Scoring.MinSize = *in.MinSize
-		}
-		if in.MinScore != nil {
-			p.MinWriteScore = *in.MinScore
-		}
-		res, err := detect.Run(ctx, st, p, progress)
-		if err != nil {
-			return "", err
-		}
-		return res.RunID, nil
-	}
+// Detector is all the server knows of detection: one run over the store
+// with the runDetection mutation's overrides, reporting progress as it
+// goes. The command wires in detect.Runner; tests fake it. (The server
+// does not import package detect, so the API builds without it.)
+type Detector interface {
+	Detect(ctx context.Context, in model.RunDetectionInput, progress func(stage string, done, total int)) (runID string, err error)
+}
+
+// DetectorFunc is a function used as a Detector.
+type DetectorFunc func(ctx context.Context, in model.RunDetectionInput, progress func(stage string, done, total int)) (string, error)
+
+// Detect calls f.
+func (f DetectorFunc) Detect(ctx context.Context, in model.RunDetectionInput, progress func(string, int, int)) (string, error) {
+	return f(ctx, in, progress)
 }

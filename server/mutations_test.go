@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+	"github.com/lockstep-dev/lockstep/detect"
 	"github.com/lockstep-dev/lockstep/graph/model"
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/lockstep-dev/lockstep/store"
@@ -211,9 +212,9 @@ func fakeDetector(st *store.Store, release chan struct{}) func(context.Context, 
 func TestRunDetectionAndProgress(t *testing.T) {
 	release := make(chan struct{})
 	var h *harness
-	h = newHarness(t, server.Config{Detect: func(ctx context.Context, in model.RunDetectionInput, p func(string, int, int)) (string, error) {
+	h = newHarness(t, server.Config{Detect: server.DetectorFunc(func(ctx context.Context, in model.RunDetectionInput, p func(string, int, int)) (string, error) {
 		return fakeDetector(h.st, release)(ctx, in, p)
-	}})
+	})})
 	var got struct{ RunDetection struct{ ID, Status string } }
 	h.ok(analyst, `mutation { runDetection(input: {algorithm: "louvain", seed: 7}) { id status } }`, nil, &got)
 	run := got.RunDetection
@@ -250,9 +251,9 @@ func TestRunDetectionAndProgress(t *testing.T) {
 
 func TestRunDetectionReal(t *testing.T) {
 	var h *harness
-	h = newHarness(t, server.Config{Detect: func(ctx context.Context, in model.RunDetectionInput, p func(string, int, int)) (string, error) {
-		return server.Detector(h.st)(ctx, in, p)
-	}})
+	h = newHarness(t, server.Config{Detect: server.DetectorFunc(func(ctx context.Context, in model.RunDetectionInput, p func(string, int, int)) (string, error) {
+		return detect.Runner{Store: h.st}.Detect(ctx, in, p)
+	})})
 	var got struct{ RunDetection struct{ ID string } }
 	h.ok(analyst, `mutation { runDetection(input: {minSize: 3}) { id } }`, nil, &got)
 	ctx, cancel := context.WithTimeout(ctxT(t), 2*time.Minute)

@@ -348,25 +348,13 @@ func (s *Store) MembersByNetworks(ctx context.Context, ids []string, first int) 
 	if err := checkFirst(first, MaxPage+1); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (n:Network {id: id})
+	return readMap[[]Member](ctx, s, `UNWIND $ids AS id MATCH (n:Network {id: id})
 CALL (n) {
   MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
   RETURN m, a ORDER BY m.score DESC, a.id LIMIT $first
 }
-RETURN id, collect({a: `+accountProjection+`, score: m.score, role: m.role}) AS ms`,
+RETURN id AS key, collect({account: `+accountProjection+`, score: m.score, role: m.role}) AS value`,
 		map[string]any{"ids": ids, "first": first})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]Member, len(rows))
-	for _, r := range rows {
-		var l []Member
-		for _, m := range r.list("ms") {
-			l = append(l, Member{Account: accountFromRow(m.sub("a")), Score: m.float("score"), Role: m.strp("role")})
-		}
-		out[r.str("id")] = l
-	}
-	return out, nil
 }
 
 // EncodeMemberCursor returns the opaque cursor of a member (score
@@ -394,75 +382,52 @@ func (s *Store) MembersAfter(ctx context.Context, networkID string, first int, a
 	if err != nil {
 		return nil, false, err
 	}
-	rows, err := s.apiRead(ctx, `MATCH (n:Network {id: $id})<-[m:MEMBER_OF]-(a:Account)
+	recs, err := s.apiRecords(ctx, `MATCH (n:Network {id: $id})<-[m:MEMBER_OF]-(a:Account)
 WHERE coalesce(m.role, '') <> 'victim' AND (m.score < $s OR (m.score = $s AND a.id > $aid))
 WITH m, a ORDER BY m.score DESC, a.id LIMIT $limit
-RETURN `+accountProjection+` AS a, m.score AS score, m.role AS role`,
+RETURN `+accountProjection+` AS account, m.score AS score, m.role AS role`,
 		map[string]any{"id": networkID, "s": c.Value, "aid": c.ID, "limit": first + 1})
 	if err != nil {
 		return nil, false, err
 	}
-	var out []Member
-	for i, r := range rows {
-		if i == first {
-			return out, true, nil
-		}
-		out = append(out, Member{Account: accountFromRow(r.sub("a")), Score: r.float("score"), Role: r.strp("role")})
+	out, err := decodeRecords[Member](recs)
+	if err != nil || len(out) <= first {
+		return out, false, err
 	}
-	return out, false, nil
+	return out[:first], true, nil
 }
 
 // MemberEvidence returns why an account is in a network, or ErrNotFound
 // when it is not a member.
 func (s *Store) MemberEvidence(ctx context.Context, networkID, accountID string) (_ MemberEvidence, err error) {
 	defer wrap(&err, "Store.MemberEvidence(network %q, account %q)", networkID, accountID)
-	rows, err := s.apiRead(ctx, `MATCH (a:Account {id: $aid})-[m:MEMBER_OF]->(n:Network {id: $nid})
+	ev, err := readOne[MemberEvidence](ctx, s, `MATCH (a:Account {id: $aid})-[m:MEMBER_OF]->(n:Network {id: $nid})
 CALL (a, n) {
   MATCH (a)-[:USED_IP]->(ip:IP)<-[:USED_IP]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
   WITH ip, count(DISTINCT b) AS c, collect(DISTINCT b.id)[..10] AS sample
   ORDER BY c DESC, ip.addr LIMIT 20
-  RETURN collect({r: `+ipProjection+`, c: c, sample: sample}) AS ips
+  RETURN collect({ip: `+ipProjection+`, sharedWith: c, sampleAccountIds: sample}) AS ips
 }
 CALL (a, n) {
   MATCH (a)-[:USED_DEVICE]->(d:Device)<-[:USED_DEVICE]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
   WITH d, count(DISTINCT b) AS c, collect(DISTINCT b.id)[..10] AS sample
   ORDER BY c DESC, d.id LIMIT 20
-  RETURN collect({r: `+deviceProjection+`, c: c, sample: sample}) AS devices
+  RETURN collect({device: `+deviceProjection+`, sharedWith: c, sampleAccountIds: sample}) AS devices
 }
 CALL (a, n) {
   MATCH (a)-[:LOOKED_UP]->(t:Target)<-[:LOOKED_UP]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
   WITH t, count(DISTINCT b) AS c, collect(DISTINCT b.id)[..10] AS sample
   ORDER BY c DESC, t.key LIMIT 20
-  RETURN collect({r: `+targetProjection+`, c: c, sample: sample}) AS targets
+  RETURN collect({target: `+targetProjection+`, sharedWith: c, sampleAccountIds: sample}) AS targets
 }
 CALL (a, n) {
   MATCH (a)-[:USED_IP|USED_DEVICE|LOOKED_UP]->()<-[:USED_IP|USED_DEVICE|LOOKED_UP]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
   RETURN count(DISTINCT b) AS linked
 }
-RETURN `+accountProjection+` AS a, m.score AS score, m.role AS role, ips, devices, targets, linked`,
+RETURN {account: `+accountProjection+`, networkId: n.id, score: m.score, role: m.role, sharedIPs: ips,
+  sharedDevices: devices, sharedTargets: targets, linkedMembers: linked} AS value`,
 		map[string]any{"aid": accountID, "nid": networkID})
-	if err != nil {
-		return MemberEvidence{}, err
-	}
-	if len(rows) == 0 {
-		return MemberEvidence{}, ErrNotFound
-	}
-	r := rows[0]
-	ev := MemberEvidence{
-		Account: accountFromRow(r.sub("a")), NetworkID: networkID, Score: r.float("score"), Role: r.strp("role"),
-		LinkedMembers: r.int("linked"),
-		SharedIPs:     []SharedIP{}, SharedDevices: []SharedDevice{}, SharedTargets: []SharedTarget{},
-	}
-	for _, x := range r.list("ips") {
-		ev.SharedIPs = append(ev.SharedIPs, SharedIP{IP: ipFromRow(x.sub("r")), SharedWith: x.int("c"), SampleAccountIds: x.strs("sample")})
-	}
-	for _, x := range r.list("devices") {
-		ev.SharedDevices = append(ev.SharedDevices, SharedDevice{Device: deviceFromRow(x.sub("r")), SharedWith: x.int("c"), SampleAccountIds: x.strs("sample")})
-	}
-	for _, x := range r.list("targets") {
-		ev.SharedTargets = append(ev.SharedTargets, SharedTarget{Target: targetFromRow(x.sub("r")), SharedWith: x.int("c"), SampleAccountIds: x.strs("sample")})
-	}
-	return ev, nil
+	return ev, err
 }
 
 // SharedResources returns the IPs, devices and targets used by at least
@@ -587,15 +552,11 @@ func (s *Store) Victims(ctx context.Context, networkID string, first int) (_ []M
 	if err := checkFirst(first, MaxPage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `MATCH (:Network {id: $id})<-[m:MEMBER_OF {role: 'victim'}]-(a:Account)
+	recs, err := s.apiRecords(ctx, `MATCH (:Network {id: $id})<-[m:MEMBER_OF {role: 'victim'}]-(a:Account)
 WITH m, a ORDER BY m.score DESC, a.id LIMIT $first
-RETURN `+accountProjection+` AS a, m.score AS score, m.role AS role`, map[string]any{"id": networkID, "first": first})
+RETURN `+accountProjection+` AS account, m.score AS score, m.role AS role`, map[string]any{"id": networkID, "first": first})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Member, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, Member{Account: accountFromRow(r.sub("a")), Score: r.float("score"), Role: r.strp("role")})
-	}
-	return out, nil
+	return decodeRecords[Member](recs)
 }

@@ -95,5 +95,6 @@ RETURN ` + accountProjection + ` AS a`
 	if len(rows) == 0 {
 		return Account{}, ErrNotFound
 	}
-	return accountFromRow(rows[0].sub("a")), nil
+	var a Account
+	return a, decode(rows[0]["a"], &a)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lockstep-dev/lockstep/config"
+	"github.com/lockstep-dev/lockstep/detect"
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/spf13/cobra"
@@ -48,7 +49,7 @@ finish (up to 20 s).`,
 				return err
 			}
 			cfg.Store, cfg.HMACKey, cfg.Log = st, conf.HMACKey, slog.Default()
-			cfg.Detect = server.Detector(st)
+			cfg.Detect = detect.Runner{Store: st}
 			srv := server.New(cfg)
 			return srv.Serve(ctx, addr, func(a net.Addr) {
 				fmt.Fprintf(cmd.OutOrStdout(), "Lockstep API on http://%s/graphql, playground http://%s/playground, UI http://%s/\n", a, a, a)
