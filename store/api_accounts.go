@@ -15,7 +15,8 @@ const MaxUsagePage = 100
 // fills the model's field of the same name from each key, so a new field
 // is the model's field, the schema's and one key here.
 const accountProjection = `a {.id, .handle, .createdAt, .country, .verified, .status, .allowlisted,
-	allowlist: CASE WHEN a.allowlisted THEN {by: a.allowlistedBy, at: a.allowlistedAt, reason: a.allowlistReason} END}`
+	allowlist: CASE WHEN a.allowlisted THEN {by: a.allowlistedBy, at: a.allowlistedAt, reason: a.allowlistReason} END,
+	lastSeenAt: COLLECT { MATCH (a)-[u:USED_IP|USED_DEVICE]->() RETURN u.last ORDER BY u.last DESC LIMIT 1 }[0]}`
 
 const ipProjection = `ip {.addr, .asn, .asnOrg, .country, .kind}`
 

@@ -135,6 +135,7 @@ type Account struct {
 	Status      *string
 	Allowlisted bool
 	Allowlist   *Allowlisting
+	LastSeenAt  *time.Time
 }
 
 // Allowlisting records who kept an account off suspension lists and why.
