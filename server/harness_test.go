@@ -246,7 +246,7 @@ func (h *harness) seed(ctx context.Context) {
 	w(`UNWIND $rows AS r MATCH (a:Account {id: r.a}), (ip:IP {addr: '203.0.113.7'})
 CREATE (a)-[:USED_IP {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-01T00:00:00Z'), count: r.count}]->(ip)`, edges)
 	w(`UNWIND $rows AS r MATCH (a:Account {id: r.a}), (ip:IP {addr: '198.51.100.9'})
-CREATE (a)-[:USED_IP {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-01T00:00:00Z'), count: 1}]->(ip)`, edges[:1])
+CREATE (a)-[:USED_IP {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-05T10:00:00Z'), count: 1}]->(ip)`, edges[:1])
 	w(`UNWIND $rows AS r MATCH (a:Account {id: r.a}), (d:Device {id: 'dev-1'})
 CREATE (a)-[:USED_DEVICE {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-01T00:00:00Z'), count: r.count}]->(d)`, edges[:3])
 	var lookups []map[string]any

@@ -26,6 +26,12 @@ const deviceProjection = `d {.id, .os, .client}`
 // are the raw number, so they never leave the store.
 const targetProjection = `t {.key, .masked, .kind, .region, lookerCount: COUNT { (t)<-[:LOOKED_UP]-() }}`
 
+// keyed is a record of two columns, key and value.
+type keyed[V any] struct {
+	Key   string
+	Value V
+}
+
 // readMap runs a batched read whose records are (key, value) and returns
 // the values decoded by key.
 func readMap[V any](ctx context.Context, s *Store, cypher string, params map[string]any) (map[string]V, error) {
@@ -33,10 +39,7 @@ func readMap[V any](ctx context.Context, s *Store, cypher string, params map[str
 	if err != nil {
 		return nil, err
 	}
-	rows, err := decodeRecords[struct {
-		Key   string
-		Value V
-	}](recs)
+	rows, err := decodeRecords[keyed[V]](recs)
 	if err != nil {
 		return nil, err
 	}

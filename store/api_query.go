@@ -97,9 +97,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (r row) str(k string) string      { return vstr(r[k]) }
 func (r row) strp(k string) *string    { return vstrp(r[k]) }
 func (r row) int(k string) int         { return vint(r[k]) }
-func (r row) intp(k string) *int       { return vintp(r[k]) }
 func (r row) float(k string) float64   { return vfloat(r[k]) }
-func (r row) bool(k string) bool       { return vbool(r[k]) }
 func (r row) time(k string) *time.Time { return vtime(r[k]) }
 
 // The same conversions of one value (a list element).
@@ -126,18 +124,6 @@ func vint(v any) int {
 	return 0
 }
 
-func vintp(v any) *int {
-	switch x := v.(type) {
-	case int64:
-		i := int(x)
-		return &i
-	case float64:
-		i := int(x)
-		return &i
-	}
-	return nil
-}
-
 func vfloat(v any) float64 {
 	switch x := v.(type) {
 	case float64:
@@ -146,11 +132,6 @@ func vfloat(v any) float64 {
 		return float64(x)
 	}
 	return 0
-}
-
-func vbool(v any) bool {
-	b, _ := v.(bool)
-	return b
 }
 
 func vtime(v any) *time.Time {
@@ -191,8 +172,12 @@ func (r row) list(k string) []row {
 	return out
 }
 
-func (r row) strs(k string) []string {
-	switch v := r[k].(type) {
+func (r row) strs(k string) []string { return stringList(r[k]) }
+
+// stringList reads a list of strings stored as a list or as JSON text (a
+// single string is a list of one).
+func stringList(v any) []string {
+	switch v := v.(type) {
 	case []any:
 		out := make([]string, 0, len(v))
 		for _, x := range v {
@@ -201,7 +186,7 @@ func (r row) strs(k string) []string {
 			}
 		}
 		return out
-	case string: // a JSON list written as a string
+	case string:
 		var out []string
 		if json.Unmarshal([]byte(v), &out) == nil {
 			return out

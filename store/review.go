@@ -26,15 +26,6 @@ func NewID(prefix string) string {
 	return fmt.Sprintf("%s_%016x%s", prefix, time.Now().UnixNano(), hex.EncodeToString(b[:]))
 }
 
-func reviewFromRow(r row) Review {
-	rv := Review{ID: r.str("id"), NetworkID: r.str("networkId"), Verdict: Verdict(r.str("verdict")),
-		Note: r.str("note"), By: r.str("by")}
-	if t := r.time("at"); t != nil {
-		rv.At = *t
-	}
-	return rv
-}
-
 // ReviewNetwork records a verdict on a network and sets its review status.
 // It returns ErrNotFound when the network does not exist.
 func (s *Store) ReviewNetwork(ctx context.Context, networkID string, v Verdict, note, by string) (_ Review, err error) {
@@ -48,7 +39,7 @@ MERGE (r:Review {id: $id})
 ON CREATE SET r.networkId = $nid, r.verdict = $verdict, r.note = $note, r.by = $by, r.at = datetime()
 MERGE (r)-[:REVIEWS]->(n)
 SET n.reviewStatus = $status
-RETURN r {.*} AS r`, map[string]any{"nid": networkID, "id": NewID("rev"), "verdict": string(v), "note": note,
+RETURN r {.id, .networkId, .verdict, .note, .by, .at} AS r`, map[string]any{"nid": networkID, "id": NewID("rev"), "verdict": string(v), "note": note,
 		"by": by, "status": string(v.Status())})
 	if err != nil {
 		return Review{}, err
@@ -56,21 +47,25 @@ RETURN r {.*} AS r`, map[string]any{"nid": networkID, "id": NewID("rev"), "verdi
 	if len(rows) == 0 {
 		return Review{}, ErrNotFound
 	}
-	return reviewFromRow(rows[0].sub("r")), nil
+	var rv Review
+	return rv, decode(rows[0]["r"], &rv)
 }
 
 // ReviewsByNetworks returns the reviews of each network, newest first.
 func (s *Store) ReviewsByNetworks(ctx context.Context, ids []string) (_ map[string][]Review, err error) {
 	defer wrap(&err, "Store.ReviewsByNetworks(%d ids)", len(ids))
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (r:Review {networkId: id})
-RETURN r {.*} AS r ORDER BY r.at DESC, r.id DESC`, map[string]any{"ids": ids})
+	recs, err := s.apiRecords(ctx, `UNWIND $ids AS id MATCH (r:Review {networkId: id})
+RETURN r {.id, .networkId, .verdict, .note, .by, .at} AS r ORDER BY r.at DESC, r.id DESC`, map[string]any{"ids": ids})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := decodeRecords[struct{ R Review }](recs)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]Review{}
 	for _, r := range rows {
-		rv := reviewFromRow(r.sub("r"))
-		out[rv.NetworkID] = append(out[rv.NetworkID], rv)
+		out[r.R.NetworkID] = append(out[r.R.NetworkID], r.R)
 	}
 	return out, nil
 }
