@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -98,12 +99,24 @@ func newHarness(t testing.TB, cfg server.Config) *harness {
 	if cfg.RatePerSecond == 0 {
 		cfg.RatePerSecond, cfg.RateBurst = 10000, 10000
 	}
+	if cfg.Timeout == 0 {
+		// Neo4j plans each statement on first use, seconds for the
+		// evidence reads on a loaded machine, and a request runs several
+		// at once: the 15 s default measures the machine, not the API
+		// (TestRequestTimeout sets its own).
+		cfg.Timeout = 2 * time.Minute
+	}
 	h.srv = server.New(cfg)
 	h.ts = httptest.NewServer(h.srv.Handler())
 	t.Cleanup(func() {
 		h.ts.Close()
 		h.srv.Close()
 		h.scanForNumbers()
+		// LOCKSTEP_TEST_LOGS=1 shows a failed test's server log (a
+		// resolver's error is logged there, not in the response).
+		if t.Failed() && os.Getenv("LOCKSTEP_TEST_LOGS") != "" {
+			t.Log(h.logs.String())
+		}
 	})
 	return h
 }
