@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -25,7 +26,8 @@ func decode(v any, out any) error {
 		return err
 	}
 	if err := d.Decode(v); err != nil {
-		return fmt.Errorf("reading %T from Neo4j: %w", out, err)
+		// mapstructure lists its errors on lines of their own.
+		return fmt.Errorf("reading %T from Neo4j: %s", out, strings.Join(strings.Fields(err.Error()), " "))
 	}
 	return nil
 }
