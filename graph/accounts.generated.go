@@ -21,14 +21,16 @@ type AccountResolver interface {
 	Ips(ctx context.Context, obj *store.Account, first *int) ([]store.IPUsage, error)
 	Devices(ctx context.Context, obj *store.Account, first *int) ([]store.DeviceUsage, error)
 	Lookups(ctx context.Context, obj *store.Account, first *int) ([]store.Lookup, error)
-
+	LookupCount(ctx context.Context, obj *store.Account) (int, error)
 	Memberships(ctx context.Context, obj *store.Account) ([]store.Membership, error)
 	Sweep(ctx context.Context, obj *store.Account) ([]store.SweepBlock, error)
 }
 type DeviceResolver interface {
+	AccountCount(ctx context.Context, obj *store.Device) (int, error)
 	Accounts(ctx context.Context, obj *store.Device, first *int) ([]store.AccountUsage, error)
 }
 type IPResolver interface {
+	AccountCount(ctx context.Context, obj *store.IP) (int, error)
 	Accounts(ctx context.Context, obj *store.IP, first *int) ([]store.AccountUsage, error)
 }
 type TargetResolver interface {
@@ -306,6 +308,29 @@ func (ec *executionContext) fieldContext_Account_allowlist(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Account_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *store.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Account_ips(ctx context.Context, field graphql.CollectedField, obj *store.Account) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -501,7 +526,7 @@ func (ec *executionContext) _Account_lookupCount(ctx context.Context, field grap
 			return ec.fieldContext_Account_lookupCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LookupCount, nil
+			return ec.Resolvers.Account().LookupCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -512,7 +537,7 @@ func (ec *executionContext) _Account_lookupCount(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Account_lookupCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Account", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Account", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Account_memberships(ctx context.Context, field graphql.CollectedField, obj *store.Account) (ret graphql.Marshaler) {
@@ -845,7 +870,7 @@ func (ec *executionContext) _Device_accountCount(ctx context.Context, field grap
 			return ec.fieldContext_Device_accountCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.AccountCount, nil
+			return ec.Resolvers.Device().AccountCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -856,7 +881,7 @@ func (ec *executionContext) _Device_accountCount(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Device_accountCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Device", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Device", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Device_accounts(ctx context.Context, field graphql.CollectedField, obj *store.Device) (ret graphql.Marshaler) {
@@ -1353,7 +1378,7 @@ func (ec *executionContext) _IP_accountCount(ctx context.Context, field graphql.
 			return ec.fieldContext_IP_accountCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.AccountCount, nil
+			return ec.Resolvers.IP().AccountCount(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -1364,7 +1389,7 @@ func (ec *executionContext) _IP_accountCount(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_IP_accountCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IP", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("IP", field, true, true, "Int")
 }
 
 func (ec *executionContext) _IP_accounts(ctx context.Context, field graphql.CollectedField, obj *store.IP) (ret graphql.Marshaler) {
@@ -2066,6 +2091,11 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "lastSeenAt":
+			out.Values[i] = ec._Account_lastSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "ips":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -2085,10 +2115,11 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Account_lookups(ctx, field, obj)
 				})
 		case "lookupCount":
-			out.Values[i] = ec._Account_lookupCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_lookupCount(ctx, field, obj)
+				})
 		case "memberships":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -2236,10 +2267,11 @@ func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "accountCount":
-			out.Values[i] = ec._Device_accountCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Device_accountCount(ctx, field, obj)
+				})
 		case "accounts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -2449,10 +2481,11 @@ func (ec *executionContext) _IP(ctx context.Context, sel ast.SelectionSet, obj *
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "accountCount":
-			out.Values[i] = ec._IP_accountCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IP_accountCount(ctx, field, obj)
+				})
 		case "accounts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

@@ -53,6 +53,7 @@ type ComplexityRoot struct {
 		Handle      func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Ips         func(childComplexity int, first *int) int
+		LastSeenAt  func(childComplexity int) int
 		LookupCount func(childComplexity int) int
 		Lookups     func(childComplexity int, first *int) int
 		Memberships func(childComplexity int) int
@@ -444,6 +445,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Ips(childComplexity, args["first"].(*int)), true
+	case "Account.lastSeenAt":
+		if e.ComplexityRoot.Account.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.LastSeenAt(childComplexity), true
 	case "Account.lookupCount":
 		if e.ComplexityRoot.Account.LookupCount == nil {
 			break
@@ -1968,6 +1975,8 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_allowlisted(ctx, field)
 	case "allowlist":
 		return ec.fieldContext_Account_allowlist(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_Account_lastSeenAt(ctx, field)
 	case "ips":
 		return ec.fieldContext_Account_ips(ctx, field)
 	case "devices":

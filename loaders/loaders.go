@@ -27,7 +27,7 @@ type PageKey struct {
 }
 
 // Loaders are one request's dataloaders. Each is built on its first use:
-// most requests touch one or two of the fifteen (a root lookup such as
+// most requests touch one or two of the eighteen (a root lookup such as
 // account(id) touches none but to prime them), and building all of them
 // for every request cost more than some whole fields.
 type Loaders struct {
@@ -49,6 +49,9 @@ type Loaders struct {
 	devAccounts lazy[PageKey, []store.AccountUsage]
 	matched     lazy[string, []store.Account]
 	sweep       lazy[string, []store.SweepBlock]
+	lookupCount lazy[string, int]
+	ipCount     lazy[string, int]
+	deviceCount lazy[string, int]
 }
 
 // lazy is a loader built once, by the first caller that needs it
@@ -172,6 +175,39 @@ func (l *Loaders) Sweep() *dataloadgen.Loader[string, []store.SweepBlock] {
 	return l.sweep.get(func() *dataloadgen.Loader[string, []store.SweepBlock] {
 		return dataloadgen.NewLoader(lists(l.st.SweepsByAccounts), l.opt)
 	})
+}
+
+// LookupCount loads how many targets accounts looked up, by id.
+func (l *Loaders) LookupCount() *dataloadgen.Loader[string, int] {
+	return l.lookupCount.get(func() *dataloadgen.Loader[string, int] {
+		return dataloadgen.NewLoader(counts(l.st.LookupCountsByAccounts), l.opt)
+	})
+}
+
+// IPAccountCount loads how many accounts used IPs, by address.
+func (l *Loaders) IPAccountCount() *dataloadgen.Loader[string, int] {
+	return l.ipCount.get(func() *dataloadgen.Loader[string, int] {
+		return dataloadgen.NewLoader(counts(l.st.AccountCountsOfIPs), l.opt)
+	})
+}
+
+// DeviceAccountCount loads how many accounts used devices, by id.
+func (l *Loaders) DeviceAccountCount() *dataloadgen.Loader[string, int] {
+	return l.deviceCount.get(func() *dataloadgen.Loader[string, int] {
+		return dataloadgen.NewLoader(counts(l.st.AccountCountsOfDevices), l.opt)
+	})
+}
+
+// counts adapts a batched count: an id without a row counts 0.
+func counts(fetch func(context.Context, []string) (map[string]int, error)) func(context.Context, []string) ([]int, []error) {
+	return func(ctx context.Context, ids []string) ([]int, []error) {
+		m, err := fetch(ctx, ids)
+		out := make([]int, len(ids))
+		for i, id := range ids {
+			out[i] = m[id]
+		}
+		return out, fill(len(ids), err)
+	}
 }
 
 // lists adapts a batched list read: an id without rows gets an empty list.

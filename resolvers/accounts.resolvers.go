@@ -21,9 +21,6 @@ func (r *accountResolver) Ips(ctx context.Context, obj *store.Account, first *in
 	if err != nil {
 		return nil, err
 	}
-	if p := obj.FirstUsage; p != nil && p.IPsFirst == n {
-		return p.IPs, nil // read with the account (see Query.account)
-	}
 	return loaders.For(ctx).IPs().Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
@@ -31,9 +28,6 @@ func (r *accountResolver) Devices(ctx context.Context, obj *store.Account, first
 	n, err := page(first, 20, store.MaxUsagePage)
 	if err != nil {
 		return nil, err
-	}
-	if p := obj.FirstUsage; p != nil && p.DevicesFirst == n {
-		return p.Devices, nil // read with the account (see Query.account)
 	}
 	return loaders.For(ctx).Devices().Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
@@ -46,6 +40,10 @@ func (r *accountResolver) Lookups(ctx context.Context, obj *store.Account, first
 	return loaders.For(ctx).Lookups().Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
 }
 
+func (r *accountResolver) LookupCount(ctx context.Context, obj *store.Account) (int, error) {
+	return loaders.For(ctx).LookupCount().Load(ctx, obj.ID)
+}
+
 func (r *accountResolver) Memberships(ctx context.Context, obj *store.Account) ([]store.Membership, error) {
 	return loaders.For(ctx).Memberships().Load(ctx, obj.ID)
 }
@@ -54,12 +52,20 @@ func (r *accountResolver) Sweep(ctx context.Context, obj *store.Account) ([]stor
 	return loaders.For(ctx).Sweep().Load(ctx, obj.ID)
 }
 
+func (r *deviceResolver) AccountCount(ctx context.Context, obj *store.Device) (int, error) {
+	return loaders.For(ctx).DeviceAccountCount().Load(ctx, obj.ID)
+}
+
 func (r *deviceResolver) Accounts(ctx context.Context, obj *store.Device, first *int) ([]store.AccountUsage, error) {
 	n, err := page(first, 20, store.MaxUsagePage)
 	if err != nil {
 		return nil, err
 	}
 	return loaders.For(ctx).DevAccounts().Load(ctx, loaders.PageKey{ID: obj.ID, First: n})
+}
+
+func (r *iPResolver) AccountCount(ctx context.Context, obj *store.IP) (int, error) {
+	return loaders.For(ctx).IPAccountCount().Load(ctx, obj.Addr)
 }
 
 func (r *iPResolver) Accounts(ctx context.Context, obj *store.IP, first *int) ([]store.AccountUsage, error) {
@@ -96,46 +102,13 @@ func (r *mutationResolver) UnallowlistAccount(ctx context.Context, id string) (*
 }
 
 func (r *queryResolver) Account(ctx context.Context, id string) (*store.Account, error) {
-	// A root lookup is one key: query at once rather than wait for a
-	// batch, together with the first IPs and devices when they are asked
-	// for (one statement instead of three).
-	ld := loaders.For(ctx)
-	oc, fields := lookahead(ctx)
-	ipsN, withIPs := selectedPage(oc, fields, "ips", 20, store.MaxUsagePage)
-	devN, withDevs := selectedPage(oc, fields, "devices", 20, store.MaxUsagePage)
-	if !withIPs && !withDevs {
-		a, err := r.Store.Account(ctx, id)
-		if err == nil {
-			ld.Account().Prime(id, a)
-		}
-		return notFoundNil(a, err)
+	// A root lookup is one key: read it at once rather than wait for a
+	// batch, and prime the loader for the same account met deeper.
+	a, err := r.Store.Account(ctx, id)
+	if err == nil {
+		loaders.For(ctx).Account().Prime(id, a)
 	}
-	if !withIPs {
-		ipsN = 0
-	}
-	if !withDevs {
-		devN = 0
-	}
-	// Only the fields the query shows are read. The lists go with this
-	// root value alone; the loaders (which the same account reached again
-	// deeper in the query would use) get only what was read whole.
-	view := cachedAccountView(ctx, oc, fields)
-	a, ips, devs, err := r.Store.AccountWithUsageView(ctx, id, ipsN, devN, view)
-	if err != nil {
-		return notFoundNil(a, err)
-	}
-	all := store.AllAccountView
-	if view.Account == all.Account {
-		ld.Account().Prime(id, a)
-	}
-	if withIPs && view.IP == all.IP && view.IPUsage == all.IPUsage {
-		ld.IPs().Prime(loaders.PageKey{ID: id, First: ipsN}, ips)
-	}
-	if withDevs && view.Device == all.Device && view.DeviceUsage == all.DeviceUsage {
-		ld.Devices().Prime(loaders.PageKey{ID: id, First: devN}, devs)
-	}
-	a.FirstUsage = &store.UsagePage{IPsFirst: ipsN, IPs: ips, DevicesFirst: devN, Devices: devs}
-	return &a, nil
+	return notFoundNil(a, err)
 }
 
 func (r *queryResolver) IP(ctx context.Context, addr string) (*store.IP, error) {

@@ -43,9 +43,7 @@ func (r *networkResolver) Members(ctx context.Context, obj *store.Network, first
 	var ms []store.Member
 	if after == nil || *after == "" {
 		// One extra tells whether another page follows.
-		if p := obj.FirstMembers; p != nil && p.First == n+1 {
-			ms = p.Members // read with the network (see Query.network)
-		} else if ms, err = loaders.For(ctx).Members().Load(ctx, loaders.PageKey{ID: obj.ID, First: n + 1}); err != nil {
+		if ms, err = loaders.For(ctx).Members().Load(ctx, loaders.PageKey{ID: obj.ID, First: n + 1}); err != nil {
 			return nil, err
 		}
 		if len(ms) > n {
@@ -165,26 +163,8 @@ func (r *queryResolver) Networks(ctx context.Context, filter *model.NetworkFilte
 }
 
 func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network, error) {
-	// A root lookup is one key: query at once rather than wait for a
-	// batch, together with the first page of members when it is asked for.
-	ld := loaders.For(ctx)
-	oc, fields := lookahead(ctx)
-	if first, ok := selectedPage(oc, fields, "members", 50, maxFirst); ok {
-		// Only the account fields the query shows are read. The page goes
-		// with this root value alone: the loaders (which a nested
-		// occurrence of the same network would use) get the network
-		// without it, and the members only when their accounts are whole.
-		accountFields := cachedMemberAccountFields(ctx, oc, fields)
-		n, ms, err := r.Store.NetworkWithMembersFields(ctx, id, first+1, accountFields) // +1: is there a next page?
-		if err == nil {
-			ld.Network().Prime(id, n)
-			if accountFields == store.AllAccountFields {
-				ld.Members().Prime(loaders.PageKey{ID: id, First: first + 1}, ms)
-			}
-			n.FirstMembers = &store.MemberPage{First: first + 1, Members: ms}
-		}
-		return notFoundNil(n, err)
-	}
+	// A root lookup is one key: read it at once rather than wait for a
+	// batch, and prime the loader for the same network met deeper.
 	m, err := r.Store.NetworksByIDs(ctx, []string{id})
 	if err != nil {
 		return nil, err
@@ -193,7 +173,7 @@ func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network,
 	if !ok {
 		return nil, nil
 	}
-	ld.Network().Prime(id, n)
+	loaders.For(ctx).Network().Prime(id, n)
 	return &n, nil
 }
 

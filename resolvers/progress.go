@@ -16,7 +16,7 @@ import (
 type DetectFunc func(in model.RunDetectionInput) (runID string, run DetectRun, err error)
 
 // DetectRun runs a prepared detection (see DetectFunc).
-type DetectRun func(ctx context.Context, progress func(stage string, done, total int)) error
+type DetectRun = func(ctx context.Context, progress func(stage string, done, total int)) error
 
 // Hub fans progress events of running detections out to subscribers.
 type Hub struct {

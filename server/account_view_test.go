@@ -8,11 +8,10 @@ import (
 	"github.com/lockstep-dev/lockstep/server"
 )
 
-// Query.account with ips or devices reads only the fields its selection
-// shows (resolvers.accountView, store.AccountWithUsageView). Every way of
-// selecting them must get exactly what a query selecting everything gets,
-// and the same account reached again deeper in the query (through the
-// loaders) must never see the partial lists of the root.
+// Every way of selecting account(id) with its ips and devices (fragments,
+// aliases, a part of the fields) must get exactly what a query selecting
+// everything gets, and so must the same account reached again deeper in
+// the query through the loaders.
 func TestAccountViewFields(t *testing.T) {
 	h := newHarness(t, server.Config{})
 	const everything = `id handle createdAt country verified status allowlisted allowlist { by reason } lookupCount

@@ -45,6 +45,7 @@ func TestAccountQuery(t *testing.T) {
 			ID, Handle, Country string
 			Verified            bool
 			LookupCount         int
+			LastSeenAt          *string
 			Ips                 []struct {
 				IP struct {
 					Addr         string
@@ -68,16 +69,23 @@ func TestAccountQuery(t *testing.T) {
 			}
 		}
 		Missing *struct{ ID string }
+		Unseen  struct{ LastSeenAt *string }
 	}
 	h.ok(viewer, `{
-  account(id: "a01") { id handle country verified lookupCount
+  account(id: "a01") { id handle country verified lookupCount lastSeenAt
     ips { ip { addr kind accountCount } count first }
     devices { device { id } count }
     lookups(first: 2) { target { key masked } count hits }
     memberships { network { id } role } }
   missing: account(id: "nope") { id }
+  unseen: account(id: "a12") { lastSeenAt }
 }`, nil, &got)
 	a := got.Account
+	// The latest login over its IPs and devices; none for an account
+	// never seen logging in.
+	if a.LastSeenAt == nil || *a.LastSeenAt != "2026-03-05T10:00:00Z" || got.Unseen.LastSeenAt != nil {
+		t.Errorf("lastSeenAt = %v, unseen account's = %v", a.LastSeenAt, got.Unseen.LastSeenAt)
+	}
 	if a.ID != "a01" || a.Handle != "user01" || a.Country != "IR" || a.Verified || a.LookupCount != 4 {
 		t.Errorf("account = %+v", a)
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -105,12 +106,24 @@ func newHarnessSeeded(t testing.TB, cfg server.Config, seed func(*harness, conte
 	if cfg.RatePerSecond == 0 {
 		cfg.RatePerSecond, cfg.RateBurst = 10000, 10000
 	}
+	if cfg.Timeout == 0 {
+		// Neo4j plans each statement on first use, seconds for the
+		// evidence reads on a loaded machine, and a request runs several
+		// at once: the 15 s default measures the machine, not the API
+		// (TestRequestTimeout sets its own).
+		cfg.Timeout = 2 * time.Minute
+	}
 	h.srv = server.New(cfg)
 	h.ts = httptest.NewServer(h.srv.Handler())
 	t.Cleanup(func() {
 		h.ts.Close()
 		h.srv.Close()
 		h.scanForNumbers()
+		// LOCKSTEP_TEST_LOGS=1 shows a failed test's server log (a
+		// resolver's error is logged there, not in the response).
+		if t.Failed() && os.Getenv("LOCKSTEP_TEST_LOGS") != "" {
+			t.Log(h.logs.String())
+		}
 	})
 	return h
 }
@@ -261,7 +274,7 @@ func (h *harness) seed(ctx context.Context) {
 	w(`UNWIND $rows AS r MATCH (a:Account {id: r.a}), (ip:IP {addr: '203.0.113.7'})
 CREATE (a)-[:USED_IP {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-01T00:00:00Z'), count: r.count}]->(ip)`, edges)
 	w(`UNWIND $rows AS r MATCH (a:Account {id: r.a}), (ip:IP {addr: '198.51.100.9'})
-CREATE (a)-[:USED_IP {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-01T00:00:00Z'), count: 1}]->(ip)`, edges[:1])
+CREATE (a)-[:USED_IP {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-05T10:00:00Z'), count: 1}]->(ip)`, edges[:1])
 	w(`UNWIND $rows AS r MATCH (a:Account {id: r.a}), (d:Device {id: 'dev-1'})
 CREATE (a)-[:USED_DEVICE {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-01T00:00:00Z'), count: r.count}]->(d)`, edges[:3])
 	var lookups []map[string]any

@@ -2,15 +2,10 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"reflect"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/lockstep-dev/lockstep/graph"
 	"github.com/lockstep-dev/lockstep/graph/model"
 	"github.com/lockstep-dev/lockstep/store"
@@ -140,207 +135,18 @@ func complexity() graph.ComplexityRoot {
 	c.Query.Networks = func(child int, _ *model.NetworkFilter, _ *model.NetworkOrder, first *int, _ *string) int {
 		return 1 + n(first, 20)*child
 	}
-	c.Query.Neighborhood = func(child int, _ string, _ *int, limit *int) int { return 1 + n(limit, 200)*child/4 }
+	// Each hop runs a statement over every node reached so far, following
+	// up to 25 neighbours of each: the work grows with depth times limit,
+	// whatever few fields the result shows.
+	c.Query.Neighborhood = func(child int, _ string, depth *int, limit *int) int {
+		return 1 + n(depth, 2)*n(limit, 200)*(4+child)
+	}
 	c.Query.DetectionRuns = func(child int, first *int) int { return 1 + n(first, 20)*child }
 	c.Query.SuspensionLists = func(child int, first *int) int { return 1 + n(first, 20)*child }
 	c.Query.AuditEvents = func(child int, _ *string, first *int, _ *string) int { return 1 + n(first, 50)*child }
 	c.SuspensionList.Entries = func(child int, first *int, _ *string) int { return 1 + n(first, 50)*child }
 	c.SuspensionListResult.Sample = func(child int) int { return 1 + 20*child }
 	return c
-}
-
-// cachedComplexity is gqlgen's complexity limit with the complexity of an
-// operation remembered between requests. Computing it walks the whole
-// document and allocates an execution context and an argument map per
-// field (about 11 µs of the account lookup's CPU). An operation's
-// complexity depends on the document and on the values of the variables
-// passed to the arguments of fields whose cost function reads arguments
-// (`first`, `limit`: found by reflection in the ComplexityRoot, so a new
-// one is never missed); the cache key is the parsed operation and those
-// values. The parsed operation is gqlgen's cached document, the same for
-// every request with the same query text. An operation over the limit is
-// always handed to gqlgen's limit, which answers as before.
-type cachedComplexity struct {
-	limit *extension.ComplexityLimit
-	max   int
-	// argCost holds "Type.field" of the cost functions that take
-	// arguments; nil when one of them matches no schema field, and then
-	// nothing is cached.
-	argCost map[string]bool
-
-	mu    sync.Mutex
-	cache map[*ast.OperationDefinition]*opComplexity
-}
-
-// opComplexity is what is known of one operation: the variables its
-// complexity depends on, and its complexity for values of them seen.
-type opComplexity struct {
-	vars     []string
-	byValues map[string]int
-}
-
-// Bounds of the cache; it is simply dropped when full.
-const (
-	maxComplexityOps    = 1000
-	maxComplexityValues = 256
-)
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-} = &cachedComplexity{}
-
-func newCachedComplexity(max int, costs graph.ComplexityRoot) *cachedComplexity {
-	return &cachedComplexity{limit: extension.FixedComplexityLimit(max), max: max, argCost: argCostFields(costs)}
-}
-
-// argCostFields returns the schema names ("Type.field") of the cost
-// functions set in costs that take arguments besides the child complexity.
-// Go field names are gqlgen's spelling of the schema's, which the caller
-// matches case-insensitively; one it cannot match turns caching off.
-func argCostFields(costs graph.ComplexityRoot) map[string]bool {
-	out := map[string]bool{}
-	rv := reflect.ValueOf(costs)
-	for i := range rv.NumField() {
-		typ := rv.Type().Field(i).Name
-		obj := rv.Field(i)
-		if obj.Kind() != reflect.Struct {
-			continue
-		}
-		for j := range obj.NumField() {
-			fn := obj.Field(j)
-			if fn.Kind() != reflect.Func || fn.IsNil() || fn.Type().NumIn() <= 1 {
-				continue
-			}
-			out[typ+"."+obj.Type().Field(j).Name] = true
-		}
-	}
-	return out
-}
-
-func (*cachedComplexity) ExtensionName() string { return "CachedComplexityLimit" }
-
-func (c *cachedComplexity) Validate(es graphql.ExecutableSchema) error {
-	if err := c.limit.Validate(es); err != nil {
-		return err
-	}
-	// Map the Go names to schema names; drop the cache if one is missing.
-	named := map[string]bool{}
-	for _, def := range es.Schema().Types {
-		for _, f := range def.Fields {
-			for k := range c.argCost {
-				typ, field, _ := strings.Cut(k, ".")
-				if strings.EqualFold(typ, def.Name) && strings.EqualFold(field, f.Name) {
-					named[def.Name+"."+f.Name] = true
-					delete(c.argCost, k)
-				}
-			}
-		}
-	}
-	if len(c.argCost) > 0 {
-		c.argCost = nil // a cost function this code cannot place: no cache
-		return nil
-	}
-	c.argCost = named
-	return nil
-}
-
-func (c *cachedComplexity) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	op := oc.Doc.Operations.ForName(oc.OperationName)
-	if op == nil || c.argCost == nil {
-		return c.limit.MutateOperationContext(ctx, oc)
-	}
-	c.mu.Lock()
-	e := c.cache[op]
-	c.mu.Unlock()
-	if e == nil {
-		e = &opComplexity{vars: c.costVariables(op.SelectionSet, nil, 0), byValues: map[string]int{}}
-	}
-	key, ok := valuesKey(e.vars, oc.Variables)
-	if ok {
-		c.mu.Lock()
-		n, hit := e.byValues[key]
-		c.mu.Unlock()
-		if hit && n <= c.max {
-			oc.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: n, ComplexityLimit: c.max})
-			return nil
-		}
-	}
-	err := c.limit.MutateOperationContext(ctx, oc)
-	stats, _ := oc.Stats.GetExtension("ComplexityLimit").(*extension.ComplexityStats)
-	if ok && stats != nil {
-		c.mu.Lock()
-		if c.cache == nil || len(c.cache) >= maxComplexityOps {
-			c.cache = map[*ast.OperationDefinition]*opComplexity{}
-		}
-		if len(e.byValues) >= maxComplexityValues {
-			e.byValues = map[string]int{}
-		}
-		e.byValues[key] = stats.Complexity
-		c.cache[op] = e
-		c.mu.Unlock()
-	}
-	return err
-}
-
-// costVariables appends the variables used, at any depth of their value,
-// in the arguments of fields whose cost reads arguments (all fields of
-// interfaces and unions, whose cost is their implementors'), following
-// fragments as gqlgen's complexity walk does.
-func (c *cachedComplexity) costVariables(set ast.SelectionSet, vars []string, depth int) []string {
-	if depth > 64 {
-		return append(vars, "") // never a variable: no caching
-	}
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if s.ObjectDefinition == nil || s.ObjectDefinition.Kind != ast.Object || c.argCost[s.ObjectDefinition.Name+"."+s.Name] {
-				for _, a := range s.Arguments {
-					vars = valueVariables(a.Value, vars)
-				}
-			}
-			vars = c.costVariables(s.SelectionSet, vars, depth+1)
-		case *ast.FragmentSpread:
-			if s.Definition == nil {
-				return append(vars, "")
-			}
-			vars = c.costVariables(s.Definition.SelectionSet, vars, depth+1)
-		case *ast.InlineFragment:
-			vars = c.costVariables(s.SelectionSet, vars, depth+1)
-		}
-	}
-	return vars
-}
-
-func valueVariables(v *ast.Value, vars []string) []string {
-	if v == nil {
-		return vars
-	}
-	if v.Kind == ast.Variable {
-		return append(vars, v.Raw)
-	}
-	for _, ch := range v.Children {
-		vars = valueVariables(ch.Value, vars)
-	}
-	return vars
-}
-
-// valuesKey is the values of vars, as JSON; "" for none. ok is false when
-// they cannot be written (then nothing is cached) or a name is "" (see
-// costVariables).
-func valuesKey(vars []string, values map[string]any) (string, bool) {
-	if len(vars) == 0 {
-		return "", true
-	}
-	vs := make([]any, len(vars))
-	for i, name := range vars {
-		if name == "" {
-			return "", false
-		}
-		vs[i] = values[name]
-	}
-	b, err := json.Marshal(vs)
-	return string(b), err == nil
 }
 
 // requestTimeout bounds the execution of a query or mutation: resolvers

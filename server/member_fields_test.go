@@ -8,11 +8,9 @@ import (
 	"github.com/lockstep-dev/lockstep/server"
 )
 
-// Query.network reads only the account fields its members' selection shows
-// (resolvers.memberAccountFields). Every way of selecting them must still
-// get exactly what account(id) returns, and a nested occurrence of the same
-// network, which goes through the loaders, must never see the partial
-// accounts of the root's page.
+// Every way of selecting the accounts of network(id)'s members (fragments,
+// aliases, a nested occurrence of the same network through the loaders)
+// must get exactly what account(id) returns for each.
 func TestNetworkMemberAccountFields(t *testing.T) {
 	h := newHarness(t, server.Config{})
 	const all = `id handle createdAt country verified status allowlisted allowlist { by reason } lookupCount`

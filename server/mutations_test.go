@@ -246,7 +246,7 @@ func TestSuspensionLists(t *testing.T) {
 // waits for release before finishing, so a test can watch its progress.
 func fakeDetector(st *store.Store, release chan struct{}) resolvers.DetectFunc {
 	return func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
-		id, _, err := server.Detector(st)(in) // the real input check
+		id, _, err := detect.Runner{Store: st}.Prepare(in) // the real input check
 		if err != nil {
 			return "", nil, err
 		}
@@ -265,9 +265,9 @@ func fakeDetector(st *store.Store, release chan struct{}) resolvers.DetectFunc {
 func TestRunDetectionAndProgress(t *testing.T) {
 	release := make(chan struct{})
 	var h *harness
-	h = newHarness(t, server.Config{Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+	h = newHarness(t, server.Config{Detect: server.DetectorFunc(func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
 		return fakeDetector(h.st, release)(in)
-	}})
+	})})
 	var got struct{ RunDetection struct{ ID, Status string } }
 	h.ok(analyst, `mutation { runDetection(input: {algorithm: "louvain", seed: 7}) { id status } }`, nil, &got)
 	run := got.RunDetection
@@ -307,9 +307,9 @@ func TestRunDetectionAndProgress(t *testing.T) {
 
 func TestRunDetectionReal(t *testing.T) {
 	var h *harness
-	h = newHarness(t, server.Config{Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
-		return server.Detector(h.st)(in)
-	}})
+	h = newHarness(t, server.Config{Detect: server.DetectorFunc(func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		return detect.Runner{Store: h.st}.Prepare(in)
+	})})
 	var got struct{ RunDetection struct{ ID string } }
 	h.ok(analyst, `mutation { runDetection(input: {minSize: 3}) { id } }`, nil, &got)
 	ctx, cancel := context.WithTimeout(ctxT(t), 2*time.Minute)
@@ -332,9 +332,9 @@ func TestRunDetectionReal(t *testing.T) {
 // error, refused before anything starts.
 func TestRunDetectionBadInput(t *testing.T) {
 	var hh *harness
-	hh = newHarness(t, server.Config{Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
-		return server.Detector(hh.st)(in)
-	}})
+	hh = newHarness(t, server.Config{Detect: server.DetectorFunc(func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+		return detect.Runner{Store: hh.st}.Prepare(in)
+	})})
 	for _, c := range []struct{ input, msg string }{
 		{`{algorithm: "kmeans"}`, "algorithm"},
 		{`{resolution: 0}`, "resolution"},
@@ -360,10 +360,10 @@ func TestRunDetectionAuditedPastTimeLimit(t *testing.T) {
 	release := make(chan struct{})
 	close(release)
 	var h *harness
-	h = newHarness(t, server.Config{Timeout: 200 * time.Millisecond, Detect: func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
+	h = newHarness(t, server.Config{Timeout: 200 * time.Millisecond, Detect: server.DetectorFunc(func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
 		time.Sleep(400 * time.Millisecond) // the request's deadline passes here
 		return fakeDetector(h.st, release)(in)
-	}})
+	})})
 	r := h.do(analyst, `mutation { runDetection { id status } }`, nil)
 	var got struct{ RunDetection *struct{ ID, Status string } }
 	_ = json.Unmarshal(r.Data, &got)

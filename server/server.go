@@ -41,7 +41,7 @@ type Config struct {
 	Log     *slog.Logger
 	HMACKey []byte
 	// Detect runs detection for the runDetection mutation; nil disables it.
-	Detect resolvers.DetectFunc
+	Detect Detector
 
 	MaxDepth      int           // nesting levels of an operation (default 12)
 	MaxComplexity int           // gqlgen complexity (default 100,000)
@@ -61,10 +61,6 @@ type Config struct {
 	TargetPerMin  float64       // targetByNumber per key per minute (default 6)
 	TargetBurst   int           // targetByNumber per key in a burst (default 3)
 	AuthCacheTTL  time.Duration // how long a key check is cached (default 10s)
-	// PlainGQLGen serves GraphQL with gqlgen's own list marshalling and
-	// POST transport (fastlist.go and transport.go off). The responses are
-	// the same; tests and benchmarks compare the two.
-	PlainGQLGen bool
 }
 
 func (c *Config) defaults() {
@@ -123,7 +119,6 @@ type Server struct {
 	resolver *resolvers.Resolver
 	handler  http.Handler
 	cancel   context.CancelFunc
-	fast     *fastLists // nil with Config.PlainGQLGen
 }
 
 // New builds the server's handler.
@@ -138,12 +133,14 @@ func New(cfg Config) *Server {
 	}
 	s.resolver = &resolvers.Resolver{
 		Store:        cfg.Store,
-		Detect:       cfg.Detect,
 		Progress:     resolvers.NewHub(),
 		HMACKey:      cfg.HMACKey,
 		TargetLimits: &resolvers.Limiters{Limit: rate.Limit(cfg.TargetPerMin / 60), Burst: cfg.TargetBurst},
 		Log:          cfg.Log,
 		Background:   bg,
+	}
+	if cfg.Detect != nil {
+		s.resolver.Detect = cfg.Detect.Prepare
 	}
 	s.handler = s.routes()
 	return s
@@ -159,21 +156,12 @@ func (s *Server) Authenticator() *auth.Authenticator { return s.auth }
 func (s *Server) Close() { s.cancel() }
 
 func (s *Server) graphQL() http.Handler {
-	costs := complexity()
 	schema := graph.NewExecutableSchema(graph.Config{
 		Resolvers:  s.resolver,
 		Directives: graph.DirectiveRoot{HasRole: auth.HasRole},
-		Complexity: costs,
+		Complexity: complexity(),
 	})
 	srv := handler.New(schema)
-	if !s.cfg.PlainGQLGen {
-		fl, dropped := newFastLists(schema.Schema())
-		if len(dropped) > 0 {
-			s.cfg.Log.Warn("fast list marshalling: schema fields left to gqlgen", "fields", dropped)
-		}
-		srv.AroundFields(fl.middleware)
-		s.fast = fl
-	}
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		InitTimeout:           10 * time.Second,
@@ -181,17 +169,13 @@ func (s *Server) graphQL() http.Handler {
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	if s.cfg.PlainGQLGen {
-		srv.AddTransport(transport.POST{})
-	} else {
-		srv.AddTransport(jsonPOST{})
-	}
+	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(20000)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(shapeLimit{MaxDepth: s.cfg.MaxDepth, MaxAliases: s.cfg.MaxAliases})
-	srv.Use(newCachedComplexity(s.cfg.MaxComplexity, costs))
+	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
 	srv.Use(requestTimeout{limit: s.cfg.Timeout})
 	srv.SetErrorPresenter(presenter(s.cfg.Log, s.cfg.Timeout.String(), strconv.FormatInt(s.cfg.MaxBodyBytes, 10)))
 	srv.SetRecoverFunc(func(ctx context.Context, err any) error {

@@ -11,66 +11,68 @@ import (
 // MaxUsagePage bounds the lists of an account's or resource's relationships.
 const MaxUsagePage = 100
 
+// The projections below are what the API reads of each node: decode
+// fills the model's field of the same name from each key, so a new field
+// is the model's field, the schema's and one key here.
 const accountProjection = `a {.id, .handle, .createdAt, .country, .verified, .status, .allowlisted,
-	.allowlistedBy, .allowlistedAt, .allowlistReason, lookupCount: COUNT { (a)-[:LOOKED_UP]->() }}`
+	allowlist: CASE WHEN a.allowlisted THEN {by: a.allowlistedBy, at: a.allowlistedAt, reason: a.allowlistReason} END,
+	lastSeenAt: COLLECT { MATCH (a)-[u:USED_IP|USED_DEVICE]->() RETURN u.last ORDER BY u.last DESC LIMIT 1 }[0]}`
 
-func accountFromRow(r row) Account {
-	a := Account{
-		ID:          r.str("id"),
-		Handle:      r.strp("handle"),
-		CreatedAt:   r.time("createdAt"),
-		Country:     r.strp("country"),
-		Verified:    r.bool("verified"),
-		Status:      r.strp("status"),
-		Allowlisted: r.bool("allowlisted"),
-		LookupCount: r.int("lookupCount"),
-	}
-	if a.Allowlisted {
-		al := &Allowlisting{By: r.str("allowlistedBy"), Reason: r.str("allowlistReason")}
-		if t := r.time("allowlistedAt"); t != nil {
-			al.At = *t
-		}
-		a.Allowlist = al
-	}
-	return a
-}
+const ipProjection = `ip {.addr, .asn, .asnOrg, .country, .kind}`
 
-const ipProjection = `ip {.addr, .asn, .asnOrg, .country, .kind, accountCount: COUNT { (ip)<-[:USED_IP]-() }}`
-
-func ipFromRow(r row) IP {
-	return IP{Addr: r.str("addr"), Asn: r.intp("asn"), AsnOrg: r.strp("asnOrg"),
-		Country: r.strp("country"), Kind: r.strp("kind"), AccountCount: r.int("accountCount")}
-}
-
-const deviceProjection = `d {.id, .os, .client, accountCount: COUNT { (d)<-[:USED_DEVICE]-() }}`
-
-func deviceFromRow(r row) Device {
-	return Device{ID: r.str("id"), Os: r.strp("os"), Client: r.strp("client"), AccountCount: r.int("accountCount")}
-}
+const deviceProjection = `d {.id, .os, .client}`
 
 // The projection names only safe properties: block and offset together
 // are the raw number, so they never leave the store.
 const targetProjection = `t {.key, .masked, .kind, .region, lookerCount: COUNT { (t)<-[:LOOKED_UP]-() }}`
 
-func targetFromRow(r row) Target {
-	return Target{Key: r.str("key"), Masked: r.str("masked"), Kind: r.strp("kind"),
-		Region: r.strp("region"), LookerCount: r.int("lookerCount")}
+// keyed is a record of two columns, key and value.
+type keyed[V any] struct {
+	Key   string
+	Value V
+}
+
+// readMap runs a batched read whose records are (key, value) and returns
+// the values decoded by key.
+func readMap[V any](ctx context.Context, s *Store, cypher string, params map[string]any) (map[string]V, error) {
+	recs, err := s.apiRecords(ctx, cypher, params)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := decodeRecords[keyed[V]](recs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]V, len(rows))
+	for _, r := range rows {
+		out[r.Key] = r.Value
+	}
+	return out, nil
+}
+
+// readOne runs a read of at most one record (value) and decodes it, or
+// returns ErrNotFound.
+func readOne[V any](ctx context.Context, s *Store, cypher string, params map[string]any) (V, error) {
+	var v V
+	recs, err := s.apiRecords(ctx, cypher, params)
+	if err != nil {
+		return v, err
+	}
+	if len(recs) == 0 {
+		return v, ErrNotFound
+	}
+	rows, err := decodeRecords[struct{ Value V }](recs[:1])
+	if err != nil {
+		return v, err
+	}
+	return rows[0].Value, nil
 }
 
 // AccountsByIDs returns the accounts that exist among ids.
 func (s *Store) AccountsByIDs(ctx context.Context, ids []string) (_ map[string]Account, err error) {
 	defer wrap(&err, "Store.AccountsByIDs(%d ids)", len(ids))
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (a:Account {id: id}) RETURN `+accountProjection+` AS a`,
+	return readMap[Account](ctx, s, `UNWIND $ids AS id MATCH (a:Account {id: id}) RETURN id AS key, `+accountProjection+` AS value`,
 		map[string]any{"ids": ids})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]Account, len(rows))
-	for _, r := range rows {
-		a := accountFromRow(r.sub("a"))
-		out[a.ID] = a
-	}
-	return out, nil
 }
 
 // Account returns one account, or ErrNotFound.
@@ -86,28 +88,40 @@ func (s *Store) Account(ctx context.Context, id string) (Account, error) {
 	return a, nil
 }
 
+// LookupCountsByAccounts returns, for each account id that exists, how
+// many targets it looked up.
+func (s *Store) LookupCountsByAccounts(ctx context.Context, ids []string) (_ map[string]int, err error) {
+	defer wrap(&err, "Store.LookupCountsByAccounts(%d ids)", len(ids))
+	return readMap[int](ctx, s, `UNWIND $ids AS id MATCH (a:Account {id: id})
+RETURN id AS key, COUNT { (a)-[:LOOKED_UP]->() } AS value`, map[string]any{"ids": ids})
+}
+
+// AccountCountsOfIPs returns, for each address that exists, how many
+// accounts used it.
+func (s *Store) AccountCountsOfIPs(ctx context.Context, addrs []string) (_ map[string]int, err error) {
+	defer wrap(&err, "Store.AccountCountsOfIPs(%d)", len(addrs))
+	return readMap[int](ctx, s, `UNWIND $ids AS id MATCH (x:IP {addr: id})
+RETURN id AS key, COUNT { (x)<-[:USED_IP]-() } AS value`, map[string]any{"ids": addrs})
+}
+
+// AccountCountsOfDevices returns, for each device id that exists, how
+// many accounts used it.
+func (s *Store) AccountCountsOfDevices(ctx context.Context, ids []string) (_ map[string]int, err error) {
+	defer wrap(&err, "Store.AccountCountsOfDevices(%d)", len(ids))
+	return readMap[int](ctx, s, `UNWIND $ids AS id MATCH (x:Device {id: id})
+RETURN id AS key, COUNT { (x)<-[:USED_DEVICE]-() } AS value`, map[string]any{"ids": ids})
+}
+
 // IPUsagesByAccounts returns, for each account id, its first IPs by count.
 func (s *Store) IPUsagesByAccounts(ctx context.Context, ids []string, first int) (_ map[string][]IPUsage, err error) {
 	defer wrap(&err, "Store.IPUsagesByAccounts(%d ids, first %d)", len(ids), first)
 	if err := checkFirst(first, MaxUsagePage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (a:Account {id: id})
+	return readMap[[]IPUsage](ctx, s, `UNWIND $ids AS id MATCH (a:Account {id: id})
 CALL (a) { MATCH (a)-[u:USED_IP]->(ip:IP) RETURN u, ip ORDER BY u.count DESC, ip.addr LIMIT $first }
-RETURN id, collect({ip: `+ipProjection+`, first: u.first, last: u.last, count: u.count}) AS uses`,
+RETURN id AS key, collect({ip: `+ipProjection+`, first: u.first, last: u.last, count: u.count}) AS value`,
 		map[string]any{"ids": ids, "first": first})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]IPUsage, len(rows))
-	for _, r := range rows {
-		var l []IPUsage
-		for _, u := range r.list("uses") {
-			l = append(l, IPUsage{IP: ipFromRow(u.sub("ip")), First: u.time("first"), Last: u.time("last"), Count: u.int("count")})
-		}
-		out[r.str("id")] = l
-	}
-	return out, nil
 }
 
 // DeviceUsagesByAccounts returns, for each account id, its first devices by count.
@@ -116,22 +130,10 @@ func (s *Store) DeviceUsagesByAccounts(ctx context.Context, ids []string, first 
 	if err := checkFirst(first, MaxUsagePage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (a:Account {id: id})
+	return readMap[[]DeviceUsage](ctx, s, `UNWIND $ids AS id MATCH (a:Account {id: id})
 CALL (a) { MATCH (a)-[u:USED_DEVICE]->(d:Device) RETURN u, d ORDER BY u.count DESC, d.id LIMIT $first }
-RETURN id, collect({d: `+deviceProjection+`, first: u.first, last: u.last, count: u.count}) AS uses`,
+RETURN id AS key, collect({device: `+deviceProjection+`, first: u.first, last: u.last, count: u.count}) AS value`,
 		map[string]any{"ids": ids, "first": first})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]DeviceUsage, len(rows))
-	for _, r := range rows {
-		var l []DeviceUsage
-		for _, u := range r.list("uses") {
-			l = append(l, DeviceUsage{Device: deviceFromRow(u.sub("d")), First: u.time("first"), Last: u.time("last"), Count: u.int("count")})
-		}
-		out[r.str("id")] = l
-	}
-	return out, nil
 }
 
 // LookupsByAccounts returns, for each account id, its first targets by count.
@@ -140,30 +142,17 @@ func (s *Store) LookupsByAccounts(ctx context.Context, ids []string, first int) 
 	if err := checkFirst(first, MaxUsagePage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (a:Account {id: id})
+	return readMap[[]Lookup](ctx, s, `UNWIND $ids AS id MATCH (a:Account {id: id})
 CALL (a) { MATCH (a)-[u:LOOKED_UP]->(t:Target) RETURN u, t ORDER BY u.count DESC, t.key LIMIT $first }
-RETURN id, collect({t: `+targetProjection+`, first: u.first, last: u.last, count: u.count, hits: u.hits}) AS uses`,
+RETURN id AS key, collect({target: `+targetProjection+`, first: u.first, last: u.last, count: u.count, hits: u.hits}) AS value`,
 		map[string]any{"ids": ids, "first": first})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]Lookup, len(rows))
-	for _, r := range rows {
-		var l []Lookup
-		for _, u := range r.list("uses") {
-			l = append(l, Lookup{Target: targetFromRow(u.sub("t")), First: u.time("first"), Last: u.time("last"),
-				Count: u.int("count"), Hits: u.int("hits")})
-		}
-		out[r.str("id")] = l
-	}
-	return out, nil
 }
 
 // MembershipsByAccounts returns, for each account id, the networks it is in,
 // newest run first, at most 50.
 func (s *Store) MembershipsByAccounts(ctx context.Context, ids []string) (_ map[string][]Membership, err error) {
 	defer wrap(&err, "Store.MembershipsByAccounts(%d ids)", len(ids))
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (a:Account {id: id})
+	return readMap[[]Membership](ctx, s, `UNWIND $ids AS id MATCH (a:Account {id: id})
 CALL (a) {
   CALL (a) {
     MATCH (a)-[m:MEMBER_OF]->(n:Network) RETURN n, m.score AS score, m.role AS role
@@ -173,59 +162,26 @@ CALL (a) {
   OPTIONAL MATCH (r:DetectionRun {id: n.runId})
   RETURN n, score, role ORDER BY r.startedAt DESC, n.id LIMIT 50
 }
-RETURN id, collect({network: n.id, score: score, role: role}) AS ms`, map[string]any{"ids": ids})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]Membership, len(rows))
-	for _, r := range rows {
-		var l []Membership
-		for _, m := range r.list("ms") {
-			l = append(l, Membership{NetworkID: m.str("network"), Score: m.float("score"), Role: m.strp("role")})
-		}
-		out[r.str("id")] = l
-	}
-	return out, nil
+RETURN id AS key, collect({networkId: n.id, score: score, role: role}) AS value`, map[string]any{"ids": ids})
 }
 
 // IP returns one IP address, or ErrNotFound.
 func (s *Store) IP(ctx context.Context, addr string) (_ IP, err error) {
 	defer wrap(&err, "Store.IP(%q)", addr)
-	rows, err := s.apiRead(ctx, `MATCH (ip:IP {addr: $addr}) RETURN `+ipProjection+` AS ip`, map[string]any{"addr": addr})
-	if err != nil {
-		return IP{}, err
-	}
-	if len(rows) == 0 {
-		return IP{}, ErrNotFound
-	}
-	return ipFromRow(rows[0].sub("ip")), nil
+	return readOne[IP](ctx, s, `MATCH (ip:IP {addr: $addr}) RETURN `+ipProjection+` AS value`, map[string]any{"addr": addr})
 }
 
 // Device returns one device, or ErrNotFound.
 func (s *Store) Device(ctx context.Context, id string) (_ Device, err error) {
 	defer wrap(&err, "Store.Device(%q)", id)
-	rows, err := s.apiRead(ctx, `MATCH (d:Device {id: $id}) RETURN `+deviceProjection+` AS d`, map[string]any{"id": id})
-	if err != nil {
-		return Device{}, err
-	}
-	if len(rows) == 0 {
-		return Device{}, ErrNotFound
-	}
-	return deviceFromRow(rows[0].sub("d")), nil
+	return readOne[Device](ctx, s, `MATCH (d:Device {id: $id}) RETURN `+deviceProjection+` AS value`, map[string]any{"id": id})
 }
 
 // Target returns one target by key, or ErrNotFound. The key is a hash, so
 // it may appear in errors.
 func (s *Store) Target(ctx context.Context, key string) (_ Target, err error) {
 	defer wrap(&err, "Store.Target(%q)", key)
-	rows, err := s.apiRead(ctx, `MATCH (t:Target {key: $key}) RETURN `+targetProjection+` AS t`, map[string]any{"key": key})
-	if err != nil {
-		return Target{}, err
-	}
-	if len(rows) == 0 {
-		return Target{}, ErrNotFound
-	}
-	return targetFromRow(rows[0].sub("t")), nil
+	return readOne[Target](ctx, s, `MATCH (t:Target {key: $key}) RETURN `+targetProjection+` AS value`, map[string]any{"key": key})
 }
 
 // AccountsOfIPs returns, for each address, the accounts that used it,
@@ -248,43 +204,19 @@ func (s *Store) accountsOf(ctx context.Context, match, rel string, ids []string,
 	if err := checkFirst(first, MaxUsagePage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id `+match+`
+	return readMap[[]AccountUsage](ctx, s, `UNWIND $ids AS id `+match+`
 CALL (x) { MATCH (x)<-[u:`+rel+`]-(a:Account) RETURN u, a ORDER BY u.count DESC, a.id LIMIT $first }
-RETURN id, collect({a: `+accountProjection+`, first: u.first, last: u.last, count: u.count}) AS uses`,
+RETURN id AS key, collect({account: `+accountProjection+`, first: u.first, last: u.last, count: u.count}) AS value`,
 		map[string]any{"ids": ids, "first": first})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]AccountUsage, len(rows))
-	for _, r := range rows {
-		var l []AccountUsage
-		for _, u := range r.list("uses") {
-			l = append(l, AccountUsage{Account: accountFromRow(u.sub("a")), First: u.time("first"), Last: u.time("last"), Count: u.int("count")})
-		}
-		out[r.str("id")] = l
-	}
-	return out, nil
 }
 
 // MatchedAccountsOf returns, for each target key, up to 20 accounts its
 // lookups returned.
 func (s *Store) MatchedAccountsOf(ctx context.Context, keys []string) (_ map[string][]Account, err error) {
 	defer wrap(&err, "Store.MatchedAccountsOf(%d)", len(keys))
-	rows, err := s.apiRead(ctx, `UNWIND $keys AS key MATCH (t:Target {key: key})
+	return readMap[[]Account](ctx, s, `UNWIND $keys AS key MATCH (t:Target {key: key})
 CALL (t) { MATCH (t)-[:MATCHED]->(a:Account) RETURN a ORDER BY a.id LIMIT 20 }
-RETURN key, collect(`+accountProjection+`) AS accounts`, map[string]any{"keys": keys})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]Account, len(rows))
-	for _, r := range rows {
-		var l []Account
-		for _, a := range r.list("accounts") {
-			l = append(l, accountFromRow(a))
-		}
-		out[r.str("key")] = l
-	}
-	return out, nil
+RETURN key, collect(`+accountProjection+`) AS value`, map[string]any{"keys": keys})
 }
 
 // Neighborhood bounds.
@@ -348,7 +280,7 @@ func (s *Store) Neighborhood(ctx context.Context, accountID string, depth, limit
 	var resources []map[string]any
 	for d := 1; d <= depth && !nb.Truncated; d++ {
 		if d%2 == 1 { // accounts -> resources
-			rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (a:Account {id: id})
+			hops, err := readHops(ctx, s, `UNWIND $ids AS id MATCH (a:Account {id: id})
 CALL (a) {
   MATCH (a)-[u:USED_IP|USED_DEVICE|LOOKED_UP]->(x)
   RETURN u, x ORDER BY u.count DESC LIMIT $per
@@ -359,19 +291,19 @@ RETURN id, type(u) AS rel, coalesce(x.addr, x.id, x.key) AS xid, coalesce(x.mask
 				return Neighborhood{}, err
 			}
 			resources = resources[:0]
-			for _, r := range rows {
-				kind := relKind(r.str("rel"))
-				room, isNew := add(GraphNode{ID: r.str("xid"), Kind: kind, Label: r.str("label"), Depth: d})
+			for _, h := range hops {
+				kind := relKind(h.Rel)
+				room, isNew := add(GraphNode{ID: h.XID, Kind: kind, Label: h.Label, Depth: d})
 				if !room {
 					break
 				}
-				addEdge(GraphEdge{Source: r.str("id"), Target: r.str("xid"), TargetKind: kind, Count: r.int("count")})
+				addEdge(GraphEdge{Source: h.ID, Target: h.XID, TargetKind: kind, Count: h.Count})
 				if isNew {
-					resources = append(resources, map[string]any{"id": r.str("xid"), "kind": string(kind)})
+					resources = append(resources, map[string]any{"id": h.XID, "kind": string(kind)})
 				}
 			}
 		} else { // resources -> accounts
-			rows, err := s.apiRead(ctx, `UNWIND $res AS r
+			hops, err := readHops(ctx, s, `UNWIND $res AS r
 CALL (r) {
   MATCH (x:IP {addr: r.id}) WHERE r.kind = 'IP' RETURN x
   UNION MATCH (x:Device {id: r.id}) WHERE r.kind = 'DEVICE' RETURN x
@@ -387,15 +319,14 @@ RETURN r.id AS xid, r.kind AS kind, b.id AS id, coalesce(b.handle, b.id) AS labe
 				return Neighborhood{}, err
 			}
 			accounts = accounts[:0]
-			for _, r := range rows {
-				id := r.str("id")
-				room, isNew := add(GraphNode{ID: id, Kind: NodeAccount, Label: r.str("label"), Depth: d})
+			for _, h := range hops {
+				room, isNew := add(GraphNode{ID: h.ID, Kind: NodeAccount, Label: h.Label, Depth: d})
 				if !room {
 					break
 				}
-				addEdge(GraphEdge{Source: id, Target: r.str("xid"), TargetKind: NodeKind(r.str("kind")), Count: r.int("count")})
+				addEdge(GraphEdge{Source: h.ID, Target: h.XID, TargetKind: NodeKind(h.Kind), Count: h.Count})
 				if isNew {
-					accounts = append(accounts, id)
+					accounts = append(accounts, h.ID)
 				}
 			}
 		}
@@ -407,17 +338,13 @@ RETURN r.id AS xid, r.kind AS kind, b.id AS id, coalesce(b.handle, b.id) AS labe
 			ids = append(ids, n.ID)
 		}
 	}
-	rows, err := s.apiRead(ctx, `MATCH (r:DetectionRun) WHERE r.finishedAt IS NOT NULL
+	scores, err := readMap[float64](ctx, s, `MATCH (r:DetectionRun) WHERE r.finishedAt IS NOT NULL
 WITH r ORDER BY r.finishedAt DESC LIMIT 1
 UNWIND $ids AS id MATCH (:Account {id: id})-[m:MEMBER_OF]->(n:Network {runId: r.id})
 WHERE coalesce(m.role, '') <> 'victim'
-RETURN id, max(m.score) AS score`, map[string]any{"ids": ids})
+RETURN id AS key, max(m.score) AS value`, map[string]any{"ids": ids})
 	if err != nil {
 		return Neighborhood{}, err
-	}
-	scores := map[string]float64{}
-	for _, r := range rows {
-		scores[r.str("id")] = r.float("score")
 	}
 	for i := range nb.Nodes {
 		if sc, ok := scores[nb.Nodes[i].ID]; ok && nb.Nodes[i].Kind == NodeAccount {
@@ -425,6 +352,21 @@ RETURN id, max(m.score) AS score`, map[string]any{"ids": ids})
 		}
 	}
 	return nb, nil
+}
+
+// hop is one relationship a neighbourhood step followed: from account ID
+// to resource XID (of relationship type Rel, or node kind Kind).
+type hop struct {
+	ID, XID, Label, Rel, Kind string
+	Count                     int
+}
+
+func readHops(ctx context.Context, s *Store, cypher string, params map[string]any) ([]hop, error) {
+	recs, err := s.apiRecords(ctx, cypher, params)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecords[hop](recs)
 }
 
 func relKind(rel string) NodeKind {

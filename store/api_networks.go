@@ -20,27 +20,53 @@ const MaxPage = 100
 const networkProjection = `n {.id, .key, .runId, .size, .score, .signals, .stateLinked, .stateConfidence,
 	.stateReasons, .evidence, .predecessorId, .reviewStatus}`
 
-func networkFromRow(r row) Network {
+// networkNode is a Network node's properties as stored: signals and
+// evidence are JSON text (or native values written by hand), stateReasons
+// a list (or JSON text).
+type networkNode struct {
+	ID, Key, RunID  string
+	Size            int
+	Score           float64
+	Signals         any
+	Evidence        any
+	StateLinked     bool
+	StateConfidence float64
+	StateReasons    any
+	PredecessorID   *string
+	ReviewStatus    ReviewStatus
+}
+
+func (r networkNode) network() Network {
 	n := Network{
-		ID:              r.str("id"),
-		Key:             r.str("key"),
-		RunID:           r.str("runId"),
-		Size:            r.int("size"),
-		Score:           r.float("score"),
-		Signals:         parseSignals(r["signals"]),
-		Evidence:        jsonValue(r["evidence"]),
-		PredecessorID:   r.strp("predecessorId"),
-		OwnReviewStatus: ReviewStatus(r.str("reviewStatus")),
-		StateLinked: StateLinkedIndicator{
-			Possible:   r.bool("stateLinked"),
-			Confidence: r.float("stateConfidence"),
-			Reasons:    r.strs("stateReasons"),
-		},
+		ID: r.ID, Key: r.Key, RunID: r.RunID, Size: r.Size, Score: r.Score,
+		Signals:         parseSignals(r.Signals),
+		Evidence:        jsonValue(r.Evidence),
+		PredecessorID:   r.PredecessorID,
+		OwnReviewStatus: r.ReviewStatus,
+		StateLinked:     StateLinkedIndicator{Possible: r.StateLinked, Confidence: r.StateConfidence, Reasons: stringList(r.StateReasons)},
 	}
 	if n.OwnReviewStatus == "" {
 		n.OwnReviewStatus = ReviewUnreviewed
 	}
 	return n
+}
+
+// readNetworks runs a read whose records are (key, value: a network
+// projection) and returns the networks in order.
+func readNetworks(ctx context.Context, s *Store, cypher string, params map[string]any) ([]keyed[Network], error) {
+	recs, err := s.apiRecords(ctx, cypher, params)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := decodeRecords[keyed[networkNode]](recs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]keyed[Network], len(rows))
+	for i, r := range rows {
+		out[i] = keyed[Network]{Key: r.Key, Value: r.Value.network()}
+	}
+	return out, nil
 }
 
 // parseSignals reads the signals JSON detection writes. It accepts an
@@ -183,15 +209,12 @@ func orderProperty(f NetworkOrderField) string {
 // or ErrNotFound when no run finished yet.
 func (s *Store) LatestRunID(ctx context.Context) (_ string, err error) {
 	defer wrap(&err, "Store.LatestRunID")
-	rows, err := s.apiRead(ctx, `MATCH (r:DetectionRun) WHERE r.finishedAt IS NOT NULL
-RETURN r.id AS id ORDER BY r.finishedAt DESC LIMIT 1`, nil)
-	if err != nil {
-		return "", err
-	}
-	if len(rows) == 0 {
+	id, err := readOne[string](ctx, s, `MATCH (r:DetectionRun) WHERE r.finishedAt IS NOT NULL
+RETURN r.id AS value ORDER BY r.finishedAt DESC LIMIT 1`, nil)
+	if errors.Is(err, ErrNotFound) {
 		return "", fmt.Errorf("no finished detection run yet: %w", ErrNotFound)
 	}
-	return rows[0].str("id"), nil
+	return id, err
 }
 
 // Networks returns up to first networks matching q after the cursor (""
@@ -227,7 +250,7 @@ func (s *Store) Networks(ctx context.Context, q NetworkQuery, first int, after s
 	if q.OrderField != OrderID {
 		order += ", n.id ASC"
 	}
-	rows, err := s.apiRead(ctx, "MATCH (n:Network) "+where+" RETURN "+networkProjection+" AS n ORDER BY "+order+" LIMIT $limit", p)
+	rows, err := readNetworks(ctx, s, "MATCH (n:Network) "+where+" RETURN n.id AS key, "+networkProjection+" AS value ORDER BY "+order+" LIMIT $limit", p)
 	if err != nil {
 		return NetworkConnection{}, err
 	}
@@ -237,7 +260,7 @@ func (s *Store) Networks(ctx context.Context, q NetworkQuery, first int, after s
 			conn.PageInfo.HasNextPage = true
 			break
 		}
-		n := networkFromRow(r.sub("n"))
+		n := r.Value
 		conn.Edges = append(conn.Edges, NetworkEdge{Cursor: EncodeNetworkCursor(n, q.OrderField), Node: n})
 	}
 	conn.PageInfo.HasPreviousPage = after != ""
@@ -252,25 +275,29 @@ func (s *Store) Networks(ctx context.Context, q NetworkQuery, first int, after s
 func (s *Store) CountNetworks(ctx context.Context, q NetworkQuery) (_ int, err error) {
 	defer wrap(&err, "Store.CountNetworks(run %q)", q.RunID)
 	where, p := networkWhere(q)
-	rows, err := s.apiRead(ctx, "MATCH (n:Network) "+where+" RETURN count(n) AS c", p)
+	recs, err := s.apiRecords(ctx, "MATCH (n:Network) "+where+" RETURN count(n) AS c", p)
 	if err != nil {
 		return 0, err
 	}
-	return rows[0].int("c"), nil
+	c, err := Get[int64](recs[0], "c")
+	return int(c), err
 }
 
 // NetworksByIDs returns the networks that exist among ids.
 func (s *Store) NetworksByIDs(ctx context.Context, ids []string) (_ map[string]Network, err error) {
 	defer wrap(&err, "Store.NetworksByIDs(%d ids)", len(ids))
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (n:Network {id: id}) RETURN `+networkProjection+` AS n`,
+	return networksByKey(ctx, s, `UNWIND $ids AS id MATCH (n:Network {id: id}) RETURN id AS key, `+networkProjection+` AS value`,
 		map[string]any{"ids": ids})
+}
+
+func networksByKey(ctx context.Context, s *Store, cypher string, params map[string]any) (map[string]Network, error) {
+	rows, err := readNetworks(ctx, s, cypher, params)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]Network, len(rows))
 	for _, r := range rows {
-		n := networkFromRow(r.sub("n"))
-		out[n.ID] = n
+		out[r.Key] = r.Value
 	}
 	return out, nil
 }
@@ -279,18 +306,10 @@ func (s *Store) NetworksByIDs(ctx context.Context, ids []string) (_ map[string]N
 // names it as predecessor.
 func (s *Store) SuccessorsByIDs(ctx context.Context, ids []string) (_ map[string]Network, err error) {
 	defer wrap(&err, "Store.SuccessorsByIDs(%d ids)", len(ids))
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (n:Network {predecessorId: id})
+	return networksByKey(ctx, s, `UNWIND $ids AS id MATCH (n:Network {predecessorId: id})
 WITH id, n ORDER BY n.runId DESC, n.id
 WITH id, head(collect(n)) AS n
-RETURN id, `+networkProjection+` AS n`, map[string]any{"ids": ids})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]Network, len(rows))
-	for _, r := range rows {
-		out[r.str("id")] = networkFromRow(r.sub("n"))
-	}
-	return out, nil
+RETURN id AS key, `+networkProjection+` AS value`, map[string]any{"ids": ids})
 }
 
 // maxLineage bounds predecessor chains (one link per run).
@@ -312,14 +331,13 @@ func (s *Store) LineagesByIDs(ctx context.Context, ids []string) (_ map[string][
 		for t := range pending {
 			tips = append(tips, t)
 		}
-		rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (n:Network {id: id}) WHERE n.predecessorId IS NOT NULL
-RETURN id, n.predecessorId AS p`, map[string]any{"ids": tips})
+		links, err := readMap[string](ctx, s, `UNWIND $ids AS id MATCH (n:Network {id: id}) WHERE n.predecessorId IS NOT NULL
+RETURN id AS key, n.predecessorId AS value`, map[string]any{"ids": tips})
 		if err != nil {
 			return nil, err
 		}
 		next := map[string][]string{}
-		for _, r := range rows {
-			tip, p := r.str("id"), r.str("p")
+		for tip, p := range links {
 			for _, id := range pending[tip] {
 				if len(out[id]) < maxLineage && !contains(out[id], p) { // no loops
 					out[id] = append(out[id], p)
@@ -348,25 +366,13 @@ func (s *Store) MembersByNetworks(ctx context.Context, ids []string, first int) 
 	if err := checkFirst(first, MaxPage+1); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (n:Network {id: id})
+	return readMap[[]Member](ctx, s, `UNWIND $ids AS id MATCH (n:Network {id: id})
 CALL (n) {
   MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
   RETURN m, a ORDER BY m.score DESC, a.id LIMIT $first
 }
-RETURN id, collect({a: `+accountProjection+`, score: m.score, role: m.role}) AS ms`,
+RETURN id AS key, collect({account: `+accountProjection+`, score: m.score, role: m.role}) AS value`,
 		map[string]any{"ids": ids, "first": first})
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]Member, len(rows))
-	for _, r := range rows {
-		var l []Member
-		for _, m := range r.list("ms") {
-			l = append(l, Member{Account: accountFromRow(m.sub("a")), Score: m.float("score"), Role: m.strp("role")})
-		}
-		out[r.str("id")] = l
-	}
-	return out, nil
 }
 
 // EncodeMemberCursor returns the opaque cursor of a member (score
@@ -394,75 +400,52 @@ func (s *Store) MembersAfter(ctx context.Context, networkID string, first int, a
 	if err != nil {
 		return nil, false, err
 	}
-	rows, err := s.apiRead(ctx, `MATCH (n:Network {id: $id})<-[m:MEMBER_OF]-(a:Account)
+	recs, err := s.apiRecords(ctx, `MATCH (n:Network {id: $id})<-[m:MEMBER_OF]-(a:Account)
 WHERE coalesce(m.role, '') <> 'victim' AND (m.score < $s OR (m.score = $s AND a.id > $aid))
 WITH m, a ORDER BY m.score DESC, a.id LIMIT $limit
-RETURN `+accountProjection+` AS a, m.score AS score, m.role AS role`,
+RETURN `+accountProjection+` AS account, m.score AS score, m.role AS role`,
 		map[string]any{"id": networkID, "s": c.Value, "aid": c.ID, "limit": first + 1})
 	if err != nil {
 		return nil, false, err
 	}
-	var out []Member
-	for i, r := range rows {
-		if i == first {
-			return out, true, nil
-		}
-		out = append(out, Member{Account: accountFromRow(r.sub("a")), Score: r.float("score"), Role: r.strp("role")})
+	out, err := decodeRecords[Member](recs)
+	if err != nil || len(out) <= first {
+		return out, false, err
 	}
-	return out, false, nil
+	return out[:first], true, nil
 }
 
 // MemberEvidence returns why an account is in a network, or ErrNotFound
 // when it is not a member.
 func (s *Store) MemberEvidence(ctx context.Context, networkID, accountID string) (_ MemberEvidence, err error) {
 	defer wrap(&err, "Store.MemberEvidence(network %q, account %q)", networkID, accountID)
-	rows, err := s.apiRead(ctx, `MATCH (a:Account {id: $aid})-[m:MEMBER_OF]->(n:Network {id: $nid})
+	ev, err := readOne[MemberEvidence](ctx, s, `MATCH (a:Account {id: $aid})-[m:MEMBER_OF]->(n:Network {id: $nid})
 CALL (a, n) {
   MATCH (a)-[:USED_IP]->(ip:IP)<-[:USED_IP]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
   WITH ip, count(DISTINCT b) AS c, collect(DISTINCT b.id)[..10] AS sample
   ORDER BY c DESC, ip.addr LIMIT 20
-  RETURN collect({r: `+ipProjection+`, c: c, sample: sample}) AS ips
+  RETURN collect({ip: `+ipProjection+`, sharedWith: c, sampleAccountIds: sample}) AS ips
 }
 CALL (a, n) {
   MATCH (a)-[:USED_DEVICE]->(d:Device)<-[:USED_DEVICE]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
   WITH d, count(DISTINCT b) AS c, collect(DISTINCT b.id)[..10] AS sample
   ORDER BY c DESC, d.id LIMIT 20
-  RETURN collect({r: `+deviceProjection+`, c: c, sample: sample}) AS devices
+  RETURN collect({device: `+deviceProjection+`, sharedWith: c, sampleAccountIds: sample}) AS devices
 }
 CALL (a, n) {
   MATCH (a)-[:LOOKED_UP]->(t:Target)<-[:LOOKED_UP]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
   WITH t, count(DISTINCT b) AS c, collect(DISTINCT b.id)[..10] AS sample
   ORDER BY c DESC, t.key LIMIT 20
-  RETURN collect({r: `+targetProjection+`, c: c, sample: sample}) AS targets
+  RETURN collect({target: `+targetProjection+`, sharedWith: c, sampleAccountIds: sample}) AS targets
 }
 CALL (a, n) {
   MATCH (a)-[:USED_IP|USED_DEVICE|LOOKED_UP]->()<-[:USED_IP|USED_DEVICE|LOOKED_UP]-(b:Account)-[mb:MEMBER_OF]->(n) WHERE b <> a AND coalesce(mb.role, '') <> 'victim'
   RETURN count(DISTINCT b) AS linked
 }
-RETURN `+accountProjection+` AS a, m.score AS score, m.role AS role, ips, devices, targets, linked`,
+RETURN {account: `+accountProjection+`, networkId: n.id, score: m.score, role: m.role, sharedIPs: ips,
+  sharedDevices: devices, sharedTargets: targets, linkedMembers: linked} AS value`,
 		map[string]any{"aid": accountID, "nid": networkID})
-	if err != nil {
-		return MemberEvidence{}, err
-	}
-	if len(rows) == 0 {
-		return MemberEvidence{}, ErrNotFound
-	}
-	r := rows[0]
-	ev := MemberEvidence{
-		Account: accountFromRow(r.sub("a")), NetworkID: networkID, Score: r.float("score"), Role: r.strp("role"),
-		LinkedMembers: r.int("linked"),
-		SharedIPs:     []SharedIP{}, SharedDevices: []SharedDevice{}, SharedTargets: []SharedTarget{},
-	}
-	for _, x := range r.list("ips") {
-		ev.SharedIPs = append(ev.SharedIPs, SharedIP{IP: ipFromRow(x.sub("r")), SharedWith: x.int("c"), SampleAccountIds: x.strs("sample")})
-	}
-	for _, x := range r.list("devices") {
-		ev.SharedDevices = append(ev.SharedDevices, SharedDevice{Device: deviceFromRow(x.sub("r")), SharedWith: x.int("c"), SampleAccountIds: x.strs("sample")})
-	}
-	for _, x := range r.list("targets") {
-		ev.SharedTargets = append(ev.SharedTargets, SharedTarget{Target: targetFromRow(x.sub("r")), SharedWith: x.int("c"), SampleAccountIds: x.strs("sample")})
-	}
-	return ev, nil
+	return ev, err
 }
 
 // SharedResources returns the IPs, devices and targets used by at least
@@ -472,40 +455,26 @@ func (s *Store) SharedResources(ctx context.Context, networkID string, first int
 	if err := checkFirst(first, MaxUsagePage); err != nil {
 		return SharedResources{}, err
 	}
-	rows, err := s.apiRead(ctx, `MATCH (n:Network {id: $id})
+	return readOne[SharedResources](ctx, s, `MATCH (n:Network {id: $id})
 CALL (n) {
   MATCH (n)<-[m:MEMBER_OF]-(a:Account)-[:USED_IP]->(x:IP) WHERE coalesce(m.role, '') <> 'victim'
   WITH x, count(DISTINCT a) AS c WHERE c >= 2
   ORDER BY c DESC, x.addr LIMIT $first
-  RETURN collect({id: x.addr, label: x.addr, c: c}) AS ips
+  RETURN collect({id: x.addr, label: x.addr, members: c}) AS ips
 }
 CALL (n) {
   MATCH (n)<-[m:MEMBER_OF]-(a:Account)-[:USED_DEVICE]->(x:Device) WHERE coalesce(m.role, '') <> 'victim'
   WITH x, count(DISTINCT a) AS c WHERE c >= 2
   ORDER BY c DESC, x.id LIMIT $first
-  RETURN collect({id: x.id, label: x.id, c: c}) AS devices
+  RETURN collect({id: x.id, label: x.id, members: c}) AS devices
 }
 CALL (n) {
   MATCH (n)<-[m:MEMBER_OF]-(a:Account)-[:LOOKED_UP]->(x:Target) WHERE coalesce(m.role, '') <> 'victim'
   WITH x, count(DISTINCT a) AS c WHERE c >= 2
   ORDER BY c DESC, x.key LIMIT $first
-  RETURN collect({id: x.key, label: x.masked, c: c}) AS targets
+  RETURN collect({id: x.key, label: x.masked, members: c}) AS targets
 }
-RETURN ips, devices, targets`, map[string]any{"id": networkID, "first": first})
-	if err != nil {
-		return SharedResources{}, err
-	}
-	if len(rows) == 0 {
-		return SharedResources{}, ErrNotFound
-	}
-	conv := func(l []row) []SharedResourceCount {
-		out := make([]SharedResourceCount, 0, len(l))
-		for _, x := range l {
-			out = append(out, SharedResourceCount{ID: x.str("id"), Label: x.str("label"), Members: x.int("c")})
-		}
-		return out
-	}
-	return SharedResources{Ips: conv(rows[0].list("ips")), Devices: conv(rows[0].list("devices")), Targets: conv(rows[0].list("targets"))}, nil
+RETURN {ips: ips, devices: devices, targets: targets} AS value`, map[string]any{"id": networkID, "first": first})
 }
 
 // Detection runs.
@@ -513,13 +482,24 @@ RETURN ips, devices, targets`, map[string]any{"id": networkID, "first": first})
 const runProjection = `r {.id, .startedAt, .finishedAt, .params, .stats, .error, .status,
 	networkCount: COUNT { MATCH (n:Network) WHERE n.runId = r.id }}`
 
-func runFromRow(r row) DetectionRun {
+// runNode is a DetectionRun node's properties as stored (params and
+// stats are JSON text).
+type runNode struct {
+	ID                    string
+	StartedAt, FinishedAt *time.Time
+	Params, Stats         any
+	Error                 *string
+	Status                string
+	NetworkCount          int
+}
+
+func (r runNode) run() DetectionRun {
 	run := DetectionRun{
-		ID: r.str("id"), StartedAt: r.time("startedAt"), FinishedAt: r.time("finishedAt"),
-		Params: jsonValue(r["params"]), Stats: jsonValue(r["stats"]), Error: r.strp("error"),
-		NetworkCount: r.int("networkCount"),
+		ID: r.ID, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+		Params: jsonValue(r.Params), Stats: jsonValue(r.Stats), Error: r.Error,
+		NetworkCount: r.NetworkCount,
 	}
-	switch st := strings.ToUpper(r.str("status")); {
+	switch st := strings.ToUpper(r.Status); {
 	case run.Error != nil && *run.Error != "", st == "FAILED":
 		run.Status = RunFailed
 	case run.FinishedAt != nil, st == "FINISHED", st == "DONE":
@@ -530,20 +510,37 @@ func runFromRow(r row) DetectionRun {
 	return run
 }
 
+// readRuns runs a read whose records are (key, value: a run projection).
+func readRuns(ctx context.Context, s *Store, cypher string, params map[string]any) ([]keyed[DetectionRun], error) {
+	recs, err := s.apiRecords(ctx, cypher, params)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := decodeRecords[keyed[runNode]](recs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]keyed[DetectionRun], len(rows))
+	for i, r := range rows {
+		out[i] = keyed[DetectionRun]{Key: r.Key, Value: r.Value.run()}
+	}
+	return out, nil
+}
+
 // DetectionRuns returns the newest runs first.
 func (s *Store) DetectionRuns(ctx context.Context, first int) (_ []DetectionRun, err error) {
 	defer wrap(&err, "Store.DetectionRuns(%d)", first)
 	if err := checkFirst(first, MaxPage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `MATCH (r:DetectionRun) WITH r ORDER BY r.startedAt DESC, r.id DESC LIMIT $first
-RETURN `+runProjection+` AS r`, map[string]any{"first": first})
+	rows, err := readRuns(ctx, s, `MATCH (r:DetectionRun) WITH r ORDER BY r.startedAt DESC, r.id DESC LIMIT $first
+RETURN r.id AS key, `+runProjection+` AS value`, map[string]any{"first": first})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]DetectionRun, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, runFromRow(r.sub("r")))
+		out = append(out, r.Value)
 	}
 	return out, nil
 }
@@ -551,15 +548,14 @@ RETURN `+runProjection+` AS r`, map[string]any{"first": first})
 // RunsByIDs returns the runs that exist among ids.
 func (s *Store) RunsByIDs(ctx context.Context, ids []string) (_ map[string]DetectionRun, err error) {
 	defer wrap(&err, "Store.RunsByIDs(%d ids)", len(ids))
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (r:DetectionRun {id: id}) RETURN `+runProjection+` AS r`,
+	rows, err := readRuns(ctx, s, `UNWIND $ids AS id MATCH (r:DetectionRun {id: id}) RETURN id AS key, `+runProjection+` AS value`,
 		map[string]any{"ids": ids})
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]DetectionRun, len(rows))
 	for _, r := range rows {
-		run := runFromRow(r.sub("r"))
-		out[run.ID] = run
+		out[r.Key] = r.Value
 	}
 	return out, nil
 }
@@ -568,16 +564,9 @@ func (s *Store) RunsByIDs(ctx context.Context, ids []string) (_ map[string]Detec
 // started at or after t, or ErrNotFound.
 func (s *Store) RunningRunSince(ctx context.Context, t time.Time) (_ string, err error) {
 	defer wrap(&err, "Store.RunningRunSince")
-	rows, err := s.apiRead(ctx, `MATCH (r:DetectionRun) WHERE r.startedAt >= $t AND r.finishedAt IS NULL
+	return readOne[string](ctx, s, `MATCH (r:DetectionRun) WHERE r.startedAt >= $t AND r.finishedAt IS NULL
   AND coalesce(r.status, 'running') = 'running'
-RETURN r.id AS id ORDER BY r.startedAt LIMIT 1`, map[string]any{"t": t.UTC()})
-	if err != nil {
-		return "", err
-	}
-	if len(rows) == 0 {
-		return "", ErrNotFound
-	}
-	return rows[0].str("id"), nil
+RETURN r.id AS value ORDER BY r.startedAt LIMIT 1`, map[string]any{"t": t.UTC()})
 }
 
 // Victims returns the accounts a network's lookups found (EXPOSED), by
@@ -587,15 +576,11 @@ func (s *Store) Victims(ctx context.Context, networkID string, first int) (_ []M
 	if err := checkFirst(first, MaxPage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `MATCH (:Network {id: $id})-[m:EXPOSED]->(a:Account)
+	recs, err := s.apiRecords(ctx, `MATCH (:Network {id: $id})-[m:EXPOSED]->(a:Account)
 WITH m, a ORDER BY m.rank, a.id LIMIT $first
-RETURN `+accountProjection+` AS a, m.score AS score, 'victim' AS role`, map[string]any{"id": networkID, "first": first})
+RETURN `+accountProjection+` AS account, m.score AS score, 'victim' AS role`, map[string]any{"id": networkID, "first": first})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Member, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, Member{Account: accountFromRow(r.sub("a")), Score: r.float("score"), Role: r.strp("role")})
-	}
-	return out, nil
+	return decodeRecords[Member](recs)
 }

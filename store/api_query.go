@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +41,9 @@ func countQuery(ctx context.Context) {
 	}
 }
 
-// row is one record as a map from column to value.
+// row is one record as a map from column to value: the older reads of
+// networks, runs and reviews still decode it (see decode for the typed
+// form the account reads use).
 type row map[string]any
 
 func toRows(recs []*neo4j.Record) []row {
@@ -53,71 +54,21 @@ func toRows(recs []*neo4j.Record) []row {
 	return out
 }
 
-// apiRead runs one read statement and returns its records as rows.
-//
-// On a single server (bolt:// URIs) it is one auto-commit statement: RUN
-// and PULL pipelined in one round trip, with no BEGIN/COMMIT and no
-// bookmarks. Every API read is one statement, so an explicit transaction
-// buys nothing, and it cost the server about a third more CPU per lookup
-// (BENCHMARKS.md, API section). On a single server every committed write is
-// visible to a statement that starts later, so reads still see the API's
-// own writes. Through a routing driver (neo4j:// URIs, a cluster) reads keep
-// the driver's managed transactions and bookmark chaining, so a read after
-// a mutation cannot land on a follower that has not applied it yet.
-func (s *Store) apiRead(ctx context.Context, cypher string, params map[string]any) ([]row, error) {
+// apiRecords runs one read statement through the driver's ExecuteQuery:
+// reader routing, a managed transaction the driver retries on transient
+// errors, and bookmarks, so a read after a mutation sees it on a cluster.
+func (s *Store) apiRecords(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error) {
 	countQuery(ctx)
-	if routed(s.uri) {
-		recs, err := s.Query(ctx, cypher, params)
-		if err != nil {
-			return nil, err
-		}
-		return toRows(recs), nil
-	}
-	if strings.TrimSpace(cypher) == "" {
-		return nil, fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
-	}
-	localTimes(params)
-	// Auto-commit statements are not retried by the driver; a read is
-	// safe to run again, so transient failures (a connection lost, the
-	// server busy) are retried here, a few times with a short backoff.
-	var err error
-	for attempt := 0; ; attempt++ {
-		var rows []row
-		rows, err = s.autoRead(ctx, cypher, params)
-		if err == nil {
-			return rows, nil
-		}
-		if attempt == 3 || !neo4j.IsRetryable(err) || ctx.Err() != nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
-		}
-	}
-	return nil, fmt.Errorf("Store.Query(%s): %w", abbrev(cypher), classifyIn(ctx, err))
+	return s.Query(ctx, cypher, params)
 }
 
-// autoRead runs cypher as one auto-commit read statement.
-func (s *Store) autoRead(ctx context.Context, cypher string, params map[string]any) ([]row, error) {
-	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db})
-	defer sess.Close(context.WithoutCancel(ctx))
-	res, err := sess.Run(ctx, cypher, params)
+// apiRead is apiRecords with its records as rows.
+func (s *Store) apiRead(ctx context.Context, cypher string, params map[string]any) ([]row, error) {
+	recs, err := s.apiRecords(ctx, cypher, params)
 	if err != nil {
 		return nil, err
 	}
-	var rows []row
-	for res.Next(ctx) {
-		rows = append(rows, res.Record().AsMap())
-	}
-	return rows, res.Err()
-}
-
-// routed reports whether uri makes the driver route (neo4j://, neo4j+s://,
-// neo4j+ssc://): a cluster, where reads may go to another member than the
-// writes before them.
-func routed(uri string) bool {
-	return strings.HasPrefix(strings.ToLower(uri), "neo4j")
+	return toRows(recs), nil
 }
 
 // apiWrite runs one write statement in a retried write transaction and
@@ -146,9 +97,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (r row) str(k string) string      { return vstr(r[k]) }
 func (r row) strp(k string) *string    { return vstrp(r[k]) }
 func (r row) int(k string) int         { return vint(r[k]) }
-func (r row) intp(k string) *int       { return vintp(r[k]) }
 func (r row) float(k string) float64   { return vfloat(r[k]) }
-func (r row) bool(k string) bool       { return vbool(r[k]) }
 func (r row) time(k string) *time.Time { return vtime(r[k]) }
 
 // The same conversions of one value (a list element).
@@ -175,18 +124,6 @@ func vint(v any) int {
 	return 0
 }
 
-func vintp(v any) *int {
-	switch x := v.(type) {
-	case int64:
-		i := int(x)
-		return &i
-	case float64:
-		i := int(x)
-		return &i
-	}
-	return nil
-}
-
 func vfloat(v any) float64 {
 	switch x := v.(type) {
 	case float64:
@@ -195,11 +132,6 @@ func vfloat(v any) float64 {
 		return float64(x)
 	}
 	return 0
-}
-
-func vbool(v any) bool {
-	b, _ := v.(bool)
-	return b
 }
 
 func vtime(v any) *time.Time {
@@ -240,8 +172,12 @@ func (r row) list(k string) []row {
 	return out
 }
 
-func (r row) strs(k string) []string {
-	switch v := r[k].(type) {
+func (r row) strs(k string) []string { return stringList(r[k]) }
+
+// stringList reads a list of strings stored as a list or as JSON text (a
+// single string is a list of one).
+func stringList(v any) []string {
+	switch v := v.(type) {
 	case []any:
 		out := make([]string, 0, len(v))
 		for _, x := range v {
@@ -250,7 +186,7 @@ func (r row) strs(k string) []string {
 			}
 		}
 		return out
-	case string: // a JSON list written as a string
+	case string:
 		var out []string
 		if json.Unmarshal([]byte(v), &out) == nil {
 			return out

@@ -5,7 +5,10 @@ import "time"
 // The types below are what the API's store queries return. gqlgen binds the
 // GraphQL types of the same names to them (autobind in gqlgen.yml), so a
 // field here is served as is and a schema field without a Go field gets a
-// resolver.
+// resolver. Counts that cost a query of their own (an account's lookups,
+// an address's accounts) are such resolver fields, loaded in batches per
+// request (package loaders), so a read that does not show them never
+// counts them.
 
 // Role is an API key's role. The values are the GraphQL enum names.
 type Role string
@@ -132,22 +135,7 @@ type Account struct {
 	Status      *string
 	Allowlisted bool
 	Allowlist   *Allowlisting
-	LookupCount int
-
-	// FirstUsage, when set, holds the first IPs and devices read with the
-	// account in one statement (AccountWithUsageView), possibly with only
-	// some fields: it belongs to this one value, the root of a query, and
-	// is never cached or shared (not part of the schema).
-	FirstUsage *UsagePage
-}
-
-// UsagePage is the first IPsFirst IPs and DevicesFirst devices of an
-// account (a First of 0: that list was not read).
-type UsagePage struct {
-	IPsFirst     int
-	IPs          []IPUsage
-	DevicesFirst int
-	Devices      []DeviceUsage
+	LastSeenAt  *time.Time
 }
 
 // Allowlisting records who kept an account off suspension lists and why.
@@ -159,20 +147,18 @@ type Allowlisting struct {
 
 // IP is an address seen in activity.
 type IP struct {
-	Addr         string
-	Asn          *int
-	AsnOrg       *string
-	Country      *string
-	Kind         *string
-	AccountCount int
+	Addr    string
+	Asn     *int
+	AsnOrg  *string
+	Country *string
+	Kind    *string
 }
 
 // Device is a device seen in activity.
 type Device struct {
-	ID           string
-	Os           *string
-	Client       *string
-	AccountCount int
+	ID     string
+	Os     *string
+	Client *string
 }
 
 // Target is a looked-up number or address: keyed hash and masked form only.
@@ -265,18 +251,6 @@ type Network struct {
 	Evidence        any
 	PredecessorID   *string
 	OwnReviewStatus ReviewStatus
-
-	// FirstMembers, when set, is the first page of members read with the
-	// network in one statement (NetworkWithMembersFields), possibly with
-	// only some account fields: it belongs to this one value, the root of
-	// a query, and is never cached or shared (not part of the schema).
-	FirstMembers *MemberPage
-}
-
-// MemberPage is the first First members of a network.
-type MemberPage struct {
-	First   int
-	Members []Member
 }
 
 // Member is an account in a network with its MEMBER_OF properties.

@@ -26,15 +26,6 @@ func NewID(prefix string) string {
 	return fmt.Sprintf("%s_%016x%s", prefix, time.Now().UnixNano(), hex.EncodeToString(b[:]))
 }
 
-func reviewFromRow(r row) Review {
-	rv := Review{ID: r.str("id"), NetworkID: r.str("networkId"), Verdict: Verdict(r.str("verdict")),
-		Note: r.str("note"), By: r.str("by")}
-	if t := r.time("at"); t != nil {
-		rv.At = *t
-	}
-	return rv
-}
-
 // ReviewNetwork records a verdict on a network and sets its review status,
 // in one transaction with its audit event (audit.Actor is the review's
 // author; the event gets the network as subject and the review's id). It
@@ -51,7 +42,7 @@ MERGE (r:Review {id: $id})
 ON CREATE SET r.networkId = $nid, r.verdict = $verdict, r.note = $note, r.by = $by, r.at = datetime()
 MERGE (r)-[:REVIEWS]->(n)
 SET n.reviewStatus = $status
-RETURN r {.*} AS r`, map[string]any{"nid": networkID, "id": id, "verdict": string(v), "note": note,
+RETURN r {.id, .networkId, .verdict, .note, .by, .at} AS r`, map[string]any{"nid": networkID, "id": id, "verdict": string(v), "note": note,
 		"by": audit.Actor, "status": string(v.Status())}, func(rows []row) (AuditEvent, bool) {
 		audit.Subject, audit.Rows = &networkID, 1
 		audit.Detail = map[string]any{"verdict": v, "reviewId": id}
@@ -63,21 +54,25 @@ RETURN r {.*} AS r`, map[string]any{"nid": networkID, "id": id, "verdict": strin
 	if len(rows) == 0 {
 		return Review{}, ErrNotFound
 	}
-	return reviewFromRow(rows[0].sub("r")), nil
+	var rv Review
+	return rv, decode(rows[0]["r"], &rv)
 }
 
 // ReviewsByNetworks returns the reviews of each network, newest first.
 func (s *Store) ReviewsByNetworks(ctx context.Context, ids []string) (_ map[string][]Review, err error) {
 	defer wrap(&err, "Store.ReviewsByNetworks(%d ids)", len(ids))
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (r:Review {networkId: id})
-RETURN r {.*} AS r ORDER BY r.at DESC, r.id DESC`, map[string]any{"ids": ids})
+	recs, err := s.apiRecords(ctx, `UNWIND $ids AS id MATCH (r:Review {networkId: id})
+RETURN r {.id, .networkId, .verdict, .note, .by, .at} AS r ORDER BY r.at DESC, r.id DESC`, map[string]any{"ids": ids})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := decodeRecords[struct{ R Review }](recs)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]Review{}
 	for _, r := range rows {
-		rv := reviewFromRow(r.sub("r"))
-		out[rv.NetworkID] = append(out[rv.NetworkID], rv)
+		out[r.R.NetworkID] = append(out[r.R.NetworkID], r.R)
 	}
 	return out, nil
 }
@@ -111,5 +106,6 @@ RETURN ` + accountProjection + ` AS a`
 	if len(rows) == 0 {
 		return Account{}, ErrNotFound
 	}
-	return accountFromRow(rows[0].sub("a")), nil
+	var a Account
+	return a, decode(rows[0]["a"], &a)
 }

@@ -218,12 +218,15 @@ WHERE a.id IS NOT NULL
 RETURN a.id AS accountId, i.networkId AS networkId, i.score AS score, i.runId AS runId, i.reasons AS reasons,
   coalesce(a.allowlisted, false) AS allowlisted
 ORDER BY a.id`, map[string]any{"id": listID}, 2000, func(rec *Record) error {
-		r := row(rec.AsMap())
-		if r.bool("allowlisted") {
+		allowlisted, err := Get[bool](rec, "allowlisted")
+		if err != nil {
+			return err
+		}
+		if allowlisted {
 			withheld++
 			return nil
 		}
-		return each(entryFromRow(r))
+		return each(entryFromRow(row(rec.AsMap())))
 	})
 	return withheld, err
 }

@@ -104,7 +104,7 @@ playground and the API until interrupted.`,
 				fmt.Fprintf(out, "Analyst key %s saved in %s\n", key.ID, keyFile)
 				return nil
 			}
-			srv := server.New(server.Config{Store: st, HMACKey: conf.HMACKey, Log: slog.Default(), Detect: server.Detector(st)})
+			srv := server.New(server.Config{Store: st, HMACKey: conf.HMACKey, Log: slog.Default(), Detect: detect.Runner{Store: st}})
 			return srv.Serve(ctx, addr, func(a net.Addr) {
 				fmt.Fprintf(out, "\nLockstep is serving the demo investigation:\n  UI          http://%s/\n  playground  http://%s/playground\n  GraphQL     http://%s/graphql\n  health      http://%s/healthz\n", a, a, a, a)
 				fmt.Fprintf(out, "Analyst API key (also in %s):\n  %s\nCtrl-C stops the server; `lockstep neo4j stop` stops Neo4j.\n", keyFile, secret)

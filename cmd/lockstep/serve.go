@@ -50,7 +50,7 @@ finish (up to 20 s).`,
 				slog.Warn("detection runs left running by a process that is gone, marked failed", "runs", failed)
 			}
 			cfg.Store, cfg.HMACKey, cfg.Log = st, conf.HMACKey, slog.Default()
-			cfg.Detect = server.Detector(st)
+			cfg.Detect = detect.Runner{Store: st}
 			srv := server.New(cfg)
 			return srv.Serve(ctx, addr, func(a net.Addr) {
 				fmt.Fprintf(cmd.OutOrStdout(), "Lockstep API on http://%s/graphql, playground http://%s/playground, UI http://%s/\n", a, a, a)

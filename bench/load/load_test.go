@@ -1,0 +1,184 @@
+// Package load is the API's load benchmark: absolute throughput and
+// latency of two views through the whole server (HTTP, key check, limits,
+// gqlgen, loaders, Neo4j), driven by vegeta from this process. It is its
+// own module so the product's does not carry the load generator.
+//
+//	cd bench/load && go test -run '^$' -bench APILoad -benchtime 1x -v
+//
+// LOCKSTEP_LOAD_DURATION (default 20s) is each measurement's length,
+// LOCKSTEP_LOAD_WARMUP (default 30s) the warm-up of each view before it
+// (Neo4j's JIT compiles its statements for the first tens of seconds),
+// LOCKSTEP_LOAD_ACCOUNTS (default 20000) the size of the seeded world.
+package load_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/lockstep-dev/lockstep/server"
+	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/store/storetest"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// clients is how many clients send requests back to back (the targets in
+// BENCHMARKS.md are stated at 32).
+const clients = 32
+
+const (
+	accountQuery = `query($id: ID!) { account(id: $id) { id handle country verified
+  ips { ip { addr kind } count last } devices { device { id os } count } } }`
+	networkQuery = `query($id: ID!) { network(id: $id) { id score size evidence signals { name value }
+  stateLinked { possible confidence reasons }
+  members(first: 100) { totalCount edges { node { score role account { id handle } } } } } }`
+)
+
+// BenchmarkAPILoad serves a seeded world and measures, with 32 clients
+// back to back: account(id) with its IPs and devices, and network(id)
+// with its first 100 members and evidence. It reports requests/s and the
+// p50 and p99 latency of each.
+func BenchmarkAPILoad(b *testing.B) {
+	dur := envDuration("LOCKSTEP_LOAD_DURATION", 20*time.Second)
+	warm := envDuration("LOCKSTEP_LOAD_WARMUP", 30*time.Second)
+	accounts := 20000
+	if n, err := strconv.Atoi(os.Getenv("LOCKSTEP_LOAD_ACCOUNTS")); err == nil && n >= 3000 {
+		accounts = n
+	}
+	server.TuneGC() // as `lockstep serve` does
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	st := storetest.New(b)
+	seed(ctx, b, st, accounts)
+	_, secret, err := st.CreateAPIKey(ctx, "load", store.RoleViewer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := server.New(server.Config{Store: st, HMACKey: []byte("load-benchmark-hmac-key-0123456789"),
+		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
+		RatePerSecond: 1e6, RateBurst: 1e6})
+	defer srv.Close()
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+
+	for _, v := range []struct {
+		name, metric, query, ids string
+		n                        int
+	}{
+		{"account(id)+ips+devices", "account", accountQuery, "acc%07d", accounts},
+		{"network(id)+100 members+evidence", "network", networkQuery, "load-net-%d", networks},
+	} {
+		body := func() ([]byte, error) {
+			return json.Marshal(map[string]any{"query": v.query, "variables": map[string]any{"id": fmt.Sprintf(v.ids, rand.IntN(v.n))}})
+		}
+		attack(b, ts.URL+"/graphql", secret, warm, body)
+		m := attack(b, ts.URL+"/graphql", secret, dur, body)
+		b.Logf("%-34s %d clients: %6.0f requests/s  p50 %5.1f ms  p99 %5.1f ms  (%d requests, %d errors)",
+			v.name, clients, m.Throughput, ms(m.Latencies.P50), ms(m.Latencies.P99), m.Requests, m.errors)
+		if m.errors > 0 {
+			b.Errorf("%s: %d of %d requests failed; first: %s", v.name, m.errors, m.Requests, m.firstErr)
+		}
+		b.ReportMetric(m.Throughput, v.metric+"_req/s")
+		b.ReportMetric(ms(m.Latencies.P99), v.metric+"_p99_ms")
+	}
+}
+
+type metrics struct {
+	vegeta.Metrics
+	errors   int
+	firstErr string
+}
+
+// attack sends requests from clients back to back for dur. A response
+// counts as an error unless it is a 200 with data and no errors.
+func attack(b *testing.B, url, key string, dur time.Duration, body func() ([]byte, error)) metrics {
+	hdr := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + key}}
+	targeter := func(tg *vegeta.Target) error {
+		bd, err := body()
+		*tg = vegeta.Target{Method: http.MethodPost, URL: url, Body: bd, Header: hdr}
+		return err
+	}
+	a := vegeta.NewAttacker(vegeta.Workers(clients), vegeta.MaxWorkers(clients), vegeta.KeepAlive(true), vegeta.Connections(clients*2))
+	var m metrics
+	for res := range a.Attack(targeter, vegeta.Rate{Freq: 0}, dur, "load") {
+		if res.Code != http.StatusOK || res.Error != "" || !bytes.HasPrefix(res.Body, []byte(`{"data":{`)) || bytes.Contains(res.Body, []byte(`"errors":`)) {
+			if m.errors == 0 {
+				m.firstErr = fmt.Sprintf("%d %s %.300s", res.Code, res.Error, res.Body)
+			}
+			m.errors++
+		}
+		m.Add(res)
+	}
+	m.Close()
+	return m
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
+// networks is how many networks of 150 members seed writes.
+const networks = 20
+
+// seed writes n accounts (acc0000000...), each with three IPs (one shared
+// by all, as a carrier NAT is) and two devices, and 20 networks of 150
+// members with signals and evidence.
+func seed(ctx context.Context, b *testing.B, st *store.Store, n int) {
+	const batch = 5000
+	for lo := 0; lo < n; lo += batch {
+		var rows []map[string]any
+		for i := lo; i < min(n, lo+batch); i++ {
+			rows = append(rows, map[string]any{"id": fmt.Sprintf("acc%07d", i),
+				"ips":  []string{fmt.Sprintf("10.%d.%d.1", i%50, (i/50)%100), fmt.Sprintf("10.1%d.%d.2", i%7, i%90), "192.0.2.1"},
+				"devs": []string{fmt.Sprintf("dev-%d", i%(n/2)), fmt.Sprintf("dev-x%d", i)}})
+		}
+		if err := st.WriteRows(ctx, `UNWIND $rows AS r
+CREATE (a:Account {id: r.id, handle: 'h' + r.id, country: 'US', verified: false, createdAt: datetime('2026-01-01T00:00:00Z')})
+WITH a, r
+UNWIND range(0, 2) AS k
+MERGE (ip:IP {addr: r.ips[k]}) ON CREATE SET ip.kind = 'residential', ip.asn = 64500
+CREATE (a)-[:USED_IP {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-01T00:00:00Z'), count: k + 1}]->(ip)
+WITH a, r, k WHERE k < 2
+MERGE (d:Device {id: r.devs[k]}) ON CREATE SET d.os = 'android'
+CREATE (a)-[:USED_DEVICE {first: datetime('2026-02-01T00:00:00Z'), last: datetime('2026-03-01T00:00:00Z'), count: 1}]->(d)`, rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var nets []store.NetworkRow
+	for i := range networks {
+		var ms []store.MemberRow
+		for j := range 150 {
+			ms = append(ms, store.MemberRow{AccountID: fmt.Sprintf("acc%07d", i*150+j), Score: 1 - float64(j)/200, Role: "core"})
+		}
+		nets = append(nets, store.NetworkRow{ID: fmt.Sprintf("load-net-%d", i), Key: fmt.Sprintf("load-net-%d", i), Size: 150, Score: 0.9,
+			Signals:  `[{"name":"shared_infrastructure","value":0.9},{"name":"sweep_coverage","value":0.8}]`,
+			Evidence: []string{"150 accounts share 3 IPs", "sweep of 4,000 consecutive numbers"}, StateReasons: []string{"one time zone"},
+			Members: ms})
+	}
+	if err := st.StartRun(ctx, "load-run", time.Now(), "{}"); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.WriteNetworks(ctx, "load-run", nets, nil); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, "load-run", time.Now(), "{}"); err != nil {
+		b.Fatal(err)
+	}
+}
