@@ -3,7 +3,6 @@ package ingest
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -26,9 +25,8 @@ import (
 // BenchmarkIngest loads LOCKSTEP_BENCH_INPUT (default: a synthetic file)
 // into Neo4j several ways and reports records/s of each and our ratios:
 //
-//   - ours, once per write path of LOCKSTEP_BENCH_VIA (default
-//     "packed,cypher": the lockstep.ingest procedure, then the Cypher
-//     statements): ingest.Run, the whole pipeline end to end;
+//   - ours: ingest.Run, the whole pipeline end to end (batched UNWIND
+//     Cypher through the driver's managed write transactions);
 //   - loadcsv: Neo4j's own LOAD CSV (CALL IN TRANSACTIONS OF 10000 ROWS) of
 //     exactly the node and edge rows our aggregation produces, read from
 //     CSV files written beforehand (that writing is not timed);
@@ -50,23 +48,15 @@ func BenchmarkIngest(b *testing.B) {
 	if w, err := strconv.Atoi(os.Getenv("LOCKSTEP_BENCH_WRITERS")); err == nil {
 		opts.Writers = w
 	}
-	vias := strings.Split(cmp.Or(os.Getenv("LOCKSTEP_BENCH_VIA"), store.IngestPacked+","+store.IngestCypher), ",")
 	bulk := os.Getenv("LOCKSTEP_BENCH_BULK")
-	if bulk == "only" {
-		vias = nil
-	}
 	baselines := os.Getenv("LOCKSTEP_BENCH_BASELINES") != "0"
 	s := storetest.New(b)
 	if err := s.PrepareIngest(ctx); err != nil {
 		b.Fatal(err)
 	}
-	sinks := make([]*store.IngestWriter, len(vias))
-	for i, via := range vias {
-		w, err := s.IngestVia(ctx, via)
-		if err != nil {
-			b.Fatal(err)
-		}
-		sinks[i] = w
+	var sinks []*store.Store
+	if bulk != "only" {
+		sinks = append(sinks, s)
 	}
 	// Warm up: Neo4j compiles query plans and JIT-compiles hot paths on
 	// first use; run every loader on a prefix first so none pays that
@@ -108,7 +98,7 @@ func BenchmarkIngest(b *testing.B) {
 			var after syscall.Rusage
 			syscall.Getrusage(syscall.RUSAGE_SELF, &after)
 			goCPU := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
-			r := benchResult{via: vias[i], rate: float64(sum.Records) / took.Seconds(), neo4j: jvm, records: sum.Records}
+			r := benchResult{via: "ours", rate: float64(sum.Records) / took.Seconds(), neo4j: jvm, records: sum.Records}
 			ours = append(ours, r)
 			b.Logf("ours (%s): %s", r.via, sum)
 			b.Logf("ours (%s): load average %s before, %s after; Go CPU %s, max RSS so far %d MiB; Neo4j CPU %.1f s (%.1f µs/record), busy %.0f%% of one core",

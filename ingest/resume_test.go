@@ -41,11 +41,6 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 		if err := s.PrepareIngest(ctx); err != nil {
 			t.Fatal(err)
 		}
-		// The managed server has the packed write procedure, so the loads
-		// below (store.IngestAuto) go through it, resume included.
-		if _, err := s.IngestVia(ctx, store.IngestPacked); err != nil {
-			t.Fatal(err)
-		}
 		return s
 	}
 	s := open(srv)
