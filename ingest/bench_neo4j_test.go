@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
 )
@@ -32,11 +31,8 @@ import (
 //     CSV files written beforehand (that writing is not timed);
 //   - per-event: one MERGE transaction per raw event, on the first
 //     LOCKSTEP_BENCH_PER_EVENT (default 2000) events, extrapolated;
-//   - bulk: ingest.Bulk (`lockstep ingest --bulk`) into a fresh managed
-//     home of its own (under LOCKSTEP_BENCH_BULK_DIR, default the temp
-//     dir), end to end: parse, spill, merge, Neo4j's importer, server
-//     start and schema build. LOCKSTEP_BENCH_BULK=0 skips it; with
-//     LOCKSTEP_BENCH_BULK=only the transactional runs are skipped.
+//
+// The bulk first load has its own benchmark (bulkload.BenchmarkLoad).
 //
 // LOCKSTEP_BENCH_BASELINES=0 skips the two baselines. With NEO4J_URI unset
 // it uses the storetest server (1 GiB heap); for the recorded figures point
@@ -48,16 +44,12 @@ func BenchmarkIngest(b *testing.B) {
 	if w, err := strconv.Atoi(os.Getenv("LOCKSTEP_BENCH_WRITERS")); err == nil {
 		opts.Writers = w
 	}
-	bulk := os.Getenv("LOCKSTEP_BENCH_BULK")
 	baselines := os.Getenv("LOCKSTEP_BENCH_BASELINES") != "0"
 	s := storetest.New(b)
-	if err := s.PrepareIngest(ctx); err != nil {
+	if err := s.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	var sinks []*store.Store
-	if bulk != "only" {
-		sinks = append(sinks, s)
-	}
+	sinks := []*store.Store{s}
 	// Warm up: Neo4j compiles query plans and JIT-compiles hot paths on
 	// first use; run every loader on a prefix first so none pays that
 	// inside its timing.
@@ -111,9 +103,6 @@ func BenchmarkIngest(b *testing.B) {
 				b.ReportMetric(float64(after.Maxrss>>10), "MiB-maxrss")
 			}
 		}
-		if bulk != "0" {
-			ours = append(ours, benchBulk(b, path, opts))
-		}
 		if !baselines || len(ours) == 0 {
 			continue
 		}
@@ -161,52 +150,6 @@ type benchResult struct {
 	via         string
 	rate, neo4j float64
 	records     int64
-}
-
-// benchBulk runs ingest.Bulk into a fresh managed home, end to end, and
-// logs where the time went: Go's parse and aggregate with the spill, the
-// merge into CSV, the importer (its CPU is this process's children's),
-// the server's start and schema build (the server's CPU).
-func benchBulk(b *testing.B, path string, opts Options) benchResult {
-	ctx := context.Background()
-	home, err := os.MkdirTemp(os.Getenv("LOCKSTEP_BENCH_BULK_DIR"), "lockstep-bench-bulk-")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer os.RemoveAll(home)
-	defer managed.Stop(ctx, home)
-	// The runtime directory (Maven's classpath, the compiled launcher) is
-	// shared, so the timing is of a home whose first load this is, not of
-	// a machine's first Neo4j.
-	srv := managed.Options{RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true}
-	var before, beforeKids syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &beforeKids)
-	load0 := loadAvg()
-	start := time.Now()
-	sum, st, err := Bulk(ctx, []string{path}, opts, BulkOptions{Home: home, Server: srv,
-		Import: managed.ImportOptions{RuntimeDir: managed.SharedRuntimeDir()}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	took := time.Since(start)
-	var after, afterKids syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &after)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &afterKids)
-	cpu := func(a, b syscall.Rusage) time.Duration {
-		return time.Duration(b.Utime.Nano() + b.Stime.Nano() - a.Utime.Nano() - a.Stime.Nano())
-	}
-	server := 0.0
-	if s, err := managed.Status(home); err == nil {
-		server = procCPU(strconv.Itoa(s.PID))
-	}
-	r := benchResult{via: "bulk", rate: float64(sum.Records) / took.Seconds(), records: sum.Records}
-	b.Logf("ours (bulk): %s", sum)
-	b.Logf("ours (bulk): %s", st)
-	b.Logf("ours (bulk): load average %s before, %s after; Go CPU %s, max RSS so far %d MiB; importer CPU %s; server CPU (start + schema) %.1f s",
-		load0, loadAvg(), cpu(before, after).Round(time.Millisecond), after.Maxrss>>10, cpu(beforeKids, afterKids).Round(time.Millisecond), server)
-	b.ReportMetric(r.rate, "bulk-records/s")
-	return r
 }
 
 // loadAvg is the 1, 5 and 15 minute load averages.

@@ -11,6 +11,7 @@ import (
 
 	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/store/storetest"
 )
 
 // TestResumeAfterNeo4jKilled kills Neo4j (SIGKILL, no shutdown) in the
@@ -38,7 +39,7 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close(context.Background()) })
-		if err := s.PrepareIngest(ctx); err != nil {
+		if err := s.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
 		return s
@@ -116,7 +117,7 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	if sum.Records >= int64(lines) {
 		t.Errorf("resume read %d records: it should start after the checkpoint", sum.Records)
 	}
-	resumed := snapshot(t, s)
+	resumed := storetest.Snapshot(t, s)
 
 	// A clean load of the same file into an empty graph.
 	if err := s.Clear(ctx); err != nil {
@@ -127,7 +128,7 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	if _, err := Run(ctx, s, []string{path}, clean); err != nil {
 		t.Fatal(err)
 	}
-	if want := snapshot(t, s); resumed != want {
+	if want := storetest.Snapshot(t, s); resumed != want {
 		t.Errorf("graph after kill and resume differs from a clean load:\n resumed %s\n clean   %s", resumed, want)
 	} else {
 		t.Logf("graph after kill and resume equals a clean load: %s", want)

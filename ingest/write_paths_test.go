@@ -1,110 +1,17 @@
 package ingest
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/generate"
+	"github.com/lockstep-dev/lockstep/ingest/ingesttest"
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/store/storetest"
 )
-
-// dumpGraph lists every node (labels and all properties), every
-// relationship (type, both ends by their key, all properties) and every
-// batch marker (id and properties but the time it was written), one line
-// each, sorted. Values print with their Go type, so a DateTime stored with
-// another zone, an int stored as a float or a missing property all show.
-func dumpGraph(t *testing.T, s *store.Store) []string {
-	t.Helper()
-	ctx := testCtx(t)
-	var lines []string
-	props := func(v any) string {
-		m, _ := v.(map[string]any)
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var b strings.Builder
-		for _, k := range keys {
-			val := m[k]
-			if tm, ok := val.(time.Time); ok {
-				_, off := tm.Zone()
-				val = fmt.Sprintf("%s[%s%+d]", tm.UTC().Format(time.RFC3339Nano), tm.Location(), off)
-			}
-			fmt.Fprintf(&b, "%s=%T:%v ", k, m[k], val)
-		}
-		return b.String()
-	}
-	for _, q := range []string{
-		"MATCH (n) WHERE NOT n:IngestBatch RETURN 'node', labels(n), properties(n)",
-		`MATCH (a)-[r]->(b) RETURN type(r), [labels(a)[0], coalesce(a.id, a.addr, a.key), labels(b)[0], coalesce(b.id, b.addr, b.key)], properties(r)`,
-		"MATCH (n:IngestBatch) RETURN 'marker', [n.id], properties(n {.*, at: null})",
-	} {
-		recs, err := s.Query(ctx, q, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs {
-			lines = append(lines, fmt.Sprintf("%v %v %s", r.Values[0], r.Values[1], props(r.Values[2])))
-		}
-	}
-	slices.Sort(lines)
-	return lines
-}
-
-// sameGraph fails the test with the first lines that differ.
-func sameGraph(t *testing.T, what string, got, want []string) {
-	t.Helper()
-	if slices.Equal(got, want) {
-		return
-	}
-	var diff []string
-	gs, ws := map[string]bool{}, map[string]bool{}
-	for _, l := range got {
-		gs[l] = true
-	}
-	for _, l := range want {
-		ws[l] = true
-	}
-	for _, l := range got {
-		if !ws[l] && len(diff) < 8 {
-			diff = append(diff, "+ "+l)
-		}
-	}
-	for _, l := range want {
-		if !gs[l] && len(diff) < 16 {
-			diff = append(diff, "- "+l)
-		}
-	}
-	t.Errorf("%s: %d lines, want %d; first differences (+ got, - want):\n%s", what, len(got), len(want), strings.Join(diff, "\n"))
-}
-
-// reversed writes the lines of path in reverse order: the same events
-// again (so every edge merges into an existing one, counts add up) with
-// times going backwards across chunks (so first moves earlier as well as
-// last later) and account records last (properties set on nodes that
-// exist).
-func reversed(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))
-	slices.Reverse(lines)
-	out := filepath.Join(t.TempDir(), "reversed.ndjson")
-	if err := os.WriteFile(out, append(bytes.Join(lines, []byte("\n")), '\n'), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // TestReloadChangesNothing loads inputs that merge into existing nodes and
 // edges (the same events reversed, a few odd ones) into an empty graph,
@@ -115,13 +22,13 @@ func reversed(t *testing.T, path string) string {
 func TestReloadChangesNothing(t *testing.T) {
 	s := prepared(t)
 	ctx := testCtx(t)
-	world := writeWorld(t, generate.Config{Accounts: 1000, Seed: 5})
+	world := ingesttest.World(t, generate.Config{Accounts: 1000, Seed: 5})
 	// smallWorld adds what a generated world lacks: an IPv4-mapped IPv6
 	// address, fractional seconds, a lookup matched to an account that has
 	// no record, an e-mail target.
 	small := writeFile(t, "small.ndjson", smallWorld+
 		`{"kind":"login","account":"a1","time":"2024-02-01T10:00:00.123456789Z","ip":"192.0.2.1","device":"d1"}`+"\n")
-	inputs := []string{world, reversed(t, world), small}
+	inputs := []string{world, ingesttest.Reversed(t, world), small}
 	opts := func() Options {
 		o := testOptions(t)
 		o.ChunkLines, o.TxRows = 4000, 700
@@ -138,20 +45,20 @@ func TestReloadChangesNothing(t *testing.T) {
 	if sum.Edges == 0 || sum.Stored == 0 {
 		t.Fatalf("nothing loaded: %s", sum)
 	}
-	first := dumpGraph(t, s)
+	first := storetest.DumpGraph(t, s)
 	t.Logf("%d nodes, relationships and markers", len(first))
 
 	if _, err := Run(ctx, s, inputs, opts()); err != nil {
 		t.Fatal(err)
 	}
-	sameGraph(t, "re-load", dumpGraph(t, s), first)
+	storetest.SameGraph(t, "re-load", storetest.DumpGraph(t, s), first)
 	if err := s.DeleteChunkMarkers(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Run(ctx, s, inputs, opts()); err != nil {
 		t.Fatal(err)
 	}
-	sameGraph(t, "re-load without chunk markers", dumpGraph(t, s), first)
+	storetest.SameGraph(t, "re-load without chunk markers", storetest.DumpGraph(t, s), first)
 }
 
 // TestWriteEdgeCases writes rows the loader never produces but the store
@@ -238,7 +145,7 @@ func TestWriteEdgeCases(t *testing.T) {
 			t.Fatalf("%s: %v", st.name, err)
 		}
 	}
-	got := dumpGraph(t, s)
+	got := storetest.DumpGraph(t, s)
 	// The lines below follow from the steps by the merge rules of
 	// store/ingest.go: properties a row leaves empty are kept, edges widen
 	// first/last and add counts and hits, a Target's properties come from
@@ -275,24 +182,4 @@ func TestWriteEdgeCases(t *testing.T) {
 	if t.Failed() {
 		t.Logf("graph:\n%s", strings.Join(got, "\n"))
 	}
-}
-
-// writeWorld writes a generated world as NDJSON to a temporary file and
-// returns its path.
-func writeWorld(t testing.TB, cfg generate.Config) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "events.ndjson")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	bw := bufio.NewWriter(f)
-	if _, err := generate.WriteNDJSON(cfg, bw); err != nil {
-		t.Fatal(err)
-	}
-	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

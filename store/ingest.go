@@ -77,16 +77,6 @@ const (
 // before (by an earlier load of the same data or before a crash).
 var ErrBatchDone = errors.New("ingest batch already committed")
 
-// PrepareIngest migrates the schema and adds the constraint behind the
-// ingest batch markers.
-func (s *Store) PrepareIngest(ctx context.Context) (err error) {
-	defer wrap(&err, "Store.PrepareIngest")
-	if err := s.Migrate(ctx); err != nil {
-		return err
-	}
-	return s.Write(ctx, "CREATE CONSTRAINT ingest_batch_id IF NOT EXISTS FOR (n:IngestBatch) REQUIRE n.id IS UNIQUE", nil)
-}
-
 const mergeAccounts = `
 UNWIND $rows AS row
 MERGE (a:Account {id: row.id})

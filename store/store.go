@@ -1,5 +1,5 @@
-// Package store is Lockstep's only door to Neo4j: connecting (to a given
-// server or to the managed one), the schema, batched writes, streamed reads,
+// Package store is Lockstep's only door to Neo4j: connecting to a server
+// (the command layer starts the managed one when no URI is given), the schema, batched writes, streamed reads,
 // and, in one file per concern, the queries of ingest, detection and the
 // API. All Cypher is parameterised ($name); values are never spliced into
 // query text.
@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lockstep-dev/lockstep/config"
-	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	neo4jconfig "github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 )
@@ -51,20 +49,6 @@ func Open(ctx context.Context, uri, user, password string) (_ *Store, err error)
 		return nil, classify(err, user)
 	}
 	return &Store{driver: driver, uri: uri}, nil
-}
-
-// Connect opens the store cfg describes: the server at cfg.Neo4jURI, or,
-// when that is empty, the managed server under cfg.Home (started if it is
-// not running, reused if it is).
-func Connect(ctx context.Context, cfg *config.Config) (*Store, error) {
-	if cfg.Neo4jURI != "" {
-		return Open(ctx, cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)
-	}
-	srv, err := managed.Start(ctx, cfg.Home, managed.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("store.Connect: NEO4J_URI is unset, so Lockstep runs its own Neo4j, which failed: %w", err)
-	}
-	return Open(ctx, srv.URI, srv.User, srv.Password)
 }
 
 // Close releases the connections.

@@ -17,7 +17,6 @@ import (
 	"github.com/lockstep-dev/lockstep/algorithms/community"
 	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/detect"
-	"github.com/lockstep-dev/lockstep/store"
 )
 
 func init() {
@@ -66,7 +65,7 @@ command line override the file.`,
 				return err
 			}
 			ctx := cmd.Context()
-			st, err := store.Connect(ctx, cfg)
+			st, err := openStore(ctx, cfg)
 			if err != nil {
 				return err
 			}

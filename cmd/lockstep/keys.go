@@ -100,7 +100,7 @@ func apiOpenStore(cmd *cobra.Command) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Connect(cmd.Context(), cfg)
+	st, err := openStore(cmd.Context(), cfg)
 	if err != nil {
 		return nil, err
 	}

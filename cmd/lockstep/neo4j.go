@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,8 +9,24 @@ import (
 
 	"github.com/lockstep-dev/lockstep/config"
 	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
+	"github.com/lockstep-dev/lockstep/store"
 	"github.com/spf13/cobra"
 )
+
+// openStore opens the store cfg describes: the server at cfg.Neo4jURI, or,
+// when that is empty, the managed server under cfg.Home (started if it is
+// not running, reused if it is). The commands wire this; store itself only
+// opens a URI, and deploy/neo4j only runs the server.
+func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	if cfg.Neo4jURI != "" {
+		return store.Open(ctx, cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)
+	}
+	srv, err := managed.Start(ctx, cfg.Home, managed.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("NEO4J_URI is unset, so Lockstep runs its own Neo4j, which failed: %w", err)
+	}
+	return store.Open(ctx, srv.URI, srv.User, srv.Password)
+}
 
 func init() {
 	cmd := &cobra.Command{

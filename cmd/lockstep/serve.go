@@ -8,7 +8,6 @@ import (
 
 	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/server"
-	"github.com/lockstep-dev/lockstep/store"
 	"github.com/spf13/cobra"
 )
 
@@ -39,7 +38,7 @@ finish (up to 20 s).`,
 			}
 			conf.WarnDevKey()
 			ctx := cmd.Context()
-			st, err := store.Connect(ctx, conf)
+			st, err := openStore(ctx, conf)
 			if err != nil {
 				return err
 			}
