@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-
-	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
 // Detection reads. Detection needs every account, IP, device and target
@@ -242,32 +240,6 @@ func accountEdge(sink ProjectionSink, rel string, account int64, e any) error {
 	}
 	sink.Edge(rel, account, v[0], v[1], v[2], max(1, v[3]), v[4])
 	return nil
-}
-
-// cols collects the first error of several typed column reads, so a
-// record's columns read in one line each and are checked once.
-type cols struct{ err error }
-
-func get[T neo4j.RecordValue](c *cols, rec *Record, key string) T {
-	v, err := Get[T](rec, key)
-	if err != nil && c.err == nil {
-		c.err = err
-	}
-	return v
-}
-
-// elem converts one element of a list value to a T: a null gives T's
-// zero value, any other type is an error naming what the element is.
-func elem[T any](v any, what string) (T, error) {
-	var zero T
-	if v == nil {
-		return zero, nil
-	}
-	t, ok := v.(T)
-	if !ok {
-		return zero, fmt.Errorf("%s is %T, want %T", what, v, zero)
-	}
-	return t, nil
 }
 
 // SeedAccounts returns the ids of accounts that analysts confirmed as

@@ -26,13 +26,17 @@ func NewID(prefix string) string {
 	return fmt.Sprintf("%s_%016x%s", prefix, time.Now().UnixNano(), hex.EncodeToString(b[:]))
 }
 
-func reviewFromRow(r row) Review {
-	rv := Review{ID: r.str("id"), NetworkID: r.str("networkId"), Verdict: Verdict(r.str("verdict")),
-		Note: r.str("note"), By: r.str("by")}
-	if t := r.time("at"); t != nil {
+func reviewFromRow(r row) (Review, error) {
+	var c cols
+	rv := Review{ID: field[string](&c, r, "id"), NetworkID: field[string](&c, r, "networkId"), Verdict: Verdict(field[string](&c, r, "verdict")),
+		Note: field[string](&c, r, "note"), By: field[string](&c, r, "by")}
+	if t := timeField(&c, r, "at"); t != nil {
 		rv.At = *t
 	}
-	return rv
+	if c.err != nil {
+		return Review{}, fmt.Errorf("Review %q: %w", rv.ID, c.err)
+	}
+	return rv, nil
 }
 
 // ReviewNetwork records a verdict on a network and sets its review status.
@@ -56,7 +60,7 @@ RETURN r {.*} AS r`, map[string]any{"nid": networkID, "id": NewID("rev"), "verdi
 	if len(rows) == 0 {
 		return Review{}, ErrNotFound
 	}
-	return reviewFromRow(rows[0].sub("r")), nil
+	return reviewFromRow(rows[0].sub("r"))
 }
 
 // ReviewsByNetworks returns the reviews of each network, newest first.
@@ -69,7 +73,10 @@ RETURN r {.*} AS r ORDER BY r.at DESC, r.id DESC`, map[string]any{"ids": ids})
 	}
 	out := map[string][]Review{}
 	for _, r := range rows {
-		rv := reviewFromRow(r.sub("r"))
+		rv, err := reviewFromRow(r.sub("r"))
+		if err != nil {
+			return nil, err
+		}
 		out[rv.NetworkID] = append(out[rv.NetworkID], rv)
 	}
 	return out, nil

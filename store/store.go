@@ -202,6 +202,66 @@ func Get[T neo4j.RecordValue](rec *Record, key string) (T, error) {
 	return v, err
 }
 
+// cols collects the first error of several typed column reads, so a
+// record's columns read in one line each and are checked once.
+type cols struct{ err error }
+
+func (c *cols) fail(err error) {
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+}
+
+// get reads column key of rec as a T (Get).
+func get[T neo4j.RecordValue](c *cols, rec *Record, key string) T {
+	v, err := Get[T](rec, key)
+	c.fail(err)
+	return v
+}
+
+// field reads key k of a row or of a map value (a map projection such as
+// k {.id, .name}) as a T (elem).
+func field[T any](c *cols, r row, k string) T {
+	v, err := elem[T](r[k], k)
+	c.fail(err)
+	return v
+}
+
+// timeField reads an optional DateTime: nil when absent.
+func timeField(c *cols, r row, k string) *time.Time {
+	if r[k] == nil {
+		return nil
+	}
+	t := field[time.Time](c, r, k).UTC()
+	return &t
+}
+
+// strings reads a list of strings.
+func stringsField(c *cols, r row, k string) []string {
+	l := field[[]any](c, r, k)
+	out := make([]string, 0, len(l))
+	for _, v := range l {
+		s, err := elem[string](v, k+" element")
+		c.fail(err)
+		out = append(out, s)
+	}
+	return out
+}
+
+// elem converts one element of a list value to a T: a null gives T's
+// zero value, any other type is an error naming what the element is.
+func elem[T any](v any, what string) (T, error) {
+	var zero T
+	if v == nil {
+		return zero, nil
+	}
+	t, ok := v.(T)
+	if !ok {
+		return zero, fmt.Errorf("%s is %T, want %T", what, v, zero)
+	}
+	return t, nil
+}
+
 // classify turns driver errors into errors a person can act on, keeping
 // the driver's error in the chain.
 func classify(err error, user string) error {

@@ -55,9 +55,14 @@ func suspensionParams(c SuspensionCriteria) (map[string]any, error) {
 	return p, nil
 }
 
-func entryFromRow(r row) SuspensionEntry {
-	return SuspensionEntry{AccountID: r.str("accountId"), NetworkID: r.str("networkId"), Score: r.float("score"),
-		RunID: r.str("runId"), Reasons: r.strs("reasons")}
+func entryFromRow(r row) (SuspensionEntry, error) {
+	var c cols
+	e := SuspensionEntry{AccountID: field[string](&c, r, "accountId"), NetworkID: field[string](&c, r, "networkId"),
+		Score: field[float64](&c, r, "score"), RunID: field[string](&c, r, "runId"), Reasons: stringsField(&c, r, "reasons")}
+	if c.err != nil {
+		return SuspensionEntry{}, fmt.Errorf("suspension entry of account %q: %w", e.AccountID, c.err)
+	}
+	return e, nil
 }
 
 // PreviewSuspension counts the accounts criteria select and returns the
@@ -80,10 +85,16 @@ RETURN size(entries) AS count, entries[..$sample] AS sample`, p)
 		return 0, nil, err
 	}
 	entries = []SuspensionEntry{}
-	for _, e := range rows[0].list("sample") {
-		entries = append(entries, entryFromRow(e))
+	for _, r := range rows[0].list("sample") {
+		e, err := entryFromRow(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		entries = append(entries, e)
 	}
-	return rows[0].int("count"), entries, nil
+	var cc cols
+	count = int(field[int64](&cc, rows[0], "count"))
+	return count, entries, cc.err
 }
 
 func (s *Store) checkRun(ctx context.Context, runID string) error {
@@ -129,16 +140,20 @@ RETURN s {.*} AS s`, p)
 	if err != nil {
 		return SuspensionList{}, err
 	}
-	return suspensionFromRow(rows[0].sub("s")), nil
+	return suspensionFromRow(rows[0].sub("s"))
 }
 
-func suspensionFromRow(r row) SuspensionList {
-	l := SuspensionList{ID: r.str("id"), Criteria: jsonValue(r["criteria"]), CreatedBy: r.str("createdBy"),
-		AccountCount: r.int("accountCount")}
-	if t := r.time("createdAt"); t != nil {
+func suspensionFromRow(r row) (SuspensionList, error) {
+	var c cols
+	l := SuspensionList{ID: field[string](&c, r, "id"), Criteria: jsonValue(field[string](&c, r, "criteria")),
+		CreatedBy: field[string](&c, r, "createdBy"), AccountCount: int(field[int64](&c, r, "accountCount"))}
+	if t := timeField(&c, r, "createdAt"); t != nil {
 		l.CreatedAt = *t
 	}
-	return l
+	if c.err != nil {
+		return SuspensionList{}, fmt.Errorf("SuspensionList %q: %w", l.ID, c.err)
+	}
+	return l, nil
 }
 
 // SuspensionLists returns the newest lists first.
@@ -154,7 +169,11 @@ func (s *Store) SuspensionLists(ctx context.Context, first int) (_ []SuspensionL
 	}
 	out := make([]SuspensionList, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, suspensionFromRow(r.sub("s")))
+		l, err := suspensionFromRow(r.sub("s"))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
 	}
 	return out, nil
 }
@@ -169,7 +188,7 @@ func (s *Store) SuspensionList(ctx context.Context, id string) (_ SuspensionList
 	if len(rows) == 0 {
 		return SuspensionList{}, ErrNotFound
 	}
-	return suspensionFromRow(rows[0].sub("s")), nil
+	return suspensionFromRow(rows[0].sub("s"))
 }
 
 // SuspensionEntries returns up to first entries of a list with account id
@@ -187,7 +206,11 @@ ORDER BY a.id LIMIT $first`, map[string]any{"id": listID, "after": after, "first
 	}
 	out := make([]SuspensionEntry, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, entryFromRow(r))
+		e, err := entryFromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }
@@ -209,6 +232,10 @@ func (s *Store) StreamSuspensionList(ctx context.Context, listID string, each fu
 WHERE a.id IS NOT NULL
 RETURN a.id AS accountId, i.networkId AS networkId, i.score AS score, i.runId AS runId, i.reasons AS reasons
 ORDER BY a.id`, map[string]any{"id": listID}, 2000, func(rec *Record) error {
-		return each(entryFromRow(rec.AsMap()))
+		e, err := entryFromRow(rec.AsMap())
+		if err != nil {
+			return err
+		}
+		return each(e)
 	})
 }
