@@ -65,7 +65,7 @@ shell lines that point Lockstep and other tools at it:
 	f.StringVar(&opts.PageCache, "pagecache", "", "Neo4j page cache size (default $LOCKSTEP_NEO4J_PAGECACHE, else 1g)")
 	f.StringVar(&opts.TxMemory, "tx-memory", "", "memory all transactions together may use (default: Neo4j's, 70% of heap)")
 	f.DurationVar(&opts.ReadyTimeout, "timeout", 5*time.Minute, "how long to wait for Bolt to answer")
-	f.IntVar(&opts.Port, "port", 0, "Bolt port on 127.0.0.1 (default: a free one)")
+	f.IntVar(&opts.Port, "port", 0, "Bolt port on 127.0.0.1, kept for later starts of this LOCKSTEP_HOME (default: the kept one, else a free one)")
 
 	stop := &cobra.Command{
 		Use:   "stop",
