@@ -17,8 +17,9 @@ import (
 	neo4jconfig "github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 )
 
-// Record is one row of a query result. Read values with Get, or with
-// rec.Get(key) / rec.Values for untyped access.
+// Record is one row of a query result. Read its values with Get (and
+// nested list or map values with elem), so a value of an unexpected type
+// is an error rather than a silent zero.
 type Record = neo4j.Record
 
 // Store is a connection pool to one Neo4j database. It is safe for
