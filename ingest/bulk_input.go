@@ -450,26 +450,67 @@ func (g *partAgg) edge(r *spillRec) {
 // the ids of its IPs, devices and targets to its id file (the second pass
 // joins relationships on them). It returns the accounts' ids.
 func (m *merger) writeNodes(part *spillPart, g *partAgg, out *inputSet) (map[string]int64, error) {
-	idf, err := os.OpenFile(idsPath(part), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	ids, err := createIDFile(idsPath(part))
 	if err != nil {
 		return nil, err
 	}
-	defer idf.Close()
-	idw := bufio.NewWriterSize(idf, 256<<10)
-	var enc spillEnc
-	putID := func(tag byte, key string, id int64) error {
-		enc.nodeID(tag, key, id)
-		if len(enc.b) >= 64<<10 {
-			_, err := idw.Write(enc.b)
-			enc.b = enc.b[:0]
-			return err
-		}
-		return nil
+	defer ids.f.Close()
+	id := m.ids.take(int64(len(g.accs) + len(g.ips) + len(g.devs) + len(g.tgts)))
+	accID, id, err := writeAccountRows(g.accs, id, out)
+	if err == nil {
+		id, err = writeIPRows(g.ips, id, out, ids)
 	}
+	if err == nil {
+		id, err = writeDeviceRows(g.devs, id, out, ids)
+	}
+	if err == nil {
+		_, err = writeTargetRows(g.tgts, id, out, ids)
+	}
+	if err == nil {
+		err = ids.close()
+	}
+	return accID, err
+}
 
-	accs, ips, devs, tgts := g.accs, g.ips, g.devs, g.tgts
-	id := m.ids.take(int64(len(accs) + len(ips) + len(devs) + len(tgts)))
-	w := out
+// idFile is a partition's id file: the node ids of its IPs, devices and
+// targets by key.
+type idFile struct {
+	f   *os.File
+	w   *bufio.Writer
+	enc spillEnc
+}
+
+func createIDFile(path string) (*idFile, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &idFile{f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
+}
+
+func (i *idFile) put(tag byte, key string, id int64) error {
+	i.enc.nodeID(tag, key, id)
+	if len(i.enc.b) >= 64<<10 {
+		_, err := i.w.Write(i.enc.b)
+		i.enc.b = i.enc.b[:0]
+		return err
+	}
+	return nil
+}
+
+func (i *idFile) close() error {
+	if _, err := i.w.Write(i.enc.b); err != nil {
+		return err
+	}
+	if err := i.w.Flush(); err != nil {
+		return err
+	}
+	return i.f.Close()
+}
+
+// writeAccountRows writes the accounts from id on; it returns their ids
+// and the next free id.
+func writeAccountRows(accs map[string]*accNode, id int64, w *inputSet) (map[string]int64, int64, error) {
 	accID := make(map[string]int64, len(accs))
 	for key, a := range accs {
 		accID[key] = id
@@ -493,12 +534,17 @@ func (m *merger) writeNodes(part *spillPart, g *partAgg, out *inputSet) (map[str
 		}
 		w.str("active")
 		if err := w.done(inAccount); err != nil {
-			return nil, err
+			return nil, id, err
 		}
 	}
+	return accID, id, nil
+}
+
+// writeIPRows writes the IPs from id on; it returns the next free id.
+func writeIPRows(ips map[string]*ipNode, id int64, w *inputSet, ids *idFile) (int64, error) {
 	for addr, n := range ips {
-		if err := putID(spillIP, addr, id); err != nil {
-			return nil, err
+		if err := ids.put(spillIP, addr, id); err != nil {
+			return id, err
 		}
 		w.row(id)
 		id++
@@ -516,12 +562,17 @@ func (m *merger) writeNodes(part *spillPart, g *partAgg, out *inputSet) (map[str
 		}
 		w.str(kind)
 		if err := w.done(inIP); err != nil {
-			return nil, err
+			return id, err
 		}
 	}
+	return id, nil
+}
+
+// writeDeviceRows writes the devices from id on; it returns the next free id.
+func writeDeviceRows(devs map[string]*devNode, id int64, w *inputSet, ids *idFile) (int64, error) {
 	for key, n := range devs {
-		if err := putID(spillDevice, key, id); err != nil {
-			return nil, err
+		if err := ids.put(spillDevice, key, id); err != nil {
+			return id, err
 		}
 		w.row(id)
 		id++
@@ -529,12 +580,17 @@ func (m *merger) writeNodes(part *spillPart, g *partAgg, out *inputSet) (map[str
 		w.str(n.os)
 		w.str(n.client)
 		if err := w.done(inDevice); err != nil {
-			return nil, err
+			return id, err
 		}
 	}
+	return id, nil
+}
+
+// writeTargetRows writes the targets from id on; it returns the next free id.
+func writeTargetRows(tgts map[string]*store.TargetRow, id int64, w *inputSet, ids *idFile) (int64, error) {
 	for key, t := range tgts {
-		if err := putID(spillTarget, key, id); err != nil {
-			return nil, err
+		if err := ids.put(spillTarget, key, id); err != nil {
+			return id, err
 		}
 		w.row(id)
 		id++
@@ -545,20 +601,10 @@ func (m *merger) writeNodes(part *spillPart, g *partAgg, out *inputSet) (map[str
 		w.str(t.Block)
 		w.int(int64(t.Offset))
 		if err := w.done(inTarget); err != nil {
-			return nil, err
+			return id, err
 		}
 	}
-	if _, err := idw.Write(enc.b); err != nil {
-		return nil, err
-	}
-	if err := idw.Flush(); err != nil {
-		return nil, err
-	}
-	if err := idf.Close(); err != nil {
-		return nil, err
-	}
-	return accID, nil
-
+	return id, nil
 }
 
 // routeEdges appends every edge and MATCHED pair of the partition, with
