@@ -22,7 +22,9 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills a Neo4j of its own")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	// Two server starts, three loads: a start alone took over two minutes
+	// on the shared 2-core machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	home := t.TempDir()
 	srvOpts := managed.Options{Heap: "1g", PageCache: "256m", RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true,

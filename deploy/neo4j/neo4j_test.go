@@ -27,9 +27,11 @@ func testOptions() Options {
 	}
 }
 
+// testCtx bounds a test, not a start: TestLifecycle starts four servers,
+// and one start took over two minutes on the shared 2-core machine.
 func testCtx(t *testing.T) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }
