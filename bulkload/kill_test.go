@@ -5,13 +5,13 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
-	"github.com/lockstep-dev/lockstep/generate"
 	"github.com/lockstep-dev/lockstep/ingest"
 	"github.com/lockstep-dev/lockstep/ingest/ingesttest"
 	"github.com/lockstep-dev/lockstep/store/storetest"
@@ -32,7 +32,15 @@ func TestBulkKilled(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	input := ingesttest.World(t, generate.Config{Accounts: 400, Seed: 3})
+	input := filepath.Join(t.TempDir(), "events.ndjson")
+	f, err := os.Create(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingesttest.Synth(f, 400, 10, 3); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
 	home := t.TempDir()
 	t.Cleanup(func() { _ = managed.Stop(context.Background(), home) })
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
+	"github.com/lockstep-dev/lockstep/ingest/ingesttest"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
 )
@@ -53,7 +54,7 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines, err := synth(f, 1500, 12, 7)
+	lines, err := ingesttest.Synth(f, 1500, 12, 7)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)
