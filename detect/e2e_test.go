@@ -27,7 +27,7 @@ func loadWorld(t *testing.T, st *store.Store, accounts int, seed uint64) *genera
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PrepareIngest(ctx); err != nil {
+	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := ingest.Run(ctx, st, []string{filepath.Join(dir, "events.ndjson")}, ingest.Options{

@@ -25,7 +25,6 @@ type batch struct {
 	accounts []store.AccountRow
 	ips      []store.IPRow
 	devices  []store.DeviceRow
-	targets  []store.TargetRow
 	// Edges come in sub-batches, each written in one transaction with
 	// its own marker (see partition).
 	usedIP   [][]store.EdgeRow
@@ -210,16 +209,6 @@ func (a *aggregator) addAll(evs []event) {
 		}
 	}
 	<-done
-}
-
-// add folds one event in.
-func (a *aggregator) add(ev *event) {
-	a.events++
-	if ev.kind == kindLookup {
-		a.addLookup(ev)
-	} else {
-		a.addOther(ev)
-	}
 }
 
 // addOther folds in an account or login record. Events come in file order,

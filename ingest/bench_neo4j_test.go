@@ -3,7 +3,6 @@ package ingest
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -18,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
 )
@@ -26,19 +24,15 @@ import (
 // BenchmarkIngest loads LOCKSTEP_BENCH_INPUT (default: a synthetic file)
 // into Neo4j several ways and reports records/s of each and our ratios:
 //
-//   - ours, once per write path of LOCKSTEP_BENCH_VIA (default
-//     "packed,cypher": the lockstep.ingest procedure, then the Cypher
-//     statements): ingest.Run, the whole pipeline end to end;
+//   - ours: ingest.Run, the whole pipeline end to end (batched UNWIND
+//     Cypher through the driver's managed write transactions);
 //   - loadcsv: Neo4j's own LOAD CSV (CALL IN TRANSACTIONS OF 10000 ROWS) of
 //     exactly the node and edge rows our aggregation produces, read from
 //     CSV files written beforehand (that writing is not timed);
 //   - per-event: one MERGE transaction per raw event, on the first
 //     LOCKSTEP_BENCH_PER_EVENT (default 2000) events, extrapolated;
-//   - bulk: ingest.Bulk (`lockstep ingest --bulk`) into a fresh managed
-//     home of its own (under LOCKSTEP_BENCH_BULK_DIR, default the temp
-//     dir), end to end: parse, spill, merge, Neo4j's importer, server
-//     start and schema build. LOCKSTEP_BENCH_BULK=0 skips it; with
-//     LOCKSTEP_BENCH_BULK=only the transactional runs are skipped.
+//
+// The bulk first load has its own benchmark (bulkload.BenchmarkLoad).
 //
 // LOCKSTEP_BENCH_BASELINES=0 skips the two baselines. With NEO4J_URI unset
 // it uses the storetest server (1 GiB heap); for the recorded figures point
@@ -50,24 +44,12 @@ func BenchmarkIngest(b *testing.B) {
 	if w, err := strconv.Atoi(os.Getenv("LOCKSTEP_BENCH_WRITERS")); err == nil {
 		opts.Writers = w
 	}
-	vias := strings.Split(cmp.Or(os.Getenv("LOCKSTEP_BENCH_VIA"), store.IngestPacked+","+store.IngestCypher), ",")
-	bulk := os.Getenv("LOCKSTEP_BENCH_BULK")
-	if bulk == "only" {
-		vias = nil
-	}
 	baselines := os.Getenv("LOCKSTEP_BENCH_BASELINES") != "0"
 	s := storetest.New(b)
-	if err := s.PrepareIngest(ctx); err != nil {
+	if err := s.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	sinks := make([]*store.IngestWriter, len(vias))
-	for i, via := range vias {
-		w, err := s.IngestVia(ctx, via)
-		if err != nil {
-			b.Fatal(err)
-		}
-		sinks[i] = w
-	}
+	sinks := []*store.Store{s}
 	// Warm up: Neo4j compiles query plans and JIT-compiles hot paths on
 	// first use; run every loader on a prefix first so none pays that
 	// inside its timing.
@@ -108,7 +90,7 @@ func BenchmarkIngest(b *testing.B) {
 			var after syscall.Rusage
 			syscall.Getrusage(syscall.RUSAGE_SELF, &after)
 			goCPU := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
-			r := benchResult{via: vias[i], rate: float64(sum.Records) / took.Seconds(), neo4j: jvm, records: sum.Records}
+			r := benchResult{via: "ours", rate: float64(sum.Records) / took.Seconds(), neo4j: jvm, records: sum.Records}
 			ours = append(ours, r)
 			b.Logf("ours (%s): %s", r.via, sum)
 			b.Logf("ours (%s): load average %s before, %s after; Go CPU %s, max RSS so far %d MiB; Neo4j CPU %.1f s (%.1f µs/record), busy %.0f%% of one core",
@@ -120,9 +102,6 @@ func BenchmarkIngest(b *testing.B) {
 			if i == 0 {
 				b.ReportMetric(float64(after.Maxrss>>10), "MiB-maxrss")
 			}
-		}
-		if bulk != "0" {
-			ours = append(ours, benchBulk(b, path, opts))
 		}
 		if !baselines || len(ours) == 0 {
 			continue
@@ -171,52 +150,6 @@ type benchResult struct {
 	via         string
 	rate, neo4j float64
 	records     int64
-}
-
-// benchBulk runs ingest.Bulk into a fresh managed home, end to end, and
-// logs where the time went: Go's parse and aggregate with the spill, the
-// merge into CSV, the importer (its CPU is this process's children's),
-// the server's start and schema build (the server's CPU).
-func benchBulk(b *testing.B, path string, opts Options) benchResult {
-	ctx := context.Background()
-	home, err := os.MkdirTemp(os.Getenv("LOCKSTEP_BENCH_BULK_DIR"), "lockstep-bench-bulk-")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer os.RemoveAll(home)
-	defer managed.Stop(ctx, home)
-	// The runtime directory (Maven's classpath, the compiled launcher) is
-	// shared, so the timing is of a home whose first load this is, not of
-	// a machine's first Neo4j.
-	srv := managed.Options{RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true}
-	var before, beforeKids syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &beforeKids)
-	load0 := loadAvg()
-	start := time.Now()
-	sum, st, err := Bulk(ctx, []string{path}, opts, BulkOptions{Home: home, Server: srv,
-		Import: managed.ImportOptions{RuntimeDir: managed.SharedRuntimeDir()}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	took := time.Since(start)
-	var after, afterKids syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &after)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &afterKids)
-	cpu := func(a, b syscall.Rusage) time.Duration {
-		return time.Duration(b.Utime.Nano() + b.Stime.Nano() - a.Utime.Nano() - a.Stime.Nano())
-	}
-	server := 0.0
-	if s, err := managed.Status(home); err == nil {
-		server = procCPU(strconv.Itoa(s.PID))
-	}
-	r := benchResult{via: "bulk", rate: float64(sum.Records) / took.Seconds(), records: sum.Records}
-	b.Logf("ours (bulk): %s", sum)
-	b.Logf("ours (bulk): %s", st)
-	b.Logf("ours (bulk): load average %s before, %s after; Go CPU %s, max RSS so far %d MiB; importer CPU %s; server CPU (start + schema) %.1f s",
-		load0, loadAvg(), cpu(before, after).Round(time.Millisecond), after.Maxrss>>10, cpu(beforeKids, afterKids).Round(time.Millisecond), server)
-	b.ReportMetric(r.rate, "bulk-records/s")
-	return r
 }
 
 // loadAvg is the 1, 5 and 15 minute load averages.

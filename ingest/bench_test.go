@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockstep-dev/lockstep/ingest/ingesttest"
 	"github.com/lockstep-dev/lockstep/store"
 )
 
@@ -39,7 +40,7 @@ func benchInput(b *testing.B) (string, int64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	n, err := synth(f, 20000, 10, 1)
+	n, err := ingesttest.Synth(f, 20000, 10, 1)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -284,141 +284,233 @@ func (r *router) flush() error {
 	return nil
 }
 
-// nodes is the first pass over one spill partition: it aggregates the
-// partition in memory as the transactional path merges (node properties
-// take the last non-empty value in input order, Account gets status
-// "active", an IP without a kind gets "unknown", a Target keeps its first
-// properties (all follow from the key), edges sum count and hits and widen
-// first and last, MATCHED is one relationship per pair), numbers its
-// nodes and writes them to out, writes the ids of its IPs, devices and
-// targets to its id file, and routes each edge, with its account end's id,
-// to the join file of its other end.
+// nodes is the first pass over one spill partition, in three stages:
+// readPartition aggregates it in memory as the transactional path merges
+// (node properties take the last non-empty value in input order, Account
+// gets status "active", an IP without a kind gets "unknown", a Target
+// keeps its first properties (all follow from the key), edges sum count
+// and hits and widen first and last, MATCHED is one relationship per
+// pair); writeNodes numbers its nodes, writes them to out and the ids of
+// its IPs, devices and targets to its id file; routeEdges sends each edge,
+// with its account end's id, to the join file of its other end.
 func (m *merger) nodes(part *spillPart, out *inputSet) (err error) {
-	path := part.path
 	defer func() {
 		if err != nil {
-			err = fmt.Errorf("bulk: merge %s: %w", path, err)
+			err = fmt.Errorf("bulk: merge %s: %w", part.path, err)
 		}
 	}()
-	f, err := os.Open(path)
+	g, err := readPartition(part.path)
 	if err != nil {
 		return err
+	}
+	_ = os.Remove(part.path) // frees its disk as soon as it is read
+	accID, err := m.writeNodes(part, g, out)
+	if err != nil {
+		return err
+	}
+	return m.routeEdges(g, accID)
+}
+
+// partAgg is one spill partition aggregated in memory.
+type partAgg struct {
+	accs    map[string]*accNode
+	ips     map[string]*ipNode
+	devs    map[string]*devNode
+	tgts    map[string]*store.TargetRow
+	edges   map[edgeKey]*edgeAgg
+	matched map[matchKey]struct{}
+}
+
+// readPartition reads the spill file at path and aggregates its records.
+func readPartition(path string) (*partAgg, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	d := &spillDec{r: bufio.NewReaderSize(f, 256<<10)}
-	accs := map[string]*accNode{}
-	ips := map[string]*ipNode{}
-	devs := map[string]*devNode{}
-	tgts := map[string]*store.TargetRow{}
-	edges := map[edgeKey]*edgeAgg{}
-	matched := map[matchKey]struct{}{}
+	g := &partAgg{accs: map[string]*accNode{}, ips: map[string]*ipNode{}, devs: map[string]*devNode{},
+		tgts: map[string]*store.TargetRow{}, edges: map[edgeKey]*edgeAgg{}, matched: map[matchKey]struct{}{}}
 	var r spillRec
 	for {
 		if err := d.next(&r); err == io.EOF {
-			break
+			return g, nil
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 		switch r.tag {
 		case spillAccount:
-			a := accs[r.account.ID]
-			if a == nil {
-				a = &accNode{}
-				accs[r.account.ID] = a
-			}
-			if r.account.Handle != "" {
-				a.handle = r.account.Handle
-			}
-			if !r.account.CreatedAt.IsZero() {
-				a.created, a.createdSec, a.createdNsec = true, r.account.CreatedAt.Unix(), int32(r.account.CreatedAt.Nanosecond())
-			}
-			if r.account.Country != "" {
-				a.country = r.account.Country
-			}
-			if v := r.account.Verified; v != nil {
-				a.verified = 1
-				if *v {
-					a.verified = 2
-				}
-			}
+			g.account(&r)
 		case spillIP:
-			n := ips[r.ip.Addr]
-			if n == nil {
-				n = &ipNode{}
-				ips[r.ip.Addr] = n
-			}
-			if r.ip.ASN != 0 {
-				n.asn = r.ip.ASN
-			}
-			if r.ip.ASOrg != "" {
-				n.org = r.ip.ASOrg
-			}
-			if r.ip.Country != "" {
-				n.country = r.ip.Country
-			}
-			if r.ip.Kind != "" {
-				n.kind = r.ip.Kind
-			}
+			g.ip(&r)
 		case spillDevice:
-			n := devs[r.device.ID]
-			if n == nil {
-				n = &devNode{}
-				devs[r.device.ID] = n
-			}
-			if r.device.OS != "" {
-				n.os = r.device.OS
-			}
-			if r.device.Client != "" {
-				n.client = r.device.Client
-			}
+			g.device(&r)
 		case spillTarget:
-			if _, ok := tgts[r.target.Key]; !ok {
-				t := r.target
-				tgts[t.Key] = &t
-			}
+			g.target(&r)
 		case spillEdge:
-			k := edgeKey{r.rel, r.from, r.to}
-			e := edges[k]
-			if e == nil {
-				e = new(edgeAgg)
-				*e = r.edge
-				edges[k] = e
-				continue
-			}
-			if r.edge.firstSec < e.firstSec || r.edge.firstSec == e.firstSec && r.edge.firstNsec < e.firstNsec {
-				e.firstSec, e.firstNsec = r.edge.firstSec, r.edge.firstNsec
-			}
-			if r.edge.lastSec > e.lastSec || r.edge.lastSec == e.lastSec && r.edge.lastNsec > e.lastNsec {
-				e.lastSec, e.lastNsec = r.edge.lastSec, r.edge.lastNsec
-			}
-			e.count += r.edge.count
-			e.hits += r.edge.hits
+			g.edge(&r)
 		case spillMatched:
-			matched[matchKey{r.from, r.to}] = struct{}{}
+			g.matched[matchKey{r.from, r.to}] = struct{}{}
 		}
 	}
-	f.Close()
-	_ = os.Remove(path) // frees its disk as soon as it is read
+}
 
-	idf, err := os.OpenFile(idsPath(part), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+// account merges an account record: the last non-empty value of each
+// property wins.
+func (g *partAgg) account(r *spillRec) {
+	a := g.accs[r.account.ID]
+	if a == nil {
+		a = &accNode{}
+		g.accs[r.account.ID] = a
+	}
+	if r.account.Handle != "" {
+		a.handle = r.account.Handle
+	}
+	if !r.account.CreatedAt.IsZero() {
+		a.created, a.createdSec, a.createdNsec = true, r.account.CreatedAt.Unix(), int32(r.account.CreatedAt.Nanosecond())
+	}
+	if r.account.Country != "" {
+		a.country = r.account.Country
+	}
+	if v := r.account.Verified; v != nil {
+		a.verified = 1
+		if *v {
+			a.verified = 2
+		}
+	}
+}
+
+// ip merges an IP record: the last non-empty value of each property wins.
+func (g *partAgg) ip(r *spillRec) {
+	n := g.ips[r.ip.Addr]
+	if n == nil {
+		n = &ipNode{}
+		g.ips[r.ip.Addr] = n
+	}
+	if r.ip.ASN != 0 {
+		n.asn = r.ip.ASN
+	}
+	if r.ip.ASOrg != "" {
+		n.org = r.ip.ASOrg
+	}
+	if r.ip.Country != "" {
+		n.country = r.ip.Country
+	}
+	if r.ip.Kind != "" {
+		n.kind = r.ip.Kind
+	}
+}
+
+// device merges a device record: the last non-empty value of each
+// property wins.
+func (g *partAgg) device(r *spillRec) {
+	n := g.devs[r.device.ID]
+	if n == nil {
+		n = &devNode{}
+		g.devs[r.device.ID] = n
+	}
+	if r.device.OS != "" {
+		n.os = r.device.OS
+	}
+	if r.device.Client != "" {
+		n.client = r.device.Client
+	}
+}
+
+// target keeps a Target's first properties (all follow from its key).
+func (g *partAgg) target(r *spillRec) {
+	if _, ok := g.tgts[r.target.Key]; !ok {
+		t := r.target
+		g.tgts[t.Key] = &t
+	}
+}
+
+// edge merges an edge record: counts and hits add up, first and last
+// widen.
+func (g *partAgg) edge(r *spillRec) {
+	k := edgeKey{r.rel, r.from, r.to}
+	e := g.edges[k]
+	if e == nil {
+		e = new(edgeAgg)
+		*e = r.edge
+		g.edges[k] = e
+		return
+	}
+	if r.edge.firstSec < e.firstSec || r.edge.firstSec == e.firstSec && r.edge.firstNsec < e.firstNsec {
+		e.firstSec, e.firstNsec = r.edge.firstSec, r.edge.firstNsec
+	}
+	if r.edge.lastSec > e.lastSec || r.edge.lastSec == e.lastSec && r.edge.lastNsec > e.lastNsec {
+		e.lastSec, e.lastNsec = r.edge.lastSec, r.edge.lastNsec
+	}
+	e.count += r.edge.count
+	e.hits += r.edge.hits
+}
+
+// writeNodes numbers the partition's nodes, writes their rows to out and
+// the ids of its IPs, devices and targets to its id file (the second pass
+// joins relationships on them). It returns the accounts' ids.
+func (m *merger) writeNodes(part *spillPart, g *partAgg, out *inputSet) (map[string]int64, error) {
+	ids, err := createIDFile(idsPath(part))
 	if err != nil {
+		return nil, err
+	}
+	defer ids.f.Close()
+	id := m.ids.take(int64(len(g.accs) + len(g.ips) + len(g.devs) + len(g.tgts)))
+	accID, id, err := writeAccountRows(g.accs, id, out)
+	if err == nil {
+		id, err = writeIPRows(g.ips, id, out, ids)
+	}
+	if err == nil {
+		id, err = writeDeviceRows(g.devs, id, out, ids)
+	}
+	if err == nil {
+		_, err = writeTargetRows(g.tgts, id, out, ids)
+	}
+	if err == nil {
+		err = ids.close()
+	}
+	return accID, err
+}
+
+// idFile is a partition's id file: the node ids of its IPs, devices and
+// targets by key.
+type idFile struct {
+	f   *os.File
+	w   *bufio.Writer
+	enc spillEnc
+}
+
+func createIDFile(path string) (*idFile, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &idFile{f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
+}
+
+func (i *idFile) put(tag byte, key string, id int64) error {
+	i.enc.nodeID(tag, key, id)
+	if len(i.enc.b) >= 64<<10 {
+		_, err := i.w.Write(i.enc.b)
+		i.enc.b = i.enc.b[:0]
 		return err
 	}
-	defer idf.Close()
-	idw := bufio.NewWriterSize(idf, 256<<10)
-	var enc spillEnc
-	putID := func(tag byte, key string, id int64) error {
-		enc.nodeID(tag, key, id)
-		if len(enc.b) >= 64<<10 {
-			_, err := idw.Write(enc.b)
-			enc.b = enc.b[:0]
-			return err
-		}
-		return nil
-	}
+	return nil
+}
 
-	id := m.ids.take(int64(len(accs) + len(ips) + len(devs) + len(tgts)))
-	w := out
+func (i *idFile) close() error {
+	if _, err := i.w.Write(i.enc.b); err != nil {
+		return err
+	}
+	if err := i.w.Flush(); err != nil {
+		return err
+	}
+	return i.f.Close()
+}
+
+// writeAccountRows writes the accounts from id on; it returns their ids
+// and the next free id.
+func writeAccountRows(accs map[string]*accNode, id int64, w *inputSet) (map[string]int64, int64, error) {
 	accID := make(map[string]int64, len(accs))
 	for key, a := range accs {
 		accID[key] = id
@@ -442,12 +534,17 @@ func (m *merger) nodes(part *spillPart, out *inputSet) (err error) {
 		}
 		w.str("active")
 		if err := w.done(inAccount); err != nil {
-			return err
+			return nil, id, err
 		}
 	}
+	return accID, id, nil
+}
+
+// writeIPRows writes the IPs from id on; it returns the next free id.
+func writeIPRows(ips map[string]*ipNode, id int64, w *inputSet, ids *idFile) (int64, error) {
 	for addr, n := range ips {
-		if err := putID(spillIP, addr, id); err != nil {
-			return err
+		if err := ids.put(spillIP, addr, id); err != nil {
+			return id, err
 		}
 		w.row(id)
 		id++
@@ -465,12 +562,17 @@ func (m *merger) nodes(part *spillPart, out *inputSet) (err error) {
 		}
 		w.str(kind)
 		if err := w.done(inIP); err != nil {
-			return err
+			return id, err
 		}
 	}
+	return id, nil
+}
+
+// writeDeviceRows writes the devices from id on; it returns the next free id.
+func writeDeviceRows(devs map[string]*devNode, id int64, w *inputSet, ids *idFile) (int64, error) {
 	for key, n := range devs {
-		if err := putID(spillDevice, key, id); err != nil {
-			return err
+		if err := ids.put(spillDevice, key, id); err != nil {
+			return id, err
 		}
 		w.row(id)
 		id++
@@ -478,12 +580,17 @@ func (m *merger) nodes(part *spillPart, out *inputSet) (err error) {
 		w.str(n.os)
 		w.str(n.client)
 		if err := w.done(inDevice); err != nil {
-			return err
+			return id, err
 		}
 	}
+	return id, nil
+}
+
+// writeTargetRows writes the targets from id on; it returns the next free id.
+func writeTargetRows(tgts map[string]*store.TargetRow, id int64, w *inputSet, ids *idFile) (int64, error) {
 	for key, t := range tgts {
-		if err := putID(spillTarget, key, id); err != nil {
-			return err
+		if err := ids.put(spillTarget, key, id); err != nil {
+			return id, err
 		}
 		w.row(id)
 		id++
@@ -494,22 +601,18 @@ func (m *merger) nodes(part *spillPart, out *inputSet) (err error) {
 		w.str(t.Block)
 		w.int(int64(t.Offset))
 		if err := w.done(inTarget); err != nil {
-			return err
+			return id, err
 		}
 	}
-	if _, err := idw.Write(enc.b); err != nil {
-		return err
-	}
-	if err := idw.Flush(); err != nil {
-		return err
-	}
-	if err := idf.Close(); err != nil {
-		return err
-	}
+	return id, nil
+}
 
+// routeEdges appends every edge and MATCHED pair of the partition, with
+// its account end's id, to the join file of its other end's partition.
+func (m *merger) routeEdges(g *partAgg, accID map[string]int64) error {
 	rt := router{m: m, bufs: map[int]*spillEnc{}}
 	farOf := [...]byte{relUsedIP: 'i', relUsedDevice: 'd', relLookedUp: 't'}
-	for k, e := range edges {
+	for k, e := range g.edges {
 		near, ok := accID[k.from]
 		if !ok {
 			return fmt.Errorf("%s edge from account %q, which has no node in its partition", relNames[k.rel], k.from)
@@ -523,7 +626,7 @@ func (m *merger) nodes(part *spillPart, out *inputSet) (err error) {
 			}
 		}
 	}
-	for k := range matched {
+	for k := range g.matched {
 		near, ok := accID[k.account]
 		if !ok {
 			return fmt.Errorf("MATCHED to account %q, which has no node in its partition", k.account)

@@ -76,8 +76,8 @@ func TestBulkMergeIDs(t *testing.T) {
 			must(sink.MergeMatched(ctx, matched))
 			must(sink.MarkIngestBatch(ctx, "chunk-1", map[string]any{"file": "f", "chunk": int64(0), "lines": int64(3), "events": int64(3)}))
 			must(sink.close())
-			var st BulkStats
-			if _, _, err := mergeAll(ctx, sink, inputDir, tc.workers, &st); err != nil {
+			var st ImportStats
+			if _, err := mergeAll(ctx, sink, inputDir, tc.workers, &st); err != nil {
 				t.Fatal(err)
 			}
 

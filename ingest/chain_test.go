@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/lockstep-dev/lockstep/ingest/ingesttest"
 )
 
 // idSink records the chunk ids a load marks, and can fail at one chunk to
@@ -42,7 +44,7 @@ func TestResumeKeepsChunkIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := synth(f, 200, 5, 3); err != nil {
+	if _, err := ingesttest.Synth(f, 200, 5, 3); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

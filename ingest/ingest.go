@@ -277,7 +277,7 @@ func (l *loader) file(ctx context.Context, path string) (err error) {
 		}
 	}
 	l.prog.startFile(name, size)
-	return l.pipeline(ctx, name, format, csvKindName, rr, chunk, rej, cpPath, info)
+	return l.pipeline(ctx, &fileRun{name: name, format: format, csvKindName: csvKindName, rr: rr, chunk: chunk, rej: rej, cpPath: cpPath, info: info})
 }
 
 // block is a run of records parsed by one worker; blocks never span chunks.
@@ -324,191 +324,226 @@ func putEvents(evs []event) {
 	eventSlices.Put(&evs)
 }
 
-func (l *loader) pipeline(ctx context.Context, name, format, csvKindName string, rr *recordReader, chunk int, rej *rejectsFile, cpPath string, info os.FileInfo) error {
-	g, ctx := errgroup.WithContext(ctx)
+// fileRun is one input on its way through the pipeline's stages, which
+// run concurrently: readBlocks cuts the records into blocks and chunks,
+// parseBlocks (Options.Workers of them) turns blocks into events and
+// rejects, aggregate folds them in input order into one batch per chunk,
+// and the writer stages (write.go) commit the batches, each followed by
+// the checkpoint.
+type fileRun struct {
+	l                         *loader
+	name, format, csvKindName string
+	rr                        *recordReader
+	chunk                     int // index of the first chunk read
+	rej                       *rejectsFile
+	cpPath                    string // "" for no checkpoints
+	info                      os.FileInfo
+
+	ctx context.Context
 	// Strict mode stops reading at the first bad record but lets the
-	// batches before it finish writing: readCtx stops only the reading side.
-	readCtx, stopReading := context.WithCancel(ctx)
-	defer stopReading()
-	var strictErr error
-	work := make(chan *block, 2*l.opts.Workers)
-	ordered := make(chan *block, 4*l.opts.Workers)
+	// batches before it finish writing: readCtx stops only the reading
+	// side.
+	readCtx     context.Context
+	stopReading context.CancelFunc
+	strictErr   error
+	work        chan *block // blocks to parse, in any order
+	ordered     chan *block // the same blocks in input order
 	// Unbuffered: at most two chunks are in memory, the one being
 	// aggregated and the one being written.
-	batches := make(chan *batch)
+	batches chan *batch
+}
 
-	// Reader: records into blocks, chunk boundaries and ids.
-	g.Go(func() error {
-		defer close(work)
-		defer close(ordered)
-		inChunk := 0
-		first := rr.offset == 0
-		lastOffset := rr.offset
-		var b *block
-		var buf []byte // the block being filled; reused
-		emit := func() error {
-			b.text = string(buf)
-			buf = buf[:0]
-			for _, ch := range []chan *block{work, ordered} {
-				select {
-				case ch <- b:
-				case <-readCtx.Done():
-					if ctx.Err() == nil {
-						return errStopped // strict mode stopped the aggregator
-					}
-					return readCtx.Err()
-				}
-			}
-			b = nil
-			return nil
-		}
-		for {
-			rec, err := rr.next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("ingest: %s: read: %w", name, err)
-			}
-			l.prog.addBytes(rr.offset - lastOffset)
-			lastOffset = rr.offset
-			if first {
-				rec.data = bytes.TrimPrefix(rec.data, utf8BOM)
-				first = false
-			}
-			if b == nil {
-				b = &block{res: make(chan blockResult, 1), recs: make([]recRef, 0, blockRecords)}
-			}
-			if len(bytes.TrimSpace(rec.data)) > 0 || rec.tooLong {
-				b.recs = append(b.recs, recRef{start: len(buf), end: len(buf) + len(rec.data), line: rec.line, tooLong: rec.tooLong, noEOL: rec.noEOL})
-				buf = append(buf, rec.data...)
-			}
-			inChunk++
-			if inChunk == l.opts.ChunkLines {
-				b.chunk = &batch{id: rr.chainSum(), file: name, index: chunk, endLine: rr.line, endOffset: rr.offset, lines: int64(inChunk)}
-				chunk++
-				inChunk = 0
-			}
-			if b.chunk != nil || len(b.recs) == blockRecords {
-				if err := emit(); err == errStopped {
-					return nil
-				} else if err != nil {
-					return err
-				}
-			}
-		}
-		if inChunk > 0 || b != nil {
-			if b == nil {
-				b = &block{res: make(chan blockResult, 1)}
-			}
-			b.chunk = &batch{id: rr.chainSum(), file: name, index: chunk, endLine: rr.line, endOffset: rr.offset, lines: int64(inChunk)}
-			if err := emit(); err != errStopped {
-				return err
-			}
-		}
-		return nil
-	})
-
-	// Parsers.
-	for w := 0; w < l.opts.Workers; w++ {
+// pipeline runs the stages of fileRun over one input.
+func (l *loader) pipeline(ctx context.Context, f *fileRun) error {
+	g, ctx := errgroup.WithContext(ctx)
+	f.l, f.ctx = l, ctx
+	f.readCtx, f.stopReading = context.WithCancel(ctx)
+	defer f.stopReading()
+	f.work = make(chan *block, 2*l.opts.Workers)
+	f.ordered = make(chan *block, 4*l.opts.Workers)
+	f.batches = make(chan *batch)
+	g.Go(f.readBlocks)
+	for range l.opts.Workers {
 		p := &parser{hasher: target.NewHasher(l.opts.HMACKey)}
-		g.Go(func() error {
-			var fields []string
-			for b := range work {
-				res := blockResult{events: getEvents(len(b.recs))}
-				for _, r := range b.recs {
-					res.records++
-					if r.tooLong {
-						res.rejects = append(res.rejects, Reject{File: name, Line: r.line, Reason: fmt.Sprintf("record longer than %d bytes", maxLine)})
-						continue
-					}
-					data := b.text[r.start:r.end]
-					var ev event
-					var fe *fieldError
-					if format == FormatCSV {
-						ev, fields, fe = p.parseCSV(csvKindName, data, fields)
-					} else {
-						ev, fe = p.parseNDJSON(data)
-					}
-					if fe != nil {
-						reason := fe.reason
-						if r.noEOL {
-							reason = "truncated last line (no newline at the end of the input): " + reason
-						}
-						res.rejects = append(res.rejects, Reject{File: name, Line: r.line, Field: fe.field, Reason: reason})
-						continue
-					}
-					ev.line = r.line
-					res.events = append(res.events, ev)
-				}
-				b.res <- res
-			}
-			return nil
-		})
+		g.Go(func() error { return f.parseBlocks(p) })
 	}
-
-	// Aggregator: results in input order, one batch per chunk.
-	g.Go(func() error {
-		defer close(batches)
-		agg := newAggregator(nil)
-		var rejected int64
-		for b := range ordered {
-			var res blockResult
-			select {
-			case res = <-b.res:
-			case <-readCtx.Done():
-				return readCtx.Err()
-			}
-			l.prog.records.Add(res.records)
-			for i := range res.rejects {
-				if l.opts.Strict {
-					l.prog.rejected.Add(1)
-					strictErr = fmt.Errorf("%w: %w", ErrStrict, &res.rejects[i])
-					stopReading()
-					return rej.add(l, &res.rejects[i])
-				}
-				if err := rej.add(l, &res.rejects[i]); err != nil {
-					return err
-				}
-			}
-			l.prog.rejected.Add(int64(len(res.rejects)))
-			rejected += int64(len(res.rejects))
-			agg.addAll(res.events)
-			putEvents(res.events)
-			if b.chunk != nil {
-				bt := b.chunk
-				bt.rejected = rejected
-				if err := agg.finish(bt, l.opts.IPDB, l.opts.TxRows); err != nil {
-					return err
-				}
-				select {
-				case batches <- bt:
-				case <-readCtx.Done():
-					return readCtx.Err()
-				}
-				agg, rejected = newAggregator(agg), 0
-			}
-		}
-		return nil
-	})
-
-	// Writers: nodes, then edges of each chunk, in order, overlapping one
-	// chunk's nodes with the previous chunk's edges (write.go); then the
-	// checkpoint.
-	l.writeStages(ctx, g, name, batches, func(bt *batch) error {
-		if cpPath == "" {
-			return nil
-		}
-		if err := rej.sync(); err != nil {
-			return err
-		}
-		cp := checkpoint{File: name, Size: info.Size(), ModTime: info.ModTime(), Offset: bt.endOffset, Line: bt.endLine, Chunk: bt.index + 1, Chain: bt.id, Seed: chainSeed(l.opts)}
-		return cp.save(cpPath)
-	})
+	g.Go(f.aggregate)
+	l.writeStages(ctx, g, f.name, f.batches, f.checkpoint)
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	return strictErr
+	return f.strictErr
+}
+
+// readBlocks reads the records into blocks, marks chunk boundaries with
+// their chained ids, and hands each block to the parsers and, in order, to
+// the aggregator.
+func (f *fileRun) readBlocks() error {
+	l := f.l
+	defer close(f.work)
+	defer close(f.ordered)
+	inChunk, chunk := 0, f.chunk
+	first := f.rr.offset == 0
+	lastOffset := f.rr.offset
+	var b *block
+	var buf []byte // the block being filled; reused
+	emit := func() error {
+		b.text = string(buf)
+		buf = buf[:0]
+		for _, ch := range []chan *block{f.work, f.ordered} {
+			select {
+			case ch <- b:
+			case <-f.readCtx.Done():
+				if f.ctx.Err() == nil {
+					return errStopped // strict mode stopped the aggregator
+				}
+				return f.readCtx.Err()
+			}
+		}
+		b = nil
+		return nil
+	}
+	for {
+		rec, err := f.rr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("ingest: %s: read: %w", f.name, err)
+		}
+		l.prog.addBytes(f.rr.offset - lastOffset)
+		lastOffset = f.rr.offset
+		if first {
+			rec.data = bytes.TrimPrefix(rec.data, utf8BOM)
+			first = false
+		}
+		if b == nil {
+			b = &block{res: make(chan blockResult, 1), recs: make([]recRef, 0, blockRecords)}
+		}
+		if len(bytes.TrimSpace(rec.data)) > 0 || rec.tooLong {
+			b.recs = append(b.recs, recRef{start: len(buf), end: len(buf) + len(rec.data), line: rec.line, tooLong: rec.tooLong, noEOL: rec.noEOL})
+			buf = append(buf, rec.data...)
+		}
+		inChunk++
+		if inChunk == l.opts.ChunkLines {
+			b.chunk = &batch{id: f.rr.chainSum(), file: f.name, index: chunk, endLine: f.rr.line, endOffset: f.rr.offset, lines: int64(inChunk)}
+			chunk++
+			inChunk = 0
+		}
+		if b.chunk != nil || len(b.recs) == blockRecords {
+			if err := emit(); err == errStopped {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+	}
+	if inChunk > 0 || b != nil {
+		if b == nil {
+			b = &block{res: make(chan blockResult, 1)}
+		}
+		b.chunk = &batch{id: f.rr.chainSum(), file: f.name, index: chunk, endLine: f.rr.line, endOffset: f.rr.offset, lines: int64(inChunk)}
+		if err := emit(); err != errStopped {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseBlocks parses the blocks it takes with p into events and rejects.
+func (f *fileRun) parseBlocks(p *parser) error {
+	var fields []string
+	for b := range f.work {
+		res := blockResult{events: getEvents(len(b.recs))}
+		for _, r := range b.recs {
+			res.records++
+			if r.tooLong {
+				res.rejects = append(res.rejects, Reject{File: f.name, Line: r.line, Reason: fmt.Sprintf("record longer than %d bytes", maxLine)})
+				continue
+			}
+			data := b.text[r.start:r.end]
+			var ev event
+			var fe *fieldError
+			if f.format == FormatCSV {
+				ev, fields, fe = p.parseCSV(f.csvKindName, data, fields)
+			} else {
+				ev, fe = p.parseNDJSON(data)
+			}
+			if fe != nil {
+				reason := fe.reason
+				if r.noEOL {
+					reason = "truncated last line (no newline at the end of the input): " + reason
+				}
+				res.rejects = append(res.rejects, Reject{File: f.name, Line: r.line, Field: fe.field, Reason: reason})
+				continue
+			}
+			ev.line = r.line
+			res.events = append(res.events, ev)
+		}
+		b.res <- res
+	}
+	return nil
+}
+
+// aggregate takes the parsed blocks in input order, records their rejects
+// (strict mode: stops at the first), and folds their events into one batch
+// per chunk for the writers.
+func (f *fileRun) aggregate() error {
+	l := f.l
+	defer close(f.batches)
+	agg := newAggregator(nil)
+	var rejected int64
+	for b := range f.ordered {
+		var res blockResult
+		select {
+		case res = <-b.res:
+		case <-f.readCtx.Done():
+			return f.readCtx.Err()
+		}
+		l.prog.records.Add(res.records)
+		for i := range res.rejects {
+			if l.opts.Strict {
+				l.prog.rejected.Add(1)
+				f.strictErr = fmt.Errorf("%w: %w", ErrStrict, &res.rejects[i])
+				f.stopReading()
+				return f.rej.add(l, &res.rejects[i])
+			}
+			if err := f.rej.add(l, &res.rejects[i]); err != nil {
+				return err
+			}
+		}
+		l.prog.rejected.Add(int64(len(res.rejects)))
+		rejected += int64(len(res.rejects))
+		agg.addAll(res.events)
+		putEvents(res.events)
+		if b.chunk != nil {
+			bt := b.chunk
+			bt.rejected = rejected
+			if err := agg.finish(bt, l.opts.IPDB, l.opts.TxRows); err != nil {
+				return err
+			}
+			select {
+			case f.batches <- bt:
+			case <-f.readCtx.Done():
+				return f.readCtx.Err()
+			}
+			agg, rejected = newAggregator(agg), 0
+		}
+	}
+	return nil
+}
+
+// checkpoint records, after a chunk is committed, where a resume starts.
+func (f *fileRun) checkpoint(bt *batch) error {
+	l := f.l
+	if f.cpPath == "" {
+		return nil
+	}
+	if err := f.rej.sync(); err != nil {
+		return err
+	}
+	cp := checkpoint{File: f.name, Size: f.info.Size(), ModTime: f.info.ModTime(), Offset: bt.endOffset, Line: bt.endLine, Chunk: bt.index + 1, Chain: bt.id, Seed: chainSeed(l.opts)}
+	return cp.save(f.cpPath)
 }
 
 // errStopped tells the reader that strict mode ended the load.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockstep-dev/lockstep/ingest/ingesttest"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
 )
@@ -38,60 +39,17 @@ func testOptions(t *testing.T) Options {
 
 func prepared(t *testing.T) *store.Store {
 	s := storetest.New(t)
-	if err := s.PrepareIngest(testCtx(t)); err != nil {
+	if err := s.Migrate(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
 func writeFile(t *testing.T, name, content string) string {
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return ingesttest.WriteFile(t, name, content)
 }
 
-// snapshot summarises the whole graph: node counts by label, and per
-// relationship type its count and the sums of count, hits and first/last,
-// so that any double-applied batch or lost edge changes it.
-func snapshot(t *testing.T, s *store.Store) string {
-	t.Helper()
-	ctx := testCtx(t)
-	var b strings.Builder
-	recs, err := s.Query(ctx, `MATCH (n) WHERE NOT n:IngestBatch
-		WITH labels(n)[0] AS label, count(*) AS n ORDER BY label RETURN label, n`, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		fmt.Fprintf(&b, "%v=%v ", r.Values[0], r.Values[1])
-	}
-	recs, err = s.Query(ctx, `MATCH ()-[r]->() WITH type(r) AS rel, r ORDER BY rel
-		RETURN rel, count(r) AS n, sum(r.count) AS c, sum(coalesce(r.hits, 0)) AS h,
-		       sum(r.first.epochSeconds) AS f, sum(r.last.epochSeconds) AS l`, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		fmt.Fprintf(&b, "%v:n=%v,count=%v,hits=%v,first=%v,last=%v ", r.Values...)
-	}
-	return b.String()
-}
-
-const smallWorld = `{"kind":"account","id":"a1","handle":"alice","created_at":"2024-01-01T00:00:00Z","country":"US","verified":true}
-{"kind":"account","id":"a2","handle":"bob","country":"IR"}
-{"kind":"login","account":"a1","time":"2024-03-01T10:00:00Z","ip":"192.0.2.1","ip_asn":64500,"ip_as_org":"Example","ip_country":"US","ip_kind":"residential","device":"d1","device_os":"ios","device_client":"app"}
-{"kind":"login","account":"a1","time":"2024-03-01T09:00:00Z","ip":"192.0.2.1","device":"d1"}
-{"kind":"login","account":"a1","time":1709290800,"ip":"::ffff:192.0.2.1","device":"d1"}
-{"kind":"login","account":"a2","time":"2024-03-02T10:00:00Z","ip":"2001:db8::1","device":"d1"}
-
-{"kind":"lookup","account":"a2","time":"2024-03-02T10:01:00Z","target":"+1 415 555 2323","matched":"a1"}
-{"kind":"lookup","account":"a2","time":"2024-03-02T10:02:00Z","target":"(415) 555-2323","region":"US"}
-{"kind":"lookup","account":"a2","time":"2024-03-02T10:03:00Z","target":"+14155552324"}
-{"kind":"lookup","account":"a1","time":"2024-03-02T10:04:00Z","target":"Carol@Example.org","target_kind":"email","matched":"a3"}
-{"kind":"login","account":"a2","time":"2024-03-03T10:00:00Z","ip":"2001:db8::1"}
-`
+const smallWorld = ingesttest.SmallWorld
 
 func TestLoadSmallWorld(t *testing.T) {
 	s := prepared(t)
@@ -141,7 +99,7 @@ func TestLoadSmallWorld(t *testing.T) {
 	}
 
 	// Loading again changes nothing, with or without the checkpoint.
-	before := snapshot(t, s)
+	before := storetest.Snapshot(t, s)
 	for _, resume := range []bool{false, true} {
 		opts := testOptions(t)
 		opts.Resume = resume
@@ -152,7 +110,7 @@ func TestLoadSmallWorld(t *testing.T) {
 		if sum.Stored != 0 || sum.Skipped != 11 {
 			t.Errorf("re-load (resume=%v) summary %+v, want everything skipped", resume, sum)
 		}
-		if after := snapshot(t, s); after != before {
+		if after := storetest.Snapshot(t, s); after != before {
 			t.Errorf("re-load (resume=%v) changed the graph:\n before %s\n after  %s", resume, before, after)
 		}
 	}
@@ -168,14 +126,14 @@ func TestReloadAfterLostChunkMarkers(t *testing.T) {
 	if _, err := Run(ctx, s, []string{path}, testOptions(t)); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, s)
+	before := storetest.Snapshot(t, s)
 	if err := s.Write(ctx, "MATCH (b:IngestBatch) WHERE NOT b.id CONTAINS '/' DELETE b", nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Run(ctx, s, []string{path}, testOptions(t)); err != nil {
 		t.Fatal(err)
 	}
-	if after := snapshot(t, s); after != before {
+	if after := storetest.Snapshot(t, s); after != before {
 		t.Errorf("graph changed:\n before %s\n after  %s", before, after)
 	}
 }
@@ -188,7 +146,7 @@ func TestCSVEqualsNDJSON(t *testing.T) {
 	if _, err := Run(ctx, s, []string{writeFile(t, "events.ndjson", smallWorld)}, testOptions(t)); err != nil {
 		t.Fatal(err)
 	}
-	want := snapshot(t, s)
+	want := storetest.Snapshot(t, s)
 
 	s = prepared(t)
 	dir := t.TempDir()
@@ -221,7 +179,7 @@ func TestCSVEqualsNDJSON(t *testing.T) {
 	if sum.Records != 11 || sum.Rejected != 0 {
 		t.Errorf("summary %+v", sum)
 	}
-	if got := snapshot(t, s); got != want {
+	if got := storetest.Snapshot(t, s); got != want {
 		t.Errorf("CSV graph differs from NDJSON graph:\n csv    %s\n ndjson %s", got, want)
 	}
 }

@@ -108,7 +108,7 @@ func TestFreeTextRedactedAndAudited(t *testing.T) {
 	h := newHarness(t, server.Config{})
 	var rv struct{ ReviewNetwork struct{ Note string } }
 	h.ok(analyst, `mutation { reviewNetwork(id: "n2b", verdict: DISMISS, note: "owner called from +1 415 555 0104, see ticket 12") { note } }`, nil, &rv)
-	if rv.ReviewNetwork.Note != "owner called from [10 digits], see ticket 12" {
+	if rv.ReviewNetwork.Note != "owner called from [11 digits], see ticket 12" {
 		t.Fatalf("note = %q", rv.ReviewNetwork.Note)
 	}
 	var al struct {

@@ -78,9 +78,6 @@ func loadPrivacyWorld(h *harness, ctx context.Context) *privacyWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.st.PrepareIngest(ctx); err != nil {
-		t.Fatal(err)
-	}
 	sum, err := ingest.Run(ctx, h.st, []string{filepath.Join(w.dir, generate.EventsFile)}, ingest.Options{
 		HMACKey: hmacKey, StateDir: w.dir, Log: slog.New(slog.NewTextHandler(h.logs, nil)),
 	})

@@ -61,3 +61,14 @@ func (s *Store) writeCount(ctx context.Context, cypher string, params map[string
 	}
 	return n.(int64), nil
 }
+
+// CountNodes returns the number of nodes in the database: zero is what the
+// bulk first load (package bulkload) requires before it replaces the store.
+func (s *Store) CountNodes(ctx context.Context) (n int64, err error) {
+	defer wrap(&err, "Store.CountNodes")
+	recs, err := s.Query(ctx, "MATCH (n) RETURN count(n) AS n", nil)
+	if err != nil {
+		return 0, err
+	}
+	return Get[int64](recs[0], "n")
+}

@@ -77,16 +77,6 @@ const (
 // before (by an earlier load of the same data or before a crash).
 var ErrBatchDone = errors.New("ingest batch already committed")
 
-// PrepareIngest migrates the schema and adds the constraint behind the
-// ingest batch markers.
-func (s *Store) PrepareIngest(ctx context.Context) (err error) {
-	defer wrap(&err, "Store.PrepareIngest")
-	if err := s.Migrate(ctx); err != nil {
-		return err
-	}
-	return s.Write(ctx, "CREATE CONSTRAINT ingest_batch_id IF NOT EXISTS FOR (n:IngestBatch) REQUIRE n.id IS UNIQUE", nil)
-}
-
 const mergeAccounts = `
 UNWIND $rows AS row
 MERGE (a:Account {id: row.id})
@@ -158,8 +148,8 @@ MERGE (a)-[r:` + rel + `]->(b)
   ON MATCH SET ` + onMatch
 }
 
-// mergeAccountsCypher merges accounts (one transaction).
-func (s *Store) mergeAccountsCypher(ctx context.Context, rows []AccountRow) error {
+// MergeAccounts merges accounts (one transaction).
+func (s *Store) MergeAccounts(ctx context.Context, rows []AccountRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		m := map[string]any{"id": r.ID, "handle": nilIfEmpty(r.Handle), "country": nilIfEmpty(r.Country), "createdAt": nil, "verified": nil}
@@ -174,8 +164,8 @@ func (s *Store) mergeAccountsCypher(ctx context.Context, rows []AccountRow) erro
 	return s.WriteRows(ctx, mergeAccounts, out)
 }
 
-// mergeIPsCypher merges IP addresses (one transaction).
-func (s *Store) mergeIPsCypher(ctx context.Context, rows []IPRow) error {
+// MergeIPs merges IP addresses (one transaction).
+func (s *Store) MergeIPs(ctx context.Context, rows []IPRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		m := map[string]any{"addr": r.Addr, "asn": nil, "asnOrg": nilIfEmpty(r.ASOrg), "country": nilIfEmpty(r.Country), "kind": nilIfEmpty(r.Kind)}
@@ -187,8 +177,8 @@ func (s *Store) mergeIPsCypher(ctx context.Context, rows []IPRow) error {
 	return s.WriteRows(ctx, mergeIPs, out)
 }
 
-// mergeDevicesCypher merges devices (one transaction).
-func (s *Store) mergeDevicesCypher(ctx context.Context, rows []DeviceRow) error {
+// MergeDevices merges devices (one transaction).
+func (s *Store) MergeDevices(ctx context.Context, rows []DeviceRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		out[i] = map[string]any{"id": r.ID, "os": nilIfEmpty(r.OS), "client": nilIfEmpty(r.Client)}
@@ -196,8 +186,8 @@ func (s *Store) mergeDevicesCypher(ctx context.Context, rows []DeviceRow) error 
 	return s.WriteRows(ctx, mergeDevices, out)
 }
 
-// mergeTargetsCypher merges lookup targets (one transaction).
-func (s *Store) mergeTargetsCypher(ctx context.Context, rows []TargetRow) error {
+// MergeTargets merges lookup targets (one transaction).
+func (s *Store) MergeTargets(ctx context.Context, rows []TargetRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		out[i] = map[string]any{"key": r.Key, "masked": r.Masked, "kind": r.Kind, "region": nilIfEmpty(r.Region), "block": r.Block, "offset": int64(r.Offset)}
@@ -205,9 +195,9 @@ func (s *Store) mergeTargetsCypher(ctx context.Context, rows []TargetRow) error 
 	return s.WriteRows(ctx, mergeTargets, out)
 }
 
-// mergeMatchedCypher merges MATCHED relationships (one transaction); both ends
-// must exist.
-func (s *Store) mergeMatchedCypher(ctx context.Context, rows []MatchRow) error {
+// MergeMatched merges MATCHED relationships (one transaction); both ends
+// must exist (rows whose ends do not are skipped).
+func (s *Store) MergeMatched(ctx context.Context, rows []MatchRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
 		out[i] = map[string]any{"target": r.Target, "account": r.Account}
@@ -215,8 +205,13 @@ func (s *Store) mergeMatchedCypher(ctx context.Context, rows []MatchRow) error {
 	return s.WriteRows(ctx, mergeMatched, out)
 }
 
-// writeEdgesCypher is WriteEdges through Cypher.
-func (s *Store) writeEdgesCypher(ctx context.Context, batch, rel string, rows []EdgeRow) (err error) {
+// WriteEdges adds one batch of aggregated edges of type rel (RelUsedIP,
+// RelUsedDevice, RelLookedUp) in one transaction with the marker
+// (:IngestBatch {id: batch}). It returns ErrBatchDone, having changed
+// nothing, if that marker exists. Accounts, IPs and devices must exist
+// (rows whose ends do not are skipped); LOOKED_UP merges its Target from
+// the row's Target.
+func (s *Store) WriteEdges(ctx context.Context, batch, rel string, rows []EdgeRow) (err error) {
 	cypher, ok := edgeCypher[rel]
 	if !ok {
 		return fmt.Errorf("%w: relationship type %q", ErrInvalidArgument, rel)
@@ -245,70 +240,6 @@ func (s *Store) writeEdgesCypher(ctx context.Context, batch, rel string, rows []
 	return nil
 }
 
-// The ingest writes below go through the packed procedure when the server
-// has it (ingest_packed.go), through Cypher otherwise; IngestVia forces a
-// path.
-
-// MergeAccounts merges accounts (one transaction).
-func (s *Store) MergeAccounts(ctx context.Context, rows []AccountRow) error {
-	w, err := s.autoIngest(ctx)
-	if err != nil {
-		return err
-	}
-	return w.MergeAccounts(ctx, rows)
-}
-
-// MergeIPs merges IP addresses (one transaction).
-func (s *Store) MergeIPs(ctx context.Context, rows []IPRow) error {
-	w, err := s.autoIngest(ctx)
-	if err != nil {
-		return err
-	}
-	return w.MergeIPs(ctx, rows)
-}
-
-// MergeDevices merges devices (one transaction).
-func (s *Store) MergeDevices(ctx context.Context, rows []DeviceRow) error {
-	w, err := s.autoIngest(ctx)
-	if err != nil {
-		return err
-	}
-	return w.MergeDevices(ctx, rows)
-}
-
-// MergeTargets merges lookup targets (one transaction).
-func (s *Store) MergeTargets(ctx context.Context, rows []TargetRow) error {
-	w, err := s.autoIngest(ctx)
-	if err != nil {
-		return err
-	}
-	return w.MergeTargets(ctx, rows)
-}
-
-// MergeMatched merges MATCHED relationships (one transaction); both ends
-// must exist (rows whose ends do not are skipped).
-func (s *Store) MergeMatched(ctx context.Context, rows []MatchRow) error {
-	w, err := s.autoIngest(ctx)
-	if err != nil {
-		return err
-	}
-	return w.MergeMatched(ctx, rows)
-}
-
-// WriteEdges adds one batch of aggregated edges of type rel (RelUsedIP,
-// RelUsedDevice, RelLookedUp) in one transaction with the marker
-// (:IngestBatch {id: batch}). It returns ErrBatchDone, having changed
-// nothing, if that marker exists. Accounts, IPs and devices must exist
-// (rows whose ends do not are skipped); LOOKED_UP merges its Target from
-// the row's Target.
-func (s *Store) WriteEdges(ctx context.Context, batch, rel string, rows []EdgeRow) error {
-	w, err := s.autoIngest(ctx)
-	if err != nil {
-		return err
-	}
-	return w.WriteEdges(ctx, batch, rel, rows)
-}
-
 // IngestBatches returns the ids of the committed batch markers whose id
 // starts with prefix (those of one chunk, when resuming it).
 func (s *Store) IngestBatches(ctx context.Context, prefix string) (map[string]bool, error) {
@@ -334,6 +265,17 @@ func (s *Store) MarkIngestBatch(ctx context.Context, id string, props map[string
 	err := s.Write(ctx, "MERGE (b:IngestBatch {id: $id}) SET b += $props, b.at = datetime()", map[string]any{"id": id, "props": props})
 	if err != nil {
 		return fmt.Errorf("Store.MarkIngestBatch(%s): %w", id, err)
+	}
+	return nil
+}
+
+// DeleteChunkMarkers deletes the markers of whole chunks (those
+// MarkIngestBatch writes), keeping the edge sub-batch markers, so that a
+// re-load merges every chunk's nodes again: how a test shows that the
+// sub-batch markers alone keep edges from counting twice.
+func (s *Store) DeleteChunkMarkers(ctx context.Context) error {
+	if err := s.Write(ctx, "MATCH (b:IngestBatch) WHERE NOT b.id CONTAINS '/' DELETE b", nil); err != nil {
+		return fmt.Errorf("Store.DeleteChunkMarkers: %w", err)
 	}
 	return nil
 }

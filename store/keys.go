@@ -57,15 +57,21 @@ RETURN k {.id, .name, .role, .createdAt, .revokedAt} AS k`,
 	if err != nil {
 		return APIKey{}, "", err
 	}
-	return keyFromRow(rows[0].sub("k")), secret, nil
+	k, err := keyFromRow(rows[0].sub("k"))
+	return k, secret, err
 }
 
-func keyFromRow(r row) APIKey {
-	k := APIKey{ID: r.str("id"), Name: r.str("name"), Role: Role(r.str("role")), RevokedAt: r.time("revokedAt")}
-	if t := r.time("createdAt"); t != nil {
+func keyFromRow(r row) (APIKey, error) {
+	var c cols
+	k := APIKey{ID: field[string](&c, r, "id"), Name: field[string](&c, r, "name"), Role: Role(field[string](&c, r, "role")),
+		RevokedAt: timeField(&c, r, "revokedAt")}
+	if t := timeField(&c, r, "createdAt"); t != nil {
 		k.CreatedAt = *t
 	}
-	return k
+	if c.err != nil {
+		return APIKey{}, fmt.Errorf("ApiKey %q: %w", k.ID, c.err)
+	}
+	return k, nil
 }
 
 // APIKeys lists every key, oldest first.
@@ -77,7 +83,11 @@ func (s *Store) APIKeys(ctx context.Context) (_ []APIKey, err error) {
 	}
 	out := make([]APIKey, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, keyFromRow(r.sub("k")))
+		k, err := keyFromRow(r.sub("k"))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
 	}
 	return out, nil
 }
@@ -97,7 +107,7 @@ RETURN k {.id, .name, .role, .createdAt, .revokedAt} AS k`, map[string]any{"x": 
 	}
 	// Several keys may share a name: all are revoked, the safe reading of
 	// "revoke NAME"; the first is returned.
-	return keyFromRow(rows[0].sub("k")), nil
+	return keyFromRow(rows[0].sub("k"))
 }
 
 // APIKeyBySecret returns the live (not revoked) key with this secret, or
@@ -112,5 +122,5 @@ RETURN k {.id, .name, .role, .createdAt, .revokedAt} AS k`, map[string]any{"hash
 	if len(rows) == 0 {
 		return APIKey{}, ErrNotFound
 	}
-	return keyFromRow(rows[0].sub("k")), nil
+	return keyFromRow(rows[0].sub("k"))
 }

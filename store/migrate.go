@@ -14,8 +14,10 @@ import (
 	"github.com/lockstep-dev/lockstep/target"
 )
 
-// schema is every constraint and index Lockstep needs, each created only if
-// missing, so Migrate can run at every start. Names are fixed so a changed
+// schema is every constraint and index Lockstep needs, the one list that
+// Migrate (an empty or live database) and BuildSchema (the store a bulk
+// import wrote) both create, each only if missing, so Migrate can run at
+// every start. Names are fixed so a changed
 // definition shows up as a second index rather than silently replacing one.
 // A rule no longer wanted is deleted here and dropped by a DROP ... IF
 // EXISTS below, so databases made before it went lose it too.
@@ -31,6 +33,9 @@ var schema = []string{
 	"CREATE CONSTRAINT review_id IF NOT EXISTS FOR (n:Review) REQUIRE n.id IS UNIQUE",
 	"CREATE CONSTRAINT audit_id IF NOT EXISTS FOR (n:Audit) REQUIRE n.id IS UNIQUE",
 	"CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE",
+	// Ingest's batch markers: the constraint is what makes a batch apply
+	// once (store/ingest.go, WriteEdges).
+	"CREATE CONSTRAINT ingest_batch_id IF NOT EXISTS FOR (n:IngestBatch) REQUIRE n.id IS UNIQUE",
 	// What the API and detection filter and sort on.
 	"CREATE INDEX api_key_hash IF NOT EXISTS FOR (n:ApiKey) ON (n.hash)",
 	"CREATE INDEX network_run_id IF NOT EXISTS FOR (n:Network) ON (n.runId)",

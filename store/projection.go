@@ -39,19 +39,20 @@ var projectionQueries = []struct {
 	stage, count, read string
 }{
 	{"ips", "MATCH (i:IP) RETURN count(i) AS n",
-		"MATCH (i:IP) RETURN id(i), i.addr, i.asn, i.asnOrg, i.country, i.kind"},
+		"MATCH (i:IP) RETURN id(i) AS ref, i.addr AS addr, i.asn AS asn, i.asnOrg AS asnOrg, i.country AS country, i.kind AS kind"},
 	{"devices", "MATCH (d:Device) RETURN count(d) AS n",
-		"MATCH (d:Device) RETURN id(d), d.id"},
+		"MATCH (d:Device) RETURN id(d) AS ref, d.id AS id"},
 	{"targets", "MATCH (t:Target) RETURN count(t) AS n",
-		"MATCH (t:Target) WHERE t.offset >= 0 RETURN t.block, collect(id(t)), collect(t.offset)"},
+		"MATCH (t:Target) WHERE t.offset >= 0 RETURN t.block AS block, collect(id(t)) AS refs, collect(t.offset) AS offsets"},
 	{"accounts", "MATCH (a:Account) RETURN count(a) AS n",
 		`MATCH (a:Account)
-RETURN id(a), a.id, a.createdAt.epochSeconds, a.country, coalesce(a.allowlisted, false),
-  [(a)-[r:USED_IP]->(i:IP) | [id(i), r.first.epochSeconds, r.last.epochSeconds, r.count]],
-  [(a)-[r:USED_DEVICE]->(d:Device) | [id(d), r.first.epochSeconds, r.last.epochSeconds, r.count]],
-  [(a)-[r:LOOKED_UP]->(t:Target) | [id(t), r.first.epochSeconds, r.last.epochSeconds, r.count, coalesce(r.hits, 0)]]`},
+RETURN id(a) AS ref, a.id AS id, a.createdAt.epochSeconds AS createdAt, a.country AS country,
+  coalesce(a.allowlisted, false) AS allowlisted,
+  [(a)-[r:USED_IP]->(i:IP) | [id(i), r.first.epochSeconds, r.last.epochSeconds, r.count]] AS USED_IP,
+  [(a)-[r:USED_DEVICE]->(d:Device) | [id(d), r.first.epochSeconds, r.last.epochSeconds, r.count]] AS USED_DEVICE,
+  [(a)-[r:LOOKED_UP]->(t:Target) | [id(t), r.first.epochSeconds, r.last.epochSeconds, r.count, coalesce(r.hits, 0)]] AS LOOKED_UP`},
 	{"MATCHED", "MATCH ()-[r:MATCHED]->() RETURN count(r) AS n",
-		"MATCH (t:Target)-[:MATCHED]->(a:Account) RETURN id(t), id(a)"},
+		"MATCH (t:Target)-[:MATCHED]->(a:Account) RETURN id(t) AS target, id(a) AS account"},
 }
 
 // projectionFetch is how many records the driver pulls per round trip.
@@ -99,7 +100,7 @@ func (s *Store) ReadProjectionVia(ctx context.Context, via string, sink Projecti
 		}
 		each := projectionRow(q.stage, sink)
 		err = s.Stream(ctx, q.read, nil, projectionFetch, func(rec *Record) error {
-			n, err := each(rec.Values)
+			n, err := each(rec)
 			if err != nil {
 				return fmt.Errorf("%s record %d: %w", q.stage, recs+1, err)
 			}
@@ -125,99 +126,120 @@ func (s *Store) countOf(ctx context.Context, cypher string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(recs) != 1 || len(recs[0].Values) != 1 {
+	if len(recs) != 1 {
 		return 0, fmt.Errorf("%s: want one count", cypher)
 	}
-	n, _ := recs[0].Values[0].(int64)
-	return int(n), nil
+	n, err := Get[int64](recs[0], "n")
+	return int(n), err
 }
 
 // projectionRow returns the decoder of one stage's records; it returns
-// how many items (nodes, or targets of a block) the record held.
-func projectionRow(stage string, sink ProjectionSink) func(v []any) (int, error) {
+// how many items (nodes, or targets of a block) the record held. A null
+// (a missing property) reads as the zero value; a value of another type
+// is an error naming the column.
+func projectionRow(stage string, sink ProjectionSink) func(rec *Record) (int, error) {
 	switch stage {
 	case "ips":
-		return func(v []any) (int, error) {
-			sink.IP(i64(v[0]), strOr(v[1]), uint32(i64(v[2])), strOr(v[3]), strOr(v[4]), strOr(v[5]))
+		return func(rec *Record) (int, error) {
+			var c cols
+			ref, addr, asn := get[int64](&c, rec, "ref"), get[string](&c, rec, "addr"), get[int64](&c, rec, "asn")
+			org, country, kind := get[string](&c, rec, "asnOrg"), get[string](&c, rec, "country"), get[string](&c, rec, "kind")
+			if c.err != nil {
+				return 0, c.err
+			}
+			sink.IP(ref, addr, uint32(asn), org, country, kind)
 			return 1, nil
 		}
 	case "devices":
-		return func(v []any) (int, error) {
-			sink.Device(i64(v[0]), strOr(v[1]))
+		return func(rec *Record) (int, error) {
+			var c cols
+			ref, id := get[int64](&c, rec, "ref"), get[string](&c, rec, "id")
+			if c.err != nil {
+				return 0, c.err
+			}
+			sink.Device(ref, id)
 			return 1, nil
 		}
 	case "targets":
-		return func(v []any) (int, error) {
-			block := strOr(v[0])
-			ids, _ := v[1].([]any)
-			offs, _ := v[2].([]any)
-			if len(ids) != len(offs) {
-				return 0, fmt.Errorf("block %q: %d ids but %d offsets", block, len(ids), len(offs))
+		return func(rec *Record) (int, error) {
+			var c cols
+			block, refs, offs := get[string](&c, rec, "block"), get[[]any](&c, rec, "refs"), get[[]any](&c, rec, "offsets")
+			if c.err != nil {
+				return 0, c.err
 			}
-			for i := range ids {
-				sink.Target(i64(ids[i]), block, i64(offs[i]))
+			if len(refs) != len(offs) {
+				return 0, fmt.Errorf("block %q: %d ids but %d offsets", block, len(refs), len(offs))
 			}
-			return len(ids), nil
+			for i := range refs {
+				ref, err := elem[int64](refs[i], "Target ref")
+				if err != nil {
+					return 0, err
+				}
+				off, err := elem[int64](offs[i], "Target.offset")
+				if err != nil {
+					return 0, err
+				}
+				sink.Target(ref, block, off)
+			}
+			return len(refs), nil
 		}
 	case "accounts":
-		return func(v []any) (int, error) {
-			id, err := str(v, 1, "Account.id")
-			if err != nil {
-				return 0, err
+		return func(rec *Record) (int, error) {
+			var c cols
+			ref, id, created := get[int64](&c, rec, "ref"), get[string](&c, rec, "id"), get[int64](&c, rec, "createdAt")
+			country, allow := get[string](&c, rec, "country"), get[bool](&c, rec, "allowlisted")
+			if c.err != nil {
+				return 0, c.err
 			}
 			if id == "" {
-				return 0, fmt.Errorf("account node %v without id", v[0])
+				return 0, fmt.Errorf("account node %d without id", ref)
 			}
-			a := i64(v[0])
-			allow, _ := v[4].(bool)
-			sink.Account(a, id, i64(v[2]), strOr(v[3]), allow)
-			for col, rel := range []string{RelUsedIP, RelUsedDevice, RelLookedUp} {
-				edges, _ := v[5+col].([]any)
+			sink.Account(ref, id, created, country, allow)
+			for _, rel := range []string{RelUsedIP, RelUsedDevice, RelLookedUp} {
+				edges, err := Get[[]any](rec, rel)
+				if err != nil {
+					return 0, err
+				}
 				for _, e := range edges {
-					f, ok := e.([]any)
-					if !ok || len(f) < 4 {
-						return 0, fmt.Errorf("account %s: malformed %s entry %v", id, rel, e)
+					if err := accountEdge(sink, rel, ref, e); err != nil {
+						return 0, fmt.Errorf("account %s: %s entry %v: %w", id, rel, e, err)
 					}
-					var hits int64
-					if len(f) > 4 {
-						hits = i64(f[4])
-					}
-					sink.Edge(rel, a, i64(f[0]), i64(f[1]), i64(f[2]), max(1, i64(f[3])), hits)
 				}
 			}
 			return 1, nil
 		}
 	case "MATCHED":
-		return func(v []any) (int, error) {
-			sink.Match(i64(v[0]), i64(v[1]))
+		return func(rec *Record) (int, error) {
+			var c cols
+			target, account := get[int64](&c, rec, "target"), get[int64](&c, rec, "account")
+			if c.err != nil {
+				return 0, c.err
+			}
+			sink.Match(target, account)
 			return 1, nil
 		}
 	}
 	panic("store: unknown projection stage " + stage)
 }
 
-// i64 reads an integer column; null (a missing property) reads as 0.
-func i64(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case float64:
-		return int64(x)
+// accountEdge hands the sink one entry of an account's relationship list:
+// [resource ref, first, last, count] and, for LOOKED_UP, hits.
+func accountEdge(sink ProjectionSink, rel string, account int64, e any) error {
+	f, err := elem[[]any](e, rel+" entry")
+	if err != nil {
+		return err
 	}
-	return 0
-}
-
-func strOr(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func str(v []any, i int, field string) (string, error) {
-	s, ok := v[i].(string)
-	if !ok && v[i] != nil {
-		return "", fmt.Errorf("%s is %T, want a string", field, v[i])
+	if len(f) < 4 {
+		return fmt.Errorf("%d fields, want at least 4", len(f))
 	}
-	return s, nil
+	var v [5]int64
+	for i := range min(len(f), len(v)) {
+		if v[i], err = elem[int64](f[i], rel+" field"); err != nil {
+			return err
+		}
+	}
+	sink.Edge(rel, account, v[0], v[1], v[2], max(1, v[3]), v[4])
+	return nil
 }
 
 // SeedAccounts returns the ids of accounts that analysts confirmed as
@@ -228,11 +250,12 @@ func (s *Store) SeedAccounts(ctx context.Context) (_ []string, err error) {
 	var out []string
 	err = s.Read(ctx, `MATCH (n:Network {reviewStatus: 'CONFIRMED'})<-[m:MEMBER_OF]-(a:Account)
 WHERE coalesce(m.role, '') <> 'victim'
-RETURN DISTINCT a.id ORDER BY a.id`, nil, func() { out = out[:0] }, func(rec *Record) error {
-		if id, ok := rec.Values[0].(string); ok {
+RETURN DISTINCT a.id AS id ORDER BY id`, nil, func() { out = out[:0] }, func(rec *Record) error {
+		id, err := Get[string](rec, "id")
+		if err == nil && id != "" {
 			out = append(out, id)
 		}
-		return nil
+		return err
 	})
 	return out, err
 }

@@ -59,7 +59,11 @@ func (s *Store) hasProcedure(ctx context.Context, name string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return len(recs) == 1 && i64(recs[0].Values[0]) > 0, nil
+	if len(recs) != 1 {
+		return false, nil
+	}
+	n, err := Get[int64](recs[0], "n")
+	return n > 0, err
 }
 
 // readPacked streams the projection through lockstep.projection: the
@@ -109,12 +113,16 @@ func (s *Store) readPackedStage(ctx context.Context, stage string, d *packedDeco
 			defer close(ch)
 			err := s.Stream(ctx, "CALL lockstep.projection($stage, $part, $parts) YIELD format, data RETURN format, data",
 				map[string]any{"stage": stage, "part": part, "parts": packedParts}, 4, func(rec *Record) error {
-					if f := i64(rec.Values[0]); f != packedFormat {
+					f, err := Get[int64](rec, "format")
+					if err != nil {
+						return err
+					}
+					if f != packedFormat {
 						return fmt.Errorf("%s speaks packed format %d, this Lockstep reads %d: restart the managed Neo4j so it loads the procedure of this version", packedProcedure, f, packedFormat)
 					}
-					data, ok := rec.Values[1].([]byte)
-					if !ok {
-						return fmt.Errorf("%s: data is %T, want bytes", packedProcedure, rec.Values[1])
+					data, err := Get[[]byte](rec, "data")
+					if err != nil {
+						return fmt.Errorf("%s: %w", packedProcedure, err)
 					}
 					select {
 					case ch <- data:

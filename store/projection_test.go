@@ -47,7 +47,7 @@ func (r *recorder) Match(t, a int64) { r.matches = append(r.matches, [2]int64{t,
 func seedProjection(t *testing.T, s *store.Store) time.Time {
 	t.Helper()
 	c := ctx(t)
-	if err := s.PrepareIngest(c); err != nil {
+	if err := s.Migrate(c); err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 9, 3, 2, 0, 0, 0, time.UTC)

@@ -280,27 +280,38 @@ type PreviousNetwork struct {
 func (s *Store) LatestNetworks(ctx context.Context, except string) (_ string, _ []PreviousNetwork, err error) {
 	defer wrap(&err, "Store.LatestNetworks")
 	recs, err := s.Query(ctx, `MATCH (r:DetectionRun) WHERE r.finishedAt IS NOT NULL AND r.id <> $except
-RETURN r.id ORDER BY r.finishedAt DESC LIMIT 1`, map[string]any{"except": except})
+RETURN r.id AS id ORDER BY r.finishedAt DESC LIMIT 1`, map[string]any{"except": except})
 	if err != nil {
 		return "", nil, err
 	}
 	if len(recs) == 0 {
 		return "", nil, nil
 	}
-	run, _ := recs[0].Values[0].(string)
+	run, err := Get[string](recs[0], "id")
+	if err != nil {
+		return "", nil, err
+	}
 	var out []PreviousNetwork
 	err = s.Read(ctx, `MATCH (n:Network {runId: $run})
 CALL (n) {
   MATCH (n)<-[:MEMBER_OF]-(a:Account)
   RETURN collect(a.id) AS members
 }
-RETURN n.id, coalesce(n.key, n.id), members ORDER BY n.id`, map[string]any{"run": run},
+RETURN n.id AS id, coalesce(n.key, n.id) AS key, members ORDER BY id`, map[string]any{"run": run},
 		func() { out = out[:0] },
 		func(rec *Record) error {
-			p := PreviousNetwork{ID: strOr(rec.Values[0]), Key: strOr(rec.Values[1])}
-			ms, _ := rec.Values[2].([]any)
+			var c cols
+			p := PreviousNetwork{ID: get[string](&c, rec, "id"), Key: get[string](&c, rec, "key")}
+			ms := get[[]any](&c, rec, "members")
+			if c.err != nil {
+				return c.err
+			}
 			for _, m := range ms {
-				p.Members = append(p.Members, strOr(m))
+				id, err := elem[string](m, "member id")
+				if err != nil {
+					return err
+				}
+				p.Members = append(p.Members, id)
 			}
 			if p.ID == "" {
 				return fmt.Errorf("network without id in run %s", run)

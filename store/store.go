@@ -1,5 +1,5 @@
-// Package store is Lockstep's only door to Neo4j: connecting (to a given
-// server or to the managed one), the schema, batched writes, streamed reads,
+// Package store is Lockstep's only door to Neo4j: connecting to a server
+// (the command layer starts the managed one when no URI is given), the schema, batched writes, streamed reads,
 // and, in one file per concern, the queries of ingest, detection and the
 // API. All Cypher is parameterised ($name); values are never spliced into
 // query text.
@@ -13,14 +13,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lockstep-dev/lockstep/config"
-	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	neo4jconfig "github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 )
 
-// Record is one row of a query result. Read values with Get, or with
-// rec.Get(key) / rec.Values for untyped access.
+// Record is one row of a query result. Read its values with Get (and
+// nested list or map values with elem), so a value of an unexpected type
+// is an error rather than a silent zero.
 type Record = neo4j.Record
 
 // Store is a connection pool to one Neo4j database. It is safe for
@@ -51,20 +50,6 @@ func Open(ctx context.Context, uri, user, password string) (_ *Store, err error)
 		return nil, classify(err, user)
 	}
 	return &Store{driver: driver, uri: uri}, nil
-}
-
-// Connect opens the store cfg describes: the server at cfg.Neo4jURI, or,
-// when that is empty, the managed server under cfg.Home (started if it is
-// not running, reused if it is).
-func Connect(ctx context.Context, cfg *config.Config) (*Store, error) {
-	if cfg.Neo4jURI != "" {
-		return Open(ctx, cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)
-	}
-	srv, err := managed.Start(ctx, cfg.Home, managed.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("store.Connect: NEO4J_URI is unset, so Lockstep runs its own Neo4j, which failed: %w", err)
-	}
-	return Open(ctx, srv.URI, srv.User, srv.Password)
 }
 
 // Close releases the connections.
@@ -216,6 +201,66 @@ func drain(ctx context.Context, res neo4j.ResultWithContext, each func(*Record) 
 func Get[T neo4j.RecordValue](rec *Record, key string) (T, error) {
 	v, _, err := neo4j.GetRecordValue[T](rec, key)
 	return v, err
+}
+
+// cols collects the first error of several typed column reads, so a
+// record's columns read in one line each and are checked once.
+type cols struct{ err error }
+
+func (c *cols) fail(err error) {
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+}
+
+// get reads column key of rec as a T (Get).
+func get[T neo4j.RecordValue](c *cols, rec *Record, key string) T {
+	v, err := Get[T](rec, key)
+	c.fail(err)
+	return v
+}
+
+// field reads key k of a row or of a map value (a map projection such as
+// k {.id, .name}) as a T (elem).
+func field[T any](c *cols, r row, k string) T {
+	v, err := elem[T](r[k], k)
+	c.fail(err)
+	return v
+}
+
+// timeField reads an optional DateTime: nil when absent.
+func timeField(c *cols, r row, k string) *time.Time {
+	if r[k] == nil {
+		return nil
+	}
+	t := field[time.Time](c, r, k).UTC()
+	return &t
+}
+
+// strings reads a list of strings.
+func stringsField(c *cols, r row, k string) []string {
+	l := field[[]any](c, r, k)
+	out := make([]string, 0, len(l))
+	for _, v := range l {
+		s, err := elem[string](v, k+" element")
+		c.fail(err)
+		out = append(out, s)
+	}
+	return out
+}
+
+// elem converts one element of a list value to a T: a null gives T's
+// zero value, any other type is an error naming what the element is.
+func elem[T any](v any, what string) (T, error) {
+	var zero T
+	if v == nil {
+		return zero, nil
+	}
+	t, ok := v.(T)
+	if !ok {
+		return zero, fmt.Errorf("%s is %T, want %T", what, v, zero)
+	}
+	return t, nil
 }
 
 // classify turns driver errors into errors a person can act on, keeping

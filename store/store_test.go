@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
 )
@@ -356,41 +353,6 @@ func TestWriteRowsRetriesDeadlocks(t *testing.T) {
 	}
 	if n := count(t, s, "MATCH (a:Account) WHERE a.n <> $want RETURN count(a) AS n", map[string]any{"want": writers * rounds}); n != 0 {
 		t.Errorf("%d accounts were not bumped exactly %d times", n, writers*rounds)
-	}
-}
-
-func TestConnect(t *testing.T) {
-	uri, user, password := storetest.Server(t)
-	cases := []struct {
-		name string
-		cfg  config.Config
-	}{
-		{"NEO4J_URI set", config.Config{Home: t.TempDir(), Neo4jURI: uri, Neo4jUser: user, Neo4jPassword: password}},
-	}
-	if home := storetest.Home(t); home != "" {
-		// No URI: Connect must find (and reuse, not restart) the managed server of the home.
-		cases = append(cases, struct {
-			name string
-			cfg  config.Config
-		}{"managed server of LOCKSTEP_HOME", config.Config{Home: home}})
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			s, err := store.Connect(ctx(t), &c.cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close(ctx(t))
-			if s.URI() != uri {
-				t.Errorf("connected to %s, want %s", s.URI(), uri)
-			}
-			if n := count(t, s, "RETURN 7 AS n", nil); n != 7 {
-				t.Errorf("RETURN 7 gave %d", n)
-			}
-		})
-	}
-	if _, err := os.Stat(filepath.Join(cases[0].cfg.Home, "neo4j")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Connect with NEO4J_URI set touched LOCKSTEP_HOME/neo4j (%v)", err)
 	}
 }
 

@@ -54,9 +54,14 @@ func suspensionParams(c SuspensionCriteria) (map[string]any, error) {
 	return p, nil
 }
 
-func entryFromRow(r row) SuspensionEntry {
-	return SuspensionEntry{AccountID: r.str("accountId"), NetworkID: r.str("networkId"), Score: r.float("score"),
-		RunID: r.str("runId"), Reasons: r.strs("reasons")}
+func entryFromRow(r row) (SuspensionEntry, error) {
+	var c cols
+	e := SuspensionEntry{AccountID: field[string](&c, r, "accountId"), NetworkID: field[string](&c, r, "networkId"),
+		Score: field[float64](&c, r, "score"), RunID: field[string](&c, r, "runId"), Reasons: stringsField(&c, r, "reasons")}
+	if c.err != nil {
+		return SuspensionEntry{}, fmt.Errorf("suspension entry of account %q: %w", e.AccountID, c.err)
+	}
+	return e, nil
 }
 
 // PreviewSuspension counts the accounts criteria select and returns the
@@ -79,10 +84,16 @@ RETURN size(entries) AS count, entries[..$sample] AS sample`, p)
 		return 0, nil, err
 	}
 	entries = []SuspensionEntry{}
-	for _, e := range rows[0].list("sample") {
-		entries = append(entries, entryFromRow(e))
+	for _, r := range rows[0].list("sample") {
+		e, err := entryFromRow(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		entries = append(entries, e)
 	}
-	return rows[0].int("count"), entries, nil
+	var cc cols
+	count = int(field[int64](&cc, rows[0], "count"))
+	return count, entries, cc.err
 }
 
 func (s *Store) checkRun(ctx context.Context, runID string) error {
@@ -127,23 +138,27 @@ CALL (s) {
 }
 SET s.accountCount = c
 RETURN s {.*} AS s`, p, func(rows []row) (AuditEvent, bool) {
-		l := suspensionFromRow(rows[0].sub("s"))
+		l, _ := suspensionFromRow(rows[0].sub("s")) // a decoding error is returned below, from the same row
 		audit.Subject, audit.Rows = &l.ID, l.AccountCount
 		return audit, true
 	})
 	if err != nil {
 		return SuspensionList{}, err
 	}
-	return suspensionFromRow(rows[0].sub("s")), nil
+	return suspensionFromRow(rows[0].sub("s"))
 }
 
-func suspensionFromRow(r row) SuspensionList {
-	l := SuspensionList{ID: r.str("id"), Criteria: jsonValue(r["criteria"]), CreatedBy: r.str("createdBy"),
-		AccountCount: r.int("accountCount")}
-	if t := r.time("createdAt"); t != nil {
+func suspensionFromRow(r row) (SuspensionList, error) {
+	var c cols
+	l := SuspensionList{ID: field[string](&c, r, "id"), Criteria: jsonValue(field[string](&c, r, "criteria")),
+		CreatedBy: field[string](&c, r, "createdBy"), AccountCount: int(field[int64](&c, r, "accountCount"))}
+	if t := timeField(&c, r, "createdAt"); t != nil {
 		l.CreatedAt = *t
 	}
-	return l
+	if c.err != nil {
+		return SuspensionList{}, fmt.Errorf("SuspensionList %q: %w", l.ID, c.err)
+	}
+	return l, nil
 }
 
 // SuspensionLists returns the newest lists first.
@@ -159,7 +174,11 @@ func (s *Store) SuspensionLists(ctx context.Context, first int) (_ []SuspensionL
 	}
 	out := make([]SuspensionList, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, suspensionFromRow(r.sub("s")))
+		l, err := suspensionFromRow(r.sub("s"))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
 	}
 	return out, nil
 }
@@ -174,7 +193,7 @@ func (s *Store) SuspensionList(ctx context.Context, id string) (_ SuspensionList
 	if len(rows) == 0 {
 		return SuspensionList{}, ErrNotFound
 	}
-	return suspensionFromRow(rows[0].sub("s")), nil
+	return suspensionFromRow(rows[0].sub("s"))
 }
 
 // SuspensionEntries returns up to first entries of a list with account id
@@ -192,7 +211,11 @@ ORDER BY a.id LIMIT $first`, map[string]any{"id": listID, "after": after, "first
 	}
 	out := make([]SuspensionEntry, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, entryFromRow(r))
+		e, err := entryFromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }
@@ -226,7 +249,11 @@ ORDER BY a.id`, map[string]any{"id": listID}, 2000, func(rec *Record) error {
 			withheld++
 			return nil
 		}
-		return each(entryFromRow(row(rec.AsMap())))
+		e, err := entryFromRow(rec.AsMap())
+		if err != nil {
+			return err
+		}
+		return each(e)
 	})
 	return withheld, err
 }

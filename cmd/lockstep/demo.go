@@ -61,7 +61,7 @@ playground and the API until interrupted.`,
 				return fmt.Errorf("demo: %w", err)
 			}
 
-			if err := st.PrepareIngest(ctx); err != nil {
+			if err := st.Migrate(ctx); err != nil {
 				return err
 			}
 			sum, err := ingest.Run(ctx, st, []string{filepath.Join(dir, "events.ndjson")}, ingest.Options{

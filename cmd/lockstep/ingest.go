@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lockstep-dev/lockstep/bulkload"
 	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/ingest"
 	"github.com/lockstep-dev/lockstep/ingest/ipinfo"
-	"github.com/lockstep-dev/lockstep/store"
 )
 
 func init() {
@@ -76,29 +76,26 @@ run the same --bulk command again.`,
 				if resume {
 					return errors.New("ingest --bulk: --resume does not apply (a bulk load is all or nothing: run it again)")
 				}
-				var st ingest.BulkStats
-				// LOCKSTEP_BULK_KEEP=1 keeps the spill and importer CSV files
+				var st bulkload.Stats
+				// LOCKSTEP_BULK_KEEP=1 keeps the spill and importer input files
 				// (LOCKSTEP_HOME/ingest/bulk-tmp) for inspection.
-				sum, st, err = ingest.Bulk(ctx, args, opts, ingest.BulkOptions{Home: cfg.Home, KeepFiles: os.Getenv("LOCKSTEP_BULK_KEEP") == "1"})
+				sum, st, err = bulkload.Load(ctx, args, opts, bulkload.Options{Home: cfg.Home, KeepFiles: os.Getenv("LOCKSTEP_BULK_KEEP") == "1"})
 				fmt.Fprintln(cmd.OutOrStdout(), st)
-				if errors.Is(err, ingest.ErrNotEmpty) {
+				if errors.Is(err, bulkload.ErrNotEmpty) {
 					return err
 				}
 				if err != nil && !errors.Is(err, ingest.ErrStrict) {
 					return fmt.Errorf("ingest --bulk: %w (the database is left empty or replaced by the next --bulk: run the same command again)", err)
 				}
 			} else {
-				if cfg.Neo4jURI == "" && ingest.BulkInterrupted(cfg.Home) {
-					return fmt.Errorf("ingest: a bulk load of %s was interrupted while installing its database (%s): run `lockstep ingest --bulk` with the same files again before adding to it", cfg.Home, ingest.BulkStatePath(cfg.Home))
+				if cfg.Neo4jURI == "" && bulkload.Interrupted(cfg.Home) {
+					return fmt.Errorf("ingest: a bulk load of %s was interrupted while installing its database (%s): run `lockstep ingest --bulk` with the same files again before adding to it", cfg.Home, bulkload.StatePath(cfg.Home))
 				}
-				s, cerr := store.Connect(ctx, cfg)
+				s, cerr := openStore(ctx, cfg)
 				if cerr != nil {
 					return cerr
 				}
 				defer s.Close(ctx)
-				if err := s.PrepareIngest(ctx); err != nil {
-					return err
-				}
 				sum, err = ingest.Run(ctx, s, args, opts)
 			}
 			slog.Info("ingest done", "files", sum.Files, "read", sum.Records, "stored", sum.Stored, "already_stored", sum.Skipped,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -102,19 +101,4 @@ func apiOpenStore(cmd *cobra.Command) (*store.Store, error) {
 		return nil, err
 	}
 	return openStore(cmd.Context(), cfg)
-}
-
-// openStore connects to the configured Neo4j and migrates the schema: what
-// every command that reads or writes the graph does first (ingest, which
-// prepares its own schema, aside).
-func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
-	st, err := store.Connect(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := st.Migrate(ctx); err != nil {
-		_ = st.Close(ctx)
-		return nil, err
-	}
-	return st, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,8 +9,38 @@ import (
 
 	"github.com/lockstep-dev/lockstep/config"
 	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
+	"github.com/lockstep-dev/lockstep/store"
 	"github.com/spf13/cobra"
 )
+
+// openStore opens the store cfg describes and migrates its schema: what
+// every command that reads or writes the graph does first. The server is
+// the one at cfg.Neo4jURI or, when that is empty, the managed one under
+// cfg.Home (started if it is not running, reused if it is). The commands
+// wire this; store itself only opens a URI, and deploy/neo4j only runs the
+// server.
+func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	st, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		_ = st.Close(ctx)
+		return nil, err
+	}
+	return st, nil
+}
+
+func connect(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	if cfg.Neo4jURI != "" {
+		return store.Open(ctx, cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)
+	}
+	srv, err := managed.Start(ctx, cfg.Home, managed.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("NEO4J_URI is unset, so Lockstep runs its own Neo4j, which failed: %w", err)
+	}
+	return store.Open(ctx, srv.URI, srv.User, srv.Password)
+}
 
 func init() {
 	cmd := &cobra.Command{
@@ -48,7 +79,7 @@ shell lines that point Lockstep and other tools at it:
 	f.StringVar(&opts.PageCache, "pagecache", "", "Neo4j page cache size (default $LOCKSTEP_NEO4J_PAGECACHE, else 1g)")
 	f.StringVar(&opts.TxMemory, "tx-memory", "", "memory all transactions together may use (default: Neo4j's, 70% of heap)")
 	f.DurationVar(&opts.ReadyTimeout, "timeout", 5*time.Minute, "how long to wait for Bolt to answer")
-	f.IntVar(&opts.Port, "port", 0, "Bolt port on 127.0.0.1 (default: a free one)")
+	f.IntVar(&opts.Port, "port", 0, "Bolt port on 127.0.0.1, kept for later starts of this LOCKSTEP_HOME (default: the kept one, else a free one)")
 
 	stop := &cobra.Command{
 		Use:   "stop",

@@ -30,7 +30,7 @@ public class Launcher {
    * javac, they are not compiled in: Lockstep then reads and writes with plain Cypher, as it does
    * against a server it does not manage.
    */
-  static final String[] PROCEDURES = {"lockstep.Projection", "lockstep.Ingest"};
+  static final String[] PROCEDURES = {"lockstep.Projection"};
 
   public static void main(String[] args) {
     try {

@@ -7,6 +7,7 @@
 //
 //	password     the neo4j user's password (mode 0600)
 //	pid, port    the running launcher's process id and Bolt port
+//	bolt-port    the Bolt port of this home, kept across restarts (see Start)
 //	neo4j.log    the launcher's stdout and stderr
 //	dbms/        Neo4j's home: data/ and logs/ (debug.log holds Neo4j's own log)
 //	runtime/     pom.xml, Launcher.java, classpath.txt, compiled Launcher.class
@@ -117,7 +118,7 @@ func (o *Options) defaults(home string) {
 func dir(home string) string { return filepath.Join(home, "neo4j") }
 
 // paths names the files of one home.
-type paths struct{ dir, password, pid, port, log, dbms, lock, cdsPart string }
+type paths struct{ dir, password, pid, port, boltPort, log, dbms, lock, cdsPart string }
 
 func pathsOf(home string) paths {
 	d := dir(home)
@@ -126,6 +127,7 @@ func pathsOf(home string) paths {
 		password: filepath.Join(d, "password"),
 		pid:      filepath.Join(d, "pid"),
 		port:     filepath.Join(d, "port"),
+		boltPort: filepath.Join(d, "bolt-port"),
 		log:      filepath.Join(d, "neo4j.log"),
 		dbms:     filepath.Join(d, "dbms"),
 		lock:     filepath.Join(d, "lock"),
@@ -133,10 +135,22 @@ func pathsOf(home string) paths {
 	}
 }
 
+// ErrPortTaken is returned by Start when the Bolt port the home keeps is
+// in use by another process.
+var ErrPortTaken = errors.New("managed neo4j: the Bolt port of this LOCKSTEP_HOME is taken by another process")
+
 // Start returns the managed server of home, starting it if it is not
 // running. It returns once Bolt accepts connections, or fails after
 // opts.ReadyTimeout with an error naming the log file. Concurrent Starts on
 // one home are serialised by a file lock, so they share one server.
+//
+// The first start of a home picks a free port (or opts.Port) and keeps it
+// in LOCKSTEP_HOME/neo4j/bolt-port; every later start of that home, with
+// opts.Port 0, listens on the same port, so a process still holding the
+// old NEO4J_URI reconnects after a restart. If another process holds that
+// port, Start fails with ErrPortTaken rather than move: a server on a new
+// port would strand those clients without a word. Deleting the bolt-port
+// file lets the next start pick a new port.
 func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 	if home == "" {
 		return nil, errors.New("managed neo4j: empty LOCKSTEP_HOME")
@@ -211,17 +225,39 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 		java: java, rt: rt, home: home, p: p, password: password,
 		heap: heap, pagecache: pagecache, txTotal: txTotal, opts: opts,
 	}
-	if opts.Port != 0 {
+	kept, keptErr := readInt(p.boltPort)
+	port := opts.Port
+	if port == 0 && keptErr == nil {
+		port = kept
+	}
+	var srv *Server
+	if port != 0 {
 		// Fail in a moment, not after a JVM start, when the port is taken.
-		if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port))); err != nil {
-			return nil, fmt.Errorf("managed neo4j: port %d on 127.0.0.1 is not free: %w", opts.Port, err)
+		if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err != nil {
+			return nil, l.portTaken(port, port == kept, err)
 		} else {
 			ln.Close()
 		}
-		return l.run(ctx, opts.Port)
+		if srv, err = l.run(ctx, port); errors.Is(err, errPortTaken) {
+			return nil, l.portTaken(port, port == kept, err)
+		}
+	} else {
+		srv, err = l.freshPort(ctx)
 	}
-	// A free port can be taken by someone else before the JVM binds it;
-	// then try another.
+	if err != nil {
+		return nil, err
+	}
+	if srv.Port != kept {
+		if err := writeFile(p.boltPort, strconv.Itoa(srv.Port)); err != nil {
+			return nil, err
+		}
+	}
+	return srv, nil
+}
+
+// freshPort starts the server on a free port. A free port can be taken by
+// someone else before the JVM binds it; then it tries another.
+func (l *launch) freshPort(ctx context.Context) (*Server, error) {
 	for attempt := 1; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
@@ -231,8 +267,17 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 		if err == nil || attempt == 3 || !errors.Is(err, errPortTaken) {
 			return srv, err
 		}
-		opts.Logger.Info("managed neo4j: port taken meanwhile, trying another", "port", port)
+		l.opts.Logger.Info("managed neo4j: port taken meanwhile, trying another", "port", port)
 	}
+}
+
+// portTaken is the error of a start whose port is in use.
+func (l *launch) portTaken(port int, kept bool, err error) error {
+	if kept {
+		return fmt.Errorf("%w: port %d on 127.0.0.1, kept in %s so that clients of the old NEO4J_URI reconnect after a restart: stop what holds it, or delete that file to start on a new port (clients then need the new NEO4J_URI): %w",
+			ErrPortTaken, port, l.p.boltPort, err)
+	}
+	return fmt.Errorf("managed neo4j: port %d on 127.0.0.1 is not free: %w", port, err)
 }
 
 // errPortTaken marks a start that failed because the port was in use.

@@ -27,9 +27,11 @@ func testOptions() Options {
 	}
 }
 
+// testCtx bounds a test, not a start: TestLifecycle starts four servers,
+// and one start took over two minutes on the shared 2-core machine.
 func testCtx(t *testing.T) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -163,11 +165,42 @@ func TestLifecycle(t *testing.T) {
 	if re.Reused || re.Password != srv.Password || re.PID == srv.PID {
 		t.Errorf("restart gave %+v", re)
 	}
+	// A client holding the old NEO4J_URI reconnects: the port is the home's.
+	if re.Port != srv.Port || re.URI != srv.URI {
+		t.Errorf("restart listens on %s, the first start on %s; want the same port", re.URI, srv.URI)
+	}
 	if dumping {
 		cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(re.PID) + "/cmdline")
 		if !strings.Contains(string(cmdline), "-XX:SharedArchiveFile=") {
 			t.Errorf("restart does not use the class archive its predecessor wrote")
 		}
+	}
+	if err := Stop(ctx, home); err != nil {
+		t.Fatal(err)
+	}
+
+	// Someone else takes the port while the server is stopped: the start
+	// says so and names the file that keeps the port, rather than moving
+	// to another port that the old clients do not know.
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(srv.Port)))
+	if err != nil {
+		t.Fatalf("take the port: %v", err)
+	}
+	_, err = Start(ctx, home, testOptions())
+	ln.Close()
+	if !errors.Is(err, ErrPortTaken) || !strings.Contains(err.Error(), p.boltPort) || !strings.Contains(err.Error(), strconv.Itoa(srv.Port)) {
+		t.Errorf("start with the port taken: %v; want ErrPortTaken naming port %d and %s", err, srv.Port, p.boltPort)
+	}
+	if _, err := os.Stat(p.pid); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("pid file left by the refused start (%v)", err)
+	}
+	// Freed again, the home's server comes back on its port.
+	back, err := Start(ctx, home, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Port != srv.Port {
+		t.Errorf("start after the port was freed listens on %d, want %d", back.Port, srv.Port)
 	}
 	if err := Stop(ctx, home); err != nil {
 		t.Fatal(err)

@@ -20,16 +20,19 @@ import (
 
 // SharedRuntimeDir is a runtime directory (see Options.RuntimeDir) that
 // every home of this user can share, so test servers in temporary homes run
-// Maven and javac once per machine: LOCKSTEP_TEST_RUNTIME if set, else
-// lockstep/neo4j-runtime in the user cache directory.
+// Maven and javac once per machine and version of the embedded sources:
+// LOCKSTEP_TEST_RUNTIME if set, else lockstep/neo4j-runtime/KEY in the
+// user cache directory, KEY naming the sources (contentKey). One directory
+// per version keeps two checkouts with different procedures (branches
+// tested side by side) from recompiling the one directory in turn.
 func SharedRuntimeDir() string {
 	if d := os.Getenv("LOCKSTEP_TEST_RUNTIME"); d != "" {
 		return d
 	}
 	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "lockstep", "neo4j-runtime")
+		return filepath.Join(d, "lockstep", "neo4j-runtime", contentKey())
 	}
-	return filepath.Join(os.TempDir(), "lockstep-neo4j-runtime")
+	return filepath.Join(os.TempDir(), "lockstep-neo4j-runtime", contentKey())
 }
 
 // runtime is what a JVM needs to run the launcher.

@@ -153,7 +153,7 @@ func Server(t testing.TB) (uri, user, password string) {
 
 // Home returns the LOCKSTEP_HOME of the managed test server, or "" when
 // tests run against NEO4J_URI. (For tests of code that finds the server
-// through a home, such as store.Connect.)
+// through a home, such as the commands' openStore.)
 func Home(t testing.TB) string {
 	t.Helper()
 	server(t)

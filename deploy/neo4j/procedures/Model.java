@@ -8,8 +8,7 @@ final class Model {
   static final Label ACCOUNT = Label.label("Account"),
       IP = Label.label("IP"),
       DEVICE = Label.label("Device"),
-      TARGET = Label.label("Target"),
-      BATCH = Label.label("IngestBatch");
+      TARGET = Label.label("Target");
   static final RelationshipType USED_IP = RelationshipType.withName("USED_IP"),
       USED_DEVICE = RelationshipType.withName("USED_DEVICE"),
       LOOKED_UP = RelationshipType.withName("LOOKED_UP"),

@@ -1,4 +1,4 @@
-package ingest
+package bulkload
 
 import (
 	"bytes"
@@ -12,6 +12,9 @@ import (
 	"time"
 
 	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
+	"github.com/lockstep-dev/lockstep/ingest"
+	"github.com/lockstep-dev/lockstep/ingest/ingesttest"
+	"github.com/lockstep-dev/lockstep/store/storetest"
 )
 
 // TestBulkKilled kills a bulk load (SIGKILL, no cleanup) while Neo4j's
@@ -34,7 +37,7 @@ func TestBulkKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := synth(f, 400, 10, 3); err != nil {
+	if _, err := ingesttest.Synth(f, 400, 10, 3); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
@@ -68,23 +71,23 @@ func TestBulkKilled(t *testing.T) {
 		syscall.Kill(importer, syscall.SIGKILL)
 		t.Error("the importer outlived the killed bulk load")
 	}
-	if managed.HasDatabase(home) || BulkInterrupted(home) {
-		t.Fatalf("after a kill during the import: database %v, interrupted install %v; want neither", managed.HasDatabase(home), BulkInterrupted(home))
+	if managed.HasDatabase(home) || Interrupted(home) {
+		t.Fatalf("after a kill during the import: database %v, interrupted install %v; want neither", managed.HasDatabase(home), Interrupted(home))
 	}
 
 	opts := testOptions(t)
 	opts.ChunkLines, opts.TxRows = 1000, 200
-	if _, _, err := Bulk(ctx, []string{input}, opts, testBulkOptions(home, 2)); err != nil {
+	if _, _, err := Load(ctx, []string{input}, opts, testBulkOptions(home, 2)); err != nil {
 		t.Fatal(err)
 	}
 	bs := openManaged(t, ctx, home)
-	got := snapshot(t, bs)
+	got := storetest.Snapshot(t, bs)
 
 	s := prepared(t)
-	if _, err := Run(ctx, s, []string{input}, opts); err != nil {
+	if _, err := ingest.Run(ctx, s, []string{input}, opts); err != nil {
 		t.Fatal(err)
 	}
-	if want := snapshot(t, s); got != want {
+	if want := storetest.Snapshot(t, s); got != want {
 		t.Errorf("bulk load after a killed one:\n got %s\nwant %s", got, want)
 	}
 }
@@ -93,7 +96,7 @@ func TestBulkKilled(t *testing.T) {
 func bulkHelper(t *testing.T) {
 	opts := testOptions(t)
 	opts.ChunkLines, opts.TxRows = 1000, 200
-	_, _, err := Bulk(context.Background(), []string{os.Getenv("LOCKSTEP_BULK_HELPER_INPUT")}, opts,
+	_, _, err := Load(context.Background(), []string{os.Getenv("LOCKSTEP_BULK_HELPER_INPUT")}, opts,
 		testBulkOptions(os.Getenv("LOCKSTEP_BULK_HELPER_HOME"), 2))
 	t.Logf("helper bulk load ended: %v", err)
 }
@@ -126,3 +129,5 @@ func findProcess(arg string) int {
 	}
 	return 0
 }
+
+func pidAlive(pid int) bool { return syscall.Kill(pid, 0) == nil }

@@ -1,4 +1,4 @@
-package ingest
+package bulkload
 
 import (
 	"context"
@@ -7,18 +7,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/store/storetest"
 )
 
 // BenchmarkBuildSchema compares the ways to build the schema on a filled
 // database: it drops every constraint and index of the RUNNING managed
 // server of LOCKSTEP_BENCH_SCHEMA_HOME (a home a bulk load filled; the
 // token indexes stay) and builds them again, alternately with Migrate (one
-// statement at a time, as before) and with BuildSchema, each followed by
-// PrepareIngest as Bulk does. LOCKSTEP_BENCH_SCHEMA_MODES picks the order
-// (default "migrate,build,build,migrate").
+// statement at a time) and with BuildSchema, as Load does.
+// LOCKSTEP_BENCH_SCHEMA_MODES picks the order (default
+// "migrate,build,build,migrate").
 //
-//	LOCKSTEP_BENCH_SCHEMA_HOME=/work/bulk100k.X go test ./ingest/ -run XXX -bench BuildSchema -benchtime 1x -v
+//	LOCKSTEP_BENCH_SCHEMA_HOME=/work/bulk100k.X go test ./bulkload/ -run XXX -bench BuildSchema -benchtime 1x -v
 func BenchmarkBuildSchema(b *testing.B) {
 	home := os.Getenv("LOCKSTEP_BENCH_SCHEMA_HOME")
 	if home == "" {
@@ -32,7 +32,7 @@ func BenchmarkBuildSchema(b *testing.B) {
 	}
 	for range b.N {
 		for _, mode := range modes {
-			dropSchema(b, s)
+			storetest.DropSchema(b, s)
 			t0 := time.Now()
 			var err error
 			switch mode {
@@ -43,37 +43,10 @@ func BenchmarkBuildSchema(b *testing.B) {
 			default:
 				b.Fatalf("unknown mode %q", mode)
 			}
-			if err == nil {
-				err = s.PrepareIngest(ctx)
-			}
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.Logf("%s: %s", mode, time.Since(t0).Round(10*time.Millisecond))
-		}
-	}
-}
-
-func dropSchema(b *testing.B, s *store.Store) {
-	ctx := context.Background()
-	recs, err := s.Query(ctx, "SHOW CONSTRAINTS YIELD name RETURN name", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, r := range recs {
-		name, _ := store.Get[string](r, "name")
-		if err := s.Write(ctx, "DROP CONSTRAINT `"+name+"`", nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-	recs, err = s.Query(ctx, "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, r := range recs {
-		name, _ := store.Get[string](r, "name")
-		if err := s.Write(ctx, "DROP INDEX `"+name+"`", nil); err != nil {
-			b.Fatal(err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package ingest
+package ingesttest
 
 import (
 	"bufio"
@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// synth writes a deterministic NDJSON world for tests and benchmarks:
+// Synth writes a deterministic NDJSON world for tests and benchmarks:
 // accounts, then logins and lookups in time order with repeats, so that
 // aggregation has work to do. About eventsPer events per account.
-func synth(w io.Writer, accounts, eventsPer int, seed uint64) (lines int, err error) {
+func Synth(w io.Writer, accounts, eventsPer int, seed uint64) (lines int, err error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	rnd := rand.New(rand.NewPCG(seed, 1))
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
