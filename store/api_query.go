@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
@@ -41,9 +40,9 @@ func countQuery(ctx context.Context) {
 	}
 }
 
-// row is one record as a map from column to value: the older reads of
-// networks, runs and reviews still decode it (see decode for the typed
-// form the account reads use).
+// row is one record as a map from column to value. Its values are read
+// with the typed field (one column) or decode (a whole model by name):
+// a value of the wrong type is an error, never a silent zero.
 type row map[string]any
 
 func toRows(recs []*neo4j.Record) []row {
@@ -90,89 +89,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return err
 }
 
-// Property conversions. Neo4j returns int64, float64, string, bool,
-// time.Time (DateTime), LocalDateTime, Date, []any and map[string]any; a
-// missing property is nil.
-
-func (r row) str(k string) string      { return vstr(r[k]) }
-func (r row) strp(k string) *string    { return vstrp(r[k]) }
-func (r row) int(k string) int         { return vint(r[k]) }
-func (r row) float(k string) float64   { return vfloat(r[k]) }
-func (r row) time(k string) *time.Time { return vtime(r[k]) }
-
-// The same conversions of one value (a list element).
-
-func vstr(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func vstrp(v any) *string {
-	if s, ok := v.(string); ok {
-		return &s
-	}
-	return nil
-}
-
-func vint(v any) int {
-	switch x := v.(type) {
-	case int64:
-		return int(x)
-	case float64:
-		return int(x)
-	}
-	return 0
-}
-
-func vfloat(v any) float64 {
-	switch x := v.(type) {
-	case float64:
-		return x
-	case int64:
-		return float64(x)
-	}
-	return 0
-}
-
-func vtime(v any) *time.Time {
-	var t time.Time
-	switch x := v.(type) {
-	case time.Time:
-		t = x
-	case neo4j.LocalDateTime:
-		t = x.Time()
-	case neo4j.Date:
-		t = x.Time()
-	case string: // tolerate ISO strings written by hand
-		p, err := time.Parse(time.RFC3339Nano, x)
-		if err != nil {
-			return nil
-		}
-		t = p
-	default:
-		return nil
-	}
-	t = t.UTC()
-	return &t
-}
-
 func (r row) sub(k string) row {
 	m, _ := r[k].(map[string]any)
 	return row(m)
 }
-
-func (r row) list(k string) []row {
-	l, _ := r[k].([]any)
-	out := make([]row, 0, len(l))
-	for _, v := range l {
-		if m, ok := v.(map[string]any); ok {
-			out = append(out, row(m))
-		}
-	}
-	return out
-}
-
-func (r row) strs(k string) []string { return stringList(r[k]) }
 
 // stringList reads a list of strings stored as a list or as JSON text (a
 // single string is a list of one).

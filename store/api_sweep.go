@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/lockstep-dev/lockstep/target"
@@ -74,17 +75,22 @@ RETURN id, block, offsets, lookups`, map[string]any{"ids": ids, "size": SweepBlo
 	}
 	out := make(map[string][]SweepBlock, len(ids))
 	for _, r := range rows {
-		offs, _ := r["offsets"].([]any)
+		var c cols
+		offs := field[[]any](&c, r, "offsets")
 		offsets := make([]int, 0, len(offs))
 		for _, o := range offs {
-			if v, ok := o.(int64); ok {
-				offsets = append(offsets, int(v))
-			}
+			v, err := elem[int64](o, "offset")
+			c.fail(err)
+			offsets = append(offsets, int(v))
 		}
+		id := field[string](&c, r, "id")
 		b := summariseSweep(offsets)
-		b.Block = target.BlockLabel(r.str("block"))
-		b.Lookups = r.int("lookups")
-		out[r.str("id")] = append(out[r.str("id")], b)
+		b.Block = target.BlockLabel(field[string](&c, r, "block"))
+		b.Lookups = int(field[int64](&c, r, "lookups"))
+		if c.err != nil {
+			return nil, fmt.Errorf("sweep of account %q: %w", id, c.err)
+		}
+		out[id] = append(out[id], b)
 	}
 	for id, l := range out {
 		slices.SortFunc(l, func(x, y SweepBlock) int {

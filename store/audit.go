@@ -23,7 +23,7 @@ func (s *Store) RecordAudit(ctx context.Context, ev AuditEvent) (_ AuditEvent, e
 	if err != nil {
 		return AuditEvent{}, err
 	}
-	return auditFromRow(rows[0].sub("e")), nil
+	return auditFromRow(rows[0].sub("e"))
 }
 
 // auditStatement is the write of one audit event (its id filled in when
@@ -93,16 +93,24 @@ func (s *Store) writeAudited(ctx context.Context, cypher string, params map[stri
 	return out.([]row), nil
 }
 
-func auditFromRow(r row) AuditEvent {
-	ev := AuditEvent{ID: r.str("id"), Actor: r.str("actor"), ActorKeyID: r.str("actorKeyId"), Role: Role(r.str("role")),
-		Action: r.str("action"), Subject: r.strp("subject"), Rows: r.int("rows")}
-	if t := r.time("at"); t != nil {
+func auditFromRow(r row) (AuditEvent, error) {
+	var c cols
+	ev := AuditEvent{ID: field[string](&c, r, "id"), Actor: field[string](&c, r, "actor"), ActorKeyID: field[string](&c, r, "actorKeyId"),
+		Role: Role(field[string](&c, r, "role")), Action: field[string](&c, r, "action"), Rows: int(field[int64](&c, r, "rows"))}
+	if r["subject"] != nil {
+		subject := field[string](&c, r, "subject")
+		ev.Subject = &subject
+	}
+	if t := timeField(&c, r, "at"); t != nil {
 		ev.At = *t
 	}
-	if d := r.str("detail"); d != "" {
+	if d := field[string](&c, r, "detail"); d != "" {
 		ev.Detail = jsonValue(d)
 	}
-	return ev
+	if c.err != nil {
+		return AuditEvent{}, fmt.Errorf("audit event %q: %w", ev.ID, c.err)
+	}
+	return ev, nil
 }
 
 // AuditEvents returns events newest first, optionally of one action and
@@ -120,7 +128,11 @@ RETURN e {.*} AS e ORDER BY e.id DESC LIMIT $first`, map[string]any{"action": ac
 	}
 	out := make([]AuditEvent, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, auditFromRow(r.sub("e")))
+		ev, err := auditFromRow(r.sub("e"))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
 	}
 	return out, nil
 }

@@ -74,23 +74,28 @@ func (s *Store) Heartbeat(ctx context.Context, id string) (err error) {
 func (s *Store) RunningRuns(ctx context.Context) (_ map[string]RunOwner, started map[string]time.Time, err error) {
 	defer wrap(&err, "Store.RunningRuns")
 	recs, err := s.Query(ctx, `MATCH (r:DetectionRun {status: $status})
-RETURN r.id, coalesce(r.ownerHost, ''), coalesce(r.ownerPid, -1), coalesce(r.ownerToken, ''), r.heartbeatAt, r.startedAt`,
+RETURN r.id AS id, coalesce(r.ownerHost, '') AS host, coalesce(r.ownerPid, -1) AS pid, coalesce(r.ownerToken, '') AS token,
+  r.heartbeatAt AS heartbeat, r.startedAt AS startedAt`,
 		map[string]any{"status": RunStatusRunning})
 	if err != nil {
 		return nil, nil, err
 	}
 	out, started := map[string]RunOwner{}, map[string]time.Time{}
 	for _, rec := range recs {
-		v := row{"hb": rec.Values[4], "at": rec.Values[5]}
-		o := RunOwner{Host: vstr(rec.Values[1]), PID: vint(rec.Values[2]), Token: vstr(rec.Values[3])}
-		if t := v.time("hb"); t != nil {
+		r := row(rec.AsMap())
+		var c cols
+		id := field[string](&c, r, "id")
+		o := RunOwner{Host: field[string](&c, r, "host"), PID: int(field[int64](&c, r, "pid")), Token: field[string](&c, r, "token")}
+		if t := timeField(&c, r, "heartbeat"); t != nil {
 			o.Heartbeat = *t
 		}
-		id := vstr(rec.Values[0])
-		out[id] = o
-		if t := v.time("at"); t != nil {
+		if t := timeField(&c, r, "startedAt"); t != nil {
 			started[id] = *t
 		}
+		if c.err != nil {
+			return nil, nil, fmt.Errorf("run %q: %w", id, c.err)
+		}
+		out[id] = o
 	}
 	return out, started, nil
 }

@@ -84,14 +84,18 @@ RETURN size(entries) AS count, entries[..$sample] AS sample`, p)
 		return 0, nil, err
 	}
 	entries = []SuspensionEntry{}
-	for _, r := range rows[0].list("sample") {
+	var cc cols
+	for _, v := range field[[]any](&cc, rows[0], "sample") {
+		r, err := elem[map[string]any](v, "sample entry")
+		if err != nil {
+			return 0, nil, err
+		}
 		e, err := entryFromRow(r)
 		if err != nil {
 			return 0, nil, err
 		}
 		entries = append(entries, e)
 	}
-	var cc cols
 	count = int(field[int64](&cc, rows[0], "count"))
 	return count, entries, cc.err
 }
