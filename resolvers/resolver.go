@@ -118,8 +118,18 @@ type Limiters struct {
 // Allow takes a token from key's bucket; when none is left it returns the
 // delay after which one will be.
 func (l *Limiters) Allow(key string) (ok bool, retryAfter float64) {
+	return l.AllowN(key, 1)
+}
+
+// AllowN takes n tokens from key's bucket at once; when fewer are left it
+// takes none and returns the delay after which n will be. More than the
+// bucket holds is never allowed (retryAfter is then -1).
+func (l *Limiters) AllowN(key string, n int) (ok bool, retryAfter float64) {
 	lim := l.m.get(key, func() *rate.Limiter { return rate.NewLimiter(l.Limit, l.Burst) })
-	res := lim.Reserve()
+	res := lim.ReserveN(time.Now(), n)
+	if !res.OK() {
+		return false, -1
+	}
 	if d := res.Delay(); d > 0 {
 		res.Cancel()
 		return false, d.Seconds()

@@ -106,6 +106,10 @@ func newHarnessSeeded(t testing.TB, cfg server.Config, seed func(*harness, conte
 	if cfg.RatePerSecond == 0 {
 		cfg.RatePerSecond, cfg.RateBurst = 10000, 10000
 	}
+	if cfg.CostPerSecond == 0 {
+		// Tests read whole worlds with one key; TestCostBudget sets its own.
+		cfg.CostPerSecond, cfg.CostBurst = 1e9, 1e9
+	}
 	if cfg.Timeout == 0 {
 		// Neo4j plans each statement on first use, seconds for the
 		// evidence reads on a loaded machine, and a request runs several

@@ -3,11 +3,15 @@ package server
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/lockstep-dev/lockstep/auth"
 	"github.com/lockstep-dev/lockstep/graph"
 	"github.com/lockstep-dev/lockstep/graph/model"
+	"github.com/lockstep-dev/lockstep/resolvers"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -88,6 +92,40 @@ func (w *walker) walk(set ast.SelectionSet, depth int) int {
 		}
 	}
 	return max
+}
+
+// costBudget charges each operation's cost, the complexity the complexity
+// limit computed for it, to its key's bucket of cost units (Config.CostPerSecond,
+// Config.CostBurst). The request rate limit alone let a key send cheap-looking
+// requests that each ran near the complexity limit; this bounds the work a
+// key can ask for over time, whatever it is split into. It must be used
+// after the complexity limit, whose figure it reads.
+type costBudget struct{ limits *resolvers.Limiters }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = costBudget{}
+
+func (costBudget) ExtensionName() string                   { return "CostBudget" }
+func (costBudget) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (b costBudget) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	stats, _ := rc.Stats.GetExtension("ComplexityLimit").(*extension.ComplexityStats)
+	p, ok := auth.FromContext(ctx)
+	if stats == nil || !ok || stats.Complexity <= 0 {
+		return nil
+	}
+	ok, wait := b.limits.AllowN(p.KeyID, stats.Complexity)
+	if ok {
+		return nil
+	}
+	if wait < 0 {
+		return limitError("RATE_LIMITED", fmt.Sprintf("operation costs %d, more than key %s may spend at once (%d): ask for less", stats.Complexity, p.Name, b.limits.Burst))
+	}
+	secs := int(math.Ceil(wait))
+	return &gqlerror.Error{Message: fmt.Sprintf("key %s has spent its query budget (this operation costs %d): retry after %d s", p.Name, stats.Complexity, secs),
+		Extensions: map[string]any{"code": "RATE_LIMITED", "retryAfterSeconds": secs}}
 }
 
 func limitError(code, msg string) *gqlerror.Error {

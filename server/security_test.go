@@ -299,6 +299,34 @@ func TestRateLimit(t *testing.T) {
 	h.ok(analyst, `{ viewer { name } }`, nil, nil)
 }
 
+// TestCostBudget: a key pays each operation's complexity from a bucket of
+// its own, so expensive queries run out of budget long before the request
+// rate limit, and one more costly than the whole bucket is refused outright.
+func TestCostBudget(t *testing.T) {
+	h := newHarness(t, server.Config{CostPerSecond: 1, CostBurst: 5000})
+	const expensive = `{ networks(first: 100) { totalCount edges { node { id score } } } }`
+	ran := 0
+	for range 50 {
+		r := h.do(viewer, expensive, nil)
+		if len(r.Errors) == 0 {
+			ran++
+			continue
+		}
+		if e := r.Errors[0]; e.Code() != "RATE_LIMITED" || !strings.Contains(e.Message, "budget") {
+			t.Fatalf("after %d queries: errors %+v, want RATE_LIMITED for the budget", ran, r.Errors)
+		}
+		if ran == 0 {
+			t.Fatal("the first query was refused: the bucket starts full")
+		}
+		// Keys have their own budgets.
+		h.ok(analyst, expensive, nil, nil)
+		big := `{ a: neighborhood(accountId: "a01", depth: 3, limit: 500) { nodes { id } } }`
+		h.fails(admin, big, nil, "RATE_LIMITED", "at once")
+		return
+	}
+	t.Fatalf("50 queries of %q all ran on a budget of 5,000 units", expensive)
+}
+
 func TestErrorsNeverEchoNumbers(t *testing.T) {
 	h := newHarness(t, server.Config{})
 	for _, body := range []string{

@@ -58,6 +58,8 @@ type Config struct {
 	MaxConnsPerIP int
 	RatePerSecond float64       // per key (default 50/s)
 	RateBurst     int           // per key (default 100)
+	CostPerSecond float64       // complexity units a key may spend a second (default 20,000)
+	CostBurst     int           // complexity units a key may spend at once (default 500,000, at least MaxComplexity)
 	TargetPerMin  float64       // targetByNumber per key per minute (default 6)
 	TargetBurst   int           // targetByNumber per key in a burst (default 3)
 	AuthCacheTTL  time.Duration // how long a key check is cached (default 10s)
@@ -99,6 +101,12 @@ func (c *Config) defaults() {
 	}
 	if c.RateBurst == 0 {
 		c.RateBurst = 100
+	}
+	if c.CostPerSecond == 0 {
+		c.CostPerSecond = 20000
+	}
+	if c.CostBurst == 0 {
+		c.CostBurst = max(500000, c.MaxComplexity)
 	}
 	if c.TargetPerMin == 0 {
 		c.TargetPerMin = 6
@@ -176,6 +184,7 @@ func (s *Server) graphQL() http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(shapeLimit{MaxDepth: s.cfg.MaxDepth, MaxAliases: s.cfg.MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
+	srv.Use(costBudget{limits: &resolvers.Limiters{Limit: rate.Limit(s.cfg.CostPerSecond), Burst: s.cfg.CostBurst}})
 	srv.Use(requestTimeout{limit: s.cfg.Timeout})
 	srv.SetErrorPresenter(presenter(s.cfg.Log, s.cfg.Timeout.String(), strconv.FormatInt(s.cfg.MaxBodyBytes, 10)))
 	srv.SetRecoverFunc(func(ctx context.Context, err any) error {

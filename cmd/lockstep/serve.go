@@ -66,6 +66,8 @@ finish (up to 20 s).`,
 	f.DurationVar(&cfg.Timeout, "timeout", 15*time.Second, "longest a GraphQL request may run")
 	f.Float64Var(&cfg.RatePerSecond, "rate", 50, "requests per second per API key (sustained)")
 	f.IntVar(&cfg.RateBurst, "burst", 100, "requests per API key allowed in a burst")
+	f.Float64Var(&cfg.CostPerSecond, "cost-rate", 20000, "complexity units per second per API key (sustained)")
+	f.IntVar(&cfg.CostBurst, "cost-burst", 500000, "complexity units per API key allowed in a burst (at least --max-complexity)")
 	f.Float64Var(&cfg.TargetPerMin, "target-rate", 6, "targetByNumber lookups per minute per key")
 	rootCmd.AddCommand(cmd)
 }
