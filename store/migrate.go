@@ -129,7 +129,12 @@ ORDER BY t.key LIMIT $n`, map[string]any{"after": after, "n": int64(remaskPage)}
 			break
 		}
 	}
-	return s.write(ctx, "MERGE (m:Migration {id: $id}) ON CREATE SET m.at = datetime()", map[string]any{"id": groupMasksDone})
+	return s.markMigrated(ctx)
+}
+
+// markMigrated records that every phone target has its group mask.
+func (s *Store) markMigrated(ctx context.Context) error {
+	return s.write(ctx, "MERGE (:Migration {id: $id})", map[string]any{"id": groupMasksDone})
 }
 
 // migrateExposure rewrites victims stored by earlier versions as
@@ -230,7 +235,10 @@ func (s *Store) BuildSchema(ctx context.Context) (err error) {
 	if err := s.write(ctx, "CALL db.awaitIndexes($seconds)", map[string]any{"seconds": int64(3600)}); err != nil {
 		return fmt.Errorf("waiting for indexes to come online: %w", err)
 	}
-	return nil
+	// An imported store was written by this version: its masks already
+	// name groups and it has no victims stored as members, so it is
+	// marked as Migrate leaves a migrated one, without the read pass.
+	return s.markMigrated(ctx)
 }
 
 func bool2int(b bool) int {
