@@ -92,14 +92,15 @@ func SameGraph(t testing.TB, what string, got, want []string) {
 	t.Errorf("%s: %d lines, want %d; first differences (+ got, - want):\n%s", what, len(got), len(want), strings.Join(diff, "\n"))
 }
 
-// Snapshot summarises the whole graph: node counts by label, and per
+// Snapshot summarises the whole graph (less ingest's batch markers and
+// Migrate's bookkeeping): node counts by label, and per
 // relationship type its count and the sums of count, hits and first/last,
 // so that any double-applied batch or lost edge changes it.
 func Snapshot(t testing.TB, s *store.Store) string {
 	t.Helper()
 	ctx := graphCtx(t)
 	var b strings.Builder
-	recs, err := s.Query(ctx, `MATCH (n) WHERE NOT n:IngestBatch
+	recs, err := s.Query(ctx, `MATCH (n) WHERE NOT n:IngestBatch AND NOT n:Migration
 		WITH labels(n)[0] AS label, count(*) AS n ORDER BY label RETURN label, n`, nil)
 	if err != nil {
 		t.Fatal(err)
