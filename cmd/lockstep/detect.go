@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/lockstep-dev/lockstep/algorithms/community"
 	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/detect"
+	"github.com/lockstep-dev/lockstep/store"
 )
 
 func init() {
@@ -70,10 +72,8 @@ command line override the file.`,
 				return err
 			}
 			defer st.Close(ctx)
-			if failed, err := detect.FailOrphanedRuns(ctx, st, time.Now()); err != nil {
+			if err := failOrphanedRuns(ctx, st); err != nil {
 				return err
-			} else if len(failed) > 0 {
-				slog.Warn("detection runs left running by a process that is gone, marked failed", "runs", failed)
 			}
 			pr := newDetectProgress(os.Stderr)
 			res, err := detect.Run(ctx, st, p, pr.update)
@@ -233,4 +233,15 @@ func topSignals(n detect.Network, k int) string {
 		out = append(out, fmt.Sprintf("%s %.2f", b.name, b.c))
 	}
 	return strings.Join(out, ", ")
+}
+
+// failOrphanedRuns marks detection runs whose process is gone as failed,
+// with the reason, so that none stays RUNNING forever; serve and detect
+// do it as they start.
+func failOrphanedRuns(ctx context.Context, st *store.Store) error {
+	failed, err := detect.FailOrphanedRuns(ctx, st, time.Now())
+	if len(failed) > 0 {
+		slog.Warn("detection runs left running by a process that is gone, marked failed", "runs", failed)
+	}
+	return err
 }

@@ -44,10 +44,8 @@ finish (up to 20 s).`,
 				return err
 			}
 			defer st.Close(ctx)
-			if failed, err := detect.FailOrphanedRuns(ctx, st, time.Now()); err != nil {
+			if err := failOrphanedRuns(ctx, st); err != nil {
 				return err
-			} else if len(failed) > 0 {
-				slog.Warn("detection runs left running by a process that is gone, marked failed", "runs", failed)
 			}
 			cfg.Store, cfg.HMACKey, cfg.Log = st, conf.HMACKey, slog.Default()
 			cfg.Detect = detect.Runner{Store: st}
