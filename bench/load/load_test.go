@@ -68,7 +68,7 @@ func BenchmarkAPILoad(b *testing.B) {
 	}
 	srv := server.New(server.Config{Store: st, HMACKey: []byte("load-benchmark-hmac-key-0123456789"),
 		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
-		RatePerSecond: 1e6, RateBurst: 1e6})
+		RatePerSecond: 1e6, RateBurst: 1e6, CostPerSecond: 1e9, CostBurst: 1e9})
 	defer srv.Close()
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
