@@ -4,6 +4,8 @@
 GO        ?= go
 BIN       := bin/lockstep
 GOFLAGS_TEST ?= -count=1 -timeout 45m
+# Where `make demo` serves the UI and API: `make demo ADDR=0.0.0.0:9090`.
+ADDR      ?= 127.0.0.1:8080
 
 # staticcheck 2026.2.2, the first release that reads Go 1.26; installed from
 # the Go module proxy into GOPATH/bin once, kept there for later runs.
@@ -13,7 +15,7 @@ STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 .PHONY: demo test setup system-deps frontend e2e-deps build generate generate-check vet staticcheck go-test frontend-test e2e screenshots clean
 
 demo: setup build
-	./$(BIN) demo
+	./$(BIN) demo --addr $(ADDR)
 
 # Checks first (cheap, and they say what is wrong fastest), then the tests.
 test: setup generate-check build vet staticcheck go-test frontend-test e2e
@@ -33,7 +35,7 @@ e2e-deps:
 	@if [ -f e2e/package.json ]; then cd e2e && npm ci --no-audit --no-fund; fi
 
 build:
-	$(GO) build -o $(BIN) ./cmd/lockstep
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/lockstep
 
 generate:
 	$(GO) generate ./...

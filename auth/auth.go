@@ -42,7 +42,15 @@ func FromContext(ctx context.Context) (Principal, bool) {
 }
 
 // ErrUnauthenticated means no key, an unknown key or a revoked key.
-var ErrUnauthenticated = errors.New("missing, unknown or revoked API key: send `Authorization: Bearer KEY` (create one with `lockstep keys create --role viewer --name NAME`)")
+var ErrUnauthenticated = errors.New(UnauthenticatedFor(store.RoleViewer))
+
+// UnauthenticatedFor is ErrUnauthenticated's message for a route that needs
+// role: its hint creates a key that can use the route, so a newcomer who
+// follows it is not refused a second time.
+func UnauthenticatedFor(role store.Role) string {
+	return "missing, unknown or revoked API key: send `Authorization: Bearer KEY` (create one with `lockstep keys create --role " +
+		strings.ToLower(string(role)) + " --name NAME`)"
+}
 
 // Authenticator checks secrets against the stored key hashes. It caches
 // answers for TTL so a busy client costs no Neo4j read per request; a

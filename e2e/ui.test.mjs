@@ -314,6 +314,16 @@ test('the playground runs a query with the signed-in key', async () => {
   await page.getByTestId('pg-status').filter({ hasText: 'Signed in as' }).waitFor({ timeout: 30_000 });
   await page.locator('.graphiql-container').waitFor();
   await page.locator('.graphiql-query-editor').filter({ hasText: 'totalCount' }).waitFor({ timeout: 30_000 });
+  // The opening comment is where a newcomer reads first: no line of it
+  // may run past the editor's edge (the editor does not wrap).
+  const cut = await page.locator('.graphiql-query-editor').evaluate((editor) => {
+    const edge = editor.getBoundingClientRect().right;
+    return [...editor.querySelectorAll('.view-line')]
+      .filter((line) => line.textContent.trim().startsWith('#'))
+      .filter((line) => (line.firstElementChild ?? line).getBoundingClientRect().right > edge)
+      .map((line) => line.textContent);
+  });
+  assert.deepEqual(cut, [], 'comment lines cut off at the editor edge');
   // A click while GraphiQL is still loading the schema (introspection,
   // then building it) can run nothing; running the query again is harmless.
   const result = page.locator('.result-window').filter({ hasText: 'totalCount' });

@@ -73,7 +73,10 @@ func presenter(log *slog.Logger, timeout, maxBody string) graphql.ErrorPresenter
 			// connection (ErrUnavailable); the request's own context
 			// says what happened.
 			code, msg = "TIMEOUT", fmt.Sprintf("the request took longer than its %s limit and was stopped", timeout)
-		case errors.Is(err, context.Canceled):
+		case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+			// The client went away: nothing is wrong on our side, so
+			// nothing is logged as an error (the driver may report
+			// the cut as a lost connection, as with the deadline).
 			code, msg = "CANCELLED", "the request was cancelled"
 		case errors.Is(err, store.ErrUnavailable):
 			code, msg = "UNAVAILABLE", "the database is not reachable; try again shortly"

@@ -126,7 +126,12 @@ func (s *Server) exportSuspensionList(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Headers are gone: the missing last line tells the client.
 		detail["error"] = "incomplete: " + err.Error()
-		s.cfg.Log.Error("export cut short", "list", id, "rows", rows, "err", err)
+		if ctx.Err() != nil {
+			// The client hung up or stalled: its own doing, not ours.
+			s.cfg.Log.Info("export cut short by the client", "list", id, "rows", rows, "err", err)
+		} else {
+			s.cfg.Log.Error("export cut short", "list", id, "rows", rows, "err", err)
+		}
 	} else {
 		digest := hex.EncodeToString(sum.Sum(nil))
 		enc.footer(buf, digest, rows, withheld)

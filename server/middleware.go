@@ -15,6 +15,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/auth"
 	"github.com/lockstep-dev/lockstep/loaders"
+	"github.com/lockstep-dev/lockstep/store"
 )
 
 // protect wraps an API handler with, in order: authentication (a request
@@ -22,14 +23,14 @@ import (
 // its connection closed), per-key rate limiting, the body size limit
 // (declared or chunked), the GraphQL time limit, and fresh dataloaders.
 // Exports of millions of rows take as long as they take.
-func (s *Server) protect(next http.Handler, graphQL bool) http.Handler {
+func (s *Server) protect(next http.Handler, graphQL bool, needs store.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		ws := isWebSocket(r)
 		if secret, ok := auth.FromRequest(r); ok {
 			p, err := s.auth.Authenticate(ctx, secret)
 			if errors.Is(err, auth.ErrUnauthenticated) {
-				unauthorized(w, r)
+				unauthorized(w, r, needs)
 				return
 			}
 			if err != nil {
@@ -41,7 +42,7 @@ func (s *Server) protect(next http.Handler, graphQL bool) http.Handler {
 		} else if !(ws && graphQL) && r.Method != http.MethodOptions {
 			// A browser cannot set headers on a WebSocket: those
 			// authenticate in connection_init (wsInit).
-			unauthorized(w, r)
+			unauthorized(w, r, needs)
 			return
 		}
 		if p, ok := auth.FromContext(ctx); ok {
@@ -129,10 +130,10 @@ func isWebSocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-func unauthorized(w http.ResponseWriter, r *http.Request) {
+func unauthorized(w http.ResponseWriter, r *http.Request, needs store.Role) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="lockstep"`)
 	refuseBody(w, r)
-	writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", auth.ErrUnauthenticated.Error())
+	writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", auth.UnauthenticatedFor(needs))
 	closeUnread(w)
 }
 

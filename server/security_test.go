@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -40,14 +41,19 @@ func TestAuthentication(t *testing.T) {
 		})
 	}
 	// Every API route needs a key; static UI files and /healthz do not.
-	for _, path := range []string{"/graphql", "/export/suspension-lists/x"} {
+	// The refusal's hint creates a key of the role the route needs.
+	for path, hint := range map[string]string{"/graphql": "--role viewer", "/export/suspension-lists/x": "--role analyst"} {
 		resp, err := http.Get(h.ts.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("GET %s without key: %d, want 401", path, resp.StatusCode)
+		}
+		if !strings.Contains(string(body), hint) {
+			t.Errorf("GET %s without key: %s, want a hint with %q", path, body, hint)
 		}
 	}
 	// Revocation: refused once the server's cache is dropped (other

@@ -219,8 +219,8 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	api := s.graphQL()
-	mux.Handle("/graphql", s.protect(api, true))
-	mux.Handle("GET /export/suspension-lists/{id}", s.protect(http.HandlerFunc(s.exportSuspensionList), false))
+	mux.Handle("/graphql", s.protect(api, true, store.RoleViewer))
+	mux.Handle("GET /export/suspension-lists/{id}", s.protect(http.HandlerFunc(s.exportSuspensionList), false, store.RoleAnalyst))
 	mux.Handle("/", frontend.Handler())
 	return s.logRequests(mux)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -86,5 +87,30 @@ func TestCommunitiesCobra(t *testing.T) {
 	rootCmd.SetArgs([]string{"communities", filepath.Join(t.TempDir(), "missing.tsv")})
 	if err := rootCmd.Execute(); err == nil || !strings.Contains(err.Error(), "missing.tsv") {
 		t.Errorf("missing file: error %v", err)
+	}
+}
+
+// TestVersionAndHelp checks `lockstep --version` names the build and that
+// a flag's help states its default once (cobra prints the default itself).
+func TestVersionAndHelp(t *testing.T) {
+	var out bytes.Buffer
+	rootCmd.SetOut(&out)
+	defer func() { rootCmd.SetOut(nil); rootCmd.SetArgs(nil) }()
+	rootCmd.SetArgs([]string{"--version"})
+	if err := rootCmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.HasPrefix(got, "lockstep version ") || !strings.Contains(got, runtime.Version()) {
+		t.Errorf("--version printed %q, want the module version and %s", got, runtime.Version())
+	}
+	out.Reset()
+	rootCmd.SetArgs([]string{"generate", "--help"})
+	if err := rootCmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.Contains(line, "--watch-asn") && (strings.Count(line, "default") != 1 || !strings.Contains(line, "65001,65002,65003")) {
+			t.Errorf("generate --help: %q, want the default 65001,65002,65003 stated once", line)
+		}
 	}
 }

@@ -28,11 +28,9 @@ docs/GENERATOR.md describes the world and the truth schema.`,
 			if out == "" {
 				return fmt.Errorf("generate: --out DIR is required")
 			}
-			if cmd.Flags().Changed("watch-asn") {
-				cfg.WatchASNs = make([]uint32, len(watch))
-				for i, a := range watch {
-					cfg.WatchASNs[i] = uint32(a)
-				}
+			cfg.WatchASNs = make([]uint32, len(watch))
+			for i, a := range watch {
+				cfg.WatchASNs[i] = uint32(a)
 			}
 			began := time.Now()
 			cfg.Progress = generateProgress()
@@ -54,7 +52,11 @@ docs/GENERATOR.md describes the world and the truth schema.`,
 	f.IntVar(&cfg.Days, "days", 60, "length of the observation window in days (30 to 366)")
 	f.Float64Var(&cfg.PlantedFraction, "planted-fraction", 0.03, "share of accounts in planted networks (negative: none)")
 	f.Float64Var(&cfg.StateLinkedShare, "state-linked-share", 0.3, "share of enumeration and multi-country networks with a state flavour (negative: none)")
-	f.UintSliceVar(&watch, "watch-asn", nil, "hosting ASN on the state watch list (repeatable; default 65001,65002,65003)")
+	defaultWatch := make([]uint, len(generate.DefaultWatchASNs))
+	for i, a := range generate.DefaultWatchASNs {
+		defaultWatch[i] = uint(a)
+	}
+	f.UintSliceVar(&watch, "watch-asn", defaultWatch, "hosting ASN on the state watch list (repeatable)")
 	f.StringVar(&cfg.StateCountry, "state-country", "IR", "country of the watch-listed ASNs")
 	f.IntVar(&cfg.StateUTCOffsetMinutes, "state-utc-offset", 210, "time zone of state-flavoured operators, minutes east of UTC")
 	rootCmd.AddCommand(cmd)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -18,9 +19,22 @@ var rootCmd = &cobra.Command{
 	Short:         "Investigate coordinated fake-account networks in Neo4j",
 	SilenceUsage:  true,
 	SilenceErrors: true,
+	Version:       buildVersion(),
 }
 
 var logLevel = new(slog.LevelVar)
+
+// buildVersion names the build from what the Go toolchain stamps into the
+// binary: `make build` builds with VCS stamping, which makes the module
+// version a pseudo-version carrying the commit, its time and "+dirty" for
+// local changes, so a report can say which code produced it.
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	return info.Main.Version + " " + info.GoVersion
+}
 
 func main() {
 	verbose := rootCmd.PersistentFlags().BoolP("verbose", "v", false, "log debug messages")

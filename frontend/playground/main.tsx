@@ -15,8 +15,12 @@ import { wsUrl } from '../src/api/subscribe';
 
 const store = keyStore();
 
-const DEFAULT_QUERY = `# Lockstep GraphQL API. Sign in above with your API key.
-# Ctrl-Enter runs the query; the Docs pane on the left lists every type and field.
+// Short lines: the editor opens narrow beside the results pane and does not
+// wrap, so a long first line is cut off where a newcomer reads first.
+const DEFAULT_QUERY = `# Lockstep GraphQL API.
+# Sign in above with your API key.
+# Ctrl-Enter runs the query.
+# The Docs pane lists every type and field.
 
 query TopNetworks {
   viewer { name role }
