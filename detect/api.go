@@ -9,15 +9,20 @@ import (
 )
 
 // Runner runs detection for the API's runDetection mutation over Store
-// (it is the server's Detector).
-type Runner struct{ Store *store.Store }
+// (it is the server's Detector), starting from Params: the deployment's
+// configuration (watch lists, weights), which a request may override only
+// in the input's few fields.
+type Runner struct {
+	Store  *store.Store
+	Params Params
+}
 
-// Prepare turns the mutation's input into Params (DefaultParams, overridden
+// Prepare turns the mutation's input into Params (r.Params, overridden
 // by the input's fields), refuses parameters detection would refuse before
 // anything starts, and returns the new run's id and a function that runs
 // detection to the end under that id.
 func (r Runner) Prepare(in model.RunDetectionInput) (string, func(ctx context.Context, progress func(stage string, done, total int)) error, error) {
-	p := DefaultParams()
+	p := r.Params
 	if in.Algorithm != nil {
 		p.Algorithm = *in.Algorithm
 	}

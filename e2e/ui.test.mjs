@@ -107,6 +107,22 @@ test('cursor paging walks the API\'s pages forward and back', async () => {
   await page.locator('[data-testid=networks-table] tbody tr').first().locator('a').filter({ hasText: state.networkId }).waitFor();
 });
 
+test('the demo world shows a possibly state-linked network with its reasons', async () => {
+  // `lockstep demo` runs detection with the watch lists its world was
+  // generated with, so the mission's own case is there to see.
+  const api = await gql('{ networks(first: 100) { edges { node { id stateLinked { possible confidence reasons } } } } }');
+  const linked = api.networks.edges.map((e) => e.node).filter((n) => n.stateLinked.possible);
+  assert.ok(linked.length > 0, 'no network is possibly state-linked: the demo must use its world\'s watch lists');
+  await page.goto(`/#/networks/${encodeURIComponent(linked[0].id)}`);
+  await page.locator('.badge.state').first().waitFor({ timeout: 30_000 });
+  const section = await page.locator('#state-title').locator('..').innerText();
+  for (const reason of linked[0].stateLinked.reasons) {
+    assert.ok(section.includes(reason), `the state-linked section lacks the reason "${reason}": ${section.slice(0, 300)}`);
+  }
+  await screenshot(page, 'state-linked');
+  await page.goto('/#/networks');
+});
+
 test('open the top network: the graph canvas draws nodes', async () => {
   await page.locator('[data-testid=networks-table] tbody tr').first().locator('a').first().click();
   await page.waitForURL(/#\/networks\/.+/);

@@ -21,8 +21,8 @@ const (
 
 // ToDir generates a world into dir (created if missing): events.ndjson, or
 // accounts.csv, logins.csv and lookups.csv when cfg.Format is FormatCSV,
-// and truth.json, replacing any earlier world there (in either format). It
-// returns the truth it wrote.
+// truth.json and watchlists.yaml (WatchListsYAML), replacing any earlier
+// world there (in either format). It returns the truth it wrote.
 func ToDir(cfg Config, dir string) (*Truth, error) {
 	cfg.normalize()
 	if err := cfg.validate(); err != nil {
@@ -96,6 +96,13 @@ func ToDir(cfg Config, dir string) (*Truth, error) {
 	}
 	if err := WriteTruth(t, filepath.Join(dir, TruthFile)); err != nil {
 		return nil, err
+	}
+	watch, err := WatchListsYAML(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, WatchListsFile), watch, 0o644); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
 	}
 	return t, nil
 }

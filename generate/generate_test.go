@@ -574,7 +574,7 @@ func TestToDirReplacesOtherFormat(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{EventsFile, TruthFile}; !slices.Equal(names, want) {
+	if want := []string{EventsFile, TruthFile, WatchListsFile}; !slices.Equal(names, want) {
 		t.Errorf("directory holds %v, want %v", names, want)
 	}
 }

@@ -24,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin" demo --accounts "${E2E_ACCOUNTS:-5000}" --seed 7 --addr "127.0.0.1:$port" >"$log" 2>&1 &
+"$bin" demo --accounts "${E2E_ACCOUNTS:-5000}" --seed 8 --addr "127.0.0.1:$port" >"$log" 2>&1 &
 demo_pid=$!
 
 # Generation, ingest and detection come first; the server answers health last.

@@ -246,7 +246,7 @@ func TestSuspensionLists(t *testing.T) {
 // waits for release before finishing, so a test can watch its progress.
 func fakeDetector(st *store.Store, release chan struct{}) resolvers.DetectFunc {
 	return func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
-		id, _, err := detect.Runner{Store: st}.Prepare(in) // the real input check
+		id, _, err := detect.Runner{Store: st, Params: detect.DefaultParams()}.Prepare(in) // the real input check
 		if err != nil {
 			return "", nil, err
 		}
@@ -308,7 +308,7 @@ func TestRunDetectionAndProgress(t *testing.T) {
 func TestRunDetectionReal(t *testing.T) {
 	var h *harness
 	h = newHarness(t, server.Config{Detect: server.DetectorFunc(func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
-		return detect.Runner{Store: h.st}.Prepare(in)
+		return detect.Runner{Store: h.st, Params: detect.DefaultParams()}.Prepare(in)
 	})})
 	var got struct{ RunDetection struct{ ID string } }
 	h.ok(analyst, `mutation { runDetection(input: {minSize: 3}) { id } }`, nil, &got)
@@ -333,7 +333,7 @@ func TestRunDetectionReal(t *testing.T) {
 func TestRunDetectionBadInput(t *testing.T) {
 	var hh *harness
 	hh = newHarness(t, server.Config{Detect: server.DetectorFunc(func(in model.RunDetectionInput) (string, resolvers.DetectRun, error) {
-		return detect.Runner{Store: hh.st}.Prepare(in)
+		return detect.Runner{Store: hh.st, Params: detect.DefaultParams()}.Prepare(in)
 	})})
 	for _, c := range []struct{ input, msg string }{
 		{`{algorithm: "kmeans"}`, "algorithm"},

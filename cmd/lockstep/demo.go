@@ -31,7 +31,8 @@ func init() {
 		Long: `demo is the tour of Lockstep on one machine. It starts (or reuses) the
 managed Neo4j, generates a synthetic world with planted networks into
 LOCKSTEP_HOME/demo (reused when it is already there), ingests it (loading
-it again changes nothing), runs a detection, prints the top networks with
+it again changes nothing), runs a detection with the watch lists the world
+was generated with (watchlists.yaml beside it), prints the top networks with
 their evidence, creates an analyst API key and serves the UI, the GraphQL
 playground and the API until interrupted.`,
 		Args: cobra.NoArgs,
@@ -50,7 +51,8 @@ playground and the API until interrupted.`,
 			defer st.Close(ctx)
 
 			dir := filepath.Join(conf.Home, "demo", fmt.Sprintf("world-%d-seed-%d", accounts, seed))
-			if _, err := os.Stat(filepath.Join(dir, "truth.json")); err != nil {
+			// A world from before the watch lists were written is made again.
+			if _, err := os.Stat(filepath.Join(dir, generate.WatchListsFile)); err != nil {
 				fmt.Fprintf(out, "Generating a world of %d accounts (seed %d) into %s\n", accounts, seed, dir)
 				if _, err := generate.ToDir(generate.DefaultConfig(accounts, seed), dir); err != nil {
 					return fmt.Errorf("demo: generate: %w", err)
@@ -74,8 +76,15 @@ playground and the API until interrupted.`,
 			}
 			fmt.Fprintln(out, sum)
 
+			// The world's own watch lists, so the tour shows "possibly
+			// state-linked" with its reasons, as an investigation that
+			// configured them would see it.
+			params, err := detect.LoadParams(filepath.Join(dir, generate.WatchListsFile))
+			if err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
 			started := time.Now()
-			res, err := detect.Run(ctx, st, detect.DefaultParams(), nil)
+			res, err := detect.Run(ctx, st, params, nil)
 			if err != nil {
 				return fmt.Errorf("demo: detect: %w", err)
 			}
@@ -104,7 +113,7 @@ playground and the API until interrupted.`,
 				fmt.Fprintf(out, "Analyst key %s saved in %s\n", key.ID, keyFile)
 				return nil
 			}
-			srv := server.New(server.Config{Store: st, HMACKey: conf.HMACKey, Log: slog.Default(), Detect: detect.Runner{Store: st}})
+			srv := server.New(server.Config{Store: st, HMACKey: conf.HMACKey, Log: slog.Default(), Detect: detect.Runner{Store: st, Params: params}})
 			return srv.Serve(ctx, addr, func(a net.Addr) {
 				fmt.Fprintf(out, "\nLockstep is serving the demo investigation:\n  UI          http://%s/\n  playground  http://%s/playground\n  GraphQL     http://%s/graphql\n  health      http://%s/healthz\n", a, a, a, a)
 				fmt.Fprintf(out, "Analyst API key (also in %s):\n  %s\nCtrl-C stops the server; `lockstep neo4j stop` stops Neo4j.\n", keyFile, secret)

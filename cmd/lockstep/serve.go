@@ -14,8 +14,9 @@ import (
 
 func init() {
 	var (
-		addr string
-		cfg  server.Config
+		addr         string
+		detectConfig string
+		cfg          server.Config
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -29,10 +30,16 @@ func init() {
   /                                 the web UI
 
 Every API call needs a key: lockstep keys create --role analyst --name NAME.
+--config FILE is detection's configuration (as for lockstep detect): runs
+started from the API (runDetection) use it.
 SIGTERM or Ctrl-C stops accepting connections and lets requests in flight
 finish (up to 20 s).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			params, err := detect.LoadParams(detectConfig)
+			if err != nil {
+				return err
+			}
 			conf, err := config.FromEnv()
 			if err != nil {
 				return err
@@ -48,7 +55,7 @@ finish (up to 20 s).`,
 				return err
 			}
 			cfg.Store, cfg.HMACKey, cfg.Log = st, conf.HMACKey, slog.Default()
-			cfg.Detect = detect.Runner{Store: st}
+			cfg.Detect = detect.Runner{Store: st, Params: params}
 			srv := server.New(cfg)
 			return srv.Serve(ctx, addr, func(a net.Addr) {
 				fmt.Fprintf(cmd.OutOrStdout(), "Lockstep API on http://%s/graphql, playground http://%s/playground, UI http://%s/\n", a, a, a)
@@ -57,6 +64,7 @@ finish (up to 20 s).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "host:port to listen on")
+	f.StringVar(&detectConfig, "config", "", "YAML or JSON detection settings for runs started from the API (docs/DETECTION.md)")
 	f.IntVar(&cfg.MaxDepth, "max-depth", 12, "deepest nesting an operation may have")
 	f.IntVar(&cfg.MaxComplexity, "max-complexity", 100000, "highest complexity an operation may have (list fields count first x items)")
 	f.IntVar(&cfg.MaxAliases, "max-aliases", 30, "most aliases an operation may use")
