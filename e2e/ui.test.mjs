@@ -113,14 +113,20 @@ test('the demo world shows a possibly state-linked network with its reasons', as
   const api = await gql('{ networks(first: 100) { edges { node { id stateLinked { possible confidence reasons } } } } }');
   const linked = api.networks.edges.map((e) => e.node).filter((n) => n.stateLinked.possible);
   assert.ok(linked.length > 0, 'no network is possibly state-linked: the demo must use its world\'s watch lists');
-  await page.goto(`/#/networks/${encodeURIComponent(linked[0].id)}`);
-  await page.locator('.badge.state').first().waitFor({ timeout: 30_000 });
-  const section = await page.locator('#state-title').locator('..').innerText();
-  for (const reason of linked[0].stateLinked.reasons) {
-    assert.ok(section.includes(reason), `the state-linked section lacks the reason "${reason}": ${section.slice(0, 300)}`);
+  try {
+    await page.goto(`/#/networks/${encodeURIComponent(linked[0].id)}`);
+    const section = page.locator('section').filter({ has: page.locator('#state-title') });
+    await section.filter({ hasText: 'Indicator raised' }).waitFor({ timeout: 30_000 });
+    const text = await section.innerText();
+    for (const reason of linked[0].stateLinked.reasons) {
+      assert.ok(text.includes(reason), `the state-linked section lacks the reason "${reason}": ${text.slice(0, 300)}`);
+    }
+    await page.locator('.badge.state:visible').first().waitFor();
+    await screenshot(page, 'state-linked');
+  } finally {
+    await page.goto('/#/networks');
+    await page.getByTestId('networks-table').waitFor({ timeout: 30_000 });
   }
-  await screenshot(page, 'state-linked');
-  await page.goto('/#/networks');
 });
 
 test('open the top network: the graph canvas draws nodes', async () => {
