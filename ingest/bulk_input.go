@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
@@ -271,13 +272,8 @@ func (r *router) flush() error {
 		if len(b.b) == 0 {
 			continue
 		}
-		p := r.m.joins[i]
-		p.mu.Lock()
-		_, err := p.w.Write(b.b)
-		p.n += int64(len(b.b))
-		p.mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("bulk: join file %s: %w", p.path, err)
+		if err := r.m.joins[i].append(b.b, "join file"); err != nil {
+			return err
 		}
 		b.b = b.b[:0]
 	}
@@ -542,13 +538,7 @@ func writeAccountRows(accs map[string]*accNode, id int64, w *inputSet) (map[stri
 
 // writeIPRows writes the IPs from id on; it returns the next free id.
 func writeIPRows(ips map[string]*ipNode, id int64, w *inputSet, ids *idFile) (int64, error) {
-	for addr, n := range ips {
-		if err := ids.put(spillIP, addr, id); err != nil {
-			return id, err
-		}
-		w.row(id)
-		id++
-		w.str(addr)
+	return writeNodeRows(ips, spillIP, inIP, id, w, ids, func(n *ipNode) {
 		if n.asn != 0 {
 			w.int(int64(n.asn))
 		} else {
@@ -556,51 +546,42 @@ func writeIPRows(ips map[string]*ipNode, id int64, w *inputSet, ids *idFile) (in
 		}
 		w.str(n.org)
 		w.str(n.country)
-		kind := n.kind
-		if kind == "" {
-			kind = "unknown"
-		}
-		w.str(kind)
-		if err := w.done(inIP); err != nil {
-			return id, err
-		}
-	}
-	return id, nil
+		w.str(cmp.Or(n.kind, "unknown"))
+	})
 }
 
 // writeDeviceRows writes the devices from id on; it returns the next free id.
 func writeDeviceRows(devs map[string]*devNode, id int64, w *inputSet, ids *idFile) (int64, error) {
-	for key, n := range devs {
-		if err := ids.put(spillDevice, key, id); err != nil {
-			return id, err
-		}
-		w.row(id)
-		id++
-		w.str(key)
+	return writeNodeRows(devs, spillDevice, inDevice, id, w, ids, func(n *devNode) {
 		w.str(n.os)
 		w.str(n.client)
-		if err := w.done(inDevice); err != nil {
-			return id, err
-		}
-	}
-	return id, nil
+	})
 }
 
 // writeTargetRows writes the targets from id on; it returns the next free id.
 func writeTargetRows(tgts map[string]*store.TargetRow, id int64, w *inputSet, ids *idFile) (int64, error) {
-	for key, t := range tgts {
-		if err := ids.put(spillTarget, key, id); err != nil {
-			return id, err
-		}
-		w.row(id)
-		id++
-		w.str(key)
+	return writeNodeRows(tgts, spillTarget, inTarget, id, w, ids, func(t *store.TargetRow) {
 		w.str(t.Masked)
 		w.str(t.Kind)
 		w.str(t.Region)
 		w.str(t.Block)
 		w.int(int64(t.Offset))
-		if err := w.done(inTarget); err != nil {
+	})
+}
+
+// writeNodeRows writes the nodes of one kind (tag in the id file, file of
+// w) from id on: each gets the next id, recorded in ids under its key, and
+// a row of id, key and what cols writes. It returns the next free id.
+func writeNodeRows[N any](nodes map[string]N, tag byte, file int, id int64, w *inputSet, ids *idFile, cols func(N)) (int64, error) {
+	for key, n := range nodes {
+		if err := ids.put(tag, key, id); err != nil {
+			return id, err
+		}
+		w.row(id)
+		id++
+		w.str(key)
+		cols(n)
+		if err := w.done(file); err != nil {
 			return id, err
 		}
 	}
