@@ -354,20 +354,12 @@ func readPartition(path string) (*partAgg, error) {
 // account merges an account record: the last non-empty value of each
 // property wins.
 func (g *partAgg) account(r *spillRec) {
-	a := g.accs[r.account.ID]
-	if a == nil {
-		a = &accNode{}
-		g.accs[r.account.ID] = a
-	}
-	if r.account.Handle != "" {
-		a.handle = r.account.Handle
-	}
+	a := node(g.accs, r.account.ID)
+	a.handle = cmp.Or(r.account.Handle, a.handle)
 	if !r.account.CreatedAt.IsZero() {
 		a.created, a.createdSec, a.createdNsec = true, r.account.CreatedAt.Unix(), int32(r.account.CreatedAt.Nanosecond())
 	}
-	if r.account.Country != "" {
-		a.country = r.account.Country
-	}
+	a.country = cmp.Or(r.account.Country, a.country)
 	if v := r.account.Verified; v != nil {
 		a.verified = 1
 		if *v {
@@ -378,39 +370,29 @@ func (g *partAgg) account(r *spillRec) {
 
 // ip merges an IP record: the last non-empty value of each property wins.
 func (g *partAgg) ip(r *spillRec) {
-	n := g.ips[r.ip.Addr]
-	if n == nil {
-		n = &ipNode{}
-		g.ips[r.ip.Addr] = n
-	}
-	if r.ip.ASN != 0 {
-		n.asn = r.ip.ASN
-	}
-	if r.ip.ASOrg != "" {
-		n.org = r.ip.ASOrg
-	}
-	if r.ip.Country != "" {
-		n.country = r.ip.Country
-	}
-	if r.ip.Kind != "" {
-		n.kind = r.ip.Kind
-	}
+	n := node(g.ips, r.ip.Addr)
+	n.asn = cmp.Or(r.ip.ASN, n.asn)
+	n.org = cmp.Or(r.ip.ASOrg, n.org)
+	n.country = cmp.Or(r.ip.Country, n.country)
+	n.kind = cmp.Or(r.ip.Kind, n.kind)
 }
 
 // device merges a device record: the last non-empty value of each
 // property wins.
 func (g *partAgg) device(r *spillRec) {
-	n := g.devs[r.device.ID]
+	n := node(g.devs, r.device.ID)
+	n.os = cmp.Or(r.device.OS, n.os)
+	n.client = cmp.Or(r.device.Client, n.client)
+}
+
+// node returns the node of key in m, added empty if it is not there.
+func node[N any](m map[string]*N, key string) *N {
+	n := m[key]
 	if n == nil {
-		n = &devNode{}
-		g.devs[r.device.ID] = n
+		n = new(N)
+		m[key] = n
 	}
-	if r.device.OS != "" {
-		n.os = r.device.OS
-	}
-	if r.device.Client != "" {
-		n.client = r.device.Client
-	}
+	return n
 }
 
 // target keeps a Target's first properties (all follow from its key).
