@@ -2,8 +2,6 @@ package bulkload
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -11,7 +9,6 @@ import (
 
 	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/lockstep-dev/lockstep/generate"
-	"github.com/lockstep-dev/lockstep/ingest"
 	"github.com/lockstep-dev/lockstep/ingest/ingesttest"
 )
 
@@ -30,7 +27,7 @@ func BenchmarkLoad(b *testing.B) {
 	if path == "" {
 		path = ingesttest.World(b, generate.Config{Accounts: 20000, Seed: 1})
 	}
-	opts := ingest.Options{HMACKey: []byte("bulkload-bench-key-0123456789"), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), StateDir: b.TempDir()}
+	opts := ingestOptions(b)
 	ctx := context.Background()
 	for b.Loop() {
 		home, err := os.MkdirTemp(os.Getenv("LOCKSTEP_BENCH_BULK_DIR"), "lockstep-bench-bulk-")
@@ -39,9 +36,7 @@ func BenchmarkLoad(b *testing.B) {
 		}
 		load0 := loadAvg()
 		start := time.Now()
-		sum, st, err := Load(ctx, []string{path}, opts, Options{Home: home,
-			Server: managed.Options{RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true},
-			Import: managed.ImportOptions{RuntimeDir: managed.SharedRuntimeDir()}})
+		sum, st, err := Load(ctx, []string{path}, opts, bulkOptions(home))
 		took := time.Since(start)
 		_ = managed.Stop(ctx, home)
 		os.RemoveAll(home)

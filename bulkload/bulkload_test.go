@@ -80,14 +80,17 @@ func TestBulkEqualsTransactional(t *testing.T) {
 		return b
 	}
 	boom := errors.New("simulated crash")
+	failAt := func(stage string) func(string) error {
+		return func(s string) error {
+			if s == stage {
+				return boom
+			}
+			return nil
+		}
+	}
 
 	// A failure before the install: nothing changed, no state left.
-	if _, _, err := Load(ctx, inputs, opts(), bo(func(stage string) error {
-		if stage == "merged" {
-			return boom
-		}
-		return nil
-	})); !errors.Is(err, boom) {
+	if _, _, err := Load(ctx, inputs, opts(), bo(failAt("merged"))); !errors.Is(err, boom) {
 		t.Fatalf("bulk failing after the merge: err %v", err)
 	}
 	if _, err := os.Stat(StatePath(home)); !errors.Is(err, os.ErrNotExist) || managed.HasDatabase(home) {
@@ -98,12 +101,7 @@ func TestBulkEqualsTransactional(t *testing.T) {
 	}
 	// Dies after installing its store, before the schema: the next bulk
 	// load must replace that half-made database.
-	if _, _, err := Load(ctx, inputs, opts(), bo(func(stage string) error {
-		if stage == "installed" {
-			return boom
-		}
-		return nil
-	})); !errors.Is(err, boom) {
+	if _, _, err := Load(ctx, inputs, opts(), bo(failAt("installed"))); !errors.Is(err, boom) {
 		t.Fatalf("bulk failing after the install: err %v", err)
 	}
 	if !Interrupted(home) {
@@ -205,13 +203,24 @@ func TestBulkStrictFromStdin(t *testing.T) {
 	storetest.SameGraph(t, "strict bulk load against strict transactional load", got, want)
 }
 
-// testBulkOptions are bulk options for a test: a small managed server and
-// importer of their own in home, partitions spill partitions (0: Bulk's
-// choice). Bulk gives both the ingest options' logger.
+// bulkOptions are bulk options with a managed server and importer of their
+// own in home, on the machine's shared Neo4j runtime (so a test or
+// benchmark pays for a home's first load, not a machine's first Neo4j),
+// sized by Neo4j's defaults. Bulk gives both the ingest options' logger.
+func bulkOptions(home string) Options {
+	return Options{Home: home,
+		Server: managed.Options{RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true},
+		Import: managed.ImportOptions{RuntimeDir: managed.SharedRuntimeDir()}}
+}
+
+// testBulkOptions are bulkOptions for a test: a small server and importer,
+// partitions spill partitions (0: Bulk's choice).
 func testBulkOptions(home string, partitions int) Options {
-	return Options{Home: home, Partitions: partitions,
-		Server: managed.Options{Heap: "512m", PageCache: "64m", RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true, LightJIT: true},
-		Import: managed.ImportOptions{Heap: "512m", OffHeap: "512m", RuntimeDir: managed.SharedRuntimeDir()}}
+	o := bulkOptions(home)
+	o.Partitions = partitions
+	o.Server.Heap, o.Server.PageCache, o.Server.LightJIT = "512m", "64m", true
+	o.Import.Heap, o.Import.OffHeap = "512m", "512m"
+	return o
 }
 
 // openManaged opens the store of the managed server running in home,
@@ -241,16 +250,22 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
-// testOptions are ingest options for a test: small chunks and
+// ingestOptions are ingest options with a state directory of their own,
+// a test key and no log.
+func ingestOptions(tb testing.TB) ingest.Options {
+	return ingest.Options{
+		HMACKey:  []byte("bulkload-test-key-0123456789"),
+		StateDir: tb.TempDir(),
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+// testOptions are ingestOptions for a test: small chunks and
 // transactions, so that even small inputs make several of each.
 func testOptions(t *testing.T) ingest.Options {
-	return ingest.Options{
-		HMACKey:    []byte("bulkload-test-key-0123456789"),
-		StateDir:   t.TempDir(),
-		ChunkLines: 7,
-		TxRows:     3,
-		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
+	o := ingestOptions(t)
+	o.ChunkLines, o.TxRows = 7, 3
+	return o
 }
 
 // prepared is the shared test server's store, emptied, with the schema.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,15 +31,7 @@ func TestBulkKilled(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	input := filepath.Join(t.TempDir(), "events.ndjson")
-	f, err := os.Create(input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingesttest.Synth(f, 400, 10, 3); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	input, _ := ingesttest.SynthFile(t, 400, 10, 3)
 	home := t.TempDir()
 	t.Cleanup(func() { _ = managed.Stop(context.Background(), home) })
 

@@ -53,24 +53,12 @@ func ParseParams(raw []byte) (Params, error) {
 	if err := yaml.UnmarshalWithOptions(raw, &f, yaml.Strict()); err != nil {
 		return p, fmt.Errorf("%s", strings.TrimSpace(yaml.FormatError(err, false, true)))
 	}
-	if f.Algorithm != nil {
-		p.Algorithm = *f.Algorithm
-	}
-	if f.Resolution != nil {
-		p.Resolution = *f.Resolution
-	}
-	if f.Seed != nil {
-		p.Seed = *f.Seed
-	}
-	if f.MinWriteScore != nil {
-		p.MinWriteScore = *f.MinWriteScore
-	}
-	if f.IdentityJaccard != nil {
-		p.IdentityJaccard = *f.IdentityJaccard
-	}
-	if f.NoSeeds != nil {
-		p.NoSeeds = *f.NoSeeds
-	}
+	setIf(&p.Algorithm, f.Algorithm)
+	setIf(&p.Resolution, f.Resolution)
+	setIf(&p.Seed, f.Seed)
+	setIf(&p.MinWriteScore, f.MinWriteScore)
+	setIf(&p.IdentityJaccard, f.IdentityJaccard)
+	setIf(&p.NoSeeds, f.NoSeeds)
 	if len(f.Projection) > 0 {
 		sub, err := yaml.Marshal(f.Projection)
 		if err != nil {
@@ -95,6 +83,13 @@ func ParseParams(raw []byte) (Params, error) {
 		p.Scoring = sc
 	}
 	return p, p.Validate()
+}
+
+// setIf sets *dst to *v when the file gave v.
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
 }
 
 // Validate reports the first setting out of range.

@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -89,31 +90,19 @@ func DefaultConfig(accounts int, seed uint64) Config {
 }
 
 func (c *Config) normalize() {
-	if c.Format == "" {
-		c.Format = FormatNDJSON
-	}
+	c.Format = cmp.Or(c.Format, FormatNDJSON)
 	if c.Start.IsZero() {
 		c.Start = DefaultStart
 	}
 	c.Start = c.Start.UTC().Truncate(time.Second)
-	if c.Days == 0 {
-		c.Days = 60
-	}
-	if c.PlantedFraction == 0 {
-		c.PlantedFraction = 0.03
-	}
-	if c.StateLinkedShare == 0 {
-		c.StateLinkedShare = 0.3
-	}
+	c.Days = cmp.Or(c.Days, 60)
+	c.PlantedFraction = cmp.Or(c.PlantedFraction, 0.03)
+	c.StateLinkedShare = cmp.Or(c.StateLinkedShare, 0.3)
 	if c.WatchASNs == nil {
 		c.WatchASNs = DefaultWatchASNs
 	}
-	if c.StateCountry == "" {
-		c.StateCountry = "IR"
-	}
-	if c.StateUTCOffsetMinutes == 0 {
-		c.StateUTCOffsetMinutes = 210
-	}
+	c.StateCountry = cmp.Or(c.StateCountry, "IR")
+	c.StateUTCOffsetMinutes = cmp.Or(c.StateUTCOffsetMinutes, 210)
 }
 
 func (c *Config) validate() error {

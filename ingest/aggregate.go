@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -298,6 +299,23 @@ func (a *aggregator) addLookup(ev *event) {
 	}
 }
 
+// fillIP fills the fields of r that its records left empty from the IP
+// databases, if any (db nil: none).
+func fillIP(r *store.IPRow, addr netip.Addr, db *ipinfo.DB) error {
+	if db == nil || (r.ASN != 0 && r.ASOrg != "" && r.Country != "" && r.Kind != "") {
+		return nil
+	}
+	info, err := db.Lookup(addr)
+	if err != nil {
+		return fmt.Errorf("--ip-db: %w", err)
+	}
+	r.ASN = cmp.Or(r.ASN, info.ASN)
+	r.ASOrg = cmp.Or(r.ASOrg, info.ASOrg)
+	r.Country = cmp.Or(r.Country, info.Country)
+	r.Kind = cmp.Or(r.Kind, info.Kind)
+	return nil
+}
+
 // finish turns the nodes and edges into rows and the edges into
 // sub-batches. Fields the records left empty are filled from the IP
 // databases: record fields win, because the platform saw the address at
@@ -311,24 +329,8 @@ func (a *aggregator) finish(b *batch, db *ipinfo.DB, txRows int) error {
 	}
 	b.accounts = a.accs.rows
 	for i := range a.ips {
-		r := &a.ips[i]
-		if db != nil && (r.ASN == 0 || r.ASOrg == "" || r.Country == "" || r.Kind == "") {
-			info, err := db.Lookup(a.ipAddr[i])
-			if err != nil {
-				return fmt.Errorf("--ip-db: %w", err)
-			}
-			if r.ASN == 0 {
-				r.ASN = info.ASN
-			}
-			if r.ASOrg == "" {
-				r.ASOrg = info.ASOrg
-			}
-			if r.Country == "" {
-				r.Country = info.Country
-			}
-			if r.Kind == "" {
-				r.Kind = info.Kind
-			}
+		if err := fillIP(&a.ips[i], a.ipAddr[i], db); err != nil {
+			return err
 		}
 	}
 	b.ips = a.ips

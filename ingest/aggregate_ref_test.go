@@ -5,7 +5,6 @@ package ingest
 // compares the current one with.
 
 import (
-	"fmt"
 	"net/netip"
 	"time"
 
@@ -153,23 +152,8 @@ func (a *refAggregator) finish(b *batch, db *ipinfo.DB, txRows int) error {
 		b.accounts = append(b.accounts, *r)
 	}
 	for addr, r := range a.ips {
-		if db != nil && (r.ASN == 0 || r.ASOrg == "" || r.Country == "" || r.Kind == "") {
-			info, err := db.Lookup(addr)
-			if err != nil {
-				return fmt.Errorf("--ip-db: %w", err)
-			}
-			if r.ASN == 0 {
-				r.ASN = info.ASN
-			}
-			if r.ASOrg == "" {
-				r.ASOrg = info.ASOrg
-			}
-			if r.Country == "" {
-				r.Country = info.Country
-			}
-			if r.Kind == "" {
-				r.Kind = info.Kind
-			}
+		if err := fillIP(r, addr, db); err != nil {
+			return err
 		}
 		b.ips = append(b.ips, *r)
 	}

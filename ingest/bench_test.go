@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -35,16 +34,7 @@ func benchInput(b *testing.B) (string, int64) {
 	if p := os.Getenv("LOCKSTEP_BENCH_INPUT"); p != "" {
 		return p, 0
 	}
-	p := filepath.Join(b.TempDir(), "events.ndjson")
-	f, err := os.Create(p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	n, err := ingesttest.Synth(f, 20000, 10, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
+	p, n := ingesttest.SynthFile(b, 20000, 10, 1)
 	return p, int64(n)
 }
 

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
@@ -271,13 +272,8 @@ func (r *router) flush() error {
 		if len(b.b) == 0 {
 			continue
 		}
-		p := r.m.joins[i]
-		p.mu.Lock()
-		_, err := p.w.Write(b.b)
-		p.n += int64(len(b.b))
-		p.mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("bulk: join file %s: %w", p.path, err)
+		if err := r.m.joins[i].append(b.b, "join file"); err != nil {
+			return err
 		}
 		b.b = b.b[:0]
 	}
@@ -358,20 +354,12 @@ func readPartition(path string) (*partAgg, error) {
 // account merges an account record: the last non-empty value of each
 // property wins.
 func (g *partAgg) account(r *spillRec) {
-	a := g.accs[r.account.ID]
-	if a == nil {
-		a = &accNode{}
-		g.accs[r.account.ID] = a
-	}
-	if r.account.Handle != "" {
-		a.handle = r.account.Handle
-	}
+	a := node(g.accs, r.account.ID)
+	a.handle = cmp.Or(r.account.Handle, a.handle)
 	if !r.account.CreatedAt.IsZero() {
 		a.created, a.createdSec, a.createdNsec = true, r.account.CreatedAt.Unix(), int32(r.account.CreatedAt.Nanosecond())
 	}
-	if r.account.Country != "" {
-		a.country = r.account.Country
-	}
+	a.country = cmp.Or(r.account.Country, a.country)
 	if v := r.account.Verified; v != nil {
 		a.verified = 1
 		if *v {
@@ -382,39 +370,29 @@ func (g *partAgg) account(r *spillRec) {
 
 // ip merges an IP record: the last non-empty value of each property wins.
 func (g *partAgg) ip(r *spillRec) {
-	n := g.ips[r.ip.Addr]
-	if n == nil {
-		n = &ipNode{}
-		g.ips[r.ip.Addr] = n
-	}
-	if r.ip.ASN != 0 {
-		n.asn = r.ip.ASN
-	}
-	if r.ip.ASOrg != "" {
-		n.org = r.ip.ASOrg
-	}
-	if r.ip.Country != "" {
-		n.country = r.ip.Country
-	}
-	if r.ip.Kind != "" {
-		n.kind = r.ip.Kind
-	}
+	n := node(g.ips, r.ip.Addr)
+	n.asn = cmp.Or(r.ip.ASN, n.asn)
+	n.org = cmp.Or(r.ip.ASOrg, n.org)
+	n.country = cmp.Or(r.ip.Country, n.country)
+	n.kind = cmp.Or(r.ip.Kind, n.kind)
 }
 
 // device merges a device record: the last non-empty value of each
 // property wins.
 func (g *partAgg) device(r *spillRec) {
-	n := g.devs[r.device.ID]
+	n := node(g.devs, r.device.ID)
+	n.os = cmp.Or(r.device.OS, n.os)
+	n.client = cmp.Or(r.device.Client, n.client)
+}
+
+// node returns the node of key in m, added empty if it is not there.
+func node[N any](m map[string]*N, key string) *N {
+	n := m[key]
 	if n == nil {
-		n = &devNode{}
-		g.devs[r.device.ID] = n
+		n = new(N)
+		m[key] = n
 	}
-	if r.device.OS != "" {
-		n.os = r.device.OS
-	}
-	if r.device.Client != "" {
-		n.client = r.device.Client
-	}
+	return n
 }
 
 // target keeps a Target's first properties (all follow from its key).
@@ -542,13 +520,7 @@ func writeAccountRows(accs map[string]*accNode, id int64, w *inputSet) (map[stri
 
 // writeIPRows writes the IPs from id on; it returns the next free id.
 func writeIPRows(ips map[string]*ipNode, id int64, w *inputSet, ids *idFile) (int64, error) {
-	for addr, n := range ips {
-		if err := ids.put(spillIP, addr, id); err != nil {
-			return id, err
-		}
-		w.row(id)
-		id++
-		w.str(addr)
+	return writeNodeRows(ips, spillIP, inIP, id, w, ids, func(n *ipNode) {
 		if n.asn != 0 {
 			w.int(int64(n.asn))
 		} else {
@@ -556,51 +528,42 @@ func writeIPRows(ips map[string]*ipNode, id int64, w *inputSet, ids *idFile) (in
 		}
 		w.str(n.org)
 		w.str(n.country)
-		kind := n.kind
-		if kind == "" {
-			kind = "unknown"
-		}
-		w.str(kind)
-		if err := w.done(inIP); err != nil {
-			return id, err
-		}
-	}
-	return id, nil
+		w.str(cmp.Or(n.kind, "unknown"))
+	})
 }
 
 // writeDeviceRows writes the devices from id on; it returns the next free id.
 func writeDeviceRows(devs map[string]*devNode, id int64, w *inputSet, ids *idFile) (int64, error) {
-	for key, n := range devs {
-		if err := ids.put(spillDevice, key, id); err != nil {
-			return id, err
-		}
-		w.row(id)
-		id++
-		w.str(key)
+	return writeNodeRows(devs, spillDevice, inDevice, id, w, ids, func(n *devNode) {
 		w.str(n.os)
 		w.str(n.client)
-		if err := w.done(inDevice); err != nil {
-			return id, err
-		}
-	}
-	return id, nil
+	})
 }
 
 // writeTargetRows writes the targets from id on; it returns the next free id.
 func writeTargetRows(tgts map[string]*store.TargetRow, id int64, w *inputSet, ids *idFile) (int64, error) {
-	for key, t := range tgts {
-		if err := ids.put(spillTarget, key, id); err != nil {
-			return id, err
-		}
-		w.row(id)
-		id++
-		w.str(key)
+	return writeNodeRows(tgts, spillTarget, inTarget, id, w, ids, func(t *store.TargetRow) {
 		w.str(t.Masked)
 		w.str(t.Kind)
 		w.str(t.Region)
 		w.str(t.Block)
 		w.int(int64(t.Offset))
-		if err := w.done(inTarget); err != nil {
+	})
+}
+
+// writeNodeRows writes the nodes of one kind (tag in the id file, file of
+// w) from id on: each gets the next id, recorded in ids under its key, and
+// a row of id, key and what cols writes. It returns the next free id.
+func writeNodeRows[N any](nodes map[string]N, tag byte, file int, id int64, w *inputSet, ids *idFile, cols func(N)) (int64, error) {
+	for key, n := range nodes {
+		if err := ids.put(tag, key, id); err != nil {
+			return id, err
+		}
+		w.row(id)
+		id++
+		w.str(key)
+		cols(n)
+		if err := w.done(file); err != nil {
 			return id, err
 		}
 	}

@@ -149,34 +149,11 @@ func joinCases() (recs []joinRec, enc []byte) {
 
 func TestJoinRoundTrip(t *testing.T) {
 	want, b := joinCases()
-	d := &spillDec{r: bufio.NewReader(bytes.NewReader(b))}
-	for i, w := range want {
-		var got joinRec
-		if err := d.nextJoin(&got); err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
-		if !reflect.DeepEqual(got, w) {
-			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
-		}
-	}
-	var r joinRec
-	if err := d.nextJoin(&r); err != io.EOF {
-		t.Errorf("after the last record: %v, want io.EOF", err)
-	}
-	for n := 1; n < len(b); n++ {
-		d := &spillDec{r: bufio.NewReader(bytes.NewReader(b[:n]))}
-		var err error
-		for err == nil {
-			err = d.nextJoin(&r)
-		}
-		if err == io.EOF && d.off != int64(n) {
-			t.Errorf("cut at byte %d: clean EOF at %d", n, d.off)
-		}
-	}
+	checkRoundTrip(t, want, b, (*spillDec).nextJoin)
 	var e spillEnc
 	e.nodeID(spillTarget, "k", 1<<33)
 	e.nodeID(spillIP, "", 0)
-	d = &spillDec{r: bufio.NewReader(bytes.NewReader(e.b))}
+	d := &spillDec{r: bufio.NewReader(bytes.NewReader(e.b))}
 	for _, w := range []struct {
 		tag byte
 		key string

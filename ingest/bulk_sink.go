@@ -58,6 +58,19 @@ type spillPart struct {
 	n    int64 // bytes written
 }
 
+// append writes b to the part's file; callers on several goroutines share
+// a part. what names the file in an error.
+func (p *spillPart) append(b []byte, what string) error {
+	p.mu.Lock()
+	_, err := p.w.Write(b)
+	p.n += int64(len(b))
+	p.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("bulk: %s %s: %w", what, p.path, err)
+	}
+	return nil
+}
+
 const maxSpilledTargets = 8 << 20
 
 func newBulkSink(dir string, k int) (*bulkSink, error) {
@@ -120,13 +133,8 @@ func spill[T any](s *bulkSink, rows []T, enc func(e *spillEnc, r *T) string) err
 
 func (s *bulkSink) flush(bufs map[int]*spillEnc) error {
 	for i, b := range bufs {
-		p := s.parts[i]
-		p.mu.Lock()
-		_, err := p.w.Write(b.b)
-		p.n += int64(len(b.b))
-		p.mu.Unlock()
-		if err != nil {
-			return fmt.Errorf("bulk: spill %s: %w", p.path, err)
+		if err := s.parts[i].append(b.b, "spill"); err != nil {
+			return err
 		}
 	}
 	return nil

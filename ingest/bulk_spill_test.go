@@ -44,43 +44,45 @@ func spillCases() (recs []spillRec, enc []byte) {
 
 func TestSpillRoundTrip(t *testing.T) {
 	want, b := spillCases()
+	checkRoundTrip(t, want, b, (*spillDec).next)
+}
+
+// checkRoundTrip decodes b, the encoding of want, record by record with
+// next and requires want back, then io.EOF; and every cut of b short of
+// its end must fail, or end cleanly between two records (never a silent
+// partial record).
+func checkRoundTrip[T any](t *testing.T, want []T, b []byte, next func(*spillDec, *T) error) {
+	t.Helper()
 	d := &spillDec{r: bufio.NewReader(bytes.NewReader(b))}
 	for i, w := range want {
-		var got spillRec
-		if err := d.next(&got); err != nil {
+		var got T
+		if err := next(d, &got); err != nil {
 			t.Fatalf("record %d: %v", i, err)
 		}
 		if !reflect.DeepEqual(got, w) {
 			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
 		}
 	}
-	var r spillRec
-	if err := d.next(&r); err != io.EOF {
+	var r T
+	if err := next(d, &r); err != io.EOF {
 		t.Errorf("after the last record: %v, want io.EOF", err)
 	}
-	// Every cut short of the end fails (never a silent partial record).
+	// The offsets at which a record ends.
+	ends := map[int64]bool{}
+	d = &spillDec{r: bufio.NewReader(bytes.NewReader(b))}
+	for next(d, &r) == nil {
+		ends[d.off] = true
+	}
 	for n := 1; n < len(b); n++ {
 		d := &spillDec{r: bufio.NewReader(bytes.NewReader(b[:n]))}
 		var err error
 		for err == nil {
-			err = d.next(&r)
+			err = next(d, &r)
 		}
-		if err == io.EOF && !endsRecord(b, n) {
+		if err == io.EOF && !ends[int64(n)] {
 			t.Errorf("cut at byte %d of %d: clean EOF inside a record", n, len(b))
 		}
 	}
-}
-
-// endsRecord reports whether b[:n] is a whole number of records.
-func endsRecord(b []byte, n int) bool {
-	d := &spillDec{r: bufio.NewReader(bytes.NewReader(b))}
-	var r spillRec
-	for d.off < int64(n) {
-		if d.next(&r) != nil {
-			return false
-		}
-	}
-	return d.off == int64(n)
 }
 
 // FuzzSpillDecode: the decoder never panics or loops on any input, and a

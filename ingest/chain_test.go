@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -38,24 +37,12 @@ func (s *idSink) MarkIngestBatch(_ context.Context, id string, props map[string]
 // for NDJSON and CSV: the markers in Neo4j only protect the counts if they
 // do.
 func TestResumeKeepsChunkIDs(t *testing.T) {
-	dir := t.TempDir()
-	ndjson := filepath.Join(dir, "events.ndjson")
-	f, err := os.Create(ndjson)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingesttest.Synth(f, 200, 5, 3); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	csvPath := filepath.Join(dir, "lookups.csv")
+	ndjson, _ := ingesttest.SynthFile(t, 200, 5, 3)
 	csv := "account,time,target,target_kind,region,matched\n"
 	for i := range 100 {
 		csv += "a" + string(rune('0'+i%10)) + ",1709294400,+1415555" + pad(i) + ",,,\n"
 	}
-	if err := os.WriteFile(csvPath, []byte(csv), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	csvPath := ingesttest.WriteFile(t, "lookups.csv", csv)
 	for _, path := range []string{ndjson, csvPath} {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			opts := testOptions(t)

@@ -1,42 +1,23 @@
 package ingest
 
 import (
-	"net"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
 
 	"github.com/lockstep-dev/lockstep/ingest/ipinfo"
+	"github.com/lockstep-dev/lockstep/ingest/ipinfo/ipinfotest"
 )
 
 // TestIPDatabase loads logins with --ip-db: the database fills what the
 // record leaves empty, and a field the record gives wins.
 func TestIPDatabase(t *testing.T) {
-	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "Lockstep-Test", RecordSize: 28, IncludeReservedNetworks: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, n, _ := net.ParseCIDR("192.0.2.0/24")
-	if err := tree.Insert(n, mmdbtype.Map{
+	dbPath := ipinfotest.WriteDB(t, map[string]mmdbtype.Map{"192.0.2.0/24": {
 		"country":                        mmdbtype.Map{"iso_code": mmdbtype.String("IR")},
 		"autonomous_system_number":       mmdbtype.Uint32(64500),
 		"autonomous_system_organization": mmdbtype.String("DB Hosting"),
 		"lockstep_kind":                  mmdbtype.String("datacenter"),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	dbPath := filepath.Join(t.TempDir(), "ip.mmdb")
-	f, err := os.Create(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tree.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	}})
 	db, err := ipinfo.Open(dbPath)
 	if err != nil {
 		t.Fatal(err)

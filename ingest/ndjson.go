@@ -139,6 +139,14 @@ func (sc *fastScanner) str() (string, bool) {
 	return "", false
 }
 
+// digits returns the index past the decimal digits that start s[j:].
+func digits(s string, j int) int {
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	return j
+}
+
 // number reads a JSON number literal at sc.i (full JSON grammar).
 func (sc *fastScanner) number() (string, bool) {
 	s, j := sc.s, sc.i
@@ -149,19 +157,13 @@ func (sc *fastScanner) number() (string, bool) {
 	case j < len(s) && s[j] == '0':
 		j++
 	case j < len(s) && s[j] >= '1' && s[j] <= '9':
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
+		j = digits(s, j)
 	default:
 		return "", false
 	}
 	if j < len(s) && s[j] == '.' {
-		j++
-		d := j
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		if j == d {
+		d := j + 1
+		if j = digits(s, d); j == d {
 			return "", false
 		}
 	}
@@ -171,10 +173,7 @@ func (sc *fastScanner) number() (string, bool) {
 			j++
 		}
 		d := j
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		if j == d {
+		if j = digits(s, d); j == d {
 			return "", false
 		}
 	}

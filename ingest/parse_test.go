@@ -259,6 +259,17 @@ func checkEvent(t *testing.T, p *parser, ev event) {
 	}
 }
 
+// parseRecord parses one record of the named format ("csv" with its kind,
+// or "ndjson") and returns the parser's verdict on it.
+func parseRecord(p *parser, format, kind, rec string) *fieldError {
+	if format == "csv" {
+		_, _, fe := p.parseCSV(kind, rec, nil)
+		return fe
+	}
+	_, fe := p.parseNDJSON(rec)
+	return fe
+}
+
 // TestBadInputRejects covers issue 18's bad inputs at the parser, in both
 // formats: each is refused with its field and a reason that names the
 // problem, and no reason holds the raw phone number or e-mail address.
@@ -302,12 +313,7 @@ func TestBadInputRejects(t *testing.T) {
 	p := newParser()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var fe *fieldError
-			if tt.format == "csv" {
-				_, _, fe = p.parseCSV(tt.kind, tt.rec, nil)
-			} else {
-				_, fe = p.parseNDJSON(tt.rec)
-			}
+			fe := parseRecord(p, tt.format, tt.kind, tt.rec)
 			if fe == nil {
 				t.Fatal("accepted")
 			}
@@ -339,13 +345,7 @@ func TestGoodInputKept(t *testing.T) {
 	p := newParser()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var fe *fieldError
-			if tt.format == "csv" {
-				_, _, fe = p.parseCSV(tt.kind, tt.rec, nil)
-			} else {
-				_, fe = p.parseNDJSON(tt.rec)
-			}
-			if fe != nil {
+			if fe := parseRecord(p, tt.format, tt.kind, tt.rec); fe != nil {
 				t.Fatalf("rejected: field %q: %s", fe.field, fe.reason)
 			}
 		})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -49,16 +48,7 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	}
 	s := open(srv)
 
-	path := filepath.Join(t.TempDir(), "events.ndjson")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := ingesttest.Synth(f, 1500, 12, 7)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, lines := ingesttest.SynthFile(t, 1500, 12, 7)
 	opts := testOptions(t)
 	opts.ChunkLines, opts.TxRows = 1000, 200
 	chunks := (lines + opts.ChunkLines - 1) / opts.ChunkLines

@@ -9,6 +9,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,54 +70,22 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
-	if c.MaxDepth == 0 {
-		c.MaxDepth = 12
-	}
-	if c.MaxComplexity == 0 {
-		c.MaxComplexity = 100000
-	}
-	if c.MaxAliases == 0 {
-		c.MaxAliases = 30
-	}
-	if c.MaxBodyBytes == 0 {
-		c.MaxBodyBytes = 1 << 20
-	}
-	if c.Timeout == 0 {
-		c.Timeout = 15 * time.Second
-	}
-	if c.ReadTimeout == 0 {
-		c.ReadTimeout = 30 * time.Second
-	}
-	if c.WriteTimeout == 0 {
-		c.WriteTimeout = c.Timeout + 15*time.Second
-	}
-	if c.IdleTimeout == 0 {
-		c.IdleTimeout = 120 * time.Second
-	}
-	if c.MaxConnsPerIP == 0 {
-		c.MaxConnsPerIP = 64
-	}
-	if c.RatePerSecond == 0 {
-		c.RatePerSecond = 50
-	}
-	if c.RateBurst == 0 {
-		c.RateBurst = 100
-	}
-	if c.CostPerSecond == 0 {
-		c.CostPerSecond = 20000
-	}
-	if c.CostBurst == 0 {
-		c.CostBurst = max(500000, c.MaxComplexity)
-	}
-	if c.TargetPerMin == 0 {
-		c.TargetPerMin = 6
-	}
-	if c.TargetBurst == 0 {
-		c.TargetBurst = 3
-	}
-	if c.AuthCacheTTL == 0 {
-		c.AuthCacheTTL = 10 * time.Second
-	}
+	c.MaxDepth = cmp.Or(c.MaxDepth, 12)
+	c.MaxComplexity = cmp.Or(c.MaxComplexity, 100000)
+	c.MaxAliases = cmp.Or(c.MaxAliases, 30)
+	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 1<<20)
+	c.Timeout = cmp.Or(c.Timeout, 15*time.Second)
+	c.ReadTimeout = cmp.Or(c.ReadTimeout, 30*time.Second)
+	c.WriteTimeout = cmp.Or(c.WriteTimeout, c.Timeout+15*time.Second)
+	c.IdleTimeout = cmp.Or(c.IdleTimeout, 120*time.Second)
+	c.MaxConnsPerIP = cmp.Or(c.MaxConnsPerIP, 64)
+	c.RatePerSecond = cmp.Or(c.RatePerSecond, 50)
+	c.RateBurst = cmp.Or(c.RateBurst, 100)
+	c.CostPerSecond = cmp.Or(c.CostPerSecond, 20000)
+	c.CostBurst = cmp.Or(c.CostBurst, max(500000, c.MaxComplexity))
+	c.TargetPerMin = cmp.Or(c.TargetPerMin, 6)
+	c.TargetBurst = cmp.Or(c.TargetBurst, 3)
+	c.AuthCacheTTL = cmp.Or(c.AuthCacheTTL, 10*time.Second)
 }
 
 // Server serves the API.

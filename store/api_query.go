@@ -9,7 +9,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
-// The API's reads and writes go through apiRead and apiWrite, which count
+// The API's reads and writes go through apiRecords and apiWrite, which count
 // the statements they run when the context carries a counter: the API test
 // that proves dataloaders keep a page of networks to a bounded number of
 // Cypher statements reads that counter.
@@ -59,15 +59,6 @@ func toRows(recs []*neo4j.Record) []row {
 func (s *Store) apiRecords(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error) {
 	countQuery(ctx)
 	return s.Query(ctx, cypher, params)
-}
-
-// apiRead is apiRecords with its records as rows.
-func (s *Store) apiRead(ctx context.Context, cypher string, params map[string]any) ([]row, error) {
-	recs, err := s.apiRecords(ctx, cypher, params)
-	if err != nil {
-		return nil, err
-	}
-	return toRows(recs), nil
 }
 
 // apiWrite runs one write statement in a retried write transaction and

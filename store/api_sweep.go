@@ -63,7 +63,7 @@ func (s *Store) SweepsByAccounts(ctx context.Context, ids []string) (_ map[strin
 	// Grouping by the raw block in Cypher ships one row per (account,
 	// block) with its offsets; the counts and runs are computed here so
 	// that the offsets are dropped before anything is returned.
-	rows, err := s.apiRead(ctx, `UNWIND $ids AS id MATCH (a:Account {id: id})
+	recs, err := s.apiRecords(ctx, `UNWIND $ids AS id MATCH (a:Account {id: id})
 CALL (a) {
   MATCH (a)-[u:LOOKED_UP]->(t:Target)
   WHERE t.kind = 'phone' AND t.block IS NOT NULL AND t.offset >= 0 AND t.offset < $size
@@ -74,19 +74,19 @@ RETURN id, block, offsets, lookups`, map[string]any{"ids": ids, "size": SweepBlo
 		return nil, err
 	}
 	out := make(map[string][]SweepBlock, len(ids))
-	for _, r := range rows {
+	for _, rec := range recs {
 		var c cols
-		offs := field[[]any](&c, r, "offsets")
+		offs := get[[]any](&c, rec, "offsets")
 		offsets := make([]int, 0, len(offs))
 		for _, o := range offs {
 			v, err := elem[int64](o, "offset")
 			c.fail(err)
 			offsets = append(offsets, int(v))
 		}
-		id := field[string](&c, r, "id")
+		id := get[string](&c, rec, "id")
 		b := summariseSweep(offsets)
-		b.Block = target.BlockLabel(field[string](&c, r, "block"))
-		b.Lookups = int(field[int64](&c, r, "lookups"))
+		b.Block = target.BlockLabel(get[string](&c, rec, "block"))
+		b.Lookups = int(get[int64](&c, rec, "lookups"))
 		if c.err != nil {
 			return nil, fmt.Errorf("sweep of account %q: %w", id, c.err)
 		}

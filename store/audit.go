@@ -61,14 +61,7 @@ RETURN e {.*} AS e`, map[string]any{"id": ev.ID, "actor": ev.Actor, "keyId": ev.
 // nothing). The transaction is the driver's managed one: retried whole.
 func (s *Store) writeAudited(ctx context.Context, cypher string, params map[string]any, audit func([]row) (AuditEvent, bool)) (_ []row, err error) {
 	countQuery(ctx)
-	localTimes(params)
-	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
-	defer sess.Close(context.WithoutCancel(ctx))
-	out, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, cypher, params)
-		if err != nil {
-			return nil, err
-		}
+	return runWrite(ctx, s, cypher, params, func(tx neo4j.ManagedTransaction, res neo4j.ResultWithContext) ([]row, error) {
 		recs, err := res.Collect(ctx)
 		if err != nil {
 			return nil, err
@@ -87,10 +80,6 @@ func (s *Store) writeAudited(ctx context.Context, cypher string, params map[stri
 		}
 		return rows, nil
 	})
-	if err != nil {
-		return nil, classifyIn(ctx, err)
-	}
-	return out.([]row), nil
 }
 
 func auditFromRow(r row) (AuditEvent, error) {
@@ -120,19 +109,11 @@ func (s *Store) AuditEvents(ctx context.Context, action string, first int, befor
 	if err := checkFirst(first, MaxPage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `MATCH (e:Audit)
+	recs, err := s.apiRecords(ctx, `MATCH (e:Audit)
 WHERE ($action = '' OR e.action = $action) AND ($before = '' OR e.id < $before)
 RETURN e {.*} AS e ORDER BY e.id DESC LIMIT $first`, map[string]any{"action": action, "before": before, "first": first})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]AuditEvent, 0, len(rows))
-	for _, r := range rows {
-		ev, err := auditFromRow(r.sub("e"))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
-	}
-	return out, nil
+	return rowsOf(recs, "e", auditFromRow)
 }

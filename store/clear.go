@@ -39,27 +39,17 @@ func (s *Store) Clear(ctx context.Context) (err error) {
 // writeCount runs a retried write statement returning one row with an
 // integer column n, and returns n.
 func (s *Store) writeCount(ctx context.Context, cypher string, params map[string]any) (int64, error) {
-	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
-	defer sess.Close(context.WithoutCancel(ctx))
-	n, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, cypher, params)
-		if err != nil {
-			return nil, err
-		}
+	return runWrite(ctx, s, cypher, params, func(_ neo4j.ManagedTransaction, res neo4j.ResultWithContext) (int64, error) {
 		rec, err := res.Single(ctx)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		n, err := Get[int64](rec, "n")
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", cypher, err)
+			return 0, fmt.Errorf("%s: %w", cypher, err)
 		}
 		return n, nil
 	})
-	if err != nil {
-		return 0, classifyIn(ctx, err)
-	}
-	return n.(int64), nil
 }
 
 // CountNodes returns the number of nodes in the database, less Migrate's

@@ -43,6 +43,16 @@ func decodeRecords[T any](recs []*neo4j.Record) ([]T, error) {
 	return out, nil
 }
 
+// decodeFirst decodes column key of the first row into a T, or returns
+// ErrNotFound when there is no row.
+func decodeFirst[T any](rows []row, key string) (T, error) {
+	var v T
+	if len(rows) == 0 {
+		return v, ErrNotFound
+	}
+	return v, decode(rows[0][key], &v)
+}
+
 var timeType = reflect.TypeFor[time.Time]()
 
 // neo4jTimes turns Neo4j's temporal values into UTC time.Time where a

@@ -77,19 +77,11 @@ func keyFromRow(r row) (APIKey, error) {
 // APIKeys lists every key, oldest first.
 func (s *Store) APIKeys(ctx context.Context) (_ []APIKey, err error) {
 	defer wrap(&err, "Store.APIKeys")
-	rows, err := s.apiRead(ctx, `MATCH (k:ApiKey) RETURN k {.id, .name, .role, .createdAt, .revokedAt} AS k ORDER BY k.createdAt, k.id`, nil)
+	recs, err := s.apiRecords(ctx, `MATCH (k:ApiKey) RETURN k {.id, .name, .role, .createdAt, .revokedAt} AS k ORDER BY k.createdAt, k.id`, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]APIKey, 0, len(rows))
-	for _, r := range rows {
-		k, err := keyFromRow(r.sub("k"))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, nil
+	return rowsOf(recs, "k", keyFromRow)
 }
 
 // RevokeAPIKey revokes a key by id (or by name when no id matches). Revoking
@@ -114,13 +106,10 @@ RETURN k {.id, .name, .role, .createdAt, .revokedAt} AS k`, map[string]any{"x": 
 // ErrNotFound.
 func (s *Store) APIKeyBySecret(ctx context.Context, secret string) (_ APIKey, err error) {
 	defer wrap(&err, "Store.APIKeyBySecret")
-	rows, err := s.apiRead(ctx, `MATCH (k:ApiKey {hash: $hash}) WHERE k.revokedAt IS NULL
+	recs, err := s.apiRecords(ctx, `MATCH (k:ApiKey {hash: $hash}) WHERE k.revokedAt IS NULL
 RETURN k {.id, .name, .role, .createdAt, .revokedAt} AS k`, map[string]any{"hash": HashKey(secret)})
 	if err != nil {
 		return APIKey{}, err
 	}
-	if len(rows) == 0 {
-		return APIKey{}, ErrNotFound
-	}
-	return keyFromRow(rows[0].sub("k"))
+	return firstOf(recs, "k", keyFromRow)
 }

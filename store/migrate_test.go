@@ -1,6 +1,9 @@
 package store_test
 
 import (
+	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lockstep-dev/lockstep/store"
@@ -50,5 +53,34 @@ func TestMigrateRegroupsMasks(t *testing.T) {
 	}
 	if n := count(t, s, "MATCH (m:Migration) RETURN count(m) AS n", nil); n != 1 {
 		t.Errorf("%d migration markers, want 1", n)
+	}
+}
+
+// TestSchemaRebuilt: with every constraint and index dropped
+// (storetest.DropSchema, as the schema benchmark does), Migrate and
+// BuildSchema, the bulk load's way, each build the schema Migrate made.
+func TestSchemaRebuilt(t *testing.T) {
+	s := storetest.New(t)
+	want := storetest.Schema(t, s)
+	// The tests after this one need the schema whatever happens here.
+	t.Cleanup(func() {
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	for _, b := range []struct {
+		name  string
+		build func(context.Context) error
+	}{{"Migrate", s.Migrate}, {"BuildSchema", s.BuildSchema}} {
+		storetest.DropSchema(t, s)
+		if got := storetest.Schema(t, s); len(got) >= len(want) {
+			t.Fatalf("after DropSchema:\n%s\nwant fewer than\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if err := b.build(ctx(t)); err != nil {
+			t.Fatalf("%s: %v", b.name, err)
+		}
+		if got := storetest.Schema(t, s); !slices.Equal(got, want) {
+			t.Errorf("%s built:\n%s\nwant:\n%s", b.name, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
 	}
 }

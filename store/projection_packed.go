@@ -279,24 +279,16 @@ func (r *packedReader) byte() byte {
 	return r.b[r.at-1]
 }
 
-func (r *packedReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b[r.at:])
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.at += n
-	return v
-}
+func (r *packedReader) uvarint() uint64 { return readVarint(r, binary.Uvarint) }
 
-func (r *packedReader) varint() int64 {
+func (r *packedReader) varint() int64 { return readVarint(r, binary.Varint) }
+
+// readVarint reads one varint with read (binary.Uvarint or binary.Varint).
+func readVarint[T int64 | uint64](r *packedReader, read func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b[r.at:])
+	v, n := read(r.b[r.at:])
 	if n <= 0 {
 		r.fail()
 		return 0

@@ -51,11 +51,7 @@ RETURN r {.id, .networkId, .verdict, .note, .by, .at} AS r`, map[string]any{"nid
 	if err != nil {
 		return Review{}, err
 	}
-	if len(rows) == 0 {
-		return Review{}, ErrNotFound
-	}
-	var rv Review
-	return rv, decode(rows[0]["r"], &rv)
+	return decodeFirst[Review](rows, "r")
 }
 
 // ReviewsByNetworks returns the reviews of each network, newest first.
@@ -103,9 +99,5 @@ RETURN ` + accountProjection + ` AS a`
 	if err != nil {
 		return Account{}, err
 	}
-	if len(rows) == 0 {
-		return Account{}, ErrNotFound
-	}
-	var a Account
-	return a, decode(rows[0]["a"], &a)
+	return decodeFirst[Account](rows, "a")
 }

@@ -1,8 +1,20 @@
 // Package store is Lockstep's only door to Neo4j: connecting to a server
-// (the command layer starts the managed one when no URI is given), the schema, batched writes, streamed reads,
-// and, in one file per concern, the queries of ingest, detection and the
-// API. All Cypher is parameterised ($name); values are never spliced into
-// query text.
+// (the command layer starts the managed one when no URI is given), the
+// schema, batched writes, streamed reads, and, in one file per concern, the
+// queries of ingest, detection and the API. All Cypher is parameterised
+// ($name); values are never spliced into query text.
+//
+// Reading what Cypher returns, every reader fails on a value of the wrong
+// type rather than giving a silent zero:
+//   - decode (mapstructure, by name) fills a whole API model from a map
+//     projection or a record's columns (decodeRecords, readOne, readMap):
+//     use it wherever a model has a Cypher projection of the same fields,
+//     so that a field added to both needs no reading code.
+//   - Get[T] (a record's column) and, through cols, get[T] (a record's
+//     column) and field[T] (a key of a map value or row) read single
+//     values: counts, ids, the columns of ingest, projection and
+//     bookkeeping statements, and the few rows built by hand (keys,
+//     suspension lists, audit events; rowsOf and firstOf map their records).
 package store
 
 import (
@@ -96,18 +108,30 @@ func (s *Store) write(ctx context.Context, cypher string, params map[string]any)
 	if strings.TrimSpace(cypher) == "" {
 		return fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
 	}
+	_, err := runWrite(ctx, s, cypher, params, func(_ neo4j.ManagedTransaction, res neo4j.ResultWithContext) (any, error) {
+		return res.Consume(ctx)
+	})
+	return err
+}
+
+// runWrite runs cypher in a write transaction that the driver retries on
+// transient errors, so the statement must be idempotent, and hands its
+// result to then, which may run more statements in the same transaction.
+// Times in time.Local are sent as UTC (localTimes).
+func runWrite[T any](ctx context.Context, s *Store, cypher string, params map[string]any,
+	then func(neo4j.ManagedTransaction, neo4j.ResultWithContext) (T, error)) (T, error) {
 	localTimes(params)
 	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
 	defer sess.Close(context.WithoutCancel(ctx))
-	_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+	out, err := neo4j.ExecuteWrite(ctx, sess, func(tx neo4j.ManagedTransaction) (T, error) {
 		res, err := tx.Run(ctx, cypher, params)
 		if err != nil {
-			return nil, err
+			var zero T
+			return zero, err
 		}
-		_, err = res.Consume(ctx)
-		return nil, err
+		return then(tx, res)
 	})
-	return classifyIn(ctx, err)
+	return out, classifyIn(ctx, err)
 }
 
 // Query runs a read statement and returns all its records: for results
@@ -247,6 +271,43 @@ func stringsField(c *cols, r row, k string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// rowsOf turns each record into a T with from: with key "", from reads
+// the record's own columns; otherwise column key, a map projection such as
+// k {.id, .name} (a value of another type is an error).
+func rowsOf[T any](recs []*Record, key string, from func(row) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(recs))
+	for _, rec := range recs {
+		r := row(rec.AsMap())
+		if key != "" {
+			m, err := Get[map[string]any](rec, key)
+			if err != nil {
+				return nil, err
+			}
+			r = m
+		}
+		v, err := from(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// firstOf is rowsOf of the first record, or ErrNotFound when there is none.
+func firstOf[T any](recs []*Record, key string, from func(row) (T, error)) (T, error) {
+	if len(recs) == 0 {
+		var zero T
+		return zero, ErrNotFound
+	}
+	out, err := rowsOf(recs[:1], key, from)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out[0], nil
 }
 
 // elem converts one element of a list value to a T: a null gives T's

@@ -76,7 +76,7 @@ func (s *Store) PreviewSuspension(ctx context.Context, c SuspensionCriteria, sam
 		return 0, nil, err
 	}
 	p["sample"] = sample
-	rows, err := s.apiRead(ctx, suspensionSelect+`
+	recs, err := s.apiRecords(ctx, suspensionSelect+`
 WITH a, n, m ORDER BY a.id
 WITH collect({accountId: a.id, networkId: n.id, score: n.score, runId: n.runId, reasons: `+suspensionReasons+`}) AS entries
 RETURN size(entries) AS count, entries[..$sample] AS sample`, p)
@@ -85,7 +85,7 @@ RETURN size(entries) AS count, entries[..$sample] AS sample`, p)
 	}
 	entries = []SuspensionEntry{}
 	var cc cols
-	for _, v := range field[[]any](&cc, rows[0], "sample") {
+	for _, v := range get[[]any](&cc, recs[0], "sample") {
 		r, err := elem[map[string]any](v, "sample entry")
 		if err != nil {
 			return 0, nil, err
@@ -96,16 +96,16 @@ RETURN size(entries) AS count, entries[..$sample] AS sample`, p)
 		}
 		entries = append(entries, e)
 	}
-	count = int(field[int64](&cc, rows[0], "count"))
+	count = int(get[int64](&cc, recs[0], "count"))
 	return count, entries, cc.err
 }
 
 func (s *Store) checkRun(ctx context.Context, runID string) error {
-	rows, err := s.apiRead(ctx, `MATCH (r:DetectionRun {id: $id}) RETURN r.id AS id`, map[string]any{"id": runID})
+	recs, err := s.apiRecords(ctx, `MATCH (r:DetectionRun {id: $id}) RETURN r.id AS id`, map[string]any{"id": runID})
 	if err != nil {
 		return err
 	}
-	if len(rows) == 0 {
+	if len(recs) == 0 {
 		return fmt.Errorf("detection run %q: %w", runID, ErrNotFound)
 	}
 	return nil
@@ -171,33 +171,22 @@ func (s *Store) SuspensionLists(ctx context.Context, first int) (_ []SuspensionL
 	if err := checkFirst(first, MaxPage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `MATCH (s:SuspensionList) RETURN s {.*} AS s ORDER BY s.createdAt DESC, s.id DESC LIMIT $first`,
+	recs, err := s.apiRecords(ctx, `MATCH (s:SuspensionList) RETURN s {.*} AS s ORDER BY s.createdAt DESC, s.id DESC LIMIT $first`,
 		map[string]any{"first": first})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]SuspensionList, 0, len(rows))
-	for _, r := range rows {
-		l, err := suspensionFromRow(r.sub("s"))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, nil
+	return rowsOf(recs, "s", suspensionFromRow)
 }
 
 // SuspensionList returns one list, or ErrNotFound.
 func (s *Store) SuspensionList(ctx context.Context, id string) (_ SuspensionList, err error) {
 	defer wrap(&err, "Store.SuspensionList(%q)", id)
-	rows, err := s.apiRead(ctx, `MATCH (s:SuspensionList {id: $id}) RETURN s {.*} AS s`, map[string]any{"id": id})
+	recs, err := s.apiRecords(ctx, `MATCH (s:SuspensionList {id: $id}) RETURN s {.*} AS s`, map[string]any{"id": id})
 	if err != nil {
 		return SuspensionList{}, err
 	}
-	if len(rows) == 0 {
-		return SuspensionList{}, ErrNotFound
-	}
-	return suspensionFromRow(rows[0].sub("s"))
+	return firstOf(recs, "s", suspensionFromRow)
 }
 
 // SuspensionEntries returns up to first entries of a list with account id
@@ -207,21 +196,13 @@ func (s *Store) SuspensionEntries(ctx context.Context, listID string, first int,
 	if err := checkFirst(first, MaxPage); err != nil {
 		return nil, err
 	}
-	rows, err := s.apiRead(ctx, `MATCH (:SuspensionList {id: $id})-[i:INCLUDES]->(a:Account) WHERE a.id > $after
+	recs, err := s.apiRecords(ctx, `MATCH (:SuspensionList {id: $id})-[i:INCLUDES]->(a:Account) WHERE a.id > $after
 RETURN a.id AS accountId, i.networkId AS networkId, i.score AS score, i.runId AS runId, i.reasons AS reasons
 ORDER BY a.id LIMIT $first`, map[string]any{"id": listID, "after": after, "first": first})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]SuspensionEntry, 0, len(rows))
-	for _, r := range rows {
-		e, err := entryFromRow(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return rowsOf(recs, "", entryFromRow)
 }
 
 // StreamSuspensionList calls each for every entry of a list in account id

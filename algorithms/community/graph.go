@@ -43,23 +43,7 @@ func (g *wgraph) n() int { return len(g.k) }
 // corresponding partition of g. It costs O(n + m) time and at most the
 // memory of g.
 func aggregate(g *wgraph, group []int32, ngroups int) *wgraph {
-	n := g.n()
-	// Counting sort of nodes by group.
-	start := make([]int32, ngroups+1)
-	for _, c := range group {
-		start[c+1]++
-	}
-	for c := range ngroups {
-		start[c+1] += start[c]
-	}
-	order := make([]int32, n)
-	pos := make([]int32, ngroups)
-	copy(pos, start[:ngroups])
-	for v, c := range group {
-		order[pos[c]] = int32(v)
-		pos[c]++
-	}
-	pos = nil
+	start, order := byGroup(group, ngroups, nil)
 
 	out := &wgraph{
 		off:  make([]int64, ngroups+1),
@@ -122,3 +106,29 @@ func shuffled(n int, rnd *rand.Rand) []int32 {
 // renumber maps the ids in ids (each below len(ids)) to 0..count-1 in
 // order of first appearance, in place, and returns count.
 func renumber(ids []int32) int { return dense(ids) }
+
+// byGroup is a counting sort of nodes by group: the nodes of group c are
+// order[start[c]:start[c+1]], in the order visit lists them (nil: by id).
+// visit, when given, lists every node once. It costs O(n + ngroups).
+func byGroup(group []int32, ngroups int, visit []int32) (start, order []int32) {
+	start = make([]int32, ngroups+1)
+	for _, c := range group {
+		start[c+1]++
+	}
+	for c := range ngroups {
+		start[c+1] += start[c]
+	}
+	order = make([]int32, len(group))
+	pos := make([]int32, ngroups)
+	copy(pos, start[:ngroups])
+	for i := range len(group) {
+		v := int32(i)
+		if visit != nil {
+			v = visit[i]
+		}
+		c := group[v]
+		order[pos[c]] = v
+		pos[c]++
+	}
+	return start, order
+}

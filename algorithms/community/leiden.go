@@ -290,22 +290,7 @@ func refine(m *mover, meanW float64, rnd *rand.Rand) []int32 {
 	n := g.n()
 	comm := m.comm
 	// Nodes grouped by community, in random order within each.
-	start := make([]int32, n+1)
-	for _, c := range comm {
-		start[c+1]++
-	}
-	for c := range n {
-		start[c+1] += start[c]
-	}
-	order := make([]int32, n)
-	pos := make([]int32, n)
-	copy(pos, start[:n])
-	for _, v := range shuffled(n, rnd) {
-		c := comm[v]
-		order[pos[c]] = v
-		pos[c]++
-	}
-	pos = nil
+	start, order := byGroup(comm, n, shuffled(n, rnd))
 
 	// ext[x]: weight from x to the rest of its community; first per node,
 	// then maintained per refined community.

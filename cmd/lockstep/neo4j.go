@@ -61,18 +61,14 @@ shell lines that point Lockstep and other tools at it:
 
   eval "$(lockstep neo4j start)"`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.FromEnv()
-			if err != nil {
-				return err
-			}
-			srv, err := managed.Start(cmd.Context(), cfg.Home, opts)
+		RunE: withHome(func(cmd *cobra.Command, home string) error {
+			srv, err := managed.Start(cmd.Context(), home, opts)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), exportLine(srv))
 			return nil
-		},
+		}),
 	}
 	f := start.Flags()
 	f.StringVar(&opts.Heap, "heap", "", "JVM heap of the server (-Xmx) (default $LOCKSTEP_NEO4J_HEAP, else 2g)")
@@ -85,27 +81,19 @@ shell lines that point Lockstep and other tools at it:
 		Use:   "stop",
 		Short: "Stop the managed Neo4j (a clean shutdown; no error if it is not running)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.FromEnv()
-			if err != nil {
-				return err
-			}
-			return managed.Stop(cmd.Context(), cfg.Home)
-		},
+		RunE: withHome(func(cmd *cobra.Command, home string) error {
+			return managed.Stop(cmd.Context(), home)
+		}),
 	}
 
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "Say whether the managed Neo4j runs (exit status 3 when it does not)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.FromEnv()
-			if err != nil {
-				return err
-			}
-			srv, err := managed.Status(cfg.Home)
+		RunE: withHome(func(cmd *cobra.Command, home string) error {
+			srv, err := managed.Status(home)
 			if errors.Is(err, managed.ErrNotRunning) {
-				fmt.Fprintf(cmd.OutOrStdout(), "not running (LOCKSTEP_HOME=%s)\n", cfg.Home)
+				fmt.Fprintf(cmd.OutOrStdout(), "not running (LOCKSTEP_HOME=%s)\n", home)
 				// Like `systemctl status`: scripts can test the exit status.
 				return &exitError{code: 3, err: err}
 			}
@@ -114,11 +102,23 @@ shell lines that point Lockstep and other tools at it:
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "running: pid %d, %s, log %s\n", srv.PID, srv.URI, srv.Log)
 			return nil
-		},
+		}),
 	}
 
 	cmd.AddCommand(start, stop, status)
 	rootCmd.AddCommand(cmd)
+}
+
+// withHome is a command's RunE that hands run the LOCKSTEP_HOME of the
+// configuration in the environment.
+func withHome(run func(cmd *cobra.Command, home string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		cfg, err := config.FromEnv()
+		if err != nil {
+			return err
+		}
+		return run(cmd, cfg.Home)
+	}
 }
 
 // exportLine renders the server's settings as one eval-able shell line.

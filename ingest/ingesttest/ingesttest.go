@@ -6,6 +6,7 @@ package ingesttest
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,17 +48,40 @@ func WriteFile(t testing.TB, name, content string) string {
 // returns its path.
 func World(t testing.TB, cfg generate.Config) string {
 	t.Helper()
+	return writeTemp(t, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		if _, err := generate.WriteNDJSON(cfg, bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+}
+
+// SynthFile writes Synth's world to a temporary file and returns its path
+// and its number of lines.
+func SynthFile(t testing.TB, accounts, eventsPer int, seed uint64) (path string, lines int) {
+	t.Helper()
+	path = writeTemp(t, func(w io.Writer) (err error) {
+		lines, err = Synth(w, accounts, eventsPer, seed)
+		return err
+	})
+	return path, lines
+}
+
+// writeTemp creates events.ndjson in a temporary directory, fills it with
+// write and returns its path.
+func writeTemp(t testing.TB, write func(io.Writer) error) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "events.ndjson")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	bw := bufio.NewWriter(f)
-	if _, err := generate.WriteNDJSON(cfg, bw); err != nil {
+	if err := write(f); err != nil {
+		f.Close()
 		t.Fatal(err)
 	}
-	if err := bw.Flush(); err != nil {
+	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -1,49 +1,17 @@
 package ipinfo
 
 import (
-	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
+
+	"github.com/lockstep-dev/lockstep/ingest/ipinfo/ipinfotest"
 )
 
-// writeDB builds a small .mmdb with mmdbwriter, the way tests and the
-// generator make one.
-func writeDB(t testing.TB, entries map[string]mmdbtype.Map) string {
-	t.Helper()
-	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "Lockstep-Test", RecordSize: 28, IncludeReservedNetworks: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for cidr, m := range entries {
-		_, n, err := net.ParseCIDR(cidr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tree.Insert(n, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(t.TempDir(), "test.mmdb")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tree.WriteTo(f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func TestLookup(t *testing.T) {
-	full := writeDB(t, map[string]mmdbtype.Map{
+	full := ipinfotest.WriteDB(t, map[string]mmdbtype.Map{
 		"203.0.113.0/24": {
 			"country":                        mmdbtype.Map{"iso_code": mmdbtype.String("IR")},
 			"autonomous_system_number":       mmdbtype.Uint32(64500),
@@ -55,7 +23,7 @@ func TestLookup(t *testing.T) {
 			"lockstep_kind": mmdbtype.String("mobile"),
 		},
 	})
-	asnOnly := writeDB(t, map[string]mmdbtype.Map{
+	asnOnly := ipinfotest.WriteDB(t, map[string]mmdbtype.Map{
 		"2001:db8::/32": {
 			"autonomous_system_number":       mmdbtype.Uint32(64501),
 			"autonomous_system_organization": mmdbtype.String("Example Mobile"),
@@ -90,7 +58,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestLookupBadKind(t *testing.T) {
-	path := writeDB(t, map[string]mmdbtype.Map{
+	path := ipinfotest.WriteDB(t, map[string]mmdbtype.Map{
 		"192.0.2.0/24": {"lockstep_kind": mmdbtype.String("spaceship")},
 	})
 	db, err := Open(path)

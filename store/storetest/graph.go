@@ -145,24 +145,23 @@ ORDER BY idx`, nil)
 // indexes every database has: how a benchmark measures building them.
 func DropSchema(b testing.TB, s *store.Store) {
 	ctx := context.Background()
-	recs, err := s.Query(ctx, "SHOW CONSTRAINTS YIELD name RETURN name", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, r := range recs {
-		name, _ := store.Get[string](r, "name")
-		if err := s.Write(ctx, "DROP CONSTRAINT `"+name+"`", nil); err != nil {
+	// Constraints first: dropping one drops the index it owns.
+	for _, kind := range []struct{ show, drop string }{
+		{"SHOW CONSTRAINTS YIELD name RETURN name", "DROP CONSTRAINT"},
+		{"SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name", "DROP INDEX"},
+	} {
+		recs, err := s.Query(ctx, kind.show, nil)
+		if err != nil {
 			b.Fatal(err)
 		}
-	}
-	recs, err = s.Query(ctx, "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, r := range recs {
-		name, _ := store.Get[string](r, "name")
-		if err := s.Write(ctx, "DROP INDEX `"+name+"`", nil); err != nil {
-			b.Fatal(err)
+		for _, r := range recs {
+			name, err := store.Get[string](r, "name")
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Write(ctx, kind.drop+" `"+name+"`", nil); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }
