@@ -154,7 +154,10 @@ func TestEvidenceNumbersMatchTheirSignals(t *testing.T) {
 				t.Errorf("%s: evidence says %v, want %v", what, got, want)
 			}
 		}
-		eq := func(t *testing.T, what string, got float64, want int64) { t.Helper(); near(t, what, got, float64(want), 0) }
+		eq := func(t *testing.T, what string, got float64, want int64) {
+			t.Helper()
+			near(t, what, got, float64(want), 0)
+		}
 		atMost := func(t *testing.T, what string, got float64, max int64) {
 			t.Helper()
 			if got > float64(max) {
