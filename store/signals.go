@@ -2,7 +2,9 @@ package store
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/lockstep-dev/lockstep/signals"
@@ -122,4 +124,37 @@ func parseCountries(raw *string) (members, logins []CountryCount) {
 		return nil, nil
 	}
 	return nonNil(c.Members), nonNil(c.Logins)
+}
+
+// contributionPage is how many networks migrateContributions reads and
+// writes at a time.
+const contributionPage = 500
+
+// migrateContributions gives networks written before contributions were
+// properties of their own their contribution_<signal> properties, from
+// their signals JSON, so the networks filter sees earlier runs too. A
+// migrated network has them all, so a second run reads one empty page.
+func (s *Store) migrateContributions(ctx context.Context) error {
+	for {
+		recs, err := s.Query(ctx, `MATCH (n:Network) WHERE n[$marker] IS NULL
+RETURN n.id AS id, n.signals AS signals LIMIT $n`, map[string]any{"marker": contributionProperty(signals.All[0]), "n": int64(contributionPage)})
+		if err != nil {
+			return fmt.Errorf("reading networks without contribution properties: %w", err)
+		}
+		rows := make([]map[string]any, 0, len(recs))
+		for _, r := range recs {
+			id, err := Get[string](r, "id")
+			if err != nil {
+				return err
+			}
+			raw, _ := r.Get("signals")
+			rows = append(rows, map[string]any{"id": id, "props": contributionProps(raw)})
+		}
+		if err := s.WriteRows(ctx, "UNWIND $rows AS r MATCH (n:Network {id: r.id}) SET n += r.props", rows); err != nil {
+			return fmt.Errorf("writing contribution properties: %w", err)
+		}
+		if len(recs) < contributionPage {
+			return nil
+		}
+	}
 }
