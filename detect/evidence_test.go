@@ -279,11 +279,25 @@ func TestEvidenceNumbersMatchTheirSignals(t *testing.T) {
 				eq(t, "members", x[1], int64(o.members))
 				measured(t, signals.SharedInfra, x[0]/x[1], 1, 1e-9)
 			}},
-			{regexp.MustCompile(`(?:logins from|Logins come from) ` + numRE + ` countr(?:y|ies)`), func(t *testing.T, x []float64, _ []string) {
+			{regexp.MustCompile(`logins from ` + numRE + ` countr(?:y|ies)`), func(t *testing.T, x []float64, _ []string) {
 				eq(t, "login countries", x[0], int64(len(o.loginsByCountry)))
 			}},
-			{regexp.MustCompile(`the top ` + numRE + ` by logins: `), func(t *testing.T, x []float64, _ []string) {
-				eq(t, "countries listed", x[0], int64(min(scoring.TopCountries, len(o.loginsByCountry))))
+			// The countries sentence: all of them, or a top-k that says so.
+			{regexp.MustCompile(`Logins come from ` + numRE + ` countries(?:; the top ` + numRE + ` by logins)?: ((?:[A-Z]{2} \([\d,]+ logins?\)(?:, )?)+)\.$`), func(t *testing.T, x []float64, w []string) {
+				eq(t, "login countries", x[0], int64(len(o.loginsByCountry)))
+				listed := regexp.MustCompile(`[A-Z]{2} \(([\d,]+)`).FindAllStringSubmatch(w[len(w)-1], -1)
+				eq(t, "countries listed", float64(len(listed)), int64(min(scoring.TopCountries, len(o.loginsByCountry))))
+				if len(x) > 1 && (x[1] != float64(len(listed)) || len(listed) >= len(o.loginsByCountry)) {
+					t.Errorf("says top %v of %d countries, lists %d", x[1], len(o.loginsByCountry), len(listed))
+				}
+				if len(x) == 1 && len(listed) < len(o.loginsByCountry) {
+					t.Errorf("lists %d of %d countries without saying it is a top-k", len(listed), len(o.loginsByCountry))
+				}
+				for i := 1; i < len(listed); i++ {
+					if a, b := o.loginsByCountry[listed[i-1][0][:2]], o.loginsByCountry[listed[i][0][:2]]; a < b {
+						t.Errorf("countries not by logins: %v", listed)
+					}
+				}
 			}},
 			{regexp.MustCompile(`([A-Z]{2}) \(` + numRE + ` logins?\)`), func(t *testing.T, x []float64, w []string) {
 				eq(t, w[1]+" logins", x[0], o.loginsByCountry[w[1]])

@@ -266,7 +266,11 @@ func evidence(b *projection.Bipartite, f facts, sigs []Signal) []string {
 		for i, c := range top {
 			parts[i] = fmt.Sprintf("%s (%s)", c.Country, plural64(c.Count, "login"))
 		}
-		out = append(out, fmt.Sprintf("Logins come from %s; the top %d by logins: %s.", plural(len(f.loginCountries), "country"), len(top), strings.Join(parts, ", ")))
+		if len(top) < len(f.loginCountries) {
+			out = append(out, fmt.Sprintf("Logins come from %s; the top %d by logins: %s.", plural(len(f.loginCountries), "country"), len(top), strings.Join(parts, ", ")))
+		} else {
+			out = append(out, fmt.Sprintf("Logins come from %s: %s.", plural(len(f.loginCountries), "country"), strings.Join(parts, ", ")))
+		}
 	}
 	switch {
 	case len(f.victims) > 0 && hitRatioSaid:
