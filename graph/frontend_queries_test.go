@@ -14,7 +14,7 @@ import (
 // frontend/src/api/queries.ts and the playground's default query) against
 // the schema, so a schema change that breaks them fails here rather than in
 // an analyst's browser. Interpolations are filled the way the UI fills
-// them: ${ENTRY} with its constant, ${cond ? 'x' : ”} with x.
+// them: ${ENTRY} with its constant, a conditional field with the field.
 func TestFrontendQueriesValidate(t *testing.T) {
 	s := schema(t)
 	var ops []struct{ file, src string }
