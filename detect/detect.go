@@ -319,32 +319,29 @@ func withoutAllowlisted(nets []scoring.Network, allow map[string]bool) []scoring
 	return out
 }
 
-// signalJSON is the stored form of one signal: value is the strength in
-// 0..1 so that readers can rank signals, measured the raw quantity.
-type signalJSON struct {
-	Name         string  `json:"name"`
-	Value        float64 `json:"value"`
-	Contribution float64 `json:"contribution"`
-	Weight       float64 `json:"weight"`
-	Measured     float64 `json:"measured"`
-	Detail       string  `json:"detail"`
-}
-
 func networkRow(n Network) store.NetworkRow {
-	sigs := make([]signalJSON, len(n.Signals))
+	sigs := make([]store.Signal, len(n.Signals))
 	for i, s := range n.Signals {
-		sigs[i] = signalJSON{Name: s.Name, Value: s.Strength, Contribution: s.Contribution, Weight: s.Weight, Measured: s.Value, Detail: s.Detail}
+		sigs[i] = store.Signal{Name: s.Name, Strength: s.Strength, Contribution: s.Contribution, Weight: s.Weight, Measured: s.Value, Detail: &s.Detail}
 	}
-	raw, _ := json.Marshal(sigs)
 	row := store.NetworkRow{
-		ID: n.ID, Key: n.Key, Size: n.Size, Score: n.Score, Signals: string(raw),
+		ID: n.ID, Key: n.Key, Size: n.Size, Score: n.Score, Signals: store.SignalsJSON(sigs),
 		StateLinked: n.StateLinked, StateConfidence: n.StateConfidence, StateReasons: n.StateReasons,
 		Evidence: n.Evidence, PredecessorID: n.PredecessorID,
+		MemberCountries: countryRows(n.MemberCountries), LoginCountries: countryRows(n.LoginCountries),
 	}
 	for _, m := range n.Members {
 		row.Members = append(row.Members, store.MemberRow{AccountID: m.ID, Score: m.Score, Role: m.Role})
 	}
 	return row
+}
+
+func countryRows(cs []scoring.CountryCount) []store.CountryCount {
+	out := make([]store.CountryCount, len(cs))
+	for i, c := range cs {
+		out[i] = store.CountryCount{Country: c.Country, Count: int(c.Count)}
+	}
+	return out
 }
 
 // identify gives networks ids under runID and matches them to the

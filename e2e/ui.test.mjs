@@ -51,22 +51,24 @@ test('sign in and see the ranked networks of the latest run', async () => {
   const firstRow = await page.locator('[data-testid=networks-table] tbody tr').first().locator('a').first().innerText();
   assert.equal(firstRow, state.networkId, 'first row is the API\'s top network');
   assert.match(await page.getByTestId('network-total').innerText(), new RegExp(`${api.networks.totalCount.toLocaleString('en-GB')} networks`));
-  // Let the countries sample arrive before the picture.
-  await page.waitForFunction(() => !document.querySelector('[data-testid=networks-table] tbody')?.textContent?.includes('…'), null, { timeout: 10_000 }).catch(() => {});
+  // Countries come with the list: a top-k with the count beside it.
+  const tally = await gql(`query($id: ID!) { network(id: $id) { memberCountries(first: 3) { count top { country } } } }`, { id: state.networkId });
+  const firstCountries = await page.locator('[data-testid=networks-table] tbody tr').first().getByTestId('country-tally').getAttribute('aria-label');
+  assert.match(firstCountries, new RegExp(`^${tally.network.memberCountries.count} countr`), `countries cell ${firstCountries}`);
   await screenshot(page, 'networks');
 });
 
 test('filters and sort map onto the API, and live in the URL', async () => {
   await page.getByLabel('Min size').fill('11');
-  await page.getByLabel('Signal').fill('sweep');
+  await page.getByLabel('Signal', { exact: true }).selectOption('SWEEP');
   await page.getByLabel('Sort by').selectOption('SIZE:DESC');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.waitForURL(/minSize=11/);
-  assert.match(page.url(), /signal=sweep/);
+  assert.match(page.url(), /signal=SWEEP/);
   assert.match(page.url(), /sort=SIZE/);
   const api = await gql(
     'query($f: NetworkFilter, $o: NetworkOrder) { networks(filter: $f, orderBy: $o, first: 20) { totalCount edges { node { id size } } } }',
-    { f: { minSize: 11, signal: 'sweep' }, o: { field: 'SIZE', direction: 'DESC' } },
+    { f: { minSize: 11, signal: { name: 'SWEEP' } }, o: { field: 'SIZE', direction: 'DESC' } },
   );
   await page.getByTestId('network-total').filter({ hasText: `${api.networks.totalCount.toLocaleString('en-GB')} networks` }).waitFor();
   if (api.networks.totalCount > 0) {

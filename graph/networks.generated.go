@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lockstep-dev/lockstep/graph/model"
+	"github.com/lockstep-dev/lockstep/signals"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -26,6 +27,8 @@ type MembershipResolver interface {
 type NetworkResolver interface {
 	Run(ctx context.Context, obj *store.Network) (*store.DetectionRun, error)
 
+	MemberCountries(ctx context.Context, obj *store.Network, first *int) (*store.CountryTally, error)
+	LoginCountries(ctx context.Context, obj *store.Network, first *int) (*store.CountryTally, error)
 	Members(ctx context.Context, obj *store.Network, first *int, after *string) (*store.MemberConnection, error)
 	Victims(ctx context.Context, obj *store.Network, first *int) ([]store.Member, error)
 	MemberEvidence(ctx context.Context, obj *store.Network, accountID string) (*store.MemberEvidence, error)
@@ -43,6 +46,34 @@ type NetworkConnectionResolver interface {
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Network_loginCountries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Network_memberCountries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Network_memberEvidence_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -111,6 +142,107 @@ func (ec *executionContext) field_Network_victims_args(ctx context.Context, rawA
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _CountryCount_country(ctx context.Context, field graphql.CollectedField, obj *store.CountryCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountryCount_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountryCount_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountryCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _CountryCount_count(ctx context.Context, field graphql.CollectedField, obj *store.CountryCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountryCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountryCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountryCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CountryTally_count(ctx context.Context, field graphql.CollectedField, obj *store.CountryTally) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountryTally_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountryTally_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountryTally", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CountryTally_top(ctx context.Context, field graphql.CollectedField, obj *store.CountryTally) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountryTally_top(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Top, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.CountryCount) graphql.Marshaler {
+			return ec.marshalNCountryCount2ᚕgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐCountryCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountryTally_top(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CountryTally",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountryCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _Member_account(ctx context.Context, field graphql.CollectedField, obj *store.Member) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -871,6 +1003,94 @@ func (ec *executionContext) _Network_evidence(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Network_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Network", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Network_memberCountries(ctx context.Context, field graphql.CollectedField, obj *store.Network) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Network_memberCountries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Network().MemberCountries(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.CountryTally) graphql.Marshaler {
+			return ec.marshalOCountryTally2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐCountryTally(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Network_memberCountries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Network",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountryTally(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Network_memberCountries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Network_loginCountries(ctx context.Context, field graphql.CollectedField, obj *store.Network) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Network_loginCountries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Network().LoginCountries(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.CountryTally) graphql.Marshaler {
+			return ec.marshalOCountryTally2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐCountryTally(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Network_loginCountries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Network",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountryTally(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Network_loginCountries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Network_members(ctx context.Context, field graphql.CollectedField, obj *store.Network) (ret graphql.Marshaler) {
@@ -1816,27 +2036,27 @@ func (ec *executionContext) _Signal_name(ctx context.Context, field graphql.Coll
 			return obj.Name, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v signals.Name) graphql.Marshaler {
+			return ec.marshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋsignalsᚐName(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Signal_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Signal", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Signal", field, false, false, "SignalName")
 }
 
-func (ec *executionContext) _Signal_value(ctx context.Context, field graphql.CollectedField, obj *store.Signal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Signal_contribution(ctx context.Context, field graphql.CollectedField, obj *store.Signal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Signal_value(ctx, field)
+			return ec.fieldContext_Signal_contribution(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
+			return obj.Contribution, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -1846,7 +2066,76 @@ func (ec *executionContext) _Signal_value(ctx context.Context, field graphql.Col
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Signal_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Signal_contribution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Signal_strength(ctx context.Context, field graphql.CollectedField, obj *store.Signal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Signal_weight(ctx context.Context, field graphql.CollectedField, obj *store.Signal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Signal_measured(ctx context.Context, field graphql.CollectedField, obj *store.Signal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_measured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Measured, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_measured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Signal", field, false, false, "Float")
 }
 
@@ -1862,15 +2151,15 @@ func (ec *executionContext) _Signal_detail(ctx context.Context, field graphql.Co
 			return obj.Detail, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
-			return ec.marshalOJSON2interface(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Signal_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Signal", field, false, false, "JSON")
+	return graphql.NewScalarFieldContext("Signal", field, false, false, "String")
 }
 
 func (ec *executionContext) _StateLinkedIndicator_possible(ctx context.Context, field graphql.CollectedField, obj *store.StateLinkedIndicator) (ret graphql.Marshaler) {
@@ -1987,7 +2276,7 @@ func (ec *executionContext) unmarshalInputNetworkFilter(ctx context.Context, obj
 			it.MaxScore = data
 		case "signal":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signal"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOSignalFilter2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSignalFilter(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -2093,6 +2382,59 @@ func UnmarshalNetworkOrder(ctx context.Context, raw any) (model.NetworkOrder, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSignalFilter(ctx context.Context, obj any) (store.SignalFilter, error) {
+	var it store.SignalFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["minContribution"]; !present {
+		asMap["minContribution"] = 0.020000
+	}
+
+	fieldsInOrder := [...]string{"name", "minContribution"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋsignalsᚐName(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "minContribution":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minContribution"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinContribution = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSignalFilter unmarshals raw into the SignalFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSignalFilter(ctx context.Context, raw any) (store.SignalFilter, error) {
+	var out store.SignalFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SignalFilter", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -2100,6 +2442,82 @@ func UnmarshalNetworkOrder(ctx context.Context, raw any) (model.NetworkOrder, er
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var countryCountImplementors = []string{"CountryCount"}
+
+func (ec *executionContext) _CountryCount(ctx context.Context, sel ast.SelectionSet, obj *store.CountryCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countryCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountryCount")
+		case "country":
+			out.Values[i] = ec._CountryCount_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CountryCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var countryTallyImplementors = []string{"CountryTally"}
+
+func (ec *executionContext) _CountryTally(ctx context.Context, sel ast.SelectionSet, obj *store.CountryTally) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countryTallyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountryTally")
+		case "count":
+			out.Values[i] = ec._CountryTally_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "top":
+			out.Values[i] = ec._CountryTally_top(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var memberImplementors = []string{"Member"}
 
@@ -2395,6 +2813,18 @@ func (ec *executionContext) _Network(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "memberCountries":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Network_memberCountries(ctx, field, obj)
+				})
+		case "loginCountries":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Network_loginCountries(ctx, field, obj)
+				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -2779,8 +3209,23 @@ func (ec *executionContext) _Signal(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "value":
-			out.Values[i] = ec._Signal_value(ctx, field, obj)
+		case "contribution":
+			out.Values[i] = ec._Signal_contribution(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "strength":
+			out.Values[i] = ec._Signal_strength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._Signal_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "measured":
+			out.Values[i] = ec._Signal_measured(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -2852,6 +3297,26 @@ func (ec *executionContext) _StateLinkedIndicator(ctx context.Context, sel ast.S
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNCountryCount2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐCountryCount(ctx context.Context, sel ast.SelectionSet, v store.CountryCount) graphql.Marshaler {
+	return ec._CountryCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCountryCount2ᚕgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐCountryCountᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CountryCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountryCount2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐCountryCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) marshalNMember2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐMember(ctx context.Context, sel ast.SelectionSet, v store.Member) graphql.Marshaler {
 	return ec._Member(ctx, sel, &v)
@@ -3097,8 +3562,61 @@ func (ec *executionContext) marshalNSignal2ᚕgithubᚗcomᚋlockstepᚑdevᚋlo
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋsignalsᚐName(ctx context.Context, v any) (signals.Name, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋsignalsᚐName[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋsignalsᚐName(ctx context.Context, sel ast.SelectionSet, v signals.Name) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋsignalsᚐName[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SignalName!")
+	}
+	return res
+}
+
+var (
+	unmarshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋsignalsᚐName = map[string]signals.Name{
+		"SWEEP":          signals.Sweep,
+		"LOCKSTEP":       signals.Lockstep,
+		"DENSE_BLOCK":    signals.DenseBlock,
+		"DATACENTER":     signals.Datacenter,
+		"NEW_ACCOUNTS":   signals.NewAccounts,
+		"HIT_RATIO":      signals.HitRatio,
+		"VOLUME":         signals.Volume,
+		"VELOCITY":       signals.Velocity,
+		"SHARED_INFRA":   signals.SharedInfra,
+		"COUNTRY_SPREAD": signals.Countries,
+		"WORK_HOURS":     signals.WorkHours,
+		"SEED_PROXIMITY": signals.Seeds,
+	}
+	marshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋsignalsᚐName = map[signals.Name]string{
+		signals.Sweep:       "SWEEP",
+		signals.Lockstep:    "LOCKSTEP",
+		signals.DenseBlock:  "DENSE_BLOCK",
+		signals.Datacenter:  "DATACENTER",
+		signals.NewAccounts: "NEW_ACCOUNTS",
+		signals.HitRatio:    "HIT_RATIO",
+		signals.Volume:      "VOLUME",
+		signals.Velocity:    "VELOCITY",
+		signals.SharedInfra: "SHARED_INFRA",
+		signals.Countries:   "COUNTRY_SPREAD",
+		signals.WorkHours:   "WORK_HOURS",
+		signals.Seeds:       "SEED_PROXIMITY",
+	}
+)
+
 func (ec *executionContext) marshalNStateLinkedIndicator2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateLinkedIndicator(ctx context.Context, sel ast.SelectionSet, v store.StateLinkedIndicator) graphql.Marshaler {
 	return ec._StateLinkedIndicator(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalOCountryTally2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐCountryTally(ctx context.Context, sel ast.SelectionSet, v *store.CountryTally) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CountryTally(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOMemberEvidence2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐMemberEvidence(ctx context.Context, sel ast.SelectionSet, v *store.MemberEvidence) graphql.Marshaler {
@@ -3128,6 +3646,14 @@ func (ec *executionContext) unmarshalONetworkOrder2ᚖgithubᚗcomᚋlockstepᚑ
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputNetworkOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSignalFilter2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSignalFilter(ctx context.Context, v any) (*store.SignalFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSignalFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -87,6 +87,16 @@ type ComplexityRoot struct {
 		Subject    func(childComplexity int) int
 	}
 
+	CountryCount struct {
+		Count   func(childComplexity int) int
+		Country func(childComplexity int) int
+	}
+
+	CountryTally struct {
+		Count func(childComplexity int) int
+		Top   func(childComplexity int) int
+	}
+
 	DetectionProgress struct {
 		Done    func(childComplexity int) int
 		Message func(childComplexity int) int
@@ -216,6 +226,8 @@ type ComplexityRoot struct {
 		ID              func(childComplexity int) int
 		Key             func(childComplexity int) int
 		LineageID       func(childComplexity int) int
+		LoginCountries  func(childComplexity int, first *int) int
+		MemberCountries func(childComplexity int, first *int) int
 		MemberEvidence  func(childComplexity int, accountID string) int
 		Members         func(childComplexity int, first *int, after *string) int
 		Predecessor     func(childComplexity int) int
@@ -307,9 +319,12 @@ type ComplexityRoot struct {
 	}
 
 	Signal struct {
-		Detail func(childComplexity int) int
-		Name   func(childComplexity int) int
-		Value  func(childComplexity int) int
+		Contribution func(childComplexity int) int
+		Detail       func(childComplexity int) int
+		Measured     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Strength     func(childComplexity int) int
+		Weight       func(childComplexity int) int
 	}
 
 	StateLinkedIndicator struct {
@@ -591,6 +606,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.Subject(childComplexity), true
+
+	case "CountryCount.count":
+		if e.ComplexityRoot.CountryCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountryCount.Count(childComplexity), true
+	case "CountryCount.country":
+		if e.ComplexityRoot.CountryCount.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountryCount.Country(childComplexity), true
+
+	case "CountryTally.count":
+		if e.ComplexityRoot.CountryTally.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountryTally.Count(childComplexity), true
+	case "CountryTally.top":
+		if e.ComplexityRoot.CountryTally.Top == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountryTally.Top(childComplexity), true
 
 	case "DetectionProgress.done":
 		if e.ComplexityRoot.DetectionProgress.Done == nil {
@@ -1123,6 +1164,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Network.LineageID(childComplexity), true
+	case "Network.loginCountries":
+		if e.ComplexityRoot.Network.LoginCountries == nil {
+			break
+		}
+
+		args, err := ec.field_Network_loginCountries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Network.LoginCountries(childComplexity, args["first"].(*int)), true
+	case "Network.memberCountries":
+		if e.ComplexityRoot.Network.MemberCountries == nil {
+			break
+		}
+
+		args, err := ec.field_Network_memberCountries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Network.MemberCountries(childComplexity, args["first"].(*int)), true
 	case "Network.memberEvidence":
 		if e.ComplexityRoot.Network.MemberEvidence == nil {
 			break
@@ -1568,24 +1631,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SharedTarget.Target(childComplexity), true
 
+	case "Signal.contribution":
+		if e.ComplexityRoot.Signal.Contribution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Contribution(childComplexity), true
 	case "Signal.detail":
 		if e.ComplexityRoot.Signal.Detail == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Signal.Detail(childComplexity), true
+	case "Signal.measured":
+		if e.ComplexityRoot.Signal.Measured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Measured(childComplexity), true
 	case "Signal.name":
 		if e.ComplexityRoot.Signal.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Signal.Name(childComplexity), true
-	case "Signal.value":
-		if e.ComplexityRoot.Signal.Value == nil {
+	case "Signal.strength":
+		if e.ComplexityRoot.Signal.Strength == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Signal.Value(childComplexity), true
+		return e.ComplexityRoot.Signal.Strength(childComplexity), true
+	case "Signal.weight":
+		if e.ComplexityRoot.Signal.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Weight(childComplexity), true
 
 	case "StateLinkedIndicator.confidence":
 		if e.ComplexityRoot.StateLinkedIndicator.Confidence == nil {
@@ -1838,6 +1919,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("NetworkFilter", ec.unmarshalInputNetworkFilter),
 			graphql.NewInputUnmarshaler("NetworkOrder", ec.unmarshalInputNetworkOrder),
 			graphql.NewInputUnmarshaler("RunDetectionInput", ec.unmarshalInputRunDetectionInput),
+			graphql.NewInputUnmarshaler("SignalFilter", ec.unmarshalInputSignalFilter),
 			graphql.NewInputUnmarshaler("SuspensionCriteria", ec.unmarshalInputSuspensionCriteria),
 		)
 	}
@@ -2041,6 +2123,26 @@ func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field gr
 		return ec.fieldContext_AuditEvent_detail(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_CountryCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "country":
+		return ec.fieldContext_CountryCount_country(ctx, field)
+	case "count":
+		return ec.fieldContext_CountryCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountryCount", field.Name)
+}
+
+func (ec *executionContext) childFields_CountryTally(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_CountryTally_count(ctx, field)
+	case "top":
+		return ec.fieldContext_CountryTally_top(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountryTally", field.Name)
 }
 
 func (ec *executionContext) childFields_DetectionProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2293,6 +2395,10 @@ func (ec *executionContext) childFields_Network(ctx context.Context, field graph
 		return ec.fieldContext_Network_stateLinked(ctx, field)
 	case "evidence":
 		return ec.fieldContext_Network_evidence(ctx, field)
+	case "memberCountries":
+		return ec.fieldContext_Network_memberCountries(ctx, field)
+	case "loginCountries":
+		return ec.fieldContext_Network_loginCountries(ctx, field)
 	case "members":
 		return ec.fieldContext_Network_members(ctx, field)
 	case "victims":
@@ -2433,8 +2539,14 @@ func (ec *executionContext) childFields_Signal(ctx context.Context, field graphq
 	switch field.Name {
 	case "name":
 		return ec.fieldContext_Signal_name(ctx, field)
-	case "value":
-		return ec.fieldContext_Signal_value(ctx, field)
+	case "contribution":
+		return ec.fieldContext_Signal_contribution(ctx, field)
+	case "strength":
+		return ec.fieldContext_Signal_strength(ctx, field)
+	case "weight":
+		return ec.fieldContext_Signal_weight(ctx, field)
+	case "measured":
+		return ec.fieldContext_Signal_measured(ctx, field)
 	case "detail":
 		return ec.fieldContext_Signal_detail(ctx, field)
 	}

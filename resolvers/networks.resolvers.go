@@ -34,6 +34,14 @@ func (r *networkResolver) Run(ctx context.Context, obj *store.Network) (*store.D
 	return &run, err
 }
 
+func (r *networkResolver) MemberCountries(ctx context.Context, obj *store.Network, first *int) (*store.CountryTally, error) {
+	return countryTally(obj.MemberCountryCounts, first)
+}
+
+func (r *networkResolver) LoginCountries(ctx context.Context, obj *store.Network, first *int) (*store.CountryTally, error) {
+	return countryTally(obj.LoginCountryCounts, first)
+}
+
 func (r *networkResolver) Members(ctx context.Context, obj *store.Network, first *int, after *string) (*store.MemberConnection, error) {
 	n, err := page(first, 50, maxFirst)
 	if err != nil {

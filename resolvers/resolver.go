@@ -55,6 +55,16 @@ func page(first *int, def, max int) (int, error) {
 	return *first, nil
 }
 
+// countryTally is the first countries of all (most first) and how many
+// there are; nil when the network has no stored countries.
+func countryTally(all []store.CountryCount, first *int) (*store.CountryTally, error) {
+	n, err := page(first, 3, maxFirst)
+	if err != nil || all == nil {
+		return nil, err
+	}
+	return &store.CountryTally{Count: len(all), Top: all[:min(n, len(all))]}, nil
+}
+
 func inputError(msg string) error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": "BAD_USER_INPUT"}}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lockstep-dev/lockstep/server"
+	"github.com/lockstep-dev/lockstep/signals"
 	"github.com/lockstep-dev/lockstep/store"
 )
 
@@ -296,7 +297,13 @@ func TestNetworksConnection(t *testing.T) {
 		{"min size", `filter: {minSize: 3}`, []string{"n2a"}},
 		{"state-linked", `filter: {stateLinked: true}`, []string{"n2a"}},
 		{"not state-linked", `filter: {stateLinked: false}`, []string{"n2b"}},
-		{"signal", `filter: {signal: "lookup_velocity"}`, []string{"n2b"}},
+		{"signal", `filter: {signal: {name: VELOCITY}}`, []string{"n2b"}},
+		// Every network carries DATACENTER; none got the default 0.02
+		// from it, n2b got 0.01.
+		{"signal that added nothing", `filter: {signal: {name: DATACENTER}}`, nil},
+		{"signal with a lower bar", `filter: {signal: {name: DATACENTER, minContribution: 0.005}}`, []string{"n2b"}},
+		{"signal above its contribution", `filter: {signal: {name: SWEEP, minContribution: 0.7}}`, nil},
+		{"signal and score", `filter: {signal: {name: SWEEP}, minScore: 0.5}`, []string{"n2a"}},
 		{"country", `filter: {country: "IR"}`, []string{"n2a"}},
 		{"unreviewed", `filter: {reviewStatus: UNREVIEWED}`, []string{"n2a", "n2b"}},
 		{"size ascending", `orderBy: {field: SIZE, direction: ASC}`, []string{"n2b", "n2a"}},
@@ -316,6 +323,8 @@ func TestNetworksConnection(t *testing.T) {
 		})
 	}
 	h.fails(viewer, `{ networks(first: 1, after: "garbage") { totalCount } }`, nil, "BAD_USER_INPUT", "malformed cursor")
+	h.fails(viewer, `{ networks(filter: {signal: {name: sweep_coverage}}) { totalCount } }`, nil, "GRAPHQL_VALIDATION_FAILED", "sweep_coverage")
+	h.fails(viewer, `{ network(id: "n2a") { memberCountries(first: 0) { count } } }`, nil, "BAD_USER_INPUT", "first must be between 1 and 100")
 }
 
 func TestNetworkDetail(t *testing.T) {
@@ -325,8 +334,16 @@ func TestNetworkDetail(t *testing.T) {
 			ID, Key, LineageID, ReviewStatus string
 			Run                              struct{ ID, Status string }
 			Signals                          []struct {
-				Name  string
-				Value float64
+				Name                                     string
+				Contribution, Strength, Weight, Measured float64
+				Detail                                   *string
+			}
+			MemberCountries, LoginCountries *struct {
+				Count int
+				Top   []struct {
+					Country string
+					Count   int
+				}
 			}
 			StateLinked struct {
 				Possible   bool
@@ -376,7 +393,8 @@ func TestNetworkDetail(t *testing.T) {
 		}
 	}
 	h.ok(viewer, `{ network(id: "n2a") { id key lineageId reviewStatus run { id status }
-  signals { name value } stateLinked { possible confidence reasons } evidence
+  signals { name contribution strength weight measured detail }
+  memberCountries(first: 2) { count top { country count } } loginCountries { count top { country count } } stateLinked { possible confidence reasons } evidence
   members(first: 3) { totalCount edges { cursor node { account { id } score role } } pageInfo { hasNextPage } }
   victims { account { id } role }
   memberEvidence(accountId: "a01") { score sharedIPs { ip { addr } sharedWith sampleAccountIds } sharedDevices { sharedWith } sharedTargets { target { masked } sharedWith } linkedMembers }
@@ -387,8 +405,24 @@ func TestNetworkDetail(t *testing.T) {
 	if n.Key != "n1" || n.LineageID != "n1" || n.Run.ID != "run-2" || n.Run.Status != "FINISHED" || n.ReviewStatus != "UNREVIEWED" {
 		t.Errorf("network = %+v", n)
 	}
-	if len(n.Signals) != 2 || n.Signals[0].Name != "shared_infrastructure" || n.Signals[0].Value != 0.9 {
+	// Every signal, by contribution: SWEEP (0.6) before SHARED_INFRA
+	// (0.05) though the latter is stronger, DATACENTER (0, strength 1)
+	// first among the zeros.
+	if len(n.Signals) != len(signals.All) || n.Signals[0].Name != "SWEEP" || n.Signals[0].Contribution != 0.6 ||
+		n.Signals[1].Name != "SHARED_INFRA" || n.Signals[1].Strength != 0.9 || n.Signals[1].Detail == nil || n.Signals[2].Name != "DATACENTER" {
 		t.Errorf("signals = %+v", n.Signals)
+	}
+	// A top-k with the count beside it: 3 member countries, the first 2.
+	if mc := n.MemberCountries; mc == nil || mc.Count != 3 || len(mc.Top) != 2 || mc.Top[0].Country != "IR" || mc.Top[0].Count != 5 || mc.Top[1].Country != "RU" {
+		t.Errorf("memberCountries = %+v", mc)
+	}
+	if lc := n.LoginCountries; lc == nil || lc.Count != 2 || len(lc.Top) != 2 {
+		t.Errorf("loginCountries = %+v", lc)
+	}
+	for i := 1; i < len(n.Signals); i++ {
+		if n.Signals[i].Contribution > n.Signals[i-1].Contribution {
+			t.Errorf("signals not by contribution: %+v", n.Signals)
+		}
 	}
 	if !n.StateLinked.Possible || n.StateLinked.Confidence != 0.7 || len(n.StateLinked.Reasons) != 1 || len(n.Evidence) != 1 {
 		t.Errorf("stateLinked = %+v evidence = %v", n.StateLinked, n.Evidence)

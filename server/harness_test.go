@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/server"
+	"github.com/lockstep-dev/lockstep/signals"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
 	"github.com/lockstep-dev/lockstep/target"
@@ -292,7 +294,27 @@ CREATE (a)-[:LOOKED_UP {first: datetime('2026-02-01T00:00:00Z'), last: datetime(
 	w(`UNWIND $rows AS r MATCH (t:Target {key: r.t}), (a:Account {id: r.a}) CREATE (t)-[:MATCHED]->(a)`,
 		[]map[string]any{{"t": h.tkeys[0], "a": "a09"}})
 
-	signals := `[{"name":"shared_infrastructure","value":0.9,"detail":"6 accounts on one datacenter IP"},{"name":"sweep_coverage","value":0.7}]`
+	// Every network carries every signal, most contributing nothing:
+	// DATACENTER is strong on n1/n2a yet adds 0, as a context signal can.
+	sig := func(name signals.Name, contribution, strength float64, detail string) store.Signal {
+		s := store.Signal{Name: name, Contribution: contribution, Strength: strength, Weight: 0.5, Measured: strength}
+		if detail != "" {
+			s.Detail = &detail
+		}
+		return s
+	}
+	sigs := func(given ...store.Signal) string {
+		out := given
+		for _, n := range signals.All {
+			if !slices.ContainsFunc(given, func(s store.Signal) bool { return s.Name == n }) {
+				out = append(out, sig(n, 0, 0, ""))
+			}
+		}
+		return store.SignalsJSON(out)
+	}
+	ringSignals := sigs(sig(signals.SharedInfra, 0.05, 0.9, "6 of 8 members share 1 IP or 0 devices with another member"),
+		sig(signals.Sweep, 0.6, 0.7, ""), sig(signals.Datacenter, 0, 1, ""))
+	ringCountries := []store.CountryCount{{Country: "IR", Count: 5}, {Country: "RU", Count: 2}, {Country: "GB", Count: 1}}
 	members := func(ids ...string) []store.MemberRow {
 		var out []store.MemberRow
 		for i, id := range ids {
@@ -310,14 +332,15 @@ CREATE (a)-[:LOOKED_UP {first: datetime('2026-02-01T00:00:00Z'), last: datetime(
 		at   time.Time
 		nets []store.NetworkRow
 	}{
-		{"run-1", t0, []store.NetworkRow{{ID: "n1", Key: "n1", Size: 8, Score: 0.8, Signals: signals, StateLinked: true, StateConfidence: 0.6,
+		{"run-1", t0, []store.NetworkRow{{ID: "n1", Key: "n1", Size: 8, Score: 0.8, Signals: ringSignals, StateLinked: true, StateConfidence: 0.6,
 			StateReasons: []string{"working hours of UTC+3:30"}, Evidence: []string{"6 accounts share 203.0.113.7"},
 			Members: members("a01", "a02", "a03", "a04", "a05", "a06", "a10", "a11")}}},
 		{"run-2", t0.Add(time.Hour), []store.NetworkRow{
-			{ID: "n2a", Key: "n1", PredecessorID: "n1", Size: 8, Score: 0.85, Signals: signals, StateLinked: true, StateConfidence: 0.7,
+			{ID: "n2a", Key: "n1", PredecessorID: "n1", Size: 8, Score: 0.85, Signals: ringSignals, StateLinked: true, StateConfidence: 0.7,
+				MemberCountries: ringCountries, LoginCountries: ringCountries[:2],
 				StateReasons: []string{"working hours of UTC+3:30"}, Evidence: []string{"sweep of +1 415 555 01xx"},
 				Members: append(members("a01", "a02", "a03", "a04", "a05", "a06", "a10", "a11"), store.MemberRow{AccountID: "a09", Score: 0.1, Role: "victim"})},
-			{ID: "n2b", Key: "n2b", Size: 2, Score: 0.4, Signals: `[{"name":"lookup_velocity","value":0.5}]`,
+			{ID: "n2b", Key: "n2b", Size: 2, Score: 0.4, Signals: sigs(sig(signals.Velocity, 0.3, 0.5, ""), sig(signals.Datacenter, 0.01, 0.2, "")),
 				Members: members("a07", "a08")},
 		}},
 	} {

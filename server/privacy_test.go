@@ -212,7 +212,7 @@ func (a *attacker) read(w *privacyWorld) {
 			}
 		}
 	}
-	a.query(`{ networks(first: 50) { edges { node { id evidence signals { name value detail } stateLinked { reasons }
+	a.query(`{ networks(first: 50) { edges { node { id evidence signals { name contribution measured detail } stateLinked { reasons }
   members(first: 20) { edges { node { account { id } } } } } } } }`, nil, &nets)
 	for i, e := range nets.Networks.Edges {
 		a.query(`query($n: ID!) { network(id: $n) { sharedResources { targets { id label members } } victims { account { id } } } }`, map[string]any{"n": e.Node.ID}, nil)

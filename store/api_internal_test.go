@@ -1,9 +1,11 @@
 package store
 
 import (
-	"strconv"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/lockstep-dev/lockstep/signals"
 )
 
 func TestParseSignals(t *testing.T) {
@@ -12,17 +14,19 @@ func TestParseSignals(t *testing.T) {
 		in   any
 		want string
 	}{
-		{"list", `[{"name":"a","value":0.2},{"name":"b","value":0.9,"detail":"x"}]`, "b=0.9 a=0.2"},
-		{"object of numbers", `{"a":0.5,"b":0.7}`, "b=0.7 a=0.5"},
-		{"object of objects", `{"a":{"value":0.1},"b":{"score":0.3}}`, "b=0.3 a=0.1"},
-		{"native map", map[string]any{"a": int64(2)}, "a=2"},
+		// By contribution, not by strength: a strong signal can add
+		// nothing when its weight is small or its group is capped.
+		{"by contribution", `[{"name":"countrySpread","value":1,"contribution":0},{"name":"sweep","value":0.4,"contribution":0.3,"detail":"x"},{"name":"lockstep","value":0.2,"contribution":0.3}]`,
+			"sweep=0.3/0.4 lockstep=0.3/0.2 countrySpread=0/1"},
+		{"unknown names left out", `[{"name":"shared_infrastructure","value":0.9},{"name":"hitRatio","value":0.5,"contribution":0.1}]`, "hitRatio=0.1/0.5"},
+		{"native list", []any{map[string]any{"name": "volume", "value": 0.5, "contribution": 0.2}}, "volume=0.2/0.5"},
 		{"garbage", `not json`, ""},
 		{"nil", nil, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var parts []string
 			for _, s := range parseSignals(c.in) {
-				parts = append(parts, s.Name+"="+strings.TrimRight(strings.TrimRight(ftoa(s.Value), "0"), "."))
+				parts = append(parts, fmt.Sprintf("%s=%g/%g", s.Name, s.Contribution, s.Strength))
 			}
 			if got := strings.Join(parts, " "); got != c.want {
 				t.Errorf("got %q, want %q", got, c.want)
@@ -31,7 +35,12 @@ func TestParseSignals(t *testing.T) {
 	}
 }
 
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 6, 64) }
+func TestContributionProps(t *testing.T) {
+	p := contributionProps(`[{"name":"sweep","value":1,"contribution":0.42}]`)
+	if len(p) != len(signals.All) || p["contribution_sweep"] != 0.42 || p["contribution_datacenter"] != 0.0 {
+		t.Errorf("contributionProps = %v, want every signal, sweep 0.42, the rest 0", p)
+	}
+}
 
 func TestNetworkCursorRoundTrip(t *testing.T) {
 	n := Network{ID: "net_1", Score: 0.75, Size: 12}

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +17,7 @@ import (
 const MaxPage = 100
 
 const networkProjection = `n {.id, .key, .runId, .size, .score, .signals, .stateLinked, .stateConfidence,
-	.stateReasons, .evidence, .predecessorId, .reviewStatus}`
+	.stateReasons, .evidence, .predecessorId, .reviewStatus, .countries}`
 
 // networkNode is a Network node's properties as stored: signals and
 // evidence are JSON text (or native values written by hand), stateReasons
@@ -34,6 +33,7 @@ type networkNode struct {
 	StateReasons    any
 	PredecessorID   *string
 	ReviewStatus    ReviewStatus
+	Countries       *string
 }
 
 func (r networkNode) network() Network {
@@ -45,6 +45,7 @@ func (r networkNode) network() Network {
 		OwnReviewStatus: r.ReviewStatus,
 		StateLinked:     StateLinkedIndicator{Possible: r.StateLinked, Confidence: r.StateConfidence, Reasons: stringList(r.StateReasons)},
 	}
+	n.MemberCountryCounts, n.LoginCountryCounts = parseCountries(r.Countries)
 	if n.OwnReviewStatus == "" {
 		n.OwnReviewStatus = ReviewUnreviewed
 	}
@@ -67,50 +68,6 @@ func readNetworks(ctx context.Context, s *Store, cypher string, params map[strin
 		out[i] = keyed[Network]{Key: r.Key, Value: r.Value.network()}
 	}
 	return out, nil
-}
-
-// parseSignals reads the signals JSON detection writes. It accepts an
-// object of name -> number, an object of name -> {value, ...}, or a list of
-// {name, value, ...}, and returns the signals strongest first.
-func parseSignals(v any) []Signal {
-	var out []Signal
-	add := func(name string, x any) {
-		switch t := x.(type) {
-		case float64:
-			out = append(out, Signal{Name: name, Value: t})
-		case int64:
-			out = append(out, Signal{Name: name, Value: float64(t)})
-		case map[string]any:
-			val, _ := t["value"].(float64)
-			if val == 0 {
-				val, _ = t["score"].(float64)
-			}
-			out = append(out, Signal{Name: name, Value: val, Detail: t})
-		}
-	}
-	switch t := jsonValue(v).(type) {
-	case map[string]any:
-		for k, x := range t {
-			add(k, x)
-		}
-	case []any:
-		for _, e := range t {
-			if m, ok := e.(map[string]any); ok {
-				name, _ := m["name"].(string)
-				add(name, m)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Value != out[j].Value {
-			return out[i].Value > out[j].Value
-		}
-		return out[i].Name < out[j].Name
-	})
-	if out == nil {
-		out = []Signal{}
-	}
-	return out
 }
 
 // networkCursor is the position of a network in one ordering.
@@ -183,10 +140,10 @@ func networkWhere(q NetworkQuery) (string, map[string]any) {
 		p["reviewStatus"] = string(*q.ReviewStatus)
 	}
 	if q.Signal != nil {
-		// signals is JSON text; a quoted name is a precise enough test
-		// of "has this signal", and the value check happens in Go.
-		conds = append(conds, "n.signals CONTAINS $signalQuoted")
-		p["signalQuoted"] = `"` + *q.Signal + `"`
+		// The property's name is a parameter: dynamic access, no text
+		// joined from input (signals.go).
+		conds = append(conds, "n[$signalProperty] >= $minContribution")
+		p["signalProperty"], p["minContribution"] = contributionProperty(q.Signal.Name), q.Signal.MinContribution
 	}
 	if q.Country != nil {
 		conds = append(conds, "EXISTS { MATCH (n)<-[m:MEMBER_OF]-(:Account {country: $country}) WHERE coalesce(m.role, '') <> 'victim' }")

@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/lockstep-dev/lockstep/signals"
+)
 
 // The types below are what the API's store queries return. gqlgen binds the
 // GraphQL types of the same names to them (autobind in gqlgen.yml), so a
@@ -225,11 +229,34 @@ type Neighborhood struct {
 	Truncated bool
 }
 
-// Signal is one named contribution to a network's score.
+// Signal is one signal of a network: what detection measured and what it
+// added to the score.
 type Signal struct {
-	Name   string
-	Value  float64
-	Detail any
+	Name signals.Name
+	// Contribution is the signal's share of the score; a network's
+	// contributions sum to its score.
+	Contribution float64
+	// Strength is the measured value mapped to 0..1.
+	Strength float64
+	// Weight is how far the signal alone can raise a score.
+	Weight float64
+	// Measured is the raw measure, in the signal's own unit.
+	Measured float64
+	// Detail is detection's sentence with the numbers behind the measure.
+	Detail *string
+}
+
+// CountryCount is a country and how many members or logins it has.
+type CountryCount struct {
+	Country string `json:"country"`
+	Count   int    `json:"count"`
+}
+
+// CountryTally is how many countries there are and the first of them by
+// count: a top-k, complete only when Count is at most len(Top).
+type CountryTally struct {
+	Count int
+	Top   []CountryCount
 }
 
 // StateLinkedIndicator is detection's "possibly state-linked" indicator.
@@ -251,6 +278,10 @@ type Network struct {
 	Evidence        any
 	PredecessorID   *string
 	OwnReviewStatus ReviewStatus
+	// Members by registered country and logins by IP country, most
+	// first; nil for networks written before detection stored them.
+	MemberCountryCounts []CountryCount
+	LoginCountryCounts  []CountryCount
 }
 
 // Member is an account in a network with its MEMBER_OF properties.
@@ -311,13 +342,20 @@ type NetworkQuery struct {
 	RunID        string // resolved: never empty when the query runs
 	MinScore     *float64
 	MaxScore     *float64
-	Signal       *string
+	Signal       *SignalFilter
 	StateLinked  *bool
 	ReviewStatus *ReviewStatus
 	Country      *string
 	MinSize      *int
 	OrderField   NetworkOrderField
 	Direction    Direction
+}
+
+// SignalFilter keeps networks to which one signal contributed at least
+// MinContribution.
+type SignalFilter struct {
+	Name            signals.Name
+	MinContribution float64
 }
 
 // SharedIP is an IP a member shares with other members.

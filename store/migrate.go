@@ -72,6 +72,9 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if err := s.regroupMasks(ctx); err != nil {
 		return err
 	}
+	if err := s.migrateContributions(ctx); err != nil {
+		return err
+	}
 	return s.migrateExposure(ctx)
 }
 

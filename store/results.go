@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"time"
@@ -11,8 +12,9 @@ import (
 
 // Detection write-back. A run is (:DetectionRun {id, startedAt, finishedAt,
 // status, params, stats, error}); each network it found is
-// (:Network {id, key, runId, size, score, signals, stateLinked,
-// stateConfidence, stateReasons, evidence, predecessorId}) with
+// (:Network {id, key, runId, size, score, signals, contribution_<signal>,
+// countries, stateLinked, stateConfidence, stateReasons, evidence,
+// predecessorId}) (signals.go) with
 // (:Account)-[:MEMBER_OF {score, role}]->(:Network) for members and
 // (:Network)-[:EXPOSED {rank, score}]->(:Account) for the accounts its
 // lookups matched (the people it targeted: never members, so no consumer
@@ -145,6 +147,9 @@ type NetworkRow struct {
 	Evidence        []string
 	PredecessorID   string // "" when the network is new
 	Members         []MemberRow
+	// Members by registered country and logins by IP country, most first.
+	MemberCountries []CountryCount
+	LoginCountries  []CountryCount
 }
 
 // MemberRow is one MEMBER_OF relationship.
@@ -190,7 +195,9 @@ func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkR
 			"runId": runID, "key": n.Key, "size": int64(n.Size), "score": n.Score, "signals": n.Signals,
 			"stateLinked": n.StateLinked, "stateConfidence": n.StateConfidence,
 			"stateReasons": nonNil(n.StateReasons), "evidence": nonNil(n.Evidence),
+			"countries": countriesJSON(n.MemberCountries, n.LoginCountries),
 		}
+		maps.Copy(props, contributionProps(n.Signals))
 		if n.PredecessorID != "" {
 			props["predecessorId"] = n.PredecessorID
 		}
@@ -265,9 +272,9 @@ func exposureRanks(members []MemberRow) []int {
 	return ranks
 }
 
-func nonNil(l []string) []string {
+func nonNil[T any](l []T) []T {
 	if l == nil {
-		return []string{}
+		return []T{}
 	}
 	return l
 }

@@ -18,27 +18,26 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/lockstep-dev/lockstep/signals"
 )
 
-// Signal names, in the order networks report them.
+// Signal names (package signals holds the list), in the order networks
+// report them.
 const (
-	SigSweep       = "sweep"
-	SigLockstep    = "lockstep"
-	SigDenseBlock  = "denseBlock"
-	SigDatacenter  = "datacenter"
-	SigNewAccounts = "newAccounts"
-	SigHitRatio    = "hitRatio"
-	SigVolume      = "volume"
-	SigVelocity    = "velocity"
-	SigInfra       = "sharedInfra"
-	SigCountries   = "countrySpread"
-	SigWorkHours   = "workHours"
-	SigSeeds       = "seedProximity"
+	SigSweep       = signals.Sweep
+	SigLockstep    = signals.Lockstep
+	SigDenseBlock  = signals.DenseBlock
+	SigDatacenter  = signals.Datacenter
+	SigNewAccounts = signals.NewAccounts
+	SigHitRatio    = signals.HitRatio
+	SigVolume      = signals.Volume
+	SigVelocity    = signals.Velocity
+	SigInfra       = signals.SharedInfra
+	SigCountries   = signals.Countries
+	SigWorkHours   = signals.WorkHours
+	SigSeeds       = signals.Seeds
 )
-
-// SignalNames lists every signal.
-var SignalNames = []string{SigSweep, SigLockstep, SigDenseBlock, SigDatacenter, SigNewAccounts, SigHitRatio,
-	SigVolume, SigVelocity, SigInfra, SigCountries, SigWorkHours, SigSeeds}
 
 // TimeZone is a named UTC offset in hours (3.5 for Iran Standard Time).
 type TimeZone struct {
@@ -51,7 +50,7 @@ type TimeZone struct {
 type Config struct {
 	// Weights[s] in [0,1]: how far signal s alone can raise the score.
 	// Signals combine as a noisy-OR: score = 1 - prod(1 - w_s * x_s).
-	Weights map[string]float64 `json:"weights" yaml:"weights"`
+	Weights map[signals.Name]float64 `json:"weights" yaml:"weights"`
 	// ContextCap bounds what context signals (datacenter share, shared
 	// infrastructure, creation dates, countries, working hours) add to a
 	// score without behavioural evidence.
@@ -84,7 +83,7 @@ type Config struct {
 // judgement for a given investigation, not something code should assume.
 func DefaultConfig() Config {
 	return Config{
-		Weights: map[string]float64{
+		Weights: map[signals.Name]float64{
 			SigSweep:       0.85,
 			SigLockstep:    0.75,
 			SigDenseBlock:  0.35,
@@ -140,7 +139,7 @@ func ParseConfig(raw []byte) (Config, error) {
 	for k, v := range defWeights {
 		if _, ok := c.Weights[k]; !ok {
 			if c.Weights == nil {
-				c.Weights = map[string]float64{}
+				c.Weights = map[signals.Name]float64{}
 			}
 			c.Weights[k] = v
 		}
@@ -151,12 +150,12 @@ func ParseConfig(raw []byte) (Config, error) {
 // Validate reports the first setting out of range.
 func (c Config) Validate() error {
 	for k, w := range c.Weights {
-		known := false
-		for _, s := range SignalNames {
-			known = known || s == k
-		}
-		if !known {
-			return fmt.Errorf("scoring config: unknown signal %q in weights (known: %s)", k, strings.Join(SignalNames, ", "))
+		if !k.Known() {
+			names := make([]string, len(signals.All))
+			for i, s := range signals.All {
+				names[i] = string(s)
+			}
+			return fmt.Errorf("scoring config: unknown signal %q in weights (known: %s)", k, strings.Join(names, ", "))
 		}
 		if w < 0 || w > 1 {
 			return fmt.Errorf("scoring config: weight of %s is %v, want 0..1", k, w)

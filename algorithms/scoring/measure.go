@@ -59,13 +59,13 @@ func measureCreation(f *facts, b *projection.Bipartite, ms []int32) {
 		f.createdWindowDays = float64(best) / day
 		f.createdInWindow = k
 	}
-	countries := map[string]bool{}
+	countries := map[string]int64{}
 	for _, a := range ms {
 		if cc := b.AccountCountry[a]; cc != "" {
-			countries[cc] = true
+			countries[cc]++
 		}
 	}
-	f.accountCountries = len(countries)
+	f.memberCountries = byCount(countries)
 }
 
 // measureInfrastructure: logins by IP kind, shared IPs and devices, ASNs,
@@ -144,12 +144,25 @@ func measureInfrastructure(f *facts, b *projection.Bipartite, cfg Config, ms []i
 			f.topASOrg = b.IPASOrg[r]
 		}
 	}
-	for cc, n := range ipCountry {
+	f.loginCountries = byCount(ipCountry)
+}
+
+// byCount lists the countries of counts with a count, most first, ties
+// alphabetical; the unknown country ("") is left out.
+func byCount(counts map[string]int64) []CountryCount {
+	out := make([]CountryCount, 0, len(counts))
+	for cc, n := range counts {
 		if cc != "" && n > 0 {
-			f.ipCountries = append(f.ipCountries, cc)
+			out = append(out, CountryCount{Country: cc, Count: n})
 		}
 	}
-	slices.Sort(f.ipCountries)
+	slices.SortFunc(out, func(x, y CountryCount) int {
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Country, y.Country)
+	})
+	return out
 }
 
 // blockHit is one looked-up number of a block: its offset, when it was

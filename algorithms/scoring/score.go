@@ -10,6 +10,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/algorithms/csr"
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
+	"github.com/lockstep-dev/lockstep/signals"
 )
 
 // Roles of accounts in a network.
@@ -21,7 +22,7 @@ const (
 
 // Signal is one measured signal of a network.
 type Signal struct {
-	Name string `json:"name"`
+	Name signals.Name `json:"name"`
 	// Value is the measured quantity (a share, a count, a density).
 	Value float64 `json:"value"`
 	// Strength is Value mapped to 0..1.
@@ -51,9 +52,21 @@ type Network struct {
 	StateConfidence float64  `json:"stateConfidence"`
 	StateReasons    []string `json:"stateReasons"`
 	Evidence        []string `json:"evidence"`
+	// MemberCountries counts members by registered country and
+	// LoginCountries logins by the country of their IP address, most
+	// first (ties alphabetical), every country.
+	MemberCountries []CountryCount `json:"memberCountries"`
+	LoginCountries  []CountryCount `json:"loginCountries"`
 	// Members lists core and peripheral members by decreasing score, then
 	// victims (at most Config.MaxVictims).
 	Members []Member `json:"members"`
+}
+
+// CountryCount is a country (ISO 3166-1 alpha-2) and how many members or
+// logins it has.
+type CountryCount struct {
+	Country string `json:"country"`
+	Count   int64  `json:"count"`
 }
 
 // Input is what Score needs: the bipartite graph with its attributes, the
@@ -157,7 +170,8 @@ type facts struct {
 	topASN                     uint32
 	topASOrg                   string
 	topASNIPs                  int
-	ipCountries                []string
+	loginCountries             []CountryCount // logins by IP country, most first
+	memberCountries            []CountryCount // members by registered country, most first
 	sharedIPs, sharedDevices   int
 	membersSharing             int
 	lookups, hits              int64
@@ -196,21 +210,20 @@ type facts struct {
 	ipsUsed                    int
 	devicesUsed                int
 	createdMin, createdMax     int64
-	accountCountries           int
 }
 
 // scoreOne scores community c, or returns nil when it scores below
 // in.MinScore.
 func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) *Network {
 	f := measure(in, cfg, c, ms, ppr, seeds)
-	sigs := signals(f, cfg)
+	sigs := measureSignals(f, cfg)
 	score := combine(sigs, cfg.ContextCap)
 	if score < in.MinScore {
 		return nil
 	}
-	nw := &Network{Community: c, Size: len(ms), Score: score, Signals: sigs}
+	nw := &Network{Community: c, Size: len(ms), Score: score, Signals: sigs, MemberCountries: f.memberCountries, LoginCountries: f.loginCountries}
 	nw.StateLinked, nw.StateConfidence, nw.StateReasons = stateIndicator(f, cfg, score)
-	nw.Evidence = evidence(in.B, f, cfg, sigs)
+	nw.Evidence = evidence(in.B, f, sigs)
 	nw.Members = roles(in.B, f, ms, score, cfg)
 	return nw
 }
@@ -222,7 +235,7 @@ func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds ma
 // at most Config.ContextCap to a score: a network is flagged only with
 // behavioural evidence (sweeps, lockstep, dense blocks, volume, hit
 // ratio, confirmed neighbours).
-var contextSignals = map[string]bool{SigDatacenter: true, SigNewAccounts: true, SigInfra: true, SigCountries: true, SigWorkHours: true}
+var contextSignals = map[signals.Name]bool{SigDatacenter: true, SigNewAccounts: true, SigInfra: true, SigCountries: true, SigWorkHours: true}
 
 // combine sets each signal's contribution and returns the score: a
 // noisy-OR 1 - prod(1 - w·x) over behavioural signals, combined the same

@@ -112,7 +112,7 @@ func TestScoreRingAboveFamily(t *testing.T) {
 		t.Errorf("contributions sum to %v, score is %v", sum, ring.Score)
 	}
 	first := ring.Evidence[0]
-	for _, want := range []string{"20 accounts", "6 datacenter/VPN IPs", "AS 64500", "4,000 distinct numbers filling 40 groups of 100 in +1 415-555-xxxx", "shuffled", "split among 20 members", "between 02:00 and 07:00 UTC"} {
+	for _, want := range []string{"20 accounts", "6 datacenter/VPN IPs", "6 of 6 IPs in AS 64500", "4,000 distinct numbers in 40 swept groups of 100 numbers in +1 415-555-xxxx", "shuffled", "split among 20 members", "between 02:00 and 07:00 UTC"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("evidence %q lacks %q", first, want)
 		}

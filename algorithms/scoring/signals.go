@@ -8,16 +8,19 @@ import (
 	"strings"
 
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
+	"github.com/lockstep-dev/lockstep/signals"
 	"github.com/lockstep-dev/lockstep/target"
 )
 
-// signals maps facts to signal strengths; docs/DETECTION.md gives each
-// mapping and why.
-func signals(f facts, cfg Config) []Signal {
+// measureSignals maps facts to signal strengths; docs/DETECTION.md gives
+// each mapping and why. Every number a detail quotes is followed by its
+// unit ("distinct numbers", "lookups", "logins"): a lookup count beside a
+// count of distinct numbers must not read as the same thing.
+func measureSignals(f facts, cfg Config) []Signal {
 	n := float64(f.n)
 	perMember := median(f.lookupsPerMember)
 	var out []Signal
-	add := func(name string, value, strength float64, detail string) {
+	add := func(name signals.Name, value, strength float64, detail string) {
 		out = append(out, Signal{Name: name, Value: value, Strength: clamp01(strength), Weight: cfg.Weights[name], Detail: detail})
 	}
 	// Sweep: share of the looked-up numbers that lie in swept groups of
@@ -28,7 +31,7 @@ func signals(f facts, cfg Config) []Signal {
 		cov = float64(f.sweepCovered) / float64(f.phoneTargets)
 	}
 	add(SigSweep, cov, cov*math.Min(1, float64(f.sweepCovered)/100),
-		fmt.Sprintf("%s of %s distinct looked-up numbers lie in groups of 100 numbers with %d or more of them looked up", num(int64(f.sweepCovered)), num(int64(f.phoneTargets)), cfg.MinGroupFill))
+		fmt.Sprintf("%s of %s distinct numbers looked up lie in groups of 100 numbers with at least %d numbers looked up", num(int64(f.sweepCovered)), num(int64(f.phoneTargets)), cfg.MinGroupFill))
 	// Lockstep: share of lookups of a target another member looked up
 	// within the window; discounted below 50 such lookups, and unless it
 	// is sustained over several bursts at least 12 hours apart
@@ -41,14 +44,14 @@ func signals(f facts, cfg Config) []Signal {
 	}
 	sustained := clamp01(float64(f.lockstepEpisodes-1) / 3)
 	add(SigLockstep, ls, ls/0.5*math.Min(1, float64(f.lockstepEdges)/50)*sustained,
-		fmt.Sprintf("%s of %s lookups were of a target another member looked up within %s, in %s", num(int64(f.lockstepEdges)), num(int64(f.targetEdges)), dur(cfg.LockstepWindow), plural(f.lockstepEpisodes, "burst")))
+		fmt.Sprintf("%s of %s of a target by a member came within %s of another member's, in %s", num(int64(f.lockstepEdges)), plural(f.targetEdges, "first lookup"), dur(cfg.LockstepWindow), plural(f.lockstepEpisodes, "burst")))
 	add(SigDenseBlock, f.dense.Density, logRamp(f.dense.Density, 2, 15),
-		fmt.Sprintf("densest block: %s accounts × %s resources, weighted density %.2f", num(int64(f.dense.Rows)), num(int64(f.dense.Cols)), f.dense.Density))
+		fmt.Sprintf("densest block: %s × %s, weighted density %.2f", plural(f.dense.Rows, "account"), plural(f.dense.Cols, "resource"), f.dense.Density))
 	dc := 0.0
 	if f.logins > 0 {
 		dc = float64(f.dcLogins) / float64(f.logins)
 	}
-	add(SigDatacenter, dc, dc, fmt.Sprintf("%.0f%% of %s logins from datacenter, VPN or Tor addresses", 100*dc, num(f.logins)))
+	add(SigDatacenter, dc, dc, fmt.Sprintf("%.0f%% of %s from datacenter, VPN or Tor addresses", 100*dc, plural64(f.logins, "login")))
 	// New accounts: created close together. A window of 0 days scores 1,
 	// a year 0; small communities are discounted because a few accounts
 	// can be created close together by chance.
@@ -58,8 +61,8 @@ func signals(f facts, cfg Config) []Signal {
 	}
 	// Age at first lookup is reported, not scored: organic users sync
 	// their contacts at sign-up too.
-	add(SigNewAccounts, f.createdWindowDays, nw, fmt.Sprintf("%d of %d accounts created within %.1f days; the median member was %.1f days old at its first lookup",
-		f.createdInWindow, f.n, f.createdWindowDays, f.firstLookupAgeDaysMedian))
+	add(SigNewAccounts, f.createdWindowDays, nw, fmt.Sprintf("%d of %s created within %.1f days; the median member was %.1f days old at its first lookup",
+		f.createdInWindow, plural(f.n, "account"), f.createdWindowDays, f.firstLookupAgeDaysMedian))
 	hr := 0.0
 	if f.lookups > 0 {
 		hr = float64(f.hits) / float64(f.lookups)
@@ -68,21 +71,30 @@ func signals(f facts, cfg Config) []Signal {
 	if perMember >= 20 {
 		hrs = (0.1 - hr) / 0.1
 	}
-	add(SigHitRatio, hr, hrs, fmt.Sprintf("%.2f%% of %s lookups matched an account", 100*hr, num(f.lookups)))
-	add(SigVolume, perMember, logRamp(perMember, 150, 3000), fmt.Sprintf("median member made %.0f lookups", perMember))
+	add(SigHitRatio, hr, hrs, fmt.Sprintf("%.2f%% of %s matched an account", 100*hr, plural64(f.lookups, "lookup")))
+	add(SigVolume, perMember, logRamp(perMember, 150, 3000), fmt.Sprintf("the median member made %.0f lookups", perMember))
 	vel := median(f.perDay)
-	add(SigVelocity, vel, logRamp(vel, 100, 3000), fmt.Sprintf("median member looked up %.0f targets per active day", vel))
+	add(SigVelocity, vel, logRamp(vel, 100, 3000), fmt.Sprintf("the median member made %.0f lookups a day between its first and last lookup", vel))
 	shareFrac := float64(f.membersSharing) / n
-	add(SigInfra, shareFrac, shareFrac, fmt.Sprintf("%d of %d members share %s and %s with another member", f.membersSharing, f.n, plural(f.sharedIPs, "IP"), plural(f.sharedDevices, "device")))
-	cs := float64(len(f.ipCountries))
-	add(SigCountries, cs, (cs-2)/6, fmt.Sprintf("logins from %d countries", len(f.ipCountries)))
+	add(SigInfra, shareFrac, shareFrac, fmt.Sprintf("%d of %s share %s or %s with another member", f.membersSharing, plural(f.n, "member"), plural(f.sharedIPs, "IP"), plural(f.sharedDevices, "device")))
+	cs := float64(len(f.loginCountries))
+	add(SigCountries, cs, (cs-2)/6, fmt.Sprintf("logins from %s", plural(len(f.loginCountries), "country")))
 	ws := 0.0
 	if f.events >= 50 {
 		ws = (f.workShare - 0.5) / 0.4
 	}
-	add(SigWorkHours, f.workShare, ws, fmt.Sprintf("%.0f%% of activity in weekday %02d:00-%02d:00 at UTC%s", 100*f.workShare, cfg.WorkStart, cfg.WorkEnd, tzName(f.bestTZ)))
-	add(SigSeeds, f.seedMass, f.seedMass*2, fmt.Sprintf("%.1f%% of the confirmed seeds' personalized PageRank mass; %d confirmed members", 100*f.seedMass, f.seedMembers))
+	add(SigWorkHours, f.workShare, ws, fmt.Sprintf("%.0f%% of %s in weekday %02d:00-%02d:00 at UTC%s", 100*f.workShare, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, tzName(f.bestTZ)))
+	add(SigSeeds, f.seedMass, f.seedMass*2, fmt.Sprintf("%.1f%% of the confirmed seeds' personalized PageRank mass; %s", 100*f.seedMass, plural(f.seedMembers, "confirmed member")))
 	return out
+}
+
+// activityUnit names what the hour histogram counts: lookups, or logins
+// for a community that looked nothing up.
+func (f facts) activityUnit() string {
+	if f.events == 0 {
+		return "logins"
+	}
+	return "lookups"
 }
 
 func tzName(off float64) string {
@@ -97,9 +109,9 @@ func tzName(off float64) string {
 
 func dur(secs int64) string {
 	if secs%3600 == 0 {
-		return fmt.Sprintf("%d h", secs/3600)
+		return plural(int(secs/3600), "hour")
 	}
-	return fmt.Sprintf("%d minutes", secs/60)
+	return plural(int(secs/60), "minute")
 }
 
 // stateIndicator weighs the indicators platforms use before they say
@@ -191,25 +203,28 @@ func roles(b *projection.Bipartite, f facts, ms []int32, score float64, cfg Conf
 
 // evidence writes sentences with the numbers behind the strongest signals.
 // Number blocks appear masked ("+1 415 555 xxxx"), never a full number.
-func evidence(b *projection.Bipartite, f facts, cfg Config, sigs []Signal) []string {
+// Every number names its unit, and a signal's strength word comes from
+// what it contributed to the score, not from its raw strength.
+func evidence(b *projection.Bipartite, f facts, sigs []Signal) []string {
 	var out []string
 	// The opening sentence, in the style analysts write: who, from where,
 	// what they did, when.
 	var s strings.Builder
 	if f.createdInWindow == f.n && f.n > 0 {
-		fmt.Fprintf(&s, "%s accounts created within %s", num(int64(f.n)), days(f.createdWindowDays))
+		fmt.Fprintf(&s, "%s created within %s", plural(f.n, "account"), days(f.createdWindowDays))
 	} else if f.createdInWindow > 0 {
-		fmt.Fprintf(&s, "%s accounts (%s of them created within %s)", num(int64(f.n)), num(int64(f.createdInWindow)), days(f.createdWindowDays))
+		fmt.Fprintf(&s, "%s (%d of %s created within %s)", plural(f.n, "account"), f.createdInWindow, plural(f.n, "account"), days(f.createdWindowDays))
 	} else {
-		fmt.Fprintf(&s, "%s accounts", num(int64(f.n)))
+		s.WriteString(plural(f.n, "account"))
 	}
 	if f.dcIPs > 0 && f.dcLogins*2 >= f.logins {
-		fmt.Fprintf(&s, " logged in from %s datacenter/VPN IPs", num(int64(f.dcIPs)))
+		fmt.Fprintf(&s, " logged in from %s", plural(f.dcIPs, "datacenter/VPN IP"))
 		if f.topASN != 0 {
-			fmt.Fprintf(&s, ", %s of them in AS %d", num(int64(f.topASNIPs)), f.topASN)
+			fmt.Fprintf(&s, " (%d of %s in AS %d", f.topASNIPs, plural(f.dcIPs, "IP"), f.topASN)
 			if f.topASOrg != "" {
-				fmt.Fprintf(&s, " (%s)", f.topASOrg)
+				fmt.Fprintf(&s, ", %s", f.topASOrg)
 			}
+			s.WriteString(")")
 		}
 	} else if f.sharedDevices > 0 || f.sharedIPs > 0 {
 		fmt.Fprintf(&s, " share %s and %s", plural(f.sharedIPs, "IP"), plural(f.sharedDevices, "device"))
@@ -219,16 +234,16 @@ func evidence(b *projection.Bipartite, f facts, cfg Config, sigs []Signal) []str
 		if f.bestBlockInOrder >= 0.8 {
 			order = "in order"
 		}
-		fmt.Fprintf(&s, "; together they looked up %s distinct numbers filling %s of 100 in %s (%s", num(int64(f.bestBlockCovered)), plural(f.bestBlockGroups, "group"), target.BlockLabel(b.Blocks.Key(f.bestBlock)), order)
+		fmt.Fprintf(&s, "; together they looked up %s in %s of 100 numbers in %s (%s", plural(f.bestBlockCovered, "distinct number"), plural(f.bestBlockGroups, "swept group"), target.BlockLabel(b.Blocks.Key(f.bestBlock)), order)
 		switch {
 		case f.bestBlockPerNumber >= 1.5:
-			fmt.Fprintf(&s, ", each number by %.0f members on average", f.bestBlockPerNumber)
+			fmt.Fprintf(&s, ", each number by %.1f members on average", f.bestBlockPerNumber)
 		case f.bestBlockMembers > 1:
-			fmt.Fprintf(&s, ", split among %d members", f.bestBlockMembers)
+			fmt.Fprintf(&s, ", split among %s", plural(f.bestBlockMembers, "member"))
 		}
 		s.WriteString(")")
 	} else if f.lookups > 0 {
-		fmt.Fprintf(&s, "; together they made %s lookups of %s targets", num(f.lookups), num(int64(f.distinctTargets)))
+		fmt.Fprintf(&s, "; together they made %s of %s", plural64(f.lookups, "lookup"), plural(f.distinctTargets, "distinct target"))
 	}
 	if f.events > 0 && f.hourEnd != f.hourStart && f.hourShare > 0 && windowLen(f.hourStart, f.hourEnd) <= 12 {
 		fmt.Fprintf(&s, " between %02d:00 and %02d:00 UTC", f.hourStart, f.hourEnd)
@@ -237,77 +252,68 @@ func evidence(b *projection.Bipartite, f facts, cfg Config, sigs []Signal) []str
 
 	ranked := slices.Clone(sigs)
 	slices.SortStableFunc(ranked, func(x, y Signal) int { return cmp.Compare(y.Contribution, x.Contribution) })
+	hitRatioSaid := false
 	for _, sg := range ranked {
-		if sg.Contribution < 0.02 {
+		if sg.Contribution < EvidenceMinContribution {
 			break
 		}
-		out = append(out, fmt.Sprintf("%s (%s, +%.2f): %s.", signalTitle(sg.Name), strengthWord(sg.Strength), sg.Contribution, sg.Detail))
+		hitRatioSaid = hitRatioSaid || sg.Name == SigHitRatio
+		out = append(out, fmt.Sprintf("%s (%s, +%.2f to the score): %s.", sg.Name.Title(), ContributionWord(sg.Contribution), sg.Contribution, sg.Detail))
 	}
-	if len(f.ipCountries) >= 4 {
-		list := strings.Join(f.ipCountries[:min(8, len(f.ipCountries))], ", ")
-		if len(f.ipCountries) > 8 {
-			list += fmt.Sprintf(" and %d more", len(f.ipCountries)-8)
+	if len(f.loginCountries) >= 4 {
+		top := f.loginCountries[:min(TopCountries, len(f.loginCountries))]
+		parts := make([]string, len(top))
+		for i, c := range top {
+			parts[i] = fmt.Sprintf("%s (%s)", c.Country, plural64(c.Count, "login"))
 		}
-		out = append(out, fmt.Sprintf("Logins come from %d countries (%s).", len(f.ipCountries), list))
+		if len(top) < len(f.loginCountries) {
+			out = append(out, fmt.Sprintf("Logins come from %s; the top %d by logins: %s.", plural(len(f.loginCountries), "country"), len(top), strings.Join(parts, ", ")))
+		} else {
+			out = append(out, fmt.Sprintf("Logins come from %s: %s.", plural(len(f.loginCountries), "country"), strings.Join(parts, ", ")))
+		}
 	}
-	if len(f.victims) > 0 {
-		out = append(out, fmt.Sprintf("Their lookups found %s (hit ratio %.2f%%).", plural(len(f.victims), "existing account"), 100*float64(f.hits)/math.Max(1, float64(f.lookups))))
+	switch {
+	case len(f.victims) > 0 && hitRatioSaid:
+		out = append(out, fmt.Sprintf("Their lookups found %s.", plural(len(f.victims), "existing account")))
+	case len(f.victims) > 0:
+		out = append(out, fmt.Sprintf("Their lookups found %s (%.2f%% of %s matched an account).", plural(len(f.victims), "existing account"), 100*float64(f.hits)/math.Max(1, float64(f.lookups)), plural64(f.lookups, "lookup")))
 	}
 	return out
 }
 
-func windowLen(a, b int) int { return ((b-a)%24 + 24) % 24 }
+// EvidenceMinContribution is the smallest contribution to a score for
+// which evidence writes a sentence about the signal; it is also the
+// default of the API's signal filter, so the filter returns the networks
+// whose evidence speaks of the signal.
+const EvidenceMinContribution = 0.02
 
-func signalTitle(name string) string {
-	switch name {
-	case SigSweep:
-		return "Number sweep"
-	case SigLockstep:
-		return "Lockstep lookups"
-	case SigDenseBlock:
-		return "Dense block"
-	case SigDatacenter:
-		return "Datacenter/VPN/Tor logins"
-	case SigNewAccounts:
-		return "Accounts created together"
-	case SigHitRatio:
-		return "Low hit ratio"
-	case SigVolume:
-		return "Lookup volume"
-	case SigVelocity:
-		return "Lookup velocity"
-	case SigInfra:
-		return "Shared infrastructure"
-	case SigCountries:
-		return "Country spread"
-	case SigWorkHours:
-		return "Working hours"
-	case SigSeeds:
-		return "Near confirmed accounts"
-	}
-	return name
-}
+// TopCountries is how many countries evidence names by count.
+const TopCountries = 5
 
-func strengthWord(x float64) string {
+// ContributionWord is the strength word evidence gives a signal that
+// added c to a score: "strong" from 0.25 (half of the default flagging
+// threshold), "moderate" from 0.10, "weak" below.
+func ContributionWord(c float64) string {
 	switch {
-	case x >= 0.8:
+	case c >= 0.25:
 		return "strong"
-	case x >= 0.4:
+	case c >= 0.10:
 		return "moderate"
 	}
 	return "weak"
 }
+
+func windowLen(a, b int) int { return ((b-a)%24 + 24) % 24 }
 
 func days(d float64) string {
 	switch {
 	case d < 1.0/24:
 		return "an hour"
 	case d < 1:
-		return fmt.Sprintf("%.0f hours", math.Ceil(d*24))
-	case d < 1.5:
-		return "1 day"
+		return plural(int(math.Ceil(d*24)), "hour")
 	}
-	return fmt.Sprintf("%.0f days", math.Ceil(d))
+	// Rounded up: "created within" must hold for the whole window.
+	return plural(int(math.Ceil(d)), "day")
 }
 
 // num formats n with thousands separators: 18,240.
@@ -328,9 +334,16 @@ func num(n int64) string {
 	return string(out)
 }
 
-func plural(n int, word string) string {
+func plural(n int, word string) string { return plural64(int64(n), word) }
+
+// plural64 writes n with its unit: "1 lookup", "2,400 lookups", "3
+// countries".
+func plural64(n int64, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	return num(int64(n)) + " " + word + "s"
+	if strings.HasSuffix(word, "y") && !strings.HasSuffix(word, "ay") {
+		return num(n) + " " + strings.TrimSuffix(word, "y") + "ies"
+	}
+	return num(n) + " " + word + "s"
 }

@@ -218,7 +218,7 @@ func topSignals(n detect.Network, k int) string {
 	var best []sc
 	for _, s := range n.Signals {
 		if s.Contribution > 0 {
-			best = append(best, sc{s.Name, s.Contribution})
+			best = append(best, sc{string(s.Name), s.Contribution})
 		}
 	}
 	for i := range best {

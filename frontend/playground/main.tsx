@@ -29,7 +29,8 @@ query TopNetworks {
     edges {
       node {
         id score size reviewStatus
-        signals { name value }
+        signals { name contribution detail }
+        memberCountries(first: 3) { count top { country count } }
         stateLinked { possible confidence reasons }
       }
     }

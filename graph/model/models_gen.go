@@ -18,8 +18,8 @@ type NetworkFilter struct {
 	MinScore *float64 `json:"minScore,omitempty"`
 	// Only networks with score at most this.
 	MaxScore *float64 `json:"maxScore,omitempty"`
-	// Only networks whose signals include one with this name.
-	Signal *string `json:"signal,omitempty"`
+	// Only networks to which this signal contributed at least its `minContribution`.
+	Signal *store.SignalFilter `json:"signal,omitempty"`
 	// Only networks with (true) or without (false) the state-linked indicator.
 	StateLinked *bool `json:"stateLinked,omitempty"`
 	// Only networks with this review status (from their own reviews; a predecessor's review shows in `reviewStatus` but does not match this filter).

@@ -27,7 +27,8 @@ export const NETWORKS = /* GraphQL */ `
         cursor
         node {
           id runId size score reviewStatus
-          signals { name value }
+          signals { name contribution }
+          memberCountries(first: 3) { count top { country count } }
           stateLinked { possible confidence }
         }
       }
@@ -35,19 +36,21 @@ export const NETWORKS = /* GraphQL */ `
   }
 `;
 
-/** networkCountriesQuery samples member countries of several networks in one request (used when Network.countries is absent). */
-export function networkCountriesQuery(ids: string[]): string {
-  const parts = ids.map((_, i) => `n${i}: network(id: $id${i}) { id members(first: 25) { edges { node { account { country } } } } }`);
-  const vars = ids.map((_, i) => `$id${i}: ID!`).join(', ');
-  return `query NetworkCountries(${vars}) { ${parts.join(' ')} }`;
-}
+/** SIGNAL_NAMES reads the SignalName enum with its descriptions, so the signal filter offers what the API accepts. */
+export const SIGNAL_NAMES = /* GraphQL */ `
+  query SignalNames {
+    signalName: __type(name: "SignalName") { enumValues { name description } }
+  }
+`;
 
 export const NETWORK = /* GraphQL */ `
   query Network($id: ID!) {
     network(id: $id) {
       id runId size score reviewStatus lineageId evidence
       run { id status startedAt finishedAt }
-      signals { name value detail }
+      signals { name contribution strength measured detail }
+      memberCountries(first: 5) { count top { country count } }
+      loginCountries(first: 5) { count top { country count } }
       stateLinked { possible confidence reasons }
       predecessor { id runId }
       successor { id runId }

@@ -2,8 +2,8 @@ import { signalBars, SignalInput } from '../lib/evidence';
 
 /**
  * SignalChart draws each signal's contribution to the network score as a
- * horizontal bar, with the signal's own value and detection's sentence about
- * it underneath (exposed as a table to screen readers).
+ * horizontal bar, largest first, with the signal's raw measure and detection's
+ * sentence about it underneath (exposed as a table to screen readers).
  */
 export function SignalChart({ signals }: { signals: SignalInput[] }) {
   const bars = signalBars(signals);
@@ -13,7 +13,7 @@ export function SignalChart({ signals }: { signals: SignalInput[] }) {
       <div role="row" className="bars small muted">
         <span role="columnheader">Signal</span>
         <span role="columnheader">Contribution to score</span>
-        <span role="columnheader" className="val">Value</span>
+        <span role="columnheader" className="val">Measured</span>
       </div>
       {bars.map((b) => (
         <div key={b.name} role="row" className="bars signal-row">
@@ -23,7 +23,7 @@ export function SignalChart({ signals }: { signals: SignalInput[] }) {
             <span className="small">+{b.contribution.toFixed(2)}</span>
           </span>
           <span role="cell" className="val">
-            {b.value.toFixed(2)}
+            {b.measured === null ? '—' : Number(b.measured.toPrecision(4)).toLocaleString('en-US')}
           </span>
           {b.note && (
             <span role="cell" className="note muted small">

@@ -1,5 +1,6 @@
 import { ReactNode } from 'react';
 import { ApiError, describeError } from '../api/errors';
+import { byContribution, countryTally, CountryTallyInput } from '../lib/evidence';
 import { formatPercent, formatScore, humanise } from '../lib/format';
 import { roleAtLeast, needRoleMessage, Role } from '../lib/roles';
 import { useAuth } from '../auth';
@@ -74,17 +75,29 @@ export function StateLinkedBadge({ possible, confidence }: { possible: boolean; 
   );
 }
 
-export function SignalBadges({ signals, max = 3 }: { signals: { name: string; value: number }[]; max?: number }) {
-  const top = signals.filter((s) => s.value > 0).slice(0, max);
+/** SignalBadges shows the signals that added most to the score, largest contribution first (those that added nothing never). */
+export function SignalBadges({ signals, max = 3 }: { signals: { name: string; contribution: number }[]; max?: number }) {
+  const top = byContribution(signals.filter((s) => s.contribution > 0)).slice(0, max);
   if (top.length === 0) return <span className="muted small">none</span>;
   return (
     <>
       {top.map((s) => (
-        <span key={s.name} className="badge signal" title={`${humanise(s.name)}: ${s.value}`}>
-          {humanise(s.name)}
+        <span key={s.name} className="badge signal" title={`${humanise(s.name)}: +${s.contribution.toFixed(2)} to the score`}>
+          {humanise(s.name)} <span className="small">+{s.contribution.toFixed(2)}</span>
         </span>
       ))}
     </>
+  );
+}
+
+/** CountryTally shows a network's countries as a top-k with the total beside it. */
+export function CountryTally({ tally, unit }: { tally: CountryTallyInput | null | undefined; unit: string }) {
+  const t = countryTally(tally, unit);
+  return (
+    <span aria-label={t.label} data-testid="country-tally">
+      {t.text}
+      {t.note && <span className="muted small"> ({t.note})</span>}
+    </span>
   );
 }
 

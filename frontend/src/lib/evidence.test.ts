@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evidenceSentences, signalBars } from './evidence';
+import { byContribution, countryTally, evidenceSentences, signalBars } from './evidence';
 
 describe('evidenceSentences', () => {
   it.each([
@@ -22,36 +22,47 @@ describe('evidenceSentences', () => {
 });
 
 describe('signalBars', () => {
-  it('uses detail.contribution when present and scales to the largest', () => {
+  it('orders by contribution, not by measure, and scales to the largest', () => {
     const bars = signalBars([
-      { name: 'hit_ratio', value: 0.9, detail: { contribution: 0.1 } },
-      { name: 'sweep_coverage', value: 0.5, detail: { contribution: 0.4, consecutive: 812 } },
-      { name: 'lookup_velocity', value: 0.2 },
+      { name: 'COUNTRY_SPREAD', contribution: 0, measured: 9 },
+      { name: 'HIT_RATIO', contribution: 0.1, measured: 0.004 },
+      { name: 'SWEEP', contribution: 0.4, measured: 0.9, detail: '4,000 of 4,000 distinct numbers looked up lie in groups of 100 numbers' },
     ]);
-    expect(bars.map((b) => b.name)).toEqual(['sweep_coverage', 'lookup_velocity', 'hit_ratio']);
+    expect(bars.map((b) => b.name)).toEqual(['SWEEP', 'HIT_RATIO', 'COUNTRY_SPREAD']);
     expect(bars[0].width).toBe(1);
-    expect(bars[1].width).toBeCloseTo(0.5);
-    expect(bars[0].note).toBe('Consecutive: 812');
-    expect(bars[0].label).toBe('Sweep coverage');
+    expect(bars[1].width).toBeCloseTo(0.25);
+    expect(bars[2].width).toBe(0);
+    expect(bars[0].note).toMatch(/^4,000 of 4,000 distinct numbers/);
+    expect(bars[0].label).toBe('Sweep');
+    expect(bars[2].measured).toBe(9);
   });
 
-  it('derives contribution from weight and never goes negative', () => {
-    const bars = signalBars([
-      { name: 'a', value: 0.5, detail: { weight: 2 } },
-      { name: 'b', value: -3 },
+  it('never goes negative and handles all-zero signals', () => {
+    const bars = signalBars([{ name: 'A', contribution: -3 }, { name: 'B', contribution: 0 }]);
+    expect(bars.map((b) => [b.contribution, b.width, b.measured, b.note])).toEqual([
+      [0, 0, null, ''],
+      [0, 0, null, ''],
     ]);
-    expect(bars[0].contribution).toBe(1);
-    expect(bars[1].contribution).toBe(0);
-    expect(bars[1].width).toBe(0);
+  });
+});
+
+describe('byContribution', () => {
+  it('sorts largest contribution first, ties by name', () => {
+    expect(byContribution([{ name: 'B', contribution: 0.1 }, { name: 'C', contribution: 0.3 }, { name: 'A', contribution: 0.1 }]).map((s) => s.name)).toEqual(['C', 'A', 'B']);
+  });
+});
+
+describe('countryTally', () => {
+  it('says when it shows a top-k and how many countries there are', () => {
+    const t = countryTally({ count: 9, top: [{ country: 'IR', count: 1204 }, { country: 'NL', count: 310 }, { country: 'US', count: 55 }] }, 'logins');
+    expect(t.text).toBe('IR 1,204 · NL 310 · US 55');
+    expect(t.note).toBe('top 3 of 9 countries');
+    expect(t.label).toBe('9 countries; top 3 by logins: IR 1204 logins, NL 310 logins, US 55 logins');
   });
 
-  it('takes the sentence detection wrote in detail.detail', () => {
-    const [b] = signalBars([{ name: 'sweep', value: 1, detail: { contribution: 0.405, detail: '270 of 270 looked-up numbers lie in runs of 5+ consecutive numbers', measured: 1, name: 'sweep', value: 1, weight: 0.85 } }]);
-    expect(b.note).toBe('270 of 270 looked-up numbers lie in runs of 5+ consecutive numbers');
-    expect(b.contribution).toBe(0.405);
-  });
-
-  it('handles all-zero signals', () => {
-    expect(signalBars([{ name: 'a', value: 0 }])[0].width).toBe(0);
+  it('says "all" when nothing is left out, and copes with none', () => {
+    expect(countryTally({ count: 2, top: [{ country: 'IR', count: 5 }, { country: 'RU', count: 2 }] }, 'members').note).toBe('all 2 countries');
+    expect(countryTally({ count: 0, top: [] }, 'members').text).toBe('—');
+    expect(countryTally(null, 'members').label).toBe('no countries');
   });
 });

@@ -1,7 +1,7 @@
-// Detection writes a network's evidence and signal details as free JSON (see
-// Network.evidence / Signal.detail). The UI shows it as plain sentences with
-// their numbers, whatever the exact shape: strings are sentences already,
-// objects with a text-like field use it, other values become "Label: value".
+// Detection writes a network's evidence as free JSON (Network.evidence). The
+// UI shows it as plain sentences with their numbers, whatever the exact shape:
+// strings are sentences already, objects with a text-like field use it, other
+// values become "Label: value". Signals are typed (Signal in the schema).
 
 import { humanise } from './format';
 
@@ -43,39 +43,57 @@ export function evidenceSentences(evidence: unknown, depth = 0): string[] {
 
 export interface SignalInput {
   name: string;
-  value: number;
-  detail?: unknown;
+  /** what the signal added to the network's score */
+  contribution: number;
+  /** the raw measure, in the signal's unit */
+  measured?: number;
+  /** detection's sentence about the measure */
+  detail?: string | null;
 }
 
 export interface SignalBar {
   name: string;
   label: string;
-  value: number;
-  /** contribution to the score: detail.contribution when detection wrote it, else the value */
   contribution: number;
+  measured: number | null;
   /** 0..1 bar length relative to the largest contribution */
   width: number;
-  /** one-line explanation from detail, when any */
   note: string;
 }
 
-const CHART_KEYS = new Set(['contribution', 'weight', 'name', 'value', 'measured']);
+/** byContribution orders signals as the API does: largest contribution first, ties by name. */
+export function byContribution<T extends { name: string; contribution: number }>(signals: T[]): T[] {
+  return [...signals].sort((a, b) => b.contribution - a.contribution || a.name.localeCompare(b.name));
+}
 
 /** signalBars prepares the signal-contribution chart, largest contribution first. */
 export function signalBars(signals: SignalInput[]): SignalBar[] {
-  const bars = signals.map((s) => {
-    const d = (s.detail && typeof s.detail === 'object' ? s.detail : {}) as Record<string, unknown>;
-    const c = typeof d.contribution === 'number' ? d.contribution : typeof d.weight === 'number' ? d.weight * s.value : s.value;
-    // Detection writes {contribution, weight, measured, detail: "sentence"}; show the sentence,
-    // else whatever else it wrote, minus the numbers the chart already shows.
-    const note = typeof s.detail === 'string'
-      ? s.detail
-      : typeof d.detail === 'string'
-        ? d.detail
-        : evidenceSentences(Object.fromEntries(Object.entries(d).filter(([k]) => !CHART_KEYS.has(k)))).join('; ');
-    return { name: s.name, label: humanise(s.name), value: s.value, contribution: Number.isFinite(c) ? Math.max(0, c) : 0, width: 0, note };
-  });
+  const bars = byContribution(signals).map((s) => ({
+    name: s.name,
+    label: humanise(s.name),
+    contribution: Number.isFinite(s.contribution) ? Math.max(0, s.contribution) : 0,
+    measured: typeof s.measured === 'number' ? s.measured : null,
+    width: 0,
+    note: s.detail ?? '',
+  }));
   const max = Math.max(0, ...bars.map((b) => b.contribution));
   for (const b of bars) b.width = max > 0 ? b.contribution / max : 0;
-  return bars.sort((a, b) => b.contribution - a.contribution || a.name.localeCompare(b.name));
+  return bars;
+}
+
+export interface CountryTallyInput {
+  count: number;
+  top: { country: string; count: number }[];
+}
+
+/**
+ * countryTally writes a country top-k as analysts read it: "IR 5 · RU 2 · GB 1"
+ * and, when there are more countries than shown, "top 3 of 9 countries".
+ */
+export function countryTally(t: CountryTallyInput | null | undefined, unit: string): { text: string; note: string; label: string } {
+  if (!t || t.count === 0) return { text: '—', note: '', label: 'no countries' };
+  const text = t.top.map((c) => `${c.country} ${c.count.toLocaleString('en-US')}`).join(' · ');
+  const note = t.count > t.top.length ? `top ${t.top.length} of ${t.count} countries` : t.count === 1 ? '1 country' : `all ${t.count} countries`;
+  const label = `${t.count} ${t.count === 1 ? 'country' : 'countries'}; ${t.count > t.top.length ? `top ${t.top.length}` : 'all'} by ${unit}: ${t.top.map((c) => `${c.country} ${c.count} ${unit}`).join(', ')}`;
+  return { text, note, label };
 }

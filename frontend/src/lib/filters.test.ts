@@ -15,16 +15,20 @@ describe('toVariables', () => {
 
   it('maps every control onto NetworkFilter', () => {
     const v = toVariables(
-      f({ runId: ' run-2 ', minScore: '0.5', maxScore: '0.9', minSize: '10', signal: 'sweep_coverage', stateLinked: 'yes', reviewStatus: 'CONFIRMED', country: 'ir', sort: 'SIZE', direction: 'ASC' }),
+      f({ runId: ' run-2 ', minScore: '0.5', maxScore: '0.9', minSize: '10', signal: 'SWEEP', minContribution: '0.1', stateLinked: 'yes', reviewStatus: 'CONFIRMED', country: 'ir', sort: 'SIZE', direction: 'ASC' }),
       50,
       'cur',
     );
     expect(v).toEqual({
-      filter: { runId: 'run-2', minScore: 0.5, maxScore: 0.9, minSize: 10, signal: 'sweep_coverage', stateLinked: true, reviewStatus: 'CONFIRMED', country: 'IR' },
+      filter: { runId: 'run-2', minScore: 0.5, maxScore: 0.9, minSize: 10, signal: { name: 'SWEEP', minContribution: 0.1 }, stateLinked: true, reviewStatus: 'CONFIRMED', country: 'IR' },
       orderBy: { field: 'SIZE', direction: 'ASC' },
       first: 50,
       after: 'cur',
     });
+  });
+
+  it('leaves the contribution bar to the API default when it is empty', () => {
+    expect(toVariables(f({ signal: 'DATACENTER' }), 20, null).filter.signal).toEqual({ name: 'DATACENTER' });
   });
 
   it('maps "not state-linked" to false, not to absent', () => {
@@ -38,6 +42,9 @@ describe('toVariables', () => {
     { over: { minSize: '2.5' }, field: 'minSize' },
     { over: { minSize: '0' }, field: 'minSize' },
     { over: { country: 'Iran' }, field: 'country' },
+    { over: { signal: 'sweep_coverage' }, field: 'signal' },
+    { over: { signal: 'SWEEP', minContribution: '2' }, field: 'minContribution' },
+    { over: { minContribution: '0.1' }, field: 'minContribution' },
   ])('rejects $over naming $field', ({ over, field }) => {
     try {
       toVariables(f(over as Partial<NetworkFilterState>), 20, null);
@@ -51,9 +58,9 @@ describe('toVariables', () => {
 
 describe('URL form', () => {
   it('round-trips non-default controls and omits defaults', () => {
-    const s = f({ minScore: '0.7', reviewStatus: 'ESCALATED', sort: 'SIZE', stateLinked: 'no' });
+    const s = f({ minScore: '0.7', signal: 'SWEEP', minContribution: '0.1', reviewStatus: 'ESCALATED', sort: 'SIZE', stateLinked: 'no' });
     const q = toQuery(s);
-    expect(q).toBe('minScore=0.7&stateLinked=no&reviewStatus=ESCALATED&sort=SIZE');
+    expect(q).toBe('minScore=0.7&signal=SWEEP&minContribution=0.1&stateLinked=no&reviewStatus=ESCALATED&sort=SIZE');
     expect(fromQuery(q)).toEqual(s);
     expect(toQuery(defaultFilters)).toBe('');
   });

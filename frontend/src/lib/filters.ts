@@ -15,7 +15,10 @@ export interface NetworkFilterState {
   minScore: string;
   maxScore: string;
   minSize: string;
+  /** a SignalName enum value, or '' */
   signal: string;
+  /** the least contribution the signal must have added; '' for the API's default */
+  minContribution: string;
   stateLinked: 'any' | 'yes' | 'no';
   reviewStatus: '' | ReviewStatus;
   country: string;
@@ -29,6 +32,7 @@ export const defaultFilters: NetworkFilterState = {
   maxScore: '',
   minSize: '',
   signal: '',
+  minContribution: '',
   stateLinked: 'any',
   reviewStatus: '',
   country: '',
@@ -41,7 +45,7 @@ export interface NetworkFilterInput {
   minScore?: number;
   maxScore?: number;
   minSize?: number;
-  signal?: string;
+  signal?: { name: string; minContribution?: number };
   stateLinked?: boolean;
   reviewStatus?: ReviewStatus;
   country?: string;
@@ -86,7 +90,18 @@ export function toVariables(f: NetworkFilterState, first: number, after: string 
     if (!Number.isInteger(n) || n < 1) throw new FilterError('minSize', `Minimum size must be a whole number of at least 1, got "${f.minSize}"`);
     filter.minSize = n;
   }
-  if (f.signal.trim()) filter.signal = f.signal.trim();
+  if (f.signal.trim()) {
+    const name = f.signal.trim();
+    if (!/^[A-Z][A-Z_]*$/.test(name)) throw new FilterError('signal', `Signal must be one of the listed signals, got "${f.signal}"`);
+    filter.signal = { name };
+    if (f.minContribution.trim()) {
+      const n = Number(f.minContribution);
+      if (!Number.isFinite(n) || n < 0 || n > 1) throw new FilterError('minContribution', `Minimum contribution must be a number from 0 to 1, got "${f.minContribution}"`);
+      filter.signal.minContribution = n;
+    }
+  } else if (f.minContribution.trim()) {
+    throw new FilterError('minContribution', 'Choose a signal for the minimum contribution to apply to');
+  }
   if (f.stateLinked === 'yes') filter.stateLinked = true;
   if (f.stateLinked === 'no') filter.stateLinked = false;
   if (f.reviewStatus) filter.reviewStatus = f.reviewStatus;
@@ -98,7 +113,7 @@ export function toVariables(f: NetworkFilterState, first: number, after: string 
   return { filter, orderBy: { field: f.sort, direction: f.direction }, first, after };
 }
 
-const URL_KEYS: (keyof NetworkFilterState)[] = ['runId', 'minScore', 'maxScore', 'minSize', 'signal', 'stateLinked', 'reviewStatus', 'country', 'sort', 'direction'];
+const URL_KEYS: (keyof NetworkFilterState)[] = ['runId', 'minScore', 'maxScore', 'minSize', 'signal', 'minContribution', 'stateLinked', 'reviewStatus', 'country', 'sort', 'direction'];
 
 /** toQuery writes the non-default controls as a URL query string (no leading "?"). */
 export function toQuery(f: NetworkFilterState): string {
@@ -113,7 +128,7 @@ export function toQuery(f: NetworkFilterState): string {
 export function fromQuery(query: string): NetworkFilterState {
   const q = new URLSearchParams(query);
   const f: NetworkFilterState = { ...defaultFilters };
-  for (const k of ['runId', 'minScore', 'maxScore', 'minSize', 'signal', 'country'] as const) {
+  for (const k of ['runId', 'minScore', 'maxScore', 'minSize', 'signal', 'minContribution', 'country'] as const) {
     const v = q.get(k);
     if (v !== null) f[k] = v;
   }

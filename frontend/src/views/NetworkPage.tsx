@@ -2,11 +2,11 @@ import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react'
 import { gql } from '../api/client';
 import { useQuery } from '../api/hooks';
 import { DEVICE_ACCOUNTS, IP_ACCOUNTS, NEIGHBORHOOD, NETWORK, NETWORK_MEMBERS } from '../api/queries';
-import { ErrorBanner, Loading, NotFound, ReviewBadge, ScoreBar, StateLinkedBadge } from '../components/common';
+import { CountryTally, ErrorBanner, Loading, NotFound, ReviewBadge, ScoreBar, StateLinkedBadge } from '../components/common';
 import { MemberRow, MemberTable } from '../components/MemberTable';
 import { ReviewItem, ReviewPanel } from '../components/ReviewPanel';
 import { SignalChart } from '../components/SignalChart';
-import { evidenceSentences } from '../lib/evidence';
+import { CountryTallyInput, evidenceSentences, SignalInput } from '../lib/evidence';
 import { formatCount, formatPercent, formatTime, targetLabel } from '../lib/format';
 import { ApiGraphEdge, ApiGraphNode, emptyGraph, GraphData, MemberInfo, mergeNeighborhood, nodeKey, NodeKind } from '../lib/graphData';
 import { href } from '../lib/route';
@@ -22,7 +22,9 @@ interface NetworkDetail {
   lineageId: string;
   evidence: unknown;
   run: { id: string; status: string; startedAt: string | null; finishedAt: string | null };
-  signals: { name: string; value: number; detail: unknown }[];
+  signals: SignalInput[];
+  memberCountries: CountryTallyInput | null;
+  loginCountries: CountryTallyInput | null;
   stateLinked: { possible: boolean; confidence: number; reasons: string[] };
   predecessor: { id: string; runId: string } | null;
   successor: { id: string; runId: string } | null;
@@ -238,6 +240,15 @@ export default function NetworkPage({ id }: { id: string }) {
           <section className="panel" aria-labelledby="signals-title">
             <h2 id="signals-title">Signal contributions</h2>
             <SignalChart signals={n.signals} />
+          </section>
+          <section className="panel" aria-labelledby="countries-title">
+            <h2 id="countries-title">Countries</h2>
+            <dl className="small">
+              <dt>Members registered in</dt>
+              <dd data-testid="member-countries"><CountryTally tally={n.memberCountries} unit="members" /></dd>
+              <dt>Logins from</dt>
+              <dd data-testid="login-countries"><CountryTally tally={n.loginCountries} unit="logins" /></dd>
+            </dl>
           </section>
           <section className="panel" aria-labelledby="state-title">
             <h2 id="state-title">Possibly state-linked?</h2>

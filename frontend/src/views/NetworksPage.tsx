@@ -1,8 +1,8 @@
 import { FormEvent, useEffect, useMemo, useReducer, useState } from 'react';
-import { gql } from '../api/client';
 import { useQuery } from '../api/hooks';
-import { networkCountriesQuery, NETWORKS, RUNS } from '../api/queries';
-import { ErrorBanner, Loading, ReviewBadge, ScoreBar, SignalBadges, StateLinkedBadge } from '../components/common';
+import { NETWORKS, RUNS, SIGNAL_NAMES } from '../api/queries';
+import { CountryTally, ErrorBanner, Loading, ReviewBadge, ScoreBar, SignalBadges, StateLinkedBadge } from '../components/common';
+import { CountryTallyInput } from '../lib/evidence';
 import { defaultFilters, FilterError, fromQuery, NetworkFilterState, REVIEW_STATUSES, toQuery, toVariables } from '../lib/filters';
 import { formatCount, formatDate, humanise } from '../lib/format';
 import { afterCursor, initialPaging, pageRange, pagingReducer } from '../lib/paging';
@@ -25,8 +25,13 @@ interface NetworkRow {
   size: number;
   score: number;
   reviewStatus: string;
-  signals: { name: string; value: number }[];
+  signals: { name: string; contribution: number }[];
+  memberCountries: CountryTallyInput | null;
   stateLinked: { possible: boolean; confidence: number };
+}
+
+interface SignalNamesAnswer {
+  signalName: { enumValues: { name: string; description: string | null }[] } | null;
 }
 
 interface NetworksAnswer {
@@ -44,50 +49,6 @@ export function pageSizeOf(query: URLSearchParams): number {
   const n = Number(query.get('pageSize'));
   return Number.isInteger(n) && n >= 1 ? Math.min(100, n) : PAGE_SIZE;
 }
-// Signal names detection writes (algorithms/scoring: Sig* constants); the field also takes any other name.
-const SIGNALS = ['sweep', 'lockstep', 'denseBlock', 'datacenter', 'newAccounts', 'hitRatio', 'volume', 'velocity', 'sharedInfra', 'countrySpread', 'workHours', 'seedProximity'];
-
-/** topCountries counts ISO codes, most frequent first (ties alphabetical), at most n. */
-export function topCountries(codes: (string | null | undefined)[], n = 3): string[] {
-  const c = new Map<string, number>();
-  for (const x of codes) if (x) c.set(x, (c.get(x) ?? 0) + 1);
-  return [...c.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n).map(([k]) => k);
-}
-
-/**
- * useSampledCountries fetches the countries of up to 25 members of each listed
- * network after the list is shown (the API has no per-network country summary),
- * so the list itself never waits for them.
- */
-function useSampledCountries(ids: string[]): Record<string, string[]> {
-  const [map, setMap] = useState<Record<string, string[]>>({});
-  const key = ids.join(',');
-  useEffect(() => {
-    if (ids.length === 0) return;
-    let live = true;
-    // Batches of 5 aliased network lookups keep each request under alias/complexity caps.
-    const batches: string[][] = [];
-    for (let i = 0; i < ids.length; i += 5) batches.push(ids.slice(i, i + 5));
-    for (const b of batches) {
-      const vars = Object.fromEntries(b.map((id, i) => [`id${i}`, id]));
-      gql<Record<string, { id: string; members: { edges: { node: { account: { country: string | null } } }[] } } | null>>(networkCountriesQuery(b), vars)
-        .then((d) => {
-          if (!live) return;
-          const add: Record<string, string[]> = {};
-          for (const v of Object.values(d)) if (v) add[v.id] = topCountries(v.members.edges.map((e) => e.node.account.country));
-          setMap((m) => ({ ...m, ...add }));
-        })
-        .catch(() => {
-          /* countries are a nicety; the list stays usable without them */
-        });
-    }
-    return () => {
-      live = false;
-    };
-  }, [key]);
-  return map;
-}
-
 export function NetworksPage({ query }: { query: URLSearchParams }) {
   const applied = useMemo(() => fromQuery(query.toString()), [query]);
   const pageSize = pageSizeOf(query);
@@ -96,6 +57,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
   const [paging, dispatch] = useReducer(pagingReducer, initialPaging);
   const [filterError, setFilterError] = useState<FilterError | null>(null);
   const runs = useQuery<{ detectionRuns: RunSummary[] }>(RUNS, { first: 50 }, 'runs');
+  const signalNames = useQuery<SignalNamesAnswer>(SIGNAL_NAMES, {}, 'signal-names');
 
   useEffect(() => {
     setDraft(applied);
@@ -110,7 +72,6 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
   }
   const list = useQuery<NetworksAnswer>(NETWORKS, (vars ?? {}) as unknown as Record<string, unknown>, JSON.stringify(vars), !vars);
   const rows = list.data?.networks.edges.map((e) => e.node) ?? [];
-  const countries = useSampledCountries(rows.map((r) => r.id));
 
   // Marks when the first page of networks is on screen: the e2e test reads it
   // (with Navigation Timing) as the page's time to interactive.
@@ -171,14 +132,21 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
         </div>
         <div className="field">
           <label htmlFor="f-signal">Signal</label>
-          <input id="f-signal" list="signal-names" size={16} value={draft.signal} onChange={(e) => set('signal', e.target.value)} />
-          <datalist id="signal-names">
-            {SIGNALS.map((s) => (
-              <option key={s} value={s}>
-                {humanise(s)}
+          <select id="f-signal" value={draft.signal} onChange={(e) => set('signal', e.target.value)} {...errProps('signal')}>
+            <option value="">Any</option>
+            {(signalNames.data?.signalName?.enumValues ?? []).map((v) => (
+              <option key={v.name} value={v.name} title={v.description ?? undefined}>
+                {humanise(v.name)}
               </option>
             ))}
-          </datalist>
+            {draft.signal && !signalNames.data?.signalName?.enumValues.some((v) => v.name === draft.signal) && <option value={draft.signal}>{humanise(draft.signal)}</option>}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="f-contribution" title="Keep networks to which the signal added at least this much to the score (default 0.02: the signals their evidence speaks of)">
+            Signal added at least
+          </label>
+          <input id="f-contribution" inputMode="decimal" size={5} placeholder="0.02" value={draft.minContribution} onChange={(e) => set('minContribution', e.target.value)} {...errProps('minContribution')} />
         </div>
         <div className="field">
           <label htmlFor="f-state">State-linked</label>
@@ -251,13 +219,12 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
                   <th scope="col">Top signals</th>
                   <th scope="col">State-linked</th>
                   <th scope="col">Review</th>
-                  <th scope="col">Countries</th>
+                  <th scope="col">Member countries</th>
                   <th scope="col">Run</th>
                 </tr>
               </thead>
               <tbody>
                 {rows.map((n) => {
-                  const cs = countries[n.id];
                   return (
                     <tr key={n.id} className="clickable" onClick={(e) => { if (!(e.target as HTMLElement).closest('a')) navigate(href.network(n.id)); }}>
                       <td>
@@ -270,7 +237,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
                       <td><SignalBadges signals={n.signals} /></td>
                       <td><StateLinkedBadge {...n.stateLinked} /></td>
                       <td><ReviewBadge status={n.reviewStatus} /></td>
-                      <td>{cs ? (cs.length ? cs.join(', ') : '—') : <span className="muted" aria-label="loading">…</span>}</td>
+                      <td><CountryTally tally={n.memberCountries} unit="members" /></td>
                       <td className="mono small">{n.runId}</td>
                     </tr>
                   );

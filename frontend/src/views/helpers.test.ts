@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { pageSizeOf, topCountries } from './NetworksPage';
+import { pageSizeOf } from './NetworksPage';
 import { statsSummary } from './RunsPage';
 import { whySentences } from '../components/MemberTable';
 import { timeBounds } from '../components/Timeline';
 
-describe('topCountries', () => {
-  it('counts, orders by frequency then code, skips blanks', () => {
-    expect(topCountries(['IR', 'MY', 'IR', null, 'IL', 'MY', 'IR', undefined, ''], 2)).toEqual(['IR', 'MY']);
-    expect(topCountries([])).toEqual([]);
-  });
-});
 
 describe('statsSummary', () => {
   it('shows numeric stats only, at most six', () => {
