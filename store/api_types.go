@@ -251,6 +251,8 @@ type Network struct {
 	Evidence        any
 	PredecessorID   *string
 	OwnReviewStatus ReviewStatus
+	Handle          string // "N-0042": kept along the lineage (handles.go)
+	Label           string // one line from the strongest signals; "" for networks detected before labels
 }
 
 // Member is an account in a network with its MEMBER_OF properties.

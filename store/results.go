@@ -144,7 +144,11 @@ type NetworkRow struct {
 	StateReasons    []string
 	Evidence        []string
 	PredecessorID   string // "" when the network is new
-	Members         []MemberRow
+	// Handle is the predecessor's ("N-0042"), or "" for a new network:
+	// WriteNetworks gives it the next free one (handles.go).
+	Handle  string
+	Label   string // one line from the strongest signals
+	Members []MemberRow
 }
 
 // MemberRow is one MEMBER_OF relationship.
@@ -182,6 +186,9 @@ FOREACH (_ IN CASE WHEN row.rank IS NULL THEN [] ELSE [1] END |
 // not nil, is called with the memberships written so far and their total.
 func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkRow, progress func(done, total int)) (err error) {
 	defer wrap(&err, "Store.WriteNetworks(run %q, %d networks)", runID, len(nets))
+	if err := s.fillHandles(ctx, nets); err != nil {
+		return err
+	}
 	rows := make([]map[string]any, 0, networkBatch)
 	total := 0
 	for _, n := range nets {
@@ -190,6 +197,7 @@ func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkR
 			"runId": runID, "key": n.Key, "size": int64(n.Size), "score": n.Score, "signals": n.Signals,
 			"stateLinked": n.StateLinked, "stateConfidence": n.StateConfidence,
 			"stateReasons": nonNil(n.StateReasons), "evidence": nonNil(n.Evidence),
+			"handle": n.Handle, "label": n.Label,
 		}
 		if n.PredecessorID != "" {
 			props["predecessorId"] = n.PredecessorID
@@ -276,6 +284,7 @@ func nonNil(l []string) []string {
 type PreviousNetwork struct {
 	ID      string
 	Key     string
+	Handle  string   // "" for a network stored before handles (Migrate gives it one)
 	Members []string // account ids of core and peripheral members
 }
 
@@ -302,11 +311,11 @@ CALL (n) {
   MATCH (n)<-[:MEMBER_OF]-(a:Account)
   RETURN collect(a.id) AS members
 }
-RETURN n.id AS id, coalesce(n.key, n.id) AS key, members ORDER BY id`, map[string]any{"run": run},
+RETURN n.id AS id, coalesce(n.key, n.id) AS key, coalesce(n.handle, '') AS handle, members ORDER BY id`, map[string]any{"run": run},
 		func() { out = out[:0] },
 		func(rec *Record) error {
 			var c cols
-			p := PreviousNetwork{ID: get[string](&c, rec, "id"), Key: get[string](&c, rec, "key")}
+			p := PreviousNetwork{ID: get[string](&c, rec, "id"), Key: get[string](&c, rec, "key"), Handle: get[string](&c, rec, "handle")}
 			ms := get[[]any](&c, rec, "members")
 			if c.err != nil {
 				return c.err

@@ -51,6 +51,9 @@ type Network struct {
 	StateConfidence float64  `json:"stateConfidence"`
 	StateReasons    []string `json:"stateReasons"`
 	Evidence        []string `json:"evidence"`
+	// Label names the network in one line from its strongest signals
+	// (label.go).
+	Label string `json:"label"`
 	// Members lists core and peripheral members by decreasing score, then
 	// victims (at most Config.MaxVictims).
 	Members []Member `json:"members"`
@@ -211,6 +214,11 @@ func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds ma
 	nw := &Network{Community: c, Size: len(ms), Score: score, Signals: sigs}
 	nw.StateLinked, nw.StateConfidence, nw.StateReasons = stateIndicator(f, cfg, score)
 	nw.Evidence = evidence(in.B, f, cfg, sigs)
+	sweepBlock := ""
+	if f.bestBlockCovered > 0 {
+		sweepBlock = in.B.Blocks.Key(f.bestBlock)
+	}
+	nw.Label = label(nw.Size, sigs, sweepBlock, f.ipCountries)
 	nw.Members = roles(in.B, f, ms, score, cfg)
 	return nw
 }
