@@ -345,7 +345,7 @@ func networkRow(n Network) store.NetworkRow {
 	row := store.NetworkRow{
 		ID: n.ID, Key: n.Key, Size: n.Size, Score: n.Score, Signals: string(raw),
 		StateLinked: n.StateLinked, StateConfidence: n.StateConfidence, StateReasons: n.StateReasons,
-		Evidence: n.Evidence, PredecessorID: n.PredecessorID, Handle: n.Handle, Label: n.Label,
+		Evidence: n.Evidence, PredecessorID: n.PredecessorID, Label: n.Label,
 	}
 	for _, m := range n.Members {
 		row.Members = append(row.Members, store.MemberRow{AccountID: m.ID, Score: m.Score, Role: m.Role})
@@ -356,8 +356,8 @@ func networkRow(n Network) store.NetworkRow {
 // identify gives networks ids under runID and matches them to the
 // previous run's networks: in score order, each takes the unclaimed
 // previous network with the highest member Jaccard, if at least minJ, and
-// inherits its key and handle; otherwise its key is its own id and its
-// handle is left for the store to allocate.
+// inherits its key; otherwise its key is its own id. (The store gives a
+// network its predecessor's handle or a new one.)
 func identify(runID string, nets []scoring.Network, prev []store.PreviousNetwork, minJ float64) []Network {
 	byAccount := map[string][]int{}
 	for i, p := range prev {
@@ -393,7 +393,6 @@ func identify(runID string, nets []scoring.Network, prev []store.PreviousNetwork
 			claimed[best] = true
 			out[i].Key = prev[best].Key
 			out[i].PredecessorID = prev[best].ID
-			out[i].Handle = prev[best].Handle
 		}
 	}
 	return out

@@ -56,14 +56,38 @@ RETURN c.last AS n`, map[string]any{"id": handleSequence, "k": int64(k)})
 	return last.(int64) - int64(k) + 1, nil
 }
 
-// fillHandles gives every row without a handle a new one, in row order
-// (best first, so the strongest new network gets the lowest number).
+// fillHandles gives every row without a handle its predecessor's, or
+// when it has none a new one, in row order (best first, so the strongest
+// new network gets the lowest number).
 func (s *Store) fillHandles(ctx context.Context, nets []NetworkRow) error {
+	var preds []string
+	for _, n := range nets {
+		if n.Handle == "" && n.PredecessorID != "" {
+			preds = append(preds, n.PredecessorID)
+		}
+	}
+	inherited := map[string]string{}
+	if len(preds) > 0 {
+		recs, err := s.Query(ctx, `UNWIND $ids AS id MATCH (p:Network {id: id}) WHERE p.handle IS NOT NULL RETURN p.id AS id, p.handle AS handle`,
+			map[string]any{"ids": preds})
+		if err != nil {
+			return fmt.Errorf("reading predecessors' handles: %w", err)
+		}
+		for _, r := range recs {
+			id, _ := r.Values[0].(string)
+			inherited[id], _ = r.Values[1].(string)
+		}
+	}
 	var todo []int
 	for i, n := range nets {
-		if n.Handle == "" {
-			todo = append(todo, i)
+		if n.Handle != "" {
+			continue
 		}
+		if h := inherited[n.PredecessorID]; h != "" {
+			nets[i].Handle = h
+			continue
+		}
+		todo = append(todo, i)
 	}
 	if len(todo) == 0 {
 		return nil

@@ -144,8 +144,8 @@ type NetworkRow struct {
 	StateReasons    []string
 	Evidence        []string
 	PredecessorID   string // "" when the network is new
-	// Handle is the predecessor's ("N-0042"), or "" for a new network:
-	// WriteNetworks gives it the next free one (handles.go).
+	// Handle ("N-0042") is normally left "": WriteNetworks gives the
+	// network its predecessor's, or the next free one (handles.go).
 	Handle  string
 	Label   string // one line from the strongest signals
 	Members []MemberRow
@@ -284,7 +284,6 @@ func nonNil(l []string) []string {
 type PreviousNetwork struct {
 	ID      string
 	Key     string
-	Handle  string   // "" for a network stored before handles (Migrate gives it one)
 	Members []string // account ids of core and peripheral members
 }
 
@@ -311,11 +310,11 @@ CALL (n) {
   MATCH (n)<-[:MEMBER_OF]-(a:Account)
   RETURN collect(a.id) AS members
 }
-RETURN n.id AS id, coalesce(n.key, n.id) AS key, coalesce(n.handle, '') AS handle, members ORDER BY id`, map[string]any{"run": run},
+RETURN n.id AS id, coalesce(n.key, n.id) AS key, members ORDER BY id`, map[string]any{"run": run},
 		func() { out = out[:0] },
 		func(rec *Record) error {
 			var c cols
-			p := PreviousNetwork{ID: get[string](&c, rec, "id"), Key: get[string](&c, rec, "key"), Handle: get[string](&c, rec, "handle")}
+			p := PreviousNetwork{ID: get[string](&c, rec, "id"), Key: get[string](&c, rec, "key")}
 			ms := get[[]any](&c, rec, "members")
 			if c.err != nil {
 				return c.err
