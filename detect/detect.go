@@ -61,6 +61,9 @@ type Network struct {
 	ID            string `json:"id"`
 	Key           string `json:"key"`
 	PredecessorID string `json:"predecessorId,omitempty"`
+	// Handle is the name people say ("N-0042"): the predecessor's, or a
+	// new one the store allocates when the network is written.
+	Handle string `json:"handle"`
 	scoring.Network
 }
 
@@ -284,6 +287,9 @@ func RunAs(ctx context.Context, st *store.Store, runID string, p Params, progres
 	if err := st.WriteNetworks(ctx, runID, rows, func(done, total int) { progress("write", done, total) }); err != nil {
 		return nil, err
 	}
+	for i := range nets {
+		nets[i].Handle = rows[i].Handle
+	}
 	an.Stats.Written = len(nets)
 	an.Stats.Seconds["write"] = time.Since(t).Seconds()
 	an.Stats.CPUSeconds["write"] = cpuTime() - c
@@ -327,7 +333,7 @@ func networkRow(n Network) store.NetworkRow {
 	row := store.NetworkRow{
 		ID: n.ID, Key: n.Key, Size: n.Size, Score: n.Score, Signals: store.SignalsJSON(sigs),
 		StateLinked: n.StateLinked, StateConfidence: n.StateConfidence, StateReasons: n.StateReasons,
-		Evidence: n.Evidence, PredecessorID: n.PredecessorID,
+		Evidence: n.Evidence, PredecessorID: n.PredecessorID, Label: n.Label,
 		MemberCountries: countryRows(n.MemberCountries), LoginCountries: countryRows(n.LoginCountries),
 	}
 	for _, m := range n.Members {
@@ -347,7 +353,8 @@ func countryRows(cs []scoring.CountryCount) []store.CountryCount {
 // identify gives networks ids under runID and matches them to the
 // previous run's networks: in score order, each takes the unclaimed
 // previous network with the highest member Jaccard, if at least minJ, and
-// inherits its key; otherwise its key is its own id.
+// inherits its key; otherwise its key is its own id. (The store gives a
+// network its predecessor's handle or a new one.)
 func identify(runID string, nets []scoring.Network, prev []store.PreviousNetwork, minJ float64) []Network {
 	byAccount := map[string][]int{}
 	for i, p := range prev {

@@ -2,9 +2,14 @@ package detect
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,6 +160,8 @@ func TestThroughNeo4j(t *testing.T) {
 		t.FailNow()
 	}
 
+	t.Run("handles across runs", func(t *testing.T) { checkHandles(t, st, first, second) })
+
 	t.Run("failed run keeps earlier runs", func(t *testing.T) {
 		// A run cancelled midway is marked failed; the earlier runs'
 		// networks are untouched and the latest good run stays the latest.
@@ -198,3 +205,87 @@ func netsOf(r *Result) []scoring.Network {
 	}
 	return out
 }
+
+// checkHandles: every network of the second run continues one of the
+// first and has its handle; within a run handles are unique, and every
+// handle and label is stored as the result says; labels show no more of a
+// number than its group mask. Migrate then gives networks whose handles
+// were lost the same handles back, lineage by lineage.
+func checkHandles(t *testing.T, st *store.Store, first, second *Result) {
+	ctx := context.Background()
+	handles := map[string]string{} // id -> handle, both runs
+	for _, res := range []*Result{first, second} {
+		seen := map[string]string{}
+		for _, n := range res.Networks {
+			if !store.IsHandle(n.Handle) {
+				t.Errorf("network %s: handle %q", n.ID, n.Handle)
+			}
+			if other, dup := seen[n.Handle]; dup {
+				t.Errorf("run %s: networks %s and %s share handle %s", res.RunID, other, n.ID, n.Handle)
+			}
+			seen[n.Handle] = n.ID
+			handles[n.ID] = n.Handle
+			if n.Label == "" || !strings.Contains(n.Label, fmt.Sprintf("%d account", n.Size)) {
+				t.Errorf("network %s: label %q does not name its %d accounts", n.ID, n.Label, n.Size)
+			}
+			if block, _, ok := strings.Cut(n.Label, " sweep"); ok && (!strings.HasSuffix(block, "xxxx") || len(digit.FindAllString(block, -1)) > maxBlockDigits) {
+				t.Errorf("network %s: label %q shows too many digits of a number", n.ID, n.Label)
+			}
+		}
+	}
+	for _, n := range second.Networks {
+		if want := handles[n.PredecessorID]; n.Handle != want {
+			t.Errorf("network %s continues %s but has handle %s, want %s", n.ID, n.PredecessorID, n.Handle, want)
+		}
+	}
+	stored := func() map[string]string {
+		recs, err := st.Query(ctx, `MATCH (n:Network) WHERE n.runId IN $runs RETURN n.id AS id, n.handle AS handle`,
+			map[string]any{"runs": []string{first.RunID, second.RunID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, r := range recs {
+			h, _ := r.Values[1].(string)
+			out[r.Values[0].(string)] = h
+		}
+		return out
+	}
+	if got := stored(); !maps.Equal(got, handles) {
+		t.Errorf("stored handles %v, want %v", got, handles)
+	}
+	top := first.Networks[0]
+	id, err := st.NetworkIDByHandle(ctx, top.Handle)
+	if err != nil || id != second.Networks[slices.IndexFunc(second.Networks, func(n Network) bool { return n.Handle == top.Handle })].ID {
+		t.Errorf("NetworkIDByHandle(%s) = %q, %v; want the second run's network", top.Handle, id, err)
+	}
+
+	// Networks stored before handles: Migrate names them again, the
+	// second run's after the first's, each lineage one handle.
+	if err := st.Write(ctx, `MATCH (n:Network) WHERE n.runId IN $runs REMOVE n.handle`, map[string]any{"runs": []string{first.RunID, second.RunID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := stored()
+	byFirst := map[string]string{}
+	for _, n := range first.Networks {
+		if !store.IsHandle(got[n.ID]) || byFirst[got[n.ID]] != "" {
+			t.Errorf("after Migrate network %s has handle %q (taken by %q)", n.ID, got[n.ID], byFirst[got[n.ID]])
+		}
+		byFirst[got[n.ID]] = n.ID
+	}
+	for _, n := range second.Networks {
+		if got[n.ID] != got[n.PredecessorID] {
+			t.Errorf("after Migrate network %s has handle %q, its predecessor %s %q", n.ID, got[n.ID], n.PredecessorID, got[n.PredecessorID])
+		}
+	}
+}
+
+// maxBlockDigits is the most digits a number block's label may show: the
+// longest E.164 number (15 digits) without the four a block hides (its
+// group mask hides two).
+const maxBlockDigits = 11
+
+var digit = regexp.MustCompile(`[0-9]`)

@@ -11,7 +11,7 @@ let browser;
 let ctx;
 let page;
 let problems = [];
-const state = { networkId: '', runId: '', accountId: '', listId: '' };
+const state = { networkId: '', networkHandle: '', runId: '', accountId: '', listId: '' };
 
 before(async () => {
   browser = await launch();
@@ -43,13 +43,16 @@ test('sign in and see the ranked networks of the latest run', async () => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('networks-table').waitFor({ timeout: 30_000 });
   const viewer = await page.getByTestId('viewer').innerText();
-  const api = await gql('{ viewer { name role } networks(first: 1) { totalCount edges { node { id runId } } } }');
+  const api = await gql('{ viewer { name role } networks(first: 1) { totalCount edges { node { id handle runId } } } }');
   assert.ok(viewer.includes(api.viewer.name), `top bar shows ${viewer}, API says ${api.viewer.name}`);
   assert.ok(api.networks.totalCount > 0, 'the world has no networks: run detection before the e2e');
   state.networkId = api.networks.edges[0].node.id;
+  state.networkHandle = api.networks.edges[0].node.handle;
   state.runId = api.networks.edges[0].node.runId;
-  const firstRow = await page.locator('[data-testid=networks-table] tbody tr').first().locator('a').first().innerText();
-  assert.equal(firstRow, state.networkId, 'first row is the API\'s top network');
+  // The list names networks by handle (the id stays in the link).
+  const firstRow = page.locator('[data-testid=networks-table] tbody tr').first().locator('a').first();
+  assert.equal(await firstRow.innerText(), state.networkHandle, 'first row is the API\'s top network');
+  assert.equal(await firstRow.getAttribute('href'), `#/networks/${encodeURIComponent(state.networkId)}`);
   assert.match(await page.getByTestId('network-total').innerText(), new RegExp(`${api.networks.totalCount.toLocaleString('en-GB')} networks`));
   // Countries come with the list: a top-k with the count beside it.
   const tally = await gql(`query($id: ID!) { network(id: $id) { memberCountries(first: 3) { count top { country } } } }`, { id: state.networkId });
@@ -67,13 +70,13 @@ test('filters and sort map onto the API, and live in the URL', async () => {
   assert.match(page.url(), /signal=SWEEP/);
   assert.match(page.url(), /sort=SIZE/);
   const api = await gql(
-    'query($f: NetworkFilter, $o: NetworkOrder) { networks(filter: $f, orderBy: $o, first: 20) { totalCount edges { node { id size } } } }',
+    'query($f: NetworkFilter, $o: NetworkOrder) { networks(filter: $f, orderBy: $o, first: 20) { totalCount edges { node { handle size } } } }',
     { f: { minSize: 11, signal: { name: 'SWEEP' } }, o: { field: 'SIZE', direction: 'DESC' } },
   );
   await page.getByTestId('network-total').filter({ hasText: `${api.networks.totalCount.toLocaleString('en-GB')} networks` }).waitFor();
   if (api.networks.totalCount > 0) {
-    const ids = await page.locator('[data-testid=networks-table] tbody tr td:first-child a').allInnerTexts();
-    assert.deepEqual(ids, api.networks.edges.map((e) => e.node.id));
+    const handles = await page.locator('[data-testid=networks-table] tbody tr td:first-child a').allInnerTexts();
+    assert.deepEqual(handles, api.networks.edges.map((e) => e.node.handle));
   }
   // A bad value is refused in the form, naming the field, without a request.
   await page.getByLabel('Min score').fill('2');
@@ -82,31 +85,31 @@ test('filters and sort map onto the API, and live in the URL', async () => {
   await page.getByRole('button', { name: 'Reset' }).click();
   await page.waitForURL((u) => !u.toString().includes('minSize'));
   // Back to the default order: the API's top network first again.
-  await page.locator('[data-testid=networks-table] tbody tr').first().locator('a').filter({ hasText: state.networkId }).waitFor();
+  await page.locator('[data-testid=networks-table] tbody tr').first().locator('a').filter({ hasText: state.networkHandle }).waitFor();
 });
 
 test('cursor paging walks the API\'s pages forward and back', async () => {
-  const q = 'query($after: String) { networks(first: 5, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }';
+  const q = 'query($after: String) { networks(first: 5, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { handle } } } }';
   const p1 = (await gql(q, { after: null })).networks;
   if (!p1.pageInfo.hasNextPage) return; // one page only: nothing to walk
   const p2 = (await gql(q, { after: p1.pageInfo.endCursor })).networks;
   // The list keeps showing the previous page while the next loads: wait for exactly the expected rows.
-  const showing = (ids) =>
+  const showing = (handles) =>
     page.waitForFunction(
       (want) => JSON.stringify([...document.querySelectorAll('[data-testid=networks-table] tbody tr td:first-child a')].map((a) => a.textContent)) === want,
-      JSON.stringify(ids),
+      JSON.stringify(handles),
       { timeout: 15_000 },
     );
   await page.goto('/#/networks?pageSize=5');
-  await showing(p1.edges.map((e) => e.node.id));
+  await showing(p1.edges.map((e) => e.node.handle));
   await page.getByRole('button', { name: 'Next →' }).click();
-  await showing(p2.edges.map((e) => e.node.id));
+  await showing(p2.edges.map((e) => e.node.handle));
   assert.match(await page.getByRole('navigation', { name: 'Pages' }).innerText(), new RegExp(`6–${5 + p2.edges.length} of ${p1.totalCount}`));
   await page.getByRole('button', { name: '← Previous' }).click();
-  await showing(p1.edges.map((e) => e.node.id));
+  await showing(p1.edges.map((e) => e.node.handle));
   await page.goto('/#/networks');
   await page.locator('[data-testid=networks-table] tbody tr').nth(5).waitFor();
-  await page.locator('[data-testid=networks-table] tbody tr').first().locator('a').filter({ hasText: state.networkId }).waitFor();
+  await page.locator('[data-testid=networks-table] tbody tr').first().locator('a').filter({ hasText: state.networkHandle }).waitFor();
 });
 
 test('the demo world shows a possibly state-linked network with its reasons', async () => {
@@ -134,6 +137,7 @@ test('the demo world shows a possibly state-linked network with its reasons', as
 test('open the top network: the graph canvas draws nodes', async () => {
   await page.locator('[data-testid=networks-table] tbody tr').first().locator('a').first().click();
   await page.waitForURL(/#\/networks\/.+/);
+  await page.locator('h1').filter({ hasText: state.networkHandle }).waitFor({ timeout: 30_000 });
   const graph = page.getByTestId('graph');
   await graph.waitFor({ timeout: 30_000 });
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=graph]')?.getAttribute('data-nodes') ?? 0) > 0, null, { timeout: 30_000 });
@@ -215,7 +219,7 @@ test('the account view shows profile, networks and timeline', async () => {
   await page.waitForURL(/#\/accounts\/.+/);
   await page.getByTestId('memberships').waitFor({ timeout: 20_000 });
   state.accountId = decodeURIComponent(page.url().split('#/accounts/')[1]);
-  assert.match(await page.getByTestId('memberships').innerText(), new RegExp(state.networkId));
+  assert.match(await page.getByTestId('memberships').innerText(), new RegExp(state.networkHandle));
   await page.getByTestId('timeline').waitFor();
   await screenshot(page, 'account', { fullPage: true });
 });

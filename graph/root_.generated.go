@@ -223,8 +223,10 @@ type ComplexityRoot struct {
 
 	Network struct {
 		Evidence        func(childComplexity int) int
+		Handle          func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Key             func(childComplexity int) int
+		Label           func(childComplexity int) int
 		LineageID       func(childComplexity int) int
 		LoginCountries  func(childComplexity int, first *int) int
 		MemberCountries func(childComplexity int, first *int) int
@@ -1146,6 +1148,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Network.Evidence(childComplexity), true
+	case "Network.handle":
+		if e.ComplexityRoot.Network.Handle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Network.Handle(childComplexity), true
 	case "Network.id":
 		if e.ComplexityRoot.Network.ID == nil {
 			break
@@ -1158,6 +1166,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Network.Key(childComplexity), true
+	case "Network.label":
+		if e.ComplexityRoot.Network.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Network.Label(childComplexity), true
 	case "Network.lineageId":
 		if e.ComplexityRoot.Network.LineageID == nil {
 			break
@@ -2379,6 +2393,10 @@ func (ec *executionContext) childFields_Network(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Network_id(ctx, field)
+	case "handle":
+		return ec.fieldContext_Network_handle(ctx, field)
+	case "label":
+		return ec.fieldContext_Network_label(ctx, field)
 	case "key":
 		return ec.fieldContext_Network_key(ctx, field)
 	case "run":

@@ -20,7 +20,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -62,8 +61,11 @@ type Options struct {
 	Writers     int    // concurrent write transactions; 0 means 2
 	Log         *slog.Logger
 	Progress    io.Writer // a terminal gets a progress bar; nil means periodic log lines
-	ChunkLines  int       // 0 means DefaultChunkLines
-	TxRows      int       // 0 means DefaultTxRows
+	// LogEvery is how often a load without a terminal logs its
+	// progress; 0 means every 10 seconds.
+	LogEvery   time.Duration
+	ChunkLines int // 0 means DefaultChunkLines
+	TxRows     int // 0 means DefaultTxRows
 	// Stdin is read for the input "-" (os.Stdin when nil).
 	Stdin io.Reader
 
@@ -130,7 +132,7 @@ func Run(ctx context.Context, sink Sink, inputs []string, opts Options) (Summary
 	if opts.Stdin == nil {
 		opts.Stdin = os.Stdin
 	}
-	l := &loader{opts: opts, sink: sink, prog: newProgress(opts.Progress, opts.Log)}
+	l := &loader{opts: opts, sink: sink, prog: newProgress(opts.Progress, opts.Log, opts.LogEvery)}
 	defer l.prog.stop()
 	var err error
 	for _, in := range inputs {
@@ -141,17 +143,16 @@ func Run(ctx context.Context, sink Sink, inputs []string, opts Options) (Summary
 	}
 	l.sum.Elapsed = time.Since(start)
 	l.sum.Records, l.sum.Stored, l.sum.Skipped, l.sum.Rejected = l.prog.records.Load(), l.prog.stored.Load(), l.prog.skipped.Load(), l.prog.rejected.Load()
-	l.sum.Nodes, l.sum.Edges = l.nodes.Load(), l.edges.Load()
+	l.sum.Nodes, l.sum.Edges = l.prog.nodes.Load(), l.prog.edges.Load()
 	return l.sum, err
 }
 
 type loader struct {
-	opts         Options
-	sink         Sink
-	prog         *progress
-	sum          Summary
-	nodes, edges atomic.Int64
-	seen         nodeCache // writer goroutine only
+	opts Options
+	sink Sink
+	prog *progress
+	sum  Summary
+	seen nodeCache // writer goroutine only
 }
 
 // chainSeed starts every input's chain of chunk ids; the batch geometry is
@@ -382,7 +383,10 @@ func (f *fileRun) readBlocks() error {
 	l := f.l
 	defer close(f.work)
 	defer close(f.ordered)
+	defer l.prog.end(stageRead)
 	inChunk, chunk := 0, f.chunk
+	l.prog.begin(stageRead, chunk, 0)
+	l.prog.chunkLines.Store(0)
 	first := f.rr.offset == 0
 	lastOffset := f.rr.offset
 	var b *block
@@ -425,10 +429,13 @@ func (f *fileRun) readBlocks() error {
 			buf = append(buf, rec.data...)
 		}
 		inChunk++
+		l.prog.chunkLines.Store(int64(inChunk))
 		if inChunk == l.opts.ChunkLines {
 			b.chunk = &batch{id: f.rr.chainSum(), file: f.name, index: chunk, endLine: f.rr.line, endOffset: f.rr.offset, lines: int64(inChunk)}
 			chunk++
 			inChunk = 0
+			l.prog.chunkLines.Store(0)
+			l.prog.begin(stageRead, chunk, 0)
 		}
 		if b.chunk != nil || len(b.recs) == blockRecords {
 			if err := emit(); err == errStopped {
@@ -493,7 +500,12 @@ func (f *fileRun) aggregate() error {
 	defer close(f.batches)
 	agg := newAggregator(nil)
 	var rejected int64
+	chunk, inChunk := f.chunk, false
 	for b := range f.ordered {
+		if !inChunk {
+			l.prog.begin(stageAggregate, chunk, 0)
+			inChunk = true
+		}
 		var res blockResult
 		select {
 		case res = <-b.res:
@@ -515,6 +527,7 @@ func (f *fileRun) aggregate() error {
 		l.prog.rejected.Add(int64(len(res.rejects)))
 		rejected += int64(len(res.rejects))
 		agg.addAll(res.events)
+		l.prog.wrote(stageAggregate, int64(len(res.events)))
 		putEvents(res.events)
 		if b.chunk != nil {
 			bt := b.chunk
@@ -522,6 +535,10 @@ func (f *fileRun) aggregate() error {
 			if err := agg.finish(bt, l.opts.IPDB, l.opts.TxRows); err != nil {
 				return err
 			}
+			// Handing the batch over waits for the writers: not
+			// aggregating any more.
+			l.prog.end(stageAggregate)
+			chunk, inChunk = bt.index+1, false
 			select {
 			case f.batches <- bt:
 			case <-f.readCtx.Done():

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -81,9 +80,12 @@ func (l *loader) writeStages(ctx context.Context, g *errgroup.Group, name string
 					return fmt.Errorf("ingest: %s: chunk %d (lines up to %d): %w", name, nw.bt.index, nw.bt.endLine, err)
 				}
 			}
+			l.prog.begin(stageCheckpoint, nw.bt.index, 0)
 			if err := committed(nw.bt); err != nil {
 				return err
 			}
+			l.prog.chunks.Add(1)
+			l.prog.end(stageCheckpoint)
 		}
 		return nil
 	})
@@ -122,12 +124,15 @@ func (l *loader) writeNodes(ctx context.Context, pool writerPool, bt *batch) (no
 		}
 		return "d" + r.ID, r.OS + "\x00" + r.Client
 	})
+	l.prog.begin(stageNodes, bt.index, int64(len(accounts.rows)+len(ips.rows)+len(devices.rows)))
+	defer l.prog.end(stageNodes)
+	wrote := func(n int64) { l.prog.wrote(stageNodes, n) }
 	g, gctx := errgroup.WithContext(ctx)
 	// Node labels are disjoint, so their transactions never wait on each
 	// other.
-	nodeJobs(g, gctx, pool, accounts.rows, tx, l.sink.MergeAccounts, &l.nodes)
-	nodeJobs(g, gctx, pool, ips.rows, tx, l.sink.MergeIPs, &l.nodes)
-	nodeJobs(g, gctx, pool, devices.rows, tx, l.sink.MergeDevices, &l.nodes)
+	nodeJobs(g, gctx, pool, accounts.rows, tx, l.sink.MergeAccounts, wrote)
+	nodeJobs(g, gctx, pool, ips.rows, tx, l.sink.MergeIPs, wrote)
+	nodeJobs(g, gctx, pool, devices.rows, tx, l.sink.MergeDevices, wrote)
 	if err := g.Wait(); err != nil {
 		return nodesWritten{}, err
 	}
@@ -141,14 +146,24 @@ func (l *loader) writeNodes(ctx context.Context, pool writerPool, bt *batch) (no
 // marker, one relationship type at a time, then MATCHED (its targets come
 // with LOOKED_UP), then the chunk's own marker.
 func (l *loader) writeEdges(ctx context.Context, pool writerPool, bt *batch, done map[string]bool) error {
-	for _, e := range []struct {
+	rels := []struct {
 		rel   string
 		parts [][]store.EdgeRow
-	}{{store.RelLookedUp, bt.lookedUp}, {store.RelUsedIP, bt.usedIP}, {store.RelUsedDevice, bt.usedDev}} {
+	}{{store.RelLookedUp, bt.lookedUp}, {store.RelUsedIP, bt.usedIP}, {store.RelUsedDevice, bt.usedDev}}
+	total := int64(len(bt.matched))
+	for _, e := range rels {
+		for _, rows := range e.parts {
+			total += int64(len(rows))
+		}
+	}
+	l.prog.begin(stageEdges, bt.index, total)
+	defer l.prog.end(stageEdges)
+	for _, e := range rels {
 		g, gctx := errgroup.WithContext(ctx)
 		for j, rows := range e.parts {
 			id := fmt.Sprintf("%s/%s/%d", bt.id, e.rel, j)
 			if done[id] || len(rows) == 0 {
+				l.prog.passed(stageEdges, int64(len(rows)))
 				continue
 			}
 			g.Go(func() error {
@@ -157,10 +172,11 @@ func (l *loader) writeEdges(ctx context.Context, pool writerPool, bt *batch, don
 					err := l.sink.WriteEdges(gctx, id, e.rel, rows)
 					l.opts.Log.Debug("ingest: wrote edges", "rows", len(rows), "type", e.rel, "took", time.Since(t0))
 					if errors.Is(err, store.ErrBatchDone) {
+						l.prog.passed(stageEdges, int64(len(rows)))
 						return nil
 					}
 					if err == nil {
-						l.edges.Add(int64(len(rows)))
+						l.prog.wrote(stageEdges, int64(len(rows)))
 					}
 					return err
 				})
@@ -171,10 +187,12 @@ func (l *loader) writeEdges(ctx context.Context, pool writerPool, bt *batch, don
 		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	nodeJobs(g, gctx, pool, bt.matched, l.opts.TxRows, l.sink.MergeMatched, &l.edges)
+	nodeJobs(g, gctx, pool, bt.matched, l.opts.TxRows, l.sink.MergeMatched, func(n int64) { l.prog.wrote(stageEdges, n) })
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	l.prog.end(stageEdges)
+	l.prog.begin(stageCheckpoint, bt.index, 0)
 	if err := l.sink.MarkIngestBatch(ctx, bt.id, map[string]any{"file": bt.file, "chunk": int64(bt.index), "lines": bt.lines, "events": bt.events}); err != nil {
 		return err
 	}
@@ -183,8 +201,8 @@ func (l *loader) writeEdges(ctx context.Context, pool writerPool, bt *batch, don
 }
 
 // nodeJobs writes rows in transactions of tx rows, each taking a slot of
-// pool.
-func nodeJobs[T any](g *errgroup.Group, ctx context.Context, pool writerPool, rows []T, tx int, write func(context.Context, []T) error, n *atomic.Int64) {
+// pool, and reports each committed transaction's rows to wrote.
+func nodeJobs[T any](g *errgroup.Group, ctx context.Context, pool writerPool, rows []T, tx int, write func(context.Context, []T) error, wrote func(int64)) {
 	for lo := 0; lo < len(rows); lo += tx {
 		part := rows[lo:min(lo+tx, len(rows))]
 		g.Go(func() error {
@@ -192,7 +210,7 @@ func nodeJobs[T any](g *errgroup.Group, ctx context.Context, pool writerPool, ro
 				if err := write(ctx, part); err != nil {
 					return err
 				}
-				n.Add(int64(len(part)))
+				wrote(int64(len(part)))
 				return nil
 			})
 		})

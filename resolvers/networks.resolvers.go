@@ -171,6 +171,16 @@ func (r *queryResolver) Networks(ctx context.Context, filter *model.NetworkFilte
 }
 
 func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network, error) {
+	if store.IsHandle(id) {
+		byHandle, err := r.Store.NetworkIDByHandle(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		id = byHandle
+	}
 	// A root lookup is one key: read it at once rather than wait for a
 	// batch, and prime the loader for the same network met deeper.
 	m, err := r.Store.NetworksByIDs(ctx, []string{id})

@@ -17,7 +17,7 @@ import (
 const MaxPage = 100
 
 const networkProjection = `n {.id, .key, .runId, .size, .score, .signals, .stateLinked, .stateConfidence,
-	.stateReasons, .evidence, .predecessorId, .reviewStatus, .countries}`
+	.stateReasons, .evidence, .predecessorId, .reviewStatus, .countries, .handle, .label}`
 
 // networkNode is a Network node's properties as stored: signals and
 // evidence are JSON text (or native values written by hand), stateReasons
@@ -34,6 +34,7 @@ type networkNode struct {
 	PredecessorID   *string
 	ReviewStatus    ReviewStatus
 	Countries       *string
+	Handle, Label   string
 }
 
 func (r networkNode) network() Network {
@@ -43,7 +44,8 @@ func (r networkNode) network() Network {
 		Evidence:        jsonValue(r.Evidence),
 		PredecessorID:   r.PredecessorID,
 		OwnReviewStatus: r.ReviewStatus,
-		StateLinked:     StateLinkedIndicator{Possible: r.StateLinked, Confidence: r.StateConfidence, Reasons: stringList(r.StateReasons)},
+		Handle:          r.Handle, Label: r.Label,
+		StateLinked: StateLinkedIndicator{Possible: r.StateLinked, Confidence: r.StateConfidence, Reasons: stringList(r.StateReasons)},
 	}
 	n.MemberCountryCounts, n.LoginCountryCounts = parseCountries(r.Countries)
 	if n.OwnReviewStatus == "" {

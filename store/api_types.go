@@ -282,6 +282,8 @@ type Network struct {
 	// first; nil for networks written before detection stored them.
 	MemberCountryCounts []CountryCount
 	LoginCountryCounts  []CountryCount
+	Handle              string // "N-0042": kept along the lineage (handles.go)
+	Label               string // one line from the strongest signals; "" for networks detected before labels
 }
 
 // Member is an account in a network with its MEMBER_OF properties.

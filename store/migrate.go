@@ -36,10 +36,14 @@ var schema = []string{
 	// Ingest's batch markers: the constraint is what makes a batch apply
 	// once (store/ingest.go, WriteEdges).
 	"CREATE CONSTRAINT ingest_batch_id IF NOT EXISTS FOR (n:IngestBatch) REQUIRE n.id IS UNIQUE",
+	// Counters (network handles, handles.go): one node per counter, so
+	// concurrent MERGEs lock the same node.
+	"CREATE CONSTRAINT sequence_id IF NOT EXISTS FOR (n:Sequence) REQUIRE n.id IS UNIQUE",
 	// What the API and detection filter and sort on.
 	"CREATE INDEX api_key_hash IF NOT EXISTS FOR (n:ApiKey) ON (n.hash)",
 	"CREATE INDEX network_run_id IF NOT EXISTS FOR (n:Network) ON (n.runId)",
 	"CREATE INDEX network_score IF NOT EXISTS FOR (n:Network) ON (n.score)",
+	"CREATE INDEX network_handle IF NOT EXISTS FOR (n:Network) ON (n.handle)",
 	"CREATE INDEX network_run_score IF NOT EXISTS FOR (n:Network) ON (n.runId, n.score)",
 	"CREATE INDEX account_country IF NOT EXISTS FOR (n:Account) ON (n.country)",
 	"CREATE INDEX detection_run_started IF NOT EXISTS FOR (n:DetectionRun) ON (n.startedAt)",
@@ -75,7 +79,10 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if err := s.migrateContributions(ctx); err != nil {
 		return err
 	}
-	return s.migrateExposure(ctx)
+	if err := s.migrateExposure(ctx); err != nil {
+		return err
+	}
+	return s.migrateHandles(ctx)
 }
 
 // groupMasksDone marks a store whose phone targets all have the masked

@@ -146,10 +146,14 @@ type NetworkRow struct {
 	StateReasons    []string
 	Evidence        []string
 	PredecessorID   string // "" when the network is new
-	Members         []MemberRow
 	// Members by registered country and logins by IP country, most first.
 	MemberCountries []CountryCount
 	LoginCountries  []CountryCount
+	// Handle ("N-0042") is normally left "": WriteNetworks gives the
+	// network its predecessor's, or the next free one (handles.go).
+	Handle  string
+	Label   string // one line from the strongest signals
+	Members []MemberRow
 }
 
 // MemberRow is one MEMBER_OF relationship.
@@ -187,6 +191,9 @@ FOREACH (_ IN CASE WHEN row.rank IS NULL THEN [] ELSE [1] END |
 // not nil, is called with the memberships written so far and their total.
 func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkRow, progress func(done, total int)) (err error) {
 	defer wrap(&err, "Store.WriteNetworks(run %q, %d networks)", runID, len(nets))
+	if err := s.fillHandles(ctx, nets); err != nil {
+		return err
+	}
 	rows := make([]map[string]any, 0, networkBatch)
 	total := 0
 	for _, n := range nets {
@@ -196,6 +203,7 @@ func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkR
 			"stateLinked": n.StateLinked, "stateConfidence": n.StateConfidence,
 			"stateReasons": nonNil(n.StateReasons), "evidence": nonNil(n.Evidence),
 			"countries": countriesJSON(n.MemberCountries, n.LoginCountries),
+			"handle":    n.Handle, "label": n.Label,
 		}
 		maps.Copy(props, contributionProps(n.Signals))
 		if n.PredecessorID != "" {

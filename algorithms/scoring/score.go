@@ -57,6 +57,9 @@ type Network struct {
 	// first (ties alphabetical), every country.
 	MemberCountries []CountryCount `json:"memberCountries"`
 	LoginCountries  []CountryCount `json:"loginCountries"`
+	// Label names the network in one line from its strongest signals
+	// (label.go).
+	Label string `json:"label"`
 	// Members lists core and peripheral members by decreasing score, then
 	// victims (at most Config.MaxVictims).
 	Members []Member `json:"members"`
@@ -224,6 +227,15 @@ func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds ma
 	nw := &Network{Community: c, Size: len(ms), Score: score, Signals: sigs, MemberCountries: f.memberCountries, LoginCountries: f.loginCountries}
 	nw.StateLinked, nw.StateConfidence, nw.StateReasons = stateIndicator(f, cfg, score)
 	nw.Evidence = evidence(in.B, f, sigs)
+	sweepBlock := ""
+	if f.bestBlockCovered > 0 {
+		sweepBlock = in.B.Blocks.Key(f.bestBlock)
+	}
+	loginCountries := make([]string, len(f.loginCountries))
+	for i, c := range f.loginCountries {
+		loginCountries[i] = c.Country
+	}
+	nw.Label = label(nw.Size, sigs, sweepBlock, loginCountries)
 	nw.Members = roles(in.B, f, ms, score, cfg)
 	return nw
 }

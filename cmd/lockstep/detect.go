@@ -185,7 +185,7 @@ func printSummary(w io.Writer, res *detect.Result, p detect.Params, top int) {
 // one's evidence; lockstep demo uses it too.
 func printNetworks(w io.Writer, shown []detect.Network) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tSCORE\tSIZE\tSTATE-LINKED\tTOP SIGNALS\tNETWORK\tSINCE")
+	fmt.Fprintln(tw, "#\tNETWORK\tLABEL\tSCORE\tSIZE\tSTATE-LINKED\tTOP SIGNALS\tSINCE")
 	for i, n := range shown {
 		state := "-"
 		if n.StateLinked {
@@ -193,14 +193,14 @@ func printNetworks(w io.Writer, shown []detect.Network) {
 		}
 		since := "new"
 		if n.PredecessorID != "" {
-			since = "seen before as " + n.Key
+			since = "seen before"
 		}
-		fmt.Fprintf(tw, "%d\t%.2f\t%d\t%s\t%s\t%s\t%s\n", i+1, n.Score, n.Size, state, topSignals(n, 3), n.ID, since)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.2f\t%d\t%s\t%s\t%s\n", i+1, n.Handle, n.Label, n.Score, n.Size, state, topSignals(n, 3), since)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
 	for i, n := range shown {
-		fmt.Fprintf(w, "%d. %s (score %.2f)\n", i+1, n.ID, n.Score)
+		fmt.Fprintf(w, "%d. %s %s (score %.2f; id %s)\n", i+1, n.Handle, n.Label, n.Score, n.ID)
 		for _, e := range n.Evidence {
 			fmt.Fprintf(w, "   - %s\n", e)
 		}

@@ -26,7 +26,7 @@ export const NETWORKS = /* GraphQL */ `
       edges {
         cursor
         node {
-          id runId size score reviewStatus
+          id handle label runId size score reviewStatus
           signals { name contribution }
           memberCountries(first: 3) { count top { country count } }
           stateLinked { possible confidence }
@@ -46,7 +46,7 @@ export const SIGNAL_NAMES = /* GraphQL */ `
 export const NETWORK = /* GraphQL */ `
   query Network($id: ID!) {
     network(id: $id) {
-      id runId size score reviewStatus lineageId evidence
+      id handle label runId size score reviewStatus lineageId evidence
       run { id status startedAt finishedAt }
       signals { name contribution strength measured detail }
       memberCountries(first: 5) { count top { country count } }
@@ -122,7 +122,7 @@ export function accountQuery(withSweep = false): string {
       ips(first: 50) { first last count ip { addr asn asnOrg country kind accountCount } }
       devices(first: 50) { first last count device { id os client accountCount } }
       lookups(first: 100) { first last count hits target { key masked kind region } }
-      memberships { score role network { id runId score size reviewStatus run { id startedAt } } }
+      memberships { score role network { id handle label runId score size reviewStatus run { id startedAt } } }
       ${withSweep ? 'sweep { block distinct lookups longestRun bins }' : ''}
     }
   }

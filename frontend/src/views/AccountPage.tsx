@@ -3,6 +3,7 @@ import { gql } from '../api/client';
 import { useAction, useQuery, useSchemaFeatures } from '../api/hooks';
 import { accountQuery, ALLOWLIST, UNALLOWLIST } from '../api/queries';
 import { ErrorBanner, Loading, NotFound, ReviewBadge, RoleGate, ScoreBar } from '../components/common';
+import { NetworkName } from '../components/NetworkName';
 import { SweepPlot } from '../components/SweepPlot';
 import { Span, Timeline } from '../components/Timeline';
 import { formatCount, formatDate, formatTime, targetLabel } from '../lib/format';
@@ -22,7 +23,7 @@ interface AccountDetail {
   ips: { first: string | null; last: string | null; count: number; ip: { addr: string; asn: number | null; asnOrg: string | null; country: string | null; kind: string | null; accountCount: number } }[];
   devices: { first: string | null; last: string | null; count: number; device: { id: string; os: string | null; client: string | null; accountCount: number } }[];
   lookups: { first: string | null; last: string | null; count: number; hits: number; target: { key: string; masked: string; kind: string | null; region: string | null } }[];
-  memberships: { score: number; role: string | null; network: { id: string; runId: string; score: number; size: number; reviewStatus: string; run: { id: string; startedAt: string | null } } }[];
+  memberships: { score: number; role: string | null; network: { id: string; handle: string; label: string; runId: string; score: number; size: number; reviewStatus: string; run: { id: string; startedAt: string | null } } }[];
   sweep?: ApiSweepBlock[];
 }
 
@@ -131,7 +132,7 @@ export default function AccountPage({ id }: { id: string }) {
               <tbody>
                 {a.memberships.map((m) => (
                   <tr key={m.network.id}>
-                    <td><a href={href.network(m.network.id)} className="id">{m.network.id}</a> <span className="muted small">({formatCount(m.network.size)} members)</span></td>
+                    <td><NetworkName network={m.network} /> <span className="muted small">({formatCount(m.network.size)} members)</span></td>
                     <td className="small" title={m.network.runId}>{formatTime(m.network.run.startedAt)}</td>
                     <td><ScoreBar score={m.network.score} /></td>
                     <td><ScoreBar score={m.score} label="Membership score" /></td>

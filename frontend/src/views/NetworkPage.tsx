@@ -4,6 +4,7 @@ import { useQuery } from '../api/hooks';
 import { DEVICE_ACCOUNTS, IP_ACCOUNTS, NEIGHBORHOOD, NETWORK, NETWORK_MEMBERS } from '../api/queries';
 import { CountryTally, ErrorBanner, Loading, NotFound, ReviewBadge, ScoreBar, StateLinkedBadge } from '../components/common';
 import { MemberRow, MemberTable } from '../components/MemberTable';
+import { NetworkName } from '../components/NetworkName';
 import { ReviewItem, ReviewPanel } from '../components/ReviewPanel';
 import { SignalChart } from '../components/SignalChart';
 import { CountryTallyInput, evidenceSentences, SignalInput } from '../lib/evidence';
@@ -15,6 +16,8 @@ const GraphPanel = lazy(() => import('../graph/GraphPanel'));
 
 interface NetworkDetail {
   id: string;
+  handle: string;
+  label: string;
   runId: string;
   size: number;
   score: number;
@@ -184,7 +187,7 @@ export default function NetworkPage({ id }: { id: string }) {
       </div>
       <div className="row">
         <h1 style={{ margin: 0 }}>
-          Network <span className="mono">{n.id}</span>
+          Network <NetworkName network={n} link={false} />
         </h1>
         <ScoreBar score={n.score} />
         <span>{formatCount(n.size)} members</span>
@@ -200,16 +203,16 @@ export default function NetworkPage({ id }: { id: string }) {
         {n.predecessor && (
           <>
             {' '}
-            Previously <a href={href.network(n.predecessor.id)}>{n.predecessor.id}</a> in run {n.predecessor.runId}.
+            <a href={href.network(n.predecessor.id)}>Previously found</a> by run {n.predecessor.runId}.
           </>
         )}
         {n.successor && (
           <>
             {' '}
-            Found again as <a href={href.network(n.successor.id)}>{n.successor.id}</a> in run {n.successor.runId}.
+            <a href={href.network(n.successor.id)}>Found again</a> by run {n.successor.runId}.
           </>
         )}{' '}
-        Lineage id <span className="mono">{n.lineageId}</span>.
+        Id <span className="mono">{n.id}</span>; lineage id <span className="mono">{n.lineageId}</span>.
       </p>
       <div className="network-layout">
         <div className="stack">

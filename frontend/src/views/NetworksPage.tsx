@@ -1,6 +1,7 @@
 import { FormEvent, useEffect, useMemo, useReducer, useState } from 'react';
 import { useQuery } from '../api/hooks';
 import { NETWORKS, RUNS, SIGNAL_NAMES } from '../api/queries';
+import { NetworkName } from '../components/NetworkName';
 import { CountryTally, ErrorBanner, Loading, ReviewBadge, ScoreBar, SignalBadges, StateLinkedBadge } from '../components/common';
 import { CountryTallyInput } from '../lib/evidence';
 import { defaultFilters, FilterError, fromQuery, NetworkFilterState, REVIEW_STATUSES, toQuery, toVariables } from '../lib/filters';
@@ -21,6 +22,8 @@ export interface RunSummary {
 
 interface NetworkRow {
   id: string;
+  handle: string;
+  label: string;
   runId: string;
   size: number;
   score: number;
@@ -228,9 +231,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
                   return (
                     <tr key={n.id} className="clickable" onClick={(e) => { if (!(e.target as HTMLElement).closest('a')) navigate(href.network(n.id)); }}>
                       <td>
-                        <a href={href.network(n.id)} className="mono">
-                          {n.id}
-                        </a>
+                        <NetworkName network={n} />
                       </td>
                       <td><ScoreBar score={n.score} /></td>
                       <td className="num">{formatCount(n.size)}</td>
