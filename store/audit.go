@@ -62,6 +62,7 @@ RETURN e {.*} AS e`, map[string]any{"id": ev.ID, "actor": ev.Actor, "keyId": ev.
 func (s *Store) writeAudited(ctx context.Context, cypher string, params map[string]any, audit func([]row) (AuditEvent, bool)) (_ []row, err error) {
 	countQuery(ctx)
 	localTimes(params)
+	ctx, end := s.watch(ctx)
 	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
 	defer sess.Close(context.WithoutCancel(ctx))
 	out, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
@@ -88,9 +89,9 @@ func (s *Store) writeAudited(ctx context.Context, cypher string, params map[stri
 		return rows, nil
 	})
 	if err != nil {
-		return nil, classifyIn(ctx, err)
+		return nil, end(classifyIn(ctx, err))
 	}
-	return out.([]row), nil
+	return out.([]row), end(nil)
 }
 
 func auditFromRow(r row) (AuditEvent, error) {

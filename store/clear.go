@@ -39,6 +39,7 @@ func (s *Store) Clear(ctx context.Context) (err error) {
 // writeCount runs a retried write statement returning one row with an
 // integer column n, and returns n.
 func (s *Store) writeCount(ctx context.Context, cypher string, params map[string]any) (int64, error) {
+	ctx, end := s.watch(ctx)
 	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
 	defer sess.Close(context.WithoutCancel(ctx))
 	n, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
@@ -57,9 +58,9 @@ func (s *Store) writeCount(ctx context.Context, cypher string, params map[string
 		return n, nil
 	})
 	if err != nil {
-		return 0, classifyIn(ctx, err)
+		return 0, end(classifyIn(ctx, err))
 	}
-	return n.(int64), nil
+	return n.(int64), end(nil)
 }
 
 // CountNodes returns the number of nodes in the database, less Migrate's
