@@ -12,7 +12,7 @@ import (
 )
 
 // TestNeo4jKilledDuringRun kills Neo4j (SIGKILL) when a detection run
-// starts writing its networks: the run fails within about a second of the
+// has written networks but is not yet finished: the run fails within about a second of the
 // kill instead of waiting out the driver's retries, waits for Neo4j, and
 // once Neo4j is restarted (same port, kept per home) it is marked failed
 // with the reason and its partial networks are gone; the API still serves
@@ -68,9 +68,12 @@ func TestNeo4jKilledDuringRun(t *testing.T) {
 	done := make(chan outcome, 1)
 	secondID := store.NewID("run")
 	go func() {
-		res, err := RunAs(ctx, st, secondID, p, func(stage string, _, _ int) {
+		res, err := RunAs(ctx, st, secondID, p, func(stage string, done, total int) {
 			switch {
-			case stage == "write" && killedAt.IsZero():
+			case stage == "write" && done > 0 && killedAt.IsZero():
+				// Networks and memberships are written, the run is
+				// not yet marked finished.
+				t.Logf("killing Neo4j with %d of %d memberships written", done, total)
 				neo.Kill(t)
 				killedAt = time.Now()
 			case stage == "record-failure":
