@@ -46,7 +46,7 @@ func (s *Server) protect(next http.Handler, graphQL bool) http.Handler {
 				return
 			}
 			if errors.Is(err, context.DeadlineExceeded) {
-				writeError(w, http.StatusServiceUnavailable, "TIMEOUT", "the API key could not be checked within the request's "+s.cfg.Timeout.String()+" limit")
+				writeError(w, http.StatusServiceUnavailable, "TIMEOUT", "the request took longer than its "+s.cfg.Timeout.String()+" limit and was stopped (checking its API key)")
 				return
 			}
 			if err != nil {
