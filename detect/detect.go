@@ -229,10 +229,7 @@ func RunAs(ctx context.Context, st *store.Store, runID string, p Params, progres
 	defer heartbeat(ctx, st, runID)()
 	defer func() {
 		if err != nil {
-			// Record the failure even when ctx was cancelled.
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-			defer cancel()
-			if ferr := st.FailRun(fctx, runID, time.Now(), err); ferr != nil {
+			if ferr := recordFailure(ctx, st, runID, err, progress); ferr != nil {
 				err = errors.Join(err, ferr)
 			}
 			err = fmt.Errorf("detection run %s failed: %w", runID, err)
@@ -299,6 +296,37 @@ func RunAs(ctx context.Context, st *store.Store, runID string, p Params, progres
 		return nil, err
 	}
 	return &Result{RunID: runID, Networks: nets, Stats: an.Stats}, nil
+}
+
+// RecordFailureWithin bounds how long a run that lost Neo4j waits for it
+// to answer again, to record the run's failure. A Neo4j killed mid-run
+// takes a while to recover its transaction log on restart.
+const RecordFailureWithin = 10 * time.Minute
+
+// recordFailure marks runID failed with cause (store.FailRun: its partial
+// networks go, earlier runs stay served), even when ctx was cancelled.
+// When Neo4j is unreachable (most likely why the run failed), it reports
+// the stage "record-failure" and waits for Neo4j to answer again, up to
+// RecordFailureWithin or until ctx ends; if this process ends first, the
+// next `lockstep serve` or `lockstep detect` marks the run failed
+// (FailOrphanedRuns).
+func recordFailure(ctx context.Context, st *store.Store, runID string, cause error, progress Progress) error {
+	fail := func() error {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		return st.FailRun(fctx, runID, time.Now(), cause)
+	}
+	err := fail()
+	if !errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	progress("record-failure", 0, 0)
+	wctx, cancel := context.WithTimeout(ctx, RecordFailureWithin)
+	defer cancel()
+	if werr := st.WaitReachable(wctx); werr != nil {
+		return fmt.Errorf("the run stays marked running until the next start: %w", werr)
+	}
+	return fail()
 }
 
 // withoutAllowlisted drops allowlisted accounts (analysts vouched for

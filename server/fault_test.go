@@ -8,43 +8,29 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/lockstep-dev/lockstep/store"
+	"github.com/lockstep-dev/lockstep/store/storetest"
 )
 
 // TestNeo4jKilledWhileServing kills Neo4j (SIGKILL) under a running
-// server: requests then end with a clear error within their time limit,
-// /healthz says the database is unreachable, and once Neo4j is started
-// again (on the same port, kept per home) the same server answers again
-// without a restart. It runs a Neo4j of its own, since the shared test
-// server must stay up.
+// server: requests then end with UNAVAILABLE, saying the database is not
+// reachable, within about a second (the store's probe, not the driver's
+// retry budget or the request's limit, ends them), /healthz says the
+// database is unreachable, and once Neo4j is started again (on the same
+// port, kept per home) the same server answers again without a restart.
+// It runs a Neo4j of its own, since the shared test server must stay up.
 func TestNeo4jKilledWhileServing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills a Neo4j of its own")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	home := t.TempDir()
-	opts := managed.Options{Heap: "512m", PageCache: "64m", RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true,
-		ReadyTimeout: 10 * time.Minute} // recovery after SIGKILL on a busy machine
-	srv, err := managed.Start(ctx, home, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = managed.Stop(context.Background(), home) })
-	st, err := store.Open(ctx, srv.URI, srv.User, srv.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close(context.Background()) })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	neo := storetest.NewKillable(t, ctx)
+	st := neo.Store
 	_, secret, err := st.CreateAPIKey(ctx, "fault-key", store.RoleViewer)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +41,7 @@ func TestNeo4jKilledWhileServing(t *testing.T) {
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
 
-	query := func() (code string, took time.Duration) {
+	query := func() (code, msg string, took time.Duration) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query":"{ networks(first: 1) { totalCount } }"}`))
 		req.Header.Set("Content-Type", "application/json")
@@ -74,7 +60,7 @@ func TestNeo4jKilledWhileServing(t *testing.T) {
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&out)
 		if len(out.Errors) == 0 && resp.StatusCode == http.StatusOK {
-			return "", time.Since(start)
+			return "", "", time.Since(start)
 		}
 		if len(out.Errors) == 0 {
 			t.Fatalf("status %d with no error", resp.StatusCode)
@@ -83,61 +69,64 @@ func TestNeo4jKilledWhileServing(t *testing.T) {
 		if c == "" || c == "INTERNAL" {
 			t.Fatalf("status %d, error %+v: want a coded error that says what happened", resp.StatusCode, out.Errors[0])
 		}
-		return c, time.Since(start)
+		return c, out.Errors[0].Message, time.Since(start)
 	}
-	health := func() int {
+	health := func() (int, time.Duration) {
+		start := time.Now()
 		resp, err := http.Get(ts.URL + "/healthz")
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		return resp.StatusCode
+		return resp.StatusCode, time.Since(start)
 	}
 
-	if code, _ := query(); code != "" {
+	if code, _, _ := query(); code != "" {
 		t.Fatalf("before the kill: %s", code)
 	}
-	if err := syscall.Kill(srv.PID, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 100 && syscall.Kill(srv.PID, 0) == nil; i++ {
-		time.Sleep(100 * time.Millisecond)
-	}
-	for range 3 {
-		code, took := query()
-		if code != "UNAVAILABLE" && code != "TIMEOUT" {
-			t.Fatalf("with Neo4j dead: code %q, want UNAVAILABLE or TIMEOUT", code)
+	neo.Kill(t)
+	// The first request after the kill finds the pooled connections dead
+	// and waits in the driver's retry until the probe sees Neo4j gone;
+	// later ones fail at once. The bound is the issue's "within a second"
+	// with room for a busy machine; the log has the measured figure.
+	const fast = 2 * time.Second
+	for i := range 3 {
+		code, msg, took := query()
+		t.Logf("with Neo4j dead, request %d: %s %q after %v", i+1, code, msg, took.Round(10*time.Microsecond))
+		if code != "UNAVAILABLE" || !strings.Contains(msg, "not reachable") {
+			t.Fatalf("with Neo4j dead: code %q, message %q: want UNAVAILABLE saying the database is not reachable", code, msg)
 		}
-		// The limit holds end to end; the second of slack is the
-		// backstop the middleware adds past it.
-		if took > limit+2*time.Second {
-			t.Fatalf("with Neo4j dead a request took %v, past its %v limit", took, limit)
+		if took > fast {
+			t.Fatalf("with Neo4j dead a request took %v to fail, want under %v (its limit is %v)", took, fast, limit)
 		}
-		t.Logf("with Neo4j dead: %s after %v", code, took.Round(time.Millisecond))
 	}
-	if c := health(); c != http.StatusServiceUnavailable {
-		t.Fatalf("/healthz with Neo4j dead: %d, want 503", c)
+	if c, took := health(); c != http.StatusServiceUnavailable || took > fast {
+		t.Fatalf("/healthz with Neo4j dead: %d after %v, want 503 within %v", c, took, fast)
+	} else {
+		t.Logf("/healthz with Neo4j dead: %d after %v", c, took.Round(10*time.Microsecond))
 	}
 
-	again, err := managed.Start(ctx, home, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.Port != srv.Port {
-		t.Fatalf("restarted on port %d, was %d: the running server cannot find it", again.Port, srv.Port)
-	}
+	neo.Restart(t, ctx)
 	deadline := time.Now().Add(2 * time.Minute)
+	up := time.Now()
 	for {
-		code, _ := query()
+		code, _, took := query()
 		if code == "" {
+			t.Logf("answered again %v after Neo4j's restart returned", time.Since(up).Round(time.Millisecond))
 			break
 		}
+		// The middleware's backstop ends a request a second past its
+		// limit; one more second for a busy machine.
+		if took > limit+2*time.Second {
+			t.Fatalf("while Neo4j restarts: %s after %v, past its %v limit", code, took, limit)
+		}
+		t.Logf("while Neo4j restarts: %s after %v", code, took.Round(time.Millisecond))
 		if time.Now().After(deadline) {
 			t.Fatalf("the server did not recover within 2 minutes of Neo4j's restart: %s", code)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if c := health(); c != http.StatusOK {
+	if c, _ := health(); c != http.StatusOK {
 		t.Fatalf("/healthz after recovery: %d", c)
 	}
 }

@@ -27,10 +27,27 @@ func (s *Server) protect(next http.Handler, graphQL bool, needs store.Role) http
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		ws := isWebSocket(r)
+		if graphQL && !ws {
+			// A backstop for the whole request, from its arrival (the
+			// key check included): the requestTimeout extension cuts
+			// execution at the limit and names it; this ends whatever
+			// still runs a moment later (gqlgen answers a request whose
+			// context ended before execution with no response at all, so
+			// it cannot be the limit itself).
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout+timeoutGrace)
+			defer cancel()
+		}
 		if secret, ok := auth.FromRequest(r); ok {
-			p, err := s.auth.Authenticate(ctx, secret)
+			actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+			p, err := s.auth.Authenticate(actx, secret)
+			cancel()
 			if errors.Is(err, auth.ErrUnauthenticated) {
 				unauthorized(w, r, needs)
+				return
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				writeError(w, http.StatusServiceUnavailable, "TIMEOUT", "the request took longer than its "+s.cfg.Timeout.String()+" limit and was stopped (checking its API key)")
 				return
 			}
 			if err != nil {
@@ -85,17 +102,6 @@ func (s *Server) protect(next http.Handler, graphQL bool, needs store.Role) http
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-		}
-		if graphQL && !ws {
-			// A backstop for the whole request, parsing included: the
-			// requestTimeout extension cuts execution at the limit and
-			// names it; this ends whatever still runs a moment later
-			// (gqlgen answers a request whose context ended before
-			// execution with no response at all, so it cannot be the
-			// limit itself).
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout+timeoutGrace)
-			defer cancel()
 		}
 		next.ServeHTTP(w, r.WithContext(loaders.With(ctx, s.cfg.Store)))
 	})

@@ -66,12 +66,13 @@ func (s *Store) apiRecords(ctx context.Context, cypher string, params map[string
 // caller chose), since a retry runs it again.
 func (s *Store) apiWrite(ctx context.Context, cypher string, params map[string]any) ([]row, error) {
 	countQuery(ctx)
+	ctx, end := s.watch(ctx)
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
 		neo4j.ExecuteQueryWithWritersRouting(), neo4j.ExecuteQueryWithDatabase(s.db))
 	if err != nil {
-		return nil, classifyIn(ctx, err)
+		return nil, end(classifyIn(ctx, err))
 	}
-	return toRows(res.Records), nil
+	return toRows(res.Records), end(nil)
 }
 
 // Ping checks that Neo4j answers a query; /healthz uses it.

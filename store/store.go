@@ -40,6 +40,7 @@ type Store struct {
 	driver neo4j.DriverWithContext
 	db     string // database name; "" means the server's default
 	uri    string
+	reach  *reach
 }
 
 // Open connects to the Neo4j at uri (bolt://, bolt+s://, neo4j://,
@@ -61,11 +62,12 @@ func Open(ctx context.Context, uri, user, password string) (_ *Store, err error)
 		_ = driver.Close(context.WithoutCancel(ctx))
 		return nil, classify(err, user)
 	}
-	return &Store{driver: driver, uri: uri}, nil
+	return &Store{driver: driver, uri: uri, reach: newReach(driver.VerifyConnectivity)}, nil
 }
 
 // Close releases the connections.
 func (s *Store) Close(ctx context.Context) error {
+	s.reach.close()
 	return s.driver.Close(ctx)
 }
 
@@ -121,6 +123,7 @@ func (s *Store) write(ctx context.Context, cypher string, params map[string]any)
 func runWrite[T any](ctx context.Context, s *Store, cypher string, params map[string]any,
 	then func(neo4j.ManagedTransaction, neo4j.ResultWithContext) (T, error)) (T, error) {
 	localTimes(params)
+	ctx, end := s.watch(ctx)
 	sess := s.session(ctx, neo4j.AccessModeWrite, 0)
 	defer sess.Close(context.WithoutCancel(ctx))
 	out, err := neo4j.ExecuteWrite(ctx, sess, func(tx neo4j.ManagedTransaction) (T, error) {
@@ -131,7 +134,10 @@ func runWrite[T any](ctx context.Context, s *Store, cypher string, params map[st
 		}
 		return then(tx, res)
 	})
-	return out, classifyIn(ctx, err)
+	if err != nil {
+		return out, end(classifyIn(ctx, err))
+	}
+	return out, end(nil)
 }
 
 // Query runs a read statement and returns all its records: for results
@@ -142,12 +148,13 @@ func (s *Store) Query(ctx context.Context, cypher string, params map[string]any)
 	if strings.TrimSpace(cypher) == "" {
 		return nil, fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
 	}
+	ctx, end := s.watch(ctx)
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, localTimes(params), neo4j.EagerResultTransformer,
 		neo4j.ExecuteQueryWithReadersRouting(), neo4j.ExecuteQueryWithDatabase(s.db))
 	if err != nil {
-		return nil, classifyIn(ctx, err)
+		return nil, end(classifyIn(ctx, err))
 	}
-	return res.Records, nil
+	return res.Records, end(nil)
 }
 
 // Read runs a read statement in a retried read transaction and calls each
@@ -161,6 +168,7 @@ func (s *Store) Read(ctx context.Context, cypher string, params map[string]any, 
 	if strings.TrimSpace(cypher) == "" {
 		return fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
 	}
+	ctx, end := s.watch(ctx)
 	sess := s.session(ctx, neo4j.AccessModeRead, 0)
 	defer sess.Close(context.WithoutCancel(ctx))
 	localTimes(params)
@@ -174,7 +182,7 @@ func (s *Store) Read(ctx context.Context, cypher string, params map[string]any, 
 		}
 		return nil, drain(ctx, res, each)
 	})
-	return classifyIn(ctx, err)
+	return end(classifyIn(ctx, err))
 }
 
 // Stream runs a read statement in one transaction without retry and calls
@@ -186,21 +194,22 @@ func (s *Store) Stream(ctx context.Context, cypher string, params map[string]any
 	if strings.TrimSpace(cypher) == "" {
 		return fmt.Errorf("%w: empty Cypher", ErrInvalidArgument)
 	}
+	ctx, end := s.watch(ctx)
 	sess := s.session(ctx, neo4j.AccessModeRead, fetchSize)
 	defer sess.Close(context.WithoutCancel(ctx))
 	tx, err := sess.BeginTransaction(ctx)
 	if err != nil {
-		return classifyIn(ctx, err)
+		return end(classifyIn(ctx, err))
 	}
 	defer tx.Close(context.WithoutCancel(ctx))
 	res, err := tx.Run(ctx, cypher, localTimes(params))
 	if err != nil {
-		return classifyIn(ctx, err)
+		return end(classifyIn(ctx, err))
 	}
 	if err := drain(ctx, res, each); err != nil {
-		return classifyIn(ctx, err)
+		return end(classifyIn(ctx, err))
 	}
-	return classify(tx.Commit(ctx), "")
+	return end(classify(tx.Commit(ctx), ""))
 }
 
 // callbackError marks an error returned by a caller's callback, so it is
