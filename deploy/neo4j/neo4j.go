@@ -358,6 +358,11 @@ func (l *launch) cdsFlags() []string {
 	if _, err := os.Stat(l.rt.cds); err == nil {
 		return []string{quiet, "-XX:SharedArchiveFile=" + l.rt.cds}
 	}
+	if l.opts.Plugins != "" {
+		// An archive written with the plugin jars on the classpath would
+		// not fit the shorter classpath of the servers without them.
+		return nil
+	}
 	// Writing the archive costs tens of seconds of CPU at exit: let one
 	// server at a time do it (test binaries start many at once).
 	marker := l.rt.cds + ".dumping"
