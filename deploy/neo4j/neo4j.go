@@ -15,7 +15,14 @@
 //	runtime/     pom.xml, Launcher.java, classpath.txt, compiled Launcher.class
 //
 // The jars stay in the Maven cache (~/.m2); classpath.txt names them, so only
-// the first start anywhere runs Maven. Import it as
+// the first start anywhere runs Maven.
+//
+// Options.Plugins and Options.Settings add plugin jars (APOC, OpenGDS) and
+// a neo4j.conf-style settings file to a server; Lockstep's own settings
+// (Bolt on 127.0.0.1 only, authentication on) win over the file.
+// FetchPlugin fetches a plugin and its dependencies from Maven Central into
+// a directory for Options.Plugins, leaving out the jars Neo4j already has.
+// docs/NEO4J.md, "Plugins and settings", has a worked example. Import it as
 // managed "github.com/lockstep-dev/lockstep/deploy/neo4j".
 package neo4j
 
