@@ -127,10 +127,11 @@ shell lines that point Lockstep and other tools at it:
 dependencies, into DIR, leaving out the jars the managed Neo4j already has.
 Then start the server with them:
 
-  lockstep neo4j fetch-plugin org.neo4j.procedure:apoc-core:5.26.19 --into ~/neo4j-plugins
+  lockstep neo4j fetch-plugin org.neo4j.procedure:apoc-core:5.26.19 \
+      org.neo4j.procedure:apoc-common:5.26.19 --into ~/neo4j-plugins
   lockstep neo4j stop; lockstep neo4j start --plugins ~/neo4j-plugins --settings plugins.conf
 
-OpenGDS needs its extension beside it:
+APOC core needs apoc-common beside it, OpenGDS its extension:
 org.neo4j.gds:proc:2.13.9 org.neo4j.gds:opengds-extension:2.13.9 (docs/NEO4J.md).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -234,10 +234,10 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	if opts.Plugins, err = kept(p.plugins, opts.Plugins, true); err != nil {
+	if opts.Plugins, err = keptPath(p.plugins, opts.Plugins, true); err != nil {
 		return nil, err
 	}
-	if opts.Settings, err = kept(p.settings, opts.Settings, false); err != nil {
+	if opts.Settings, err = keptPath(p.settings, opts.Settings, false); err != nil {
 		return nil, err
 	}
 	java, err := javaBinary()
@@ -279,13 +279,24 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	// Kept only once a server started with them: a settings file Neo4j
+	// refuses must not break every later start on demand.
+	for file, path := range map[string]string{p.plugins: opts.Plugins, p.settings: opts.Settings} {
+		if path != "" {
+			if err := writeFile(file, path); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return srv, nil
 }
 
-// kept resolves a path setting kept in file: a given path is checked
-// (a directory when dir, else a file), made absolute and kept; "none"
-// forgets the kept one; an empty one means the kept one, if any.
-func kept(file, given string, dir bool) (string, error) {
+// keptPath resolves a path setting kept in file: a given path is checked
+// (a directory when dir, else a file) and made absolute, for Start to keep
+// once the server runs; "none" forgets the kept one; an empty one means the
+// kept one, if any.
+func keptPath(file, given string, dir bool) (string, error) {
+	from := ""
 	switch given {
 	case "none":
 		if err := os.Remove(file); err != nil && !os.IsNotExist(err) {
@@ -301,6 +312,7 @@ func kept(file, given string, dir bool) (string, error) {
 			return "", fmt.Errorf("managed neo4j: %w", err)
 		}
 		given = strings.TrimSpace(string(b))
+		from = fmt.Sprintf(" (kept in %s; \"none\" forgets it)", file)
 	}
 	abs, err := filepath.Abs(given)
 	if err != nil {
@@ -308,12 +320,12 @@ func kept(file, given string, dir bool) (string, error) {
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return "", fmt.Errorf("managed neo4j: %w (kept in %s; \"none\" forgets it)", err, file)
+		return "", fmt.Errorf("managed neo4j: %w%s", err, from)
 	}
 	if fi.IsDir() != dir {
-		return "", fmt.Errorf("managed neo4j: %s: want a directory of jars for plugins, a file for settings", abs)
+		return "", fmt.Errorf("managed neo4j: %s%s: want a directory of jars for plugins, a file for settings", abs, from)
 	}
-	return abs, writeFile(file, abs)
+	return abs, nil
 }
 
 // freshPort starts the server on a free port. A free port can be taken by

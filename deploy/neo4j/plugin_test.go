@@ -16,7 +16,10 @@ import (
 // The plugins the docs (docs/NEO4J.md) show, at the versions they name.
 var (
 	apocCore = "org.neo4j.procedure:apoc-core:5.26.19"
-	gdsProc  = "org.neo4j.gds:proc:2.13.9"
+	// apoc-core's jar on Maven Central lacks the classes it shares with
+	// APOC extended (apoc.result.*), and its pom does not name them.
+	apocCommon = "org.neo4j.procedure:apoc-common:5.26.19"
+	gdsProc    = "org.neo4j.gds:proc:2.13.9"
 	// The extension that gives GDS's procedures their facade: without it
 	// the server fails to start ("GraphDataScienceProcedures which is not
 	// a known injectable component").
@@ -36,7 +39,7 @@ func TestPlugins(t *testing.T) {
 	t.Cleanup(func() { _ = Stop(context.Background(), home) })
 
 	plugins := filepath.Join(t.TempDir(), "plugins")
-	jars, err := FetchPlugin(ctx, home, plugins, opts.RuntimeDir, []string{apocCore, gdsProc, gdsExtension}, opts.Logger)
+	jars, err := FetchPlugin(ctx, home, plugins, opts.RuntimeDir, []string{apocCore, apocCommon, gdsProc, gdsExtension}, opts.Logger)
 	if errors.Is(err, ErrUnresolved) {
 		t.Skipf("plugins not fetchable from Maven Central (offline?): %v", err)
 	}
@@ -44,7 +47,7 @@ func TestPlugins(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d plugin jars", len(jars))
-	for _, want := range []string{"apoc-core-5.26.19.jar", "proc-2.13.9.jar", "opengds-extension-2.13.9.jar"} {
+	for _, want := range []string{"apoc-core-5.26.19.jar", "apoc-common-5.26.19.jar", "proc-2.13.9.jar", "opengds-extension-2.13.9.jar"} {
 		if !slices.Contains(jars, want) {
 			t.Errorf("fetched jars lack %s: %v", want, jars)
 		}
@@ -128,5 +131,22 @@ dbms.security.auth_enabled=false
 	defer noAuth.Close(ctx)
 	if err := noAuth.VerifyAuthentication(ctx, nil); err == nil {
 		t.Error("the server accepted a client without credentials")
+	}
+
+	// A settings file Neo4j refuses fails the start, naming the setting,
+	// and is not kept: later starts still use the one that worked.
+	if err := Stop(ctx, home); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.conf")
+	if err := os.WriteFile(bad, []byte("db.temporal.timezon=Europe/Berlin\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts.Settings = bad
+	if _, err := Start(ctx, home, opts); err == nil || !strings.Contains(err.Error(), "db.temporal.timezon") {
+		t.Errorf("start with an unknown setting: %v, want an error naming it", err)
+	}
+	if b, err := os.ReadFile(pathsOf(home).settings); err != nil || strings.TrimSpace(string(b)) != settings {
+		t.Errorf("after a refused settings file the home keeps %q (%v), want %q", b, err, settings)
 	}
 }
