@@ -106,7 +106,7 @@ func FetchPlugin(ctx context.Context, home, dir, runtimeDir string, coords []str
 		}
 		copied = append(copied, filepath.Base(jar))
 	}
-	log.Info("managed neo4j: plugin jars copied", "dir", dir, "jars", len(copied), "left out (Neo4j has them)", skipped)
+	log.Info("managed neo4j: plugin jars copied", "dir", dir, "jars", len(copied), "already_in_neo4j", skipped)
 	return copied, nil
 }
 
