@@ -80,7 +80,7 @@ shell lines that point Lockstep and other tools at it:
 	f.StringVar(&opts.TxMemory, "tx-memory", "", "memory all transactions together may use (default: Neo4j's, 70% of heap)")
 	f.DurationVar(&opts.ReadyTimeout, "timeout", 5*time.Minute, "how long to wait for Bolt to answer")
 	f.IntVar(&opts.Port, "port", 0, "Bolt port on 127.0.0.1, kept for later starts of this LOCKSTEP_HOME (default: the kept one, else a free one)")
-	f.StringVar(&opts.Plugins, "plugins", "", "directory of plugin jars (OpenGDS, APOC), kept for later starts of this LOCKSTEP_HOME; none forgets it (docs/NEO4J.md)")
+	f.StringVar(&opts.Plugins, "plugins", "", "directory of plugin jars (see fetch-plugin), kept for later starts of this LOCKSTEP_HOME; none forgets it (docs/NEO4J.md)")
 	f.StringVar(&opts.Settings, "settings", "", "neo4j.conf-style file of Neo4j settings, kept for later starts; none forgets it (Lockstep's own settings win)")
 
 	stop := &cobra.Command{
