@@ -76,6 +76,8 @@ shell lines that point Lockstep and other tools at it:
 	f.StringVar(&opts.TxMemory, "tx-memory", "", "memory all transactions together may use (default: Neo4j's, 70% of heap)")
 	f.DurationVar(&opts.ReadyTimeout, "timeout", 5*time.Minute, "how long to wait for Bolt to answer")
 	f.IntVar(&opts.Port, "port", 0, "Bolt port on 127.0.0.1, kept for later starts of this LOCKSTEP_HOME (default: the kept one, else a free one)")
+	f.StringVar(&opts.Plugins, "plugins", "", "directory of plugin jars (see fetch-plugin), kept for later starts of this LOCKSTEP_HOME; none forgets it (docs/NEO4J.md)")
+	f.StringVar(&opts.Settings, "settings", "", "neo4j.conf-style file of Neo4j settings, kept for later starts; none forgets it (Lockstep's own settings win)")
 
 	stop := &cobra.Command{
 		Use:   "stop",
@@ -105,7 +107,38 @@ shell lines that point Lockstep and other tools at it:
 		}),
 	}
 
-	cmd.AddCommand(start, stop, status)
+	var into string
+	fetch := &cobra.Command{
+		Use:   "fetch-plugin GROUP:ARTIFACT:VERSION... --into DIR",
+		Short: "Fetch Neo4j plugins and their dependencies from Maven Central into a directory for --plugins",
+		Long: `Fetch Neo4j plugins from Maven Central with Maven, with their runtime
+dependencies, into DIR, leaving out the jars the managed Neo4j already has.
+Then start the server with them:
+
+  lockstep neo4j fetch-plugin org.neo4j.procedure:apoc-core:5.26.19 \
+      org.neo4j.procedure:apoc-common:5.26.19 --into ~/neo4j-plugins
+  lockstep neo4j stop; lockstep neo4j start --plugins ~/neo4j-plugins --settings plugins.conf
+
+APOC core needs apoc-common beside it, OpenGDS its extension:
+org.neo4j.gds:proc:2.13.9 org.neo4j.gds:opengds-extension:2.13.9 (docs/NEO4J.md).`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			jars, err := managed.FetchPlugin(cmd.Context(), cfg.Home, into, "", args, nil)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d jars in %s; start the server with --plugins %s\n", len(jars), into, shellQuote(into))
+			return nil
+		},
+	}
+	fetch.Flags().StringVar(&into, "into", "", "directory to copy the jars into (created if missing)")
+	_ = fetch.MarkFlagRequired("into")
+
+	cmd.AddCommand(start, stop, status, fetch)
 	rootCmd.AddCommand(cmd)
 }
 

@@ -19,7 +19,9 @@ import org.neo4j.kernel.internal.GraphDatabaseAPI;
  * LOCKSTEP_NEO4J_PASSWORD (required, the neo4j user's password), LOCKSTEP_NEO4J_PAGECACHE (page
  * cache in bytes), LOCKSTEP_NEO4J_TX_TOTAL (memory all transactions may use, in bytes),
  * LOCKSTEP_NEO4J_PARENT_PID (shut down when that process is gone: test servers must not outlive a
- * killed test binary).
+ * killed test binary), LOCKSTEP_NEO4J_PLUGINS (Neo4j's plugin directory, whose jars the Go side also
+ * puts on the classpath), LOCKSTEP_NEO4J_SETTINGS (a neo4j.conf-style file, read first, so the
+ * settings below win over it).
  *
  * <p>Prints "ready" on stdout once Bolt accepts the password. On any startup failure it prints the
  * reason and exits 1. SIGTERM runs the shutdown hook, which checkpoints and closes the store.
@@ -60,8 +62,16 @@ public class Launcher {
     if (password == null || password.length() < 8) {
       throw new IllegalArgumentException("LOCKSTEP_NEO4J_PASSWORD must hold at least 8 characters");
     }
-    DatabaseManagementServiceBuilder builder =
-        new DatabaseManagementServiceBuilder(home)
+    DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home);
+    String settings = System.getenv("LOCKSTEP_NEO4J_SETTINGS");
+    if (settings != null && !settings.isEmpty()) {
+      builder.loadPropertiesFromFile(Path.of(settings));
+    }
+    String plugins = System.getenv("LOCKSTEP_NEO4J_PLUGINS");
+    if (plugins != null && !plugins.isEmpty()) {
+      builder.setConfig(GraphDatabaseSettings.plugin_dir, Path.of(plugins));
+    }
+    builder
             .setConfig(BoltConnector.enabled, true)
             .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
             .setConfig(GraphDatabaseSettings.auth_enabled, true)

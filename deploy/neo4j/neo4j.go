@@ -8,12 +8,21 @@
 //	password     the neo4j user's password (mode 0600)
 //	pid, port    the running launcher's process id and Bolt port
 //	bolt-port    the Bolt port of this home, kept across restarts (see Start)
+//	plugins, settings  the plugin directory and settings file of this
+//	             home, kept across restarts like the port (see Options)
 //	neo4j.log    the launcher's stdout and stderr
 //	dbms/        Neo4j's home: data/ and logs/ (debug.log holds Neo4j's own log)
 //	runtime/     pom.xml, Launcher.java, classpath.txt, compiled Launcher.class
 //
 // The jars stay in the Maven cache (~/.m2); classpath.txt names them, so only
-// the first start anywhere runs Maven. Import it as
+// the first start anywhere runs Maven.
+//
+// Options.Plugins and Options.Settings add plugin jars (APOC, OpenGDS) and
+// a neo4j.conf-style settings file to a server; Lockstep's own settings
+// (Bolt on 127.0.0.1 only, authentication on) win over the file.
+// FetchPlugin fetches a plugin and its dependencies from Maven Central into
+// a directory for Options.Plugins, leaving out the jars Neo4j already has.
+// docs/NEO4J.md, "Plugins and settings", has a worked example. Import it as
 // managed "github.com/lockstep-dev/lockstep/deploy/neo4j".
 package neo4j
 
@@ -89,6 +98,16 @@ type Options struct {
 	// LightJIT runs the JVM with its quick (C1) compiler only: about half
 	// the CPU to start, slower on long heavy queries. For test servers.
 	LightJIT bool
+	// Plugins is a directory of plugin jars (OpenGDS, APOC, from Maven
+	// Central) for the server: they go on its classpath, for the
+	// extensions they register, and it is Neo4j's plugin directory, for
+	// their procedures. Settings is a neo4j.conf-style file of Neo4j
+	// settings (such as dbms.security.procedures.unrestricted=gds.*);
+	// Lockstep's own (Bolt on 127.0.0.1 only, authentication on) win over
+	// it. Both are kept for later starts of the home, like the port, so a
+	// command that starts the server later brings them back; "none" forgets
+	// the kept one.
+	Plugins, Settings string
 	// Logger receives progress messages (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -118,7 +137,7 @@ func (o *Options) defaults(home string) {
 func dir(home string) string { return filepath.Join(home, "neo4j") }
 
 // paths names the files of one home.
-type paths struct{ dir, password, pid, port, boltPort, log, dbms, lock, cdsPart string }
+type paths struct{ dir, password, pid, port, boltPort, plugins, settings, log, dbms, lock, cdsPart string }
 
 func pathsOf(home string) paths {
 	d := dir(home)
@@ -128,6 +147,8 @@ func pathsOf(home string) paths {
 		pid:      filepath.Join(d, "pid"),
 		port:     filepath.Join(d, "port"),
 		boltPort: filepath.Join(d, "bolt-port"),
+		plugins:  filepath.Join(d, "plugins"),
+		settings: filepath.Join(d, "settings"),
 		log:      filepath.Join(d, "neo4j.log"),
 		dbms:     filepath.Join(d, "dbms"),
 		lock:     filepath.Join(d, "lock"),
@@ -213,6 +234,12 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	if opts.Plugins, err = keptPath(p.plugins, opts.Plugins, true); err != nil {
+		return nil, err
+	}
+	if opts.Settings, err = keptPath(p.settings, opts.Settings, false); err != nil {
+		return nil, err
+	}
 	java, err := javaBinary()
 	if err != nil {
 		return nil, err
@@ -252,7 +279,53 @@ func Start(ctx context.Context, home string, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	// Kept only once a server started with them: a settings file Neo4j
+	// refuses must not break every later start on demand.
+	for file, path := range map[string]string{p.plugins: opts.Plugins, p.settings: opts.Settings} {
+		if path != "" {
+			if err := writeFile(file, path); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return srv, nil
+}
+
+// keptPath resolves a path setting kept in file: a given path is checked
+// (a directory when dir, else a file) and made absolute, for Start to keep
+// once the server runs; "none" forgets the kept one; an empty one means the
+// kept one, if any.
+func keptPath(file, given string, dir bool) (string, error) {
+	from := ""
+	switch given {
+	case "none":
+		if err := os.Remove(file); err != nil && !os.IsNotExist(err) {
+			return "", fmt.Errorf("managed neo4j: %w", err)
+		}
+		return "", nil
+	case "":
+		b, err := os.ReadFile(file)
+		if os.IsNotExist(err) {
+			return "", nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("managed neo4j: %w", err)
+		}
+		given = strings.TrimSpace(string(b))
+		from = fmt.Sprintf(" (kept in %s; \"none\" forgets it)", file)
+	}
+	abs, err := filepath.Abs(given)
+	if err != nil {
+		return "", fmt.Errorf("managed neo4j: %w", err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("managed neo4j: %w%s", err, from)
+	}
+	if fi.IsDir() != dir {
+		return "", fmt.Errorf("managed neo4j: %s%s: want a directory of jars for plugins, a file for settings", abs, from)
+	}
+	return abs, nil
 }
 
 // freshPort starts the server on a free port. A free port can be taken by
@@ -303,6 +376,11 @@ func (l *launch) cdsFlags() []string {
 	quiet := "-Xlog:cds=error,cds+dynamic=error" // the dump lists thousands of skipped classes
 	if _, err := os.Stat(l.rt.cds); err == nil {
 		return []string{quiet, "-XX:SharedArchiveFile=" + l.rt.cds}
+	}
+	if l.opts.Plugins != "" {
+		// An archive written with the plugin jars on the classpath would
+		// not fit the shorter classpath of the servers without them.
+		return nil
 	}
 	// Writing the archive costs tens of seconds of CPU at exit: let one
 	// server at a time do it (test binaries start many at once).
@@ -385,7 +463,13 @@ func (l *launch) run(ctx context.Context, port int) (*Server, error) {
 		args = append(args, "-XX:TieredStopAtLevel=1")
 	}
 	args = append(args, l.cdsFlags()...)
-	args = append(args, "-cp", l.rt.classpath, l.rt.main, p.dbms, strconv.Itoa(port))
+	classpath := l.rt.classpath
+	if l.opts.Plugins != "" {
+		// Appended: the class archive of the launcher's own classpath
+		// stays valid for a classpath that extends it.
+		classpath += string(os.PathListSeparator) + filepath.Join(l.opts.Plugins, "*")
+	}
+	args = append(args, "-cp", classpath, l.rt.main, p.dbms, strconv.Itoa(port))
 	cmd := exec.Command(l.java, args...)
 	cmd.Dir = p.dir
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -398,6 +482,12 @@ func (l *launch) run(ctx context.Context, port int) (*Server, error) {
 	}
 	if l.opts.ExitWithParent {
 		env = append(env, "LOCKSTEP_NEO4J_PARENT_PID="+strconv.Itoa(os.Getpid()))
+	}
+	if l.opts.Plugins != "" {
+		env = append(env, "LOCKSTEP_NEO4J_PLUGINS="+l.opts.Plugins)
+	}
+	if l.opts.Settings != "" {
+		env = append(env, "LOCKSTEP_NEO4J_SETTINGS="+l.opts.Settings)
 	}
 	cmd.Env = env
 	if err := cmd.Start(); err != nil {
