@@ -62,8 +62,10 @@ func Clip(s string) string {
 	return out
 }
 
-// Quote returns Clip(s) Go-quoted.
-func Quote(s string) string { return fmt.Sprintf("%q", Clip(s)) }
+// Quote returns Clip(s) Go-quoted, redacted again: quoting turns a byte
+// that joined a digit run to a word (invalid UTF-8, say) into an escape
+// (\xb1) that no longer does.
+func Quote(s string) string { return Redact(fmt.Sprintf("%q", Clip(s))) }
 
 // Redact returns s with each e-mail-like word replaced by "[e-mail]" and
 // each phone-shaped run, 7 or more digits with separators allowed between
