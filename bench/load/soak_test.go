@@ -215,6 +215,9 @@ func soak(b *testing.B, w *world, list string, rate int, dur time.Duration, sent
 		if !check[kind](res) {
 			if m.errors == 0 {
 				m.firstErr = fmt.Sprintf("%d %s %.300s", res.Code, res.Error, res.Body)
+				if sent != nil { // shown at once: a long run may be stopped early
+					b.Logf("%s: first error at %s: %s", kind, res.Timestamp.Format(time.TimeOnly), m.firstErr)
+				}
 			}
 			m.errors++
 			if sent != nil {
