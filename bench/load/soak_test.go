@@ -208,7 +208,11 @@ func soak(b *testing.B, w *world, list string, rate int, dur time.Duration, sent
 	for _, k := range soakMix {
 		per[k.name], check[k.name] = &metrics{}, k.ok
 	}
-	a := vegeta.NewAttacker(vegeta.MaxWorkers(256), vegeta.KeepAlive(true))
+	// A client of its own, so that its idle connections can be closed at
+	// the end and the goroutines counted after the load are the server's.
+	tr := &http.Transport{MaxIdleConnsPerHost: 256}
+	defer tr.CloseIdleConnections()
+	a := vegeta.NewAttacker(vegeta.Client(&http.Client{Transport: tr, Timeout: 30 * time.Second}), vegeta.MaxWorkers(256))
 	for res := range a.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, dur, "soak") {
 		_, kind, _ := strings.Cut(res.URL, "#")
 		m := per[kind]
