@@ -71,7 +71,8 @@ clean:
 	rm -rf bin frontend/dist/assets
 
 # Every fuzz target for a few seconds each (FUZZTIME, default 5s), one
-# `go test -fuzz` per target: scripts/fuzz-short.sh.
+# `go test -fuzz` per target: scripts/fuzz-short.sh. .ci/run runs it after
+# `make test`.
 .PHONY: fuzz-short
 fuzz-short:
 	GO=$(GO) bash scripts/fuzz-short.sh

@@ -62,13 +62,15 @@ func Clip(s string) string {
 	return out
 }
 
-// Quote returns Clip(s) Go-quoted.
-func Quote(s string) string { return fmt.Sprintf("%q", Clip(s)) }
+// Quote returns Clip(s) Go-quoted, redacted again: quoting turns a byte
+// that joined a digit run to a word (invalid UTF-8, say) into an escape
+// (\xb1) that no longer does.
+func Quote(s string) string { return Redact(fmt.Sprintf("%q", Clip(s))) }
 
 // Redact returns s with each e-mail-like word replaced by "[e-mail]" and
 // each phone-shaped run, 7 or more digits with separators allowed between
-// them as in a written number, by "[N digits]". A run that starts with +
-// is always phone-shaped. One joined to a letter, digit or underscore
+// them as in a written number, by "[N digits]". A run with a + in it is
+// always phone-shaped. One joined to a letter, digit or underscore
 // (through - _ . if need be) is part of an id or key name
 // (rev_0187c3…, ops-20260107-1234567) and is kept, so messages stay
 // readable; such a word is not a phone number wherever Lockstep accepts
@@ -94,7 +96,9 @@ func Redact(s string) string {
 				i++
 				continue
 			}
-			if n := countDigits(s[i:j]); n >= 7 && (c == '+' || !inWord(s, i, j)) {
+			// A + anywhere in the run starts a number in E.164 form
+			// (0+14155550101 holds one), which no word excuses.
+			if n := countDigits(s[i:j]); n >= 7 && (strings.IndexByte(s[i:j], '+') >= 0 || !inWord(s, i, j)) {
 				fmt.Fprintf(&b, "[%d digits]", n)
 			} else {
 				b.WriteString(s[i:j])

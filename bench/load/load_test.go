@@ -23,6 +23,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,38 +54,20 @@ const (
 func BenchmarkAPILoad(b *testing.B) {
 	dur := envDuration("LOCKSTEP_LOAD_DURATION", 20*time.Second)
 	warm := envDuration("LOCKSTEP_LOAD_WARMUP", 30*time.Second)
-	accounts := 20000
-	if n, err := strconv.Atoi(os.Getenv("LOCKSTEP_LOAD_ACCOUNTS")); err == nil && n >= 3000 {
-		accounts = n
-	}
-	server.TuneGC() // as `lockstep serve` does
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	st := storetest.New(b)
-	seed(ctx, b, st, accounts)
-	_, secret, err := st.CreateAPIKey(ctx, "load", store.RoleViewer)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := server.New(server.Config{Store: st, HMACKey: []byte("load-benchmark-hmac-key-0123456789"),
-		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
-		RatePerSecond: 1e6, RateBurst: 1e6, CostPerSecond: 1e9, CostBurst: 1e9})
-	defer srv.Close()
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	w := newWorld(b, server.Config{})
 
 	for _, v := range []struct {
 		name, metric, query, ids string
 		n                        int
 	}{
-		{"account(id)+ips+devices", "account", accountQuery, "acc%07d", accounts},
+		{"account(id)+ips+devices", "account", accountQuery, "acc%07d", w.accounts},
 		{"network(id)+100 members+evidence", "network", networkQuery, "load-net-%d", networks},
 	} {
 		body := func() ([]byte, error) {
 			return json.Marshal(map[string]any{"query": v.query, "variables": map[string]any{"id": fmt.Sprintf(v.ids, rand.IntN(v.n))}})
 		}
-		attack(b, ts.URL+"/graphql", secret, warm, body)
-		m := attack(b, ts.URL+"/graphql", secret, dur, body)
+		attack(b, w.url+"/graphql", w.viewer, warm, body)
+		m := attack(b, w.url+"/graphql", w.viewer, dur, body)
 		b.Logf("%-34s %d clients: %6.0f requests/s  p50 %5.1f ms  p99 %5.1f ms  (%d requests, %d errors)",
 			v.name, clients, m.Throughput, ms(m.Latencies.P50), ms(m.Latencies.P99), m.Requests, m.errors)
 		if m.errors > 0 {
@@ -93,6 +76,46 @@ func BenchmarkAPILoad(b *testing.B) {
 		b.ReportMetric(m.Throughput, v.metric+"_req/s")
 		b.ReportMetric(ms(m.Latencies.P99), v.metric+"_p99_ms")
 	}
+}
+
+// world is a seeded database served on a loopback listener, with a
+// viewer and an analyst key.
+type world struct {
+	st              *store.Store
+	url             string // the server's base URL
+	viewer, analyst string // API keys
+	accounts        int    // how many accounts seed wrote
+}
+
+// newWorld seeds LOCKSTEP_LOAD_ACCOUNTS accounts (default 20000) and
+// serves them with cfg, whose store, key, log and request limits it fills
+// in: the limits are lifted, since one key stands for many clients here.
+func newWorld(b *testing.B, cfg server.Config) *world {
+	w := &world{accounts: 20000}
+	if n, err := strconv.Atoi(os.Getenv("LOCKSTEP_LOAD_ACCOUNTS")); err == nil && n >= 3000 {
+		w.accounts = n
+	}
+	server.TuneGC() // as `lockstep serve` does
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	w.st = storetest.New(b)
+	seed(ctx, b, w.st, w.accounts)
+	for role, key := range map[store.Role]*string{store.RoleViewer: &w.viewer, store.RoleAnalyst: &w.analyst} {
+		_, secret, err := w.st.CreateAPIKey(ctx, "load-"+strings.ToLower(string(role)), role)
+		if err != nil {
+			b.Fatal(err)
+		}
+		*key = secret
+	}
+	cfg.Store, cfg.HMACKey = w.st, []byte("load-benchmark-hmac-key-0123456789")
+	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.RatePerSecond, cfg.RateBurst, cfg.CostPerSecond, cfg.CostBurst = 1e6, 1e6, 1e9, 1e9
+	srv := server.New(cfg)
+	b.Cleanup(srv.Close)
+	ts := httptest.NewServer(srv.Handler())
+	b.Cleanup(ts.Close)
+	w.url = ts.URL
+	return w
 }
 
 type metrics struct {
