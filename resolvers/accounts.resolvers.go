@@ -103,12 +103,23 @@ func (r *mutationResolver) UnallowlistAccount(ctx context.Context, id string) (*
 
 func (r *queryResolver) Account(ctx context.Context, id string) (*store.Account, error) {
 	// A root lookup is one key: read it at once rather than wait for a
-	// batch, and prime the loader for the same account met deeper.
-	a, err := r.Store.Account(ctx, id)
-	if err == nil {
-		loaders.For(ctx).Account().Prime(id, a)
+	// batch, with the first pages of IPs and devices when they are
+	// selected (one statement, not three), and prime the loaders the
+	// fields resolve from.
+	ips, devices := selectedFirst(ctx, "ips", store.MaxUsagePage), selectedFirst(ctx, "devices", store.MaxUsagePage)
+	v, err := r.Store.AccountView(ctx, id, ips, devices)
+	if err != nil {
+		return notFoundNil(v.Account, err)
 	}
-	return notFoundNil(a, err)
+	l := loaders.For(ctx)
+	l.Account().Prime(id, v.Account)
+	if ips > 0 {
+		l.IPs().Prime(loaders.PageKey{ID: id, First: ips}, v.IPs)
+	}
+	if devices > 0 {
+		l.Devices().Prime(loaders.PageKey{ID: id, First: devices}, v.Devices)
+	}
+	return &v.Account, nil
 }
 
 func (r *queryResolver) IP(ctx context.Context, addr string) (*store.IP, error) {

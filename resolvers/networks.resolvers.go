@@ -182,17 +182,23 @@ func (r *queryResolver) Network(ctx context.Context, id string) (*store.Network,
 		id = byHandle
 	}
 	// A root lookup is one key: read it at once rather than wait for a
-	// batch, and prime the loader for the same network met deeper.
-	m, err := r.Store.NetworksByIDs(ctx, []string{id})
+	// batch, with the first page of members when it is selected (the
+	// members resolver asks for one extra to tell whether more follow),
+	// and prime the loaders the fields resolve from.
+	members := selectedFirst(ctx, "members", maxFirst)
+	if members > 0 {
+		members++
+	}
+	v, err := r.Store.NetworkView(ctx, id, members)
 	if err != nil {
-		return nil, err
+		return notFoundNil(v.Network, err)
 	}
-	n, ok := m[id]
-	if !ok {
-		return nil, nil
+	l := loaders.For(ctx)
+	l.Network().Prime(id, v.Network)
+	if members > 0 {
+		l.Members().Prime(loaders.PageKey{ID: id, First: members}, v.Members)
 	}
-	loaders.For(ctx).Network().Prime(id, n)
-	return &n, nil
+	return &v.Network, nil
 }
 
 func (r *Resolver) MemberEvidence() graph.MemberEvidenceResolver { return &memberEvidenceResolver{r} }

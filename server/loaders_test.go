@@ -74,18 +74,24 @@ func TestDataloadersBoundQueries(t *testing.T) {
 		counts[n] = *last
 	}
 	t.Logf("Cypher statements for pages of 1, 10, 100 networks: %v", counts)
-	// A root lookup is one statement, and each list or count under it one
-	// more, however long the list.
+	// A root lookup is one statement, which also reads the first pages of
+	// account's IPs and devices and of network's members when they are
+	// selected (priming their loaders); each other list or count under it
+	// is one more, however long the list.
 	for _, c := range []struct {
 		q    string
+		vars map[string]any
 		want int64
 	}{
-		{`{ account(id: "a01") { id ips { count } devices { count } } }`, 3},
-		{`{ account(id: "a01") { id lookupCount ips { count ip { accountCount } } devices { device { accountCount } } } }`, 6},
-		{`{ network(id: "big000") { id members(first: 100) { totalCount edges { node { account { id lookupCount } } } } } }`, 3},
-		{`{ account(id: "a01") { id } }`, 1},
+		{`{ account(id: "a01") { id ips { count } devices { count } } }`, nil, 1},
+		{`query($n: Int) { account(id: "a01") { id ips(first: $n) { count } devices(first: 3) { count } } }`, map[string]any{"n": 2}, 1},
+		{`{ account(id: "a01") { id lookupCount ips { count ip { accountCount } } devices { device { accountCount } } } }`, nil, 4},
+		{`{ network(id: "big000") { id members(first: 100) { totalCount edges { node { account { id lookupCount } } } } } }`, nil, 2},
+		// Two pages of one list: the root reads neither; the loader does.
+		{`{ account(id: "a01") { id a: ips(first: 1) { count } b: ips(first: 2) { count } } }`, nil, 3},
+		{`{ account(id: "a01") { id } }`, nil, 1},
 	} {
-		h.ok(viewer, c.q, nil, nil)
+		h.ok(viewer, c.q, c.vars, nil)
 		if *last != c.want {
 			t.Errorf("%s: %d statements, want %d", c.q, *last, c.want)
 		}

@@ -318,6 +318,17 @@ func contains(l []string, s string) bool {
 	return false
 }
 
+// membersOf reads the first $<first> members of n (victims aside),
+// highest score first, as the list members (empty, never absent). The
+// batched read and the network view share it.
+func membersOf(first string) string {
+	return `CALL (n) {
+  MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
+  WITH m, a ORDER BY m.score DESC, a.id LIMIT $` + first + `
+  RETURN collect({account: ` + accountProjection + `, score: m.score, role: m.role}) AS members
+}`
+}
+
 // MembersByNetworks returns the first members (highest score first) of
 // each network, for dataloaders.
 func (s *Store) MembersByNetworks(ctx context.Context, ids []string, first int) (_ map[string][]Member, err error) {
@@ -326,12 +337,41 @@ func (s *Store) MembersByNetworks(ctx context.Context, ids []string, first int) 
 		return nil, err
 	}
 	return readMap[[]Member](ctx, s, `UNWIND $ids AS id MATCH (n:Network {id: id})
-CALL (n) {
-  MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
-  RETURN m, a ORDER BY m.score DESC, a.id LIMIT $first
+`+membersOf("first")+`
+RETURN id AS key, members AS value`, map[string]any{"ids": ids, "first": first})
 }
-RETURN id AS key, collect({account: `+accountProjection+`, score: m.score, role: m.role}) AS value`,
-		map[string]any{"ids": ids, "first": first})
+
+// NetworkView is a network with the first page of its members, read in
+// one statement: what network(id) shows.
+type NetworkView struct {
+	Network Network
+	Members []Member
+}
+
+// NetworkView returns a network with its first members members (0: not
+// read, nil), or ErrNotFound. One statement instead of two, as
+// AccountView.
+func (s *Store) NetworkView(ctx context.Context, id string, members int) (_ NetworkView, err error) {
+	defer wrap(&err, "Store.NetworkView(%q, members %d)", id, members)
+	if members != 0 {
+		if err := checkFirst(members, MaxPage+1); err != nil {
+			return NetworkView{}, err
+		}
+	}
+	v, err := readOne[struct {
+		Network networkNode
+		Members []Member
+	}](ctx, s, `MATCH (n:Network {id: $id})
+`+membersOf("members")+`
+RETURN {network: `+networkProjection+`, members: members} AS value`, map[string]any{"id": id, "members": members})
+	if err != nil {
+		return NetworkView{}, err
+	}
+	out := NetworkView{Network: v.Network.network(), Members: v.Members}
+	if members == 0 {
+		out.Members = nil
+	}
+	return out, nil
 }
 
 // EncodeMemberCursor returns the opaque cursor of a member (score

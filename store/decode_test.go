@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,30 @@ func TestDecode(t *testing.T) {
 		var a Account
 		if err := decode(c.in, &a); err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(c.want)) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: err %v, want one naming %q", c.name, err, c.want)
+		}
+	}
+}
+
+// memberRows is a page of n members as Cypher returns it.
+func memberRows(n int) []any {
+	at := time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC)
+	ms := make([]any, n)
+	for i := range ms {
+		ms[i] = map[string]any{"account": map[string]any{"id": fmt.Sprintf("acc%07d", i), "handle": "h", "createdAt": at, "country": "US",
+			"verified": false, "status": nil, "allowlisted": nil, "allowlist": nil, "lastSeenAt": at}, "score": 0.5, "role": "core"}
+	}
+	return ms
+}
+
+// BenchmarkDecodeMembers is the Go cost of decoding network(id)'s page of
+// 101 members (the members resolver reads one extra).
+func BenchmarkDecodeMembers(b *testing.B) {
+	ms := memberRows(101)
+	b.ReportAllocs()
+	for b.Loop() {
+		var out []Member
+		if err := decode(ms, &out); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +56,7 @@ func BenchmarkAPILoad(b *testing.B) {
 	dur := envDuration("LOCKSTEP_LOAD_DURATION", 20*time.Second)
 	warm := envDuration("LOCKSTEP_LOAD_WARMUP", 30*time.Second)
 	w := newWorld(b, server.Config{})
+	neo := neo4jPID(b)
 
 	for _, v := range []struct {
 		name, metric, query, ids string
@@ -67,14 +69,19 @@ func BenchmarkAPILoad(b *testing.B) {
 			return json.Marshal(map[string]any{"query": v.query, "variables": map[string]any{"id": fmt.Sprintf(v.ids, rand.IntN(v.n))}})
 		}
 		attack(b, w.url+"/graphql", w.viewer, warm, body)
+		goCPU, neoCPU := processCPU(os.Getpid()), processCPU(neo)
 		m := attack(b, w.url+"/graphql", w.viewer, dur, body)
-		b.Logf("%-34s %d clients: %6.0f requests/s  p50 %5.1f ms  p99 %5.1f ms  (%d requests, %d errors)",
-			v.name, clients, m.Throughput, ms(m.Latencies.P50), ms(m.Latencies.P99), m.Requests, m.errors)
+		goCPU, neoCPU = processCPU(os.Getpid())-goCPU, processCPU(neo)-neoCPU
+		load, _ := os.ReadFile("/proc/loadavg")
+		b.Logf("%-34s %d clients: %6.0f requests/s  p50 %5.1f ms  p99 %5.1f ms  CPU a request: this process (server and vegeta) %.2f ms, Neo4j %.2f ms  (%d requests, %d errors; load %.14s)",
+			v.name, clients, m.Throughput, ms(m.Latencies.P50), ms(m.Latencies.P99),
+			ms(goCPU)/float64(m.Requests), ms(neoCPU)/float64(m.Requests), m.Requests, m.errors, load)
 		if m.errors > 0 {
 			b.Errorf("%s: %d of %d requests failed; first: %s", v.name, m.errors, m.Requests, m.firstErr)
 		}
 		b.ReportMetric(m.Throughput, v.metric+"_req/s")
 		b.ReportMetric(ms(m.Latencies.P99), v.metric+"_p99_ms")
+		b.ReportMetric((ms(goCPU)+ms(neoCPU))/float64(m.Requests), v.metric+"_cpu_ms/req")
 	}
 }
 
@@ -149,6 +156,42 @@ func attack(b *testing.B, url, key string, dur time.Duration, body func() ([]byt
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// neo4jPID finds the test Neo4j's process by the home it was started
+// with, so the benchmark can report Neo4j's CPU a request: on a shared
+// machine CPU time moves far less with the neighbours than wall time.
+// 0 (CPU not reported) with NEO4J_URI.
+func neo4jPID(b *testing.B) int {
+	home := storetest.Home(b)
+	if home == "" {
+		return 0
+	}
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, c := range cmdlines {
+		if line, err := os.ReadFile(c); err == nil && bytes.Contains(line, []byte("-Dlockstep.home="+home+"\x00")) {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(c)))
+			return pid
+		}
+	}
+	return 0
+}
+
+// processCPU is the user and system CPU time pid has used (Linux).
+func processCPU(pid int) time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if pid == 0 || err != nil {
+		return 0
+	}
+	// The fields after the command name (which may hold spaces): utime
+	// and stime are the 12th and 13th, in clock ticks (100 a second).
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond
+}
 
 func envDuration(name string, def time.Duration) time.Duration {
 	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
