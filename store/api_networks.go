@@ -30,7 +30,7 @@ type networkNode struct {
 	Evidence        any
 	StateLinked     bool
 	StateConfidence float64
-	StateReasons    any
+	StateReasons    []string
 	PredecessorID   *string
 	ReviewStatus    ReviewStatus
 	Countries       *string
@@ -45,7 +45,7 @@ func (r networkNode) network() Network {
 		PredecessorID:   r.PredecessorID,
 		OwnReviewStatus: r.ReviewStatus,
 		Handle:          r.Handle, Label: r.Label,
-		StateLinked: StateLinkedIndicator{Possible: r.StateLinked, Confidence: r.StateConfidence, Reasons: stringList(r.StateReasons)},
+		StateLinked: StateLinkedIndicator{Possible: r.StateLinked, Confidence: r.StateConfidence, Reasons: nonNil(r.StateReasons)},
 	}
 	n.MemberCountryCounts, n.LoginCountryCounts = parseCountries(r.Countries)
 	if n.OwnReviewStatus == "" {
@@ -557,15 +557,6 @@ func (s *Store) RunsByIDs(ctx context.Context, ids []string) (_ map[string]Detec
 		out[r.Key] = r.Value
 	}
 	return out, nil
-}
-
-// RunningRunSince returns the id of the earliest run still running that
-// started at or after t, or ErrNotFound.
-func (s *Store) RunningRunSince(ctx context.Context, t time.Time) (_ string, err error) {
-	defer wrap(&err, "Store.RunningRunSince")
-	return readOne[string](ctx, s, `MATCH (r:DetectionRun) WHERE r.startedAt >= $t AND r.finishedAt IS NULL
-  AND coalesce(r.status, 'running') = 'running'
-RETURN r.id AS value ORDER BY r.startedAt LIMIT 1`, map[string]any{"t": t.UTC()})
 }
 
 // Victims returns the accounts a network's lookups found (EXPOSED), by

@@ -86,30 +86,6 @@ func (r row) sub(k string) row {
 	return row(m)
 }
 
-// stringList reads a list of strings stored as a list or as JSON text (a
-// single string is a list of one).
-func stringList(v any) []string {
-	switch v := v.(type) {
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, x := range v {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	case string:
-		var out []string
-		if json.Unmarshal([]byte(v), &out) == nil {
-			return out
-		}
-		if v != "" {
-			return []string{v}
-		}
-	}
-	return []string{}
-}
-
 // jsonValue decodes a property that holds JSON text; any other value is
 // returned as is (a map or list written natively), nil stays nil.
 func jsonValue(v any) any {
