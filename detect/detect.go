@@ -33,7 +33,8 @@ type Params struct {
 	Scoring    scoring.Config    `json:"scoring"`
 	// MinWriteScore: networks scored below this are not written (they are
 	// organic groups: families, friends). Networks smaller than
-	// Scoring.MinSize are never scored at all.
+	// Scoring.MinSize are scored only when their sweep alone is strong
+	// (Scoring.SmallMinSwept).
 	MinWriteScore float64 `json:"minWriteScore"`
 	// IdentityJaccard: a network whose members overlap a network of the
 	// previous run at least this much (Jaccard) keeps its key and names it

@@ -57,8 +57,16 @@ type Config struct {
 	ContextCap float64 `json:"contextCap" yaml:"contextCap"`
 	// Threshold: networks scored at least this are flagged.
 	Threshold float64 `json:"threshold" yaml:"threshold"`
-	// MinSize: communities smaller than this are not scored.
+	// MinSize: communities smaller than this are not scored, unless
+	// SmallMinSwept lets their sweep speak for them.
 	MinSize int `json:"minSize" yaml:"minSize"`
+	// SmallMinSwept: a community of 2 to MinSize-1 accounts is scored
+	// when its members together looked up at least this many distinct
+	// numbers lying in swept groups of 100. A few accounts filling whole
+	// groups by the thousand are enumerating whatever their number, and
+	// splitting a sweep over four accounts must not hide it; families
+	// and friends sharing a device fill no groups. 0 turns it off.
+	SmallMinSwept int `json:"smallMinSwept" yaml:"smallMinSwept"`
 	// MaxVictims: at most this many looked-up victims are listed a network.
 	MaxVictims int `json:"maxVictims" yaml:"maxVictims"`
 	// MinGroupFill: a group of 100 numbers (all digits but the last two)
@@ -100,6 +108,7 @@ func DefaultConfig() Config {
 		ContextCap:     0.35,
 		Threshold:      0.5,
 		MinSize:        5,
+		SmallMinSwept:  1000,
 		MaxVictims:     100,
 		MinGroupFill:   20,
 		LockstepWindow: 30 * 60,
@@ -168,6 +177,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("scoring config: threshold %v, want 0..1", c.Threshold)
 	case c.MinSize < 2:
 		return fmt.Errorf("scoring config: minSize %d, want at least 2", c.MinSize)
+	case c.SmallMinSwept < 0:
+		return fmt.Errorf("scoring config: smallMinSwept %d, want 0 (off) or more", c.SmallMinSwept)
 	case c.MinGroupFill < 2 || c.MinGroupFill > 100:
 		return fmt.Errorf("scoring config: minGroupFill %d, want 2 to 100", c.MinGroupFill)
 	case c.WorkStart < 0 || c.WorkEnd > 24 || c.WorkStart >= c.WorkEnd:

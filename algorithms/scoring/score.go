@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -88,8 +89,9 @@ type Input struct {
 	Workers int
 }
 
-// Score scores every community of at least cfg.MinSize accounts and
-// returns the networks by decreasing score (ties: larger first, then by
+// Score scores every community of at least cfg.MinSize accounts, and
+// smaller ones whose sweep is strong enough alone (Config.SmallMinSwept),
+// and returns the networks by decreasing score (ties: larger first, then by
 // smallest member). It costs O(edges of the members · log) overall.
 func Score(in Input, cfg Config) []Network {
 	members := make([][]int32, in.Count)
@@ -97,8 +99,9 @@ func Score(in Input, cfg Config) []Network {
 	for _, c := range in.Labels {
 		sizes[c]++
 	}
+	small := smallCandidates(in, cfg, sizes)
 	for u, c := range in.Labels {
-		if int(sizes[c]) >= cfg.MinSize {
+		if int(sizes[c]) >= cfg.MinSize || small[c] {
 			if members[c] == nil {
 				members[c] = make([]int32, 0, sizes[c])
 			}
@@ -215,10 +218,38 @@ type facts struct {
 	createdMin, createdMax     int64
 }
 
+// smallCandidates marks the communities of 2 to MinSize-1 accounts that
+// made at least SmallMinSwept lookups of distinct targets between them (a
+// bound on the swept numbers they can have), so that only those few are
+// measured: most small communities are families and friends, and a
+// million-account world has hundreds of thousands of them.
+func smallCandidates(in Input, cfg Config, sizes []int32) map[int32]bool {
+	if cfg.SmallMinSwept <= 0 || cfg.MinSize <= 2 {
+		return nil
+	}
+	targets := map[int32]int{}
+	for u, c := range in.Labels {
+		if sz := int(sizes[c]); sz >= 2 && sz < cfg.MinSize {
+			targets[c] += len(in.B.AccountEdges(projection.Target, int32(u)))
+		}
+	}
+	out := map[int32]bool{}
+	for c, k := range targets {
+		if k >= cfg.SmallMinSwept {
+			out[c] = true
+		}
+	}
+	return out
+}
+
 // scoreOne scores community c, or returns nil when it scores below
-// in.MinScore.
+// in.MinScore, or when it is smaller than cfg.MinSize and its sweep
+// covers fewer than cfg.SmallMinSwept numbers.
 func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) *Network {
 	f := measure(in, cfg, c, ms, ppr, seeds)
+	if len(ms) < cfg.MinSize && (cfg.SmallMinSwept <= 0 || f.sweepCovered < cfg.SmallMinSwept) {
+		return nil
+	}
 	sigs := measureSignals(f, cfg)
 	score := combine(sigs, cfg.ContextCap)
 	if score < in.MinScore {
@@ -227,6 +258,13 @@ func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds ma
 	nw := &Network{Community: c, Size: len(ms), Score: score, Signals: sigs, MemberCountries: f.memberCountries, LoginCountries: f.loginCountries}
 	nw.StateLinked, nw.StateConfidence, nw.StateReasons = stateIndicator(f, cfg, score)
 	nw.Evidence = evidence(in.B, f, sigs)
+	if len(ms) < cfg.MinSize {
+		// Say why a network below the size floor is reported at all,
+		// right after the opening sentence.
+		why := fmt.Sprintf("Reported though smaller than %s: its %s together looked up %s lying in swept groups of 100 numbers, and from %s (smallMinSwept) a sweep is enumeration evidence on its own.",
+			plural(cfg.MinSize, "account"), plural(len(ms), "member"), plural(f.sweepCovered, "distinct number"), plural(cfg.SmallMinSwept, "distinct number"))
+		nw.Evidence = slices.Insert(nw.Evidence, 1, why)
+	}
 	sweepBlock := ""
 	if f.bestBlockCovered > 0 {
 		sweepBlock = in.B.Blocks.Key(f.bestBlock)
