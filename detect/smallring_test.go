@@ -13,10 +13,11 @@ import (
 )
 
 // addSmallRing adds to mb four accounts on one IP and one device that
-// split a sweep of 3,000 consecutive numbers (+1 650 253 0000 on) between
-// them over three days, each member taking every fourth number, and
-// returns their ids: the "below the size floor" evasion of issue 19.
-func addSmallRing(t *testing.T, mb *MemoryBuilder, start time.Time) []string {
+// split a sweep of 3,000 consecutive numbers of block (E.164 without the
+// last four digits) between them over three days, each member taking
+// every fourth number, and returns their ids: the "below the size floor"
+// evasion of issue 19.
+func addSmallRing(t *testing.T, mb *MemoryBuilder, start time.Time, block string) []string {
 	t.Helper()
 	add := func(r events.Record) {
 		if err := mb.Add(&r); err != nil {
@@ -37,7 +38,7 @@ func addSmallRing(t *testing.T, mb *MemoryBuilder, start time.Time) []string {
 	for n := range 3000 {
 		at := created.Add(time.Hour + time.Duration(n/1000)*24*time.Hour + time.Duration(n%1000)*3*time.Second)
 		add(events.Record{Kind: events.KindLookup, Account: ids[n%4], Time: events.NewTime(at),
-			Target: fmt.Sprintf("+1650253%04d", n), TargetKind: "phone", Region: "US"})
+			Target: fmt.Sprintf("%s%04d", block, n), TargetKind: "phone", Region: "US"})
 	}
 	return ids
 }
@@ -57,7 +58,7 @@ func TestSmallSweepingRingReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ring := addSmallRing(t, mb, cfg.Start)
+	ring := addSmallRing(t, mb, cfg.Start, "+1650253")
 	b := mb.Finish()
 
 	run := func(smallMinSwept int) []scoring.Network {
@@ -121,6 +122,40 @@ func TestSmallSweepingRingReported(t *testing.T) {
 		for _, m := range n.Members {
 			if isRing[m.ID] && m.Role != scoring.RoleVictim {
 				t.Fatalf("with smallMinSwept 0 the ring is still reported (network of %d), so the test shows nothing", n.Size)
+			}
+		}
+	}
+}
+
+// TestUnallocatedRangeEnumerationReported: the same ring sweeping numbers
+// no numbering plan allows (US area code 099) reaches detection, since
+// such lookups are kept as invalid targets rather than rejected, and is
+// flagged as a sweep of that block.
+func TestUnallocatedRangeEnumerationReported(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a world")
+	}
+	cfg := generate.DefaultConfig(5000, 2)
+	mb := NewMemoryBuilder(testKey)
+	if _, err := generate.Stream(cfg, func(r *events.Record) error { return mb.Add(r) }); err != nil {
+		t.Fatal(err)
+	}
+	ring := addSmallRing(t, mb, cfg.Start, "+1099555")
+	an, err := Analyze(context.Background(), mb.Finish(), DefaultParams(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagged := flaggedOf(an.Networks, DefaultParams().Scoring.Threshold)
+	for _, id := range ring {
+		if !flagged[id] {
+			t.Errorf("%s, sweeping an unallocated range, is not flagged", id)
+		}
+	}
+	for _, n := range an.Networks {
+		if n.Size == 4 && strings.HasPrefix(n.Members[0].ID, "small-ring") {
+			t.Logf("score %.3f: %s", n.Score, n.Evidence[0])
+			if !strings.Contains(n.Evidence[0], "+1 099 555 xxxx") {
+				t.Errorf("evidence does not name the unallocated block: %q", n.Evidence[0])
 			}
 		}
 	}

@@ -39,6 +39,13 @@ type Target struct {
 	Region string
 	Block  string
 	Offset int
+	// Invalid marks a phone number that is well formed (a known country
+	// code, 7 to 15 digits) but that no numbering plan allows, such as
+	// an unallocated range. Such numbers are kept, not rejected: a lookup
+	// of a number that cannot exist is still a lookup, and an enumeration
+	// of unallocated ranges is still an enumeration. Only malformed values
+	// are errors.
+	Invalid bool
 }
 
 // ErrInvalid is wrapped by every error about a bad target value.
@@ -54,8 +61,8 @@ type Hasher struct {
 	// numbers (E.164 without its last four digits), so that a number in
 	// canonical E.164 form from a known block skips libphonenumber's
 	// regular expressions (about 30µs a number; sweeps and organic contact
-	// lists hit the same blocks over and over). Only valid numbers are
-	// cached, and only for national numbers of at least eight digits
+	// lists hit the same blocks over and over). Valid and invalid blocks
+	// are cached alike, but only for national numbers of at least eight digits
 	// (minNSNCached): for those libphonenumber's validity patterns end in
 	// plain digit runs, so validity does not depend on the last four digits
 	// (TestValidityIgnoresLastFourDigits checks every region). Short
@@ -69,6 +76,8 @@ type blockInfo struct {
 	// format is the block's numbers in international format with the
 	// last four digits zero (blockFormat): GroupLabel's template.
 	format string
+	// invalid: no numbering plan allows the block's numbers.
+	invalid bool
 }
 
 // sharedBlocks is what every Hasher of the process has learnt about
@@ -181,18 +190,21 @@ func (h *Hasher) phone(raw, region string) (Target, error) {
 		// phonenumbers' errors are fixed strings without the number.
 		return Target{}, fmt.Errorf("%w: phone number (%d digits) does not parse with region %q: %v", ErrInvalid, digits, region, err)
 	}
-	if !phonenumbers.IsValidNumber(num) {
-		return Target{}, fmt.Errorf("%w: phone number (%d digits) is not a valid number for any region (region %q)", ErrInvalid, digits, region)
-	}
 	e164 := phonenumbers.Format(num, phonenumbers.E164)
 	if !isE164(e164) {
 		return Target{}, fmt.Errorf("%w: phone number too short (%d digits)", ErrInvalid, len(e164)-1)
 	}
 	block := e164[:len(e164)-4]
-	b := blockInfo{
-		block:  block,
-		region: phonenumbers.GetRegionCodeForNumber(num),
-		format: blockFormat(block),
+	b := blockInfo{block: block, format: blockFormat(block)}
+	if phonenumbers.IsValidNumber(num) {
+		b.region = phonenumbers.GetRegionCodeForNumber(num)
+	} else {
+		// No region's plan allows it; the calling code still names
+		// the country whose plan an enumeration walks.
+		b.invalid = true
+		if r := phonenumbers.GetRegionCodeForCountryCode(int(num.GetCountryCode())); r != "ZZ" {
+			b.region = r
+		}
 	}
 	if len(e164)-1-len(fmt.Sprint(num.GetCountryCode())) >= minNSNCached {
 		h.remember(b)
@@ -220,12 +232,13 @@ func (h *Hasher) phoneTarget(e164 string, b blockInfo) Target {
 		offset = offset*10 + int(c-'0')
 	}
 	return Target{
-		Key:    h.Key(e164),
-		Masked: fillLast4(b.format, offset/100, "xx"),
-		Kind:   Phone,
-		Region: b.region,
-		Block:  b.block, // from the cache: not a slice of the raw input
-		Offset: offset,
+		Key:     h.Key(e164),
+		Masked:  fillLast4(b.format, offset/100, "xx"),
+		Kind:    Phone,
+		Region:  b.region,
+		Block:   b.block, // from the cache: not a slice of the raw input
+		Offset:  offset,
+		Invalid: b.invalid,
 	}
 }
 

@@ -72,7 +72,8 @@ func TestNormaliseRejects(t *testing.T) {
 		{"letters", "call me", "phone", ""},
 		{"national without region", "4155552323", "phone", ""},
 		{"too short", "+1415", "phone", ""},
-		{"unassigned us area code", "+1 099 555 2323", "phone", ""},
+		{"unknown calling code", "+999 555 2323 11", "phone", ""},
+		{"national number too short", "+44 12", "phone", ""},
 		{"too long", "+1" + strings.Repeat("5", 70), "phone", ""},
 		{"bad region", "4155552323", "phone", "XX"},
 		{"email no at", "john.example.com", "email", ""},
@@ -92,6 +93,32 @@ func TestNormaliseRejects(t *testing.T) {
 				t.Errorf("error %q leaks the raw number", err)
 			}
 		})
+	}
+}
+
+// TestNormaliseKeepsInvalidNumbers: a well-formed number that no plan
+// allows (US area codes never start with 0) is a target marked invalid,
+// hashed, blocked and masked like any other, the same whether
+// libphonenumber or the block cache answers; valid numbers are not marked.
+func TestNormaliseKeepsInvalidNumbers(t *testing.T) {
+	h := NewHasher(testKey)
+	for i, raw := range []string{"+1 099 555 2323", "+10995552323", "+10995552323"} {
+		got, err := h.Normalise(raw, "phone", "")
+		if err != nil {
+			t.Fatalf("%d: rejected: %v", i, err)
+		}
+		if !got.Invalid || got.Key != h.Key("+10995552323") || got.Block != "+1099555" || got.Offset != 2323 || got.Region != "US" {
+			t.Errorf("%d: got %+v, want an invalid US target in block +1099555 at 2323", i, got)
+		}
+		if got.Masked != GroupLabel(got.Block, got.Offset) || strings.Contains(strings.Map(keepDigit, got.Masked), "2323") {
+			t.Errorf("%d: masked %q, want the group label and no full number", i, got.Masked)
+		}
+	}
+	if other, err := h.Normalise("+10995550001", "phone", ""); err != nil || !other.Invalid {
+		t.Errorf("a cached invalid block: %+v, %v", other, err)
+	}
+	if valid, err := h.Normalise("+14155552323", "phone", ""); err != nil || valid.Invalid {
+		t.Errorf("a valid number: %+v, %v", valid, err)
 	}
 }
 
