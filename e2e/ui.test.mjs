@@ -317,6 +317,18 @@ test('build a suspension list, download the CSV and check it against the API', a
   await screenshot(page, 'lists', { fullPage: true });
 });
 
+test('the case report names the list that selects the network, with its export hash', async () => {
+  await page.goto(`/#/networks/${encodeURIComponent(state.networkId)}/report`);
+  const row = page.getByTestId('report-lists').locator('tr').filter({ hasText: state.listId });
+  await row.waitFor({ timeout: 30_000 });
+  await row.getByRole('button', { name: /show its hash/ }).click();
+  const hash = row.getByTestId('list-hash');
+  await hash.waitFor({ timeout: 30_000 });
+  const res = await fetch(`${settings.baseURL}/export/suspension-lists/${encodeURIComponent(state.listId)}?format=csv`, { headers: { Authorization: `Bearer ${settings.apiKey}` } });
+  const want = (await res.text()).trimEnd().split('\n').at(-1).match(/sha256=([0-9a-f]{64})/)[1];
+  assert.match(await hash.innerText(), new RegExp(`sha256 ${want} \\(\\d+ rows, verified\\)`));
+});
+
 test('a 5,000-node graph pans with edges, labels and picking left out while moving', async () => {
   await openLabGraph(page, 5000);
   const r = await measurePan(page);
