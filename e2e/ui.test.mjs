@@ -213,6 +213,33 @@ test('confirm the network with a note', async () => {
   assert.ok(api.network.reviews.some((r) => r.note.startsWith('e2e:')));
 });
 
+test('the case report shows the handle, evidence, members and review, laid out for print', async () => {
+  await page.getByRole('link', { name: 'Case report' }).click();
+  await page.waitForURL(/#\/networks\/.+\/report$/);
+  await page.getByTestId('case-report').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('report-handle').innerText(), new RegExp(state.networkHandle));
+  const api = await gql('query($id: ID!) { network(id: $id) { evidence members(first: 100) { totalCount edges { node { account { id } } } } } }', { id: state.networkId });
+  const evidence = await page.getByTestId('report-evidence').locator('li').allInnerTexts();
+  assert.ok(evidence.length > 0, 'report shows no evidence');
+  assert.ok(JSON.stringify(api.network.evidence).includes(evidence[0].slice(0, 20)), `report sentence "${evidence[0]}" not in the API's evidence`);
+  const rows = page.getByTestId('report-members').locator('tbody tr');
+  assert.equal(await rows.count(), api.network.members.edges.length, 'one row per member (first 100)');
+  assert.ok((await rows.first().innerText()).length > 0);
+  const rest = api.network.members.totalCount - api.network.members.edges.length;
+  if (rest > 0) assert.match(await page.getByTestId('report-more-members').innerText(), new RegExp(rest.toLocaleString('en-GB')));
+  assert.match(await page.getByTestId('report-reviews').innerText(), /e2e: sweep of consecutive numbers/);
+  await page.getByTestId('report-graph').waitFor({ timeout: 30_000 });
+  assert.ok((await page.getByTestId('report-graph').locator('circle').count()) > 1, 'graph picture has no nodes');
+  // Printed, the report drops the app's chrome and keeps its content.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('header.topbar').isVisible(), false, 'top bar printed');
+  assert.equal(await page.getByTestId('case-report').isVisible(), true);
+  await screenshot(page, 'case_report', { fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+  await page.getByRole('link', { name: '← Back to the network' }).click();
+  await page.getByTestId('member-table').waitFor({ timeout: 30_000 });
+});
+
 test('the account view shows profile, networks and timeline', async () => {
   const link = page.locator('[data-testid=member-table] tbody tr').first().locator('a').first();
   await link.click();
@@ -288,6 +315,18 @@ test('build a suspension list, download the CSV and check it against the API', a
   await page.getByTestId('lists-table').waitFor();
   assert.match(await page.getByTestId('lists-table').innerText(), new RegExp(state.listId));
   await screenshot(page, 'lists', { fullPage: true });
+});
+
+test('the case report names the list that selects the network, with its export hash', async () => {
+  await page.goto(`/#/networks/${encodeURIComponent(state.networkId)}/report`);
+  const row = page.getByTestId('report-lists').locator('tr').filter({ hasText: state.listId });
+  await row.waitFor({ timeout: 30_000 });
+  await row.getByRole('button', { name: /show its hash/ }).click();
+  const hash = row.getByTestId('list-hash');
+  await hash.waitFor({ timeout: 30_000 });
+  const res = await fetch(`${settings.baseURL}/export/suspension-lists/${encodeURIComponent(state.listId)}?format=csv`, { headers: { Authorization: `Bearer ${settings.apiKey}` } });
+  const want = (await res.text()).trimEnd().split('\n').at(-1).match(/sha256=([0-9a-f]{64})/)[1];
+  assert.match(await hash.innerText(), new RegExp(`sha256 ${want} \\(\\d+ rows, verified\\)`));
 });
 
 test('a 5,000-node graph pans with edges, labels and picking left out while moving', async () => {

@@ -8,6 +8,7 @@ import { Loading } from './components/common';
 // Everything but the first page is split off, so the networks list (the
 // landing page) loads only what it needs.
 const NetworkPage = lazy(() => import('./views/NetworkPage'));
+const CaseReport = lazy(() => import('./views/CaseReport'));
 const AccountPage = lazy(() => import('./views/AccountPage'));
 const ListsPage = lazy(() => import('./views/ListsPage'));
 const RunsPage = lazy(() => import('./views/RunsPage'));
@@ -24,7 +25,7 @@ function useRoute(): Route {
 }
 
 const NAV: { name: Route['name'][]; label: string; href: string }[] = [
-  { name: ['networks', 'network', 'account'], label: 'Networks', href: '#/networks' },
+  { name: ['networks', 'network', 'report', 'account'], label: 'Networks', href: '#/networks' },
   { name: ['lists'], label: 'Suspension lists', href: '#/lists' },
   { name: ['runs'], label: 'Detection runs', href: '#/runs' },
 ];
@@ -34,7 +35,7 @@ function Shell() {
   const route = useRoute();
   useEffect(() => {
     const titles: Record<Route['name'], string> = {
-      networks: 'Networks', network: 'Network', account: 'Account', lists: 'Suspension lists', runs: 'Detection runs', graphlab: 'Graph performance', notfound: 'Not found',
+      networks: 'Networks', network: 'Network', report: 'Case report', account: 'Account', lists: 'Suspension lists', runs: 'Detection runs', graphlab: 'Graph performance', notfound: 'Not found',
     };
     document.title = `${key ? titles[route.name] : 'Sign in'} · Lockstep`;
   }, [route.name, key]);
@@ -47,6 +48,9 @@ function Shell() {
       break;
     case 'network':
       page = <NetworkPage key={route.params.id} id={route.params.id} />;
+      break;
+    case 'report':
+      page = <CaseReport key={route.params.id} id={route.params.id} />;
       break;
     case 'account':
       page = <AccountPage key={route.params.id} id={route.params.id} />;
@@ -72,10 +76,10 @@ function Shell() {
   }
   return (
     <>
-      <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
+      <a className="skip-link no-print" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
         Skip to content
       </a>
-      <header className="topbar">
+      <header className="topbar no-print">
         <a className="brand" href="#/networks">
           Lockstep
         </a>

@@ -184,3 +184,27 @@ export const PROGRESS = /* GraphQL */ `
     detectionProgress(runId: $runId) { runId stage done total message status }
   }
 `;
+
+/** CASE_REPORT is everything the printable case report shows but the graph picture, in one request. */
+export const CASE_REPORT = /* GraphQL */ `
+  query CaseReport($id: ID!) {
+    network(id: $id) {
+      id handle label runId size score reviewStatus lineageId evidence
+      run { id startedAt finishedAt }
+      signals { name contribution strength measured detail }
+      memberCountries(first: 5) { count top { country count } }
+      stateLinked { possible confidence reasons }
+      reviews { id networkId verdict note by at }
+      sharedResources(first: 10) {
+        ips { id label members }
+        devices { id label members }
+        targets { id label members }
+      }
+      members(first: 100) {
+        totalCount
+        edges { node { score role account { id handle country verified } } }
+      }
+    }
+    suspensionLists(first: 100) { id criteria createdBy createdAt accountCount exportPath }
+  }
+`;

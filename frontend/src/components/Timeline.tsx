@@ -6,6 +6,47 @@ export interface Span {
   first: string | null;
   last: string | null;
   count: number;
+  /** tooltip text beside the times (why two rows read alike, say) */
+  note?: string;
+}
+
+export interface LookupUse {
+  first: string | null;
+  last: string | null;
+  count: number;
+  target: { key: string; masked: string };
+}
+
+/**
+ * lookupSpans turns looked-up targets into timeline rows. A masked number
+ * names only its group of 100 (`+1 415-555-01xx`), so two numbers of one
+ * group would read the same: those get "(#1)", "(#2)"… in order of first
+ * lookup, and a tooltip saying they are different numbers. The ordinal says
+ * nothing about the digits, so no row narrows a number below its group.
+ */
+export function lookupSpans(lookups: LookupUse[]): Span[] {
+  const byGroup = new Map<string, LookupUse[]>();
+  for (const u of lookups) byGroup.set(u.target.masked, [...(byGroup.get(u.target.masked) ?? []), u]);
+  const ordinal = new Map<LookupUse, number>();
+  for (const group of byGroup.values()) {
+    if (group.length < 2) continue;
+    const t = (u: LookupUse) => Date.parse(u.first ?? u.last ?? '') || Infinity;
+    [...group].sort((a, b) => t(a) - t(b) || a.target.key.localeCompare(b.target.key)).forEach((u, i) => ordinal.set(u, i + 1));
+  }
+  return lookups.map((u) => {
+    const n = ordinal.get(u);
+    const size = byGroup.get(u.target.masked)!.length;
+    return {
+      lane: 'Lookup',
+      label: n ? `${u.target.masked} (#${n})` : u.target.masked,
+      first: u.first,
+      last: u.last,
+      count: u.count,
+      note: n
+        ? `#${n} of ${size} different numbers in the same group of 100 (${u.target.masked}), numbered in order of first lookup; the UI never shows more digits`
+        : undefined,
+    };
+  });
 }
 
 const LANE_COLOURS: Record<Span['lane'], string> = { IP: '#E69F00', Device: '#009E73', Lookup: '#CC79A7' };
@@ -24,6 +65,13 @@ export function timeBounds(spans: Span[]): [number, number] | null {
     }
   }
   return lo <= hi ? [lo, hi] : null;
+}
+
+/** shorten cuts a label to max characters, keeping a trailing "(#n)" so alike rows stay apart. */
+function shorten(label: string, max: number): string {
+  if (label.length <= max) return label;
+  const tag = label.match(/ \(#\d+\)$/)?.[0] ?? '';
+  return `${label.slice(0, max - 1 - tag.length)}…${tag}`;
 }
 
 /** Timeline draws when the account used each IP and device and looked up numbers (first→last seen), one row each. */
@@ -47,9 +95,9 @@ export function Timeline({ spans }: { spans: Span[] }) {
         const y = 4 + i * rowH;
         return (
           <g key={i}>
-            <title>{`${s.lane} ${s.label}: ${formatTime(s.first)} → ${formatTime(s.last)}, ${s.count} events`}</title>
+            <title>{`${s.lane} ${s.label}: ${formatTime(s.first)} → ${formatTime(s.last)}, ${s.count} events${s.note ? `. ${s.note}` : ''}`}</title>
             <text x={0} y={y + 11} fontSize={11} fill="#1b1f24">
-              {s.lane}: {s.label.length > 30 ? `${s.label.slice(0, 29)}…` : s.label}
+              {s.lane}: {shorten(s.label, 30)}
             </text>
             <rect x={x(a)} y={y + 2} width={Math.max(3, x(z) - x(a))} height={rowH - 5} rx={2} fill={LANE_COLOURS[s.lane]} />
           </g>

@@ -9,6 +9,7 @@ import Sigma from 'sigma';
 import FA2Layout from 'graphology-layout-forceatlas2/worker';
 import forceAtlas2 from 'graphology-layout-forceatlas2';
 import { ColourBy, GraphData, nodeColour, nodeSize } from '../lib/graphData';
+import { graphSettings } from './sigmaSettings';
 
 export interface GraphCanvasHandle {
   focusNode(key: string): void;
@@ -72,14 +73,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
   useEffect(() => {
     const graph = new Graph<NodeAttrs>({ type: 'undirected', multi: false });
     graphRef.current = graph;
-    const sigma = new Sigma<NodeAttrs>(graph, containerRef.current!, {
-      renderEdgeLabels: false,
-      hideEdgesOnMove: false,
-      labelRenderedSizeThreshold: 9,
-      labelFont: 'system-ui, sans-serif',
-      defaultEdgeColor: '#c6ccd4',
-      zIndex: true,
-      allowInvalidContainer: true,
+    const sigma = new Sigma<NodeAttrs>(graph, containerRef.current!, graphSettings({
       nodeReducer: (node, attrs) => {
         const { selected: sel, highlighted: hl } = stateRef.current;
         const out: Partial<NodeAttrs & { highlighted: boolean; zIndex: number; forceLabel: boolean }> = { ...attrs };
@@ -97,7 +91,6 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
           out.label = '';
           out.zIndex = 0;
         } else if (focusSet) {
-          out.forceLabel = true;
           out.zIndex = 1;
         }
         return out;
@@ -109,7 +102,7 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
         if (s === sel || t === sel) return { ...attrs, color: '#5a6b7b', size: 1.5, zIndex: 1 };
         return { ...attrs, hidden: true };
       },
-    });
+    }));
     sigmaRef.current = sigma;
     // Exposed on the element for the end-to-end test (rendered-node check, frame timing).
     (containerRef.current as unknown as { __sigma: Sigma<NodeAttrs> }).__sigma = sigma;

@@ -72,3 +72,11 @@ export async function checkExport(
   const withheld = t.withheld > 0 ? ` ${t.withheld} withheld (allowlisted after the list was saved).` : '';
   return { ok: true, rows: t.rows, accountIds, message: `${t.rows} rows, SHA-256 verified (${t.sha256.slice(0, 12)}…).${withheld}` };
 }
+
+/** exportUrl is the path that downloads a saved list in a format. */
+export function exportUrl(list: { id: string; exportPath: string }, format: 'csv' | 'ndjson'): string {
+  const base = list.exportPath || `/export/suspension-lists/${encodeURIComponent(list.id)}`;
+  const u = new URL(base, location.origin);
+  u.searchParams.set('format', format);
+  return u.pathname + u.search;
+}

@@ -8,6 +8,7 @@ describe('parseHash', () => {
     ['#/networks', 'networks', {}],
     ['#/networks/N-12', 'network', { id: 'N-12' }],
     ['#/networks/run%2F1%3An2', 'network', { id: 'run/1:n2' }],
+    ['#/networks/run%2F1%3An2/report', 'report', { id: 'run/1:n2' }],
     ['#/accounts/acc_9/', 'account', { id: 'acc_9' }],
     ['#/lists', 'lists', {}],
     ['#/runs', 'runs', {}],

@@ -3,7 +3,7 @@
 // never collide with a UI route.
 
 export interface Route {
-  name: 'networks' | 'network' | 'account' | 'lists' | 'runs' | 'graphlab' | 'notfound';
+  name: 'networks' | 'network' | 'report' | 'account' | 'lists' | 'runs' | 'graphlab' | 'notfound';
   params: Record<string, string>;
   query: URLSearchParams;
   path: string;
@@ -12,6 +12,7 @@ export interface Route {
 const PATTERNS: [Route['name'], RegExp, string[]][] = [
   ['networks', /^\/(?:networks)?\/?$/, []],
   ['network', /^\/networks\/([^/]+)\/?$/, ['id']],
+  ['report', /^\/networks\/([^/]+)\/report\/?$/, ['id']],
   ['account', /^\/accounts\/([^/]+)\/?$/, ['id']],
   ['lists', /^\/lists\/?$/, []],
   ['runs', /^\/runs\/?$/, []],
@@ -45,6 +46,7 @@ export function parseHash(hash: string): Route {
 export const href = {
   networks: (query = '') => `#/networks${query ? `?${query}` : ''}`,
   network: (id: string) => `#/networks/${encodeURIComponent(id)}`,
+  report: (id: string) => `#/networks/${encodeURIComponent(id)}/report`,
   account: (id: string) => `#/accounts/${encodeURIComponent(id)}`,
   lists: (query = '') => `#/lists${query ? `?${query}` : ''}`,
   runs: () => '#/runs',

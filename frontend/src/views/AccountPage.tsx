@@ -5,8 +5,8 @@ import { accountQuery, ALLOWLIST, UNALLOWLIST } from '../api/queries';
 import { ErrorBanner, Loading, NotFound, ReviewBadge, RoleGate, ScoreBar } from '../components/common';
 import { NetworkName } from '../components/NetworkName';
 import { SweepPlot } from '../components/SweepPlot';
-import { Span, Timeline } from '../components/Timeline';
-import { formatCount, formatDate, formatTime, targetLabel } from '../lib/format';
+import { lookupSpans, Span, Timeline } from '../components/Timeline';
+import { formatCount, formatDate, formatTime } from '../lib/format';
 import { href } from '../lib/route';
 import { ApiSweepBlock, fromApi } from '../lib/sweep';
 
@@ -72,7 +72,7 @@ export default function AccountPage({ id }: { id: string }) {
   const spans: Span[] = [
     ...a.ips.map((u) => ({ lane: 'IP' as const, label: u.ip.addr, first: u.first, last: u.last, count: u.count })),
     ...a.devices.map((u) => ({ lane: 'Device' as const, label: u.device.id, first: u.first, last: u.last, count: u.count })),
-    ...a.lookups.slice(0, 15).map((u) => ({ lane: 'Lookup' as const, label: targetLabel(u.target), first: u.first, last: u.last, count: u.count })),
+    ...lookupSpans(a.lookups.slice(0, 15)),
   ];
   const hits = a.lookups.reduce((s, l) => s + l.hits, 0);
   const looks = a.lookups.reduce((s, l) => s + l.count, 0);

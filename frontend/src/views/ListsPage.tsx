@@ -4,7 +4,7 @@ import { useAction, useQuery } from '../api/hooks';
 import { CREATE_LIST, LISTS, RUNS } from '../api/queries';
 import { Banner, ErrorBanner, Loading, RoleGate, ScoreBar } from '../components/common';
 import { CriteriaForm, describeCriteria, toCriteria } from '../lib/criteria';
-import { checkExport, ExportCheck } from '../lib/exportCheck';
+import { checkExport, ExportCheck, exportUrl } from '../lib/exportCheck';
 import { formatCount, formatDate, formatTime } from '../lib/format';
 import { href } from '../lib/route';
 import type { RunSummary } from './NetworksPage';
@@ -29,12 +29,6 @@ interface CreateAnswer {
   createSuspensionList: { dryRun: boolean; count: number; sample: Entry[]; list: SavedList | null };
 }
 
-function exportUrl(list: SavedList, format: 'csv' | 'ndjson'): string {
-  const base = list.exportPath || `/export/suspension-lists/${encodeURIComponent(list.id)}`;
-  const u = new URL(base, location.origin);
-  u.searchParams.set('format', format);
-  return u.pathname + u.search;
-}
 
 function Download({ list }: { list: SavedList }) {
   const { busy, error, run } = useAction<string | null>(null);

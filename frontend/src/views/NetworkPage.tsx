@@ -194,6 +194,9 @@ export default function NetworkPage({ id }: { id: string }) {
         <ReviewBadge status={n.reviewStatus} />
         {n.stateLinked.possible && <StateLinkedBadge {...n.stateLinked} />}
         <span className="spacer" />
+        <a className="button" href={href.report(n.id)}>
+          Case report
+        </a>
         <a className="button" href={href.lists(`networks=${encodeURIComponent(n.id)}&run=${encodeURIComponent(n.runId)}`)}>
           Build a suspension list…
         </a>
