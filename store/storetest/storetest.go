@@ -32,6 +32,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"sync"
 	"testing"
@@ -165,9 +166,38 @@ func Home(t testing.TB) string {
 func New(t testing.TB) *store.Store {
 	t.Helper()
 	server(t)
+	return open(t, srvURI)
+}
+
+// NewRouted is New through the neo4j:// routing scheme, as Lockstep talks
+// to a cluster: the driver asks the server for its routing table and sends
+// reads to readers and writes to the writer. A single Neo4j 5 answers
+// routing requests with itself in every role, so a store method that sends
+// a write to a reader fails here as it would on a cluster's follower
+// (the server refuses writes in a transaction begun in read mode).
+func NewRouted(t testing.TB) *store.Store {
+	t.Helper()
+	server(t)
+	u, err := url.Parse(srvURI)
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	switch u.Scheme {
+	case "bolt":
+		u.Scheme = "neo4j"
+	case "bolt+s":
+		u.Scheme = "neo4j+s"
+	case "bolt+ssc":
+		u.Scheme = "neo4j+ssc"
+	}
+	return open(t, u.String())
+}
+
+func open(t testing.TB, uri string) *store.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	s, err := store.Open(ctx, srvURI, srvUser, srvPassword)
+	s, err := store.Open(ctx, uri, srvUser, srvPassword)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
