@@ -60,8 +60,40 @@ func TestThroughRoutingScheme(t *testing.T) {
 	if err != nil || acct.ID != view.Members[0].Account.ID {
 		t.Fatalf("account %s read back as %q (%v)", view.Members[0].Account.ID, acct.ID, err)
 	}
-	runs, err := st.DetectionRuns(ctx, 10)
+	checkReadPath(t, st, res, store.ReadProcedure)
+}
+
+// TestCypherFallbackRecorded: on a server without Lockstep's procedures
+// detection reads through plain Cypher and finds networks, and the run
+// records the CYPHER path, which the API's runs report.
+func TestCypherFallbackRecorded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a second Neo4j and loads a world into it")
+	}
+	st := storetest.NewPlain(t)
+	ctx := context.Background()
+	if err := st.ReadProjectionVia(ctx, store.ProjectionPacked, &lineSink{refs: map[int64]string{}}, nil); err == nil {
+		t.Fatal("the packed read succeeded: the plain server has the procedure")
+	}
+	loadWorld(t, st, routedWorld, 3)
+	res, err := Run(ctx, st, DefaultParams(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Networks) == 0 {
+		t.Fatalf("run %s wrote no networks through the Cypher read", res.RunID)
+	}
+	checkReadPath(t, st, res, store.ReadCypher)
+}
+
+// checkReadPath: the store's one run is res, read the way want says.
+func checkReadPath(t *testing.T, st *store.Store, res *Result, want store.ReadPath) {
+	t.Helper()
+	runs, err := st.DetectionRuns(context.Background(), 10)
 	if err != nil || len(runs) != 1 || runs[0].NetworkCount != len(res.Networks) {
 		t.Fatalf("runs %+v (%v), want one with %d networks", runs, err, len(res.Networks))
+	}
+	if runs[0].ReadPath == nil || *runs[0].ReadPath != want {
+		t.Errorf("run %s recorded read path %v, want %s", res.RunID, runs[0].ReadPath, want)
 	}
 }
