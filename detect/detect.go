@@ -239,7 +239,11 @@ func RunAs(ctx context.Context, st *store.Store, runID string, p Params, progres
 
 	t, c := time.Now(), cpuTime()
 	bl := &builder{Builder: projection.NewBuilder(1 << 16), allowlisted: map[string]bool{}}
-	if err := st.ReadProjection(ctx, bl, func(stage string, done, total int) { progress("read:"+stage, done, total) }); err != nil {
+	path, err := st.ReadProjection(ctx, bl, func(stage string, done, total int) { progress("read:"+stage, done, total) })
+	if err != nil {
+		return nil, err
+	}
+	if err := st.SetReadPath(ctx, runID, path); err != nil {
 		return nil, err
 	}
 	allow := bl.allowlisted

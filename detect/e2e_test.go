@@ -24,7 +24,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 // loadWorld generates a world into a temporary directory and ingests it
 // into st the way `lockstep generate` and `lockstep ingest` do.
-func loadWorld(t *testing.T, st *store.Store, accounts int, seed uint64) *generate.Truth {
+func loadWorld(t testing.TB, st *store.Store, accounts int, seed uint64) *generate.Truth {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -112,6 +112,7 @@ type ComplexityRoot struct {
 		ID           func(childComplexity int) int
 		NetworkCount func(childComplexity int) int
 		Params       func(childComplexity int) int
+		ReadPath     func(childComplexity int) int
 		StartedAt    func(childComplexity int) int
 		Stats        func(childComplexity int) int
 		Status       func(childComplexity int) int
@@ -702,6 +703,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DetectionRun.Params(childComplexity), true
+	case "DetectionRun.readPath":
+		if e.ComplexityRoot.DetectionRun.ReadPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.ReadPath(childComplexity), true
 	case "DetectionRun.startedAt":
 		if e.ComplexityRoot.DetectionRun.StartedAt == nil {
 			break
@@ -2193,6 +2200,8 @@ func (ec *executionContext) childFields_DetectionRun(ctx context.Context, field 
 		return ec.fieldContext_DetectionRun_stats(ctx, field)
 	case "error":
 		return ec.fieldContext_DetectionRun_error(ctx, field)
+	case "readPath":
+		return ec.fieldContext_DetectionRun_readPath(ctx, field)
 	case "networkCount":
 		return ec.fieldContext_DetectionRun_networkCount(ctx, field)
 	}

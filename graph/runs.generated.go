@@ -324,6 +324,29 @@ func (ec *executionContext) fieldContext_DetectionRun_error(_ context.Context, f
 	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, "String")
 }
 
+func (ec *executionContext) _DetectionRun_readPath(ctx context.Context, field graphql.CollectedField, obj *store.DetectionRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_readPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ReadPath) graphql.Marshaler {
+			return ec.marshalOReadPath2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐReadPath(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_readPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, "ReadPath")
+}
+
 func (ec *executionContext) _DetectionRun_networkCount(ctx context.Context, field graphql.CollectedField, obj *store.DetectionRun) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -533,6 +556,11 @@ func (ec *executionContext) _DetectionRun(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "readPath":
+			out.Values[i] = ec._DetectionRun_readPath(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "networkCount":
 			out.Values[i] = ec._DetectionRun_networkCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -629,6 +657,36 @@ func (ec *executionContext) marshalODetectionRun2ᚖgithubᚗcomᚋlockstepᚑde
 	}
 	return ec._DetectionRun(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalOReadPath2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐReadPath(ctx context.Context, v any) (*store.ReadPath, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOReadPath2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐReadPath[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReadPath2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐReadPath(ctx context.Context, sel ast.SelectionSet, v *store.ReadPath) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOReadPath2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐReadPath[*v])
+	return res
+}
+
+var (
+	unmarshalOReadPath2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐReadPath = map[string]store.ReadPath{
+		"PROCEDURE": store.ReadProcedure,
+		"CYPHER":    store.ReadCypher,
+	}
+	marshalOReadPath2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐReadPath = map[store.ReadPath]string{
+		store.ReadProcedure: "PROCEDURE",
+		store.ReadCypher:    "CYPHER",
+	}
+)
 
 func (ec *executionContext) unmarshalORunDetectionInput2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋgraphᚋmodelᚐRunDetectionInput(ctx context.Context, v any) (*model.RunDetectionInput, error) {
 	if v == nil {

@@ -485,20 +485,29 @@ func TestNetworkDetail(t *testing.T) {
 
 func TestRunsQueries(t *testing.T) {
 	h := newHarness(t, server.Config{})
+	// As detection records it (TestCypherFallbackRecorded runs one that
+	// does); run-1 stands for a run from before it was recorded.
+	if err := h.st.SetReadPath(ctxT(t), "run-2", store.ReadCypher); err != nil {
+		t.Fatal(err)
+	}
 	var got struct {
 		DetectionRuns []struct {
 			ID, Status   string
 			NetworkCount int
 			Params       map[string]any
 			FinishedAt   *string
+			ReadPath     *string
 		}
 		DetectionRun *struct{ ID string }
 		Missing      *struct{ ID string }
 	}
-	h.ok(viewer, `{ detectionRuns { id status networkCount params finishedAt } detectionRun(id: "run-1") { id } missing: detectionRun(id: "x") { id } }`, nil, &got)
+	h.ok(viewer, `{ detectionRuns { id status networkCount params finishedAt readPath } detectionRun(id: "run-1") { id } missing: detectionRun(id: "x") { id } }`, nil, &got)
 	if len(got.DetectionRuns) != 2 || got.DetectionRuns[0].ID != "run-2" || got.DetectionRuns[0].NetworkCount != 2 ||
 		got.DetectionRuns[0].Status != "FINISHED" || got.DetectionRuns[0].Params["algorithm"] != "leiden" || got.DetectionRuns[0].FinishedAt == nil {
 		t.Errorf("runs = %+v", got.DetectionRuns)
+	}
+	if len(got.DetectionRuns) == 2 && (got.DetectionRuns[0].ReadPath == nil || *got.DetectionRuns[0].ReadPath != "CYPHER" || got.DetectionRuns[1].ReadPath != nil) {
+		t.Errorf("read paths %v, %v; want CYPHER for run-2, null for run-1", got.DetectionRuns[0].ReadPath, got.DetectionRuns[1].ReadPath)
 	}
 	if got.DetectionRun == nil || got.Missing != nil {
 		t.Errorf("run = %+v missing = %+v", got.DetectionRun, got.Missing)

@@ -478,7 +478,7 @@ RETURN {ips: ips, devices: devices, targets: targets} AS value`, map[string]any{
 
 // Detection runs.
 
-const runProjection = `r {.id, .startedAt, .finishedAt, .params, .stats, .error, .status,
+const runProjection = `r {.id, .startedAt, .finishedAt, .params, .stats, .error, .status, .readPath,
 	networkCount: COUNT { MATCH (n:Network) WHERE n.runId = r.id }}`
 
 // runNode is a DetectionRun node's properties as stored (params and
@@ -489,6 +489,7 @@ type runNode struct {
 	Params, Stats         any
 	Error                 *string
 	Status                string
+	ReadPath              *ReadPath
 	NetworkCount          int
 }
 
@@ -496,7 +497,7 @@ func (r runNode) run() DetectionRun {
 	run := DetectionRun{
 		ID: r.ID, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		Params: jsonValue(r.Params), Stats: jsonValue(r.Stats), Error: r.Error,
-		NetworkCount: r.NetworkCount,
+		ReadPath: r.ReadPath, NetworkCount: r.NetworkCount,
 	}
 	switch st := strings.ToUpper(r.Status); {
 	case run.Error != nil && *run.Error != "", st == "FAILED":

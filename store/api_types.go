@@ -416,6 +416,7 @@ type DetectionRun struct {
 	Params       any
 	Stats        any
 	Error        *string
+	ReadPath     *ReadPath // nil for runs that failed before the read, or ran before it was recorded
 	NetworkCount int
 }
 

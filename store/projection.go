@@ -58,12 +58,23 @@ RETURN id(a) AS ref, a.id AS id, a.createdAt.epochSeconds AS createdAt, a.countr
 // projectionFetch is how many records the driver pulls per round trip.
 const projectionFetch = 5000
 
-// ReadProjection streams the whole projection into sink. progress, if not
-// nil, is called with the stage (ips, devices, targets, accounts, MATCHED),
-// the nodes or relationships read so far and the stage's total, every
-// 10,000 records and at the end of each stage.
-func (s *Store) ReadProjection(ctx context.Context, sink ProjectionSink, progress func(stage string, done, total int)) error {
-	return s.ReadProjectionVia(ctx, ProjectionAuto, sink, progress)
+// ReadPath is how detection's projection read reached the data: the
+// managed server's procedure, or plain Cypher, which any Neo4j 5 answers
+// (a cluster or a server Lockstep does not manage). Recorded on each run.
+type ReadPath string
+
+const (
+	ReadProcedure ReadPath = "PROCEDURE"
+	ReadCypher    ReadPath = "CYPHER"
+)
+
+// ReadProjection streams the whole projection into sink, through the
+// procedure when the server has it and plain Cypher otherwise, and says
+// which. progress, if not nil, is called with the stage (ips, devices,
+// targets, accounts, MATCHED), the nodes or relationships read so far and
+// the stage's total, every 10,000 records and at the end of each stage.
+func (s *Store) ReadProjection(ctx context.Context, sink ProjectionSink, progress func(stage string, done, total int)) (ReadPath, error) {
+	return s.readProjection(ctx, ProjectionAuto, sink, progress)
 }
 
 // ReadProjectionVia is ReadProjection by a chosen path: ProjectionPacked
@@ -71,24 +82,34 @@ func (s *Store) ReadProjection(ctx context.Context, sink ProjectionSink, progres
 // (plain Cypher, which any Neo4j 5 answers) or ProjectionAuto (packed when
 // the server has the procedure). Both give the sink the same calls,
 // possibly in another order.
-func (s *Store) ReadProjectionVia(ctx context.Context, via string, sink ProjectionSink, progress func(stage string, done, total int)) (err error) {
+func (s *Store) ReadProjectionVia(ctx context.Context, via string, sink ProjectionSink, progress func(stage string, done, total int)) error {
+	_, err := s.readProjection(ctx, via, sink, progress)
+	return err
+}
+
+func (s *Store) readProjection(ctx context.Context, via string, sink ProjectionSink, progress func(stage string, done, total int)) (_ ReadPath, err error) {
 	defer wrap(&err, "Store.ReadProjection(%s)", via)
 	switch via {
 	case ProjectionAuto, ProjectionPacked:
 		ok, err := s.hasProcedure(ctx, packedProcedure)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if ok {
-			return s.readPacked(ctx, sink, progress)
+			return ReadProcedure, s.readPacked(ctx, sink, progress)
 		}
 		if via == ProjectionPacked {
-			return fmt.Errorf("%w: the server has no %s procedure (only the managed Neo4j ships it)", ErrInvalidArgument, packedProcedure)
+			return "", fmt.Errorf("%w: the server has no %s procedure (only the managed Neo4j ships it)", ErrInvalidArgument, packedProcedure)
 		}
 	case ProjectionCypher:
 	default:
-		return fmt.Errorf("%w: projection read %q: want %s, %s or %s", ErrInvalidArgument, via, ProjectionAuto, ProjectionPacked, ProjectionCypher)
+		return "", fmt.Errorf("%w: projection read %q: want %s, %s or %s", ErrInvalidArgument, via, ProjectionAuto, ProjectionPacked, ProjectionCypher)
 	}
+	return ReadCypher, s.readCypher(ctx, sink, progress)
+}
+
+// readCypher streams the projection through plain Cypher, stage by stage.
+func (s *Store) readCypher(ctx context.Context, sink ProjectionSink, progress func(stage string, done, total int)) error {
 	for _, q := range projectionQueries {
 		total, err := s.countOf(ctx, q.count)
 		if err != nil {

@@ -11,7 +11,7 @@ import (
 )
 
 // Detection write-back. A run is (:DetectionRun {id, startedAt, finishedAt,
-// status, params, stats, error}); each network it found is
+// status, params, stats, error, readPath}); each network it found is
 // (:Network {id, key, runId, size, score, signals, contribution_<signal>,
 // countries, stateLinked, stateConfidence, stateReasons, evidence,
 // predecessorId}) (signals.go) with
@@ -44,6 +44,14 @@ SET r.startedAt = $at, r.status = $status, r.params = $params,
   r.ownerHost = $host, r.ownerPid = $pid, r.ownerToken = $token, r.heartbeatAt = datetime()`,
 		map[string]any{"id": id, "at": startedAt.UTC(), "status": RunStatusRunning, "params": params,
 			"host": o.Host, "pid": int64(o.PID), "token": o.Token})
+}
+
+// SetReadPath records how run id's projection read reached the data, so
+// the API can say whether a run took the procedure or the Cypher fallback.
+func (s *Store) SetReadPath(ctx context.Context, id string, path ReadPath) (err error) {
+	defer wrap(&err, "Store.SetReadPath(%q)", id)
+	return s.Write(ctx, `MATCH (r:DetectionRun {id: $id}) SET r.readPath = $path`,
+		map[string]any{"id": id, "path": string(path)})
 }
 
 // RunOwner is the process running a detection run: its host, process id

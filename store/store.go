@@ -75,12 +75,17 @@ func (s *Store) Close(ctx context.Context) error {
 func (s *Store) URI() string { return redact(s.uri) }
 
 // session opens a session on the store's database. fetchSize 0 keeps the
-// driver's default (1000 records per pull).
+// driver's default (1000 records per pull). Every session shares the
+// bookmark manager of ExecuteQuery (Query, apiWrite): through neo4j:// a
+// read may go to a follower, and the bookmarks make it wait for the
+// writes this Store made before (ingest before detection's read, the
+// write-back before the API's reads), not only those of its own session.
 func (s *Store) session(ctx context.Context, mode neo4j.AccessMode, fetchSize int) neo4j.SessionWithContext {
 	return s.driver.NewSession(ctx, neo4j.SessionConfig{
-		AccessMode:   mode,
-		DatabaseName: s.db,
-		FetchSize:    fetchSize,
+		AccessMode:      mode,
+		DatabaseName:    s.db,
+		FetchSize:       fetchSize,
+		BookmarkManager: s.driver.ExecuteQueryBookmarkManager(),
 	})
 }
 

@@ -1,6 +1,8 @@
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.lang.reflect.Method;
+import org.neo4j.configuration.Config;
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
@@ -10,6 +12,8 @@ import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.kernel.api.procedure.GlobalProcedures;
 import org.neo4j.kernel.internal.GraphDatabaseAPI;
+import org.neo4j.procedure.Procedure;
+import org.neo4j.procedure.impl.ProcedureConfig;
 
 /**
  * Launcher runs an embedded Neo4j DBMS whose Bolt connector listens on 127.0.0.1 only, with
@@ -140,6 +144,10 @@ public class Launcher {
   static void registerProcedures(DatabaseManagementService dbms) throws Exception {
     GraphDatabaseAPI db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
     GlobalProcedures procedures = db.getDependencyResolver().resolveDependency(GlobalProcedures.class);
+    // Registered by hand, they escape the allowlist Neo4j applies to plugin jars: honour it here,
+    // so dbms.security.procedures.allowlist turns them off as it would on a server's plugins/.
+    ProcedureConfig config =
+        new ProcedureConfig(db.getDependencyResolver().resolveDependency(Config.class));
     for (String name : PROCEDURES) {
       Class<?> c;
       try {
@@ -148,8 +156,31 @@ public class Launcher {
         System.out.println("procedures of " + name + " not compiled in; Lockstep falls back to Cypher");
         continue;
       }
+      if (!allowlisted(c, config)) {
+        System.out.println(
+            "procedures of " + name + " not in dbms.security.procedures.allowlist; Lockstep falls back to Cypher");
+        continue;
+      }
       procedures.registerProcedure(c);
     }
+  }
+
+  /** Whether the allowlist names every procedure of c. */
+  static boolean allowlisted(Class<?> c, ProcedureConfig config) {
+    for (Method m : c.getDeclaredMethods()) {
+      Procedure p = m.getAnnotation(Procedure.class);
+      if (p == null) {
+        continue;
+      }
+      String name = !p.name().isEmpty() ? p.name() : p.value();
+      if (name.isEmpty()) {
+        name = c.getPackageName() + "." + m.getName();
+      }
+      if (!config.isWhitelisted(name)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Long bytes(String env) {

@@ -32,7 +32,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -59,6 +62,14 @@ var (
 
 	migrateOnce sync.Once
 	migrateErr  error
+
+	// The second server, without Lockstep's procedures (NewPlain).
+	plainOnce                          sync.Once
+	plainErr                           error
+	plainURI, plainUser, plainPassword string
+	plainHome                          string
+	plainMigrateOnce                   sync.Once
+	plainMigrateErr                    error
 )
 
 // Main runs the tests, then stops the test server if one was started and
@@ -71,13 +82,16 @@ func Main(m *testing.M) {
 func run(m *testing.M) int {
 	started = true
 	code := m.Run()
-	if srvHome != "" {
+	for _, home := range []string{srvHome, plainHome} {
+		if home == "" {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		if err := managed.Stop(ctx, srvHome); err != nil {
+		if err := managed.Stop(ctx, home); err != nil {
 			fmt.Fprintln(os.Stderr, "storetest: stop managed Neo4j:", err)
 		}
-		if err := os.RemoveAll(srvHome); err != nil {
+		cancel()
+		if err := os.RemoveAll(home); err != nil {
 			fmt.Fprintln(os.Stderr, "storetest:", err)
 		}
 	}
@@ -101,12 +115,29 @@ func startServer() error {
 		srvURI, srvUser, srvPassword = u, cmp.Or(os.Getenv("NEO4J_USER"), "neo4j"), os.Getenv("NEO4J_PASSWORD")
 		return nil
 	}
-	home, err := os.MkdirTemp("", "lockstep-storetest-")
+	var err error
+	srvURI, srvUser, srvPassword, srvHome, err = startManaged(nil)
+	return err
+}
+
+// startManaged starts a managed server in a new temporary home with the
+// given Neo4j settings (none: nil).
+func startManaged(settings []string) (uri, user, password, home string, err error) {
+	home, err = os.MkdirTemp("", "lockstep-storetest-")
 	if err != nil {
-		return err
+		return "", "", "", "", err
+	}
+	var settingsFile string
+	if len(settings) > 0 {
+		settingsFile = filepath.Join(home, "test-settings.conf")
+		if err := os.WriteFile(settingsFile, []byte(strings.Join(settings, "\n")+"\n"), 0o600); err != nil {
+			os.RemoveAll(home)
+			return "", "", "", "", err
+		}
 	}
 	begin := time.Now()
 	srv, err := managed.Start(context.Background(), home, managed.Options{
+		Settings:       settingsFile,
 		Heap:           cmp.Or(os.Getenv("LOCKSTEP_NEO4J_HEAP"), testHeap),
 		PageCache:      cmp.Or(os.Getenv("LOCKSTEP_NEO4J_PAGECACHE"), testPageCache),
 		RuntimeDir:     managed.SharedRuntimeDir(),
@@ -119,13 +150,12 @@ func startServer() error {
 	})
 	if err != nil {
 		os.RemoveAll(home)
-		return fmt.Errorf("start managed Neo4j: %w", err)
+		return "", "", "", "", fmt.Errorf("start managed Neo4j: %w", err)
 	}
 	if testing.Verbose() {
 		fmt.Fprintf(os.Stderr, "storetest: Neo4j on %s (pid %d) ready in %s\n", srv.URI, srv.PID, time.Since(begin).Round(time.Millisecond))
 	}
-	srvURI, srvUser, srvPassword, srvHome = srv.URI, srv.User, srv.Password, home
-	return nil
+	return srv.URI, srv.User, srv.Password, home, nil
 }
 
 // benchmarking reports whether the binary runs benchmarks (-test.bench).
@@ -165,9 +195,67 @@ func Home(t testing.TB) string {
 func New(t testing.TB) *store.Store {
 	t.Helper()
 	server(t)
+	return open(t, srvURI)
+}
+
+// NewRouted is New through the neo4j:// routing scheme, as Lockstep talks
+// to a cluster: the driver asks the server for its routing table and sends
+// reads to readers and writes to the writer. A single Neo4j 5 answers
+// routing requests with itself in every role, so a store method that sends
+// a write to a reader fails here as it would on a cluster's follower
+// (the server refuses writes in a transaction begun in read mode).
+func NewRouted(t testing.TB) *store.Store {
+	t.Helper()
+	server(t)
+	u, err := url.Parse(srvURI)
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	switch u.Scheme {
+	case "bolt":
+		u.Scheme = "neo4j"
+	case "bolt+s":
+		u.Scheme = "neo4j+s"
+	case "bolt+ssc":
+		u.Scheme = "neo4j+ssc"
+	}
+	return open(t, u.String())
+}
+
+// NewPlain is New on a second managed server that loads none of Lockstep's
+// procedures (its procedure allowlist names none of them), as a cluster or
+// any server Lockstep does not manage: for tests of the plain-Cypher
+// paths. It starts on first use, once per test binary (a JVM more: use it
+// only where the fallback is the point). With NEO4J_URI set it skips.
+func NewPlain(t testing.TB) *store.Store {
+	t.Helper()
+	if !started {
+		t.Fatal("storetest: call storetest.Main(m) from TestMain first")
+	}
+	if os.Getenv("NEO4J_URI") != "" {
+		t.Skip("storetest: NEO4J_URI is set; NewPlain starts a second managed server only without it")
+	}
+	plainOnce.Do(func() {
+		// Only procedures the allowlist names are loaded; Neo4j's
+		// built-in ones are not subject to it.
+		plainURI, plainUser, plainPassword, plainHome, plainErr = startManaged([]string{"dbms.security.procedures.allowlist=none.*"})
+	})
+	if plainErr != nil {
+		t.Fatalf("storetest: %v", plainErr)
+	}
+	return openOn(t, plainURI, plainUser, plainPassword, &plainMigrateOnce, &plainMigrateErr)
+}
+
+func open(t testing.TB, uri string) *store.Store {
+	t.Helper()
+	return openOn(t, uri, srvUser, srvPassword, &migrateOnce, &migrateErr)
+}
+
+func openOn(t testing.TB, uri, user, password string, migrated *sync.Once, migrateErr *error) *store.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	s, err := store.Open(ctx, srvURI, srvUser, srvPassword)
+	s, err := store.Open(ctx, uri, user, password)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
@@ -176,9 +264,9 @@ func New(t testing.TB) *store.Store {
 			t.Errorf("storetest: close: %v", err)
 		}
 	})
-	migrateOnce.Do(func() { migrateErr = s.Migrate(ctx) })
-	if migrateErr != nil {
-		t.Fatalf("storetest: %v", migrateErr)
+	migrated.Do(func() { *migrateErr = s.Migrate(ctx) })
+	if *migrateErr != nil {
+		t.Fatalf("storetest: %v", *migrateErr)
 	}
 	if err := s.Clear(ctx); err != nil {
 		t.Fatalf("storetest: %v", err)
