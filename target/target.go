@@ -199,8 +199,16 @@ func (h *Hasher) phone(raw, region string) (Target, error) {
 	if phonenumbers.IsValidNumber(num) {
 		b.region = phonenumbers.GetRegionCodeForNumber(num)
 	} else {
-		// No region's plan allows it; the calling code still names
-		// the country whose plan an enumeration walks.
+		// No plan allows it, so nothing made its digits canonical: keep
+		// it only when its international form reads back as itself, or
+		// the same number would be two targets (a leading zero kept in
+		// one spelling and dropped in another).
+		again, err := phonenumbers.Parse(e164, phoneParseRegion)
+		if err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 {
+			return Target{}, fmt.Errorf("%w: phone number (%d digits) is in no numbering plan and has no single international form", ErrInvalid, digits)
+		}
+		// The calling code still names the country whose plan an
+		// enumeration walks.
 		b.invalid = true
 		if r := phonenumbers.GetRegionCodeForCountryCode(int(num.GetCountryCode())); r != "ZZ" {
 			b.region = r
