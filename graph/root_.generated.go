@@ -350,6 +350,15 @@ type ComplexityRoot struct {
 		Score     func(childComplexity int) int
 	}
 
+	SuspensionExport struct {
+		At       func(childComplexity int) int
+		By       func(childComplexity int) int
+		Format   func(childComplexity int) int
+		Rows     func(childComplexity int) int
+		SHA256   func(childComplexity int) int
+		Withheld func(childComplexity int) int
+	}
+
 	SuspensionList struct {
 		AccountCount func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
@@ -357,6 +366,7 @@ type ComplexityRoot struct {
 		Criteria     func(childComplexity int) int
 		Entries      func(childComplexity int, first *int, after *string) int
 		ExportPath   func(childComplexity int) int
+		Exports      func(childComplexity int, first *int) int
 		ID           func(childComplexity int) int
 	}
 
@@ -1768,6 +1778,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SuspensionEntry.Score(childComplexity), true
 
+	case "SuspensionExport.at":
+		if e.ComplexityRoot.SuspensionExport.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuspensionExport.At(childComplexity), true
+	case "SuspensionExport.by":
+		if e.ComplexityRoot.SuspensionExport.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuspensionExport.By(childComplexity), true
+	case "SuspensionExport.format":
+		if e.ComplexityRoot.SuspensionExport.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuspensionExport.Format(childComplexity), true
+	case "SuspensionExport.rows":
+		if e.ComplexityRoot.SuspensionExport.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuspensionExport.Rows(childComplexity), true
+	case "SuspensionExport.sha256":
+		if e.ComplexityRoot.SuspensionExport.SHA256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuspensionExport.SHA256(childComplexity), true
+	case "SuspensionExport.withheld":
+		if e.ComplexityRoot.SuspensionExport.Withheld == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuspensionExport.Withheld(childComplexity), true
+
 	case "SuspensionList.accountCount":
 		if e.ComplexityRoot.SuspensionList.AccountCount == nil {
 			break
@@ -1809,6 +1856,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SuspensionList.ExportPath(childComplexity), true
+	case "SuspensionList.exports":
+		if e.ComplexityRoot.SuspensionList.Exports == nil {
+			break
+		}
+
+		args, err := ec.field_SuspensionList_exports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SuspensionList.Exports(childComplexity, args["first"].(*int)), true
 	case "SuspensionList.id":
 		if e.ComplexityRoot.SuspensionList.ID == nil {
 			break
@@ -2610,6 +2668,24 @@ func (ec *executionContext) childFields_SuspensionEntry(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type SuspensionEntry", field.Name)
 }
 
+func (ec *executionContext) childFields_SuspensionExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_SuspensionExport_at(ctx, field)
+	case "by":
+		return ec.fieldContext_SuspensionExport_by(ctx, field)
+	case "format":
+		return ec.fieldContext_SuspensionExport_format(ctx, field)
+	case "sha256":
+		return ec.fieldContext_SuspensionExport_sha256(ctx, field)
+	case "rows":
+		return ec.fieldContext_SuspensionExport_rows(ctx, field)
+	case "withheld":
+		return ec.fieldContext_SuspensionExport_withheld(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SuspensionExport", field.Name)
+}
+
 func (ec *executionContext) childFields_SuspensionList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2626,6 +2702,8 @@ func (ec *executionContext) childFields_SuspensionList(ctx context.Context, fiel
 		return ec.fieldContext_SuspensionList_entries(ctx, field)
 	case "exportPath":
 		return ec.fieldContext_SuspensionList_exportPath(ctx, field)
+	case "exports":
+		return ec.fieldContext_SuspensionList_exports(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SuspensionList", field.Name)
 }

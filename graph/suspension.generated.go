@@ -23,6 +23,7 @@ type SuspensionEntryResolver interface {
 type SuspensionListResolver interface {
 	Entries(ctx context.Context, obj *store.SuspensionList, first *int, after *string) ([]store.SuspensionEntry, error)
 	ExportPath(ctx context.Context, obj *store.SuspensionList) (string, error)
+	Exports(ctx context.Context, obj *store.SuspensionList, first *int) ([]store.SuspensionExport, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -48,6 +49,20 @@ func (ec *executionContext) field_SuspensionList_entries_args(ctx context.Contex
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_SuspensionList_exports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -200,6 +215,144 @@ func (ec *executionContext) _SuspensionEntry_reasons(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_SuspensionEntry_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SuspensionEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _SuspensionExport_at(ctx context.Context, field graphql.CollectedField, obj *store.SuspensionExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SuspensionExport_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SuspensionExport_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SuspensionExport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SuspensionExport_by(ctx context.Context, field graphql.CollectedField, obj *store.SuspensionExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SuspensionExport_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SuspensionExport_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SuspensionExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SuspensionExport_format(ctx context.Context, field graphql.CollectedField, obj *store.SuspensionExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SuspensionExport_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SuspensionExport_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SuspensionExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SuspensionExport_sha256(ctx context.Context, field graphql.CollectedField, obj *store.SuspensionExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SuspensionExport_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SHA256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SuspensionExport_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SuspensionExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SuspensionExport_rows(ctx context.Context, field graphql.CollectedField, obj *store.SuspensionExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SuspensionExport_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SuspensionExport_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SuspensionExport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SuspensionExport_withheld(ctx context.Context, field graphql.CollectedField, obj *store.SuspensionExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SuspensionExport_withheld(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Withheld, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SuspensionExport_withheld(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SuspensionExport", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SuspensionList_id(ctx context.Context, field graphql.CollectedField, obj *store.SuspensionList) (ret graphql.Marshaler) {
@@ -400,6 +553,68 @@ func (ec *executionContext) _SuspensionList_exportPath(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_SuspensionList_exportPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SuspensionList", field, true, true, "String")
+}
+
+func (ec *executionContext) _SuspensionList_exports(ctx context.Context, field graphql.CollectedField, obj *store.SuspensionList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SuspensionList_exports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.SuspensionList().Exports(ctx, obj, fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []store.SuspensionExport
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []store.SuspensionExport
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []store.SuspensionExport) graphql.Marshaler {
+			return ec.marshalNSuspensionExport2ᚕgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSuspensionExportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SuspensionList_exports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SuspensionList",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SuspensionExport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SuspensionList_exports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SuspensionListResult_dryRun(ctx context.Context, field graphql.CollectedField, obj *store.SuspensionListResult) (ret graphql.Marshaler) {
@@ -660,6 +875,64 @@ func (ec *executionContext) _SuspensionEntry(ctx context.Context, sel ast.Select
 	return out
 }
 
+var suspensionExportImplementors = []string{"SuspensionExport"}
+
+func (ec *executionContext) _SuspensionExport(ctx context.Context, sel ast.SelectionSet, obj *store.SuspensionExport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, suspensionExportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SuspensionExport")
+		case "at":
+			out.Values[i] = ec._SuspensionExport_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "by":
+			out.Values[i] = ec._SuspensionExport_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._SuspensionExport_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sha256":
+			out.Values[i] = ec._SuspensionExport_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._SuspensionExport_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withheld":
+			out.Values[i] = ec._SuspensionExport_withheld(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var suspensionListImplementors = []string{"SuspensionList"}
 
 func (ec *executionContext) _SuspensionList(ctx context.Context, sel ast.SelectionSet, obj *store.SuspensionList) graphql.Marshaler {
@@ -707,6 +980,12 @@ func (ec *executionContext) _SuspensionList(ctx context.Context, sel ast.Selecti
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SuspensionList_exportPath(ctx, field, obj)
+				})
+		case "exports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SuspensionList_exports(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -791,6 +1070,26 @@ func (ec *executionContext) marshalNSuspensionEntry2ᚕgithubᚗcomᚋlockstep�
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSuspensionEntry2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSuspensionEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSuspensionExport2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSuspensionExport(ctx context.Context, sel ast.SelectionSet, v store.SuspensionExport) graphql.Marshaler {
+	return ec._SuspensionExport(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSuspensionExport2ᚕgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSuspensionExportᚄ(ctx context.Context, sel ast.SelectionSet, v []store.SuspensionExport) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSuspensionExport2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐSuspensionExport(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

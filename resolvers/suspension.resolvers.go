@@ -46,6 +46,14 @@ func (r *suspensionListResolver) ExportPath(ctx context.Context, obj *store.Susp
 	return "/export/suspension-lists/" + url.PathEscape(obj.ID) + "?format=csv", nil
 }
 
+func (r *suspensionListResolver) Exports(ctx context.Context, obj *store.SuspensionList, first *int) ([]store.SuspensionExport, error) {
+	n, err := page(first, 20, maxFirst)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.SuspensionExports(ctx, obj.ID, n)
+}
+
 func (r *Resolver) SuspensionEntry() graph.SuspensionEntryResolver {
 	return &suspensionEntryResolver{r}
 }

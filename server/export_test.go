@@ -258,6 +258,7 @@ CREATE (s)-[:INCLUDES {networkId: '=net', score: 0.5, runId: 'run-2', reasons: [
 		t.Errorf("network cell %q, want '=net", recs[1][1])
 	}
 
+	csvDigest := digest
 	lines, last, trailer = exportBody(t, h, "hostile", "ndjson")
 	sum = sha256.Sum256([]byte(strings.Join(lines, "")))
 	var footer struct {
@@ -286,5 +287,23 @@ CREATE (s)-[:INCLUDES {networkId: '=net', score: 0.5, runId: 'run-2', reasons: [
 	a := h.audit("export")
 	if len(a) != 2 || a[0].Detail["withheld"] != float64(1) {
 		t.Fatalf("export audit = %+v", a)
+	}
+
+	// The list names what enforcement received: both downloads, newest
+	// first, with the digests their bodies carried (a viewer reads them too:
+	// a case report is read by people who cannot export).
+	var exports struct {
+		SuspensionList struct {
+			Exports []struct {
+				By, Format, SHA256 string
+				Rows, Withheld     int
+			}
+		}
+	}
+	h.ok(viewer, `{ suspensionList(id: "hostile") { exports { by format sha256 rows withheld at } } }`, nil, &exports)
+	got2 := exports.SuspensionList.Exports
+	if len(got2) != 2 || got2[0].Format != "ndjson" || got2[0].SHA256 != footer.SHA256 || got2[1].Format != "csv" || got2[1].SHA256 != csvDigest ||
+		got2[1].Rows != len(hostile)-1 || got2[1].Withheld != 1 || got2[1].By == "" {
+		t.Fatalf("list exports %+v, want ndjson %s then csv %s", got2, footer.SHA256, csvDigest)
 	}
 }

@@ -183,6 +183,7 @@ func complexity() graph.ComplexityRoot {
 	c.Query.SuspensionLists = func(child int, first *int) int { return 1 + n(first, 20)*child }
 	c.Query.AuditEvents = func(child int, _ *string, first *int, _ *string) int { return 1 + n(first, 50)*child }
 	c.SuspensionList.Entries = func(child int, first *int, _ *string) int { return 1 + n(first, 50)*child }
+	c.SuspensionList.Exports = func(child int, first *int) int { return 1 + n(first, 20)*child }
 	c.SuspensionListResult.Sample = func(child int) int { return 1 + 20*child }
 	return c
 }

@@ -468,6 +468,17 @@ type SuspensionList struct {
 	AccountCount int
 }
 
+// SuspensionExport is one completed download of a suspension list, as its
+// audit event recorded it.
+type SuspensionExport struct {
+	At       time.Time
+	By       string
+	Format   string
+	SHA256   string
+	Rows     int
+	Withheld int
+}
+
 // SuspensionListResult is what createSuspensionList returns.
 type SuspensionListResult struct {
 	DryRun bool

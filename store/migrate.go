@@ -48,6 +48,7 @@ var schema = []string{
 	"CREATE INDEX account_country IF NOT EXISTS FOR (n:Account) ON (n.country)",
 	"CREATE INDEX detection_run_started IF NOT EXISTS FOR (n:DetectionRun) ON (n.startedAt)",
 	"CREATE INDEX audit_at IF NOT EXISTS FOR (n:Audit) ON (n.at)",
+	"CREATE INDEX audit_subject IF NOT EXISTS FOR (n:Audit) ON (n.subject)",
 	// No statement filters Account by status, IP by kind or Target by block
 	// (they are only returned), so these indexes were pure cost: updated
 	// on every write and populated after every bulk load (target_block

@@ -242,3 +242,36 @@ ORDER BY a.id`, map[string]any{"id": listID}, 2000, func(rec *Record) error {
 	})
 	return withheld, err
 }
+
+// SuspensionExports returns the completed downloads of a list, newest
+// first, read from the audit log: the export writes its digest there, so
+// the hash a case report names is the one enforcement received, not one
+// computed again later (an allowlisting since would change it). Exports a
+// client cut short carry no digest and are left out.
+func (s *Store) SuspensionExports(ctx context.Context, listID string, first int) (_ []SuspensionExport, err error) {
+	defer wrap(&err, "Store.SuspensionExports(%q, %d)", listID, first)
+	if err := checkFirst(first, MaxPage); err != nil {
+		return nil, err
+	}
+	recs, err := s.apiRecords(ctx, `MATCH (e:Audit {subject: $id}) WHERE e.action = 'export' AND e.detail CONTAINS '"sha256"'
+RETURN e {.*} AS e ORDER BY e.id DESC LIMIT $first`, map[string]any{"id": listID, "first": first})
+	if err != nil {
+		return nil, err
+	}
+	events, err := rowsOf(recs, "e", auditFromRow)
+	if err != nil {
+		return nil, err
+	}
+	var out []SuspensionExport
+	for _, ev := range events {
+		d, _ := ev.Detail.(map[string]any)
+		digest, _ := d["sha256"].(string)
+		if digest == "" {
+			continue
+		}
+		format, _ := d["format"].(string)
+		withheld, _ := d["withheld"].(float64)
+		out = append(out, SuspensionExport{At: ev.At, By: ev.Actor, Format: format, SHA256: digest, Rows: ev.Rows, Withheld: int(withheld)})
+	}
+	return out, nil
+}
