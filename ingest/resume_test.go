@@ -4,20 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
-	managed "github.com/lockstep-dev/lockstep/deploy/neo4j"
 	"github.com/lockstep-dev/lockstep/ingest/ingesttest"
-	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
 )
 
 // TestResumeAfterNeo4jKilled kills Neo4j (SIGKILL, no shutdown) in the
 // middle of a load, restarts it, resumes, and compares the graph with a
 // clean load of the same file: every count must be the same. It runs its
-// own managed server, since the shared test server must stay up.
+// own killable server, since the shared test server must stay up.
 func TestResumeAfterNeo4jKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills a Neo4j of its own")
@@ -26,27 +23,8 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	// on the shared 2-core machine.
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
-	home := t.TempDir()
-	srvOpts := managed.Options{Heap: "1g", PageCache: "256m", RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true,
-		ReadyTimeout: 10 * time.Minute, // recovery after SIGKILL on a busy machine
-		Logger:       testOptions(t).Log}
-	srv, err := managed.Start(ctx, home, srvOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = managed.Stop(context.Background(), home) })
-	open := func(srv *managed.Server) *store.Store {
-		s, err := store.Open(ctx, srv.URI, srv.User, srv.Password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close(context.Background()) })
-		if err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	s := open(srv)
+	k := storetest.NewKillable(t, ctx)
+	s := k.Store
 
 	path, lines := ingesttest.SynthFile(t, 1500, 12, 7)
 	opts := testOptions(t)
@@ -80,24 +58,16 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	for countRows(t, s, "MATCH (b:IngestBatch) RETURN count(b) AS n") < n0+2 {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := syscall.Kill(srv.PID, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	k.Kill(t)
 	if err := <-errc; err == nil {
 		t.Fatal("the load did not notice that Neo4j died")
 	} else {
 		t.Logf("load failed as it should after %d of %d chunks: %v", committed, chunks, err)
 	}
-	for i := 0; i < 100 && pidAlive(srv.PID); i++ {
-		time.Sleep(100 * time.Millisecond)
-	}
 
-	// Restart (Neo4j recovers from its transaction log) and resume.
-	srv, err = managed.Start(ctx, home, srvOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s = open(srv)
+	// Restart (Neo4j recovers from its transaction log) and resume on the
+	// same Store, as a process that outlived the crash would.
+	k.Restart(t, ctx)
 	partial := countRows(t, s, `MATCH (b:IngestBatch) WHERE b.id CONTAINS '/'
 		WITH split(b.id, '/')[0] AS chunk, count(*) AS subs
 		WHERE NOT EXISTS { MATCH (:IngestBatch {id: chunk}) } RETURN count(*) AS n`)
@@ -127,5 +97,3 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 		t.Logf("graph after kill and resume equals a clean load: %s", want)
 	}
 }
-
-func pidAlive(pid int) bool { return syscall.Kill(pid, 0) == nil }

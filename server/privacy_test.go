@@ -98,7 +98,7 @@ func loadPrivacyWorld(h *harness, ctx context.Context) *privacyWorld {
 // TestNoNumberRebuilt is issue 18's attack on its first finding: as a
 // viewer and as an analyst, read everything the API says about the
 // targets of a generated world (accounts' lookups and sweeps, targets and
-// the accounts they matched, networks with their signals, evidence, shared
+// the accounts they matched, networks with their handles, labels, signals, evidence, shared
 // resources and members' evidence, neighborhoods, suspension lists and
 // their exports), rebuild every looked-up number as tightly as the answers
 // allow, and check that each stays one of at least 100 numbers, and that
@@ -212,7 +212,7 @@ func (a *attacker) read(w *privacyWorld) {
 			}
 		}
 	}
-	a.query(`{ networks(first: 50) { edges { node { id evidence signals { name contribution measured detail } stateLinked { reasons }
+	a.query(`{ networks(first: 50) { edges { node { id handle label evidence signals { name contribution measured detail } stateLinked { reasons }
   members(first: 20) { edges { node { account { id } } } } } } } }`, nil, &nets)
 	for i, e := range nets.Networks.Edges {
 		a.query(`query($n: ID!) { network(id: $n) { sharedResources { targets { id label members } } victims { account { id } } } }`, map[string]any{"n": e.Node.ID}, nil)
@@ -240,6 +240,9 @@ func (a *attacker) read(w *privacyWorld) {
 		for _, format := range []string{"csv", "ndjson"} {
 			a.texts = append(a.texts, a.h.get("/export/suspension-lists/"+list.CreateSuspensionList.List.ID+"?format="+format, a.role))
 		}
+		// What a case report prints about the list enforcement applied.
+		a.query(`query($id: ID!) { suspensionList(id: $id) { criteria exports { by format sha256 rows withheld } } }`,
+			map[string]any{"id": list.CreateSuspensionList.List.ID}, nil)
 	}
 }
 
