@@ -141,6 +141,11 @@ func (e *spillEnc) target(key string, r *store.TargetRow) {
 	e.str(r.Region)
 	e.str(r.Block)
 	e.varint(int64(r.Offset))
+	var invalid byte
+	if r.Invalid {
+		invalid = 1
+	}
+	e.b = append(e.b, invalid)
 }
 
 func (e *spillEnc) edge(rel byte, r *store.EdgeRow) {
@@ -426,6 +431,11 @@ func (d *spillDec) next(r *spillRec) (err error) {
 			var off int64
 			off, err = d.varint()
 			t.Offset = int(off)
+		}
+		if err == nil {
+			var invalid byte
+			invalid, err = d.byte()
+			t.Invalid = invalid == 1
 		}
 	case spillEdge:
 		if r.rel, err = d.byte(); err != nil {
