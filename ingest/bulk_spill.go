@@ -434,7 +434,12 @@ func (d *spillDec) next(r *spillRec) (err error) {
 		}
 		if err == nil {
 			var invalid byte
-			invalid, err = d.byte()
+			if invalid, err = d.byte(); err != nil {
+				return noEOF(err)
+			}
+			if invalid > 1 {
+				return errSpillCorrupt
+			}
 			t.Invalid = invalid == 1
 		}
 	case spillEdge:
