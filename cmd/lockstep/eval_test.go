@@ -86,6 +86,16 @@ func TestEvalAdversarialWorld(t *testing.T) {
 		}
 		return out.String()
 	}
+	// The table first: cobra keeps flag values between runs of rootCmd.
+	table := run()
+	for _, k := range append(generate.PlantedKinds(), append(generate.AdversaryKinds(), generate.HardMarketingTeam, generate.HardUniversityClub)...) {
+		if !strings.Contains(table, k) {
+			t.Errorf("table lacks %s:\n%s", k, table)
+		}
+	}
+	if !strings.Contains(table, "precision") || strings.HasPrefix(strings.TrimSpace(table), "{") {
+		t.Errorf("not a table:\n%s", table)
+	}
 	var rep evalReport
 	if err := json.Unmarshal([]byte(run("--json")), &rep); err != nil {
 		t.Fatal(err)
@@ -112,12 +122,5 @@ func TestEvalAdversarialWorld(t *testing.T) {
 	}
 	for _, c := range rep.FalsePositives {
 		t.Errorf("organic hard case %s (%s) flagged: %d accounts in %v", c.ID, c.Kind, c.Accounts, c.Networks)
-	}
-	// The table names every family and every kind of hard case.
-	table := run()
-	for _, k := range append(generate.PlantedKinds(), append(generate.AdversaryKinds(), generate.HardMarketingTeam, generate.HardUniversityClub)...) {
-		if !strings.Contains(table, k) {
-			t.Errorf("table lacks %s:\n%s", k, table)
-		}
 	}
 }
