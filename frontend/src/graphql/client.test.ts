@@ -85,3 +85,24 @@ describe('the API client', () => {
     expect(wsUrl({ protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/graphql');
   });
 });
+
+describe('pages', () => {
+  it('show the cached answer at once and refresh it from the server', async () => {
+    let name = 'ann';
+    const f = vi.fn(async () => new Response(JSON.stringify({ data: { viewer: { ...viewer.viewer, name } } }), { status: 200, headers: { 'Content-Type': 'application/json' } }));
+    const client = createApiClient({ key: 'k', fetch: f as unknown as typeof fetch });
+    await request(client, ViewerDocument, {});
+    name = 'bob';
+    const seen: string[] = [];
+    await new Promise<void>((done) => {
+      const { unsubscribe } = client.query(ViewerDocument, {}).subscribe((r) => {
+        seen.push(`${r.data?.viewer.name}${r.stale ? ' (stale)' : ''}`);
+        if (!r.stale) {
+          done();
+          setTimeout(() => unsubscribe());
+        }
+      });
+    });
+    expect(seen).toEqual(['ann (stale)', 'bob']);
+  });
+});

@@ -39,8 +39,10 @@ export function createApiClient({ key, onUnauthenticated, fetch: fetchImpl, url 
     preferGetMethod: false,
     fetch: fetchImpl,
     fetchOptions: { headers: { Accept: 'application/json', ...auth } },
-    // Pages ask the cache first and the server once; reloads ask the server.
-    requestPolicy: 'cache-first',
+    // A page shows what the cache has at once and refreshes it from the
+    // server (others review networks and start runs meanwhile); Retry and
+    // reloads after a mutation wait for the server (RELOAD).
+    requestPolicy: 'cache-and-network',
     exchanges: [
       mapExchange({
         onError(error) {
@@ -109,7 +111,10 @@ export async function request<D, V extends AnyVariables>(
   context?: Partial<OperationContext>,
 ): Promise<D> {
   const isMutation = doc.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'mutation');
-  const r = isMutation ? await client.mutation(doc, variables, context).toPromise() : await client.query(doc, variables, context).toPromise();
+  // Within a page (member pages, neighbourhoods to expand) the cache is good
+  // enough: a run's networks do not change.
+  const ctx = { requestPolicy: 'cache-first' as const, ...context };
+  const r = isMutation ? await client.mutation(doc, variables, ctx).toPromise() : await client.query(doc, variables, ctx).toPromise();
   const e = toApiError(r.error, r.data);
   if (e) throw e;
   if (r.data == null) throw new ApiError('server', 'Unexpected answer from the server: no data.');
