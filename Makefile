@@ -56,8 +56,12 @@ staticcheck:
 go-test:
 	$(GO) test $(GOFLAGS_TEST) ./...
 
+# The UI's GraphQL types are generated from graph/schema: stale generated
+# code, or a schema change the UI's operations no longer fit, fails here
+# (codegen:check validates the operations, typecheck their use), as does a
+# first load over its budget.
 frontend-test:
-	cd frontend && npm test
+	cd frontend && npm run codegen:check && npm run typecheck && npm test && npm run size
 
 e2e:
 	bash scripts/e2e.sh

@@ -108,32 +108,26 @@ export async function openLabGraph(page, nodes) {
 
 /**
  * measurePan drags the graph's camera through 60 mouse moves and waits for
- * the render after it settles. It returns the page's frame intervals and
- * sigma's render times during the pan, whether each render drew the picking
- * buffer, and the camera before and after. `sigmaPicking` restores sigma's
- * own render (a picking pass in every frame), the baseline of bench-pan.mjs.
+ * the camera to settle. It returns the page's frame intervals and sigma's
+ * render times during the pan (its public beforeRender/afterRender events),
+ * and the camera before and after.
  */
-export async function measurePan(page, { sigmaPicking = false } = {}) {
-  await page.evaluate((sigmaPicking) => {
+export async function measurePan(page) {
+  await page.evaluate(() => {
     const sigma = document.querySelector('[data-testid=graph]').__sigma;
-    if (sigmaPicking) for (const p of Object.values(sigma.nodePrograms)) delete p.render;
-    window.__pan = { frames: [], renders: [], picked: [], start: sigma.getCamera().getState(), on: true };
+    window.__pan = { frames: [], renders: [], start: sigma.getCamera().getState(), on: true };
     let t0 = 0;
-    // Whether each render drew the picking buffer (GraphCanvas clears a
-    // node program's pickProgram for the renders that skip it).
-    const picking = () => Object.values(sigma.nodePrograms).every((p) => p.pickProgram);
     sigma.on('beforeRender', () => (t0 = performance.now()));
     sigma.on('afterRender', () => {
       if (!window.__pan.on) return;
       window.__pan.renders.push(performance.now() - t0);
-      window.__pan.picked.push(picking());
     });
     const loop = (t) => {
       window.__pan.frames.push(t);
       if (window.__pan.on) requestAnimationFrame(loop);
     };
     requestAnimationFrame(loop);
-  }, sigmaPicking);
+  });
   const box = await page.getByTestId('graph').boundingBox();
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
@@ -143,13 +137,13 @@ export async function measurePan(page, { sigmaPicking = false } = {}) {
     await page.mouse.move(cx + Math.sin(i / 10) * 250, cy + Math.cos(i / 10) * 150 - 150, { steps: 1 });
   }
   await page.mouse.up();
-  // The pan ends with sigma's inertia animation, then one render with the
-  // camera still; how long that takes depends on the machine's frame time.
+  // The pan ends with sigma's inertia animation; how long that takes depends
+  // on the machine's frame time.
   await page
     .waitForFunction(
       () => {
         const sigma = document.querySelector('[data-testid=graph]').__sigma;
-        return !sigma.getCamera().isAnimated() && window.__pan.picked.at(-1) === true;
+        return !sigma.getCamera().isAnimated();
       },
       null,
       { timeout: 15_000 },
@@ -159,7 +153,7 @@ export async function measurePan(page, { sigmaPicking = false } = {}) {
     window.__pan.on = false;
     const sigma = document.querySelector('[data-testid=graph]').__sigma;
     const f = window.__pan.frames;
-    return { intervals: f.slice(1).map((t, i) => t - f[i]), renders: window.__pan.renders, picked: window.__pan.picked, start: window.__pan.start, end: sigma.getCamera().getState(), nodes: sigma.getGraph().order, edges: sigma.getGraph().size };
+    return { intervals: f.slice(1).map((t, i) => t - f[i]), renders: window.__pan.renders, start: window.__pan.start, end: sigma.getCamera().getState(), nodes: sigma.getGraph().order, edges: sigma.getGraph().size };
   });
 }
 

@@ -11,7 +11,7 @@ import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { authHeader, keyStore, normaliseKey } from '../src/lib/keyStorage';
-import { wsUrl } from '../src/api/subscribe';
+import { wsUrl } from '../src/graphql/endpoint';
 
 const store = keyStore();
 

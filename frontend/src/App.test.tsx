@@ -13,8 +13,7 @@ type Handler = (body: { query: string; variables: Record<string, unknown> }, aut
 
 function stubFetch(handler: Handler) {
   const f = vi.fn(async (_url: string, init?: RequestInit) => {
-    const headers = (init?.headers ?? {}) as Record<string, string>;
-    const r = handler(JSON.parse(String(init?.body ?? '{}')), headers.Authorization ?? null);
+    const r = handler(JSON.parse(String(init?.body ?? '{}')), new Headers(init?.headers).get('Authorization'));
     return new Response(JSON.stringify(r.body), { status: r.status, headers: { 'Content-Type': 'application/json' } });
   });
   vi.stubGlobal('fetch', f);
@@ -22,14 +21,16 @@ function stubFetch(handler: Handler) {
 }
 
 const unauth = { status: 401, body: { errors: [{ message: 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] } };
-const emptyNetworks = { networks: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] } };
+// With __typename on every object, as the server answers the client's operations (urql adds it to each selection).
+const emptyNetworks = { networks: { __typename: 'NetworkConnection', totalCount: 0, pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: null }, edges: [] } };
 
 function apiAs(key: string, role: string): Handler {
   return (b, auth) => {
     if (auth !== `Bearer ${key}`) return unauth;
-    if (b.query.includes('viewer')) return { status: 200, body: { data: { viewer: { keyId: 'k1', name: 'val', role } } } };
+    if (b.query.includes('viewer')) return { status: 200, body: { data: { viewer: { __typename: 'Viewer', keyId: 'k1', name: 'val', role } } } };
     if (b.query.includes('detectionRuns')) return { status: 200, body: { data: { detectionRuns: [] } } };
     if (b.query.includes('networks(')) return { status: 200, body: { data: emptyNetworks } };
+    if (b.query.includes('network(')) return { status: 200, body: { data: { network: null } } };
     return { status: 200, body: { data: {} } };
   };
 }
@@ -87,7 +88,7 @@ describe('sign-in', () => {
     await until(() => !!el.querySelector('[data-testid=no-networks]'), 'the empty networks list');
     expect(sessionStorage.getItem(KEY_STORAGE_NAME)).toBe('good');
     expect(el.querySelector('[data-testid=viewer]')!.textContent).toBe('val · analyst');
-    expect(f.mock.calls.every(([, init]) => (init?.headers as Record<string, string>).Authorization === 'Bearer good')).toBe(true);
+    expect(f.mock.calls.every(([, init]) => new Headers(init?.headers).get('Authorization') === 'Bearer good')).toBe(true);
   });
 
   it('signs out with the reason when the key is revoked mid-session', async () => {
@@ -118,5 +119,39 @@ describe('roles', () => {
     await act(async () => root.render(<App />));
     await until(() => !!el.querySelector('[data-testid=run-form]'), 'the run form');
     expect(el.querySelector('[data-testid=role-too-low]')).toBeNull();
+  });
+});
+
+describe('routes', () => {
+  const bodies = (f: ReturnType<typeof stubFetch>) => f.mock.calls.map(([, init]) => JSON.parse(String(init?.body ?? '{}')));
+
+  it('opens a bookmarked list with its filters from the hash', async () => {
+    sessionStorage.setItem(KEY_STORAGE_NAME, 'a');
+    location.hash = '#/networks?pageSize=5&minSize=3';
+    const f = stubFetch(apiAs('a', 'ANALYST'));
+    await act(async () => root.render(<App />));
+    await until(() => !!el.querySelector('[data-testid=no-networks]'), 'the networks list');
+    const q = bodies(f).find((b) => b.operationName === 'Networks');
+    expect(q.variables.first).toBe(5);
+    expect(q.variables.filter.minSize).toBe(3);
+    expect(el.querySelector('nav a[aria-current=page]')!.textContent).toBe('Networks');
+  });
+
+  it('decodes the id of a deep link to a network', async () => {
+    sessionStorage.setItem(KEY_STORAGE_NAME, 'a');
+    location.hash = `#/networks/${encodeURIComponent('run/1:n2')}`;
+    const f = stubFetch(apiAs('a', 'ANALYST'));
+    await act(async () => root.render(<App />));
+    await until(() => bodies(f).some((b) => b.operationName === 'Network'), 'the network query');
+    expect(bodies(f).find((b) => b.operationName === 'Network').variables.id).toBe('run/1:n2');
+  });
+
+  it('says when nothing lives at a path', async () => {
+    sessionStorage.setItem(KEY_STORAGE_NAME, 'a');
+    location.hash = '#/nope';
+    stubFetch(apiAs('a', 'ANALYST'));
+    await act(async () => root.render(<App />));
+    await until(() => !!el.textContent?.includes('Page not found'), 'the not-found page');
+    expect(el.querySelector('main a')!.getAttribute('href')).toBe('#/networks');
   });
 });

@@ -3,14 +3,16 @@
 // before it is kept; a key already in the tab (a reload) is used at once and
 // checked in parallel, so the first page loads without waiting for the check.
 // Any unauthenticated answer, from any view, signs out with the reason shown
-// on the sign-in page.
+// on the sign-in page. The provider also hands the views the urql client of
+// the signed-in key (a new one, with an empty cache, for each key).
 
-import { createContext, ReactNode, useCallback, useContext, useEffect, useState } from 'react';
-import { gql, onAuthFailure } from './api/client';
-import { VIEWER } from './api/queries';
+import { createContext, ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { Provider } from 'urql';
+import { createApiClient, request } from './graphql/client';
+import { ViewerDocument } from './gql/graphql';
 import { keyStore, normaliseKey } from './lib/keyStorage';
 import { Role } from './lib/roles';
-import { ApiError, describeError } from './api/errors';
+import { ApiError, describeError } from './graphql/errors';
 
 export interface Viewer {
   keyId: string;
@@ -47,7 +49,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const check = useCallback(async (k: string): Promise<Viewer | string> => {
     try {
-      return (await gql<{ viewer: Viewer }>(VIEWER, {}, { key: k })).viewer;
+      // Its own client: a key being tried must not sign anyone out.
+      return (await request(createApiClient({ key: k }), ViewerDocument, {})).viewer;
     } catch (e) {
       return e instanceof ApiError ? e.message : `Sign-in failed: ${describeError(e)}`;
     }
@@ -63,7 +66,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     });
   }, [check, signOut]);
 
-  useEffect(() => onAuthFailure((e) => signOut(e.message)), [signOut]);
+  const client = useMemo(() => createApiClient({ key, onUnauthenticated: (e) => signOut(e.message) }), [key, signOut]);
 
   const signIn = useCallback(
     async (raw: string) => {
@@ -91,7 +94,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [check],
   );
 
-  return <AuthContext.Provider value={{ key, viewer, checking, message, signIn, signOut }}>{children}</AuthContext.Provider>;
+  return (
+    <AuthContext.Provider value={{ key, viewer, checking, message, signIn, signOut }}>
+      <Provider value={client}>{children}</Provider>
+    </AuthContext.Provider>
+  );
 }
 
 export function useAuth(): AuthState {

@@ -1,28 +1,14 @@
-import { Fragment, useEffect, useState } from 'react';
-import { gql } from '../api/client';
-import { MEMBER_EVIDENCE } from '../api/queries';
+import { Fragment, useState } from 'react';
+import { useQuery } from 'urql';
+import { MemberEvidenceDocument, type MemberEvidenceQuery, type NetworkMembersQuery } from '../gql/graphql';
+import { resultError } from '../graphql/hooks';
 import { Column, ErrorBanner, Loading, ScoreBar, SortHeader, sortRows } from './common';
 import { formatCount, formatDate, targetLabel } from '../lib/format';
-import { href } from '../lib/route';
+import { Link } from 'wouter';
+import { paths } from '../lib/paths';
 
-export interface MemberRow {
-  score: number;
-  role: string | null;
-  account: { id: string; handle: string | null; country: string | null; verified: boolean; status: string | null; createdAt: string | null; allowlisted: boolean; lookupCount: number };
-}
-
-interface Shared {
-  sharedWith: number;
-  sampleAccountIds: string[];
-}
-interface Evidence {
-  score: number;
-  role: string | null;
-  linkedMembers: number;
-  sharedIPs: (Shared & { ip: { addr: string; kind: string | null; country: string | null; asnOrg: string | null } })[];
-  sharedDevices: (Shared & { device: { id: string; os: string | null; client: string | null } })[];
-  sharedTargets: (Shared & { target: { key: string; masked: string; region: string | null } })[];
-}
+export type MemberRow = NonNullable<NetworkMembersQuery['network']>['members']['edges'][number]['node'];
+type Evidence = NonNullable<NonNullable<MemberEvidenceQuery['network']>['memberEvidence']>;
 
 /** whySentences explains a membership in plain sentences, strongest link first. */
 export function whySentences(ev: Evidence): string[] {
@@ -45,22 +31,15 @@ export function whySentences(ev: Evidence): string[] {
 }
 
 function Why({ networkId, accountId }: { networkId: string; accountId: string }) {
-  const [state, setState] = useState<{ ev?: Evidence | null; error?: unknown }>({});
-  useEffect(() => {
-    let live = true;
-    gql<{ network: { memberEvidence: Evidence | null } | null }>(MEMBER_EVIDENCE, { id: networkId, accountId })
-      .then((d) => live && setState({ ev: d.network?.memberEvidence ?? null }))
-      .catch((error) => live && setState({ error }));
-    return () => {
-      live = false;
-    };
-  }, [networkId, accountId]);
-  if (state.error) return <ErrorBanner error={state.error} />;
-  if (state.ev === undefined) return <Loading what="why this account is here" />;
-  if (state.ev === null) return <p className="muted">The API has no evidence for this membership.</p>;
+  const [r] = useQuery({ query: MemberEvidenceDocument, variables: { id: networkId, accountId } });
+  const error = resultError(r);
+  const ev = r.data ? (r.data.network?.memberEvidence ?? null) : undefined;
+  if (error) return <ErrorBanner error={error} />;
+  if (ev === undefined) return <Loading what="why this account is here" />;
+  if (ev === null) return <p className="muted">The API has no evidence for this membership.</p>;
   return (
     <ul data-testid="why">
-      {whySentences(state.ev).map((s, i) => (
+      {whySentences(ev).map((s, i) => (
         <li key={i}>{s}</li>
       ))}
     </ul>
@@ -68,7 +47,7 @@ function Why({ networkId, accountId }: { networkId: string; accountId: string })
 }
 
 const COLS: Column<MemberRow>[] = [
-  { key: 'account', label: 'Account', sortValue: (r) => (r.account.handle ?? r.account.id).toLowerCase(), render: (r) => <a href={href.account(r.account.id)}>{r.account.handle ?? r.account.id}</a> },
+  { key: 'account', label: 'Account', sortValue: (r) => (r.account.handle ?? r.account.id).toLowerCase(), render: (r) => <Link href={paths.account(r.account.id)}>{r.account.handle ?? r.account.id}</Link> },
   { key: 'role', label: 'Role', sortValue: (r) => r.role ?? '', render: (r) => r.role ?? '—' },
   { key: 'score', label: 'Membership', sortValue: (r) => r.score, render: (r) => <ScoreBar score={r.score} label="Membership score" /> },
   { key: 'lookups', label: 'Lookups', num: true, sortValue: (r) => r.account.lookupCount, render: (r) => formatCount(r.account.lookupCount) },

@@ -1,12 +1,13 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { NetworkName } from './NetworkName';
+import { HashRouter } from '../lib/hashLocation';
 
 describe('NetworkName', () => {
   const n = { id: 'run_18edb3c0-n0001', handle: 'N-0042', label: '+7 926 555 xxxx sweep · 10 accounts · GB RU US' };
 
   it('links the handle, shows the label, keeps the id out of the text', () => {
-    const html = renderToStaticMarkup(<NetworkName network={n} />);
+    const html = renderToStaticMarkup(<HashRouter><NetworkName network={n} /></HashRouter>);
     expect(html).toContain('href="#/networks/run_18edb3c0-n0001"');
     expect(html).toMatch(/<a [^>]*>N-0042<\/a>/);
     expect(html).toContain('+7 926 555 xxxx sweep · 10 accounts · GB RU US');

@@ -1,4 +1,5 @@
-import { href } from '../lib/route';
+import { Link } from 'wouter';
+import { paths } from '../lib/paths';
 
 /**
  * NetworkName shows a network as people name it: its handle (kept along
@@ -7,9 +8,9 @@ import { href } from '../lib/route';
  */
 export function NetworkName({ network, link = true }: { network: { id: string; handle: string; label: string }; link?: boolean }) {
   const h = link ? (
-    <a href={href.network(network.id)} className="mono handle" title={network.id}>
+    <Link href={paths.network(network.id)} className="mono handle" title={network.id}>
       {network.handle}
-    </a>
+    </Link>
   ) : (
     <span className="mono handle" title={network.id}>
       {network.handle}

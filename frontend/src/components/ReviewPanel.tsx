@@ -1,27 +1,21 @@
 import { FormEvent, useState } from 'react';
-import { gql } from '../api/client';
-import { useAction } from '../api/hooks';
-import { REVIEW } from '../api/queries';
+import { ReviewDocument, type ReviewMutation, type Verdict } from '../gql/graphql';
+import { useRequest } from '../graphql/hooks';
+import { useAction } from '../lib/useAction';
 import { ErrorBanner, ReviewBadge, RoleGate } from './common';
 import { formatTime, humanise } from '../lib/format';
 
-export interface ReviewItem {
-  id: string;
-  networkId: string;
-  verdict: string;
-  note: string;
-  by: string;
-  at: string;
-}
+export type ReviewItem = ReviewMutation['reviewNetwork'];
 
-const VERDICTS = [
+const VERDICTS: { v: Verdict; help: string }[] = [
   { v: 'CONFIRM', help: 'Coordinated inauthentic behaviour; members seed the next run.' },
   { v: 'DISMISS', help: 'Not a coordinated network (false positive).' },
   { v: 'ESCALATE', help: 'Needs a senior analyst or another team.' },
 ];
 
 export function ReviewPanel({ networkId, status, reviews, onReviewed }: { networkId: string; status: string; reviews: ReviewItem[]; onReviewed: () => void }) {
-  const [verdict, setVerdict] = useState('');
+  const [verdict, setVerdict] = useState<Verdict | ''>('');
+  const request = useRequest();
   const [note, setNote] = useState('');
   const { busy, error, setError, run } = useAction(false);
   const [done, setDone] = useState<string | null>(null);
@@ -36,7 +30,7 @@ export function ReviewPanel({ networkId, status, reviews, onReviewed }: { networ
       return;
     }
     await run(true, async () => {
-      const r = await gql<{ reviewNetwork: ReviewItem }>(REVIEW, { id: networkId, verdict, note: note.trim() });
+      const r = await request(ReviewDocument, { id: networkId, verdict, note: note.trim() });
       setDone(`Recorded: ${humanise(r.reviewNetwork.verdict)} by ${r.reviewNetwork.by}.`);
       setNote('');
       setVerdict('');

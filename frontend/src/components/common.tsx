@@ -1,5 +1,6 @@
 import { ReactNode } from 'react';
-import { ApiError, describeError } from '../api/errors';
+import { Link } from 'wouter';
+import { ApiError, describeError } from '../graphql/errors';
 import { byContribution, countryTally, CountryTallyInput } from '../lib/evidence';
 import { formatPercent, formatScore, humanise } from '../lib/format';
 import { roleAtLeast, needRoleMessage, Role } from '../lib/roles';
@@ -37,7 +38,7 @@ export function NotFound({ kind, id, back, backLabel }: { kind: string; id: stri
     <div className="panel">
       <h1>{kind[0].toUpperCase() + kind.slice(1)} not found</h1>
       <p>
-        There is no {kind} <code>{id}</code>. <a href={back}>{backLabel}</a>.
+        There is no {kind} <code>{id}</code>. <Link href={back}>{backLabel}</Link>.
       </p>
     </div>
   );

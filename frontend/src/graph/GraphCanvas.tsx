@@ -9,7 +9,7 @@ import Sigma from 'sigma';
 import FA2Layout from 'graphology-layout-forceatlas2/worker';
 import forceAtlas2 from 'graphology-layout-forceatlas2';
 import { ColourBy, GraphData, nodeColour, nodeSize } from '../lib/graphData';
-import { graphSettings } from './sigmaSettings';
+import { graphSettings, movementSettings } from './sigmaSettings';
 
 export interface GraphCanvasHandle {
   focusNode(key: string): void;
@@ -104,37 +104,10 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
       },
     }));
     sigmaRef.current = sigma;
-    // Exposed on the element for the end-to-end test (rendered-node check, frame timing).
+    // Exposed on the element for the end-to-end test (rendered-node check,
+    // frame timing through sigma's beforeRender/afterRender events). Only
+    // sigma's public settings and events are used: no patched internals.
     (containerRef.current as unknown as { __sigma: Sigma<NodeAttrs> }).__sigma = sigma;
-    // Sigma finds the hovered node by reading a pixel back from the GPU on
-    // every mouse move, which stalls the pipeline (badly so with software
-    // WebGL). While a button is held the user is panning, not hovering: skip it.
-    const captor = sigma.getMouseCaptor();
-    type Coords = Parameters<Parameters<typeof captor.on<'mousemove'>>[1]>[0];
-    const internal = (sigma as unknown as { activeListeners?: Record<string, (e: Coords) => void> }).activeListeners;
-    const hover = internal?.handleMove;
-    if (hover) {
-      captor.off('mousemove', hover);
-      captor.on('mousemove', (e) => {
-        if (!('buttons' in e.original && e.original.buttons)) hover(e);
-      });
-    }
-    // Sigma also draws every node a second time, into the picking buffer that
-    // hover and click read back. While the camera moves nobody reads it (hover
-    // is off, see above), and with software WebGL that pass is about half of a
-    // pan frame at 5,000 nodes. Big graphs (the ones with hideEdgesOnMove, for
-    // which sigma refreshes once the pan ends) skip it until the camera stops.
-    type Program = { pickProgram: unknown; render: (params: unknown) => void };
-    const programs = (sigma as unknown as { nodePrograms?: Record<string, Program> }).nodePrograms ?? {};
-    const moving = () => sigma.getCamera().isAnimated() || captor.isMoving || captor.draggedEvents > 0;
-    for (const program of Object.values(programs)) {
-      const pick = program.pickProgram;
-      const render = program.render.bind(program);
-      program.render = (params) => {
-        program.pickProgram = sigma.getSetting('hideEdgesOnMove') && moving() ? null : pick;
-        render(params);
-      };
-    }
     sigma.on('clickNode', ({ node }) => cbRef.current.onSelect(node));
     sigma.on('doubleClickNode', ({ node, event }) => {
       event.preventSigmaDefault();
@@ -188,10 +161,12 @@ export const GraphCanvas = forwardRef<GraphCanvasHandle, Props>(function GraphCa
       if (!graph.hasEdge(e.source, e.target)) graph.addEdge(e.source, e.target, { size: Math.min(3, 0.5 + Math.log10(1 + e.count)) });
     }
     if (added === 0) return;
-    // Big graphs: drop edges and labels while the camera moves, so a pan
-    // redraws only node discs (software WebGL on a GPU-less machine keeps up).
-    sigma.setSetting('hideEdgesOnMove', graph.size > 3000);
-    sigma.setSetting('hideLabelsOnMove', graph.order > 2000);
+    // Big graphs: drop edges and labels while the camera moves (sigma's
+    // public hideEdgesOnMove/hideLabelsOnMove), so a pan redraws mostly node
+    // discs and software WebGL on a GPU-less machine keeps up.
+    const moving = movementSettings(graph.order, graph.size);
+    sigma.setSetting('hideEdgesOnMove', moving.hideEdgesOnMove);
+    sigma.setSetting('hideLabelsOnMove', moving.hideLabelsOnMove);
     if (!layoutRef.current) {
       const settings = forceAtlas2.inferSettings(graph);
       layoutRef.current = new FA2Layout(graph, { settings: { ...settings, barnesHutOptimize: graph.order > 500, slowDown: 5 } });

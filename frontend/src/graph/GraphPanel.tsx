@@ -5,7 +5,8 @@
 import { useMemo, useRef, useState } from 'react';
 import { ColourBy, GraphData, KIND_COLOURS, OTHER_MEMBER, RESOURCE_GREY, ROLE_COLOURS, scoreColour, searchNodes } from '../lib/graphData';
 import { formatCount, formatScore, humanise } from '../lib/format';
-import { href } from '../lib/route';
+import { Link } from 'wouter';
+import { paths } from '../lib/paths';
 import GraphCanvas, { GraphCanvasHandle } from './GraphCanvas';
 
 interface Props {
@@ -141,7 +142,7 @@ export default function GraphPanel({ data, version, title, onExpand, note, tall,
         {sel ? (
           <div className="row">
             <strong>{humanise(sel.kind === 'IP' ? 'ip' : sel.kind)}</strong>
-            {sel.kind === 'ACCOUNT' ? <a href={href.account(sel.id)}>{sel.label}</a> : <span className="mono">{sel.label}</span>}
+            {sel.kind === 'ACCOUNT' ? <Link href={paths.account(sel.id)}>{sel.label}</Link> : <span className="mono">{sel.label}</span>}
             <span className="muted">{degree} links</span>
             {sel.member && (
               <span>

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { graphSettings, LABEL_SETTINGS } from './sigmaSettings';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { graphSettings, LABEL_SETTINGS, movementSettings } from './sigmaSettings';
 
 // sigma's modules read WebGL2 type constants when they load; happy-dom has no
 // WebGL, and the settings code needs nothing else from it (values from the spec).
@@ -27,5 +29,20 @@ describe('graphSettings', () => {
     expect(() => validateSettings(resolved)).not.toThrow();
     expect(resolved.nodeReducer).toBe(nodeReducer);
     expect(resolved.labelDensity).toBe(LABEL_SETTINGS.labelDensity);
+  });
+});
+
+describe('movementSettings', () => {
+  it('leaves edges and labels out of a big graph while it moves, and draws small ones whole', () => {
+    expect(movementSettings(5000, 6000)).toEqual({ hideEdgesOnMove: true, hideLabelsOnMove: true });
+    expect(movementSettings(300, 900)).toEqual({ hideEdgesOnMove: false, hideLabelsOnMove: false });
+  });
+});
+
+describe('GraphCanvas', () => {
+  it('drives sigma through its public API only', () => {
+    // Sigma's private members that earlier versions patched for frame time.
+    const src = readFileSync(join(import.meta.dirname, 'GraphCanvas.tsx'), 'utf8');
+    for (const internal of ['activeListeners', 'nodePrograms', 'pickProgram', 'draggedEvents', 'isMoving']) expect(src).not.toContain(internal);
   });
 });

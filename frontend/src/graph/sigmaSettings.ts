@@ -33,3 +33,11 @@ export function graphSettings<N extends Attributes>(reducers: Pick<Settings<N>, 
     ...reducers,
   };
 }
+
+/**
+ * movementSettings: on big graphs sigma leaves edges and labels out while the
+ * camera moves (public settings), so a pan redraws mostly node discs.
+ */
+export function movementSettings(nodes: number, edges: number): Pick<Settings, 'hideEdgesOnMove' | 'hideLabelsOnMove'> {
+  return { hideEdgesOnMove: edges > 3000, hideLabelsOnMove: nodes > 2000 };
+}

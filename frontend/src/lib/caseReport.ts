@@ -19,7 +19,7 @@ export interface ReportNetwork {
   lineageId: string;
   evidence: unknown;
   run: { id: string; startedAt: string | null; finishedAt: string | null };
-  signals: (SignalInput & { strength?: string | null })[];
+  signals: (SignalInput & { strength?: number | null })[];
   memberCountries: { count: number; top: { country: string; count: number }[] } | null;
   stateLinked: { possible: boolean; confidence: number; reasons: string[] };
   reviews: { id: string; verdict: string; note: string; by: string; at: string }[];

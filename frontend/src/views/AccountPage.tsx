@@ -1,42 +1,30 @@
-import { FormEvent, useMemo, useState } from 'react';
-import { gql } from '../api/client';
-import { useAction, useQuery, useSchemaFeatures } from '../api/hooks';
-import { accountQuery, ALLOWLIST, UNALLOWLIST } from '../api/queries';
+import { FormEvent, useState } from 'react';
+import { useQuery } from 'urql';
+import { AccountDocument, AllowlistDocument, UnallowlistDocument, type AccountQuery } from '../gql/graphql';
+import { RELOAD, resultError, useRequest } from '../graphql/hooks';
+import { useAction } from '../lib/useAction';
 import { ErrorBanner, Loading, NotFound, ReviewBadge, RoleGate, ScoreBar } from '../components/common';
 import { NetworkName } from '../components/NetworkName';
 import { SweepPlot } from '../components/SweepPlot';
 import { lookupSpans, Span, Timeline } from '../components/Timeline';
 import { formatCount, formatDate, formatTime } from '../lib/format';
-import { href } from '../lib/route';
-import { ApiSweepBlock, fromApi } from '../lib/sweep';
+import { Link } from 'wouter';
+import { paths } from '../lib/paths';
+import { fromApi } from '../lib/sweep';
 
-interface AccountDetail {
-  id: string;
-  handle: string | null;
-  createdAt: string | null;
-  country: string | null;
-  verified: boolean;
-  status: string | null;
-  allowlisted: boolean;
-  lookupCount: number;
-  allowlist: { by: string; at: string; reason: string } | null;
-  ips: { first: string | null; last: string | null; count: number; ip: { addr: string; asn: number | null; asnOrg: string | null; country: string | null; kind: string | null; accountCount: number } }[];
-  devices: { first: string | null; last: string | null; count: number; device: { id: string; os: string | null; client: string | null; accountCount: number } }[];
-  lookups: { first: string | null; last: string | null; count: number; hits: number; target: { key: string; masked: string; kind: string | null; region: string | null } }[];
-  memberships: { score: number; role: string | null; network: { id: string; handle: string; label: string; runId: string; score: number; size: number; reviewStatus: string; run: { id: string; startedAt: string | null } } }[];
-  sweep?: ApiSweepBlock[];
-}
+type AccountDetail = NonNullable<AccountQuery['account']>;
 
 function Allowlist({ a, reload }: { a: AccountDetail; reload: () => void }) {
   const [reason, setReason] = useState('');
   const { busy, error, run } = useAction(false);
+  const request = useRequest();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(true, async () => {
-      if (a.allowlisted) await gql(UNALLOWLIST, { id: a.id });
+      if (a.allowlisted) await request(UnallowlistDocument, { id: a.id });
       else {
         if (!reason.trim()) throw new Error('Give a reason for allowlisting.');
-        await gql(ALLOWLIST, { id: a.id, reason: reason.trim() });
+        await request(AllowlistDocument, { id: a.id, reason: reason.trim() });
       }
       reload();
     });
@@ -60,14 +48,14 @@ function Allowlist({ a, reload }: { a: AccountDetail; reload: () => void }) {
 }
 
 export default function AccountPage({ id }: { id: string }) {
-  const features = useSchemaFeatures();
-  const q = useMemo(() => accountQuery(features?.accountSweep ?? false), [features]);
-  const acc = useQuery<{ account: AccountDetail | null }>(q, { id }, id, features === null);
-  if ((acc.loading && !acc.data) || features === null) return <Loading what={`account ${id}`} />;
-  if (acc.error) return <ErrorBanner error={acc.error} retry={acc.reload} />;
+  const [acc, reexecute] = useQuery({ query: AccountDocument, variables: { id } });
+  const accError = resultError(acc);
+  const reload = () => reexecute(RELOAD);
+  if (acc.fetching && !acc.data) return <Loading what={`account ${id}`} />;
+  if (accError) return <ErrorBanner error={accError} retry={reload} />;
   const a = acc.data?.account;
   if (!a) {
-    return <NotFound kind="account" id={id} back={href.networks()} backLabel="Back to the networks" />;
+    return <NotFound kind="account" id={id} back={paths.networks()} backLabel="Back to the networks" />;
   }
   const spans: Span[] = [
     ...a.ips.map((u) => ({ lane: 'IP' as const, label: u.ip.addr, first: u.first, last: u.last, count: u.count })),
@@ -79,7 +67,7 @@ export default function AccountPage({ id }: { id: string }) {
   return (
     <div className="stack">
       <div className="row">
-        <a href={href.networks()}>← Networks</a>
+        <Link href={paths.networks()}>← Networks</Link>
       </div>
       <div className="row">
         <h1 style={{ margin: 0 }}>
@@ -110,7 +98,7 @@ export default function AccountPage({ id }: { id: string }) {
               </>
             )}
           </dl>
-          <Allowlist a={a} reload={acc.reload} />
+          <Allowlist a={a} reload={reload} />
         </section>
         <section className="panel" aria-labelledby="memberships-title">
           <h2 id="memberships-title">Networks across runs</h2>
@@ -148,21 +136,12 @@ export default function AccountPage({ id }: { id: string }) {
       </div>
       <section className="panel" aria-labelledby="sweep-title">
         <h2 id="sweep-title">Lookups along the number block</h2>
-        {a.sweep ? (
-          <>
-            <p className="muted small" style={{ marginTop: 0 }}>
+        <p className="muted small" style={{ marginTop: 0 }}>
               Each bar is one group of 100 numbers of a block (the numbers sharing all but their last two digits; offsets 0–9999, left to right), as tall
               as the share of the group the account looked up. A sweep shows as a solid run of full bars; the caption gives the longest stretch of fully
               looked-up groups. No individual number, and nothing finer than a group, is shown.
             </p>
-            <SweepPlot summaries={fromApi(a.sweep)} />
-          </>
-        ) : (
-          <p className="banner info" data-testid="sweep-unavailable">
-            This server's API has no per-block summary of looked-up numbers (<code>Account.sweep</code>), so the sweep cannot be drawn here. The network's
-            evidence states its sweeps in words.
-          </p>
-        )}
+        <SweepPlot summaries={fromApi(a.sweep)} />
       </section>
       <section className="panel" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>

@@ -2,45 +2,33 @@
 // investigator hands to policy and legal teams. Plain HTML laid out for print
 // (styles.css, @media print); the browser's "Save as PDF" makes the file.
 
-import { ReactNode, useEffect, useMemo, useState } from 'react';
-import { fetchExport, gql } from '../api/client';
-import { useQuery } from '../api/hooks';
-import { CASE_REPORT, NEIGHBORHOOD } from '../api/queries';
+import { ReactNode, useMemo, useState } from 'react';
+import { useQuery } from 'urql';
+import { CaseReportDocument, NeighborhoodDocument } from '../gql/graphql';
+import { RELOAD, resultError } from '../graphql/hooks';
+import { useAuth } from '../auth';
+import { fetchExport } from '../lib/download';
 import { ErrorBanner, Loading, NotFound, RoleGate } from '../components/common';
 import { describeCriteria } from '../lib/criteria';
-import { caseReport, CaseReportModel, graphPicture, MEMBERS_SHOWN, ReportList, ReportNetwork } from '../lib/caseReport';
+import { caseReport, CaseReportModel, graphPicture, MEMBERS_SHOWN, ReportList } from '../lib/caseReport';
 import { checkExport, exportUrl, parseTrailer, splitTrailer } from '../lib/exportCheck';
 import { formatCount, formatPercent, formatScore, formatTime, humanise, targetLabel } from '../lib/format';
-import { ApiGraphEdge, ApiGraphNode, emptyGraph, GraphData, MemberInfo, mergeNeighborhood } from '../lib/graphData';
-import { href } from '../lib/route';
-
-interface ReportAnswer {
-  network: ReportNetwork | null;
-  suspensionLists: ReportList[];
-}
+import { emptyGraph, GraphData, MemberInfo, mergeNeighborhood } from '../lib/graphData';
+import { Link } from 'wouter';
+import { paths } from '../lib/paths';
 
 /** useNeighbourhood draws the picture from the top member's two-hop neighbourhood, as the network page seeds its graph. */
 function useNeighbourhood(model: CaseReportModel | null) {
-  const [graph, setGraph] = useState<GraphData | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const top = model?.members[0]?.account.id;
-  useEffect(() => {
-    if (!model || !top) return;
-    let live = true;
-    gql<{ neighborhood: { nodes: ApiGraphNode[]; edges: ApiGraphEdge[] } | null }>(NEIGHBORHOOD, { accountId: top, depth: 2, limit: 300 })
-      .then((d) => {
-        if (!live) return;
-        const members = new Map<string, MemberInfo>(model.members.map((m) => [m.account.id, { role: m.role, score: m.score }]));
-        const g = emptyGraph();
-        if (d.neighborhood) mergeNeighborhood(g, d.neighborhood.nodes, d.neighborhood.edges, members);
-        setGraph(g);
-      })
-      .catch((e) => live && setError(e));
-    return () => {
-      live = false;
-    };
-  }, [top]);
-  return { graph, error };
+  const [r] = useQuery({ query: NeighborhoodDocument, variables: { accountId: top ?? '', depth: 2, limit: 300 }, pause: !top });
+  const graph = useMemo(() => {
+    if (!model || !r.data) return null;
+    const members = new Map<string, MemberInfo>(model.members.map((m) => [m.account.id, { role: m.role, score: m.score }]));
+    const g = emptyGraph();
+    if (r.data.neighborhood) mergeNeighborhood(g, r.data.neighborhood.nodes, r.data.neighborhood.edges, members);
+    return g;
+  }, [model, r.data]);
+  return { graph, error: resultError(r) };
 }
 
 function GraphPicture({ graph }: { graph: GraphData }) {
@@ -68,10 +56,11 @@ function GraphPicture({ graph }: { graph: GraphData }) {
 /** ListHash fetches a list's export on request and shows its verified SHA-256 (the API gives the hash only with the export). */
 function ListHash({ list }: { list: ReportList }) {
   const [state, setState] = useState<{ busy: boolean; text: string }>({ busy: false, text: '' });
+  const { key } = useAuth();
   const run = async () => {
     setState({ busy: true, text: '' });
     try {
-      const r = await fetchExport(exportUrl(list, 'csv'));
+      const r = await fetchExport(exportUrl(list, 'csv'), { key });
       const check = await checkExport(r.text, 'csv');
       const t = parseTrailer(splitTrailer(r.text).trailer, 'csv');
       setState({ busy: false, text: check.ok && t ? `sha256 ${t.sha256} (${t.rows} rows, verified)` : check.message });
@@ -262,16 +251,17 @@ export function CaseReportBody({ model, picture }: { model: CaseReportModel; pic
 }
 
 export default function CaseReport({ id }: { id: string }) {
-  const q = useQuery<ReportAnswer>(CASE_REPORT, { id }, id);
+  const [q, reexecute] = useQuery({ query: CaseReportDocument, variables: { id } });
+  const error = resultError(q);
   const model = useMemo(() => (q.data?.network ? caseReport(q.data.network, q.data.suspensionLists) : null), [q.data]);
   const nb = useNeighbourhood(model);
-  if (q.loading && !q.data) return <Loading what={`the report of network ${id}`} />;
-  if (q.error) return <ErrorBanner error={q.error} retry={q.reload} />;
-  if (!model) return <NotFound kind="network" id={id} back={href.networks()} backLabel="Back to the list" />;
+  if (q.fetching && !q.data) return <Loading what={`the report of network ${id}`} />;
+  if (error) return <ErrorBanner error={error} retry={() => reexecute(RELOAD)} />;
+  if (!model) return <NotFound kind="network" id={id} back={paths.networks()} backLabel="Back to the list" />;
   return (
     <div className="stack">
       <div className="row no-print">
-        <a href={href.network(id)}>← Back to the network</a>
+        <Link href={paths.network(id)}>← Back to the network</Link>
         <span className="spacer" />
         <button type="button" onClick={() => window.print()}>
           Print or save as PDF

@@ -1,42 +1,28 @@
 import { FormEvent, useEffect, useState } from 'react';
-import { fetchExport, gql, saveText } from '../api/client';
-import { useAction, useQuery } from '../api/hooks';
-import { CREATE_LIST, LISTS, RUNS } from '../api/queries';
+import { useQuery } from 'urql';
+import { CreateListDocument, ListsDocument, RunsDocument, type CreateListMutation, type ListsQuery } from '../gql/graphql';
+import { RELOAD, resultError, useRequest } from '../graphql/hooks';
+import { useAuth } from '../auth';
+import { fetchExport, saveText } from '../lib/download';
+import { useAction } from '../lib/useAction';
 import { Banner, ErrorBanner, Loading, RoleGate, ScoreBar } from '../components/common';
 import { CriteriaForm, describeCriteria, toCriteria } from '../lib/criteria';
 import { checkExport, ExportCheck, exportUrl } from '../lib/exportCheck';
 import { formatCount, formatDate, formatTime } from '../lib/format';
-import { href } from '../lib/route';
-import type { RunSummary } from './NetworksPage';
+import { Link } from 'wouter';
+import { paths } from '../lib/paths';
 
-interface Entry {
-  accountId: string;
-  networkId: string;
-  score: number;
-  runId: string;
-  reasons: string[];
-  account: { handle: string | null; country: string | null; verified: boolean };
-}
-interface SavedList {
-  id: string;
-  criteria: unknown;
-  createdBy: string;
-  createdAt: string;
-  accountCount: number;
-  exportPath: string;
-}
-interface CreateAnswer {
-  createSuspensionList: { dryRun: boolean; count: number; sample: Entry[]; list: SavedList | null };
-}
-
+type Entry = CreateListMutation['createSuspensionList']['sample'][number];
+type SavedList = ListsQuery['suspensionLists'][number];
 
 function Download({ list }: { list: SavedList }) {
   const { busy, error, run } = useAction<string | null>(null);
   const [check, setCheck] = useState<ExportCheck | null>(null);
+  const { key } = useAuth();
   const get = (format: 'csv' | 'ndjson') => {
     setCheck(null);
     return run(format, async () => {
-      const r = await fetchExport(exportUrl(list, format));
+      const r = await fetchExport(exportUrl(list, format), { key });
       const name = r.filename.includes('.') ? r.filename : `suspension-list-${list.id}.${format}`;
       // Verify before handing the file over, so a cut-short download is never applied unnoticed.
       setCheck(await checkExport(r.text, format));
@@ -79,9 +65,9 @@ function SampleTable({ entries }: { entries: Entry[] }) {
         {entries.map((e) => (
           <tr key={`${e.accountId}:${e.networkId}`}>
             <td>
-              <a href={href.account(e.accountId)}>{e.account.handle ?? e.accountId}</a> <span className="muted small">{e.account.country ?? ''}</span>
+              <Link href={paths.account(e.accountId)}>{e.account.handle ?? e.accountId}</Link> <span className="muted small">{e.account.country ?? ''}</span>
             </td>
-            <td><a href={href.network(e.networkId)} className="mono small">{e.networkId}</a></td>
+            <td><Link href={paths.network(e.networkId)} className="mono small">{e.networkId}</Link></td>
             <td><ScoreBar score={e.score} /></td>
             <td>
               {e.reasons.map((r) => (
@@ -96,8 +82,10 @@ function SampleTable({ entries }: { entries: Entry[] }) {
 }
 
 export default function ListsPage({ query }: { query: URLSearchParams }) {
-  const runs = useQuery<{ detectionRuns: RunSummary[] }>(RUNS, { first: 50 }, 'runs');
-  const lists = useQuery<{ suspensionLists: SavedList[] }>(LISTS, { first: 50 }, 'lists');
+  const [runs] = useQuery({ query: RunsDocument, variables: { first: 50 } });
+  const [lists, reexecuteLists] = useQuery({ query: ListsDocument, variables: { first: 50 } });
+  const reloadLists = () => reexecuteLists(RELOAD);
+  const request = useRequest();
   const [form, setForm] = useState<CriteriaForm>({
     runId: query.get('run') ?? '',
     minScore: query.get('minScore') ?? '',
@@ -105,7 +93,7 @@ export default function ListsPage({ query }: { query: URLSearchParams }) {
     confirmedOnly: false,
     excludeVerified: true,
   });
-  const [dry, setDry] = useState<CreateAnswer['createSuspensionList'] | null>(null);
+  const [dry, setDry] = useState<CreateListMutation['createSuspensionList'] | null>(null);
   const [created, setCreated] = useState<SavedList | null>(null);
   const { busy, error, run: act } = useAction<'dry' | 'create' | null>(null);
   const finished = (runs.data?.detectionRuns ?? []).filter((r) => r.status === 'FINISHED');
@@ -123,12 +111,12 @@ export default function ListsPage({ query }: { query: URLSearchParams }) {
   const run = (dryRun: boolean) =>
     act(dryRun ? 'dry' : 'create', async () => {
       const criteria = toCriteria(form);
-      const d = await gql<CreateAnswer>(CREATE_LIST, { criteria, dryRun });
+      const d = await request(CreateListDocument, { criteria, dryRun });
       if (dryRun) setDry(d.createSuspensionList);
       else {
         setCreated(d.createSuspensionList.list);
         setDry(null);
-        lists.reload();
+        reloadLists();
       }
     });
 
@@ -202,8 +190,8 @@ export default function ListsPage({ query }: { query: URLSearchParams }) {
       </section>
       <section className="panel" aria-labelledby="saved-title">
         <h2 id="saved-title">Saved lists</h2>
-        <ErrorBanner error={lists.error} retry={lists.reload} />
-        {lists.loading && <Loading what="lists" />}
+        <ErrorBanner error={resultError(lists)} retry={reloadLists} />
+        {lists.fetching && <Loading what="lists" />}
         {lists.data && lists.data.suspensionLists.length === 0 && <p className="muted">No lists yet.</p>}
         {lists.data && lists.data.suspensionLists.length > 0 && (
           <table data-testid="lists-table">

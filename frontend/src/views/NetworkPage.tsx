@@ -1,57 +1,25 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
-import { gql } from '../api/client';
-import { useQuery } from '../api/hooks';
-import { DEVICE_ACCOUNTS, IP_ACCOUNTS, NEIGHBORHOOD, NETWORK, NETWORK_MEMBERS } from '../api/queries';
+import { useQuery } from 'urql';
+import { DeviceAccountsDocument, IpAccountsDocument, NeighborhoodDocument, NetworkDocument, NetworkMembersDocument, type NetworkMembersQuery } from '../gql/graphql';
+import { RELOAD, resultError, useRequest } from '../graphql/hooks';
 import { CountryTally, ErrorBanner, Loading, NotFound, ReviewBadge, ScoreBar, StateLinkedBadge } from '../components/common';
 import { MemberRow, MemberTable } from '../components/MemberTable';
 import { NetworkName } from '../components/NetworkName';
-import { ReviewItem, ReviewPanel } from '../components/ReviewPanel';
+import { ReviewPanel } from '../components/ReviewPanel';
 import { SignalChart } from '../components/SignalChart';
-import { CountryTallyInput, evidenceSentences, SignalInput } from '../lib/evidence';
+import { evidenceSentences } from '../lib/evidence';
 import { formatCount, formatPercent, formatTime, targetLabel } from '../lib/format';
 import { ApiGraphEdge, ApiGraphNode, emptyGraph, GraphData, MemberInfo, mergeNeighborhood, nodeKey, NodeKind } from '../lib/graphData';
-import { href } from '../lib/route';
+import { Link } from 'wouter';
+import { paths } from '../lib/paths';
 
 const GraphPanel = lazy(() => import('../graph/GraphPanel'));
-
-interface NetworkDetail {
-  id: string;
-  handle: string;
-  label: string;
-  runId: string;
-  size: number;
-  score: number;
-  reviewStatus: string;
-  lineageId: string;
-  evidence: unknown;
-  run: { id: string; status: string; startedAt: string | null; finishedAt: string | null };
-  signals: SignalInput[];
-  memberCountries: CountryTallyInput | null;
-  loginCountries: CountryTallyInput | null;
-  stateLinked: { possible: boolean; confidence: number; reasons: string[] };
-  predecessor: { id: string; runId: string } | null;
-  successor: { id: string; runId: string } | null;
-  reviews: ReviewItem[];
-  sharedResources: { ips: SharedCount[]; devices: SharedCount[]; targets: SharedCount[] };
-}
-interface SharedCount {
-  id: string;
-  label: string;
-  members: number;
-}
-
-interface NeighborhoodAnswer {
-  neighborhood: { truncated: boolean; nodes: ApiGraphNode[]; edges: ApiGraphEdge[] } | null;
-}
-
-interface MembersAnswer {
-  network: { members: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: MemberRow }[] } } | null;
-}
 
 /** Members are loaded 100 at a time (the API's page cap) up to this many, for the table and the graph. */
 const MEMBER_CAP = 2000;
 
 function useMembers(id: string) {
+  const request = useRequest();
   const [members, setMembers] = useState<MemberRow[]>([]);
   const [total, setTotal] = useState<number | null>(null);
   const [loading, setLoading] = useState(true);
@@ -63,7 +31,7 @@ function useMembers(id: string) {
       const all: MemberRow[] = [];
       try {
         for (;;) {
-          const d: MembersAnswer = await gql<MembersAnswer>(NETWORK_MEMBERS, { id, first: 100, after });
+          const d: NetworkMembersQuery = await request(NetworkMembersDocument, { id, first: 100, after });
           if (!live || !d.network) break;
           const m = d.network.members;
           all.push(...m.edges.map((e) => e.node));
@@ -81,7 +49,7 @@ function useMembers(id: string) {
     return () => {
       live = false;
     };
-  }, [id]);
+  }, [id, request]);
   return { members, total, loading, error };
 }
 
@@ -92,7 +60,10 @@ function resourceEdges(accounts: { count: number; account: { id: string; handle:
 }
 
 export default function NetworkPage({ id }: { id: string }) {
-  const net = useQuery<{ network: NetworkDetail | null }>(NETWORK, { id }, id);
+  const [net, reexecute] = useQuery({ query: NetworkDocument, variables: { id } });
+  const netError = resultError(net);
+  const reload = useCallback(() => reexecute(RELOAD), [reexecute]);
+  const request = useRequest();
   const { members, total, loading: membersLoading, error: membersError } = useMembers(id);
   const graphRef = useRef<GraphData>(emptyGraph());
   const [graphVersion, setGraphVersion] = useState(0);
@@ -122,7 +93,7 @@ export default function NetworkPage({ id }: { id: string }) {
     const top = [...members].sort((a, b) => b.score - a.score);
     (async () => {
       try {
-        const first = await gql<NeighborhoodAnswer>(NEIGHBORHOOD, { accountId: top[0].account.id, depth: 2, limit: 500 });
+        const first = await request(NeighborhoodDocument, { accountId: top[0].account.id, depth: 2, limit: 500 });
         let truncated = first.neighborhood?.truncated ?? false;
         if (first.neighborhood) mergeNeighborhood(graphRef.current, first.neighborhood.nodes, first.neighborhood.edges, memberMap.current);
         setGraphVersion((v) => v + 1);
@@ -130,7 +101,7 @@ export default function NetworkPage({ id }: { id: string }) {
         const missing = top.slice(1, 25).filter((m) => !graphRef.current.nodes.has(nodeKey('ACCOUNT', m.account.id)));
         for (let i = 0; i < missing.length; i += 4) {
           const batch = await Promise.all(
-            missing.slice(i, i + 4).map((m) => gql<NeighborhoodAnswer>(NEIGHBORHOOD, { accountId: m.account.id, depth: 1, limit: 100 })),
+            missing.slice(i, i + 4).map((m) => request(NeighborhoodDocument, { accountId: m.account.id, depth: 1, limit: 100 })),
           );
           for (const b of batch) {
             if (!b.neighborhood) continue;
@@ -152,16 +123,16 @@ export default function NetworkPage({ id }: { id: string }) {
     const n = graphRef.current.nodes.get(key);
     if (!n) return;
     if (n.kind === 'ACCOUNT') {
-      const d = await gql<NeighborhoodAnswer>(NEIGHBORHOOD, { accountId: n.id, depth: 1, limit: 200 });
+      const d = await request(NeighborhoodDocument, { accountId: n.id, depth: 1, limit: 200 });
       if (d.neighborhood) mergeNeighborhood(graphRef.current, d.neighborhood.nodes, d.neighborhood.edges, memberMap.current);
     } else if (n.kind === 'IP') {
-      const d = await gql<{ ip: { accounts: { count: number; account: { id: string; handle: string | null } }[] } | null }>(IP_ACCOUNTS, { addr: n.id });
+      const d = await request(IpAccountsDocument, { addr: n.id });
       if (d.ip) {
         const { nodes, edges } = resourceEdges(d.ip.accounts, 'IP', n.id);
         mergeNeighborhood(graphRef.current, nodes, edges, memberMap.current);
       }
     } else if (n.kind === 'DEVICE') {
-      const d = await gql<{ device: { accounts: { count: number; account: { id: string; handle: string | null } }[] } | null }>(DEVICE_ACCOUNTS, { id: n.id });
+      const d = await request(DeviceAccountsDocument, { id: n.id });
       if (d.device) {
         const { nodes, edges } = resourceEdges(d.device.accounts, 'DEVICE', n.id);
         mergeNeighborhood(graphRef.current, nodes, edges, memberMap.current);
@@ -170,20 +141,20 @@ export default function NetworkPage({ id }: { id: string }) {
       throw new Error('Targets cannot be expanded: the API lists who looked a number up only through accounts.');
     }
     setGraphVersion((v) => v + 1);
-  }, []);
+  }, [request]);
 
-  if (net.loading && !net.data) return <Loading what={`network ${id}`} />;
-  if (net.error) return <ErrorBanner error={net.error} retry={net.reload} />;
+  if (net.fetching && !net.data) return <Loading what={`network ${id}`} />;
+  if (netError) return <ErrorBanner error={netError} retry={reload} />;
   const n = net.data?.network;
   if (!n) {
-    return <NotFound kind="network" id={id} back={href.networks()} backLabel="Back to the list" />;
+    return <NotFound kind="network" id={id} back={paths.networks()} backLabel="Back to the list" />;
   }
   const sentences = evidenceSentences(n.evidence);
   const shared = n.sharedResources;
   return (
     <div className="stack">
       <div className="row">
-        <a href={href.networks()}>← Networks</a>
+        <Link href={paths.networks()}>← Networks</Link>
       </div>
       <div className="row">
         <h1 style={{ margin: 0 }}>
@@ -194,25 +165,25 @@ export default function NetworkPage({ id }: { id: string }) {
         <ReviewBadge status={n.reviewStatus} />
         {n.stateLinked.possible && <StateLinkedBadge {...n.stateLinked} />}
         <span className="spacer" />
-        <a className="button" href={href.report(n.id)}>
+        <Link className="button" href={paths.report(n.id)}>
           Case report
-        </a>
-        <a className="button" href={href.lists(`networks=${encodeURIComponent(n.id)}&run=${encodeURIComponent(n.runId)}`)}>
+        </Link>
+        <Link className="button" href={paths.lists(`networks=${encodeURIComponent(n.id)}&run=${encodeURIComponent(n.runId)}`)}>
           Build a suspension list…
-        </a>
+        </Link>
       </div>
       <p className="muted small" style={{ margin: 0 }}>
         Found by run <span className="mono">{n.runId}</span> ({formatTime(n.run.startedAt)}).
         {n.predecessor && (
           <>
             {' '}
-            <a href={href.network(n.predecessor.id)}>Previously found</a> by run {n.predecessor.runId}.
+            <Link href={paths.network(n.predecessor.id)}>Previously found</Link> by run {n.predecessor.runId}.
           </>
         )}
         {n.successor && (
           <>
             {' '}
-            <a href={href.network(n.successor.id)}>Found again</a> by run {n.successor.runId}.
+            <Link href={paths.network(n.successor.id)}>Found again</Link> by run {n.successor.runId}.
           </>
         )}{' '}
         Id <span className="mono">{n.id}</span>; lineage id <span className="mono">{n.lineageId}</span>.
@@ -276,7 +247,7 @@ export default function NetworkPage({ id }: { id: string }) {
               </p>
             )}
           </section>
-          <ReviewPanel networkId={n.id} status={n.reviewStatus} reviews={n.reviews} onReviewed={net.reload} />
+          <ReviewPanel networkId={n.id} status={n.reviewStatus} reviews={n.reviews} onReviewed={reload} />
           <section className="panel" aria-labelledby="shared-title">
             <h2 id="shared-title">Shared infrastructure</h2>
             {(['ips', 'devices', 'targets'] as const).map((k) => (

@@ -1,49 +1,17 @@
 import { FormEvent, useEffect, useMemo, useReducer, useState } from 'react';
-import { useQuery } from '../api/hooks';
-import { NETWORKS, RUNS, SIGNAL_NAMES } from '../api/queries';
+import { useQuery } from 'urql';
+import { useLocation } from 'wouter';
+import { NetworksDocument, RunsDocument, type RunsQuery } from '../gql/graphql';
+import { SignalNameValues } from '../gql/enumValues';
+import { RELOAD, resultError } from '../graphql/hooks';
 import { NetworkName } from '../components/NetworkName';
 import { CountryTally, ErrorBanner, Loading, ReviewBadge, ScoreBar, SignalBadges, StateLinkedBadge } from '../components/common';
-import { CountryTallyInput } from '../lib/evidence';
 import { defaultFilters, FilterError, fromQuery, NetworkFilterState, REVIEW_STATUSES, toQuery, toVariables } from '../lib/filters';
 import { formatCount, formatDate, humanise } from '../lib/format';
 import { afterCursor, initialPaging, pageRange, pagingReducer } from '../lib/paging';
-import { href, navigate } from '../lib/route';
+import { paths } from '../lib/paths';
 
-export interface RunSummary {
-  id: string;
-  status: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  networkCount: number;
-  params?: unknown;
-  stats?: unknown;
-  error?: string | null;
-}
-
-interface NetworkRow {
-  id: string;
-  handle: string;
-  label: string;
-  runId: string;
-  size: number;
-  score: number;
-  reviewStatus: string;
-  signals: { name: string; contribution: number }[];
-  memberCountries: CountryTallyInput | null;
-  stateLinked: { possible: boolean; confidence: number };
-}
-
-interface SignalNamesAnswer {
-  signalName: { enumValues: { name: string; description: string | null }[] } | null;
-}
-
-interface NetworksAnswer {
-  networks: {
-    totalCount: number;
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: { cursor: string; node: NetworkRow }[];
-  };
-}
+export type RunSummary = RunsQuery['detectionRuns'][number];
 
 const PAGE_SIZE = 20;
 
@@ -59,8 +27,8 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
   const [draft, setDraft] = useState<NetworkFilterState>(applied);
   const [paging, dispatch] = useReducer(pagingReducer, initialPaging);
   const [filterError, setFilterError] = useState<FilterError | null>(null);
-  const runs = useQuery<{ detectionRuns: RunSummary[] }>(RUNS, { first: 50 }, 'runs');
-  const signalNames = useQuery<SignalNamesAnswer>(SIGNAL_NAMES, {}, 'signal-names');
+  const [, navigate] = useLocation();
+  const [runs] = useQuery({ query: RunsDocument, variables: { first: 50 } });
 
   useEffect(() => {
     setDraft(applied);
@@ -73,7 +41,9 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
   } catch {
     vars = null;
   }
-  const list = useQuery<NetworksAnswer>(NETWORKS, (vars ?? {}) as unknown as Record<string, unknown>, JSON.stringify(vars), !vars);
+  const [list, reexecute] = useQuery({ query: NetworksDocument, variables: vars ?? {}, pause: !vars });
+  const listError = resultError(list);
+  const loading = list.fetching;
   const rows = list.data?.networks.edges.map((e) => e.node) ?? [];
 
   // Marks when the first page of networks is on screen: the e2e test reads it
@@ -87,7 +57,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
     try {
       toVariables(draft, pageSize, null);
       setFilterError(null);
-      navigate(href.networks(withSize(toQuery(draft))));
+      navigate(paths.networks(withSize(toQuery(draft))));
     } catch (err) {
       if (err instanceof FilterError) setFilterError(err);
       else throw err;
@@ -137,12 +107,12 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
           <label htmlFor="f-signal">Signal</label>
           <select id="f-signal" value={draft.signal} onChange={(e) => set('signal', e.target.value)} {...errProps('signal')}>
             <option value="">Any</option>
-            {(signalNames.data?.signalName?.enumValues ?? []).map((v) => (
+            {SignalNameValues.map((v) => (
               <option key={v.name} value={v.name} title={v.description ?? undefined}>
                 {humanise(v.name)}
               </option>
             ))}
-            {draft.signal && !signalNames.data?.signalName?.enumValues.some((v) => v.name === draft.signal) && <option value={draft.signal}>{humanise(draft.signal)}</option>}
+            {draft.signal && !SignalNameValues.some((v) => v.name === draft.signal) && <option value={draft.signal}>{humanise(draft.signal)}</option>}
           </select>
         </div>
         <div className="field">
@@ -190,7 +160,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
         <button type="submit" className="primary">
           Apply
         </button>
-        <button type="button" onClick={() => { setDraft(defaultFilters); setFilterError(null); navigate(href.networks(withSize(''))); }}>
+        <button type="button" onClick={() => { setDraft(defaultFilters); setFilterError(null); navigate(paths.networks(withSize(''))); }}>
           Reset
         </button>
         {filterError && (
@@ -199,21 +169,21 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
           </div>
         )}
       </form>
-      <ErrorBanner error={runs.error} />
+      <ErrorBanner error={resultError(runs)} />
       <section className="panel" aria-labelledby="networks-table-title">
         <h2 id="networks-table-title" className="sr-only" style={{ position: 'absolute', left: -9999 }}>
           Networks
         </h2>
-        <ErrorBanner error={list.error} retry={list.reload} />
-        {list.loading && <Loading what="networks" />}
-        {list.data && rows.length === 0 && !list.loading && (
+        <ErrorBanner error={listError} retry={() => reexecute(RELOAD)} />
+        {loading && <Loading what="networks" />}
+        {list.data && rows.length === 0 && !loading && (
           <p className="muted" data-testid="no-networks">
             No networks match. {finishedRuns.length === 0 ? 'No detection run has finished yet: start one under Detection runs.' : 'Loosen the filters.'}
           </p>
         )}
         {rows.length > 0 && (
           <div className="table-wrap">
-            <table data-testid="networks-table" aria-busy={list.loading}>
+            <table data-testid="networks-table" aria-busy={loading}>
               <thead>
                 <tr>
                   <th scope="col">Network</th>
@@ -229,7 +199,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
               <tbody>
                 {rows.map((n) => {
                   return (
-                    <tr key={n.id} className="clickable" onClick={(e) => { if (!(e.target as HTMLElement).closest('a')) navigate(href.network(n.id)); }}>
+                    <tr key={n.id} className="clickable" onClick={(e) => { if (!(e.target as HTMLElement).closest('a')) navigate(paths.network(n.id)); }}>
                       <td>
                         <NetworkName network={n} />
                       </td>
@@ -248,7 +218,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
           </div>
         )}
         <nav className="row" aria-label="Pages" style={{ marginTop: '0.75rem' }}>
-          <button type="button" onClick={() => dispatch({ type: 'prev' })} disabled={paging.page === 0 || list.loading}>
+          <button type="button" onClick={() => dispatch({ type: 'prev' })} disabled={paging.page === 0 || loading}>
             ← Previous
           </button>
           <span className="muted" aria-live="polite">
@@ -257,7 +227,7 @@ export function NetworksPage({ query }: { query: URLSearchParams }) {
           <button
             type="button"
             onClick={() => dispatch({ type: 'next', endCursor: list.data?.networks.pageInfo.endCursor })}
-            disabled={!list.data?.networks.pageInfo.hasNextPage || list.loading}
+            disabled={!list.data?.networks.pageInfo.hasNextPage || loading}
           >
             Next →
           </button>

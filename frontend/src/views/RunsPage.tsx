@@ -1,17 +1,18 @@
 import { FormEvent, useEffect, useRef, useState } from 'react';
-import { gql } from '../api/client';
-import { useAction, useQuery } from '../api/hooks';
-import { PROGRESS, RUN, RUN_DETECTION, RUNS } from '../api/queries';
-import { subscribe } from '../api/subscribe';
+import { useClient, useQuery } from 'urql';
+import { onEnd, pipe, subscribe } from 'wonka';
+import { ProgressDocument, RunDetectionDocument, RunDocument, RunsDocument, type ProgressSubscription, type RunDetectionInput } from '../gql/graphql';
+import { RELOAD, resultError, useRequest } from '../graphql/hooks';
+import { request, toApiError } from '../graphql/client';
+import { useAction } from '../lib/useAction';
 import { ErrorBanner, Loading, RoleGate } from '../components/common';
 import { durationBetween, formatCount, formatDuration, formatTime, humanise } from '../lib/format';
-import { nextPercent, ProgressEvent } from '../lib/progress';
-import { href } from '../lib/route';
+import { nextPercent } from '../lib/progress';
+import { Link } from 'wouter';
+import { paths } from '../lib/paths';
 import type { RunSummary } from './NetworksPage';
 
-interface Progress extends ProgressEvent {
-  runId: string;
-}
+type Progress = ProgressSubscription['detectionProgress'];
 
 /** statsSummary picks a few readable figures out of a run's stats JSON. */
 export function statsSummary(stats: unknown): string {
@@ -31,13 +32,14 @@ function LiveRun({ runId, onDone }: { runId: string; onDone: () => void }) {
   const [final, setFinal] = useState<RunSummary | null>(null);
   const doneRef = useRef(onDone);
   doneRef.current = onDone;
+  const client = useClient();
   useEffect(() => {
     let ended = false;
     const finish = async () => {
       if (ended) return;
       ended = true;
       try {
-        const d = await gql<{ detectionRun: RunSummary | null }>(RUN, { id: runId });
+        const d = await request(client, RunDocument, { id: runId }, RELOAD);
         setFinal(d.detectionRun);
         if (d.detectionRun?.status === 'FINISHED') setPct(100);
       } catch (e) {
@@ -45,21 +47,27 @@ function LiveRun({ runId, onDone }: { runId: string; onDone: () => void }) {
       }
       doneRef.current();
     };
-    const stop = subscribe<{ detectionProgress: Progress }>(PROGRESS, { runId }, {
-      next: (d) => {
-        const ev = d.detectionProgress;
+    // The stream ends with a FINISHED or FAILED event; a socket that closes
+    // or completes without one ends the live view too.
+    const { unsubscribe } = pipe(
+      client.subscription(ProgressDocument, { runId }),
+      onEnd(() => void finish()),
+      subscribe((r) => {
+        const e = toApiError(r.error, r.data);
+        if (e) {
+          setError(e);
+          void finish();
+          return;
+        }
+        if (!r.data) return;
+        const ev = r.data.detectionProgress;
         setLast(ev);
         setPct((p) => nextPercent(p, ev));
-        if (ev.status !== 'RUNNING') finish();
-      },
-      error: (e) => {
-        setError(e);
-        finish();
-      },
-      complete: finish,
-    });
-    return stop;
-  }, [runId]);
+        if (ev.status !== 'RUNNING') void finish();
+      }),
+    );
+    return unsubscribe;
+  }, [runId, client]);
   const status = final?.status ?? last?.status ?? 'RUNNING';
   return (
     <div className="stack" data-testid="live-run">
@@ -80,7 +88,7 @@ function LiveRun({ runId, onDone }: { runId: string; onDone: () => void }) {
       {final?.status === 'FAILED' && <div className="banner error" role="alert">The run failed: {final.error ?? 'no reason given'}</div>}
       {final?.status === 'FINISHED' && (
         <div className="banner ok" role="status">
-          Finished: {formatCount(final.networkCount)} networks. <a href={href.networks(`runId=${encodeURIComponent(final.id)}`)}>See them</a>.
+          Finished: {formatCount(final.networkCount)} networks. <Link href={paths.networks(`runId=${encodeURIComponent(final.id)}`)}>See them</Link>.
         </div>
       )}
       <ErrorBanner error={error} />
@@ -89,7 +97,9 @@ function LiveRun({ runId, onDone }: { runId: string; onDone: () => void }) {
 }
 
 export default function RunsPage() {
-  const runs = useQuery<{ detectionRuns: RunSummary[] }>(RUNS, { first: 50 }, 'runs');
+  const [runs, reexecute] = useQuery({ query: RunsDocument, variables: { first: 50 } });
+  const reload = () => reexecute(RELOAD);
+  const request = useRequest();
   const [form, setForm] = useState({ algorithm: '', resolution: '', seed: '', minSize: '', minScore: '' });
   const [live, setLive] = useState<string | null>(null);
   const [liveDone, setLiveDone] = useState(false);
@@ -99,7 +109,7 @@ export default function RunsPage() {
   const start = (e: FormEvent) => {
     e.preventDefault();
     void run(true, async () => {
-      const input: Record<string, unknown> = {};
+      const input: RunDetectionInput = {};
       if (form.algorithm) input.algorithm = form.algorithm;
       for (const [k, parse] of [
         ['resolution', Number],
@@ -118,10 +128,10 @@ export default function RunsPage() {
           input[k] = n;
         }
       }
-      const d = await gql<{ runDetection: { id: string } }>(RUN_DETECTION, { input });
+      const d = await request(RunDetectionDocument, { input });
       setLiveDone(false);
       setLive(d.runDetection.id);
-      runs.reload();
+      reload();
     });
   };
 
@@ -171,7 +181,7 @@ export default function RunsPage() {
               runId={live}
               onDone={() => {
                 setLiveDone(true);
-                runs.reload();
+                reload();
               }}
             />
             <p>
@@ -184,8 +194,8 @@ export default function RunsPage() {
       </section>
       <section className="panel" aria-labelledby="past-title">
         <h2 id="past-title">Past runs</h2>
-        <ErrorBanner error={runs.error} retry={runs.reload} />
-        {runs.loading && !runs.data && <Loading what="runs" />}
+        <ErrorBanner error={resultError(runs)} retry={reload} />
+        {runs.fetching && !runs.data && <Loading what="runs" />}
         {runs.data && runs.data.detectionRuns.length === 0 && <p className="muted">No runs yet.</p>}
         {runs.data && runs.data.detectionRuns.length > 0 && (
           <table data-testid="runs-table">
@@ -203,9 +213,9 @@ export default function RunsPage() {
               {runs.data.detectionRuns.map((r) => (
                 <tr key={r.id}>
                   <td>
-                    <a href={href.networks(`runId=${encodeURIComponent(r.id)}`)} className="mono small">
+                    <Link href={paths.networks(`runId=${encodeURIComponent(r.id)}`)} className="mono small">
                       {r.id}
-                    </a>
+                    </Link>
                   </td>
                   <td>
                     <span className={`badge ${r.status}`}>{humanise(r.status)}</span>
