@@ -44,4 +44,5 @@ export const cacheKeys: KeyingConfig = {
   DetectionProgress: embedded,
   SuspensionEntry: embedded,
   SuspensionListResult: embedded,
+  SuspensionExport: embedded,
 };

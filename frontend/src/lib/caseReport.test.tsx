@@ -38,11 +38,15 @@ function fixture(): ReportNetwork {
 }
 
 const lists: ReportList[] = [
-  { id: 'L-all', criteria: { runId: 'run_1', minScore: 0.8 }, createdBy: 'alice', createdAt: '2026-12-02T10:00:00Z', accountCount: 400, exportPath: '/export/suspension-lists/L-all' },
-  { id: 'L-named', criteria: { runId: 'run_1', networkIds: ['run_1-n0001'], confirmedOnly: true }, createdBy: 'alice', createdAt: '2026-12-02T11:00:00Z', accountCount: 130, exportPath: '/export/suspension-lists/L-named' },
-  { id: 'L-other-net', criteria: { runId: 'run_1', networkIds: ['run_1-n0002'] }, createdBy: 'bob', createdAt: '2026-12-02T12:00:00Z', accountCount: 10, exportPath: '/export/suspension-lists/L-other-net' },
-  { id: 'L-high', criteria: { runId: 'run_1', minScore: 0.95 }, createdBy: 'bob', createdAt: '2026-12-02T12:00:00Z', accountCount: 10, exportPath: '/export/suspension-lists/L-high' },
-  { id: 'L-old-run', criteria: { runId: 'run_0' }, createdBy: 'bob', createdAt: '2026-11-02T12:00:00Z', accountCount: 10, exportPath: '/export/suspension-lists/L-old-run' },
+  { id: 'L-all', criteria: { runId: 'run_1', minScore: 0.8 }, createdBy: 'alice', createdAt: '2026-12-02T10:00:00Z', accountCount: 400, exportPath: '/export/suspension-lists/L-all', exports: [] },
+  { id: 'L-named', criteria: { runId: 'run_1', networkIds: ['run_1-n0001'], confirmedOnly: true }, createdBy: 'alice', createdAt: '2026-12-02T11:00:00Z', accountCount: 130, exportPath: '/export/suspension-lists/L-named',
+    exports: [
+      { at: '2026-12-02T11:30:00Z', by: 'enforcement-bot', format: 'csv', sha256: 'ab'.repeat(32), rows: 128, withheld: 2 },
+      { at: '2026-12-02T11:20:00Z', by: 'alice', format: 'ndjson', sha256: 'cd'.repeat(32), rows: 130, withheld: 0 },
+    ] },
+  { id: 'L-other-net', criteria: { runId: 'run_1', networkIds: ['run_1-n0002'] }, createdBy: 'bob', createdAt: '2026-12-02T12:00:00Z', accountCount: 10, exportPath: '/export/suspension-lists/L-other-net', exports: [] },
+  { id: 'L-high', criteria: { runId: 'run_1', minScore: 0.95 }, createdBy: 'bob', createdAt: '2026-12-02T12:00:00Z', accountCount: 10, exportPath: '/export/suspension-lists/L-high', exports: [] },
+  { id: 'L-old-run', criteria: { runId: 'run_0' }, createdBy: 'bob', createdAt: '2026-11-02T12:00:00Z', accountCount: 10, exportPath: '/export/suspension-lists/L-old-run', exports: [] },
 ];
 
 describe('caseReport', () => {
@@ -84,6 +88,11 @@ describe('caseReport', () => {
     expect(html).toContain('sweep confirmed by hand');
     expect(html.indexOf('needs a second look')).toBeLessThan(html.indexOf('sweep confirmed by hand'));
     expect(html).toContain('L-named');
+    // the digests enforcement received, as the server audited each download
+    expect(html).toContain(`CSV by enforcement-bot`);
+    expect(html).toContain(`128 rows, 2 withheld, <span class="mono">sha256 ${'ab'.repeat(32)}</span>`);
+    expect(html).toContain(`sha256 ${'cd'.repeat(32)}`);
+    expect(html).toContain('not downloaded yet');
     expect(html).not.toContain('L-other-net');
     expect(html).toContain('confidence 70%');
     expect(html).toContain('data-testid="pic"');

@@ -34,6 +34,8 @@ export interface ReportList {
   createdAt: string;
   accountCount: number;
   exportPath: string;
+  /** completed downloads, newest first, with the digest each carried (SuspensionList.exports) */
+  exports: { at: string; by: string; format: string; sha256: string; rows: number; withheld: number }[];
 }
 
 export interface CaseReportModel {

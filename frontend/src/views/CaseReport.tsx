@@ -2,16 +2,13 @@
 // investigator hands to policy and legal teams. Plain HTML laid out for print
 // (styles.css, @media print); the browser's "Save as PDF" makes the file.
 
-import { ReactNode, useMemo, useState } from 'react';
+import { ReactNode, useMemo } from 'react';
 import { useQuery } from 'urql';
 import { CaseReportDocument, NeighborhoodDocument } from '../gql/graphql';
 import { RELOAD, resultError } from '../graphql/hooks';
-import { useAuth } from '../auth';
-import { fetchExport } from '../lib/download';
-import { ErrorBanner, Loading, NotFound, RoleGate } from '../components/common';
+import { ErrorBanner, Loading, NotFound } from '../components/common';
 import { describeCriteria } from '../lib/criteria';
 import { caseReport, CaseReportModel, graphPicture, MEMBERS_SHOWN, ReportList } from '../lib/caseReport';
-import { checkExport, exportUrl, parseTrailer, splitTrailer } from '../lib/exportCheck';
 import { formatCount, formatPercent, formatScore, formatTime, humanise, targetLabel } from '../lib/format';
 import { emptyGraph, GraphData, MemberInfo, mergeNeighborhood } from '../lib/graphData';
 import { Link } from 'wouter';
@@ -53,28 +50,23 @@ function GraphPicture({ graph }: { graph: GraphData }) {
   );
 }
 
-/** ListHash fetches a list's export on request and shows its verified SHA-256 (the API gives the hash only with the export). */
-function ListHash({ list }: { list: ReportList }) {
-  const [state, setState] = useState<{ busy: boolean; text: string }>({ busy: false, text: '' });
-  const { key } = useAuth();
-  const run = async () => {
-    setState({ busy: true, text: '' });
-    try {
-      const r = await fetchExport(exportUrl(list, 'csv'), { key });
-      const check = await checkExport(r.text, 'csv');
-      const t = parseTrailer(splitTrailer(r.text).trailer, 'csv');
-      setState({ busy: false, text: check.ok && t ? `sha256 ${t.sha256} (${t.rows} rows, verified)` : check.message });
-    } catch (e) {
-      setState({ busy: false, text: e instanceof Error ? e.message : String(e) });
-    }
-  };
-  if (state.text) return <span className="mono small" data-testid="list-hash">{state.text}</span>;
+/**
+ * ListExports names what enforcement received: each completed download of
+ * the list with the SHA-256 its body carried, as the server audited it. The
+ * report never fetches the list again: an allowlisting since would give
+ * another digest than the one applied.
+ */
+function ListExports({ list }: { list: ReportList }) {
+  if (list.exports.length === 0) return <span className="small muted">not downloaded yet</span>;
   return (
-    <RoleGate need="ANALYST">
-      <button type="button" className="no-print small" onClick={run} disabled={state.busy}>
-        {state.busy ? 'Fetching the export…' : 'Fetch the export and show its hash'}
-      </button>
-    </RoleGate>
+    <ul className="plain small" data-testid="list-exports">
+      {list.exports.map((e) => (
+        <li key={`${e.at}-${e.format}`}>
+          {e.format.toUpperCase()} by {e.by}, {formatTime(e.at)}: {formatCount(e.rows)} rows{e.withheld > 0 ? `, ${formatCount(e.withheld)} withheld` : ''},{' '}
+          <span className="mono">sha256 {e.sha256}</span>
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -225,7 +217,7 @@ export function CaseReportBody({ model, picture }: { model: CaseReportModel; pic
                 <th>Made</th>
                 <th>Criteria</th>
                 <th className="num">Accounts</th>
-                <th>Export and hash</th>
+                <th>Export and downloads</th>
               </tr>
             </thead>
             <tbody>
@@ -238,7 +230,7 @@ export function CaseReportBody({ model, picture }: { model: CaseReportModel; pic
                   <td className="small">{describeCriteria(l.criteria)}</td>
                   <td className="num">{formatCount(l.accountCount)}</td>
                   <td>
-                    <span className="mono small">{l.exportPath}</span> <ListHash list={l} />
+                    <span className="mono small">{l.exportPath}</span> <ListExports list={l} />
                   </td>
                 </tr>
               ))}
