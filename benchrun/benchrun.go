@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lockstep-dev/lockstep/detect"
 	"github.com/lockstep-dev/lockstep/generate"
 	"github.com/lockstep-dev/lockstep/store"
 )
@@ -84,6 +85,8 @@ type Report struct {
 	LoadAfter  string `json:"loadAfter"`
 	Rows       []Row  `json:"rows"`
 	Memory     Memory `json:"memory"`
+	// Detect is the full run's statistics: wall and CPU seconds per stage.
+	Detect detect.Stats `json:"detect"`
 }
 
 // ErrNotEmpty is returned when the database already holds data.
@@ -122,7 +125,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Report, error) {
 	}
 	rep.Records = ing.records
 	rep.Rows = append(rep.Rows, ing.row)
-	det, err := benchDetect(ctx, st, opts, &rep.Memory)
+	det, err := benchDetect(ctx, st, opts, &rep.Memory, &rep.Detect)
 	if err != nil {
 		return nil, fmt.Errorf("bench detect: %w", err)
 	}
