@@ -94,8 +94,10 @@ var ErrNotEmpty = errors.New("bench: the database is not empty")
 
 // Run generates the world, then measures ingest, detection and the API
 // against st, which must be empty (it is left holding the world and one
-// detection run). It costs about three loads of the world, two reads and
-// two API measurements of 2 × APIDuration each.
+// detection run). It costs about three loads of the world (the baseline's
+// CSV pass, LOAD CSV, ours), a detection run, a second read, gonum's
+// Louvain, and 8 × APIDuration of API load (two views, ours and baseline,
+// each warmed up as long as it is measured).
 func Run(ctx context.Context, st *store.Store, opts Options) (*Report, error) {
 	opts.defaults()
 	n, err := st.CountNodes(ctx)
