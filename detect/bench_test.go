@@ -188,13 +188,12 @@ func BenchmarkReadProjection(b *testing.B) {
 		b.Run(via, func(b *testing.B) {
 			var edges int
 			for b.Loop() {
-				bl := &builder{Builder: projection.NewBuilder(0), allowlisted: map[string]bool{}}
 				c := cpuTime()
-				if err := st.ReadProjectionVia(ctx, via, bl, nil); err != nil {
+				bp, err := ReadVia(ctx, st, via)
+				if err != nil {
 					b.Fatal(err)
 				}
 				b.ReportMetric(cpuTime()-c, "go-cpu-s")
-				bp := bl.Finish()
 				edges = 0
 				for _, e := range bp.Edges {
 					edges += len(e)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -165,34 +163,12 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
-// loadCSVRun writes the rows our aggregation makes of path as CSV files
-// (not timed), empties the graph and times LOAD CSV of them.
+// loadCSVRun times the LOAD CSV baseline of path (LoadCSVBaseline) and
+// the Neo4j CPU it took.
 func loadCSVRun(ctx context.Context, s *store.Store, path string) (time.Duration, float64, error) {
-	dir, err := os.MkdirTemp("", "lockstep-bench-csv-")
-	if err != nil {
-		return 0, 0, err
-	}
-	defer os.RemoveAll(dir)
-	cs := newCSVSink(dir)
-	if _, err := Run(ctx, cs, []string{path}, Options{HMACKey: testKey, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}); err != nil {
-		return 0, 0, err
-	}
-	if err := cs.close(); err != nil {
-		return 0, 0, err
-	}
-	if err := s.Clear(ctx); err != nil {
-		return 0, 0, err
-	}
 	jvm0 := jvmCPU()
-	start := time.Now()
-	for _, st := range loadCSVStatements {
-		if err := s.RunAutoCommit(ctx, st.cypher, map[string]any{"url": "file://" + filepath.Join(dir, st.file)}); err != nil {
-			return 0, 0, fmt.Errorf("LOAD CSV %s: %w", st.file, err)
-		}
-	}
-	d := time.Since(start)
-	slog.Info("loadcsv", "rows", cs.rows, "took", d.Round(time.Millisecond))
-	return d, jvmCPU() - jvm0, nil
+	d, _, err := LoadCSVBaseline(ctx, s, []string{path}, Options{HMACKey: testKey, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return d, jvmCPU() - jvm0, err
 }
 
 // jvmCPU is the CPU time (user + system, seconds) of the Neo4j process
@@ -240,195 +216,6 @@ func copyLines(from, to string, n int) error {
 		return err
 	}
 	return out.Close()
-}
-
-// csvSink captures the rows a load would write, as CSV files for LOAD CSV.
-type csvSink struct {
-	mu    sync.Mutex
-	dir   string
-	files map[string]*csvOut
-	rows  int64
-}
-
-type csvOut struct {
-	f *os.File
-	b *bufio.Writer
-	w *csv.Writer
-}
-
-func newCSVSink(dir string) *csvSink { return &csvSink{dir: dir, files: map[string]*csvOut{}} }
-
-func (c *csvSink) write(name string, header []string, rows [][]string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	o := c.files[name]
-	if o == nil {
-		f, err := os.Create(filepath.Join(c.dir, name))
-		if err != nil {
-			return err
-		}
-		o = &csvOut{f: f, b: bufio.NewWriterSize(f, 1<<20)}
-		o.w = csv.NewWriter(o.b)
-		o.w.Write(header)
-		c.files[name] = o
-	}
-	c.rows += int64(len(rows))
-	return o.w.WriteAll(rows)
-}
-
-func (c *csvSink) close() error {
-	// Every file LOAD CSV reads must exist, with its header at least.
-	for _, st := range loadCSVStatements {
-		if c.files[st.file] == nil {
-			if err := c.write(st.file, st.header, nil); err != nil {
-				return err
-			}
-		}
-	}
-	for _, o := range c.files {
-		o.w.Flush()
-		if err := o.b.Flush(); err != nil {
-			return err
-		}
-		if err := o.f.Close(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func ts(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-func (c *csvSink) MergeAccounts(_ context.Context, rows []store.AccountRow) error {
-	out := make([][]string, len(rows))
-	for i, r := range rows {
-		v := ""
-		if r.Verified != nil {
-			v = strconv.FormatBool(*r.Verified)
-		}
-		out[i] = []string{r.ID, r.Handle, ts(r.CreatedAt), r.Country, v}
-	}
-	return c.write("accounts.csv", loadCSVStatements[0].header, out)
-}
-
-func (c *csvSink) MergeIPs(_ context.Context, rows []store.IPRow) error {
-	out := make([][]string, len(rows))
-	for i, r := range rows {
-		asn := ""
-		if r.ASN != 0 {
-			asn = strconv.FormatUint(uint64(r.ASN), 10)
-		}
-		out[i] = []string{r.Addr, asn, r.ASOrg, r.Country, r.Kind}
-	}
-	return c.write("ips.csv", loadCSVStatements[1].header, out)
-}
-
-func (c *csvSink) MergeDevices(_ context.Context, rows []store.DeviceRow) error {
-	out := make([][]string, len(rows))
-	for i, r := range rows {
-		out[i] = []string{r.ID, r.OS, r.Client}
-	}
-	return c.write("devices.csv", loadCSVStatements[2].header, out)
-}
-
-func (c *csvSink) MergeTargets(context.Context, []store.TargetRow) error { return nil }
-
-func (c *csvSink) MergeMatched(_ context.Context, rows []store.MatchRow) error {
-	out := make([][]string, len(rows))
-	for i, r := range rows {
-		out[i] = []string{r.Target, r.Account}
-	}
-	return c.write("matched.csv", loadCSVStatements[6].header, out)
-}
-
-func (c *csvSink) WriteEdges(_ context.Context, _, rel string, rows []store.EdgeRow) error {
-	out := make([][]string, len(rows))
-	for i, r := range rows {
-		row := []string{r.From, r.To, ts(r.First), ts(r.Last), strconv.FormatInt(r.Count, 10), strconv.FormatInt(r.Hits, 10)}
-		if t := r.Target; t != nil {
-			row = append(row, t.Masked, t.Kind, t.Region, t.Block, strconv.Itoa(t.Offset))
-		}
-		out[i] = row
-	}
-	switch rel {
-	case store.RelLookedUp:
-		return c.write("looked_up.csv", loadCSVStatements[3].header, out)
-	case store.RelUsedIP:
-		return c.write("used_ip.csv", loadCSVStatements[4].header, out)
-	}
-	return c.write("used_device.csv", loadCSVStatements[5].header, out)
-}
-
-func (c *csvSink) IngestBatches(context.Context, string) (map[string]bool, error) {
-	return nil, nil
-}
-func (c *csvSink) MarkIngestBatch(context.Context, string, map[string]any) error { return nil }
-
-// loadCSVStatements mirror store/ingest.go's statements (same MERGE rule),
-// without the batch markers, which LOAD CSV has no place for.
-var loadCSVStatements = []struct {
-	file   string
-	header []string
-	cypher string
-}{
-	{"accounts.csv", []string{"id", "handle", "createdAt", "country", "verified"}, `
-LOAD CSV WITH HEADERS FROM $url AS row
-CALL { WITH row
-  MERGE (a:Account {id: row.id}) ON CREATE SET a.status = 'active'
-  SET a.handle = coalesce(row.handle, a.handle), a.createdAt = coalesce(datetime(row.createdAt), a.createdAt),
-      a.country = coalesce(row.country, a.country), a.verified = coalesce(toBoolean(row.verified), a.verified)
-} IN TRANSACTIONS OF 10000 ROWS`},
-	{"ips.csv", []string{"addr", "asn", "asnOrg", "country", "kind"}, `
-LOAD CSV WITH HEADERS FROM $url AS row
-CALL { WITH row
-  MERGE (i:IP {addr: row.addr})
-  SET i.asn = coalesce(toInteger(row.asn), i.asn), i.asnOrg = coalesce(row.asnOrg, i.asnOrg),
-      i.country = coalesce(row.country, i.country), i.kind = coalesce(row.kind, i.kind, 'unknown')
-} IN TRANSACTIONS OF 10000 ROWS`},
-	{"devices.csv", []string{"id", "os", "client"}, `
-LOAD CSV WITH HEADERS FROM $url AS row
-CALL { WITH row
-  MERGE (d:Device {id: row.id}) SET d.os = coalesce(row.os, d.os), d.client = coalesce(row.client, d.client)
-} IN TRANSACTIONS OF 10000 ROWS`},
-	{"looked_up.csv", []string{"from", "to", "first", "last", "count", "hits", "masked", "kind", "region", "block", "offset"}, `
-LOAD CSV WITH HEADERS FROM $url AS row
-CALL { WITH row
-  MATCH (a:Account {id: row.from})
-  MERGE (b:Target {key: row.to})
-    ON CREATE SET b.masked = row.masked, b.kind = row.kind, b.region = row.region, b.block = row.block, b.offset = toInteger(row.offset)
-  WITH a, b, row, datetime(row.first) AS first, datetime(row.last) AS last, toInteger(row.count) AS count, toInteger(row.hits) AS hits
-  MERGE (a)-[r:LOOKED_UP]->(b)
-    ON CREATE SET r.first = first, r.last = last, r.count = count, r.hits = hits
-    ON MATCH SET r.first = CASE WHEN first < r.first THEN first ELSE r.first END,
-                 r.last = CASE WHEN last > r.last THEN last ELSE r.last END,
-                 r.count = r.count + count, r.hits = r.hits + hits
-} IN TRANSACTIONS OF 10000 ROWS`},
-	{"used_ip.csv", []string{"from", "to", "first", "last", "count", "hits"}, edgeLoadCSV("IP", "addr", "USED_IP")},
-	{"used_device.csv", []string{"from", "to", "first", "last", "count", "hits"}, edgeLoadCSV("Device", "id", "USED_DEVICE")},
-	{"matched.csv", []string{"target", "account"}, `
-LOAD CSV WITH HEADERS FROM $url AS row
-CALL { WITH row
-  MATCH (t:Target {key: row.target}) MATCH (a:Account {id: row.account}) MERGE (t)-[:MATCHED]->(a)
-} IN TRANSACTIONS OF 10000 ROWS`},
-}
-
-func edgeLoadCSV(label, key, rel string) string {
-	return `
-LOAD CSV WITH HEADERS FROM $url AS row
-CALL { WITH row
-  MATCH (a:Account {id: row.from}) MATCH (b:` + label + ` {` + key + `: row.to})
-  WITH a, b, datetime(row.first) AS first, datetime(row.last) AS last, toInteger(row.count) AS count
-  MERGE (a)-[r:` + rel + `]->(b)
-    ON CREATE SET r.first = first, r.last = last, r.count = count
-    ON MATCH SET r.first = CASE WHEN first < r.first THEN first ELSE r.first END,
-                 r.last = CASE WHEN last > r.last THEN last ELSE r.last END,
-                 r.count = r.count + count
-} IN TRANSACTIONS OF 10000 ROWS`
 }
 
 // perEventLoad writes the first n login and lookup events of path, each in

@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockstep-dev/lockstep/benchrun"
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
@@ -40,12 +41,10 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 // BENCHMARKS.md are stated at 32).
 const clients = 32
 
+// The views are `lockstep bench`'s, so both measure the same requests.
 const (
-	accountQuery = `query($id: ID!) { account(id: $id) { id handle country verified
-  ips { ip { addr kind } count last } devices { device { id os } count } } }`
-	networkQuery = `query($id: ID!) { network(id: $id) { id score size evidence signals { name value }
-  stateLinked { possible confidence reasons }
-  members(first: 100) { totalCount edges { node { score role account { id handle } } } } } }`
+	accountQuery = benchrun.AccountQuery
+	networkQuery = benchrun.NetworkQuery
 )
 
 // BenchmarkAPILoad serves a seeded world and measures, with 32 clients

@@ -32,7 +32,7 @@ type soakKind struct {
 
 const (
 	networksQuery = `{ networks(first: 20, orderBy: {field: SCORE, direction: DESC}) { totalCount
-  pageInfo { hasNextPage endCursor } edges { node { id score size reviewStatus signals { name value } } } } }`
+  pageInfo { hasNextPage endCursor } edges { node { id score size reviewStatus signals { name contribution } } } } }`
 	neighborhoodQuery = `query($id: ID!) { neighborhood(accountId: $id, depth: 2, limit: 200) { truncated
   nodes { id kind label depth } edges { source target targetKind count } } }`
 	reviewMutation = `mutation($id: ID!, $v: Verdict!) { reviewNetwork(id: $id, verdict: $v, note: "soak review") { id verdict at } }`
