@@ -226,6 +226,16 @@ func TestSuspensionLists(t *testing.T) {
 		len(lists.SuspensionLists[0].Entries) != 2 || lists.SuspensionLists[0].Entries[0].AccountID != "a03" || lists.SuspensionList.AccountCount != 6 {
 		t.Fatalf("lists = %+v", lists)
 	}
+	// A saved list, downloaded, names the download in every list field.
+	_, last, _ := exportBody(t, h, r.List.ID, "csv")
+	var exported struct {
+		SuspensionLists []struct{ Exports []struct{ Format, SHA256 string } }
+	}
+	h.ok(viewer, `{ suspensionLists(first: 100) { exports(first: 5) { format sha256 } } }`, nil, &exported)
+	if len(exported.SuspensionLists) != 1 || len(exported.SuspensionLists[0].Exports) != 1 ||
+		!strings.Contains(last, "sha256="+exported.SuspensionLists[0].Exports[0].SHA256+" ") {
+		t.Fatalf("exports = %+v, want the CSV whose last line is %q", exported, last)
+	}
 	if a := h.audit("createSuspensionList"); len(a) != len(cases)+1 || a[0].Rows != 6 || *a[0].Subject != r.List.ID ||
 		a[1].Detail["dryRun"] != true || *a[1].Subject != "dry-run" {
 		t.Fatalf("audit = %+v (every dry run and the saved list)", a)
