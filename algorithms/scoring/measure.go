@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 const day = 86400.0
@@ -15,7 +16,7 @@ func isDatacenter(kind string) bool { return kind == "datacenter" || kind == "vp
 // measure gathers the facts of community c with members ms (increasing),
 // stage by stage: creation, infrastructure, lookups, lockstep, sweeps,
 // hours, dense block, proximity.
-func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) facts {
+func measure(in Input, cfg Config, g *globals, c int32, ms []int32, ppr []float64, seeds map[int32]bool) facts {
 	f := facts{n: len(ms), victims: map[int32]int{}, bestBlock: -1}
 	local := make(map[int32]int32, len(ms)) // dense account -> member index
 	for i, a := range ms {
@@ -25,7 +26,11 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 	measureInfrastructure(&f, in.B, cfg, ms)
 	blocks, byTarget := measureLookups(&f, in.B, ms, local)
 	measureLockstep(&f, cfg, byTarget)
+	measureSharedBlocks(&f, cfg, g, blocks) // before measureSweeps, which reorders blocks
 	measureSweeps(&f, cfg, blocks)
+	if f.bestBlockCovered > 0 {
+		f.bestBlockCountry = target.BlockRegion(in.B.Blocks.Key(f.bestBlock))
+	}
 
 	// Timing comes from lookups, the abuse itself; logins only when a
 	// community looked nothing up.
@@ -171,12 +176,14 @@ type blockHit struct {
 	offset int32
 	first  int64
 	member int32
+	hit    bool // it matched an account
 }
 
 // targetTouch is one member's first lookup of a target.
 type targetTouch struct {
 	first  int64
 	member int32
+	hit    bool
 }
 
 // measureLookups: volume, velocity, hits, victims and lookup hours. It
@@ -200,9 +207,9 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 			first, last = min(first, e.First), max(last, e.Last)
 			f.events += addHours(&f.activityHours, e.First, e.Last, e.Count)
 			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
-				blocks[blk] = append(blocks[blk], blockHit{b.TargetOffset[e.Resource], e.First, int32(i)})
+				blocks[blk] = append(blocks[blk], blockHit{b.TargetOffset[e.Resource], e.First, int32(i), e.Hits > 0})
 			}
-			byTarget[e.Resource] = append(byTarget[e.Resource], targetTouch{e.First, int32(i)})
+			byTarget[e.Resource] = append(byTarget[e.Resource], targetTouch{e.First, int32(i), e.Hits > 0})
 			for _, v := range b.Matched[e.Resource] {
 				if _, member := local[v]; !member {
 					f.victims[v]++
@@ -239,6 +246,9 @@ func measureLockstep(f *facts, cfg Config, byTarget map[int32][]targetTouch) {
 				(j+1 < len(ts) && ts[j+1].first-ts[j].first <= cfg.LockstepWindow && ts[j+1].member != ts[j].member)
 			if near {
 				f.lockstepEdges++
+				if !ts[j].hit {
+					f.lockstepMisses++
+				}
 				lockTimes = append(lockTimes, ts[j].first)
 			}
 		}
@@ -301,6 +311,59 @@ func measureSweeps(f *facts, cfg Config, blocks map[int32][]blockHit) {
 		}
 	}
 }
+
+// measureSharedBlocks finds the blocks the members cover together though
+// none sweeps them: at least sharedBlockMembers members looked up numbers
+// there that matched nobody, together at least cfg.SharedBlockMin distinct
+// ones outside swept groups, and the community made at least half of all
+// such lookups anyone made in the block (it is the community's block, not
+// a block everyone's unmatched contacts happen to fall in). It counts the
+// community's unmatched lookups in those blocks, outside swept groups, so
+// the sweep signal and this one never count a number twice. Hits are left
+// out: camouflage lookups of real accounts lower the share this is part
+// of, in proportion, and cannot hide the blocks.
+func measureSharedBlocks(f *facts, cfg Config, g *globals, blocks map[int32][]blockHit) {
+	if cfg.SharedBlockMin <= 0 || g == nil {
+		return
+	}
+	for blk, hs := range blocks {
+		if len(hs) < cfg.SharedBlockMin {
+			continue
+		}
+		fill := map[int32]int{}
+		seen := map[int32]bool{}
+		for _, h := range hs {
+			if !seen[h.offset] {
+				seen[h.offset] = true
+				fill[h.offset/groupSize]++
+			}
+		}
+		var misses, all int
+		members := map[int32]bool{}
+		distinct := map[int32]bool{}
+		for _, h := range hs {
+			if h.hit {
+				continue
+			}
+			all++
+			if fill[h.offset/groupSize] >= cfg.MinGroupFill {
+				continue
+			}
+			misses++
+			members[h.member] = true
+			distinct[h.offset] = true
+		}
+		if len(members) < sharedBlockMembers || len(distinct) < cfg.SharedBlockMin || 2*all < int(g.blockMisses[blk]) {
+			continue
+		}
+		f.sharedBlocks++
+		f.sharedBlockLookups += misses
+	}
+}
+
+// sharedBlockMembers: a block covered by one or two accounts is theirs to
+// sweep (the sweep signal's job); from three on it is shared work.
+const sharedBlockMembers = 3
 
 // groupSize is how many numbers share a group: all digits but the last two.
 const groupSize = 100
@@ -465,9 +528,59 @@ func activityWindows(f *facts, cfg Config) {
 			f.workShare, f.bestTZ = w, off
 		}
 	}
+	f.week = bestWorkingWeek(f.activityHours, total, cfg)
 	for _, tz := range cfg.WatchTimeZones {
 		if w := work(tz.Offset); w > f.watchTZShare {
 			f.watchTZShare, f.watchTZ = w, tz.Name
 		}
 	}
+}
+
+// weekends are the weekly rest days working weeks keep around the world:
+// Saturday-Sunday in most of it, Friday-Saturday across much of the Middle
+// East and North Africa, Friday alone or Thursday-Friday in Iran and
+// Afghanistan. Days are counted from Monday (0).
+var weekends = []struct {
+	name string
+	days []int
+}{
+	{"Saturday-Sunday", []int{5, 6}},
+	{"Friday-Saturday", []int{4, 5}},
+	{"Friday", []int{4}},
+	{"Thursday-Friday", []int{3, 4}},
+}
+
+// workingWeek is the time zone and weekend that hold the most activity in
+// working hours on working days, and the share they hold.
+type workingWeek struct {
+	offset  float64
+	weekend string
+	share   float64
+	// satSun is the share the same zone holds with a Saturday-Sunday
+	// weekend, to tell a week kept elsewhere from a Western one.
+	satSun float64
+}
+
+func bestWorkingWeek(hist [168]float64, total float64, cfg Config) workingWeek {
+	var best workingWeek
+	for off := -12.0; off <= 14; off += 0.5 {
+		var shares [4]float64
+		for h, v := range hist {
+			lh := ((h+int(math.Floor(off)))%168 + 168) % 168
+			if lh%24 < cfg.WorkStart || lh%24 >= cfg.WorkEnd {
+				continue
+			}
+			for i, we := range weekends {
+				if !slices.Contains(we.days, lh/24) {
+					shares[i] += v
+				}
+			}
+		}
+		for i, we := range weekends {
+			if s := shares[i] / total; s > best.share+1e-9 {
+				best = workingWeek{offset: off, weekend: we.name, share: s, satSun: shares[0] / total}
+			}
+		}
+	}
+	return best
 }

@@ -32,17 +32,49 @@ func measureSignals(f facts, cfg Config) []Signal {
 	}
 	add(SigSweep, cov, cov*math.Min(1, float64(f.sweepCovered)/100),
 		fmt.Sprintf("%s of %s distinct numbers looked up lie in groups of 100 numbers with at least %d numbers looked up", num(int64(f.sweepCovered)), num(int64(f.phoneTargets)), cfg.MinGroupFill))
+	hr := 0.0
+	if f.lookups > 0 {
+		hr = float64(f.hits) / float64(f.lookups)
+	}
+	// Hit ratio: 1 for no hits, falling linearly to 0 at a quarter of
+	// lookups matched, below the 30-60% of organic address books (Hagen et
+	// al.), so camouflage hits lower it in proportion instead of turning
+	// it off at once.
+	hrs := 0.0
+	if perMember >= 20 {
+		hrs = (organicHitFloor - hr) / organicHitFloor
+	}
+	// Shared blocks: share of the looked-up numbers that matched nobody
+	// and lie, outside swept groups, in blocks several members cover
+	// together; discounted below 100 such numbers like the sweep, and by
+	// the hit ratio's strength: a group whose lookups find people at an
+	// address book's rate (a family, friends, colleagues from a small
+	// country whose few blocks they all touch) shares blocks by chance,
+	// not by plan.
+	shb := 0.0
+	if f.phoneTargets > 0 {
+		shb = float64(f.sharedBlockLookups) / float64(f.phoneTargets)
+	}
+	add(SigShared, shb, shb*math.Min(1, float64(f.sharedBlockLookups)/100)*hrs,
+		fmt.Sprintf("%s of %s distinct numbers looked up matched nobody and lie, outside swept groups, in %s at least %d members cover together (at least %d such numbers each, most of anyone's there); %.2f%% of %s matched an account",
+			num(int64(f.sharedBlockLookups)), num(int64(f.phoneTargets)), plural(f.sharedBlocks, "number block"), sharedBlockMembers, cfg.SharedBlockMin, 100*hr, plural64(f.lookups, "lookup")))
 	// Lockstep: share of lookups of a target another member looked up
 	// within the window; discounted below 50 such lookups, and unless it
 	// is sustained over several bursts at least 12 hours apart
-	// (SynchroTrap's "sustained periods"):
-	// friends who install the app together sync overlapping address books
-	// in one burst, a ring acts in lockstep wave after wave.
+	// (SynchroTrap's "sustained periods") or its one burst is larger than
+	// a shared address book: friends who install the app together sync
+	// overlapping address books in one burst, a ring acts in lockstep wave
+	// after wave, or in one wave of numbers nobody's friends have. A
+	// shared address book is bounded by a social circle (about 150
+	// people, Dunbar), so lockstep lookups of numbers that matched nobody
+	// count from 150 a member and fully from 1,500; hits mixed in as
+	// camouflage lower the share, in proportion, and add nothing.
 	ls := 0.0
 	if f.targetEdges > 0 {
 		ls = float64(f.lockstepEdges) / float64(f.targetEdges)
 	}
-	sustained := clamp01(float64(f.lockstepEpisodes-1) / 3)
+	burst := logRamp(float64(f.lockstepMisses)/n, circle, 10*circle)
+	sustained := max(clamp01(float64(f.lockstepEpisodes-1)/3), burst)
 	add(SigLockstep, ls, ls/0.5*math.Min(1, float64(f.lockstepEdges)/50)*sustained,
 		fmt.Sprintf("%s of %s of a target by a member came within %s of another member's, in %s", num(int64(f.lockstepEdges)), plural(f.targetEdges, "first lookup"), dur(cfg.LockstepWindow), plural(f.lockstepEpisodes, "burst")))
 	add(SigDenseBlock, f.dense.Density, logRamp(f.dense.Density, 2, 15),
@@ -63,14 +95,6 @@ func measureSignals(f facts, cfg Config) []Signal {
 	// their contacts at sign-up too.
 	add(SigNewAccounts, f.createdWindowDays, nw, fmt.Sprintf("%d of %s created within %.1f days; the median member was %.1f days old at its first lookup",
 		f.createdInWindow, plural(f.n, "account"), f.createdWindowDays, f.firstLookupAgeDaysMedian))
-	hr := 0.0
-	if f.lookups > 0 {
-		hr = float64(f.hits) / float64(f.lookups)
-	}
-	hrs := 0.0
-	if perMember >= 20 {
-		hrs = (0.1 - hr) / 0.1
-	}
 	add(SigHitRatio, hr, hrs, fmt.Sprintf("%.2f%% of %s matched an account", 100*hr, plural64(f.lookups, "lookup")))
 	add(SigVolume, perMember, logRamp(perMember, 150, 3000), fmt.Sprintf("the median member made %.0f lookups", perMember))
 	vel := median(f.perDay)
@@ -87,6 +111,14 @@ func measureSignals(f facts, cfg Config) []Signal {
 	add(SigSeeds, f.seedMass, f.seedMass*2, fmt.Sprintf("%.1f%% of the confirmed seeds' personalized PageRank mass; %s", 100*f.seedMass, plural(f.seedMembers, "confirmed member")))
 	return out
 }
+
+// circle is the size of a social circle (Dunbar's number): how many
+// entries of an address book friends can have in common.
+const circle = 150
+
+// organicHitFloor: hit ratios at or above a quarter look organic (address
+// books hold 30-60% people on the platform).
+const organicHitFloor = 0.25
 
 // activityUnit names what the hour histogram counts: lookups, or logins
 // for a community that looked nothing up.
@@ -114,41 +146,85 @@ func dur(secs int64) string {
 	return plural(int(secs/60), "minute")
 }
 
+// Sources of a state-linked reason.
+const (
+	// SourceConfiguration: the reason rests on a watch list of the
+	// scoring configuration (an investigation's judgement).
+	SourceConfiguration = "configuration"
+	// SourceBehaviour: the reason rests on the network's own behaviour,
+	// with no watch list.
+	SourceBehaviour = "behaviour"
+)
+
+// behaviourCap bounds the confidence behaviour alone can give: without a
+// watch list the indicator may fire, but never as surely as with one.
+const behaviourCap = 0.7
+
 // stateIndicator weighs the indicators platforms use before they say
-// "possibly state-linked": logins from watched ASNs or countries, activity
-// in a watched time zone's working hours, and concentrated infrastructure.
-// It only fires for networks already flagged, and never alone on IP
-// country, which VPNs and proxies fake.
-func stateIndicator(f facts, cfg Config, score float64) (bool, float64, []string) {
-	reasons := []string{}
-	prod := 1.0
-	add := func(strength, weight float64, reason string) {
-		if strength <= 0 {
-			return
+// "possibly state-linked". From configuration: logins from watched ASNs or
+// countries, activity in a watched time zone's working hours. From
+// behaviour: a working week kept in one time zone, one whose weekend is
+// not Saturday-Sunday, infrastructure concentrated in one hosting AS,
+// enumeration of another country's numbers, logins from many countries.
+// Each reason names its source; behavioural reasons together give at most
+// behaviourCap. It only fires for networks already flagged, and never
+// alone on IP country, which VPNs and proxies fake.
+func stateIndicator(f facts, cfg Config, score float64) (bool, float64, []StateReason) {
+	reasons := []StateReason{}
+	prod := map[string]float64{SourceConfiguration: 1, SourceBehaviour: 1}
+	add := func(source string) func(strength, weight float64, reason string) {
+		return func(strength, weight float64, reason string) {
+			if strength <= 0 {
+				return
+			}
+			prod[source] *= 1 - clamp01(strength)*weight
+			reasons = append(reasons, StateReason{Text: reason, Source: source})
 		}
-		prod *= 1 - clamp01(strength)*weight
-		reasons = append(reasons, reason)
 	}
+	byConfig := add(SourceConfiguration)
 	if f.logins > 0 && len(cfg.WatchASNs) > 0 {
 		s := float64(f.watchASNLogins) / float64(f.logins)
-		add(s, 0.6, fmt.Sprintf("%.0f%% of logins from watched ASNs", 100*s))
+		byConfig(s, 0.6, fmt.Sprintf("%.0f%% of logins from watched ASNs", 100*s))
 	}
 	if f.logins > 0 && len(cfg.WatchCountries) > 0 {
 		s := float64(f.watchCountryLogins) / float64(f.logins)
-		add(s, 0.25, fmt.Sprintf("%.0f%% of logins from IPs in watched countries (IP country alone is weak: VPNs and proxies)", 100*s))
+		byConfig(s, 0.25, fmt.Sprintf("%.0f%% of logins from IPs in watched countries (IP country alone is weak: VPNs and proxies)", 100*s))
 	}
 	if f.watchTZ != "" && f.events >= 50 {
 		s := (f.watchTZShare - 0.5) / 0.4
-		add(s, 0.4, fmt.Sprintf("%.0f%% of activity in weekday working hours of %s", 100*f.watchTZShare, f.watchTZ))
+		byConfig(s, 0.4, fmt.Sprintf("%.0f%% of activity in weekday working hours of %s", 100*f.watchTZShare, f.watchTZ))
+	}
+	behaviourReasons(f, cfg, add(SourceBehaviour))
+	beh := min(behaviourCap, 1-prod[SourceBehaviour])
+	conf := 1 - prod[SourceConfiguration]*(1-beh)
+	return score >= cfg.Threshold && conf >= 0.5, conf, reasons
+}
+
+// behaviourReasons adds the state-linked reasons a network's behaviour
+// gives with no watch list. Each is weak alone (commercial scrapers keep
+// office hours and rent hosting too); it takes several together.
+func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, reason string)) {
+	wk := f.week
+	if f.events >= 50 && wk.share > 0 {
+		// Operators on a salary keep one zone's working week; organic
+		// users and unattended scrapers spread over the clock.
+		add((wk.share-0.5)/0.4, 0.3, fmt.Sprintf("%.0f%% of %s in working hours (%02d:00-%02d:00) of UTC%s with a %s weekend", 100*wk.share, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, tzName(wk.offset), wk.weekend))
+		// A weekend other than Saturday-Sunday that fits clearly better:
+		// the operators keep the week of a country where it is the norm.
+		if wk.weekend != weekends[0].name && wk.share >= 0.7 {
+			gain := wk.share - wk.satSun
+			add(gain/0.15, 0.4, fmt.Sprintf("the working week rests on %s, not Saturday-Sunday (%.0f%% of %s fall in it against %.0f%% with a Saturday-Sunday weekend)", wk.weekend, 100*wk.share, f.activityUnit(), 100*wk.satSun))
+		}
 	}
 	if f.dcIPs > 0 && f.topASNIPs*2 >= f.dcIPs && f.dcLogins*2 >= f.logins {
-		add(0.5, 0.4, fmt.Sprintf("infrastructure concentrated in AS %d (%d of %d datacenter IPs)", f.topASN, f.topASNIPs, f.dcIPs))
+		add(0.5, 0.4, fmt.Sprintf("infrastructure concentrated in hosting AS %d (%d of %d datacenter IPs)", f.topASN, f.topASNIPs, f.dcIPs))
 	}
-	conf := 1 - prod
-	if len(reasons) == 0 {
-		conf = 0
+	if f.bestBlockCovered > 0 && f.bestBlockCountry != "" && len(f.loginCountries) > 0 && f.loginCountries[0].Country != f.bestBlockCountry {
+		add(1, 0.1, fmt.Sprintf("enumeration of another country's numbers: %s numbers swept from logins mostly in %s", f.bestBlockCountry, f.loginCountries[0].Country))
 	}
-	return score >= cfg.Threshold && conf >= 0.5, conf, reasons
+	if n := len(f.loginCountries); n >= 4 {
+		add(float64(n-3)/5, 0.15, fmt.Sprintf("coordination across %s of logins", plural(n, "country")))
+	}
 }
 
 // roles scores members by the network score, scaled by how strongly each
