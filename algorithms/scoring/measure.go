@@ -139,6 +139,7 @@ func measureInfrastructure(f *facts, b *projection.Bipartite, cfg Config, ms []i
 		}
 	}
 	f.dcIPs = len(dcIPs)
+	f.dcASNs = len(asnIPs)
 	for asn, k := range asnIPs {
 		if k > f.topASNIPs || (k == f.topASNIPs && asn < f.topASN) {
 			f.topASN, f.topASNIPs = asn, k
@@ -550,36 +551,49 @@ var weekends = []struct {
 	{"Thursday-Friday", []int{3, 4}},
 }
 
-// workingWeek is the time zone and weekend that hold the most activity in
-// working hours on working days, and the share they hold.
+// workingWeek is the time zone whose working hours hold the most
+// activity, the weekend whose days hold the least of it there, and the
+// shares that say how clearly.
 type workingWeek struct {
-	offset  float64
+	offset float64
+	// hours: share of activity in the zone's working hours, any day.
+	hours   float64
 	weekend string
-	share   float64
-	// satSun is the share the same zone holds with a Saturday-Sunday
-	// weekend, to tell a week kept elsewhere from a Western one.
-	satSun float64
+	// rest and satSunRest: share of activity a day on the weekend's days
+	// and on Saturday-Sunday, local time (1/7 each when spread evenly).
+	rest, satSunRest float64
 }
 
 func bestWorkingWeek(hist [168]float64, total float64, cfg Config) workingWeek {
+	local := func(h int, off float64) int { return ((h+int(math.Floor(off)))%168 + 168) % 168 }
 	var best workingWeek
 	for off := -12.0; off <= 14; off += 0.5 {
-		var shares [4]float64
+		var s float64
 		for h, v := range hist {
-			lh := ((h+int(math.Floor(off)))%168 + 168) % 168
-			if lh%24 < cfg.WorkStart || lh%24 >= cfg.WorkEnd {
-				continue
-			}
-			for i, we := range weekends {
-				if !slices.Contains(we.days, lh/24) {
-					shares[i] += v
-				}
+			if lh := local(h, off); lh%24 >= cfg.WorkStart && lh%24 < cfg.WorkEnd {
+				s += v
 			}
 		}
-		for i, we := range weekends {
-			if s := shares[i] / total; s > best.share+1e-9 {
-				best = workingWeek{offset: off, weekend: we.name, share: s, satSun: shares[0] / total}
-			}
+		if s/total > best.hours+1e-9 {
+			best = workingWeek{offset: off, hours: s / total}
+		}
+	}
+	var byDay [7]float64
+	for h, v := range hist {
+		byDay[local(h, best.offset)/24] += v / total
+	}
+	rest := func(days []int) float64 {
+		var s float64
+		for _, d := range days {
+			s += byDay[d]
+		}
+		return s / float64(len(days))
+	}
+	best.satSunRest = rest(weekends[0].days)
+	best.weekend, best.rest = weekends[0].name, best.satSunRest
+	for _, we := range weekends[1:] {
+		if r := rest(we.days); r < best.rest-1e-9 {
+			best.weekend, best.rest = we.name, r
 		}
 	}
 	return best

@@ -182,6 +182,7 @@ type facts struct {
 	createdInWindow            int
 	logins, dcLogins           int64
 	dcIPs                      int
+	dcASNs                     int // ASNs of the datacenter IPs
 	topASN                     uint32
 	topASOrg                   string
 	topASNIPs                  int

@@ -156,8 +156,10 @@ const (
 	SourceBehaviour = "behaviour"
 )
 
-// behaviourCap bounds the confidence behaviour alone can give: without a
-// watch list the indicator may fire, but never as surely as with one.
+// behaviourCap bounds the confidence behaviour gives: without a watch
+// list the indicator may fire, but never as surely as a strong watch-list
+// match (watched hosting alone gives up to 0.6, with a watched time zone
+// 0.76).
 const behaviourCap = 0.7
 
 // stateIndicator weighs the indicators platforms use before they say
@@ -166,8 +168,9 @@ const behaviourCap = 0.7
 // behaviour: a working week kept in one time zone, one whose weekend is
 // not Saturday-Sunday, infrastructure concentrated in one hosting AS,
 // enumeration of another country's numbers, logins from many countries.
-// Each reason names its source; behavioural reasons together give at most
-// behaviourCap. It only fires for networks already flagged, and never
+// Each reason names its source; the confidence is the noisy-OR of the
+// configured reasons or that of the behavioural ones, at most
+// behaviourCap, whichever is higher. It only fires for networks already flagged, and never
 // alone on IP country, which VPNs and proxies fake.
 func stateIndicator(f facts, cfg Config, score float64) (bool, float64, []StateReason) {
 	reasons := []StateReason{}
@@ -195,8 +198,9 @@ func stateIndicator(f facts, cfg Config, score float64) (bool, float64, []StateR
 		byConfig(s, 0.4, fmt.Sprintf("%.0f%% of activity in weekday working hours of %s", 100*f.watchTZShare, f.watchTZ))
 	}
 	behaviourReasons(f, cfg, add(SourceBehaviour))
-	beh := min(behaviourCap, 1-prod[SourceBehaviour])
-	conf := 1 - prod[SourceConfiguration]*(1-beh)
+	// Behaviour corroborates a watch list but does not add to it: the
+	// confidence is the stronger of the two, behaviour's capped.
+	conf := max(1-prod[SourceConfiguration], min(behaviourCap, 1-prod[SourceBehaviour]))
 	return score >= cfg.Threshold && conf >= 0.5, conf, reasons
 }
 
@@ -204,20 +208,20 @@ func stateIndicator(f facts, cfg Config, score float64) (bool, float64, []StateR
 // gives with no watch list. Each is weak alone (commercial scrapers keep
 // office hours and rent hosting too); it takes several together.
 func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, reason string)) {
-	wk := f.week
-	if f.events >= 50 && wk.share > 0 {
-		// Operators on a salary keep one zone's working week; organic
-		// users and unattended scrapers spread over the clock.
-		add((wk.share-0.5)/0.4, 0.3, fmt.Sprintf("%.0f%% of %s in working hours (%02d:00-%02d:00) of UTC%s with a %s weekend", 100*wk.share, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, tzName(wk.offset), wk.weekend))
-		// A weekend other than Saturday-Sunday that fits clearly better:
-		// the operators keep the week of a country where it is the norm.
-		if wk.weekend != weekends[0].name && wk.share >= 0.7 {
-			gain := wk.share - wk.satSun
-			add(gain/0.15, 0.4, fmt.Sprintf("the working week rests on %s, not Saturday-Sunday (%.0f%% of %s fall in it against %.0f%% with a Saturday-Sunday weekend)", wk.weekend, 100*wk.share, f.activityUnit(), 100*wk.satSun))
-		}
+	// Operators on a salary keep one zone's working week; organic users
+	// and unattended scrapers spread over the clock. Office hours alone
+	// are every commercial scraper's, so it counts only when the week
+	// rests on days other than Saturday-Sunday: activity stops on them
+	// and goes on over Saturday-Sunday (an even spread puts 1/7 on each
+	// day), so the operators keep the week of a country where that
+	// weekend is the norm.
+	if wk := f.week; f.events >= 50 && wk.weekend != weekends[0].name {
+		s := min((wk.hours-0.5)/0.3, (wk.satSunRest-wk.rest)/0.1)
+		add(s, 0.5, fmt.Sprintf("a working week kept in UTC%s with a %s weekend: %.0f%% of %s in its %02d:00-%02d:00, %.1f%% a day on %s against %.1f%% a day on Saturday-Sunday",
+			tzName(wk.offset), wk.weekend, 100*wk.hours, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, 100*wk.rest, wk.weekend, 100*wk.satSunRest))
 	}
-	if f.dcIPs > 0 && f.topASNIPs*2 >= f.dcIPs && f.dcLogins*2 >= f.logins {
-		add(0.5, 0.4, fmt.Sprintf("infrastructure concentrated in hosting AS %d (%d of %d datacenter IPs)", f.topASN, f.topASNIPs, f.dcIPs))
+	if f.dcLogins*2 >= f.logins && f.dcASNs > 0 && f.dcASNs <= 3 {
+		add(0.5, 0.4, fmt.Sprintf("infrastructure concentrated in %s (%s, most in AS %d)", plural(f.dcASNs, "hosting AS"), plural(f.dcIPs, "datacenter IP"), f.topASN))
 	}
 	if f.bestBlockCovered > 0 && f.bestBlockCountry != "" && len(f.loginCountries) > 0 && f.loginCountries[0].Country != f.bestBlockCountry {
 		add(1, 0.1, fmt.Sprintf("enumeration of another country's numbers: %s numbers swept from logins mostly in %s", f.bestBlockCountry, f.loginCountries[0].Country))
