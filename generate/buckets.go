@@ -167,6 +167,9 @@ func (w *world) lookup(a int32, t int64, c uint8, k uint64) uint32 {
 		}
 	case targetEmailOther:
 	default:
+		if isInvalidCode(c) {
+			break // no account has a number no plan allows
+		}
 		m = w.matchPhone(int(c), k, t)
 	}
 	w.out.add(ev{t: t, kind: evLookup, acct: a, c: c, a: k, b: m})

@@ -59,6 +59,10 @@ type Config struct {
 	// (default 210, UTC+3:30; zero means the default); they work
 	// 08:00-17:00 local, not on Fridays.
 	StateUTCOffsetMinutes int
+	// Adversary adds the evasion families (AdversaryKinds): planted
+	// networks built to dodge one detection signal each, on top of the
+	// ordinary planted networks, which stay as they are.
+	Adversary bool
 	// TempDir holds the day buckets while the world is sorted by time
 	// (default: the output directory for ToDir, os.TempDir otherwise).
 	TempDir string

@@ -50,6 +50,9 @@ func (w *world) appendTarget(b []byte, e *ev) ([]byte, string) {
 		b = hex.AppendEncode(b, h[:])
 		return append(b, "@example.net"...), events.TargetEmail
 	default:
+		if isInvalidCode(e.c) {
+			return w.invalid[e.c-targetInvalidBase].appendNumber(b, e.a), events.TargetPhone
+		}
 		return w.spaces[e.c].appendNumber(b, e.a), events.TargetPhone
 	}
 }

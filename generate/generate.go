@@ -169,6 +169,7 @@ func run(cfg Config, s sink) (*Truth, error) {
 	}
 	defer w.out.close()
 	w.organicAccounts()
+	w.hardInnocents()
 	w.plantNetworks()
 	cfg.progress(StageGenerate, len(w.created), len(w.created))
 	if w.out.err != nil {

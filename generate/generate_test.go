@@ -33,21 +33,32 @@ type testWorld struct {
 }
 
 var (
-	worlds  = map[uint64]*testWorld{}
+	worlds  = map[string]*testWorld{}
 	worldMu sync.Mutex
 )
 
 // loadWorld generates (once per seed and test binary) a 20,000-account
 // world through Stream.
 func loadWorld(t testing.TB, seed uint64) *testWorld {
+	return loadConfig(t, Config{Accounts: 20000, Seed: seed})
+}
+
+// loadAdversaryWorld is loadWorld with the evasion families.
+func loadAdversaryWorld(t testing.TB, seed uint64) *testWorld {
+	return loadConfig(t, Config{Accounts: 20000, Seed: seed, Adversary: true})
+}
+
+func loadConfig(t testing.TB, cfg Config) *testWorld {
 	t.Helper()
 	worldMu.Lock()
 	defer worldMu.Unlock()
-	if w := worlds[seed]; w != nil {
+	key := fmt.Sprintf("%d/%v", cfg.Seed, cfg.Adversary)
+	if w := worlds[key]; w != nil {
 		return w
 	}
+	cfg.TempDir = t.TempDir()
 	tw := &testWorld{accounts: map[string]*events.Record{}, all: make([]events.Record, 0, 300000)}
-	tr, err := Stream(Config{Accounts: 20000, Seed: seed, TempDir: t.TempDir()}, func(r *events.Record) error {
+	tr, err := Stream(cfg, func(r *events.Record) error {
 		tw.all = append(tw.all, *r)
 		return nil
 	})
@@ -67,7 +78,7 @@ func loadWorld(t testing.TB, seed uint64) *testWorld {
 		}
 	}
 	tw.truth = tr
-	worlds[seed] = tw
+	worlds[key] = tw
 	return tw
 }
 

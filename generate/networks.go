@@ -42,7 +42,12 @@ type network struct {
 	ips     []uint64
 	devices []uint32
 	loners  []int32 // camouflage members that share no infrastructure
-	victims []int32 // accounts the sweep matched
+	// partnerOf is the index of the other ring of a merged_state pair
+	// (-1: none).
+	partnerOf int
+	// unallocated: the network sweeps its target country's invalid space.
+	unallocated bool
+	victims     []int32 // accounts the sweep matched
 
 	logins, lookups, hits int
 }
@@ -51,7 +56,7 @@ var operatorOffsets = []int{-300, -180, 0, 60, 180, 330, 420, 480}
 
 // newNetwork draws a network's operator and calendar; members come later.
 func (w *world) newNetwork(kind string, idx int) *network {
-	net := &network{id: fmt.Sprintf("%s-%03d", kind, idx+1), kind: kind, homeCountry: -1}
+	net := &network{id: fmt.Sprintf("%s-%03d", kind, idx+1), kind: kind, homeCountry: -1, partnerOf: -1}
 	if (kind == KindEnumeration || kind == KindMultiCountry) && w.chance(w.cfg.StateLinkedShare) {
 		net.state = true
 		net.sched = schedule{utcOffset: w.cfg.StateUTCOffsetMinutes, from: 8, to: 17, weekend: []time.Weekday{time.Friday}}
@@ -93,6 +98,8 @@ func (w *world) newNetwork(kind string, idx int) *network {
 		net.activeTo = min(days, net.activeFrom+w.between(10, 30))
 		net.birthFrom, net.birthSpan = w.start+int64(net.activeFrom-21)*day, 14*day
 		net.targetCountry = w.weightedCountry()
+	default:
+		w.adversaryCalendar(net)
 	}
 	return net
 }
@@ -102,7 +109,7 @@ func (w *world) memberBirth(net *network) (int64, int) {
 	t := net.birthFrom + w.rng.Int64N(net.birthSpan)
 	c := net.homeCountry
 	if c < 0 {
-		if net.kind == KindMultiCountry {
+		if net.kind == KindMultiCountry || net.kind == KindMergedState {
 			c = w.rng.IntN(len(countries))
 		} else {
 			c = w.weightedCountry()
@@ -151,7 +158,11 @@ func (w *world) workDays(net *network) []int {
 // at a random thousand, returned shuffled like the 2019 attacker's list.
 // The ranges go to truth.json, split at block boundaries.
 func (w *world) sweep(net *network, total int, round bool) []uint64 {
-	ps := w.spaces[net.targetCountry]
+	return w.sweepIn(net, w.spaces[net.targetCountry], total, round)
+}
+
+// sweepIn is sweep over the numbers of ps.
+func (w *world) sweepIn(net *network, ps *phoneSpace, total int, round bool) []uint64 {
 	if round {
 		total = (total + 999) / 1000 * 1000
 	}
@@ -161,18 +172,24 @@ func (w *world) sweep(net *network, total int, round bool) []uint64 {
 	for i := range list {
 		list[i] = (k0 + uint64(i)) % ps.size
 	}
-	// Ranges per block, for truth.
+	w.rangesOf(net, ps, list)
+	w.rng.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
+	return list
+}
+
+// rangesOf adds a run of consecutive numbers of ps to the network's truth,
+// split at block boundaries.
+func (w *world) rangesOf(net *network, ps *phoneSpace, list []uint64) {
+	total := len(list)
 	for i := 0; i < total; {
 		k := list[i]
 		n := min(total-i, int(blockSize-k%blockSize))
 		net.ranges = append(net.ranges, TargetRange{
-			Region: countries[net.targetCountry].code,
+			Region: countries[ps.country].code,
 			First:  ps.number(k), Last: ps.number(k + uint64(n) - 1), Count: n,
 		})
 		i += n
 	}
-	w.rng.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
-	return list
 }
 
 // sweepShares draws each member's quota of lookups in member order, sweeps
@@ -218,7 +235,11 @@ func (w *world) sessionStart(net *network, a int32, d int) int64 {
 }
 
 func (w *world) sweepLookup(net *network, a int32, t int64, k uint64) {
-	m := w.lookup(a, t, uint8(net.targetCountry), k)
+	c := uint8(net.targetCountry)
+	if net.unallocated {
+		c += targetInvalidBase
+	}
+	m := w.lookup(a, t, c, k)
 	net.lookups++
 	if m != 0 {
 		net.hits++
@@ -256,6 +277,8 @@ func (w *world) plantNetworks() {
 			w.camouflage(net)
 		case KindLockstep:
 			w.lockstep(net)
+		default:
+			w.plantAdversary(net)
 		}
 	}
 }
@@ -463,16 +486,23 @@ func (w *world) lockstep(net *network) {
 			}
 			t := t0 + int64(w.between(0, 600))
 			w.netLogin(net, a, t-int64(w.between(10, 120)), ms[i].ips[w.rng.IntN(len(ms[i].ips))], ms[i].dev)
-			copy(batch, targets)
-			w.rng.Shuffle(len(batch), func(x, y int) { batch[x], batch[y] = batch[y], batch[x] })
-			for _, tk := range batch {
-				if t >= w.end {
-					break
-				}
-				w.sweepLookup(net, a, t, tk)
-				t += int64(w.between(2, 12))
-			}
+			w.wave(net, a, t, batch, targets, 2, 12)
 		}
+	}
+}
+
+// wave plays one member's part of a lockstep wave: targets in its own
+// shuffled order (in batch, a buffer of their length) from t, lo..hi
+// seconds apart.
+func (w *world) wave(net *network, a int32, t int64, batch, targets []uint64, lo, hi int) {
+	copy(batch, targets)
+	w.rng.Shuffle(len(batch), func(x, y int) { batch[x], batch[y] = batch[y], batch[x] })
+	for _, tk := range batch {
+		if t >= w.end {
+			break
+		}
+		w.sweepLookup(net, a, t, tk)
+		t += int64(w.between(lo, hi))
 	}
 }
 

@@ -173,6 +173,9 @@ func (w *world) accountTarget(f int32, email bool) (uint8, uint64) {
 }
 
 func (w *world) organicIP(a int32) uint64 {
+	if w.isClub(a) && w.chance(0.4) {
+		return w.clubIP[int(w.group[a]-1)-w.nFriends]
+	}
 	if w.flags[a]&flagCampus != 0 && w.chance(0.6) {
 		return w.campusIP
 	}

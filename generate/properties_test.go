@@ -315,7 +315,7 @@ func TestOrganicProperties(t *testing.T) {
 				}
 			}
 			checkHitRatio(t, hits, total, 0.3, 0.6)
-			office := w.truth.HardCaseAccounts(HardOffice)
+			office := w.truth.HardCaseAccounts(HardOffice, HardMarketingTeam, HardSupportDesk)
 			for _, r := range w.logins {
 				if planted[r.Account] == nil && r.IPKind == kindDatacenter && !office[r.Account] {
 					t.Fatalf("organic %s (no office) logged in from datacenter %s", r.Account, r.IP)

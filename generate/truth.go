@@ -5,8 +5,15 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 )
+
+func sorted(as []int32) []int32 {
+	out := slices.Clone(as)
+	slices.Sort(out)
+	return out
+}
 
 // TruthVersion is the schema version of truth.json.
 const TruthVersion = 1
@@ -33,7 +40,9 @@ type Params struct {
 	WatchASNs             []uint32  `json:"watch_asns"`
 	StateCountry          string    `json:"state_country"`
 	StateUTCOffsetMinutes int       `json:"state_utc_offset_minutes"`
-	BlockSize             int       `json:"block_size"`
+	// Adversary is set when the world holds the evasion families.
+	Adversary bool `json:"adversary,omitempty"`
+	BlockSize int  `json:"block_size"`
 	// NumberBlocks is, per country, how many blocks of BlockSize numbers
 	// its phone space holds; accounts fill about 1% of it.
 	NumberBlocks map[string]int `json:"number_blocks"`
@@ -76,6 +85,8 @@ type Network struct {
 	// Victims are the accounts the network's sweep matched (sorted, each
 	// once): looked up, not members.
 	Victims []string `json:"victims"`
+	// Partner is the other ring of a merged_state pair.
+	Partner string `json:"partner,omitempty"`
 }
 
 // Operator is when a network's operator works.
@@ -87,7 +98,9 @@ type Operator struct {
 }
 
 // TargetRange is a run of consecutive numbers a network swept, inside one
-// block (First and Last share all but the last four digits).
+// block (First and Last share all but the last four digits). A thin_spread
+// network lists whole blocks it looked into with Count 0: it took a few
+// scattered numbers from each, never a run.
 type TargetRange struct {
 	Region string `json:"region"`
 	First  string `json:"first"`
@@ -168,10 +181,13 @@ type Score struct {
 	TruePositives  int // flagged and planted
 	Precision      float64
 	Recall         float64
-	ByKind         []KindScore // in plantedKinds order
+	ByKind         []KindScore // ordinary kinds, then the evasion families the world holds
 	HardCaseHits   int         // flagged accounts that are organic hard cases
 	HardCaseByKind map[string]int
 }
+
+// scoredKinds lists every planted kind in the order of Score.ByKind.
+func scoredKinds() []string { return append(PlantedKinds(), adversaryKinds...) }
 
 // Evaluate scores a set of flagged account ids: precision and recall
 // overall, recall per planted kind, and how many hard-case accounts were
@@ -209,8 +225,11 @@ func (t *Truth) Evaluate(flagged map[string]bool) Score {
 	if n := len(planted); n > 0 {
 		s.Recall = float64(s.TruePositives) / float64(n)
 	}
-	for _, pk := range plantedKinds {
-		ks := KindScore{Kind: pk.kind, Planted: total[pk.kind], Found: found[pk.kind]}
+	for i, kind := range scoredKinds() {
+		if i >= len(plantedKinds) && total[kind] == 0 {
+			continue // an evasion family this world does not hold
+		}
+		ks := KindScore{Kind: kind, Planted: total[kind], Found: found[kind]}
 		if ks.Planted > 0 {
 			ks.Recall = float64(ks.Found) / float64(ks.Planted)
 		}
@@ -222,7 +241,8 @@ func (t *Truth) Evaluate(flagged map[string]bool) Score {
 // EvaluateNetworks scores flagged networks (each a list of account ids):
 // Evaluate over their union, plus per-kind precision. A network is
 // attributed to the kind most of its planted members belong to (ties go to
-// the kind listed first: enumeration, multicountry, camouflage, lockstep);
+// the kind listed first: enumeration, multicountry, camouflage, lockstep,
+// then the evasion families in AdversaryKinds order);
 // a network without planted members is attributed to no kind and only
 // lowers the overall precision.
 func (t *Truth) EvaluateNetworks(networks [][]string) Score {
@@ -239,9 +259,9 @@ func (t *Truth) EvaluateNetworks(networks [][]string) Score {
 			}
 		}
 		kind, best := "", 0
-		for _, pk := range plantedKinds {
-			if count[pk.kind] > best {
-				kind, best = pk.kind, count[pk.kind]
+		for _, k := range scoredKinds() {
+			if count[k] > best {
+				kind, best = k, count[k]
 			}
 		}
 		if kind != "" {
@@ -267,7 +287,7 @@ func (w *world) truth() *Truth {
 	t.Params = Params{
 		Accounts: c.Accounts, Seed: c.Seed, Start: time.Unix(w.start, 0).UTC(), End: time.Unix(w.end, 0).UTC(), Days: c.Days,
 		PlantedFraction: c.PlantedFraction, StateLinkedShare: c.StateLinkedShare, WatchASNs: c.WatchASNs,
-		StateCountry: c.StateCountry, StateUTCOffsetMinutes: c.StateUTCOffsetMinutes, BlockSize: blockSize,
+		StateCountry: c.StateCountry, StateUTCOffsetMinutes: c.StateUTCOffsetMinutes, Adversary: c.Adversary, BlockSize: blockSize,
 		NumberBlocks: map[string]int{},
 	}
 	for ci, ps := range w.spaces {
@@ -297,6 +317,9 @@ func (w *world) truth() *Truth {
 		}
 		if len(n.loners) > 0 {
 			tn.Loners = ids(n.loners)
+		}
+		if n.partnerOf >= 0 {
+			tn.Partner = w.nets[n.partnerOf].id
 		}
 		victims := slices.Clone(n.victims)
 		slices.Sort(victims)
@@ -355,7 +378,7 @@ func (w *world) truth() *Truth {
 	}
 	for i, fam := range w.families {
 		t.HardCases = append(t.HardCases, HardCase{
-			ID: fmt.Sprintf("family-device-%d", i+1), Kind: HardFamilyDevice, Note: "one household sharing a tablet",
+			ID: fmt.Sprintf("family-device-%d", i+1), Kind: HardFamilyDevice, Note: "one household sharing a tablet, some evenings all on it looking up the same contacts",
 			Accounts: ids(fam), Devices: []string{deviceID(w.key, familyDeviceBase+uint32(i))},
 		})
 	}
@@ -377,11 +400,37 @@ func (w *world) truth() *Truth {
 			Accounts: ids(o.accounts), IPs: w.in.sortedIPStrings(o.ips),
 		})
 	}
-	for i, g := range w.groups {
+	for i, g := range w.groups[:w.nFriends] {
 		t.HardCases = append(t.HardCases, HardCase{
 			ID: fmt.Sprintf("friend-group-%d", i+1), Kind: HardFriendGroup,
 			Note:     "friends who installed the app within 15 minutes and synced overlapping address books",
 			Accounts: ids(g),
+		})
+	}
+	for i, g := range w.groups[w.nFriends:] {
+		t.HardCases = append(t.HardCases, HardCase{
+			ID: fmt.Sprintf("university-club-%d", i+1), Kind: HardUniversityClub,
+			Note:     "students who all signed up within one week, meet at one student house and share contacts",
+			Accounts: ids(g), IPs: []string{w.in.ipString(w.clubIP[i])},
+		})
+	}
+	teamN := map[string]int{}
+	for _, tm := range w.teams {
+		teamN[tm.kind]++
+		note := "a marketing team looking up hundreds of customer numbers of one list in one afternoon from its office egress address"
+		if tm.kind == HardSupportDesk {
+			note = "support agents checking callers' numbers across many blocks on many days from their office egress address"
+		}
+		t.HardCases = append(t.HardCases, HardCase{
+			ID: fmt.Sprintf("%s-%d", strings.ReplaceAll(tm.kind, "_", "-"), teamN[tm.kind]), Kind: tm.kind, Note: note,
+			Accounts: ids(sorted(tm.accounts)), IPs: []string{w.in.ipString(tm.ip)},
+		})
+	}
+	for i, a := range w.syncers {
+		t.HardCases = append(t.HardCases, HardCase{
+			ID: fmt.Sprintf("addressbook-sync-%d", i+1), Kind: HardAddressbookSync,
+			Note:     "one person re-uploading a large address book from a new phone after a migration",
+			Accounts: ids([]int32{a}), Devices: []string{deviceID(w.key, uint32(2*a+1))},
 		})
 	}
 	var vpnUsers []int32

@@ -20,6 +20,7 @@ const (
 	flagCampus
 	flagVPN
 	flagSecondDevice
+	flagInnocent // in one of the harder organic cases of innocents.go
 )
 
 // Kinds of planted networks, the "kind" of a truth.json network.
@@ -39,6 +40,11 @@ const (
 	HardVPN          = "vpn"
 	HardOffice       = "office"
 	HardFriendGroup  = "friend_group"
+	// Harder organic cases that look like the evasion families.
+	HardMarketingTeam   = "marketing_team"
+	HardSupportDesk     = "support_desk"
+	HardAddressbookSync = "addressbook_sync"
+	HardUniversityClub  = "university_club"
 )
 
 // plantedKinds and their shares of planted accounts; order is part of the
@@ -80,13 +86,20 @@ type world struct {
 	celebs    []int32
 	campus    []int32 // campus cohort, creation order
 	families  [][]int32
-	groups    [][]int32         // friend groups signing up together
+	groups    [][]int32         // friend groups signing up together, then university clubs
+	nFriends  int               // groups[:nFriends] are friend groups, the rest clubs
+	clubIP    []uint64          // per club: the student house's address
+	teams     []teamInfo        // marketing teams and support desks
+	syncers   []int32           // accounts re-syncing their address book
 	groupPool [][]contactTarget // their shared address-book entries, built on first use
 	offices   []officeInfo
 	poolSize  []uint32 // per AS: size of the shared pool (mobile, vpn)
 	campusIP  uint64
 
 	nets        []*network
+	invalid     []*phoneSpace // per country: unallocated blocks, built on first use
+	mergedPool  []uint64      // addresses of the last merged_state state ring
+	mergedNext  uint64        // number after that ring's sweep
 	ringDevices int
 	out         *bucketSet
 
@@ -151,6 +164,7 @@ func newWorld(cfg Config) (*world, error) {
 	}
 	w.end = w.start + int64(cfg.Days)*day
 	protos := w.planNetworks()
+	protos = w.planAdversary(protos)
 	protos = w.planOrganic(protos)
 	slices.SortFunc(protos, func(a, b proto) int {
 		return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.seq, b.seq))
@@ -261,6 +275,12 @@ func (w *world) planOrganic(protos []proto) []proto {
 	for range max(2, w.cfg.Accounts/5000) {
 		groupSizes = append(groupSizes, w.between(5, 12))
 	}
+	w.nFriends = len(groupSizes)
+	// University clubs: 15-40 students of one country signing up within
+	// one week, like a ring registering its accounts.
+	for range max(1, w.cfg.Accounts/20000) {
+		groupSizes = append(groupSizes, w.between(15, 40))
+	}
 	w.groups = make([][]int32, len(groupSizes))
 	w.groupPool = make([][]contactTarget, len(groupSizes))
 	var group struct {
@@ -274,12 +294,12 @@ func (w *world) planOrganic(protos []proto) []proto {
 			group.left = groupSizes[group.idx]
 			group.idx++
 			group.c = uint8(w.weightedCountry())
-			group.t = w.start + w.rng.Int64N(w.end-w.start-2*day)
+			group.t = w.start + w.rng.Int64N(w.end-w.start-2*day-w.groupSpan(group.idx-1))
 		}
 		switch {
 		case group.left > 0 && i >= campusN:
 			p.c, p.group = group.c, uint16(group.idx)
-			p.t = group.t + w.rng.Int64N(900)
+			p.t = group.t + w.rng.Int64N(w.groupSpan(group.idx-1))
 			group.left--
 		case i < campusN:
 			p.c = uint8(us)
@@ -418,6 +438,7 @@ func (w *world) organicInfra() {
 		slices.Sort(info.accounts)
 		w.offices = append(w.offices, info)
 	}
+	w.pickInnocents()
 }
 
 // phone returns the number index of account a in its country's space.

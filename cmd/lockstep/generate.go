@@ -22,6 +22,8 @@ func init() {
 		Long: `Generate writes a deterministic synthetic world into DIR: events.ndjson
 (or accounts.csv, logins.csv and lookups.csv with --format csv) and
 truth.json, which lists every planted network and the organic hard cases.
+With --adversary the world also holds evasion families, networks built to
+dodge one detection signal each.
 docs/GENERATOR.md describes the world and the truth schema.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -59,6 +61,7 @@ docs/GENERATOR.md describes the world and the truth schema.`,
 	f.UintSliceVar(&watch, "watch-asn", defaultWatch, "hosting ASN on the state watch list (repeatable)")
 	f.StringVar(&cfg.StateCountry, "state-country", "IR", "country of the watch-listed ASNs")
 	f.IntVar(&cfg.StateUTCOffsetMinutes, "state-utc-offset", 210, "time zone of state-flavoured operators, minutes east of UTC")
+	f.BoolVar(&cfg.Adversary, "adversary", false, "also plant the evasion families (thin_spread, hit_camouflage, small_sweep, one_burst, invalid_range, merged_state, residential_rotation, slow_drip; docs/GENERATOR.md)")
 	rootCmd.AddCommand(cmd)
 }
 
