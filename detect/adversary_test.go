@@ -275,3 +275,52 @@ func signalOf(nets []scoring.Network, id string, name signals.Name) float64 {
 	}
 	return -1
 }
+
+// TestAdversaryWorlds runs detection on worlds the generator builds with
+// its evasion families (generate.Config.Adversary) and harder innocents,
+// and holds issue 19's targets: each evasion family's recall at least
+// 0.90, the ordinary families' at least 0.98, precision over every
+// flagged account at least 0.98, and no organic hard case flagged.
+// QUALITY_SEEDS and QUALITY_ACCOUNTS change the worlds.
+func TestAdversaryWorlds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates worlds")
+	}
+	for _, seed := range qualitySeeds(t) {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			cfg := generate.DefaultConfig(qualityAccounts(t), seed)
+			cfg.Adversary = true
+			mb := NewMemoryBuilder(testKey)
+			truth, err := generate.Stream(cfg, func(r *events.Record) error { return mb.Add(r) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := DefaultParams()
+			an, err := Analyze(context.Background(), mb.Finish(), p, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := truth.Evaluate(flaggedOf(an.Networks, p.Scoring.Threshold))
+			t.Logf("flagged %d, precision %.4f, recall %.4f, hard-case accounts flagged %d %v", sc.Flagged, sc.Precision, sc.Recall, sc.HardCaseHits, sc.HardCaseByKind)
+			if sc.Precision < 0.98 {
+				t.Errorf("precision %.4f below 0.98", sc.Precision)
+			}
+			for _, k := range sc.ByKind {
+				want := 0.98
+				if generate.IsAdversaryKind(k.Kind) {
+					want = 0.90
+				}
+				t.Logf("%-20s recall %.4f (%d of %d)", k.Kind, k.Recall, k.Found, k.Planted)
+				if k.Planted > 0 && k.Recall < want {
+					t.Errorf("%s: recall %.4f below %.2f", k.Kind, k.Recall, want)
+				}
+			}
+			if sc.HardCaseHits > 0 {
+				t.Errorf("%d organic hard-case accounts flagged: %v", sc.HardCaseHits, sc.HardCaseByKind)
+			}
+			if t.Failed() && testing.Verbose() {
+				debugNetworks(t, truth, an.Networks)
+			}
+		})
+	}
+}

@@ -16,7 +16,7 @@ func isDatacenter(kind string) bool { return kind == "datacenter" || kind == "vp
 // measure gathers the facts of community c with members ms (increasing),
 // stage by stage: creation, infrastructure, lookups, lockstep, sweeps,
 // hours, dense block, proximity.
-func measure(in Input, cfg Config, g *globals, c int32, ms []int32, ppr []float64, seeds map[int32]bool) facts {
+func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) facts {
 	f := facts{n: len(ms), victims: map[int32]int{}, bestBlock: -1}
 	local := make(map[int32]int32, len(ms)) // dense account -> member index
 	for i, a := range ms {
@@ -26,7 +26,7 @@ func measure(in Input, cfg Config, g *globals, c int32, ms []int32, ppr []float6
 	measureInfrastructure(&f, in.B, cfg, ms)
 	blocks, byTarget := measureLookups(&f, in.B, ms, local)
 	measureLockstep(&f, cfg, byTarget)
-	measureSharedBlocks(&f, cfg, g, blocks) // before measureSweeps, which reorders blocks
+	measureSharedBlocks(&f, cfg, blocks) // before measureSweeps, which reorders blocks
 	measureSweeps(&f, cfg, blocks)
 	if f.bestBlockCovered > 0 {
 		f.bestBlockCountry = target.BlockRegion(in.B.Blocks.Key(f.bestBlock))
@@ -194,17 +194,18 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 	blocks := map[int32][]blockHit{}
 	byTarget := map[int32][]targetTouch{}
 	f.ownLookups = make([]int64, len(ms))
+	f.addressBook = make([]bool, len(ms))
 	var ages []float64
 	for i, a := range ms {
 		es := b.AccountEdges(projection.Target, a)
 		if len(es) == 0 {
 			continue
 		}
-		var n int64
+		var n, hits int64
 		first, last := int64(math.MaxInt64), int64(math.MinInt64)
 		for _, e := range es {
 			n += int64(e.Count)
-			f.hits += int64(e.Hits)
+			hits += int64(e.Hits)
 			first, last = min(first, e.First), max(last, e.Last)
 			f.events += addHours(&f.activityHours, e.First, e.Last, e.Count)
 			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
@@ -218,7 +219,10 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 			}
 		}
 		f.lookups += n
+		f.hits += hits
 		f.ownLookups[i] = n
+		f.memberHitRatio = append(f.memberHitRatio, float64(hits)/float64(max(1, n)))
+		f.addressBook[i] = float64(hits) >= organicHitFloor*float64(n)
 		if c := b.AccountCreated[a]; c > 0 && first >= c {
 			ages = append(ages, float64(first-c)/day)
 		}
@@ -314,20 +318,18 @@ func measureSweeps(f *facts, cfg Config, blocks map[int32][]blockHit) {
 }
 
 // measureSharedBlocks finds the blocks the members cover together though
-// none sweeps them: at least sharedBlockMembers members looked up numbers
-// there that matched nobody, together at least cfg.SharedBlockMin distinct
-// ones outside swept groups, and the community made at least half of all
-// such lookups anyone made in the block (it is the community's block, not
-// a block everyone's unmatched contacts happen to fall in). It counts the
-// community's unmatched lookups in those blocks, outside swept groups, so
-// the sweep signal and this one never count a number twice. Hits are left
+// none sweeps them: at least sharedBlockMembers members whose lookups
+// mostly find nobody (not address books: see organicHitFloor) looked up
+// numbers there that matched nobody, together at least cfg.SharedBlockMin
+// distinct ones outside swept groups. It counts those numbers, so the
+// sweep signal and this one never count a number twice. Hits are left
 // out: camouflage lookups of real accounts lower the share this is part
 // of, in proportion, and cannot hide the blocks.
-func measureSharedBlocks(f *facts, cfg Config, g *globals, blocks map[int32][]blockHit) {
-	if cfg.SharedBlockMin <= 0 || g == nil {
+func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
+	if cfg.SharedBlockMin <= 0 {
 		return
 	}
-	for blk, hs := range blocks {
+	for _, hs := range blocks {
 		if len(hs) < cfg.SharedBlockMin {
 			continue
 		}
@@ -339,26 +341,20 @@ func measureSharedBlocks(f *facts, cfg Config, g *globals, blocks map[int32][]bl
 				fill[h.offset/groupSize]++
 			}
 		}
-		var misses, all int
 		members := map[int32]bool{}
 		distinct := map[int32]bool{}
 		for _, h := range hs {
-			if h.hit {
+			if h.hit || f.addressBook[h.member] || fill[h.offset/groupSize] >= cfg.MinGroupFill {
 				continue
 			}
-			all++
-			if fill[h.offset/groupSize] >= cfg.MinGroupFill {
-				continue
-			}
-			misses++
 			members[h.member] = true
 			distinct[h.offset] = true
 		}
-		if len(members) < sharedBlockMembers || len(distinct) < cfg.SharedBlockMin || 2*all < int(g.blockMisses[blk]) {
+		if len(members) < sharedBlockMembers || len(distinct) < cfg.SharedBlockMin {
 			continue
 		}
 		f.sharedBlocks++
-		f.sharedBlockLookups += misses
+		f.sharedBlockLookups += len(distinct)
 	}
 }
 

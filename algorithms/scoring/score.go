@@ -124,7 +124,6 @@ func Score(in Input, cfg Config) []Network {
 	for _, s := range in.Seeds {
 		seedSet[s] = true
 	}
-	g := newGlobals(in.B)
 	var todo []int32
 	for c, ms := range members {
 		if len(ms) > 0 {
@@ -151,7 +150,7 @@ func Score(in Input, cfg Config) []Network {
 					return
 				}
 				c := todo[i]
-				results[i] = scoreOne(in, cfg, g, c, members[c], ppr, seedSet)
+				results[i] = scoreOne(in, cfg, c, members[c], ppr, seedSet)
 			}
 		}()
 	}
@@ -192,6 +191,8 @@ type facts struct {
 	membersSharing             int
 	lookups, hits              int64
 	lookupsPerMember           []float64
+	memberHitRatio             []float64 // per member with lookups
+	addressBook                []bool    // per member: hit ratio at least organicHitFloor
 	perDay                     []float64
 	phoneTargets               int
 	sweepCovered               int
@@ -233,24 +234,6 @@ type facts struct {
 	createdMin, createdMax     int64
 }
 
-// globals are facts about the whole graph that a community's measures
-// compare against.
-type globals struct {
-	// blockMisses[b] counts the lookups, by anyone, of numbers of block b
-	// that matched nobody.
-	blockMisses []int32
-}
-
-func newGlobals(b *projection.Bipartite) *globals {
-	g := &globals{blockMisses: make([]int32, b.Blocks.Len())}
-	for _, e := range b.Edges[projection.Target] {
-		if blk := b.TargetBlock[e.Resource]; blk >= 0 && e.Hits == 0 {
-			g.blockMisses[blk]++
-		}
-	}
-	return g
-}
-
 // smallCandidates marks the communities of 1 to MinSize-1 accounts that
 // made at least SmallMinSwept lookups of distinct targets between them (a
 // bound on the swept numbers they can have), so that only those few are
@@ -278,8 +261,8 @@ func smallCandidates(in Input, cfg Config, sizes []int32) map[int32]bool {
 // scoreOne scores community c, or returns nil when it scores below
 // in.MinScore, or when it is smaller than cfg.MinSize and its sweep
 // covers fewer than cfg.SmallMinSwept numbers.
-func scoreOne(in Input, cfg Config, g *globals, c int32, ms []int32, ppr []float64, seeds map[int32]bool) *Network {
-	f := measure(in, cfg, g, c, ms, ppr, seeds)
+func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) *Network {
+	f := measure(in, cfg, c, ms, ppr, seeds)
 	if len(ms) < cfg.MinSize && (cfg.SmallMinSwept <= 0 || f.sweepCovered < cfg.SmallMinSwept) {
 		return nil
 	}

@@ -36,13 +36,16 @@ func measureSignals(f facts, cfg Config) []Signal {
 	if f.lookups > 0 {
 		hr = float64(f.hits) / float64(f.lookups)
 	}
-	// Hit ratio: 1 for no hits, falling linearly to 0 at a quarter of
-	// lookups matched, below the 30-60% of organic address books (Hagen et
-	// al.), so camouflage hits lower it in proportion instead of turning
-	// it off at once.
+	// Hit ratio of the median member: 1 for no hits, falling linearly to
+	// 0 at a quarter of lookups matched, below the 30-60% of organic
+	// address books (Hagen et al.), so camouflage hits lower it in
+	// proportion instead of turning it off at once. The median member's,
+	// not the pooled ratio, so a few busy organic accounts drawn into a
+	// community do not hide what most of its members do.
+	hrMed := median(f.memberHitRatio)
 	hrs := 0.0
 	if perMember >= 20 {
-		hrs = (organicHitFloor - hr) / organicHitFloor
+		hrs = (organicHitFloor - hrMed) / organicHitFloor
 	}
 	// Shared blocks: share of the looked-up numbers that matched nobody
 	// and lie, outside swept groups, in blocks several members cover
@@ -55,9 +58,9 @@ func measureSignals(f facts, cfg Config) []Signal {
 	if f.phoneTargets > 0 {
 		shb = float64(f.sharedBlockLookups) / float64(f.phoneTargets)
 	}
-	add(SigShared, shb, shb*math.Min(1, float64(f.sharedBlockLookups)/100)*hrs,
-		fmt.Sprintf("%s of %s distinct numbers looked up matched nobody and lie, outside swept groups, in %s at least %d members cover together (at least %d such numbers each, most of anyone's there); %.2f%% of %s matched an account",
-			num(int64(f.sharedBlockLookups)), num(int64(f.phoneTargets)), plural(f.sharedBlocks, "number block"), sharedBlockMembers, cfg.SharedBlockMin, 100*hr, plural64(f.lookups, "lookup")))
+	add(SigShared, shb, shb*math.Min(1, float64(f.sharedBlockLookups)/100)*clamp01(hrs),
+		fmt.Sprintf("%s of %s distinct numbers looked up matched nobody and lie, outside swept groups, in %s where at least %s, none an address book, together looked up at least %s",
+			num(int64(f.sharedBlockLookups)), num(int64(f.phoneTargets)), plural(f.sharedBlocks, "number block"), plural(sharedBlockMembers, "member"), plural(cfg.SharedBlockMin, "such distinct number")))
 	// Lockstep: share of lookups of a target another member looked up
 	// within the window; discounted below 50 such lookups, and unless it
 	// is sustained over several bursts at least 12 hours apart
@@ -95,7 +98,7 @@ func measureSignals(f facts, cfg Config) []Signal {
 	// their contacts at sign-up too.
 	add(SigNewAccounts, f.createdWindowDays, nw, fmt.Sprintf("%d of %s created within %.1f days; the median member was %.1f days old at its first lookup",
 		f.createdInWindow, plural(f.n, "account"), f.createdWindowDays, f.firstLookupAgeDaysMedian))
-	add(SigHitRatio, hr, hrs, fmt.Sprintf("%.2f%% of %s matched an account", 100*hr, plural64(f.lookups, "lookup")))
+	add(SigHitRatio, hrMed, hrs, fmt.Sprintf("the median member's lookups matched an account %.2f%% of the time; %.2f%% of %s matched an account", 100*hrMed, 100*hr, plural64(f.lookups, "lookup")))
 	add(SigVolume, perMember, logRamp(perMember, 150, 3000), fmt.Sprintf("the median member made %.0f lookups", perMember))
 	vel := median(f.perDay)
 	add(SigVelocity, vel, logRamp(vel, 100, 3000), fmt.Sprintf("the median member made %.0f lookups a day between its first and last lookup", vel))
