@@ -1,14 +1,15 @@
 // Package scoring rates each community of the similarity graph as a
 // possible coordinated network: it measures signals (shared
 // infrastructure, lookup volume and velocity, sweeps of number blocks,
-// hit ratio, account age, datacenter share, country spread, working
+// hit ratio, blocks covered together, account age, datacenter share, country spread, working
 // hours, FRAUDAR dense blocks, proximity to confirmed accounts), combines
 // them into a score in [0,1] with each signal's contribution, gives each
 // member a role and a score, and writes evidence an analyst can read.
 //
 // "Possibly state-linked" is a separate indicator with reasons and a
-// confidence, never a verdict; its inputs (watched ASNs, time zones) come
-// from Config, not code.
+// confidence, never a verdict; its watch lists (ASNs, countries, time
+// zones) come from Config, not code, and without them it rests on
+// behaviour alone, with a lower confidence; each reason names its source.
 package scoring
 
 import (
