@@ -318,6 +318,20 @@ func TestAdversaryWorlds(t *testing.T) {
 			if sc.HardCaseHits > 0 {
 				t.Errorf("%d organic hard-case accounts flagged: %v", sc.HardCaseHits, sc.HardCaseByKind)
 			}
+			// With no watch list, "possibly state-linked" rests on
+			// behaviour: never on a network made mostly of anything but a
+			// state-flavoured ring.
+			planted, fired := truth.Planted(), 0
+			for _, n := range an.Networks {
+				if !n.StateLinked {
+					continue
+				}
+				fired++
+				if o := ownerOf(n, planted); o == nil || !o.StateLinked {
+					t.Errorf("a network not mostly state-flavoured is state-linked (confidence %.2f): %v", n.StateConfidence, n.StateReasons)
+				}
+			}
+			t.Logf("%d networks possibly state-linked from behaviour", fired)
 			if t.Failed() && testing.Verbose() {
 				debugNetworks(t, truth, an.Networks)
 			}

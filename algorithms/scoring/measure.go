@@ -558,6 +558,8 @@ type workingWeek struct {
 	// rest and satSunRest: share of activity a day on the weekend's days
 	// and on Saturday-Sunday, local time (1/7 each when spread evenly).
 	rest, satSunRest float64
+	// days: days of the week (local) holding at least 1% of activity.
+	days int
 }
 
 func bestWorkingWeek(hist [168]float64, total float64, cfg Config) workingWeek {
@@ -577,6 +579,11 @@ func bestWorkingWeek(hist [168]float64, total float64, cfg Config) workingWeek {
 	var byDay [7]float64
 	for h, v := range hist {
 		byDay[local(h, best.offset)/24] += v / total
+	}
+	for _, d := range byDay {
+		if d >= 0.01 {
+			best.days++
+		}
 	}
 	rest := func(days []int) float64 {
 		var s float64

@@ -217,8 +217,10 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 	// rests on days other than Saturday-Sunday: activity stops on them
 	// and goes on over Saturday-Sunday (an even spread puts 1/7 on each
 	// day), so the operators keep the week of a country where that
-	// weekend is the norm.
-	if wk := f.week; f.events >= 50 && wk.weekend != weekends[0].name {
+	// weekend is the norm. A rest day shows only in a network active on
+	// most days of the week (five of seven): one that worked a day or
+	// four rests on every other.
+	if wk := f.week; f.events >= 50 && wk.days >= 5 && wk.weekend != weekends[0].name {
 		s := min((wk.hours-0.5)/0.3, (wk.satSunRest-wk.rest)/0.1)
 		add(s, 0.5, fmt.Sprintf("a working week kept in UTC%s with a %s weekend: %.0f%% of %s in its %02d:00-%02d:00, %.1f%% a day on %s against %.1f%% a day on Saturday-Sunday",
 			tzName(wk.offset), wk.weekend, 100*wk.hours, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, 100*wk.rest, wk.weekend, 100*wk.satSunRest))
