@@ -326,11 +326,19 @@ func measureSweeps(f *facts, cfg Config, blocks map[int32][]blockHit) {
 // out: camouflage lookups of real accounts lower the share this is part
 // of, in proportion, and cannot hide the blocks.
 func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
-	if cfg.SharedBlockMin <= 0 {
+	if cfg.SharedBlockMin <= 0 || !slices.Contains(f.addressBook, false) {
 		return
 	}
 	for _, hs := range blocks {
-		if len(hs) < cfg.SharedBlockMin {
+		// Most blocks of most communities hold too few candidate numbers:
+		// count them before building any map.
+		candidates := 0
+		for _, h := range hs {
+			if !h.hit && !f.addressBook[h.member] {
+				candidates++
+			}
+		}
+		if candidates < cfg.SharedBlockMin {
 			continue
 		}
 		fill := map[int32]int{}

@@ -168,13 +168,13 @@ const behaviourCap = 0.7
 // stateIndicator weighs the indicators platforms use before they say
 // "possibly state-linked". From configuration: logins from watched ASNs or
 // countries, activity in a watched time zone's working hours. From
-// behaviour: a working week kept in one time zone, one whose weekend is
-// not Saturday-Sunday, infrastructure concentrated in one hosting AS,
+// behaviour: a working week kept in one time zone whose weekend is not
+// Saturday-Sunday, infrastructure concentrated in a few hosting ASNs,
 // enumeration of another country's numbers, logins from many countries.
 // Each reason names its source; the confidence is the noisy-OR of the
 // configured reasons or that of the behavioural ones, at most
-// behaviourCap, whichever is higher. It only fires for networks already flagged, and never
-// alone on IP country, which VPNs and proxies fake.
+// behaviourCap, whichever is higher. It only fires for networks already
+// flagged, and never alone on IP country, which VPNs and proxies fake.
 func stateIndicator(f facts, cfg Config, score float64) (bool, float64, []StateReason) {
 	reasons := []StateReason{}
 	prod := map[string]float64{SourceConfiguration: 1, SourceBehaviour: 1}
@@ -226,7 +226,7 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 			tzName(wk.offset), wk.weekend, 100*wk.hours, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, 100*wk.rest, wk.weekend, 100*wk.satSunRest))
 	}
 	if f.dcLogins*2 >= f.logins && f.dcASNs > 0 && f.dcASNs <= 3 {
-		add(0.5, 0.4, fmt.Sprintf("infrastructure concentrated in %s (%s, most in AS %d)", plural(f.dcASNs, "hosting AS"), plural(f.dcIPs, "datacenter IP"), f.topASN))
+		add(0.5, 0.4, fmt.Sprintf("infrastructure concentrated in %s (%s, most in AS %d)", plural(f.dcASNs, "hosting ASN"), plural(f.dcIPs, "datacenter IP"), f.topASN))
 	}
 	if f.bestBlockCovered > 0 && f.bestBlockCountry != "" && len(f.loginCountries) > 0 && f.loginCountries[0].Country != f.bestBlockCountry {
 		add(1, 0.1, fmt.Sprintf("enumeration of another country's numbers: %s numbers swept from logins mostly in %s", f.bestBlockCountry, f.loginCountries[0].Country))
