@@ -201,6 +201,12 @@ func TestAdversaryFamilies(t *testing.T) {
 					logFamily(t, an.Networks, p.families[fam])
 				}
 			}
+			// A single enumerator is the core of its network of one.
+			for _, ids := range p.families["small_sweep_1"] {
+				if r := roleOf(an.Networks, ids[0]); r != scoring.RoleCore {
+					t.Errorf("single enumerator %s has role %q, want %q", ids[0], r, scoring.RoleCore)
+				}
+			}
 			// One burst must be seen as lockstep, not only through volume.
 			for _, ids := range p.families["one_burst"] {
 				if ls := signalOf(an.Networks, ids[0], scoring.SigLockstep); ls < 0.5 {
@@ -337,4 +343,16 @@ func TestAdversaryWorlds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// roleOf returns the role of account id in the first network holding it.
+func roleOf(nets []scoring.Network, id string) string {
+	for _, n := range nets {
+		for _, m := range n.Members {
+			if m.ID == id {
+				return m.Role
+			}
+		}
+	}
+	return ""
 }

@@ -247,7 +247,9 @@ func roles(b *projection.Bipartite, f facts, ms []int32, score float64, cfg Conf
 	}
 	out := make([]Member, 0, len(ms))
 	for i, a := range ms {
-		link := 0.0
+		// With no link inside the community (a single enumerator) every
+		// member is as linked as the strongest: core, not peripheral.
+		link := 1.0
 		if maxIn > 0 {
 			link = f.strengthIn[i] / maxIn
 		}
