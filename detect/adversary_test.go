@@ -69,19 +69,20 @@ func (p *planter) workTime(d int) time.Time {
 	return day.Add(9*time.Hour + time.Duration(p.rng.Int64N(int64(8*time.Hour))))
 }
 
-// thinSpread: members on their own addresses each look up 5 random,
-// non-consecutive numbers in each of 14 of the family's 24 blocks, with
-// no hits: under every per-block bar (25 numbers, runs of 5, 20 numbers
-// per group of 100), linked only by how their block sets overlap.
-func (p *planter) thinSpread(area int) {
-	ids := p.accounts("thin_spread", 16, nil, "residential", 64500)
+// thinSpread: members on their own addresses each look up perBlock
+// random, non-consecutive numbers in each of a random 60% of the family's
+// blocks, with no hits: under every per-block bar (25 numbers, runs of 5,
+// 20 numbers per group of 100), linked only by how their block sets
+// overlap.
+func (p *planter) thinSpread(area, members, nBlocks, perBlock int) {
+	ids := p.accounts("thin_spread", members, nil, "residential", 64500)
 	var blocks []string
-	for b := range 24 {
+	for b := range nBlocks {
 		blocks = append(blocks, fmt.Sprintf("+1%03d%03d", area, 200+7*b))
 	}
 	for _, id := range ids {
-		for _, bi := range p.rng.Perm(len(blocks))[:14] {
-			for _, off := range p.spacedOffsets(5) {
+		for _, bi := range p.rng.Perm(len(blocks))[:nBlocks*3/5] {
+			for _, off := range p.spacedOffsets(perBlock) {
 				p.lookup(id, p.workTime(p.rng.IntN(5)), fmt.Sprintf("%s%04d", blocks[bi], off), "")
 			}
 		}
@@ -102,27 +103,27 @@ func (p *planter) spacedOffsets(n int) []int {
 
 // hitCamouflage: members on their own addresses split a walk of 2,400
 // consecutive numbers of one block, and mix in lookups of real accounts'
-// numbers of the same block, hits, as 35% of what each looks up: every
-// swept block's hit ratio is far above the 10% a sweep used to allow.
-func (p *planter) hitCamouflage(block string) {
+// numbers of the same block, hits, as hitPct% of what each looks up: above
+// 10% every swept block's hit ratio is beyond what a sweep used to allow.
+func (p *planter) hitCamouflage(block string, hitPct int) {
 	ids := p.accounts("hit_camouflage", 12, nil, "residential", 64501)
 	for n := range 2400 {
 		id := ids[n%len(ids)]
 		p.lookup(id, p.workTime(n/600), fmt.Sprintf("%s%04d", block, n), "")
 	}
-	for i := range 2400 * 35 / 65 {
+	for i := range 2400 * hitPct / (100 - hitPct) {
 		id := ids[i%len(ids)]
 		p.lookup(id, p.workTime(i%4), fmt.Sprintf("%s%04d", block, 5000+p.rng.IntN(5000)), fmt.Sprintf("camouflage-victim-%d-%d", p.next, p.rng.IntN(400)))
 	}
 }
 
-// oneBurst: members on their own addresses look up the same 1,500
-// numbers, scattered over a thousand blocks, within one two-hour burst,
-// each number by every member within ten minutes: lockstep in one wave.
-func (p *planter) oneBurst(area int) {
-	ids := p.accounts("one_burst", 10, nil, "residential", 64502)
+// oneBurst: members on their own addresses look up the same numbers,
+// scattered over a thousand blocks, within one burst, each number by
+// every member within ten minutes: lockstep in one wave.
+func (p *planter) oneBurst(area, members, numbers int) {
+	ids := p.accounts("one_burst", members, nil, "residential", 64502)
 	t0 := p.workTime(1)
-	for n := range 1500 {
+	for n := range numbers {
 		number := fmt.Sprintf("+1%03d%03d%04d", area, 200+p.rng.IntN(800), p.rng.IntN(10000))
 		at := t0.Add(time.Duration(n) * 4 * time.Second)
 		for _, id := range ids {
@@ -163,10 +164,16 @@ func TestAdversaryFamilies(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := &planter{t: t, mb: mb, rng: rand.New(rand.NewPCG(seed, 19)), start: cfg.Start, families: map[string][][]string{}}
-			for i := range 3 {
-				p.thinSpread(712 + i)
-				p.hitCamouflage(fmt.Sprintf("+1715%03d", 300+i))
-				p.oneBurst(716 + i)
+			// Each family three times, from a thin or small version to a
+			// large one, so no one setting carries the result.
+			for i, v := range []struct{ thinMembers, thinBlocks, perBlock, hitPct, burstMembers, burstNumbers int }{
+				{8, 12, 3, 10, 6, 800},
+				{16, 24, 4, 25, 10, 1500},
+				{30, 40, 5, 40, 20, 4000},
+			} {
+				p.thinSpread(712+i, v.thinMembers, v.thinBlocks, v.perBlock)
+				p.hitCamouflage(fmt.Sprintf("+1715%03d", 300+i), v.hitPct)
+				p.oneBurst(716+i, v.burstMembers, v.burstNumbers)
 			}
 			for k := 1; k <= 4; k++ {
 				p.smallSweep(k, fmt.Sprintf("+1719%03d", 400+k))

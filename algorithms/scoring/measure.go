@@ -318,10 +318,12 @@ func measureSweeps(f *facts, cfg Config, blocks map[int32][]blockHit) {
 }
 
 // measureSharedBlocks finds the blocks the members cover together though
-// none sweeps them: at least sharedBlockMembers members whose lookups
-// mostly find nobody (not address books: see organicHitFloor) looked up
-// numbers there that matched nobody, together at least cfg.SharedBlockMin
-// distinct ones outside swept groups. It counts those numbers, so the
+// none sweeps them: members whose lookups mostly find nobody (not address
+// books: see organicHitFloor) looked up numbers there that matched nobody,
+// outside swept groups, at least sharedBlockMembers of them, and either
+// together at least cfg.SharedBlockMin distinct ones or each at least
+// sharedBlockEach (as many members touching the block as the projection's
+// thin links need). It counts those numbers, so the
 // sweep signal and this one never count a number twice. Hits are left
 // out: camouflage lookups of real accounts lower the share this is part
 // of, in proportion, and cannot hide the blocks.
@@ -338,7 +340,7 @@ func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
 				candidates++
 			}
 		}
-		if candidates < cfg.SharedBlockMin {
+		if candidates < min(cfg.SharedBlockMin, sharedBlockMembers*sharedBlockEach) {
 			continue
 		}
 		fill := map[int32]int{}
@@ -349,16 +351,22 @@ func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
 				fill[h.offset/groupSize]++
 			}
 		}
-		members := map[int32]bool{}
+		members := map[int32]int{}
 		distinct := map[int32]bool{}
 		for _, h := range hs {
 			if h.hit || f.addressBook[h.member] || fill[h.offset/groupSize] >= cfg.MinGroupFill {
 				continue
 			}
-			members[h.member] = true
+			members[h.member]++
 			distinct[h.offset] = true
 		}
-		if len(members) < sharedBlockMembers || len(distinct) < cfg.SharedBlockMin {
+		touching := 0
+		for _, k := range members {
+			if k >= sharedBlockEach {
+				touching++
+			}
+		}
+		if len(members) < sharedBlockMembers || (len(distinct) < cfg.SharedBlockMin && touching < sharedBlockMembers) {
 			continue
 		}
 		f.sharedBlocks++
@@ -369,6 +377,10 @@ func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
 // sharedBlockMembers: a block covered by one or two accounts is theirs to
 // sweep (the sweep signal's job); from three on it is shared work.
 const sharedBlockMembers = 3
+
+// sharedBlockEach: unmatched numbers of a block one member must look up
+// to touch it (projection's thinMinMisses): one or two can be chance.
+const sharedBlockEach = 3
 
 // groupSize is how many numbers share a group: all digits but the last two.
 const groupSize = 100

@@ -59,8 +59,8 @@ func measureSignals(f facts, cfg Config) []Signal {
 		shb = float64(f.sharedBlockLookups) / float64(f.phoneTargets)
 	}
 	add(SigShared, shb, shb*math.Min(1, float64(f.sharedBlockLookups)/100)*clamp01(hrs),
-		fmt.Sprintf("%s of %s distinct numbers looked up matched nobody and lie, outside swept groups, in %s where at least %s, none an address book, together looked up at least %s",
-			num(int64(f.sharedBlockLookups)), num(int64(f.phoneTargets)), plural(f.sharedBlocks, "number block"), plural(sharedBlockMembers, "member"), plural(cfg.SharedBlockMin, "such distinct number")))
+		fmt.Sprintf("%s of %s distinct numbers looked up matched nobody and lie, outside swept groups, in %s where at least %s, none an address book, together looked up at least %s or each at least %s",
+			num(int64(f.sharedBlockLookups)), num(int64(f.phoneTargets)), plural(f.sharedBlocks, "number block"), plural(sharedBlockMembers, "member"), plural(cfg.SharedBlockMin, "such distinct number"), plural(sharedBlockEach, "such distinct number")))
 	// Lockstep: share of lookups of a target another member looked up
 	// within the window; discounted below 50 such lookups, and unless it
 	// is sustained over several bursts at least 12 hours apart
