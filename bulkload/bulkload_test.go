@@ -30,6 +30,7 @@ const bulkOddities = `{"kind":"account","id":"q1","handle":"x,\"y\"","country":"
 {"kind":"account","id":"q2","handle":"ünï","verified":false}
 not json at all
 {"kind":"lookup","account":"q2","time":1706781600,"target":"+14155552399","matched":"q1"}
+{"kind":"lookup","account":"q2","time":1706781700,"target":"+1 099 555 0123"}
 `
 
 // TestBulkEqualsTransactional loads the same inputs (a generated world, the

@@ -391,6 +391,7 @@ func (w *world) mergedState(net *network) {
 	for i := range list {
 		list[i] = (w.mergedNext + uint64(i)) % ps.size
 	}
+	w.markSwept(ps, w.mergedNext, len(list))
 	w.rangesOf(net, ps, list)
 	w.rng.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
 	w.poolSweep(net, pool, splitQuota(list, quotas), 40, 200)

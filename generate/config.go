@@ -61,7 +61,7 @@ type Config struct {
 	StateUTCOffsetMinutes int
 	// Adversary adds the evasion families (AdversaryKinds): planted
 	// networks built to dodge one detection signal each, on top of the
-	// ordinary planted networks, which stay as they are.
+	// ordinary planted networks, which keep their kinds, number and sizes.
 	Adversary bool
 	// TempDir holds the day buckets while the world is sorted by time
 	// (default: the output directory for ToDir, os.TempDir otherwise).

@@ -128,7 +128,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestStreamEqualsNDJSON(t *testing.T) {
-	cfg := Config{Accounts: 2000, Seed: 11}
+	cfg := Config{Accounts: 2000, Seed: 11, Adversary: true} // every kind of target, invalid numbers too
 	var buf bytes.Buffer
 	if _, err := WriteNDJSON(cfg, &buf); err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestStreamEqualsNDJSON(t *testing.T) {
 }
 
 func TestCSVEqualsNDJSON(t *testing.T) {
-	cfg := Config{Accounts: 2000, Seed: 12}
+	cfg := Config{Accounts: 2000, Seed: 12, Adversary: true}
 	var nd bytes.Buffer
 	if _, err := WriteNDJSON(cfg, &nd); err != nil {
 		t.Fatal(err)

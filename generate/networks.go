@@ -168,6 +168,12 @@ func (w *world) sweepIn(net *network, ps *phoneSpace, total int, round bool) []u
 	}
 	total = min(total, int(ps.size))
 	k0 := uint64(w.rng.IntN(int(ps.size/1000))) * 1000
+	// An evasion family must be caught for what it does, not because its
+	// sweep happens to overlap another ring's: it looks for free numbers.
+	for try := 0; try < 50 && IsAdversaryKind(net.kind) && w.overlapsSweep(ps, k0, total); try++ {
+		k0 = uint64(w.rng.IntN(int(ps.size/1000))) * 1000
+	}
+	w.markSwept(ps, k0, total)
 	list := make([]uint64, total)
 	for i := range list {
 		list[i] = (k0 + uint64(i)) % ps.size
@@ -175,6 +181,29 @@ func (w *world) sweepIn(net *network, ps *phoneSpace, total int, round bool) []u
 	w.rangesOf(net, ps, list)
 	w.rng.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
 	return list
+}
+
+// overlapsSweep reports whether numbers [k0, k0+n) of ps (wrapping at its
+// end) meet a sweep planted before.
+func (w *world) overlapsSweep(ps *phoneSpace, k0 uint64, n int) bool {
+	for _, r := range w.swept[ps] {
+		for _, shift := range []uint64{0, ps.size} {
+			if k0+shift < r[1] && r[0] < k0+shift+uint64(n) {
+				return true
+			}
+			if r[0]+shift < k0+uint64(n) && k0 < r[1]+shift {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (w *world) markSwept(ps *phoneSpace, k0 uint64, n int) {
+	if w.swept == nil {
+		w.swept = map[*phoneSpace][][2]uint64{}
+	}
+	w.swept[ps] = append(w.swept[ps], [2]uint64{k0, k0 + uint64(n)})
 }
 
 // rangesOf adds a run of consecutive numbers of ps to the network's truth,

@@ -164,15 +164,15 @@ func (t *Truth) HardCaseAccounts(kinds ...string) map[string]bool {
 
 // KindScore is how well a set of flagged accounts covers one planted kind.
 type KindScore struct {
-	Kind    string
-	Planted int // planted accounts of this kind
-	Found   int // of them flagged
-	Recall  float64
+	Kind    string  `json:"kind"`
+	Planted int     `json:"planted"` // planted accounts of this kind
+	Found   int     `json:"found"`   // of them flagged
+	Recall  float64 `json:"recall"`
 	// Filled by EvaluateNetworks only: accounts in flagged networks
 	// attributed to this kind (by the majority of their planted members),
 	// and the share of those that are planted accounts of this kind.
-	Attributed int
-	Precision  float64
+	Attributed int     `json:"attributed"`
+	Precision  float64 `json:"precision"`
 }
 
 // Score is a flagged set measured against the truth.
@@ -184,6 +184,16 @@ type Score struct {
 	ByKind         []KindScore // ordinary kinds, then the evasion families the world holds
 	HardCaseHits   int         // flagged accounts that are organic hard cases
 	HardCaseByKind map[string]int
+	// Filled by EvaluateNetworks only: every hard case with an account in
+	// a flagged network, in truth order.
+	FalsePositives []CaseHit
+}
+
+// CaseHit is an organic hard case that detection flagged.
+type CaseHit struct {
+	ID, Kind string
+	Accounts int   // its accounts in flagged networks
+	Networks []int // indexes of those networks in EvaluateNetworks' argument
 }
 
 // scoredKinds lists every planted kind in the order of Score.ByKind.
@@ -270,11 +280,91 @@ func (t *Truth) EvaluateNetworks(networks [][]string) Score {
 		}
 	}
 	s := t.Evaluate(flagged)
+	s.FalsePositives = t.caseHits(networks)
 	for i := range s.ByKind {
 		ks := &s.ByKind[i]
 		ks.Attributed = attributed[ks.Kind]
 		if ks.Attributed > 0 {
 			ks.Precision = float64(correct[ks.Kind]) / float64(ks.Attributed)
+		}
+	}
+	return s
+}
+
+// caseHits lists the hard cases with accounts in networks.
+func (t *Truth) caseHits(networks [][]string) []CaseHit {
+	in := map[string][]int{}
+	for i, members := range networks {
+		for _, a := range members {
+			in[a] = append(in[a], i)
+		}
+	}
+	var out []CaseHit
+	for _, h := range t.HardCases {
+		hit := CaseHit{ID: h.ID, Kind: h.Kind}
+		for _, a := range h.Accounts {
+			if ns := in[a]; len(ns) > 0 {
+				hit.Accounts++
+				hit.Networks = append(hit.Networks, ns...)
+			}
+		}
+		if hit.Accounts > 0 {
+			slices.Sort(hit.Networks)
+			hit.Networks = slices.Compact(hit.Networks)
+			out = append(out, hit)
+		}
+	}
+	return out
+}
+
+// StateScore is how the "possibly state-linked" indicator did on flagged
+// networks.
+type StateScore struct {
+	Planted int `json:"planted"` // planted state-linked networks
+	// Found: of them, those whose members mostly sit in flagged networks
+	// marked state-linked.
+	Found int `json:"found"`
+	// Marked: flagged networks marked state-linked; Wrong: of them, those
+	// whose members are mostly not from a state-linked planted network.
+	Marked int `json:"marked"`
+	Wrong  int `json:"wrong"`
+}
+
+// EvaluateStateLinked scores the indicator: networks are flagged
+// networks' members, stateLinked their indicators.
+func (t *Truth) EvaluateStateLinked(networks [][]string, stateLinked []bool) StateScore {
+	var s StateScore
+	planted := t.Planted()
+	marked := map[string]bool{}
+	for i, members := range networks {
+		if !stateLinked[i] {
+			continue
+		}
+		s.Marked++
+		state := 0
+		for _, a := range members {
+			marked[a] = true
+			if n := planted[a]; n != nil && n.StateLinked {
+				state++
+			}
+		}
+		if 2*state <= len(members) {
+			s.Wrong++
+		}
+	}
+	for _, n := range t.Networks {
+		if !n.StateLinked {
+			continue
+		}
+		s.Planted++
+		in := 0
+		for _, a := range n.Members {
+			if marked[a] {
+				in++
+			}
+		}
+		if 2*in > len(n.Members) {
+			s.Found++
 		}
 	}
 	return s

@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"testing"
@@ -67,5 +68,37 @@ func TestTruthRoundTrip(t *testing.T) {
 	}
 	if _, err := ReadTruth(filepath.Join(dir, "missing.json")); err == nil {
 		t.Error("missing file read without error")
+	}
+}
+
+// TestEvaluateFalsePositivesAndStateLinked: hard cases hit name the
+// networks that hit them; an evasion family is scored after the ordinary
+// kinds; the state-linked indicator counts planted state networks mostly
+// inside marked networks and marked networks mostly of other accounts.
+func TestEvaluateFalsePositivesAndStateLinked(t *testing.T) {
+	tr := &Truth{
+		Networks: []Network{
+			{ID: "merged_state-001", Kind: KindMergedState, StateLinked: true, Members: []string{"s1", "s2", "s3"}, Partner: "merged_state-002"},
+			{ID: "merged_state-002", Kind: KindMergedState, Members: []string{"m1", "m2"}, Partner: "merged_state-001"},
+		},
+		HardCases: []HardCase{
+			{ID: "marketing-team-1", Kind: HardMarketingTeam, Accounts: []string{"t1", "t2"}},
+			{ID: "support-desk-1", Kind: HardSupportDesk, Accounts: []string{"d1"}},
+		},
+	}
+	nets := [][]string{{"s1", "s2", "m1"}, {"t1", "t2", "o1"}, {"m2", "t2"}}
+	s := tr.EvaluateNetworks(nets)
+	if n := len(s.ByKind); n != len(plantedKinds)+1 || s.ByKind[n-1].Kind != KindMergedState || s.ByKind[n-1].Found != 4 {
+		t.Fatalf("by kind %+v, want the ordinary kinds then merged_state with 4 found", s.ByKind)
+	}
+	if len(s.FalsePositives) != 1 {
+		t.Fatalf("false positives %+v, want the marketing team only", s.FalsePositives)
+	}
+	if fp := s.FalsePositives[0]; fp.ID != "marketing-team-1" || fp.Accounts != 2 || fmt.Sprint(fp.Networks) != "[1 2]" {
+		t.Errorf("false positive %+v, want 2 accounts in networks 1 and 2", fp)
+	}
+	st := tr.EvaluateStateLinked(nets, []bool{true, true, false})
+	if st != (StateScore{Planted: 1, Found: 1, Marked: 2, Wrong: 1}) {
+		t.Errorf("state-linked %+v", st)
 	}
 }

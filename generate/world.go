@@ -100,6 +100,7 @@ type world struct {
 	invalid     []*phoneSpace // per country: unallocated blocks, built on first use
 	mergedPool  []uint64      // addresses of the last merged_state state ring
 	mergedNext  uint64        // number after that ring's sweep
+	swept       map[*phoneSpace][][2]uint64
 	ringDevices int
 	out         *bucketSet
 

@@ -1973,6 +1973,29 @@ func (ec *executionContext) fieldContext_Target_region(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Target", field, false, false, "String")
 }
 
+func (ec *executionContext) _Target_invalid(ctx context.Context, field graphql.CollectedField, obj *store.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_invalid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invalid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_invalid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Target_lookerCount(ctx context.Context, field graphql.CollectedField, obj *store.Target) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2735,6 +2758,11 @@ func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, o
 		case "region":
 			out.Values[i] = ec._Target_region(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "invalid":
+			out.Values[i] = ec._Target_invalid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lookerCount":

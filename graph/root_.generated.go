@@ -382,6 +382,7 @@ type ComplexityRoot struct {
 	}
 
 	Target struct {
+		Invalid         func(childComplexity int) int
 		Key             func(childComplexity int) int
 		Kind            func(childComplexity int) int
 		LookerCount     func(childComplexity int) int
@@ -1897,6 +1898,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SweepBlock.Lookups(childComplexity), true
 
+	case "Target.invalid":
+		if e.ComplexityRoot.Target.Invalid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Invalid(childComplexity), true
 	case "Target.key":
 		if e.ComplexityRoot.Target.Key == nil {
 			break
@@ -2707,6 +2714,8 @@ func (ec *executionContext) childFields_Target(ctx context.Context, field graphq
 		return ec.fieldContext_Target_kind(ctx, field)
 	case "region":
 		return ec.fieldContext_Target_region(ctx, field)
+	case "invalid":
+		return ec.fieldContext_Target_invalid(ctx, field)
 	case "lookerCount":
 		return ec.fieldContext_Target_lookerCount(ctx, field)
 	case "matchedAccounts":

@@ -287,7 +287,7 @@ func (a *aggregator) addLookup(ev *event) {
 	if sl.v == 0 {
 		// No field of a Target points into the raw input (package
 		// target), so none needs a copy.
-		a.tgts = append(a.tgts, store.TargetRow{Key: t.Key, Masked: t.Masked, Kind: t.Kind, Region: t.Region, Block: t.Block, Offset: t.Offset})
+		a.tgts = append(a.tgts, store.TargetRow{Key: t.Key, Masked: t.Masked, Kind: t.Kind, Region: t.Region, Block: t.Block, Offset: t.Offset, Invalid: t.Invalid})
 		sl.h, sl.v = h, int32(len(a.tgts))
 		a.tgtIdx.n++
 	}

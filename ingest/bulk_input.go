@@ -45,7 +45,7 @@ var inputFiles = []inputFile{
 	{name: "Account", file: "account", keys: []string{"id", "handle", "createdAt", "country", "verified", "status"}},
 	{name: "IP", file: "ip", keys: []string{"addr", "asn", "asnOrg", "country", "kind"}},
 	{name: "Device", file: "device", keys: []string{"id", "os", "client"}},
-	{name: "Target", file: "target", keys: []string{"key", "masked", "kind", "region", "block", "offset"}},
+	{name: "Target", file: "target", keys: []string{"key", "masked", "kind", "region", "block", "offset", "invalid"}},
 	{name: "IngestBatch", file: "marker", keys: []string{"id", "file", "chunk", "lines", "events", "at"}},
 	{name: store.RelUsedIP, rel: true, file: "used_ip", keys: []string{"first", "last", "count"}},
 	{name: store.RelUsedDevice, rel: true, file: "used_device", keys: []string{"first", "last", "count"}},
@@ -548,6 +548,11 @@ func writeTargetRows(tgts map[string]*store.TargetRow, id int64, w *inputSet, id
 		w.str(t.Region)
 		w.str(t.Block)
 		w.int(int64(t.Offset))
+		if t.Invalid {
+			w.bool(true)
+		} else {
+			w.empty()
+		}
 	})
 }
 

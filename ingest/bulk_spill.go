@@ -141,6 +141,11 @@ func (e *spillEnc) target(key string, r *store.TargetRow) {
 	e.str(r.Region)
 	e.str(r.Block)
 	e.varint(int64(r.Offset))
+	var invalid byte
+	if r.Invalid {
+		invalid = 1
+	}
+	e.b = append(e.b, invalid)
 }
 
 func (e *spillEnc) edge(rel byte, r *store.EdgeRow) {
@@ -426,6 +431,16 @@ func (d *spillDec) next(r *spillRec) (err error) {
 			var off int64
 			off, err = d.varint()
 			t.Offset = int(off)
+		}
+		if err == nil {
+			var invalid byte
+			if invalid, err = d.byte(); err != nil {
+				return noEOF(err)
+			}
+			if invalid > 1 {
+				return errSpillCorrupt
+			}
+			t.Invalid = invalid == 1
 		}
 	case spillEdge:
 		if r.rel, err = d.byte(); err != nil {

@@ -28,8 +28,12 @@ func spillCases() (recs []spillRec, enc []byte) {
 	}
 	d := store.DeviceRow{ID: "d1", OS: "ios"}
 	add(spillRec{tag: spillDevice, device: d}, func() { e.device(&d) })
-	tg := store.TargetRow{Key: "k", Masked: "+1 415 ***-**23", Kind: "phone", Region: "US", Block: "+1415555", Offset: -7}
-	add(spillRec{tag: spillTarget, target: tg}, func() { e.target(tg.Key, &tg) })
+	for _, tg := range []store.TargetRow{
+		{Key: "k", Masked: "+1 415 ***-**23", Kind: "phone", Region: "US", Block: "+1415555", Offset: -7},
+		{Key: "u", Masked: "+1 099-555-01xx", Kind: "phone", Region: "US", Block: "+1099555", Offset: 123, Invalid: true},
+	} {
+		add(spillRec{tag: spillTarget, target: tg}, func() { e.target(tg.Key, &tg) })
+	}
 	er := store.EdgeRow{From: "a1", To: "k", First: at.Add(-time.Hour), Last: at, Count: 3, Hits: 2}
 	add(spillRec{tag: spillEdge, rel: relLookedUp, from: "a1", to: "k", edge: edgeAgg{
 		firstSec: er.First.Unix(), firstNsec: int32(er.First.Nanosecond()), lastSec: at.Unix(), lastNsec: int32(at.Nanosecond()), count: 3, hits: 2}},

@@ -24,7 +24,7 @@ const deviceProjection = `d {.id, .os, .client}`
 
 // The projection names only safe properties: block and offset together
 // are the raw number, so they never leave the store.
-const targetProjection = `t {.key, .masked, .kind, .region, lookerCount: COUNT { (t)<-[:LOOKED_UP]-() }}`
+const targetProjection = `t {.key, .masked, .kind, .region, invalid: coalesce(t.invalid, false), lookerCount: COUNT { (t)<-[:LOOKED_UP]-() }}`
 
 // keyed is a record of two columns, key and value.
 type keyed[V any] struct {

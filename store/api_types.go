@@ -168,10 +168,13 @@ type Device struct {
 // Target is a looked-up number or address: keyed hash and masked form only.
 // Block and offset are deliberately absent: together they are the number.
 type Target struct {
-	Key         string
-	Masked      string
-	Kind        *string
-	Region      *string
+	Key    string
+	Masked string
+	Kind   *string
+	Region *string
+	// Invalid: a phone number no numbering plan allows (an unallocated
+	// range), kept because looking it up is still a lookup.
+	Invalid     bool
 	LookerCount int
 }
 

@@ -43,10 +43,13 @@ type DeviceRow struct {
 }
 
 // TargetRow is a Target to merge (all fields follow from the key, so they
-// are only set when the node is created).
+// are only set when the node is created). Invalid marks a number no
+// numbering plan allows (target.Target.Invalid): stored as invalid: true,
+// and left out otherwise.
 type TargetRow struct {
 	Key, Masked, Kind, Region, Block string
 	Offset                           int
+	Invalid                          bool
 }
 
 // EdgeRow is an aggregated edge from an Account (From) to an IP, Device or
@@ -104,7 +107,7 @@ const mergeTargets = `
 UNWIND $rows AS row
 MERGE (t:Target {key: row.key})
   ON CREATE SET t.masked = row.masked, t.kind = row.kind, t.region = row.region,
-                t.block = row.block, t.offset = row.offset`
+                t.block = row.block, t.offset = row.offset, t.invalid = row.invalid`
 
 const mergeMatched = `
 UNWIND $rows AS row
@@ -127,7 +130,7 @@ func edgeStatement(label, key, rel, hits string) string {
 	if label == "Target" {
 		end = `MERGE (b:Target {key: row.to})
   ON CREATE SET b.masked = row.masked, b.kind = row.kind, b.region = row.region,
-                b.block = row.block, b.offset = row.offset`
+                b.block = row.block, b.offset = row.offset, b.invalid = row.invalid`
 	}
 	onCreate := "r.first = row.first, r.last = row.last, r.count = row.count"
 	onMatch := `r.first = CASE WHEN row.first < r.first THEN row.first ELSE r.first END,
@@ -190,7 +193,7 @@ func (s *Store) MergeDevices(ctx context.Context, rows []DeviceRow) error {
 func (s *Store) MergeTargets(ctx context.Context, rows []TargetRow) error {
 	out := make([]map[string]any, len(rows))
 	for i, r := range rows {
-		out[i] = map[string]any{"key": r.Key, "masked": r.Masked, "kind": r.Kind, "region": nilIfEmpty(r.Region), "block": r.Block, "offset": int64(r.Offset)}
+		out[i] = map[string]any{"key": r.Key, "masked": r.Masked, "kind": r.Kind, "region": nilIfEmpty(r.Region), "block": r.Block, "offset": int64(r.Offset), "invalid": trueOrNil(r.Invalid)}
 	}
 	return s.WriteRows(ctx, mergeTargets, out)
 }
@@ -223,6 +226,7 @@ func (s *Store) WriteEdges(ctx context.Context, batch, rel string, rows []EdgeRo
 			m["hits"] = r.Hits
 			if t := r.Target; t != nil {
 				m["masked"], m["kind"], m["region"], m["block"], m["offset"] = t.Masked, t.Kind, nilIfEmpty(t.Region), t.Block, int64(t.Offset)
+				m["invalid"] = trueOrNil(t.Invalid)
 			} else {
 				return fmt.Errorf("%w: LOOKED_UP row without its target's properties", ErrInvalidArgument)
 			}
@@ -290,6 +294,14 @@ func nilIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// trueOrNil stores a flag only where it holds, as the bulk load does.
+func trueOrNil(b bool) any {
+	if b {
+		return true
+	}
+	return nil
 }
 
 // RunAutoCommit runs one statement in an auto-commit transaction, which

@@ -305,6 +305,52 @@ type PreviousNetwork struct {
 	Members []string // account ids of core and peripheral members
 }
 
+// RunNetwork is one network of a run as an evaluation sees it.
+type RunNetwork struct {
+	ID          string
+	Score       float64
+	StateLinked bool
+	Members     []string // account ids of members (never victims)
+}
+
+// RunNetworks returns every network written by run runID, by id, with its
+// score, state-linked indicator and member ids. It costs one read of the
+// run's memberships.
+func (s *Store) RunNetworks(ctx context.Context, runID string) (_ []RunNetwork, err error) {
+	defer wrap(&err, "Store.RunNetworks(%q)", runID)
+	var out []RunNetwork
+	err = s.Read(ctx, `MATCH (n:Network {runId: $run})
+CALL (n) {
+  MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
+  RETURN collect(a.id) AS members
+}
+RETURN n.id AS id, n.score AS score, coalesce(n.stateLinked, false) AS stateLinked, members ORDER BY id`, map[string]any{"run": runID},
+		func() { out = out[:0] },
+		func(rec *Record) error {
+			var c cols
+			n := RunNetwork{ID: get[string](&c, rec, "id"), Score: get[float64](&c, rec, "score"), StateLinked: get[bool](&c, rec, "stateLinked")}
+			n.Members = memberIDs(&c, rec)
+			if c.err != nil {
+				return c.err
+			}
+			out = append(out, n)
+			return nil
+		})
+	return out, err
+}
+
+// memberIDs reads a record's members column, a list of account ids.
+func memberIDs(c *cols, rec *Record) []string {
+	ms := get[[]any](c, rec, "members")
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		id, err := elem[string](m, "member id")
+		c.fail(err)
+		out = append(out, id)
+	}
+	return out
+}
+
 // LatestNetworks returns the id of the most recently finished run other
 // than except, and its networks with their (non-victim) members; an empty
 // id when there is none.
@@ -333,16 +379,9 @@ RETURN n.id AS id, coalesce(n.key, n.id) AS key, members ORDER BY id`, map[strin
 		func(rec *Record) error {
 			var c cols
 			p := PreviousNetwork{ID: get[string](&c, rec, "id"), Key: get[string](&c, rec, "key")}
-			ms := get[[]any](&c, rec, "members")
+			p.Members = memberIDs(&c, rec)
 			if c.err != nil {
 				return c.err
-			}
-			for _, m := range ms {
-				id, err := elem[string](m, "member id")
-				if err != nil {
-					return err
-				}
-				p.Members = append(p.Members, id)
 			}
 			if p.ID == "" {
 				return fmt.Errorf("network without id in run %s", run)
