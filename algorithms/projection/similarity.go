@@ -96,7 +96,7 @@ func DefaultParams() Params {
 		BlockWeight:      6,
 		BlockHubCap:      1000,
 		ThinMinMisses:    3,
-		ThinMinShared:    4,
+		ThinMinShared:    2,
 		ThinMaxHitRatio:  0.1,
 		ThinWeight:       1,
 		MinWeight:        1,

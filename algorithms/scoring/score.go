@@ -192,7 +192,7 @@ type facts struct {
 	lookups, hits              int64
 	lookupsPerMember           []float64
 	memberHitRatio             []float64 // per member with lookups
-	addressBook                []bool    // per member: hit ratio at least organicHitFloor
+	addressBook                []bool    // per member: hit ratio above blindHitRatio
 	perDay                     []float64
 	phoneTargets               int
 	sweepCovered               int

@@ -42,9 +42,12 @@ func measureSignals(f facts, cfg Config) []Signal {
 	// proportion instead of turning it off at once. The median member's,
 	// not the pooled ratio, so a few busy organic accounts drawn into a
 	// community do not hide what most of its members do.
+	// It needs 100 lookups in all, where 1% and 45% cannot be mistaken,
+	// and 5 from the median member: a thin ring's members may each make
+	// a dozen.
 	hrMed := median(f.memberHitRatio)
 	hrs := 0.0
-	if perMember >= 20 {
+	if f.lookups >= 100 && perMember >= 5 {
 		hrs = (organicHitFloor - hrMed) / organicHitFloor
 	}
 	// Shared blocks: share of the looked-up numbers that matched nobody
@@ -219,8 +222,10 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 	// day), so the operators keep the week of a country where that
 	// weekend is the norm. A rest day shows only in a network active on
 	// most days of the week (five of seven): one that worked a day or
-	// four rests on every other.
-	if wk := f.week; f.events >= 50 && wk.days >= 5 && wk.weekend != weekends[0].name {
+	// four rests on every other; and the rest days must be clearly quiet,
+	// at most a quarter of the Saturday-Sunday rate, or the "weekend" is
+	// only a lull in a network that works every day.
+	if wk := f.week; f.events >= 50 && wk.days >= 5 && wk.weekend != weekends[0].name && wk.rest <= wk.satSunRest/4 {
 		s := min((wk.hours-0.5)/0.3, (wk.satSunRest-wk.rest)/0.1)
 		add(s, 0.5, fmt.Sprintf("a working week kept in UTC%s with a %s weekend: %.0f%% of %s in its %02d:00-%02d:00, %.1f%% a day on %s against %.1f%% a day on Saturday-Sunday",
 			tzName(wk.offset), wk.weekend, 100*wk.hours, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, 100*wk.rest, wk.weekend, 100*wk.satSunRest))
