@@ -220,6 +220,10 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 		}
 		f.lookups += n
 		f.hits += hits
+		if f.lookupSpanFrom == 0 || first < f.lookupSpanFrom {
+			f.lookupSpanFrom = first
+		}
+		f.lookupSpanTo = max(f.lookupSpanTo, last)
 		f.ownLookups[i] = n
 		f.memberHitRatio = append(f.memberHitRatio, float64(hits)/float64(max(1, n)))
 		f.addressBook[i] = float64(hits) > blindHitRatio*float64(n)

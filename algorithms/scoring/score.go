@@ -209,6 +209,8 @@ type facts struct {
 	sharedBlocks               int // blocks covered together, none sweeping (measureSharedBlocks)
 	sharedBlockLookups         int
 	week                       workingWeek
+	lookupSpanFrom             int64 // first and last lookup of any member (Unix seconds)
+	lookupSpanTo               int64
 	hourStart, hourEnd         int // circular UTC window holding 90% of activity
 	hourShare                  float64
 	events                     int

@@ -221,11 +221,13 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 	// and goes on over Saturday-Sunday (an even spread puts 1/7 on each
 	// day), so the operators keep the week of a country where that
 	// weekend is the norm. A rest day shows only in a network active on
-	// most days of the week (five of seven): one that worked a day or
-	// four rests on every other; and the rest days must be clearly quiet,
+	// most days of the week (five of seven) whose active span took in the
+	// rest days (a ring that worked Saturday to Wednesday never met a
+	// Friday): one that worked a day or four rests on every other; and
+	// the rest days must be clearly quiet,
 	// at most a quarter of the Saturday-Sunday rate, or the "weekend" is
 	// only a lull in a network that works every day.
-	if wk := f.week; f.events >= 50 && wk.days >= 5 && wk.weekend != weekends[0].name && wk.rest <= wk.satSunRest/4 {
+	if wk := f.week; f.events >= 50 && wk.days >= 5 && spanCovers(f, wk) && wk.weekend != weekends[0].name && wk.rest <= wk.satSunRest/4 {
 		s := min((wk.hours-0.5)/0.3, (wk.satSunRest-wk.rest)/0.1)
 		add(s, 0.5, fmt.Sprintf("a working week kept in UTC%s with a %s weekend: %.0f%% of %s in its %02d:00-%02d:00, %.1f%% a day on %s against %.1f%% a day on Saturday-Sunday",
 			tzName(wk.offset), wk.weekend, 100*wk.hours, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, 100*wk.rest, wk.weekend, 100*wk.satSunRest))
@@ -239,6 +241,31 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 	if n := len(f.loginCountries); n >= 4 {
 		add(float64(n-3)/5, 0.15, fmt.Sprintf("coordination across %s of logins", plural(n, "country")))
 	}
+}
+
+// spanCovers reports whether the days from the community's first lookup to
+// its last, in the working week's zone, include every day of its weekend.
+func spanCovers(f facts, wk workingWeek) bool {
+	if f.lookupSpanTo <= f.lookupSpanFrom {
+		return false
+	}
+	var seen [7]bool
+	off := int64(wk.offset * 3600)
+	// Day 0 of Unix time was a Thursday: +3 makes Monday 0.
+	for d := (f.lookupSpanFrom + off) / int64(day); d <= (f.lookupSpanTo+off)/int64(day); d++ {
+		seen[(d+3)%7] = true
+	}
+	for _, we := range weekends {
+		if we.name != wk.weekend {
+			continue
+		}
+		for _, d := range we.days {
+			if !seen[d] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // roles scores members by the network score, scaled by how strongly each
