@@ -120,6 +120,18 @@ func TestEvalAdversarialWorld(t *testing.T) {
 	if rep.Precision < evalMinPrecision {
 		t.Errorf("precision %.4f below %.2f", rep.Precision, evalMinPrecision)
 	}
+	cases := map[string]int{}
+	for _, h := range truth.HardCases {
+		cases[h.Kind]++
+	}
+	for _, h := range rep.HardCases {
+		if h.Cases != cases[h.Kind] || h.CasesFlagged > h.Cases {
+			t.Errorf("%s: %d cases (%d flagged), truth has %d", h.Kind, h.Cases, h.CasesFlagged, cases[h.Kind])
+		}
+	}
+	if len(rep.HardCases) != len(cases) {
+		t.Errorf("%d kinds of hard case reported, truth has %d", len(rep.HardCases), len(cases))
+	}
 	for _, c := range rep.FalsePositives {
 		t.Errorf("organic hard case %s (%s) flagged: %d accounts in %v", c.ID, c.Kind, c.Accounts, c.Networks)
 	}
