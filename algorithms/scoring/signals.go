@@ -223,11 +223,12 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 	// weekend is the norm. A rest day shows only in a network active on
 	// most days of the week (five of seven) whose active span took in the
 	// rest days (a ring that worked Saturday to Wednesday never met a
-	// Friday): one that worked a day or four rests on every other; and
-	// the rest days must be clearly quiet,
-	// at most a quarter of the Saturday-Sunday rate, or the "weekend" is
-	// only a lull in a network that works every day.
-	if wk := f.week; f.events >= 50 && wk.days >= 5 && spanCovers(f, wk) && wk.weekend != weekends[0].name && wk.rest <= wk.satSunRest/4 {
+	// Friday): one that worked a day or four rests on every other. The
+	// rest days must be clearly quiet, at most a quarter of the
+	// Saturday-Sunday rate, or the "weekend" is only a lull in a network
+	// that works every day. And it takes a team: one account's days are
+	// one script's, whose few sessions skip a day by chance.
+	if wk := f.week; f.n >= 2 && f.events >= 50 && wk.days >= 5 && spanCovers(f, wk) && wk.weekend != weekends[0].name && wk.rest <= wk.satSunRest/4 {
 		s := min((wk.hours-0.5)/0.3, (wk.satSunRest-wk.rest)/0.1)
 		add(s, 0.5, fmt.Sprintf("a working week kept in UTC%s with a %s weekend: %.0f%% of %s in its %02d:00-%02d:00, %.1f%% a day on %s against %.1f%% a day on Saturday-Sunday",
 			tzName(wk.offset), wk.weekend, 100*wk.hours, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, 100*wk.rest, wk.weekend, 100*wk.satSunRest))
