@@ -365,9 +365,13 @@ func networkRow(n Network) store.NetworkRow {
 	}
 	row := store.NetworkRow{
 		ID: n.ID, Key: n.Key, Size: n.Size, Score: n.Score, Signals: store.SignalsJSON(sigs),
-		StateLinked: n.StateLinked, StateConfidence: n.StateConfidence, StateReasons: n.StateReasons,
+		StateLinked: n.StateLinked, StateConfidence: n.StateConfidence,
 		Evidence: n.Evidence, PredecessorID: n.PredecessorID, Label: n.Label,
 		MemberCountries: countryRows(n.MemberCountries), LoginCountries: countryRows(n.LoginCountries),
+	}
+	for _, r := range n.StateReasons {
+		row.StateReasons = append(row.StateReasons, r.Text)
+		row.StateReasonSources = append(row.StateReasonSources, r.Source)
 	}
 	for _, m := range n.Members {
 		row.Members = append(row.Members, store.MemberRow{AccountID: m.ID, Score: m.Score, Role: m.Role})

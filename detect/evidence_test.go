@@ -264,6 +264,16 @@ func TestEvidenceNumbersMatchTheirSignals(t *testing.T) {
 				measured(t, signals.Datacenter, x[0], 100, 0.5)
 			}},
 			{regexp.MustCompile(`the median member was ` + numRE + ` days old at its first lookup`), func(t *testing.T, x []float64, _ []string) {}},
+			{regexp.MustCompile(`the median member's lookups matched an account ` + numRE + `% of the time`), func(t *testing.T, x []float64, _ []string) {
+				measured(t, signals.HitRatio, x[0], 100, 0.005)
+			}},
+			{regexp.MustCompile(numRE + ` of ` + numRE + ` distinct numbers looked up matched nobody and lie, outside swept groups, in ` + numRE + ` number blocks? where at least ` + numRE + ` members, none an address book, together looked up at least ` + numRE + ` such distinct numbers or each at least ` + numRE + ` such distinct numbers`), func(t *testing.T, x []float64, _ []string) {
+				eq(t, "distinct numbers looked up", x[1], int64(o.phoneNumbers))
+				measured(t, signals.SharedBlock, x[0]/math.Max(1, x[1]), 1, 1e-9)
+				eq(t, "members covering a block", x[3], 3)
+				eq(t, "shared block minimum", x[4], int64(cfg.SharedBlockMin))
+				eq(t, "shared block minimum of a member", x[5], 3)
+			}},
 			{regexp.MustCompile(numRE + `% of ` + numRE + ` lookups? matched an account`), func(t *testing.T, x []float64, _ []string) {
 				eq(t, "lookups", x[1], o.lookups)
 				near(t, "hit ratio (%)", x[0], 100*float64(o.hits)/math.Max(1, float64(o.lookups)), 0.005)

@@ -2277,6 +2277,84 @@ func (ec *executionContext) fieldContext_StateLinkedIndicator_reasons(_ context.
 	return graphql.NewScalarFieldContext("StateLinkedIndicator", field, false, false, "String")
 }
 
+func (ec *executionContext) _StateLinkedIndicator_details(ctx context.Context, field graphql.CollectedField, obj *store.StateLinkedIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StateLinkedIndicator_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Details, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.StateReason) graphql.Marshaler {
+			return ec.marshalNStateReason2ᚕgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StateLinkedIndicator_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StateLinkedIndicator",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StateReason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StateReason_reason(ctx context.Context, field graphql.CollectedField, obj *store.StateReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StateReason_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StateReason_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StateReason", field, false, false, "String")
+}
+
+func (ec *executionContext) _StateReason_source(ctx context.Context, field graphql.CollectedField, obj *store.StateReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StateReason_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.StateReasonSource) graphql.Marshaler {
+			return ec.marshalNStateReasonSource2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReasonSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StateReason_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StateReason", field, false, false, "StateReasonSource")
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -3333,6 +3411,49 @@ func (ec *executionContext) _StateLinkedIndicator(ctx context.Context, sel ast.S
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "details":
+			out.Values[i] = ec._StateLinkedIndicator_details(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stateReasonImplementors = []string{"StateReason"}
+
+func (ec *executionContext) _StateReason(ctx context.Context, sel ast.SelectionSet, obj *store.StateReason) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stateReasonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StateReason")
+		case "reason":
+			out.Values[i] = ec._StateReason_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._StateReason_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3636,6 +3757,7 @@ func (ec *executionContext) marshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋl
 var (
 	unmarshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋsignalsᚐName = map[string]signals.Name{
 		"SWEEP":          signals.Sweep,
+		"SHARED_BLOCKS":  signals.SharedBlock,
 		"LOCKSTEP":       signals.Lockstep,
 		"DENSE_BLOCK":    signals.DenseBlock,
 		"DATACENTER":     signals.Datacenter,
@@ -3650,6 +3772,7 @@ var (
 	}
 	marshalNSignalName2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋsignalsᚐName = map[signals.Name]string{
 		signals.Sweep:       "SWEEP",
+		signals.SharedBlock: "SHARED_BLOCKS",
 		signals.Lockstep:    "LOCKSTEP",
 		signals.DenseBlock:  "DENSE_BLOCK",
 		signals.Datacenter:  "DATACENTER",
@@ -3667,6 +3790,52 @@ var (
 func (ec *executionContext) marshalNStateLinkedIndicator2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateLinkedIndicator(ctx context.Context, sel ast.SelectionSet, v store.StateLinkedIndicator) graphql.Marshaler {
 	return ec._StateLinkedIndicator(ctx, sel, &v)
 }
+
+func (ec *executionContext) marshalNStateReason2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReason(ctx context.Context, sel ast.SelectionSet, v store.StateReason) graphql.Marshaler {
+	return ec._StateReason(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStateReason2ᚕgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []store.StateReason) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStateReason2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNStateReasonSource2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReasonSource(ctx context.Context, v any) (store.StateReasonSource, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNStateReasonSource2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReasonSource[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStateReasonSource2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReasonSource(ctx context.Context, sel ast.SelectionSet, v store.StateReasonSource) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNStateReasonSource2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReasonSource[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "StateReasonSource!")
+	}
+	return res
+}
+
+var (
+	unmarshalNStateReasonSource2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReasonSource = map[string]store.StateReasonSource{
+		"CONFIGURATION": store.StateReasonConfiguration,
+		"BEHAVIOUR":     store.StateReasonBehaviour,
+	}
+	marshalNStateReasonSource2githubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐStateReasonSource = map[store.StateReasonSource]string{
+		store.StateReasonConfiguration: "CONFIGURATION",
+		store.StateReasonBehaviour:     "BEHAVIOUR",
+	}
+)
 
 func (ec *executionContext) marshalOCountryTally2ᚖgithubᚗcomᚋlockstepᚑdevᚋlockstepᚋstoreᚐCountryTally(ctx context.Context, sel ast.SelectionSet, v *store.CountryTally) graphql.Marshaler {
 	if v == nil {

@@ -332,8 +332,14 @@ type ComplexityRoot struct {
 
 	StateLinkedIndicator struct {
 		Confidence func(childComplexity int) int
+		Details    func(childComplexity int) int
 		Possible   func(childComplexity int) int
 		Reasons    func(childComplexity int) int
+	}
+
+	StateReason struct {
+		Reason func(childComplexity int) int
+		Source func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -1706,6 +1712,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StateLinkedIndicator.Confidence(childComplexity), true
+	case "StateLinkedIndicator.details":
+		if e.ComplexityRoot.StateLinkedIndicator.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StateLinkedIndicator.Details(childComplexity), true
 	case "StateLinkedIndicator.possible":
 		if e.ComplexityRoot.StateLinkedIndicator.Possible == nil {
 			break
@@ -1718,6 +1730,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StateLinkedIndicator.Reasons(childComplexity), true
+
+	case "StateReason.reason":
+		if e.ComplexityRoot.StateReason.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StateReason.Reason(childComplexity), true
+	case "StateReason.source":
+		if e.ComplexityRoot.StateReason.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StateReason.Source(childComplexity), true
 
 	case "Subscription.detectionProgress":
 		if e.ComplexityRoot.Subscription.DetectionProgress == nil {
@@ -2653,8 +2678,20 @@ func (ec *executionContext) childFields_StateLinkedIndicator(ctx context.Context
 		return ec.fieldContext_StateLinkedIndicator_confidence(ctx, field)
 	case "reasons":
 		return ec.fieldContext_StateLinkedIndicator_reasons(ctx, field)
+	case "details":
+		return ec.fieldContext_StateLinkedIndicator_details(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StateLinkedIndicator", field.Name)
+}
+
+func (ec *executionContext) childFields_StateReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_StateReason_reason(ctx, field)
+	case "source":
+		return ec.fieldContext_StateReason_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StateReason", field.Name)
 }
 
 func (ec *executionContext) childFields_SuspensionEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -349,6 +349,7 @@ func TestNetworkDetail(t *testing.T) {
 				Possible   bool
 				Confidence float64
 				Reasons    []string
+				Details    []struct{ Reason, Source string }
 			}
 			Evidence []string
 			Members  struct {
@@ -394,7 +395,7 @@ func TestNetworkDetail(t *testing.T) {
 	}
 	h.ok(viewer, `{ network(id: "n2a") { id key lineageId reviewStatus run { id status }
   signals { name contribution strength weight measured detail }
-  memberCountries(first: 2) { count top { country count } } loginCountries { count top { country count } } stateLinked { possible confidence reasons } evidence
+  memberCountries(first: 2) { count top { country count } } loginCountries { count top { country count } } stateLinked { possible confidence reasons details { reason source } } evidence
   members(first: 3) { totalCount edges { cursor node { account { id } score role } } pageInfo { hasNextPage } }
   victims { account { id } role }
   memberEvidence(accountId: "a01") { score sharedIPs { ip { addr } sharedWith sampleAccountIds } sharedDevices { sharedWith } sharedTargets { target { masked } sharedWith } linkedMembers }
@@ -424,8 +425,12 @@ func TestNetworkDetail(t *testing.T) {
 			t.Errorf("signals not by contribution: %+v", n.Signals)
 		}
 	}
-	if !n.StateLinked.Possible || n.StateLinked.Confidence != 0.7 || len(n.StateLinked.Reasons) != 1 || len(n.Evidence) != 1 {
+	if !n.StateLinked.Possible || n.StateLinked.Confidence != 0.7 || len(n.StateLinked.Reasons) != 2 || len(n.Evidence) != 1 {
 		t.Errorf("stateLinked = %+v evidence = %v", n.StateLinked, n.Evidence)
+	}
+	// Each reason with where it came from, in the order of reasons.
+	if d := n.StateLinked.Details; len(d) != 2 || d[0].Reason != n.StateLinked.Reasons[0] || d[0].Source != "CONFIGURATION" || d[1].Source != "BEHAVIOUR" {
+		t.Errorf("stateLinked.details = %+v", d)
 	}
 	if n.Members.TotalCount != 8 || len(n.Members.Edges) != 3 || !n.Members.PageInfo.HasNextPage || n.Members.Edges[0].Node.Account.ID != "a01" || n.Members.Edges[0].Node.Role != "core" {
 		t.Errorf("members = %+v", n.Members)

@@ -338,7 +338,8 @@ CREATE (a)-[:LOOKED_UP {first: datetime('2026-02-01T00:00:00Z'), last: datetime(
 		{"run-2", t0.Add(time.Hour), []store.NetworkRow{
 			{ID: "n2a", Key: "n1", PredecessorID: "n1", Size: 8, Score: 0.85, Signals: ringSignals, StateLinked: true, StateConfidence: 0.7,
 				MemberCountries: ringCountries, LoginCountries: ringCountries[:2],
-				StateReasons: []string{"working hours of UTC+3:30"}, Evidence: []string{"sweep of +1 415 555 01xx"},
+				StateReasons:       []string{"working hours of UTC+3:30", "a working week kept in UTC+03:30 with a Friday weekend"},
+				StateReasonSources: []string{"configuration", "behaviour"}, Evidence: []string{"sweep of +1 415 555 01xx"},
 				Members: append(members("a01", "a02", "a03", "a04", "a05", "a06", "a10", "a11"), store.MemberRow{AccountID: "a09", Score: 0.1, Role: "victim"})},
 			{ID: "n2b", Key: "n2b", Size: 2, Score: 0.4, Signals: sigs(sig(signals.Velocity, 0.3, 0.5, ""), sig(signals.Datacenter, 0.01, 0.2, "")),
 				Members: members("a07", "a08")},

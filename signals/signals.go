@@ -14,6 +14,7 @@ type Name string
 // The signals, in the order detection reports them.
 const (
 	Sweep       Name = "sweep"
+	SharedBlock Name = "sharedBlocks"
 	Lockstep    Name = "lockstep"
 	DenseBlock  Name = "denseBlock"
 	Datacenter  Name = "datacenter"
@@ -28,7 +29,7 @@ const (
 )
 
 // All lists every signal in report order.
-var All = []Name{Sweep, Lockstep, DenseBlock, Datacenter, NewAccounts, HitRatio,
+var All = []Name{Sweep, SharedBlock, Lockstep, DenseBlock, Datacenter, NewAccounts, HitRatio,
 	Volume, Velocity, SharedInfra, Countries, WorkHours, Seeds}
 
 // Known reports whether n names a signal.
@@ -46,6 +47,8 @@ func (n Name) Title() string {
 	switch n {
 	case Sweep:
 		return "Number sweep"
+	case SharedBlock:
+		return "Shared number blocks"
 	case Lockstep:
 		return "Lockstep lookups"
 	case DenseBlock:

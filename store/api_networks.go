@@ -17,7 +17,7 @@ import (
 const MaxPage = 100
 
 const networkProjection = `n {.id, .key, .runId, .size, .score, .signals, .stateLinked, .stateConfidence,
-	.stateReasons, .evidence, .predecessorId, .reviewStatus, .countries, .handle, .label}`
+	.stateReasons, .stateReasonSources, .evidence, .predecessorId, .reviewStatus, .countries, .handle, .label}`
 
 // networkNode is a Network node's properties as stored: signals and
 // evidence are JSON text (or native values written by hand), stateReasons
@@ -31,10 +31,13 @@ type networkNode struct {
 	StateLinked     bool
 	StateConfidence float64
 	StateReasons    []string
-	PredecessorID   *string
-	ReviewStatus    ReviewStatus
-	Countries       *string
-	Handle, Label   string
+	// StateReasonSources[i] is where StateReasons[i] came from; absent on
+	// networks written before sources were recorded.
+	StateReasonSources []string
+	PredecessorID      *string
+	ReviewStatus       ReviewStatus
+	Countries          *string
+	Handle, Label      string
 }
 
 func (r networkNode) network() Network {
@@ -45,7 +48,12 @@ func (r networkNode) network() Network {
 		PredecessorID:   r.PredecessorID,
 		OwnReviewStatus: r.ReviewStatus,
 		Handle:          r.Handle, Label: r.Label,
-		StateLinked: StateLinkedIndicator{Possible: r.StateLinked, Confidence: r.StateConfidence, Reasons: nonNil(r.StateReasons)},
+		StateLinked: StateLinkedIndicator{Possible: r.StateLinked, Confidence: r.StateConfidence, Reasons: nonNil(r.StateReasons), Details: []StateReason{}},
+	}
+	if len(r.StateReasonSources) == len(r.StateReasons) {
+		for i, text := range r.StateReasons {
+			n.StateLinked.Details = append(n.StateLinked.Details, StateReason{Reason: text, Source: StateReasonSource(r.StateReasonSources[i])})
+		}
 	}
 	n.MemberCountryCounts, n.LoginCountryCounts = parseCountries(r.Countries)
 	if n.OwnReviewStatus == "" {

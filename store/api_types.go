@@ -267,7 +267,27 @@ type StateLinkedIndicator struct {
 	Possible   bool
 	Confidence float64
 	Reasons    []string
+	// Details are the reasons with their source; empty for networks
+	// written before sources were recorded.
+	Details []StateReason
 }
+
+// StateReason is one reason of the indicator and where it came from.
+type StateReason struct {
+	Reason string
+	Source StateReasonSource
+}
+
+// StateReasonSource says whether a reason rests on the configuration (a
+// watch list) or on the network's own behaviour. The stored values are
+// scoring's (scoring.SourceConfiguration, scoring.SourceBehaviour).
+type StateReasonSource string
+
+// Sources of state-linked reasons.
+const (
+	StateReasonConfiguration StateReasonSource = "configuration"
+	StateReasonBehaviour     StateReasonSource = "behaviour"
+)
 
 // Network is a group found by one detection run.
 type Network struct {

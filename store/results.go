@@ -13,7 +13,7 @@ import (
 // Detection write-back. A run is (:DetectionRun {id, startedAt, finishedAt,
 // status, params, stats, error, readPath}); each network it found is
 // (:Network {id, key, runId, size, score, signals, contribution_<signal>,
-// countries, stateLinked, stateConfidence, stateReasons, evidence,
+// countries, stateLinked, stateConfidence, stateReasons, stateReasonSources, evidence,
 // predecessorId}) (signals.go) with
 // (:Account)-[:MEMBER_OF {score, role}]->(:Network) for members and
 // (:Network)-[:EXPOSED {rank, score}]->(:Account) for the accounts its
@@ -152,8 +152,11 @@ type NetworkRow struct {
 	StateLinked     bool
 	StateConfidence float64
 	StateReasons    []string
-	Evidence        []string
-	PredecessorID   string // "" when the network is new
+	// StateReasonSources[i] is where StateReasons[i] came from:
+	// "configuration" or "behaviour".
+	StateReasonSources []string
+	Evidence           []string
+	PredecessorID      string // "" when the network is new
 	// Members by registered country and logins by IP country, most first.
 	MemberCountries []CountryCount
 	LoginCountries  []CountryCount
@@ -209,7 +212,7 @@ func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkR
 		props := map[string]any{
 			"runId": runID, "key": n.Key, "size": int64(n.Size), "score": n.Score, "signals": n.Signals,
 			"stateLinked": n.StateLinked, "stateConfidence": n.StateConfidence,
-			"stateReasons": nonNil(n.StateReasons), "evidence": nonNil(n.Evidence),
+			"stateReasons": nonNil(n.StateReasons), "stateReasonSources": nonNil(n.StateReasonSources), "evidence": nonNil(n.Evidence),
 			"countries": countriesJSON(n.MemberCountries, n.LoginCountries),
 			"handle":    n.Handle, "label": n.Label,
 		}

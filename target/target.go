@@ -394,3 +394,18 @@ func fillLast4(format string, group int, mask string) string {
 // (the others with those first digits have three).
 var twoDigitCC = map[string]bool{"20": true, "27": true, "30": true, "31": true, "32": true, "33": true, "34": true, "36": true, "39": true,
 	"81": true, "82": true, "84": true, "86": true, "90": true, "91": true, "92": true, "93": true, "94": true, "95": true, "98": true}
+
+// BlockRegion returns the region (ISO 3166-1 alpha-2) whose numbering plan
+// holds block (E.164 without its last four digits), or "" when no plan
+// places it.
+func BlockRegion(block string) string {
+	num, err := phonenumbers.Parse(block+"0000", "")
+	if err != nil {
+		return ""
+	}
+	r := phonenumbers.GetRegionCodeForNumber(num)
+	if r == "ZZ" {
+		return ""
+	}
+	return r
+}

@@ -14,7 +14,10 @@
 //     within a short window counts again (SynchroTrap, CopyCatch);
 //   - sweeping the same number block: accounts that each looked up many
 //     numbers of one block are linked even when they split the block
-//     between them and never touch the same number.
+//     between them and never touch the same number;
+//   - touching the same blocks thinly: accounts whose lookups almost all
+//     miss, each with a few unmatched numbers in each of several rare
+//     blocks they share, are linked though no block is swept.
 //
 // Pairs are accumulated one account row at a time in a dense scratch
 // array, as in a sparse matrix product, and only pairs whose weight

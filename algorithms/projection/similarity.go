@@ -45,13 +45,36 @@ type Params struct {
 	// scattered over a block and rarely have looked-up neighbours.
 	BlockMinRun   int     `json:"blockMinRun"`
 	BlockRunShare float64 `json:"blockRunShare"`
-	// BlockMaxHitRatio: in both cases, at most this share of those lookups
+	// BlockMaxHitRatio: in both cases, at most this share of the lookups
 	// matched an account. Contact lists are mostly people who use the
 	// platform; a walk through a number block finds few (0.85% in the 2019
-	// incident), so this keeps heavy organic contact syncs out.
+	// incident), so this keeps heavy organic contact syncs out. Both counts
+	// above are of misses (numbers that matched nobody), so hits mixed in
+	// as camouflage neither make a sweep nor hide one: up to this share
+	// they only cost the adversary lookups.
 	BlockMaxHitRatio float64 `json:"blockMaxHitRatio"`
 	BlockWeight      float64 `json:"blockWeight"`
 	BlockHubCap      int     `json:"blockHubCap"`
+	// ThinMinMisses, ThinMinShared, ThinWeight: an account touches a
+	// block thinly when it looked up at least ThinMinMisses numbers of it
+	// that matched nobody (and misses are most of its lookups there).
+	// Accounts that thinly touch at least ThinMinShared of the same blocks
+	// are linked with ThinWeight times the sum of those blocks' rarity
+	// weights (k = accounts touching the block thinly; more than
+	// BlockHubCap makes a hub). A ring spreading a few numbers per member
+	// over many shared blocks stays under every per-block bar, but its
+	// members' block sets overlap far more than chance: contacts missing
+	// from the platform scatter over a country's whole numbering plan.
+	// Only accounts whose lookups almost all find nobody (at most
+	// ThinMaxHitRatio of them matched an account: ten times what random
+	// numbers of a block find, 0.85% in the 2019 incident) touch blocks
+	// thinly. Address books find people at 30-60%, and a support desk
+	// checking callers finds customers; the unmatched numbers of their
+	// heavy users would otherwise link them through a country's blocks.
+	ThinMinMisses   int     `json:"thinMinMisses"`
+	ThinMinShared   int     `json:"thinMinShared"`
+	ThinMaxHitRatio float64 `json:"thinMaxHitRatio"`
+	ThinWeight      float64 `json:"thinWeight"`
 	// MinWeight: pairs lighter than this are not kept.
 	MinWeight float64 `json:"minWeight"`
 	// Workers bounds parallelism; 0 means GOMAXPROCS.
@@ -67,11 +90,15 @@ func DefaultParams() Params {
 		LockstepWindow:   30 * 60,
 		LockstepWeight:   1,
 		BlockMinLookups:  25,
-		BlockMaxHitRatio: 0.1,
+		BlockMaxHitRatio: 0.5,
 		BlockMinRun:      5,
 		BlockRunShare:    0.8,
 		BlockWeight:      6,
 		BlockHubCap:      1000,
+		ThinMinMisses:    3,
+		ThinMinShared:    2,
+		ThinMaxHitRatio:  0.1,
+		ThinWeight:       1,
 		MinWeight:        1,
 	}
 }
@@ -121,12 +148,16 @@ func Project(b *Bipartite, p Params) Result {
 			}
 		}
 	}
-	sw := sweeps(b, p)
+	sw, thin := sweeps(b, p)
 	st.SweptBlocks = len(sw.blockOff) - 1
 	for blk := range int32(len(sw.blockOff) - 1) {
 		if d := int(sw.blockOff[blk+1] - sw.blockOff[blk]); d > p.BlockHubCap {
 			st.HubsDropped["block"]++
 			hubs = append(hubs, Hub{Kind: "block", Key: b.Blocks.Key(blk), Ref: -1, Accounts: d})
+		}
+		if d := int(thin.blockOff[blk+1] - thin.blockOff[blk]); d > p.BlockHubCap {
+			st.HubsDropped["thinBlock"]++
+			hubs = append(hubs, Hub{Kind: "thinBlock", Key: b.Blocks.Key(blk), Ref: -1, Accounts: d})
 		}
 	}
 	slices.SortFunc(hubs, func(x, y Hub) int {
@@ -162,7 +193,7 @@ func Project(b *Bipartite, p Params) Result {
 				}
 				var es []csr.Edge
 				for a := int32(c * chunk); a < int32(min(n, (c+1)*chunk)); a++ {
-					es = s.row(b, &sw, p, a, es)
+					es = s.row(b, &sw, &thin, p, a, es)
 				}
 				out[c] = es
 				pairs[c] = s.pairs
@@ -185,8 +216,8 @@ func Project(b *Bipartite, p Params) Result {
 	return Result{Graph: csr.FromEdges(n, edges), Stats: st}
 }
 
-// sweepIndex lists, for each account, the blocks it swept, and for each
-// block the accounts that swept it (increasing).
+// sweepIndex lists, for each account, the blocks it swept (or touched
+// thinly), and for each block the accounts that did (increasing).
 type sweepIndex struct {
 	accOff   []int32
 	accBlk   []int32
@@ -194,24 +225,30 @@ type sweepIndex struct {
 	blockAcc []int32
 }
 
-func sweeps(b *Bipartite, p Params) sweepIndex {
+// sweeps returns the index of swept blocks and the index of thinly
+// touched ones (Params.ThinMinMisses), read in one pass over the lookups.
+func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 	n := b.NumAccounts()
 	nb := b.Blocks.Len()
-	si := sweepIndex{accOff: make([]int32, n+1)}
-	if p.BlockMinLookups <= 0 || nb == 0 {
-		si.blockOff = make([]int32, nb+1)
-		return si
+	if nb == 0 || (p.BlockMinLookups <= 0 && p.ThinMinMisses <= 0) {
+		empty := sweepIndex{accOff: make([]int32, n+1), blockOff: make([]int32, nb+1)}
+		return empty, empty
 	}
 	occ := occupancy(b)
 	cnt := map[int32]int32{}
 	hits := map[int32]int32{}
 	inRun := map[int32]int32{}
-	var pairs [][2]int32
+	var sw, th blockPairs
 	for a := range int32(n) {
 		clear(cnt)
 		clear(hits)
 		clear(inRun)
+		var all, allHits int
 		for _, e := range b.AccountEdges(Target, a) {
+			all++
+			if e.Hits > 0 {
+				allHits++
+			}
 			blk := b.TargetBlock[e.Resource]
 			if blk < 0 {
 				continue
@@ -219,24 +256,49 @@ func sweeps(b *Bipartite, p Params) sweepIndex {
 			cnt[blk]++
 			if e.Hits > 0 {
 				hits[blk]++
+				continue
 			}
 			if off := b.TargetOffset[e.Resource]; occ.has(blk, off-1) || occ.has(blk, off+1) {
 				inRun[blk]++
 			}
 		}
-		start := len(pairs)
+		thinner := float64(allHits) <= p.ThinMaxHitRatio*float64(all)
 		for blk, c := range cnt {
-			if float64(hits[blk]) > p.BlockMaxHitRatio*float64(c) {
+			h := hits[blk]
+			if float64(h) > p.BlockMaxHitRatio*float64(c) {
 				continue
 			}
-			r := inRun[blk]
-			if int(c) >= p.BlockMinLookups || (int(r) >= p.BlockMinRun && float64(r) >= p.BlockRunShare*float64(c)) {
-				pairs = append(pairs, [2]int32{a, blk})
+			miss, r := c-h, inRun[blk]
+			if p.BlockMinLookups > 0 && (int(miss) >= p.BlockMinLookups || (int(r) >= p.BlockMinRun && float64(r) >= p.BlockRunShare*float64(miss))) {
+				sw.add(a, blk)
+			} else if thinner && p.ThinMinMisses > 0 && int(miss) >= p.ThinMinMisses {
+				th.add(a, blk)
 			}
 		}
-		slices.SortFunc(pairs[start:], func(x, y [2]int32) int { return cmp.Compare(x[1], y[1]) })
-		si.accOff[a+1] = int32(len(pairs))
+		sw.endAccount()
+		th.endAccount()
 	}
+	return sw.index(n, nb), th.index(n, nb)
+}
+
+// blockPairs collects (account, block) pairs account by account.
+type blockPairs struct {
+	pairs [][2]int32
+	start int
+}
+
+func (bp *blockPairs) add(a, blk int32) { bp.pairs = append(bp.pairs, [2]int32{a, blk}) }
+
+// endAccount sorts the current account's blocks: map order must not
+// reach the graph.
+func (bp *blockPairs) endAccount() {
+	slices.SortFunc(bp.pairs[bp.start:], func(x, y [2]int32) int { return cmp.Compare(x[1], y[1]) })
+	bp.start = len(bp.pairs)
+}
+
+func (bp *blockPairs) index(n, nb int) sweepIndex {
+	pairs := bp.pairs
+	si := sweepIndex{accOff: offsets(len(pairs), n, func(i int) int32 { return pairs[i][0] })}
 	si.accBlk = make([]int32, len(pairs))
 	for i, pr := range pairs {
 		si.accBlk[i] = pr[1]
@@ -292,17 +354,17 @@ func (o blockOccupancy) has(blk, off int32) bool {
 
 // scratch holds one worker's dense accumulators for the row being built.
 type scratch struct {
-	infra, tgt, lock, blk []float64
-	shared                []int32
-	seen                  []bool
-	touched               []int32
-	pairs                 int64
+	infra, tgt, lock, blk, thin []float64
+	shared, thinShared          []int32
+	seen                        []bool
+	touched                     []int32
+	pairs                       int64
 }
 
 func newScratch(n int) *scratch {
 	return &scratch{
-		infra: make([]float64, n), tgt: make([]float64, n), lock: make([]float64, n), blk: make([]float64, n),
-		shared: make([]int32, n), seen: make([]bool, n),
+		infra: make([]float64, n), tgt: make([]float64, n), lock: make([]float64, n), blk: make([]float64, n), thin: make([]float64, n),
+		shared: make([]int32, n), thinShared: make([]int32, n), seen: make([]bool, n),
 	}
 }
 
@@ -315,7 +377,7 @@ func (s *scratch) touch(v int32) {
 
 // row accumulates the similarity of account a to every account v > a and
 // appends the kept edges to es.
-func (s *scratch) row(b *Bipartite, sw *sweepIndex, p Params, a int32, es []csr.Edge) []csr.Edge {
+func (s *scratch) row(b *Bipartite, sw, thin *sweepIndex, p Params, a int32, es []csr.Edge) []csr.Edge {
 	for _, k := range []Kind{IP, Device} {
 		for _, e := range b.AccountEdges(k, a) {
 			d := b.ResourceDegree(k, e.Resource)
@@ -350,19 +412,8 @@ func (s *scratch) row(b *Bipartite, sw *sweepIndex, p Params, a int32, es []csr.
 			}
 		})
 	}
-	for _, blk := range sw.accBlk[sw.accOff[a]:sw.accOff[a+1]] {
-		d := int(sw.blockOff[blk+1] - sw.blockOff[blk])
-		if d < 2 || d > p.BlockHubCap {
-			continue
-		}
-		w := Rarity(d)
-		for _, v := range sw.blockAcc[sw.blockOff[blk]:sw.blockOff[blk+1]] {
-			if v > a {
-				s.touch(v)
-				s.blk[v] += w
-			}
-		}
-	}
+	s.blocks(sw, p, a, s.blk, nil)
+	s.blocks(thin, p, a, s.thin, s.thinShared)
 	// Sorting the touched accounts makes the emitted edge order, and so
 	// the float sums in FromEdges, independent of resource order.
 	slices.Sort(s.touched)
@@ -372,11 +423,36 @@ func (s *scratch) row(b *Bipartite, sw *sweepIndex, p Params, a int32, es []csr.
 		if int(s.shared[v]) >= p.MinSharedTargets {
 			w += p.KindWeight[Target]*s.tgt[v] + p.LockstepWeight*s.lock[v]
 		}
+		if int(s.thinShared[v]) >= p.ThinMinShared {
+			w += p.ThinWeight * s.thin[v]
+		}
 		if w >= p.MinWeight {
 			es = append(es, csr.Edge{U: a, V: v, W: w})
 		}
-		s.infra[v], s.tgt[v], s.lock[v], s.blk[v], s.shared[v], s.seen[v] = 0, 0, 0, 0, 0, false
+		s.infra[v], s.tgt[v], s.lock[v], s.blk[v], s.thin[v], s.shared[v], s.thinShared[v], s.seen[v] = 0, 0, 0, 0, 0, 0, 0, false
 	}
 	s.touched = s.touched[:0]
 	return es
+}
+
+// blocks adds the rarity weight of each block of a's in idx to acc[v] for
+// every later account v with the same block, and counts the shared blocks
+// in n when n is not nil.
+func (s *scratch) blocks(idx *sweepIndex, p Params, a int32, acc []float64, n []int32) {
+	for _, blk := range idx.accBlk[idx.accOff[a]:idx.accOff[a+1]] {
+		d := int(idx.blockOff[blk+1] - idx.blockOff[blk])
+		if d < 2 || d > p.BlockHubCap {
+			continue
+		}
+		w := Rarity(d)
+		for _, v := range idx.blockAcc[idx.blockOff[blk]:idx.blockOff[blk+1]] {
+			if v > a {
+				s.touch(v)
+				acc[v] += w
+				if n != nil {
+					n[v]++
+				}
+			}
+		}
+	}
 }

@@ -176,3 +176,55 @@ func TestProjectDeterministic(t *testing.T) {
 		t.Fatal("projection depends on input order or worker count")
 	}
 }
+
+// TestThinBlocks: accounts that each look up three scattered, unmatched
+// numbers in each of the same three blocks are linked though none sweeps a
+// block; an account with the same lookups that also finds people (an
+// address book: a third of its lookups matched) is not, and neither is one
+// that shares only one block with them.
+func TestThinBlocks(t *testing.T) {
+	bl := NewBuilder(8)
+	n := 0
+	look := func(acc, block string, offsets []int, hit bool) {
+		for _, off := range offsets {
+			key := fmt.Sprintf("%s-%s-%d", acc, block, off)
+			bl.Target(key, block, int64(off))
+			hits := 0
+			if hit {
+				hits = 1
+			}
+			bl.Edge(Target, acc, key, int64(n), int64(n), 1, hits)
+			n++
+		}
+	}
+	blocks := []string{"+1 415 201", "+1 415 202", "+1 415 203"}
+	for i, acc := range []string{"r1", "r2", "r3"} {
+		for _, b := range blocks {
+			look(acc, b, []int{100*i + 10, 100*i + 40, 100*i + 70}, false)
+		}
+	}
+	for _, b := range blocks {
+		look("book", b, []int{5010, 5040, 5070}, false)
+		look("book", b+"9", []int{1, 3, 5, 7, 9}, true)
+	}
+	look("one", blocks[0], []int{7010, 7040, 7070}, false)
+	b := bl.Finish()
+	r := Project(b, DefaultParams())
+	// Three blocks touched thinly by r1, r2, r3, the first also by "one".
+	want := 2*Rarity(3) + Rarity(4)
+	for _, pair := range [][2]string{{"r1", "r2"}, {"r1", "r3"}, {"r2", "r3"}} {
+		if w := weight(r, b, pair[0], pair[1]); math.Abs(w-want) > 1e-9 {
+			t.Errorf("%s-%s: weight %v, want %v", pair[0], pair[1], w, want)
+		}
+	}
+	for _, other := range []string{"book", "one"} {
+		if w := weight(r, b, "r1", other); w != 0 {
+			t.Errorf("r1-%s linked with weight %v", other, w)
+		}
+	}
+	p := DefaultParams()
+	p.ThinMinShared = 4
+	if w := weight(Project(b, p), b, "r1", "r2"); w != 0 {
+		t.Errorf("with thinMinShared 4, three shared blocks still link r1-r2 (%v)", w)
+	}
+}

@@ -1,14 +1,15 @@
 // Package scoring rates each community of the similarity graph as a
 // possible coordinated network: it measures signals (shared
 // infrastructure, lookup volume and velocity, sweeps of number blocks,
-// hit ratio, account age, datacenter share, country spread, working
+// hit ratio, blocks covered together, account age, datacenter share, country spread, working
 // hours, FRAUDAR dense blocks, proximity to confirmed accounts), combines
 // them into a score in [0,1] with each signal's contribution, gives each
 // member a role and a score, and writes evidence an analyst can read.
 //
 // "Possibly state-linked" is a separate indicator with reasons and a
-// confidence, never a verdict; its inputs (watched ASNs, time zones) come
-// from Config, not code.
+// confidence, never a verdict; its watch lists (ASNs, countries, time
+// zones) come from Config, not code, and without them it rests on
+// behaviour alone, with a lower confidence; each reason names its source.
 package scoring
 
 import (
@@ -26,6 +27,7 @@ import (
 // report them.
 const (
 	SigSweep       = signals.Sweep
+	SigShared      = signals.SharedBlock
 	SigLockstep    = signals.Lockstep
 	SigDenseBlock  = signals.DenseBlock
 	SigDatacenter  = signals.Datacenter
@@ -60,12 +62,13 @@ type Config struct {
 	// MinSize: communities smaller than this are not scored, unless
 	// SmallMinSwept lets their sweep speak for them.
 	MinSize int `json:"minSize" yaml:"minSize"`
-	// SmallMinSwept: a community of 2 to MinSize-1 accounts is scored
+	// SmallMinSwept: a community of 1 to MinSize-1 accounts is scored
 	// when its members together looked up at least this many distinct
 	// numbers lying in swept groups of 100. A few accounts filling whole
 	// groups by the thousand are enumerating whatever their number, and
-	// splitting a sweep over four accounts must not hide it; families
-	// and friends sharing a device fill no groups. 0 turns it off.
+	// splitting a sweep over four accounts, or sweeping alone from an
+	// address nobody else uses, must not hide it; families and friends
+	// sharing a device fill no groups. 0 turns it off.
 	SmallMinSwept int `json:"smallMinSwept" yaml:"smallMinSwept"`
 	// MaxVictims: at most this many looked-up victims are listed a network.
 	MaxVictims int `json:"maxVictims" yaml:"maxVictims"`
@@ -74,6 +77,13 @@ type Config struct {
 	// Contacts scatter over a block; a sweep, shuffled or split among
 	// members, fills whole groups.
 	MinGroupFill int `json:"minGroupFill" yaml:"minGroupFill"`
+	// SharedBlockMin: a block at least three members cover together (the
+	// sharedBlocks signal) needs at least this many distinct numbers of
+	// it that matched nobody looked up by them, outside swept groups: as
+	// many as one account must look up to sweep a block alone
+	// (projection's blockMinLookups), so that sharing the work buys the
+	// ring nothing. 0 turns the signal off.
+	SharedBlockMin int `json:"sharedBlockMin" yaml:"sharedBlockMin"`
 	// LockstepWindow (seconds): two members acting on one target within
 	// this window act in lockstep.
 	LockstepWindow int64 `json:"lockstepWindowSeconds" yaml:"lockstepWindowSeconds"`
@@ -93,6 +103,7 @@ func DefaultConfig() Config {
 	return Config{
 		Weights: map[signals.Name]float64{
 			SigSweep:       0.85,
+			SigShared:      0.75,
 			SigLockstep:    0.75,
 			SigDenseBlock:  0.35,
 			SigDatacenter:  0.45,
@@ -111,6 +122,7 @@ func DefaultConfig() Config {
 		SmallMinSwept:  1000,
 		MaxVictims:     100,
 		MinGroupFill:   20,
+		SharedBlockMin: 25,
 		LockstepWindow: 30 * 60,
 		WorkStart:      9,
 		WorkEnd:        18,
@@ -179,6 +191,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("scoring config: minSize %d, want at least 2", c.MinSize)
 	case c.SmallMinSwept < 0:
 		return fmt.Errorf("scoring config: smallMinSwept %d, want 0 (off) or more", c.SmallMinSwept)
+	case c.SharedBlockMin < 0:
+		return fmt.Errorf("scoring config: sharedBlockMin %d, want 0 (off) or more", c.SharedBlockMin)
 	case c.MinGroupFill < 2 || c.MinGroupFill > 100:
 		return fmt.Errorf("scoring config: minGroupFill %d, want 2 to 100", c.MinGroupFill)
 	case c.WorkStart < 0 || c.WorkEnd > 24 || c.WorkStart >= c.WorkEnd:

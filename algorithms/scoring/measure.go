@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
+	"github.com/lockstep-dev/lockstep/target"
 )
 
 const day = 86400.0
@@ -25,7 +26,11 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 	measureInfrastructure(&f, in.B, cfg, ms)
 	blocks, byTarget := measureLookups(&f, in.B, ms, local)
 	measureLockstep(&f, cfg, byTarget)
+	measureSharedBlocks(&f, cfg, blocks) // before measureSweeps, which reorders blocks
 	measureSweeps(&f, cfg, blocks)
+	if f.bestBlockCovered > 0 {
+		f.bestBlockCountry = target.BlockRegion(in.B.Blocks.Key(f.bestBlock))
+	}
 
 	// Timing comes from lookups, the abuse itself; logins only when a
 	// community looked nothing up.
@@ -134,6 +139,7 @@ func measureInfrastructure(f *facts, b *projection.Bipartite, cfg Config, ms []i
 		}
 	}
 	f.dcIPs = len(dcIPs)
+	f.dcASNs = len(asnIPs)
 	for asn, k := range asnIPs {
 		if k > f.topASNIPs || (k == f.topASNIPs && asn < f.topASN) {
 			f.topASN, f.topASNIPs = asn, k
@@ -171,12 +177,14 @@ type blockHit struct {
 	offset int32
 	first  int64
 	member int32
+	hit    bool // it matched an account
 }
 
 // targetTouch is one member's first lookup of a target.
 type targetTouch struct {
 	first  int64
 	member int32
+	hit    bool
 }
 
 // measureLookups: volume, velocity, hits, victims and lookup hours. It
@@ -186,23 +194,24 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 	blocks := map[int32][]blockHit{}
 	byTarget := map[int32][]targetTouch{}
 	f.ownLookups = make([]int64, len(ms))
+	f.addressBook = make([]bool, len(ms))
 	var ages []float64
 	for i, a := range ms {
 		es := b.AccountEdges(projection.Target, a)
 		if len(es) == 0 {
 			continue
 		}
-		var n int64
+		var n, hits int64
 		first, last := int64(math.MaxInt64), int64(math.MinInt64)
 		for _, e := range es {
 			n += int64(e.Count)
-			f.hits += int64(e.Hits)
+			hits += int64(e.Hits)
 			first, last = min(first, e.First), max(last, e.Last)
 			f.events += addHours(&f.activityHours, e.First, e.Last, e.Count)
 			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
-				blocks[blk] = append(blocks[blk], blockHit{b.TargetOffset[e.Resource], e.First, int32(i)})
+				blocks[blk] = append(blocks[blk], blockHit{b.TargetOffset[e.Resource], e.First, int32(i), e.Hits > 0})
 			}
-			byTarget[e.Resource] = append(byTarget[e.Resource], targetTouch{e.First, int32(i)})
+			byTarget[e.Resource] = append(byTarget[e.Resource], targetTouch{e.First, int32(i), e.Hits > 0})
 			for _, v := range b.Matched[e.Resource] {
 				if _, member := local[v]; !member {
 					f.victims[v]++
@@ -210,7 +219,14 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 			}
 		}
 		f.lookups += n
+		f.hits += hits
+		if f.lookupSpanFrom == 0 || first < f.lookupSpanFrom {
+			f.lookupSpanFrom = first
+		}
+		f.lookupSpanTo = max(f.lookupSpanTo, last)
 		f.ownLookups[i] = n
+		f.memberHitRatio = append(f.memberHitRatio, float64(hits)/float64(max(1, n)))
+		f.addressBook[i] = float64(hits) > blindHitRatio*float64(n)
 		if c := b.AccountCreated[a]; c > 0 && first >= c {
 			ages = append(ages, float64(first-c)/day)
 		}
@@ -239,6 +255,9 @@ func measureLockstep(f *facts, cfg Config, byTarget map[int32][]targetTouch) {
 				(j+1 < len(ts) && ts[j+1].first-ts[j].first <= cfg.LockstepWindow && ts[j+1].member != ts[j].member)
 			if near {
 				f.lockstepEdges++
+				if !ts[j].hit {
+					f.lockstepMisses++
+				}
 				lockTimes = append(lockTimes, ts[j].first)
 			}
 		}
@@ -301,6 +320,78 @@ func measureSweeps(f *facts, cfg Config, blocks map[int32][]blockHit) {
 		}
 	}
 }
+
+// measureSharedBlocks finds the blocks the members cover together though
+// none sweeps them: members whose lookups almost all find nobody (see
+// blindHitRatio) looked up numbers there that matched nobody,
+// outside swept groups, at least sharedBlockMembers of them, and either
+// together at least cfg.SharedBlockMin distinct ones or each at least
+// sharedBlockEach (as many members touching the block as the projection's
+// thin links need). It counts those numbers, so the
+// sweep signal and this one never count a number twice. Hits are left
+// out: camouflage lookups of real accounts lower the share this is part
+// of, in proportion, and cannot hide the blocks.
+func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
+	if cfg.SharedBlockMin <= 0 || !slices.Contains(f.addressBook, false) {
+		return
+	}
+	for _, hs := range blocks {
+		// Most blocks of most communities hold too few candidate numbers:
+		// count them before building any map.
+		candidates := 0
+		for _, h := range hs {
+			if !h.hit && !f.addressBook[h.member] {
+				candidates++
+			}
+		}
+		if candidates < min(cfg.SharedBlockMin, sharedBlockMembers*sharedBlockEach) {
+			continue
+		}
+		fill := map[int32]int{}
+		seen := map[int32]bool{}
+		for _, h := range hs {
+			if !seen[h.offset] {
+				seen[h.offset] = true
+				fill[h.offset/groupSize]++
+			}
+		}
+		members := map[int32]int{}
+		distinct := map[int32]bool{}
+		for _, h := range hs {
+			if h.hit || f.addressBook[h.member] || fill[h.offset/groupSize] >= cfg.MinGroupFill {
+				continue
+			}
+			members[h.member]++
+			distinct[h.offset] = true
+		}
+		touching := 0
+		for _, k := range members {
+			if k >= sharedBlockEach {
+				touching++
+			}
+		}
+		if len(members) < sharedBlockMembers || (len(distinct) < cfg.SharedBlockMin && touching < sharedBlockMembers) {
+			continue
+		}
+		f.sharedBlocks++
+		f.sharedBlockLookups += len(distinct)
+	}
+}
+
+// sharedBlockMembers: a block covered by one or two accounts is theirs to
+// sweep (the sweep signal's job); from three on it is shared work.
+const sharedBlockMembers = 3
+
+// blindHitRatio: a member whose lookups find accounts more often than this
+// is not looking up numbers blindly (ten times what random numbers of a
+// block find, 0.85% in the 2019 incident; projection's thinMaxHitRatio):
+// an address book, a support desk checking callers. Its unmatched numbers
+// do not make a block shared.
+const blindHitRatio = 0.1
+
+// sharedBlockEach: unmatched numbers of a block one member must look up
+// to touch it (projection's thinMinMisses): one or two can be chance.
+const sharedBlockEach = 3
 
 // groupSize is how many numbers share a group: all digits but the last two.
 const groupSize = 100
@@ -465,9 +556,79 @@ func activityWindows(f *facts, cfg Config) {
 			f.workShare, f.bestTZ = w, off
 		}
 	}
+	f.week = bestWorkingWeek(f.activityHours, total, cfg)
 	for _, tz := range cfg.WatchTimeZones {
 		if w := work(tz.Offset); w > f.watchTZShare {
 			f.watchTZShare, f.watchTZ = w, tz.Name
 		}
 	}
+}
+
+// weekends are the weekly rest days working weeks keep around the world:
+// Saturday-Sunday in most of it, Friday-Saturday across much of the Middle
+// East and North Africa, Friday alone or Thursday-Friday in Iran and
+// Afghanistan. Days are counted from Monday (0).
+var weekends = []struct {
+	name string
+	days []int
+}{
+	{"Saturday-Sunday", []int{5, 6}},
+	{"Friday-Saturday", []int{4, 5}},
+	{"Friday", []int{4}},
+	{"Thursday-Friday", []int{3, 4}},
+}
+
+// workingWeek is the time zone whose working hours hold the most
+// activity, the weekend whose days hold the least of it there, and the
+// shares that say how clearly.
+type workingWeek struct {
+	offset float64
+	// hours: share of activity in the zone's working hours, any day.
+	hours   float64
+	weekend string
+	// rest and satSunRest: share of activity a day on the weekend's days
+	// and on Saturday-Sunday, local time (1/7 each when spread evenly).
+	rest, satSunRest float64
+	// days: days of the week (local) holding at least 1% of activity.
+	days int
+}
+
+func bestWorkingWeek(hist [168]float64, total float64, cfg Config) workingWeek {
+	local := func(h int, off float64) int { return ((h+int(math.Floor(off)))%168 + 168) % 168 }
+	var best workingWeek
+	for off := -12.0; off <= 14; off += 0.5 {
+		var s float64
+		for h, v := range hist {
+			if lh := local(h, off); lh%24 >= cfg.WorkStart && lh%24 < cfg.WorkEnd {
+				s += v
+			}
+		}
+		if s/total > best.hours+1e-9 {
+			best = workingWeek{offset: off, hours: s / total}
+		}
+	}
+	var byDay [7]float64
+	for h, v := range hist {
+		byDay[local(h, best.offset)/24] += v / total
+	}
+	for _, d := range byDay {
+		if d >= 0.01 {
+			best.days++
+		}
+	}
+	rest := func(days []int) float64 {
+		var s float64
+		for _, d := range days {
+			s += byDay[d]
+		}
+		return s / float64(len(days))
+	}
+	best.satSunRest = rest(weekends[0].days)
+	best.weekend, best.rest = weekends[0].name, best.satSunRest
+	for _, we := range weekends[1:] {
+		if r := rest(we.days); r < best.rest-1e-9 {
+			best.weekend, best.rest = we.name, r
+		}
+	}
+	return best
 }

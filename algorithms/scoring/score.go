@@ -45,14 +45,14 @@ type Member struct {
 
 // Network is a scored community.
 type Network struct {
-	Community       int32    `json:"community"`
-	Size            int      `json:"size"` // members, victims excluded
-	Score           float64  `json:"score"`
-	Signals         []Signal `json:"signals"`
-	StateLinked     bool     `json:"stateLinked"`
-	StateConfidence float64  `json:"stateConfidence"`
-	StateReasons    []string `json:"stateReasons"`
-	Evidence        []string `json:"evidence"`
+	Community       int32         `json:"community"`
+	Size            int           `json:"size"` // members, victims excluded
+	Score           float64       `json:"score"`
+	Signals         []Signal      `json:"signals"`
+	StateLinked     bool          `json:"stateLinked"`
+	StateConfidence float64       `json:"stateConfidence"`
+	StateReasons    []StateReason `json:"stateReasons"`
+	Evidence        []string      `json:"evidence"`
 	// MemberCountries counts members by registered country and
 	// LoginCountries logins by the country of their IP address, most
 	// first (ties alphabetical), every country.
@@ -64,6 +64,14 @@ type Network struct {
 	// Members lists core and peripheral members by decreasing score, then
 	// victims (at most Config.MaxVictims).
 	Members []Member `json:"members"`
+}
+
+// StateReason is one reason of the "possibly state-linked" indicator and
+// where it came from: SourceConfiguration (a watch list) or
+// SourceBehaviour (the network's own behaviour).
+type StateReason struct {
+	Text   string `json:"text"`
+	Source string `json:"source"`
 }
 
 // CountryCount is a country (ISO 3166-1 alpha-2) and how many members or
@@ -173,6 +181,7 @@ type facts struct {
 	createdInWindow            int
 	logins, dcLogins           int64
 	dcIPs                      int
+	dcASNs                     int // ASNs of the datacenter IPs
 	topASN                     uint32
 	topASOrg                   string
 	topASNIPs                  int
@@ -182,10 +191,13 @@ type facts struct {
 	membersSharing             int
 	lookups, hits              int64
 	lookupsPerMember           []float64
+	memberHitRatio             []float64 // per member with lookups
+	addressBook                []bool    // per member: hit ratio above blindHitRatio
 	perDay                     []float64
 	phoneTargets               int
 	sweepCovered               int
 	bestBlock                  int32
+	bestBlockCountry           string // region of the best block's numbering plan
 	bestBlockCovered           int
 	bestBlockGroups            int // swept groups of the best block
 	bestBlockMembers           int
@@ -193,6 +205,12 @@ type facts struct {
 	bestBlockPerNumber         float64 // members looking up each number of the block, on average
 	lockstepEdges, targetEdges int
 	lockstepEpisodes           int // bursts of lockstep lookups, 12 h apart or more
+	lockstepMisses             int // lockstep lookups of numbers that matched nobody
+	sharedBlocks               int // blocks covered together, none sweeping (measureSharedBlocks)
+	sharedBlockLookups         int
+	week                       workingWeek
+	lookupSpanFrom             int64 // first and last lookup of any member (Unix seconds)
+	lookupSpanTo               int64
 	hourStart, hourEnd         int // circular UTC window holding 90% of activity
 	hourShare                  float64
 	events                     int
@@ -218,18 +236,18 @@ type facts struct {
 	createdMin, createdMax     int64
 }
 
-// smallCandidates marks the communities of 2 to MinSize-1 accounts that
+// smallCandidates marks the communities of 1 to MinSize-1 accounts that
 // made at least SmallMinSwept lookups of distinct targets between them (a
 // bound on the swept numbers they can have), so that only those few are
 // measured: most small communities are families and friends, and a
 // million-account world has hundreds of thousands of them.
 func smallCandidates(in Input, cfg Config, sizes []int32) map[int32]bool {
-	if cfg.SmallMinSwept <= 0 || cfg.MinSize <= 2 {
+	if cfg.SmallMinSwept <= 0 {
 		return nil
 	}
 	targets := map[int32]int{}
 	for u, c := range in.Labels {
-		if sz := int(sizes[c]); sz >= 2 && sz < cfg.MinSize {
+		if sz := int(sizes[c]); sz < cfg.MinSize {
 			targets[c] += len(in.B.AccountEdges(projection.Target, int32(u)))
 		}
 	}
@@ -261,8 +279,12 @@ func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds ma
 	if len(ms) < cfg.MinSize {
 		// Say why a network below the size floor is reported at all,
 		// right after the opening sentence.
-		why := fmt.Sprintf("Reported though smaller than %s: its %s together looked up %s lying in swept groups of 100 numbers, and from %s (smallMinSwept) a sweep is enumeration evidence on its own.",
-			plural(cfg.MinSize, "account"), plural(len(ms), "member"), plural(f.sweepCovered, "distinct number"), plural(cfg.SmallMinSwept, "distinct number"))
+		who := fmt.Sprintf("its %s together", plural(len(ms), "member"))
+		if len(ms) == 1 {
+			who = "this single account, linked to no other,"
+		}
+		why := fmt.Sprintf("Reported though smaller than %s: %s looked up %s lying in swept groups of 100 numbers, and from %s (smallMinSwept) a sweep is enumeration evidence on its own.",
+			plural(cfg.MinSize, "account"), who, plural(f.sweepCovered, "distinct number"), plural(cfg.SmallMinSwept, "distinct number"))
 		nw.Evidence = slices.Insert(nw.Evidence, 1, why)
 	}
 	sweepBlock := ""

@@ -32,17 +32,55 @@ func measureSignals(f facts, cfg Config) []Signal {
 	}
 	add(SigSweep, cov, cov*math.Min(1, float64(f.sweepCovered)/100),
 		fmt.Sprintf("%s of %s distinct numbers looked up lie in groups of 100 numbers with at least %d numbers looked up", num(int64(f.sweepCovered)), num(int64(f.phoneTargets)), cfg.MinGroupFill))
+	hr := 0.0
+	if f.lookups > 0 {
+		hr = float64(f.hits) / float64(f.lookups)
+	}
+	// Hit ratio of the median member: 1 for no hits, falling linearly to
+	// 0 at a quarter of lookups matched, below the 30-60% of organic
+	// address books (Hagen et al.), so camouflage hits lower it in
+	// proportion instead of turning it off at once. The median member's,
+	// not the pooled ratio, so a few busy organic accounts drawn into a
+	// community do not hide what most of its members do.
+	// It needs 100 lookups in all, where 1% and 45% cannot be mistaken,
+	// and 5 from the median member: a thin ring's members may each make
+	// a dozen.
+	hrMed := median(f.memberHitRatio)
+	hrs := 0.0
+	if f.lookups >= 100 && perMember >= 5 {
+		hrs = (organicHitFloor - hrMed) / organicHitFloor
+	}
+	// Shared blocks: share of the looked-up numbers that matched nobody
+	// and lie, outside swept groups, in blocks several members cover
+	// together; discounted below 100 such numbers like the sweep, and by
+	// the hit ratio's strength: a group whose lookups find people at an
+	// address book's rate (a family, friends, colleagues from a small
+	// country whose few blocks they all touch) shares blocks by chance,
+	// not by plan.
+	shb := 0.0
+	if f.phoneTargets > 0 {
+		shb = float64(f.sharedBlockLookups) / float64(f.phoneTargets)
+	}
+	add(SigShared, shb, shb*math.Min(1, float64(f.sharedBlockLookups)/100)*clamp01(hrs),
+		fmt.Sprintf("%s of %s distinct numbers looked up matched nobody and lie, outside swept groups, in %s where at least %s, none an address book, together looked up at least %s or each at least %s",
+			num(int64(f.sharedBlockLookups)), num(int64(f.phoneTargets)), plural(f.sharedBlocks, "number block"), plural(sharedBlockMembers, "member"), plural(cfg.SharedBlockMin, "such distinct number"), plural(sharedBlockEach, "such distinct number")))
 	// Lockstep: share of lookups of a target another member looked up
 	// within the window; discounted below 50 such lookups, and unless it
 	// is sustained over several bursts at least 12 hours apart
-	// (SynchroTrap's "sustained periods"):
-	// friends who install the app together sync overlapping address books
-	// in one burst, a ring acts in lockstep wave after wave.
+	// (SynchroTrap's "sustained periods") or its one burst is larger than
+	// a shared address book: friends who install the app together sync
+	// overlapping address books in one burst, a ring acts in lockstep wave
+	// after wave, or in one wave of numbers nobody's friends have. A
+	// shared address book is bounded by a social circle (about 150
+	// people, Dunbar), so lockstep lookups of numbers that matched nobody
+	// count from 150 a member and fully from 1,500; hits mixed in as
+	// camouflage lower the share, in proportion, and add nothing.
 	ls := 0.0
 	if f.targetEdges > 0 {
 		ls = float64(f.lockstepEdges) / float64(f.targetEdges)
 	}
-	sustained := clamp01(float64(f.lockstepEpisodes-1) / 3)
+	burst := logRamp(float64(f.lockstepMisses)/n, circle, 10*circle)
+	sustained := max(clamp01(float64(f.lockstepEpisodes-1)/3), burst)
 	add(SigLockstep, ls, ls/0.5*math.Min(1, float64(f.lockstepEdges)/50)*sustained,
 		fmt.Sprintf("%s of %s of a target by a member came within %s of another member's, in %s", num(int64(f.lockstepEdges)), plural(f.targetEdges, "first lookup"), dur(cfg.LockstepWindow), plural(f.lockstepEpisodes, "burst")))
 	add(SigDenseBlock, f.dense.Density, logRamp(f.dense.Density, 2, 15),
@@ -63,15 +101,7 @@ func measureSignals(f facts, cfg Config) []Signal {
 	// their contacts at sign-up too.
 	add(SigNewAccounts, f.createdWindowDays, nw, fmt.Sprintf("%d of %s created within %.1f days; the median member was %.1f days old at its first lookup",
 		f.createdInWindow, plural(f.n, "account"), f.createdWindowDays, f.firstLookupAgeDaysMedian))
-	hr := 0.0
-	if f.lookups > 0 {
-		hr = float64(f.hits) / float64(f.lookups)
-	}
-	hrs := 0.0
-	if perMember >= 20 {
-		hrs = (0.1 - hr) / 0.1
-	}
-	add(SigHitRatio, hr, hrs, fmt.Sprintf("%.2f%% of %s matched an account", 100*hr, plural64(f.lookups, "lookup")))
+	add(SigHitRatio, hrMed, hrs, fmt.Sprintf("the median member's lookups matched an account %.2f%% of the time; %.2f%% of %s matched an account", 100*hrMed, 100*hr, plural64(f.lookups, "lookup")))
 	add(SigVolume, perMember, logRamp(perMember, 150, 3000), fmt.Sprintf("the median member made %.0f lookups", perMember))
 	vel := median(f.perDay)
 	add(SigVelocity, vel, logRamp(vel, 100, 3000), fmt.Sprintf("the median member made %.0f lookups a day between its first and last lookup", vel))
@@ -87,6 +117,14 @@ func measureSignals(f facts, cfg Config) []Signal {
 	add(SigSeeds, f.seedMass, f.seedMass*2, fmt.Sprintf("%.1f%% of the confirmed seeds' personalized PageRank mass; %s", 100*f.seedMass, plural(f.seedMembers, "confirmed member")))
 	return out
 }
+
+// circle is the size of a social circle (Dunbar's number): how many
+// entries of an address book friends can have in common.
+const circle = 150
+
+// organicHitFloor: hit ratios at or above a quarter look organic (address
+// books hold 30-60% people on the platform).
+const organicHitFloor = 0.25
 
 // activityUnit names what the hour histogram counts: lookups, or logins
 // for a community that looked nothing up.
@@ -114,41 +152,121 @@ func dur(secs int64) string {
 	return plural(int(secs/60), "minute")
 }
 
+// Sources of a state-linked reason.
+const (
+	// SourceConfiguration: the reason rests on a watch list of the
+	// scoring configuration (an investigation's judgement).
+	SourceConfiguration = "configuration"
+	// SourceBehaviour: the reason rests on the network's own behaviour,
+	// with no watch list.
+	SourceBehaviour = "behaviour"
+)
+
+// behaviourCap bounds the confidence behaviour gives: without a watch
+// list the indicator may fire, but never as surely as a strong watch-list
+// match (watched hosting alone gives up to 0.6, with a watched time zone
+// 0.76).
+const behaviourCap = 0.7
+
 // stateIndicator weighs the indicators platforms use before they say
-// "possibly state-linked": logins from watched ASNs or countries, activity
-// in a watched time zone's working hours, and concentrated infrastructure.
-// It only fires for networks already flagged, and never alone on IP
-// country, which VPNs and proxies fake.
-func stateIndicator(f facts, cfg Config, score float64) (bool, float64, []string) {
-	reasons := []string{}
-	prod := 1.0
-	add := func(strength, weight float64, reason string) {
-		if strength <= 0 {
-			return
+// "possibly state-linked". From configuration: logins from watched ASNs or
+// countries, activity in a watched time zone's working hours. From
+// behaviour: a working week kept in one time zone whose weekend is not
+// Saturday-Sunday, infrastructure concentrated in a few hosting ASNs,
+// enumeration of another country's numbers, logins from many countries.
+// Each reason names its source; the confidence is the noisy-OR of the
+// configured reasons or that of the behavioural ones, at most
+// behaviourCap, whichever is higher. It only fires for networks already
+// flagged, and never alone on IP country, which VPNs and proxies fake.
+func stateIndicator(f facts, cfg Config, score float64) (bool, float64, []StateReason) {
+	reasons := []StateReason{}
+	prod := map[string]float64{SourceConfiguration: 1, SourceBehaviour: 1}
+	add := func(source string) func(strength, weight float64, reason string) {
+		return func(strength, weight float64, reason string) {
+			if strength <= 0 {
+				return
+			}
+			prod[source] *= 1 - clamp01(strength)*weight
+			reasons = append(reasons, StateReason{Text: reason, Source: source})
 		}
-		prod *= 1 - clamp01(strength)*weight
-		reasons = append(reasons, reason)
 	}
+	byConfig := add(SourceConfiguration)
 	if f.logins > 0 && len(cfg.WatchASNs) > 0 {
 		s := float64(f.watchASNLogins) / float64(f.logins)
-		add(s, 0.6, fmt.Sprintf("%.0f%% of logins from watched ASNs", 100*s))
+		byConfig(s, 0.6, fmt.Sprintf("%.0f%% of logins from watched ASNs", 100*s))
 	}
 	if f.logins > 0 && len(cfg.WatchCountries) > 0 {
 		s := float64(f.watchCountryLogins) / float64(f.logins)
-		add(s, 0.25, fmt.Sprintf("%.0f%% of logins from IPs in watched countries (IP country alone is weak: VPNs and proxies)", 100*s))
+		byConfig(s, 0.25, fmt.Sprintf("%.0f%% of logins from IPs in watched countries (IP country alone is weak: VPNs and proxies)", 100*s))
 	}
 	if f.watchTZ != "" && f.events >= 50 {
 		s := (f.watchTZShare - 0.5) / 0.4
-		add(s, 0.4, fmt.Sprintf("%.0f%% of activity in weekday working hours of %s", 100*f.watchTZShare, f.watchTZ))
+		byConfig(s, 0.4, fmt.Sprintf("%.0f%% of activity in weekday working hours of %s", 100*f.watchTZShare, f.watchTZ))
 	}
-	if f.dcIPs > 0 && f.topASNIPs*2 >= f.dcIPs && f.dcLogins*2 >= f.logins {
-		add(0.5, 0.4, fmt.Sprintf("infrastructure concentrated in AS %d (%d of %d datacenter IPs)", f.topASN, f.topASNIPs, f.dcIPs))
-	}
-	conf := 1 - prod
-	if len(reasons) == 0 {
-		conf = 0
-	}
+	behaviourReasons(f, cfg, add(SourceBehaviour))
+	// Behaviour corroborates a watch list but does not add to it: the
+	// confidence is the stronger of the two, behaviour's capped.
+	conf := max(1-prod[SourceConfiguration], min(behaviourCap, 1-prod[SourceBehaviour]))
 	return score >= cfg.Threshold && conf >= 0.5, conf, reasons
+}
+
+// behaviourReasons adds the state-linked reasons a network's behaviour
+// gives with no watch list. Each is weak alone (commercial scrapers keep
+// office hours and rent hosting too); it takes several together.
+func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, reason string)) {
+	// Operators on a salary keep one zone's working week; organic users
+	// and unattended scrapers spread over the clock. Office hours alone
+	// are every commercial scraper's, so it counts only when the week
+	// rests on days other than Saturday-Sunday: activity stops on them
+	// and goes on over Saturday-Sunday (an even spread puts 1/7 on each
+	// day), so the operators keep the week of a country where that
+	// weekend is the norm. A rest day shows only in a network active on
+	// most days of the week (five of seven) whose active span took in the
+	// rest days (a ring that worked Saturday to Wednesday never met a
+	// Friday): one that worked a day or four rests on every other. The
+	// rest days must be clearly quiet, at most a quarter of the
+	// Saturday-Sunday rate, or the "weekend" is only a lull in a network
+	// that works every day. And it takes a team: one account's days are
+	// one script's, whose few sessions skip a day by chance.
+	if wk := f.week; f.n >= 2 && f.events >= 50 && wk.days >= 5 && spanCovers(f, wk) && wk.weekend != weekends[0].name && wk.rest <= wk.satSunRest/4 {
+		s := min((wk.hours-0.5)/0.3, (wk.satSunRest-wk.rest)/0.1)
+		add(s, 0.5, fmt.Sprintf("a working week kept in UTC%s with a %s weekend: %.0f%% of %s in its %02d:00-%02d:00, %.1f%% a day on %s against %.1f%% a day on Saturday-Sunday",
+			tzName(wk.offset), wk.weekend, 100*wk.hours, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, 100*wk.rest, wk.weekend, 100*wk.satSunRest))
+	}
+	if f.dcLogins*2 >= f.logins && f.dcASNs > 0 && f.dcASNs <= 3 {
+		add(0.5, 0.4, fmt.Sprintf("infrastructure concentrated in %s (%s, most in AS %d)", plural(f.dcASNs, "hosting ASN"), plural(f.dcIPs, "datacenter IP"), f.topASN))
+	}
+	if f.bestBlockCovered > 0 && f.bestBlockCountry != "" && len(f.loginCountries) > 0 && f.loginCountries[0].Country != f.bestBlockCountry {
+		add(1, 0.1, fmt.Sprintf("enumeration of another country's numbers: %s numbers swept from logins mostly in %s", f.bestBlockCountry, f.loginCountries[0].Country))
+	}
+	if n := len(f.loginCountries); n >= 4 {
+		add(float64(n-3)/5, 0.15, fmt.Sprintf("coordination across %s of logins", plural(n, "country")))
+	}
+}
+
+// spanCovers reports whether the days from the community's first lookup to
+// its last, in the working week's zone, include every day of its weekend.
+func spanCovers(f facts, wk workingWeek) bool {
+	if f.lookupSpanTo <= f.lookupSpanFrom {
+		return false
+	}
+	var seen [7]bool
+	off := int64(wk.offset * 3600)
+	// Day 0 of Unix time was a Thursday: +3 makes Monday 0.
+	for d := (f.lookupSpanFrom + off) / int64(day); d <= (f.lookupSpanTo+off)/int64(day); d++ {
+		seen[(d+3)%7] = true
+	}
+	for _, we := range weekends {
+		if we.name != wk.weekend {
+			continue
+		}
+		for _, d := range we.days {
+			if !seen[d] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // roles scores members by the network score, scaled by how strongly each
@@ -162,7 +280,9 @@ func roles(b *projection.Bipartite, f facts, ms []int32, score float64, cfg Conf
 	}
 	out := make([]Member, 0, len(ms))
 	for i, a := range ms {
-		link := 0.0
+		// With no link inside the community (a single enumerator) every
+		// member is as linked as the strongest: core, not peripheral.
+		link := 1.0
 		if maxIn > 0 {
 			link = f.strengthIn[i] / maxIn
 		}

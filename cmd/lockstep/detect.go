@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/lockstep-dev/lockstep/algorithms/scoring"
 	"io"
 	"log/slog"
 	"os"
@@ -205,7 +206,7 @@ func printNetworks(w io.Writer, shown []detect.Network) {
 			fmt.Fprintf(w, "   - %s\n", e)
 		}
 		if n.StateLinked {
-			fmt.Fprintf(w, "   - Possibly state-linked (an indicator, not a verdict; confidence %.0f%%): %s.\n", 100*n.StateConfidence, strings.Join(n.StateReasons, "; "))
+			fmt.Fprintf(w, "   - Possibly state-linked (an indicator, not a verdict; confidence %.0f%%): %s.\n", 100*n.StateConfidence, strings.Join(reasonTexts(n.StateReasons), "; "))
 		}
 	}
 }
@@ -244,4 +245,13 @@ func failOrphanedRuns(ctx context.Context, st *store.Store) error {
 		slog.Warn("detection runs left running by a process that is gone, marked failed", "runs", failed)
 	}
 	return err
+}
+
+// reasonTexts writes each state-linked reason with its source.
+func reasonTexts(rs []scoring.StateReason) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Text + " (" + r.Source + ")"
+	}
+	return out
 }

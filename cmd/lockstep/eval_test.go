@@ -26,9 +26,9 @@ var evalFloors = map[string]float64{
 	generate.KindMultiCountry:        0.95,
 	generate.KindCamouflage:          0.90,
 	generate.KindLockstep:            0.95,
-	generate.KindThinSpread:          0, // measured 0: nothing sees it yet
+	generate.KindThinSpread:          0.85, // measured 0.94: one member of 16 with too few blocks to link
 	generate.KindHitCamouflage:       0.90,
-	generate.KindSmallSweep:          0.75, // measured 0.83: a lone enumerator or two are missed
+	generate.KindSmallSweep:          0.90,
 	generate.KindOneBurst:            0.90,
 	generate.KindInvalidRange:        0.90,
 	generate.KindMergedState:         0.90,
