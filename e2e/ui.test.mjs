@@ -115,7 +115,7 @@ test('cursor paging walks the API\'s pages forward and back', async () => {
 test('the demo world shows a possibly state-linked network with its reasons', async () => {
   // `lockstep demo` runs detection with the watch lists its world was
   // generated with, so the mission's own case is there to see.
-  const api = await gql('{ networks(first: 100) { edges { node { id stateLinked { possible confidence reasons } } } } }');
+  const api = await gql('{ networks(first: 100) { edges { node { id stateLinked { possible confidence reasons details { reason source } } } } } }');
   const linked = api.networks.edges.map((e) => e.node).filter((n) => n.stateLinked.possible);
   assert.ok(linked.length > 0, 'no network is possibly state-linked: the demo must use its world\'s watch lists');
   try {
@@ -123,8 +123,11 @@ test('the demo world shows a possibly state-linked network with its reasons', as
     const section = page.locator('section').filter({ has: page.locator('#state-title') });
     await section.filter({ hasText: 'Indicator raised' }).waitFor({ timeout: 30_000 });
     const text = await section.innerText();
-    for (const reason of linked[0].stateLinked.reasons) {
-      assert.ok(text.includes(reason), `the state-linked section lacks the reason "${reason}": ${text.slice(0, 300)}`);
+    // Each reason with where it came from: a watch list or the network's behaviour.
+    assert.ok(linked[0].stateLinked.details.length > 0, 'the API gives no sources of the reasons');
+    for (const { reason, source } of linked[0].stateLinked.details) {
+      const said = `${reason} (${source === 'CONFIGURATION' ? 'watch list' : 'behaviour'})`;
+      assert.ok(text.includes(said), `the state-linked section lacks "${said}": ${text.slice(0, 300)}`);
     }
     await page.locator('.badge.state:visible').first().waitFor();
     await screenshot(page, 'state-linked');

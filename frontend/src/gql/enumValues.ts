@@ -19,7 +19,7 @@ export const SignalNameValues = [
   },
   {
     "name": "LOCKSTEP",
-    "description": "Lockstep lookups: share of members' first lookups of a target that came within the lockstep window of another member's, sustained over several bursts."
+    "description": "Lockstep lookups: share of members' first lookups of a target that came within the lockstep window of another member's, sustained over several bursts or in one burst larger than a shared address book."
   },
   {
     "name": "NEW_ACCOUNTS",
@@ -28,6 +28,10 @@ export const SignalNameValues = [
   {
     "name": "SEED_PROXIMITY",
     "description": "Near confirmed accounts: share of the personalized PageRank mass of accounts analysts confirmed that lies on the members."
+  },
+  {
+    "name": "SHARED_BLOCKS",
+    "description": "Shared number blocks: share of the distinct numbers looked up that matched nobody and lie, outside swept groups, in blocks at least three members cover together (at least `sharedBlockMin` such numbers, most of anyone's there) though none sweeps them."
   },
   {
     "name": "SHARED_INFRA",

@@ -30,6 +30,7 @@ export const cacheKeys: KeyingConfig = {
   CountryTally: embedded,
   CountryCount: embedded,
   StateLinkedIndicator: embedded,
+  StateReason: embedded,
   Member: embedded,
   Membership: embedded,
   MemberEdge: embedded,

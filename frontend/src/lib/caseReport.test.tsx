@@ -27,7 +27,7 @@ function fixture(): ReportNetwork {
       { name: 'sharedInfra', contribution: 0.3, measured: 12, detail: '12 members on shared IPs' },
     ],
     memberCountries: { count: 3, top: [{ country: 'RU', count: 100 }] },
-    stateLinked: { possible: true, confidence: 0.7, reasons: ['ASN on the watch list'] },
+    stateLinked: { possible: true, confidence: 0.7, reasons: ['ASN on the watch list'], details: [{ reason: 'ASN on the watch list', source: 'CONFIGURATION' }] },
     reviews: [
       { id: 'r2', verdict: 'CONFIRM', note: 'sweep confirmed by hand', by: 'alice', at: '2026-12-02T09:00:00Z' },
       { id: 'r1', verdict: 'ESCALATE', note: 'needs a second look', by: 'bob', at: '2026-12-01T12:00:00Z' },
@@ -94,7 +94,7 @@ describe('caseReport', () => {
     expect(html).toContain(`sha256 ${'cd'.repeat(32)}`);
     expect(html).toContain('not downloaded yet');
     expect(html).not.toContain('L-other-net');
-    expect(html).toContain('confidence 70%');
+    expect(html).toContain('confidence 70%: ASN on the watch list (watch list)');
     expect(html).toContain('data-testid="pic"');
     // a shared looked-up number stays masked to its group
     expect(html).toContain('+7 926-123-45xx');

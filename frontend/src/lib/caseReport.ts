@@ -7,6 +7,7 @@ import { circular } from 'graphology-layout';
 import forceAtlas2 from 'graphology-layout-forceatlas2';
 import { byContribution, evidenceSentences, SignalInput } from './evidence';
 import { GraphData, nodeColour } from './graphData';
+import type { StateLinkedReasons } from './stateReasons';
 
 export interface ReportNetwork {
   id: string;
@@ -21,7 +22,7 @@ export interface ReportNetwork {
   run: { id: string; startedAt: string | null; finishedAt: string | null };
   signals: (SignalInput & { strength?: number | null })[];
   memberCountries: { count: number; top: { country: string; count: number }[] } | null;
-  stateLinked: { possible: boolean; confidence: number; reasons: string[] };
+  stateLinked: { possible: boolean; confidence: number } & StateLinkedReasons;
   reviews: { id: string; verdict: string; note: string; by: string; at: string }[];
   sharedResources: Record<'ips' | 'devices' | 'targets', { id: string; label: string; members: number }[]>;
   members: { totalCount: number; edges: { node: { score: number; role: string | null; account: { id: string; handle: string | null; country: string | null; verified: boolean } } }[] };

@@ -13,6 +13,7 @@ import { formatCount, formatPercent, formatScore, formatTime, humanise, targetLa
 import { emptyGraph, GraphData, MemberInfo, mergeNeighborhood } from '../lib/graphData';
 import { Link } from 'wouter';
 import { paths } from '../lib/paths';
+import { stateReasonLines, stateReasonText } from '../lib/stateReasons';
 
 /** useNeighbourhood draws the picture from the top member's two-hop neighbourhood, as the network page seeds its graph. */
 function useNeighbourhood(model: CaseReportModel | null) {
@@ -88,7 +89,7 @@ export function CaseReportBody({ model, picture }: { model: CaseReportModel; pic
           <dt>Review status</dt>
           <dd>{humanise(n.reviewStatus)}</dd>
           <dt>Possibly state-linked</dt>
-          <dd>{n.stateLinked.possible ? `yes, confidence ${formatPercent(n.stateLinked.confidence)}: ${n.stateLinked.reasons.join('; ')}` : 'not indicated'}</dd>
+          <dd>{n.stateLinked.possible ? `yes, confidence ${formatPercent(n.stateLinked.confidence)}: ${stateReasonLines(n.stateLinked).map(stateReasonText).join('; ')}` : 'not indicated'}</dd>
           <dt>Found by run</dt>
           <dd className="mono">
             {n.runId} ({formatTime(n.run.startedAt)})

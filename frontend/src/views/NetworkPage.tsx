@@ -12,6 +12,7 @@ import { formatCount, formatPercent, formatTime, targetLabel } from '../lib/form
 import { ApiGraphEdge, ApiGraphNode, emptyGraph, GraphData, MemberInfo, mergeNeighborhood, nodeKey, NodeKind } from '../lib/graphData';
 import { Link } from 'wouter';
 import { paths } from '../lib/paths';
+import { stateReasonLines, stateReasonText } from '../lib/stateReasons';
 
 const GraphPanel = lazy(() => import('../graph/GraphPanel'));
 
@@ -235,15 +236,18 @@ export default function NetworkPage({ id }: { id: string }) {
                   Indicator raised with confidence <strong>{formatPercent(n.stateLinked.confidence)}</strong>. It is a lead for corroboration, never a verdict.
                 </p>
                 <ul data-testid="state-reasons">
-                  {n.stateLinked.reasons.map((r, i) => (
-                    <li key={i}>{r}</li>
+                  {stateReasonLines(n.stateLinked).map((l, i) => (
+                    <li key={i}>
+                      {l.reason}
+                      {l.source && <span className="muted small"> ({l.source})</span>}
+                    </li>
                   ))}
                 </ul>
               </>
             ) : (
               <p className="muted">
                 Not indicated{n.stateLinked.confidence > 0 ? ` (confidence ${formatPercent(n.stateLinked.confidence)})` : ''}.
-                {n.stateLinked.reasons.length > 0 && ` Considered: ${n.stateLinked.reasons.join('; ')}.`}
+                {n.stateLinked.reasons.length > 0 && ` Considered: ${stateReasonLines(n.stateLinked).map(stateReasonText).join('; ')}.`}
               </p>
             )}
           </section>
