@@ -229,7 +229,9 @@ func TestSuspensionLists(t *testing.T) {
 	// A saved list, downloaded, names the download in every list field.
 	_, last, _ := exportBody(t, h, r.List.ID, "csv")
 	var exported struct {
-		SuspensionLists []struct{ Exports []struct{ Format, SHA256 string } }
+		SuspensionLists []struct {
+			Exports []struct{ Format, SHA256 string }
+		}
 	}
 	h.ok(viewer, `{ suspensionLists(first: 100) { exports(first: 5) { format sha256 } } }`, nil, &exported)
 	if len(exported.SuspensionLists) != 1 || len(exported.SuspensionLists[0].Exports) != 1 ||
