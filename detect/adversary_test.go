@@ -301,7 +301,7 @@ func TestAdversaryWorlds(t *testing.T) {
 	}
 	for _, seed := range qualitySeeds(t) {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
-			truth, p, an := analyzeAdversaryWorld(t, qualityAccounts(t), seed)
+			truth, p, an := analyzeAdversaryWorld(t, qualityAccounts(t), seed, nil)
 			sc := truth.Evaluate(flaggedOf(an.Networks, p.Scoring.Threshold))
 			t.Logf("flagged %d, precision %.4f, recall %.4f, hard-case accounts flagged %d %v", sc.Flagged, sc.Precision, sc.Recall, sc.HardCaseHits, sc.HardCaseByKind)
 			if sc.Precision < 0.98 {
@@ -356,13 +356,19 @@ func TestAdversaryWorlds(t *testing.T) {
 }
 
 // analyzeAdversaryWorld generates an adversarial world in memory and runs
-// detection on it with the default parameters (no watch list).
-func analyzeAdversaryWorld(t *testing.T, accounts int, seed uint64) (*generate.Truth, Params, *Analysis) {
+// detection on it with the default parameters (no watch list); see, when
+// set, sees every record too.
+func analyzeAdversaryWorld(t *testing.T, accounts int, seed uint64, see func(*events.Record)) (*generate.Truth, Params, *Analysis) {
 	t.Helper()
 	cfg := generate.DefaultConfig(accounts, seed)
 	cfg.Adversary = true
 	mb := NewMemoryBuilder(testKey)
-	truth, err := generate.Stream(cfg, func(r *events.Record) error { return mb.Add(r) })
+	truth, err := generate.Stream(cfg, func(r *events.Record) error {
+		if see != nil {
+			see(r)
+		}
+		return mb.Add(r)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
