@@ -301,18 +301,7 @@ func TestAdversaryWorlds(t *testing.T) {
 	}
 	for _, seed := range qualitySeeds(t) {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
-			cfg := generate.DefaultConfig(qualityAccounts(t), seed)
-			cfg.Adversary = true
-			mb := NewMemoryBuilder(testKey)
-			truth, err := generate.Stream(cfg, func(r *events.Record) error { return mb.Add(r) })
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := DefaultParams()
-			an, err := Analyze(context.Background(), mb.Finish(), p, nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			truth, p, an := analyzeAdversaryWorld(t, qualityAccounts(t), seed, nil)
 			sc := truth.Evaluate(flaggedOf(an.Networks, p.Scoring.Threshold))
 			t.Logf("flagged %d, precision %.4f, recall %.4f, hard-case accounts flagged %d %v", sc.Flagged, sc.Precision, sc.Recall, sc.HardCaseHits, sc.HardCaseByKind)
 			if sc.Precision < 0.98 {
@@ -364,6 +353,31 @@ func TestAdversaryWorlds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// analyzeAdversaryWorld generates an adversarial world in memory and runs
+// detection on it with the default parameters (no watch list); see, when
+// set, sees every record too.
+func analyzeAdversaryWorld(t *testing.T, accounts int, seed uint64, see func(*events.Record)) (*generate.Truth, Params, *Analysis) {
+	t.Helper()
+	cfg := generate.DefaultConfig(accounts, seed)
+	cfg.Adversary = true
+	mb := NewMemoryBuilder(testKey)
+	truth, err := generate.Stream(cfg, func(r *events.Record) error {
+		if see != nil {
+			see(r)
+		}
+		return mb.Add(r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := DefaultParams()
+	an, err := Analyze(context.Background(), mb.Finish(), p, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return truth, p, an
 }
 
 // roleOf returns the role of account id in the first network holding it.

@@ -254,10 +254,12 @@ func splitQuota(list []uint64, quotas []int) [][]uint64 {
 
 // sessionStart returns when a member's session on window day d begins: in
 // the operator's hours, and never before the member exists (a later day
-// at the same hour if need be).
+// at the same hour if need be, and then the next of the operator's
+// working days: a salaried operator does not work the weekend because an
+// account was registered late).
 func (w *world) sessionStart(net *network, a int32, d int) int64 {
 	t := w.workTime(net.sched, d)
-	for t < w.created[a]+600 {
+	for t < w.created[a]+600 || !net.sched.workday(w.start+(t-w.start)/day*day) {
 		t += day
 	}
 	return t

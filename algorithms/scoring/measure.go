@@ -589,8 +589,10 @@ type workingWeek struct {
 	// rest and satSunRest: share of activity a day on the weekend's days
 	// and on Saturday-Sunday, local time (1/7 each when spread evenly).
 	rest, satSunRest float64
-	// days: days of the week (local) holding at least 1% of activity.
-	days int
+	// days: days of the week (local) holding at least 1% of activity;
+	// active marks them (Monday 0).
+	days   int
+	active [7]bool
 }
 
 func bestWorkingWeek(hist [168]float64, total float64, cfg Config) workingWeek {
@@ -611,9 +613,10 @@ func bestWorkingWeek(hist [168]float64, total float64, cfg Config) workingWeek {
 	for h, v := range hist {
 		byDay[local(h, best.offset)/24] += v / total
 	}
-	for _, d := range byDay {
+	for i, d := range byDay {
 		if d >= 0.01 {
 			best.days++
+			best.active[i] = true
 		}
 	}
 	rest := func(days []int) float64 {

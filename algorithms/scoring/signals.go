@@ -220,15 +220,15 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 	// rests on days other than Saturday-Sunday: activity stops on them
 	// and goes on over Saturday-Sunday (an even spread puts 1/7 on each
 	// day), so the operators keep the week of a country where that
-	// weekend is the norm. A rest day shows only in a network active on
-	// most days of the week (five of seven) whose active span took in the
-	// rest days (a ring that worked Saturday to Wednesday never met a
-	// Friday): one that worked a day or four rests on every other. The
+	// weekend is the norm. A rest day shows only in a network whose
+	// active span took in the rest days (a ring that worked Saturday to
+	// Wednesday never met a Friday) and that worked around them
+	// (restShows). The
 	// rest days must be clearly quiet, at most a quarter of the
 	// Saturday-Sunday rate, or the "weekend" is only a lull in a network
 	// that works every day. And it takes a team: one account's days are
 	// one script's, whose few sessions skip a day by chance.
-	if wk := f.week; f.n >= 2 && f.events >= 50 && wk.days >= 5 && spanCovers(f, wk) && wk.weekend != weekends[0].name && wk.rest <= wk.satSunRest/4 {
+	if wk := f.week; f.n >= 2 && f.events >= 50 && restShows(f, wk) && wk.weekend != weekends[0].name && wk.rest <= wk.satSunRest/4 {
 		s := min((wk.hours-0.5)/0.3, (wk.satSunRest-wk.rest)/0.1)
 		add(s, 0.5, fmt.Sprintf("a working week kept in UTC%s with a %s weekend: %.0f%% of %s in its %02d:00-%02d:00, %.1f%% a day on %s against %.1f%% a day on Saturday-Sunday",
 			tzName(wk.offset), wk.weekend, 100*wk.hours, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, 100*wk.rest, wk.weekend, 100*wk.satSunRest))
@@ -244,13 +244,19 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 	}
 }
 
-// spanCovers reports whether the days from the community's first lookup to
-// its last, in the working week's zone, include every day of its weekend.
-func spanCovers(f facts, wk workingWeek) bool {
+// restShows reports whether the working week's rest days can show in the
+// community's activity: the days from its first lookup to its last, in
+// the week's zone, took in every rest day, and the community worked
+// either most days of the week (five of seven: one that worked a day or
+// four rests on every other) or, over a shorter span, every day it met
+// but the rest days, at least three (Thursday, Saturday and Sunday worked
+// with Friday quiet is a Friday weekend however short the span; fewer
+// days are one session's, not a week).
+func restShows(f facts, wk workingWeek) bool {
 	if f.lookupSpanTo <= f.lookupSpanFrom {
 		return false
 	}
-	var seen [7]bool
+	var seen, rest [7]bool
 	off := int64(wk.offset * 3600)
 	// Day 0 of Unix time was a Thursday: +3 makes Monday 0.
 	for d := (f.lookupSpanFrom + off) / int64(day); d <= (f.lookupSpanTo+off)/int64(day); d++ {
@@ -264,6 +270,18 @@ func spanCovers(f facts, wk workingWeek) bool {
 			if !seen[d] {
 				return false
 			}
+			rest[d] = true
+		}
+	}
+	if wk.days >= 5 {
+		return true
+	}
+	if wk.days < 3 {
+		return false
+	}
+	for d := range seen {
+		if seen[d] && !rest[d] && !wk.active[d] {
+			return false
 		}
 	}
 	return true
