@@ -543,9 +543,7 @@ func activityWindows(f *facts, cfg Config) {
 	work := func(offset float64) float64 {
 		var s float64
 		for h, v := range f.activityHours {
-			// local hour-of-week, with half-hour zones rounded down
-			lh := ((h+int(math.Floor(offset)))%168 + 168) % 168
-			if lh/24 < 5 && lh%24 >= cfg.WorkStart && lh%24 < cfg.WorkEnd {
+			if lh := localHourOfWeek(h, offset); lh/24 < 5 && lh%24 >= cfg.WorkStart && lh%24 < cfg.WorkEnd {
 				s += v
 			}
 		}
@@ -562,6 +560,13 @@ func activityWindows(f *facts, cfg Config) {
 			f.watchTZShare, f.watchTZ = w, tz.Name
 		}
 	}
+}
+
+// localHourOfWeek is UTC hour-of-week h seen from a zone offset hours
+// from UTC, half-hour zones rounded down: one rule for the working-hours
+// share and the working week, so both judge the same local hours.
+func localHourOfWeek(h int, offset float64) int {
+	return ((h+int(math.Floor(offset)))%168 + 168) % 168
 }
 
 // weekends are the weekly rest days working weeks keep around the world:
@@ -596,12 +601,11 @@ type workingWeek struct {
 }
 
 func bestWorkingWeek(hist [168]float64, total float64, cfg Config) workingWeek {
-	local := func(h int, off float64) int { return ((h+int(math.Floor(off)))%168 + 168) % 168 }
 	var best workingWeek
 	for off := -12.0; off <= 14; off += 0.5 {
 		var s float64
 		for h, v := range hist {
-			if lh := local(h, off); lh%24 >= cfg.WorkStart && lh%24 < cfg.WorkEnd {
+			if lh := localHourOfWeek(h, off); lh%24 >= cfg.WorkStart && lh%24 < cfg.WorkEnd {
 				s += v
 			}
 		}
@@ -611,7 +615,7 @@ func bestWorkingWeek(hist [168]float64, total float64, cfg Config) workingWeek {
 	}
 	var byDay [7]float64
 	for h, v := range hist {
-		byDay[local(h, best.offset)/24] += v / total
+		byDay[localHourOfWeek(h, best.offset)/24] += v / total
 	}
 	for i, d := range byDay {
 		if d >= 0.01 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -54,9 +53,7 @@ managed Neo4j) or a NEO4J_URI of a scratch server. BENCHMARKS.md quotes it.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return writeJSON(cmd.OutOrStdout(), rep)
 			}
 			return rep.WriteTable(cmd.OutOrStdout())
 		},

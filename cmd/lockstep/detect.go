@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"github.com/lockstep-dev/lockstep/algorithms/scoring"
 	"io"
@@ -83,9 +82,7 @@ command line override the file.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				return writeJSON(cmd.OutOrStdout(), res)
 			}
 			printSummary(cmd.OutOrStdout(), res, p, top)
 			return nil
