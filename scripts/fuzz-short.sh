@@ -34,6 +34,16 @@ declared=$(grep -rEo --include='*_test.go' --exclude-dir=node_modules --exclude-
 		[[ $decl =~ (Fuzz[A-Za-z0-9_]*) ]] && printf '%s\t%s\n' "${dir#./}" "${BASH_REMATCH[1]}"
 	done | sort -u)
 
+# deadline_race LOG: the run failed only with a bare "context deadline
+# exceeded" as -fuzztime ran out, and wrote no failing input. That is Go's
+# fuzz coordinator racing its own deadline (go.dev/issue/75804, fixed in
+# Go 1.27), not a finding: such a target is run once more, and fails if it
+# fails again. A written input, a panic or a test error is never retried.
+deadline_race() {
+	grep -q 'context deadline exceeded' "$1" &&
+		! grep -qE 'Failing input written to|panic:|_test\.go:[0-9]+:' "$1"
+}
+
 start=$(date +%s)
 failed=()
 ran=()
@@ -51,8 +61,11 @@ for dir in $(cut -f1 <<<"$declared" | sort -u); do
 	fi
 	for name in $names; do
 		t0=$(date +%s)
-		if (cd "$mod" && $GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$rel") >"$log" 2>&1; then
+		fuzz() { (cd "$mod" && $GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$rel") >"$log" 2>&1; }
+		if fuzz; then
 			echo "ok   $dir $name ($(($(date +%s) - t0))s)"
+		elif deadline_race "$log" && fuzz; then
+			echo "ok   $dir $name ($(($(date +%s) - t0))s; once more after Go's -fuzztime deadline race, go.dev/issue/75804)"
 		else
 			echo "FAIL $dir $name"
 			tail -n 20 "$log"
