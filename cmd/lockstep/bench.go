@@ -10,6 +10,7 @@ import (
 	"github.com/lockstep-dev/lockstep/benchrun"
 	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/generate"
+	"github.com/lockstep-dev/lockstep/store"
 )
 
 func init() {
@@ -36,26 +37,19 @@ managed Neo4j) or a NEO4J_URI of a scratch server. BENCHMARKS.md quotes it.`,
 			if opts.Accounts < generate.MinAccounts || opts.Accounts > generate.MaxAccounts {
 				return fmt.Errorf("bench: --accounts %d: want %d to %d", opts.Accounts, generate.MinAccounts, generate.MaxAccounts)
 			}
-			cfg, err := config.FromEnv()
-			if err != nil {
-				return err
-			}
 			tuneGC()
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close(ctx)
-			opts.HMACKey, opts.Log = cfg.HMACKey, slog.Default()
-			rep, err := benchrun.Run(ctx, st, opts)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), rep)
-			}
-			return rep.WriteTable(cmd.OutOrStdout())
+			return withStore(ctx, func(cfg *config.Config, st *store.Store) error {
+				opts.HMACKey, opts.Log = cfg.HMACKey, slog.Default()
+				rep, err := benchrun.Run(ctx, st, opts)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), rep)
+				}
+				return rep.WriteTable(cmd.OutOrStdout())
+			})
 		},
 	}
 	f := cmd.Flags()

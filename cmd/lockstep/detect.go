@@ -62,30 +62,23 @@ command line override the file.`,
 			if err := p.Validate(); err != nil {
 				return fmt.Errorf("detect: %w", err)
 			}
-			cfg, err := config.FromEnv()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close(ctx)
-			if err := failOrphanedRuns(ctx, st); err != nil {
-				return err
-			}
-			pr := newDetectProgress(os.Stderr)
-			res, err := detect.Run(ctx, st, p, pr.update)
-			pr.finish()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), res)
-			}
-			printSummary(cmd.OutOrStdout(), res, p, top)
-			return nil
+			return withStore(ctx, func(_ *config.Config, st *store.Store) error {
+				if err := failOrphanedRuns(ctx, st); err != nil {
+					return err
+				}
+				pr := newDetectProgress(os.Stderr)
+				res, err := detect.Run(ctx, st, p, pr.update)
+				pr.finish()
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), res)
+				}
+				printSummary(cmd.OutOrStdout(), res, p, top)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -41,29 +41,22 @@ state-linked" indicator did on the planted state-linked networks.`,
 			if err != nil {
 				return err
 			}
-			cfg, err := config.FromEnv()
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close(ctx)
 			var th *float64
 			if cmd.Flags().Changed("threshold") {
 				th = &threshold
 			}
-			rep, err := evaluate(ctx, st, truth, runID, th)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), rep)
-			}
-			rep.print(cmd.OutOrStdout())
-			return nil
+			ctx := cmd.Context()
+			return withStore(ctx, func(_ *config.Config, st *store.Store) error {
+				rep, err := evaluate(ctx, st, truth, runID, th)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(cmd.OutOrStdout(), rep)
+				}
+				rep.print(cmd.OutOrStdout())
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -13,6 +13,7 @@ import (
 	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/ingest"
 	"github.com/lockstep-dev/lockstep/ingest/ipinfo"
+	"github.com/lockstep-dev/lockstep/store"
 )
 
 func init() {
@@ -91,12 +92,13 @@ run the same --bulk command again.`,
 				if cfg.Neo4jURI == "" && bulkload.Interrupted(cfg.Home) {
 					return fmt.Errorf("ingest: a bulk load of %s was interrupted while installing its database (%s): run `lockstep ingest --bulk` with the same files again before adding to it", cfg.Home, bulkload.StatePath(cfg.Home))
 				}
-				s, cerr := openStore(ctx, cfg)
-				if cerr != nil {
+				// ingest's own error is reported below, with the summary.
+				if cerr := useStore(ctx, cfg, func(s *store.Store) error {
+					sum, err = ingest.Run(ctx, s, args, opts)
+					return nil
+				}); cerr != nil {
 					return cerr
 				}
-				defer s.Close(ctx)
-				sum, err = ingest.Run(ctx, s, args, opts)
 			}
 			slog.Info("ingest done", "files", sum.Files, "read", sum.Records, "stored", sum.Stored, "already_stored", sum.Skipped,
 				"rejected", sum.Rejected, "time", sum.Elapsed.Round(1e6), "records_per_s", int64(sum.Rate()), "nodes", sum.Nodes, "edges", sum.Edges)

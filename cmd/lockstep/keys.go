@@ -28,18 +28,15 @@ creation, and cannot be shown again.`,
 			if !ok {
 				return fmt.Errorf("keys create: --role must be viewer, analyst or admin, got %q", role)
 			}
-			st, err := apiOpenStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer st.Close(cmd.Context())
-			k, secret, err := st.CreateAPIKey(cmd.Context(), name, r)
-			if err != nil {
-				return fmt.Errorf("keys create: %w", err)
-			}
-			fmt.Fprintln(cmd.ErrOrStderr(), "created key", k.ID, "for", k.Name, "with role", k.Role, "- store it now, it is not shown again:")
-			fmt.Fprintln(cmd.OutOrStdout(), secret)
-			return nil
+			return withStore(cmd.Context(), func(_ *config.Config, st *store.Store) error {
+				k, secret, err := st.CreateAPIKey(cmd.Context(), name, r)
+				if err != nil {
+					return fmt.Errorf("keys create: %w", err)
+				}
+				fmt.Fprintln(cmd.ErrOrStderr(), "created key", k.ID, "for", k.Name, "with role", k.Role, "- store it now, it is not shown again:")
+				fmt.Fprintln(cmd.OutOrStdout(), secret)
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&role, "role", "viewer", "viewer, analyst or admin")
@@ -51,25 +48,22 @@ creation, and cannot be shown again.`,
 		Short: "List keys (ids, names, roles; never the keys)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := apiOpenStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer st.Close(cmd.Context())
-			keys, err := st.APIKeys(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("keys list: %w", err)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tREVOKED")
-			for _, k := range keys {
-				revoked := "-"
-				if k.RevokedAt != nil {
-					revoked = k.RevokedAt.Format(time.RFC3339)
+			return withStore(cmd.Context(), func(_ *config.Config, st *store.Store) error {
+				keys, err := st.APIKeys(cmd.Context())
+				if err != nil {
+					return fmt.Errorf("keys list: %w", err)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Role, k.CreatedAt.Format(time.RFC3339), revoked)
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tREVOKED")
+				for _, k := range keys {
+					revoked := "-"
+					if k.RevokedAt != nil {
+						revoked = k.RevokedAt.Format(time.RFC3339)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Role, k.CreatedAt.Format(time.RFC3339), revoked)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	revoke := &cobra.Command{
@@ -77,28 +71,16 @@ creation, and cannot be shown again.`,
 		Short: "Revoke a key by id (or every key with that name); running servers honour it within 10 s",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := apiOpenStore(cmd)
-			if err != nil {
-				return err
-			}
-			defer st.Close(cmd.Context())
-			k, err := st.RevokeAPIKey(cmd.Context(), args[0])
-			if err != nil {
-				return fmt.Errorf("keys revoke %s: %w", args[0], err)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "revoked", k.ID, k.Name)
-			return nil
+			return withStore(cmd.Context(), func(_ *config.Config, st *store.Store) error {
+				k, err := st.RevokeAPIKey(cmd.Context(), args[0])
+				if err != nil {
+					return fmt.Errorf("keys revoke %s: %w", args[0], err)
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "revoked", k.ID, k.Name)
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(create, list, revoke)
 	rootCmd.AddCommand(cmd)
-}
-
-// apiOpenStore opens the store of the configuration in the environment.
-func apiOpenStore(cmd *cobra.Command) (*store.Store, error) {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		return nil, err
-	}
-	return openStore(cmd.Context(), cfg)
 }

@@ -31,6 +31,28 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	return st, nil
 }
 
+// withStore is what a command that works on the graph does around its
+// work: read the configuration from the environment, open its store
+// (openStore), hand both to run, and close the store after.
+func withStore(ctx context.Context, run func(cfg *config.Config, st *store.Store) error) error {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	return useStore(ctx, cfg, func(st *store.Store) error { return run(cfg, st) })
+}
+
+// useStore is withStore for a command that has read its configuration
+// already (ingest decides from it whether it needs the store at all).
+func useStore(ctx context.Context, cfg *config.Config, run func(st *store.Store) error) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close(ctx)
+	return run(st)
+}
+
 func connect(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	if cfg.Neo4jURI != "" {
 		return store.Open(ctx, cfg.Neo4jURI, cfg.Neo4jUser, cfg.Neo4jPassword)

@@ -9,6 +9,7 @@ import (
 	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/detect"
 	"github.com/lockstep-dev/lockstep/server"
+	"github.com/lockstep-dev/lockstep/store"
 	"github.com/spf13/cobra"
 )
 
@@ -40,25 +41,18 @@ finish (up to 20 s).`,
 			if err != nil {
 				return err
 			}
-			conf, err := config.FromEnv()
-			if err != nil {
-				return err
-			}
-			conf.WarnDevKey()
 			ctx := cmd.Context()
-			st, err := openStore(ctx, conf)
-			if err != nil {
-				return err
-			}
-			defer st.Close(ctx)
-			if err := failOrphanedRuns(ctx, st); err != nil {
-				return err
-			}
-			cfg.Store, cfg.HMACKey, cfg.Log = st, conf.HMACKey, slog.Default()
-			cfg.Detect = detect.Runner{Store: st, Params: params}
-			srv := server.New(cfg)
-			return srv.Serve(ctx, addr, func(a net.Addr) {
-				fmt.Fprintf(cmd.OutOrStdout(), "Lockstep API on http://%s/graphql, playground http://%s/playground, UI http://%s/\n", a, a, a)
+			return withStore(ctx, func(conf *config.Config, st *store.Store) error {
+				conf.WarnDevKey()
+				if err := failOrphanedRuns(ctx, st); err != nil {
+					return err
+				}
+				cfg.Store, cfg.HMACKey, cfg.Log = st, conf.HMACKey, slog.Default()
+				cfg.Detect = detect.Runner{Store: st, Params: params}
+				srv := server.New(cfg)
+				return srv.Serve(ctx, addr, func(a net.Addr) {
+					fmt.Fprintf(cmd.OutOrStdout(), "Lockstep API on http://%s/graphql, playground http://%s/playground, UI http://%s/\n", a, a, a)
+				})
 			})
 		},
 	}
