@@ -44,10 +44,8 @@ generate:
 generate-check: generate
 	@git diff --exit-code || { echo "go generate ./... changed the files above: commit what it generates"; exit 1; }
 
-# bench/load is its own module (it carries the load generator), so ./... skips it.
 vet:
 	$(GO) vet ./...
-	cd bench/load && $(GO) vet ./...
 
 staticcheck:
 	@$(STATICCHECK) -version 2>/dev/null | grep -q '($(STATICCHECK_VERSION:v%=%))' || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

@@ -1,18 +1,13 @@
 package benchrun
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/generate"
@@ -52,7 +47,6 @@ func benchAPI(ctx context.Context, st *store.Store, opts Options, networks []str
 	hs := &http.Server{Handler: srv.Handler()}
 	go hs.Serve(ln)
 	defer hs.Shutdown(context.WithoutCancel(ctx))
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: opts.Clients, MaxConnsPerHost: opts.Clients}}
 	url := "http://" + ln.Addr().String() + "/graphql"
 
 	account := func() string { return generate.AccountID(rand.IntN(opts.Accounts)) }
@@ -67,45 +61,20 @@ func benchAPI(ctx context.Context, st *store.Store, opts Options, networks []str
 	var rows []Row
 	for _, v := range views {
 		opts.Log.Info("bench: API", "view", v.name)
-		ours, err := drive(ctx, opts, func() error { return graphQL(ctx, client, url, key, v.query, v.id()) })
+		ours, err := measure(ctx, opts, Load{Target: GraphQLTarget(url, key, v.query, func() map[string]any { return map[string]any{"id": v.id()} }), OK: GraphQLOK})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", v.name, err)
 		}
-		base, err := drive(ctx, opts, func() error { return v.direct(v.id()) })
+		base, err := measure(ctx, opts, Load{Call: func() error { return v.direct(v.id()) }})
 		if err != nil {
 			return nil, fmt.Errorf("%s at the store: %w", v.name, err)
 		}
-		rows = append(rows, rate(v.name, "req/s", ours.rate, "the view's one Cypher statement at the store, no HTTP or GraphQL", base.rate,
-			fmt.Sprintf("%d clients; p50 %.1f / p99 %.1f ms against %.1f / %.1f ms", opts.Clients, ours.p50, ours.p99, base.p50, base.p99)))
+		rows = append(rows, rate(v.name, "req/s", ours.Throughput, "the view's one Cypher statement at the store, no HTTP or GraphQL", base.Throughput,
+			fmt.Sprintf("%d clients; p50 %.1f / p99 %.1f ms against %.1f / %.1f ms", opts.Clients, ms(ours.Latencies.P50), ms(ours.Latencies.P99), ms(base.Latencies.P50), ms(base.Latencies.P99))))
 	}
 	rows = append(rows, Row{Name: "API: account(id) against @neo4j/graphql", Unit: "req/s", Baseline: "@neo4j/graphql on the same data",
 		Skipped: "needs Node.js and @neo4j/graphql, which this tree does not carry"})
 	return rows, nil
-}
-
-// graphQL posts one query and fails unless the answer is data without
-// errors.
-func graphQL(ctx context.Context, c *http.Client, url, key, query, id string) error {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"id": id}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(out, []byte(`{"data":{`)) || bytes.Contains(out, []byte(`"errors":`)) {
-		return fmt.Errorf("%s: %.300s", resp.Status, out)
-	}
-	return nil
 }
 
 // view is one API view: its query, how to pick an id, and its statement
@@ -116,55 +85,22 @@ type view struct {
 	direct      func(id string) error
 }
 
-type driven struct {
-	rate, p50, p99 float64 // calls/s; milliseconds
+// measure runs l with opts.Clients clients for a warm-up of
+// opts.APIDuration and then a measurement as long, and fails on any failed
+// request.
+func measure(ctx context.Context, opts Options, l Load) (Measured, error) {
+	l.Clients, l.Duration = opts.Clients, opts.APIDuration
+	var m Measured
+	for range 2 {
+		var err error
+		if m, err = l.Run(ctx); err != nil {
+			return m, err
+		}
+		if m.Failed > 0 {
+			return m, fmt.Errorf("%d of %d requests failed; first: %s", m.Failed, m.Requests, m.FirstErr)
+		}
+	}
+	return m, nil
 }
 
-// drive runs call from opts.Clients goroutines back to back for a warm-up
-// of opts.APIDuration and then a measurement as long, and fails on any
-// error.
-func drive(ctx context.Context, opts Options, call func() error) (driven, error) {
-	var d driven
-	for round := range 2 {
-		var (
-			mu    sync.Mutex
-			lat   []time.Duration
-			first error
-			wg    sync.WaitGroup
-		)
-		start := time.Now()
-		end := start.Add(opts.APIDuration)
-		for range opts.Clients {
-			wg.Go(func() {
-				var mine []time.Duration
-				for time.Now().Before(end) && ctx.Err() == nil {
-					t := time.Now()
-					if err := call(); err != nil {
-						mu.Lock()
-						if first == nil {
-							first = err
-						}
-						mu.Unlock()
-						return
-					}
-					mine = append(mine, time.Since(t))
-				}
-				mu.Lock()
-				lat = append(lat, mine...)
-				mu.Unlock()
-			})
-		}
-		wg.Wait()
-		if err := errors.Join(first, ctx.Err()); err != nil {
-			return d, err
-		}
-		if round == 0 || len(lat) == 0 {
-			continue
-		}
-		slices.Sort(lat)
-		d.rate = float64(len(lat)) / time.Since(start).Seconds()
-		d.p50 = float64(lat[len(lat)/2]) / 1e6
-		d.p99 = float64(lat[len(lat)*99/100]) / 1e6
-	}
-	return d, nil
-}
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }

@@ -1,7 +1,7 @@
 // Package load is the API's load benchmark: absolute throughput and
 // latency of two views through the whole server (HTTP, key check, limits,
-// gqlgen, loaders, Neo4j), driven by vegeta from this process. It is its
-// own module so the product's does not carry the load generator.
+// gqlgen, loaders, Neo4j), driven from this process by benchrun.Load (vegeta),
+// the driver of `lockstep bench`. It holds benchmarks only.
 //
 //	cd bench/load && go test -run '^$' -bench APILoad -benchtime 1x -v
 //
@@ -14,12 +14,10 @@ package load_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -32,7 +30,6 @@ import (
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/lockstep-dev/lockstep/store"
 	"github.com/lockstep-dev/lockstep/store/storetest"
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -64,19 +61,21 @@ func BenchmarkAPILoad(b *testing.B) {
 		{"account(id)+ips+devices", "account", accountQuery, "acc%07d", w.accounts},
 		{"network(id)+100 members+evidence", "network", networkQuery, "load-net-%d", networks},
 	} {
-		body := func() ([]byte, error) {
-			return json.Marshal(map[string]any{"query": v.query, "variables": map[string]any{"id": fmt.Sprintf(v.ids, rand.IntN(v.n))}})
-		}
-		attack(b, w.url+"/graphql", w.viewer, warm, body)
+		l := benchrun.Load{Clients: clients, Duration: warm, OK: benchrun.GraphQLOK,
+			Target: benchrun.GraphQLTarget(w.url+"/graphql", w.viewer, v.query, func() map[string]any {
+				return map[string]any{"id": fmt.Sprintf(v.ids, rand.IntN(v.n))}
+			})}
+		run(b, l)
 		goCPU, neoCPU := processCPU(os.Getpid()), processCPU(neo)
-		m := attack(b, w.url+"/graphql", w.viewer, dur, body)
+		l.Duration = dur
+		m := run(b, l)
 		goCPU, neoCPU = processCPU(os.Getpid())-goCPU, processCPU(neo)-neoCPU
 		load, _ := os.ReadFile("/proc/loadavg")
 		b.Logf("%-34s %d clients: %6.0f requests/s  p50 %5.1f ms  p99 %5.1f ms  CPU a request: this process (server and vegeta) %.2f ms, Neo4j %.2f ms  (%d requests, %d errors; load %.14s)",
 			v.name, clients, m.Throughput, ms(m.Latencies.P50), ms(m.Latencies.P99),
-			ms(goCPU)/float64(m.Requests), ms(neoCPU)/float64(m.Requests), m.Requests, m.errors, load)
-		if m.errors > 0 {
-			b.Errorf("%s: %d of %d requests failed; first: %s", v.name, m.errors, m.Requests, m.firstErr)
+			ms(goCPU)/float64(m.Requests), ms(neoCPU)/float64(m.Requests), m.Requests, m.Failed, load)
+		if m.Failed > 0 {
+			b.Errorf("%s: %d of %d requests failed; first: %s", v.name, m.Failed, m.Requests, m.FirstErr)
 		}
 		b.ReportMetric(m.Throughput, v.metric+"_req/s")
 		b.ReportMetric(ms(m.Latencies.P99), v.metric+"_p99_ms")
@@ -124,33 +123,12 @@ func newWorld(b *testing.B, cfg server.Config) *world {
 	return w
 }
 
-type metrics struct {
-	vegeta.Metrics
-	errors   int
-	firstErr string
-}
-
-// attack sends requests from clients back to back for dur. A response
-// counts as an error unless it is a 200 with data and no errors.
-func attack(b *testing.B, url, key string, dur time.Duration, body func() ([]byte, error)) metrics {
-	hdr := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + key}}
-	targeter := func(tg *vegeta.Target) error {
-		bd, err := body()
-		*tg = vegeta.Target{Method: http.MethodPost, URL: url, Body: bd, Header: hdr}
-		return err
+// run drives l (benchrun's driver, as `lockstep bench` does).
+func run(b *testing.B, l benchrun.Load) benchrun.Measured {
+	m, err := l.Run(context.Background())
+	if err != nil {
+		b.Fatal(err)
 	}
-	a := vegeta.NewAttacker(vegeta.Workers(clients), vegeta.MaxWorkers(clients), vegeta.KeepAlive(true), vegeta.Connections(clients*2))
-	var m metrics
-	for res := range a.Attack(targeter, vegeta.Rate{Freq: 0}, dur, "load") {
-		if res.Code != http.StatusOK || res.Error != "" || !bytes.HasPrefix(res.Body, []byte(`{"data":{`)) || bytes.Contains(res.Body, []byte(`"errors":`)) {
-			if m.errors == 0 {
-				m.firstErr = fmt.Sprintf("%d %s %.300s", res.Code, res.Error, res.Body)
-			}
-			m.errors++
-		}
-		m.Add(res)
-	}
-	m.Close()
 	return m
 }
 

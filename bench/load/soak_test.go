@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockstep-dev/lockstep/benchrun"
 	"github.com/lockstep-dev/lockstep/server"
 	"github.com/lockstep-dev/lockstep/store"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -42,20 +43,20 @@ const (
 // with neighbourhoods (about 5x the cost of a read), reviews and exports of
 // a suspension list (5-10x) between. Weights are out of 24.
 var soakMix = []soakKind{
-	{"networks", 6, func(w *world, _ string) vegeta.Target { return w.graphQL("networks", w.viewer, networksQuery, nil) }, graphQLOK},
+	{"networks", 6, func(w *world, _ string) vegeta.Target { return w.graphQL("networks", w.viewer, networksQuery, nil) }, benchrun.GraphQLOK},
 	{"network", 6, func(w *world, _ string) vegeta.Target {
 		return w.graphQL("network", w.viewer, networkQuery, map[string]any{"id": fmt.Sprintf("load-net-%d", rand.IntN(networks))})
-	}, graphQLOK},
+	}, benchrun.GraphQLOK},
 	{"account", 7, func(w *world, _ string) vegeta.Target {
 		return w.graphQL("account", w.viewer, accountQuery, map[string]any{"id": fmt.Sprintf("acc%07d", rand.IntN(w.accounts))})
-	}, graphQLOK},
+	}, benchrun.GraphQLOK},
 	{"neighborhood", 2, func(w *world, _ string) vegeta.Target {
 		return w.graphQL("neighborhood", w.viewer, neighborhoodQuery, map[string]any{"id": fmt.Sprintf("acc%07d", rand.IntN(w.accounts))})
-	}, graphQLOK},
+	}, benchrun.GraphQLOK},
 	{"review", 2, func(w *world, _ string) vegeta.Target {
 		return w.graphQL("review", w.analyst, reviewMutation, map[string]any{"id": fmt.Sprintf("load-net-%d", rand.IntN(networks)),
 			"v": []string{"CONFIRM", "DISMISS", "ESCALATE"}[rand.IntN(3)]})
-	}, graphQLOK},
+	}, benchrun.GraphQLOK},
 	{"export", 1, func(w *world, list string) vegeta.Target {
 		// The fragment names the kind for the results; it is not sent.
 		return vegeta.Target{Method: http.MethodGet, URL: w.url + "/export/suspension-lists/" + list + "?format=csv#export",
@@ -76,11 +77,6 @@ func (w *world) graphQL(kind, key, query string, vars map[string]any) vegeta.Tar
 	}
 	return vegeta.Target{Method: http.MethodPost, URL: w.url + "/graphql#" + kind, Body: body,
 		Header: http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + key}}}
-}
-
-// graphQLOK: a 200 with data and no errors.
-func graphQLOK(res *vegeta.Result) bool {
-	return res.Code == http.StatusOK && res.Error == "" && bytes.HasPrefix(res.Body, []byte(`{"data":{`)) && !bytes.Contains(res.Body, []byte(`"errors":`))
 }
 
 // runtimeSample is the process's heap in use and goroutines after a GC.
@@ -161,9 +157,9 @@ func BenchmarkSoak(b *testing.B) {
 	for _, k := range soakMix {
 		m := per[k.name]
 		b.Logf("%-13s %6d requests  p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  errors %d", k.name, m.Requests,
-			ms(m.Latencies.P50), ms(m.Latencies.P99), ms(m.Latencies.Max), m.errors)
+			ms(m.Latencies.P50), ms(m.Latencies.P99), ms(m.Latencies.Max), m.Failed)
 		b.ReportMetric(ms(m.Latencies.P99), k.name+"_p99_ms")
-		errors += m.errors
+		errors += m.Failed
 	}
 	peak := samples[0]
 	for _, s := range samples {
@@ -178,8 +174,8 @@ func BenchmarkSoak(b *testing.B) {
 	b.ReportMetric(samples[len(samples)-2].heapMiB-samples[0].heapMiB, "heap_growth_MiB")
 	if errors > 0 {
 		for _, k := range soakMix {
-			if m := per[k.name]; m.errors > 0 {
-				b.Logf("%s: first error: %s", k.name, m.firstErr)
+			if m := per[k.name]; m.Failed > 0 {
+				b.Logf("%s: first error: %s", k.name, m.FirstErr)
 			}
 		}
 		b.Fatalf("%d requests failed", errors)
@@ -188,7 +184,7 @@ func BenchmarkSoak(b *testing.B) {
 
 // soak sends soakMix at rate requests/s for dur and returns the metrics
 // of each kind; sent, when not nil, counts the responses and failures.
-func soak(b *testing.B, w *world, list string, rate int, dur time.Duration, sent *[2]atomic.Int64) map[string]*metrics {
+func soak(b *testing.B, w *world, list string, rate int, dur time.Duration, sent *[2]atomic.Int64) map[string]*benchrun.Measured {
 	var total int
 	for _, k := range soakMix {
 		total += k.weight
@@ -203,10 +199,10 @@ func soak(b *testing.B, w *world, list string, rate int, dur time.Duration, sent
 		}
 		panic("unreachable")
 	}
-	per := map[string]*metrics{}
+	per := map[string]*benchrun.Measured{}
 	check := map[string]func(*vegeta.Result) bool{}
 	for _, k := range soakMix {
-		per[k.name], check[k.name] = &metrics{}, k.ok
+		per[k.name], check[k.name] = &benchrun.Measured{}, k.ok
 	}
 	// A client of its own, so that its idle connections can be closed at
 	// the end and the goroutines counted after the load are the server's.
@@ -216,20 +212,14 @@ func soak(b *testing.B, w *world, list string, rate int, dur time.Duration, sent
 	for res := range a.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, dur, "soak") {
 		_, kind, _ := strings.Cut(res.URL, "#")
 		m := per[kind]
-		if !check[kind](res) {
-			if m.errors == 0 {
-				m.firstErr = fmt.Sprintf("%d %s %.300s", res.Code, res.Error, res.Body)
-				if sent != nil { // shown at once: a long run may be stopped early
-					b.Logf("%s: first error at %s: %s", kind, res.Timestamp.Format(time.TimeOnly), m.firstErr)
-				}
-			}
-			m.errors++
-			if sent != nil {
-				sent[1].Add(1)
-			}
+		ok := check[kind](res)
+		m.Record(res, ok)
+		if !ok && m.Failed == 1 && sent != nil { // shown at once: a long run may be stopped early
+			b.Logf("%s: first error at %s: %s", kind, res.Timestamp.Format(time.TimeOnly), m.FirstErr)
 		}
-		res.Body = nil
-		m.Add(res)
+		if !ok && sent != nil {
+			sent[1].Add(1)
+		}
 		if sent != nil {
 			sent[0].Add(1)
 		}

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/lockstep-dev/lockstep/benchrun"
 	"github.com/lockstep-dev/lockstep/store/storetest"
 )
 
@@ -16,7 +15,8 @@ import (
 // account(id) and network(id) cost Neo4j: the root's one statement (the
 // view with its first pages) against the statements the loaders would run
 // without it (root, then one per list), and RETURN 1 for the fixed cost of
-// a statement through ExecuteQuery. 32 goroutines back to back; it reports
+// a statement through ExecuteQuery. 32 clients back to back (benchrun's
+// driver, which calls them in process through vegeta); it reports
 // calls/s and the CPU a call of this process and of Neo4j, after a warm-up
 // round (Neo4j's JIT).
 //
@@ -59,32 +59,17 @@ func BenchmarkViewStatements(b *testing.B) {
 	}
 	for round := range 2 {
 		for _, s := range shapes {
-			var wg sync.WaitGroup
-			errs := make(chan error, clients)
 			goCPU, neoCPU := processCPU(os.Getpid()), processCPU(neo)
-			start := time.Now()
-			for range clients {
-				wg.Go(func() {
-					for range s.calls / clients {
-						if err := s.run(); err != nil {
-							errs <- err
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			el := time.Since(start)
-			close(errs)
-			if err := <-errs; err != nil {
-				b.Fatal(err)
+			m := run(b, benchrun.Load{Clients: clients, Requests: uint64(s.calls), Call: s.run})
+			if m.Failed > 0 {
+				b.Fatalf("%s: %d of %d calls failed; first: %s", s.name, m.Failed, m.Requests, m.FirstErr)
 			}
 			if round == 0 {
 				continue
 			}
-			n := float64(s.calls / clients * clients)
+			n := float64(m.Requests)
 			load, _ := os.ReadFile("/proc/loadavg")
-			b.Logf("%-32s %6.0f calls/s  CPU a call: this process %.2f ms, Neo4j %.2f ms  (load %.14s)", s.name, n/el.Seconds(),
+			b.Logf("%-32s %6.0f calls/s  CPU a call: this process %.2f ms, Neo4j %.2f ms  (load %.14s)", s.name, m.Throughput,
 				ms(processCPU(os.Getpid())-goCPU)/n, ms(processCPU(neo)-neoCPU)/n, load)
 		}
 	}
