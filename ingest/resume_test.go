@@ -19,6 +19,7 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills a Neo4j of its own")
 	}
+	t.Parallel() // its own server: it runs beside the package's other parallel tests
 	// Two server starts, three loads: a start alone took over two minutes
 	// on the shared 2-core machine.
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
@@ -26,7 +27,8 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	k := storetest.NewKillable(t, ctx)
 	s := k.Store
 
-	path, lines := ingesttest.SynthFile(t, 1500, 12, 7)
+	// Ten chunks: the kill lands in the fourth, the resume loads the rest.
+	path, lines := ingesttest.SynthFile(t, 700, 12, 7)
 	opts := testOptions(t)
 	opts.ChunkLines, opts.TxRows = 1000, 200
 	chunks := (lines + opts.ChunkLines - 1) / opts.ChunkLines

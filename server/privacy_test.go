@@ -287,6 +287,17 @@ func matches(p, digits string) bool {
 	return true
 }
 
+// offsetMatches is matches(p4, the four digits of offset o).
+func offsetMatches(p4 string, o int) bool {
+	for i := 3; i >= 0; i-- {
+		if p4[i] != '?' && int(p4[i]-'0') != o%10 {
+			return false
+		}
+		o /= 10
+	}
+	return true
+}
+
 // candidates is a set of numbers: per block (E.164 digits without the last
 // four), the offsets still possible.
 type candidates map[string]*[10000]bool
@@ -401,8 +412,9 @@ func (a *attacker) rebuild(t *testing.T, w *privacyWorld) {
 		}
 		if set != nil {
 			for blk, offs := range set {
+				head := matches(p[:len(p)-4], blk)
 				for o := range offs {
-					offs[o] = offs[o] && matches(p, blk+fmt.Sprintf("%04d", o))
+					offs[o] = offs[o] && head && offsetMatches(p[len(p)-4:], o)
 				}
 			}
 			blk := digits[:len(digits)-4]
