@@ -49,7 +49,7 @@ func TestBulkEqualsTransactional(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 
-	world := ingesttest.World(t, generate.Config{Accounts: 1500, Seed: 11})
+	world := ingesttest.World(t, generate.Config{Accounts: generate.MinAccounts, Seed: 11})
 	odd := ingesttest.WriteFile(t, "odd.ndjson", bulkOddities+ingesttest.SmallWorld)
 	inputs := []string{world, ingesttest.Reversed(t, world), odd}
 	opts := func() ingest.Options {
