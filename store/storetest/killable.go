@@ -38,11 +38,6 @@ func NewKillable(t testing.TB, ctx context.Context) *Killable {
 	}
 	k := &Killable{Home: srvHome, Store: New(t), opts: srvOpts}
 	k.opts.ReadyTimeout = 10 * time.Minute // recovery after SIGKILL on a busy machine
-	// Recovery after the kill replays the log since the last checkpoint:
-	// only this test's writes, not those of every test before it.
-	if err := k.Store.Write(ctx, "CALL db.checkpoint()", nil); err != nil {
-		t.Fatal(err)
-	}
 	srv, err := managed.Status(k.Home)
 	if err != nil {
 		t.Fatal(err)
