@@ -18,7 +18,7 @@ import (
 // one load driver of `lockstep bench` and of bench/load's benchmarks, so
 // the table and the benchmarks measure requests the same way.
 type Load struct {
-	Clients int
+	Clients int // at least 1
 	// The run lasts Duration, or, when Duration is 0, until Requests
 	// requests were sent.
 	Duration time.Duration
@@ -67,11 +67,12 @@ func (l Load) Run(ctx context.Context) (Measured, error) {
 		}
 		client = &http.Client{Transport: callTransport(l.Call)}
 	}
-	opts := []func(*vegeta.Attacker){vegeta.Workers(uint64(l.Clients)), vegeta.MaxWorkers(uint64(l.Clients))}
+	clients := max(l.Clients, 1) // vegeta with no worker waits for one forever
+	opts := []func(*vegeta.Attacker){vegeta.Workers(uint64(clients)), vegeta.MaxWorkers(uint64(clients))}
 	if client != nil {
 		opts = append(opts, vegeta.Client(client))
 	} else {
-		opts = append(opts, vegeta.KeepAlive(true), vegeta.Connections(l.Clients))
+		opts = append(opts, vegeta.KeepAlive(true), vegeta.Connections(clients))
 	}
 	a := vegeta.NewAttacker(opts...)
 	// Freq 0 is as fast as the workers go; a request count ends the run
