@@ -17,12 +17,12 @@ import (
 // once Neo4j is restarted (same port, kept per home) it is marked failed
 // with the reason and its partial networks are gone; the API still serves
 // the previous run's networks, and a rerun succeeds on the same store,
-// without reopening it.
+// without reopening it. It runs a Neo4j of its own, since the shared test
+// server must stay up.
 func TestNeo4jKilledDuringRun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("kills and restarts Neo4j")
+		t.Skip("starts and kills a Neo4j of its own")
 	}
-	t.Parallel() // it kills the test server: after the tests that use it (storetest.NewKillable)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	neo := storetest.NewKillable(t, ctx)

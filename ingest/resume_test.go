@@ -13,14 +13,15 @@ import (
 
 // TestResumeAfterNeo4jKilled kills Neo4j (SIGKILL, no shutdown) in the
 // middle of a load, restarts it, resumes, and compares the graph with a
-// clean load of the same file: every count must be the same.
+// clean load of the same file: every count must be the same. It runs its
+// own killable server, since the shared test server must stay up.
 func TestResumeAfterNeo4jKilled(t *testing.T) {
 	if testing.Short() {
-		t.Skip("kills and restarts Neo4j")
+		t.Skip("starts and kills a Neo4j of its own")
 	}
-	t.Parallel() // it kills the test server: after the tests that use it (storetest.NewKillable)
-	// A restart (recovery) and three loads: a start alone took over two
-	// minutes on the shared 2-core machine.
+	t.Parallel() // its own server: it runs beside the package's other parallel tests
+	// Two server starts, three loads: a start alone took over two minutes
+	// on the shared 2-core machine.
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	k := storetest.NewKillable(t, ctx)

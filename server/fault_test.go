@@ -22,11 +22,11 @@ import (
 // retry budget or the request's limit, ends them), /healthz says the
 // database is unreachable, and once Neo4j is started again (on the same
 // port, kept per home) the same server answers again without a restart.
+// It runs a Neo4j of its own, since the shared test server must stay up.
 func TestNeo4jKilledWhileServing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("kills and restarts Neo4j")
+		t.Skip("starts and kills a Neo4j of its own")
 	}
-	t.Parallel() // it kills the test server: after the tests that use it (storetest.NewKillable)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	neo := storetest.NewKillable(t, ctx)

@@ -12,9 +12,10 @@ import (
 	"github.com/lockstep-dev/lockstep/store"
 )
 
-// Killable is a managed Neo4j for fault tests that kill it, with a
-// migrated Store on it. Restart brings it back on the same port (kept per
-// home), so the Store, never reopened, can find it again.
+// Killable is a managed Neo4j of one test's own, for fault tests that
+// kill it (the shared test server must stay up), with a migrated Store on
+// it. Restart brings it back on the same port (kept per home), so the
+// Store, never reopened, can find it again.
 type Killable struct {
 	Home   string
 	Server *managed.Server
@@ -22,40 +23,9 @@ type Killable struct {
 	opts   managed.Options
 }
 
-// NewKillable is the managed test server with an emptied Store on it (New):
-// a fault test kills and restarts the server the package's other tests
-// use, rather than pay for starting one of its own. A server the test
-// leaves dead is started again when it ends, for the tests after it (which
-// then find a restarted, cold server: a fault test is best the package's
-// last, t.Parallel() among tests that do not use Neo4j). With NEO4J_URI
-// set, which names a server the tests must not kill, it starts a small
-// Neo4j in a temporary home instead, stopped when the test ends.
+// NewKillable starts a small Neo4j in a temporary home and opens a Store
+// on it; both are stopped and closed when the test ends.
 func NewKillable(t testing.TB, ctx context.Context) *Killable {
-	t.Helper()
-	server(t)
-	if srvHome == "" {
-		return newOwnKillable(t, ctx)
-	}
-	k := &Killable{Home: srvHome, Store: New(t), opts: srvOpts}
-	k.opts.ReadyTimeout = 10 * time.Minute // recovery after SIGKILL on a busy machine
-	srv, err := managed.Status(k.Home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.Server = srv
-	t.Cleanup(func() {
-		if _, err := managed.Status(k.Home); err != nil {
-			if _, err := managed.Start(context.Background(), k.Home, k.opts); err != nil {
-				t.Errorf("storetest: start the killed test server again: %v", err)
-			}
-		}
-	})
-	return k
-}
-
-// newOwnKillable starts a small Neo4j in a temporary home and opens a
-// Store on it; both are stopped and closed when the test ends.
-func newOwnKillable(t testing.TB, ctx context.Context) *Killable {
 	t.Helper()
 	k := &Killable{Home: t.TempDir(), opts: managed.Options{Heap: "512m", PageCache: "128m",
 		RuntimeDir: managed.SharedRuntimeDir(), ExitWithParent: true, LightJIT: true,

@@ -12,8 +12,6 @@
 // New empties the database, so tests of one package that use it must not
 // call t.Parallel(): they would clear each other's data. (Different test
 // binaries, i.e. packages, each have their own server and may run at once.)
-// The exception is a package's one fault test (NewKillable), which kills
-// the server: t.Parallel() makes it run after every test that is not.
 //
 // With NEO4J_URI set (and NEO4J_USER, NEO4J_PASSWORD), tests use that server
 // instead and start nothing. New DELETES EVERYTHING in it: point it only at
@@ -60,8 +58,7 @@ var (
 	serverOnce                   sync.Once
 	serverErr                    error
 	srvURI, srvUser, srvPassword string
-	srvHome                      string          // LOCKSTEP_HOME of the managed test server; "" with NEO4J_URI
-	srvOpts                      managed.Options // how it was started, to start it again (NewKillable)
+	srvHome                      string // LOCKSTEP_HOME of the managed test server; "" with NEO4J_URI
 
 	migrateOnce sync.Once
 	migrateErr  error
@@ -119,27 +116,27 @@ func startServer() error {
 		return nil
 	}
 	var err error
-	srvURI, srvUser, srvPassword, srvHome, srvOpts, err = startManaged(nil)
+	srvURI, srvUser, srvPassword, srvHome, err = startManaged(nil)
 	return err
 }
 
 // startManaged starts a managed server in a new temporary home with the
 // given Neo4j settings (none: nil).
-func startManaged(settings []string) (uri, user, password, home string, opts managed.Options, err error) {
+func startManaged(settings []string) (uri, user, password, home string, err error) {
 	home, err = os.MkdirTemp("", "lockstep-storetest-")
 	if err != nil {
-		return "", "", "", "", opts, err
+		return "", "", "", "", err
 	}
 	var settingsFile string
 	if len(settings) > 0 {
 		settingsFile = filepath.Join(home, "test-settings.conf")
 		if err := os.WriteFile(settingsFile, []byte(strings.Join(settings, "\n")+"\n"), 0o600); err != nil {
 			os.RemoveAll(home)
-			return "", "", "", "", opts, err
+			return "", "", "", "", err
 		}
 	}
 	begin := time.Now()
-	opts = managed.Options{
+	srv, err := managed.Start(context.Background(), home, managed.Options{
 		Settings:       settingsFile,
 		Heap:           cmp.Or(os.Getenv("LOCKSTEP_NEO4J_HEAP"), testHeap),
 		PageCache:      cmp.Or(os.Getenv("LOCKSTEP_NEO4J_PAGECACHE"), testPageCache),
@@ -150,16 +147,15 @@ func startManaged(settings []string) (uri, user, password, home string, opts man
 		// test queries; benchmarks get the optimising one.
 		LightJIT: !benchmarking(),
 		Logger:   logger(),
-	}
-	srv, err := managed.Start(context.Background(), home, opts)
+	})
 	if err != nil {
 		os.RemoveAll(home)
-		return "", "", "", "", opts, fmt.Errorf("start managed Neo4j: %w", err)
+		return "", "", "", "", fmt.Errorf("start managed Neo4j: %w", err)
 	}
 	if testing.Verbose() {
 		fmt.Fprintf(os.Stderr, "storetest: Neo4j on %s (pid %d) ready in %s\n", srv.URI, srv.PID, time.Since(begin).Round(time.Millisecond))
 	}
-	return srv.URI, srv.User, srv.Password, home, opts, nil
+	return srv.URI, srv.User, srv.Password, home, nil
 }
 
 // benchmarking reports whether the binary runs benchmarks (-test.bench).
@@ -242,7 +238,7 @@ func NewPlain(t testing.TB) *store.Store {
 	plainOnce.Do(func() {
 		// Only procedures the allowlist names are loaded; Neo4j's
 		// built-in ones are not subject to it.
-		plainURI, plainUser, plainPassword, plainHome, _, plainErr = startManaged([]string{"dbms.security.procedures.allowlist=none.*"})
+		plainURI, plainUser, plainPassword, plainHome, plainErr = startManaged([]string{"dbms.security.procedures.allowlist=none.*"})
 	})
 	if plainErr != nil {
 		t.Fatalf("storetest: %v", plainErr)
