@@ -93,6 +93,17 @@ func TestStateLinkedRecallAdversary(t *testing.T) {
 		if n.StateLinked && 2*state < members {
 			t.Errorf("network %d is state-linked (confidence %.2f) with %d of %d members from state-flavoured rings: %v", n.Community, n.StateConfidence, state, members, n.StateReasons)
 		}
+		if len(n.StateMembers) > 0 {
+			comp := map[string]int{}
+			for _, id := range n.StateMembers {
+				if pl := planted[id]; pl != nil {
+					comp[fmt.Sprintf("%s/%s/%v", pl.ID, pl.Kind, pl.StateLinked)]++
+				} else {
+					comp["organic"]++
+				}
+			}
+			t.Logf("RING network %d (%d members, %d state): ring %v %v", n.Community, members, state, comp, n.StateReasons)
+		}
 		for id, k := range c {
 			if k > held[id].count {
 				held[id] = hold{n, k, members}

@@ -14,9 +14,19 @@ const day = 86400.0
 func isDatacenter(kind string) bool { return kind == "datacenter" || kind == "vpn" || kind == "tor" }
 
 // measure gathers the facts of community c with members ms (increasing),
-// stage by stage: creation, infrastructure, lookups, lockstep, sweeps,
-// hours, dense block, proximity.
+// stage by stage: behaviour (measureBehaviour), dense block, proximity.
 func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) facts {
+	f, local := measureBehaviour(in, cfg, ms)
+	f.dense = measureDenseBlock(in.B, ms)
+	measureProximity(&f, in, ms, local, ppr, seeds)
+	return f
+}
+
+// measureBehaviour gathers the facts of members ms (increasing) that need
+// no graph beyond the bipartite one: creation, infrastructure, lookups,
+// lockstep, shared blocks, sweeps, hours. It returns them with the map
+// from dense account to member index.
+func measureBehaviour(in Input, cfg Config, ms []int32) (facts, map[int32]int32) {
 	f := facts{n: len(ms), victims: map[int32]int{}, bestBlock: -1}
 	local := make(map[int32]int32, len(ms)) // dense account -> member index
 	for i, a := range ms {
@@ -38,10 +48,7 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 		f.activityHours = f.loginHours
 	}
 	activityWindows(&f, cfg)
-
-	f.dense = measureDenseBlock(in.B, ms)
-	measureProximity(&f, in, ms, local, ppr, seeds)
-	return f
+	return f, local
 }
 
 // measureCreation: the shortest window holding 80% of the members'

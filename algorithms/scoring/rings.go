@@ -1,0 +1,82 @@
+package scoring
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/lockstep-dev/lockstep/algorithms/community"
+	"github.com/lockstep-dev/lockstep/algorithms/csr"
+)
+
+// ringState looks for a state-flavoured ring inside a flagged network
+// whose indicator did not fire as a whole. Community detection merges
+// rings that share a few addresses or sweep neighbouring blocks, and a
+// merged network shows both rings' weeks at once: a partner working on
+// the other ring's weekend fills it, so the week reads as not foreign. The
+// rings are found from structure alone, never from the week being tested
+// (picking members by their days would find a "weekend" in any network
+// whose members work a few days each): Leiden on the network's own
+// similarity subgraph (shared infrastructure, synchrony, shared sweeps)
+// splits it where it is linked least, each part of at least cfg.MinSize
+// members is measured like a network, and the parts whose indicator fires
+// are measured again together, which must fire too. It returns those
+// members, the union's confidence and reasons, each saying that it rests
+// on a ring of so many members; nothing when the union is smaller than a
+// quarter of the network (a few members cannot speak for it) or the
+// network has no room for two rings. It costs a Leiden run over the
+// network's internal edges and a measurement of each part.
+func ringState(in Input, cfg Config, c int32, ms []int32, score float64) (members []int32, conf float64, reasons []StateReason) {
+	if len(ms) < 2*cfg.MinSize {
+		return nil, 0, nil
+	}
+	var union []int32
+	for _, part := range rings(in.G, c, ms) {
+		if len(part) < cfg.MinSize {
+			continue
+		}
+		f, _ := measureBehaviour(in, cfg, part)
+		if fired, _, _ := stateIndicator(f, cfg, score); fired {
+			union = append(union, part...)
+		}
+	}
+	if 4*len(union) < len(ms) {
+		return nil, 0, nil
+	}
+	slices.Sort(union)
+	f, _ := measureBehaviour(in, cfg, union)
+	fired, conf, rs := stateIndicator(f, cfg, score)
+	if !fired {
+		return nil, 0, nil
+	}
+	for i := range rs {
+		rs[i].Text = fmt.Sprintf("in a ring of %d of the %s, linked more among themselves than to the rest: %s", len(union), plural(len(ms), "member"), rs[i].Text)
+	}
+	return union, conf, rs
+}
+
+// rings splits members ms (increasing) of community c by Leiden on the
+// subgraph of g they induce, seeded by c so a run repeats. Parts come in
+// Leiden's label order, members increasing.
+func rings(g *csr.Graph, c int32, ms []int32) [][]int32 {
+	local := make(map[int32]int32, len(ms))
+	for i, a := range ms {
+		local[a] = int32(i)
+	}
+	var edges []csr.Edge
+	for i, a := range ms {
+		nbr, wt := g.Row(a)
+		for j, v := range nbr {
+			if k, ok := local[v]; ok && k > int32(i) {
+				edges = append(edges, csr.Edge{U: int32(i), V: k, W: wt[j]})
+			}
+		}
+	}
+	part := community.Leiden(csr.FromEdges(len(ms), edges), 1, community.NewRand(uint64(c)))
+	out := part.Members()
+	for _, p := range out {
+		for i, u := range p {
+			p[i] = ms[u]
+		}
+	}
+	return out
+}
