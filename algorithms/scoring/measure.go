@@ -214,7 +214,7 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 			n += int64(e.Count)
 			hits += int64(e.Hits)
 			first, last = min(first, e.First), max(last, e.Last)
-			f.events += addHours(&f.activityHours, e.First, e.Last, e.Count)
+			f.addLookupTimes(e)
 			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
 				blocks[blk] = append(blocks[blk], blockHit{b.TargetOffset[e.Resource], e.First, int32(i), e.Hits > 0})
 			}
@@ -227,10 +227,6 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 		}
 		f.lookups += n
 		f.hits += hits
-		if f.lookupSpanFrom == 0 || first < f.lookupSpanFrom {
-			f.lookupSpanFrom = first
-		}
-		f.lookupSpanTo = max(f.lookupSpanTo, last)
 		f.ownLookups[i] = n
 		f.memberHitRatio = append(f.memberHitRatio, float64(hits)/float64(max(1, n)))
 		f.addressBook[i] = float64(hits) > blindHitRatio*float64(n)
@@ -244,6 +240,16 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 	f.firstLookupAgeDaysMedian = median(ages)
 	f.distinctTargets = len(byTarget)
 	return blocks, byTarget
+}
+
+// addLookupTimes adds a lookup edge's times to the hour histogram and the
+// span from the first lookup to the last.
+func (f *facts) addLookupTimes(e projection.Edge) {
+	f.events += addHours(&f.activityHours, e.First, e.Last, e.Count)
+	if f.lookupSpanFrom == 0 || e.First < f.lookupSpanFrom {
+		f.lookupSpanFrom = e.First
+	}
+	f.lookupSpanTo = max(f.lookupSpanTo, e.Last)
 }
 
 // measureLockstep counts lookups another member made of the same target

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/algorithms/community"
 	"github.com/lockstep-dev/lockstep/algorithms/csr"
+	"github.com/lockstep-dev/lockstep/algorithms/projection"
 )
 
 // ringState looks for a state-flavoured ring inside a flagged network
@@ -46,11 +47,14 @@ func ringState(in Input, cfg Config, c int32, ms []int32, score float64) (member
 			if len(part) < cfg.MinSize {
 				continue
 			}
-			f, _ := measureBehaviour(in, cfg, part)
-			_, week := foreignWeek(f)
-			if fired, _, _ := stateIndicator(f, cfg, score); fired && week >= 1 {
-				union = append(union, part...)
-			} else if len(part) >= 2*cfg.MinSize {
+			if partWeek(in, cfg, part) >= 1 {
+				f, _ := measureBehaviour(in, cfg, part)
+				if fired, _, _ := stateIndicator(f, cfg, score); fired {
+					union = append(union, part...)
+					continue
+				}
+			}
+			if len(part) >= 2*cfg.MinSize {
 				visit(part)
 			}
 		}
@@ -69,6 +73,24 @@ func ringState(in Input, cfg Config, c int32, ms []int32, score float64) (member
 		rs[i].Text = fmt.Sprintf("in a ring of %d of the %s, linked more among themselves than to the rest: %s", len(union), plural(len(ms), "member"), rs[i].Text)
 	}
 	return union, conf, rs
+}
+
+// partWeek is foreignWeek's strength for members ms from their lookups'
+// times alone: most parts keep no foreign week, and this spares them the
+// whole measurement.
+func partWeek(in Input, cfg Config, ms []int32) float64 {
+	f := facts{n: len(ms)}
+	for _, a := range ms {
+		for _, e := range in.B.AccountEdges(projection.Target, a) {
+			f.addLookupTimes(e)
+		}
+	}
+	if f.events == 0 {
+		return 0
+	}
+	f.week = bestWorkingWeek(f.activityHours, float64(f.events), cfg)
+	_, s := foreignWeek(f)
+	return s
 }
 
 // rings splits members ms (increasing) of community c by Leiden on the
