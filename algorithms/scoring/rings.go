@@ -29,9 +29,9 @@ import (
 // least a quarter of the network. It returns the ring's members, its
 // confidence and reasons, each saying that it rests on a ring of so many
 // members; nothing when no ring qualifies or the network has no room for
-// two rings. It costs a Leiden
-// run over the internal edges of the network and of each part split
-// again, and a measurement of each part.
+// two rings. It costs a Leiden run over the internal edges of the network
+// and of each part split again, a pass over each part's lookup times, and
+// a whole measurement of the few parts that keep a foreign week.
 func ringState(in Input, cfg Config, c int32, ms []int32, score float64) (members []int32, conf float64, reasons []StateReason) {
 	if len(ms) < 2*cfg.MinSize {
 		return nil, 0, nil
