@@ -373,8 +373,12 @@ func networkRow(n Network) store.NetworkRow {
 		row.StateReasons = append(row.StateReasons, r.Text)
 		row.StateReasonSources = append(row.StateReasonSources, r.Source)
 	}
+	ring := make(map[string]bool, len(n.StateMembers))
+	for _, id := range n.StateMembers {
+		ring[id] = true
+	}
 	for _, m := range n.Members {
-		row.Members = append(row.Members, store.MemberRow{AccountID: m.ID, Score: m.Score, Role: m.Role})
+		row.Members = append(row.Members, store.MemberRow{AccountID: m.ID, Score: m.Score, Role: m.Role, StateRing: ring[m.ID]})
 	}
 	return row
 }

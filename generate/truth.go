@@ -330,8 +330,9 @@ type StateScore struct {
 	Wrong  int `json:"wrong"`
 }
 
-// EvaluateStateLinked scores the indicator: networks are flagged
-// networks' members, stateLinked their indicators.
+// EvaluateStateLinked scores the indicator: networks[i] are the members
+// flagged network i's indicator rests on (all its members, or the ring
+// inside it the indicator names), stateLinked[i] its indicator.
 func (t *Truth) EvaluateStateLinked(networks [][]string, stateLinked []bool) StateScore {
 	var s StateScore
 	planted := t.Planted()

@@ -143,7 +143,7 @@ func TestWriteNetworksAndRuns(t *testing.T) {
 	}
 	net := store.NetworkRow{ID: "run_1-n0001", Key: "run_1-n0001", Size: 2, Score: 0.9, Signals: `[{"name":"sweep","value":1}]`,
 		StateLinked: true, StateConfidence: 0.7, StateReasons: []string{"watched ASN"}, Evidence: []string{"2 accounts ..."},
-		Members: []store.MemberRow{{AccountID: "a1", Score: 0.9, Role: "core"}, {AccountID: "a2", Score: 0.6, Role: "peripheral"}, {AccountID: "victim", Score: 0.45, Role: "victim"}}}
+		Members: []store.MemberRow{{AccountID: "a1", Score: 0.9, Role: "core", StateRing: true}, {AccountID: "a2", Score: 0.6, Role: "peripheral"}, {AccountID: "victim", Score: 0.45, Role: "victim"}}}
 	if err := s.WriteNetworks(c, "run_1", []store.NetworkRow{net}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +165,17 @@ func TestWriteNetworksAndRuns(t *testing.T) {
 	}
 	if n := count(t, s, "MATCH (a:Account {id: 'victim'}) WHERE a.score IS NULL RETURN count(a) AS n", nil); n != 1 {
 		t.Error("a victim got a member score")
+	}
+	// The indicator rests on a ring of a1 alone: eval reads it back.
+	rn, err := s.RunNetworks(c, "run_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rn) != 1 || !rn[0].StateLinked || !slices.Equal(sorted(rn[0].Members), []string{"a1", "a2"}) || !slices.Equal(rn[0].StateMembers, []string{"a1"}) {
+		t.Errorf("RunNetworks = %+v, want a1 and a2, the indicator resting on a1", rn)
+	}
+	if n := count(t, s, "MATCH (:Account {id: 'a2'})-[m:MEMBER_OF]->() WHERE m.stateRing IS NULL RETURN count(m) AS n", nil); n != 1 {
+		t.Error("a member outside the ring has a stateRing property")
 	}
 	run, prev, err := s.LatestNetworks(c, "run_2")
 	if err != nil {

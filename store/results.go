@@ -172,6 +172,10 @@ type MemberRow struct {
 	AccountID string
 	Score     float64
 	Role      string
+	// StateRing: the network's state-linked indicator rests on a ring
+	// inside it that holds this member (scoring.Network.StateMembers);
+	// stored as MEMBER_OF.stateRing, absent otherwise.
+	StateRing bool
 }
 
 // Batch sizes of the write-back: network nodes carry evidence and signals
@@ -192,7 +196,7 @@ MATCH (n:Network {id: row.network})
 MATCH (a:Account {id: row.account})
 FOREACH (_ IN CASE WHEN row.rank IS NULL THEN [1] ELSE [] END |
   MERGE (a)-[m:MEMBER_OF]->(n)
-  SET m.score = row.score, m.role = row.role, a.score = row.score, a.scoreRunId = row.run)
+  SET m.score = row.score, m.role = row.role, m.stateRing = row.stateRing, a.score = row.score, a.scoreRunId = row.run)
 FOREACH (_ IN CASE WHEN row.rank IS NULL THEN [] ELSE [1] END |
   MERGE (n)-[e:EXPOSED]->(a)
   SET e.rank = row.rank, e.score = row.score)`
@@ -247,7 +251,10 @@ func (s *Store) WriteNetworks(ctx context.Context, runID string, nets []NetworkR
 	for _, n := range nets {
 		ranks := exposureRanks(n.Members)
 		for i, m := range n.Members {
-			row := map[string]any{"network": n.ID, "account": m.AccountID, "score": m.Score, "role": m.Role, "run": runID, "rank": nil}
+			row := map[string]any{"network": n.ID, "account": m.AccountID, "score": m.Score, "role": m.Role, "run": runID, "rank": nil, "stateRing": nil}
+			if m.StateRing {
+				row["stateRing"] = true
+			}
 			if ranks[i] > 0 {
 				row["rank"] = ranks[i]
 			}
@@ -311,10 +318,14 @@ type RunNetwork struct {
 	Score       float64
 	StateLinked bool
 	Members     []string // account ids of members (never victims)
+	// StateMembers: the members of the ring the indicator rests on
+	// (MemberRow.StateRing); empty when it rests on the whole network.
+	StateMembers []string
 }
 
 // RunNetworks returns every network written by run runID, by id, with its
-// score, state-linked indicator and member ids. It costs one read of the
+// score, state-linked indicator (and the ring it rests on) and member ids.
+// It costs one read of the
 // run's memberships.
 func (s *Store) RunNetworks(ctx context.Context, runID string) (_ []RunNetwork, err error) {
 	defer wrap(&err, "Store.RunNetworks(%q)", runID)
@@ -322,14 +333,15 @@ func (s *Store) RunNetworks(ctx context.Context, runID string) (_ []RunNetwork, 
 	err = s.Read(ctx, `MATCH (n:Network {runId: $run})
 CALL (n) {
   MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
-  RETURN collect(a.id) AS members
+  RETURN collect(a.id) AS members, collect(CASE WHEN m.stateRing THEN a.id END) AS stateMembers
 }
-RETURN n.id AS id, n.score AS score, coalesce(n.stateLinked, false) AS stateLinked, members ORDER BY id`, map[string]any{"run": runID},
+RETURN n.id AS id, n.score AS score, coalesce(n.stateLinked, false) AS stateLinked, members, stateMembers ORDER BY id`, map[string]any{"run": runID},
 		func() { out = out[:0] },
 		func(rec *Record) error {
 			var c cols
 			n := RunNetwork{ID: get[string](&c, rec, "id"), Score: get[float64](&c, rec, "score"), StateLinked: get[bool](&c, rec, "stateLinked")}
-			n.Members = memberIDs(&c, rec)
+			n.Members = memberIDs(&c, rec, "members")
+			n.StateMembers = memberIDs(&c, rec, "stateMembers")
 			if c.err != nil {
 				return c.err
 			}
@@ -339,9 +351,9 @@ RETURN n.id AS id, n.score AS score, coalesce(n.stateLinked, false) AS stateLink
 	return out, err
 }
 
-// memberIDs reads a record's members column, a list of account ids.
-func memberIDs(c *cols, rec *Record) []string {
-	ms := get[[]any](c, rec, "members")
+// memberIDs reads a record's column of account ids.
+func memberIDs(c *cols, rec *Record, column string) []string {
+	ms := get[[]any](c, rec, column)
 	out := make([]string, 0, len(ms))
 	for _, m := range ms {
 		id, err := elem[string](m, "member id")
@@ -379,7 +391,7 @@ RETURN n.id AS id, coalesce(n.key, n.id) AS key, members ORDER BY id`, map[strin
 		func(rec *Record) error {
 			var c cols
 			p := PreviousNetwork{ID: get[string](&c, rec, "id"), Key: get[string](&c, rec, "key")}
-			p.Members = memberIDs(&c, rec)
+			p.Members = memberIDs(&c, rec, "members")
 			if c.err != nil {
 				return c.err
 			}

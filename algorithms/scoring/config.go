@@ -10,6 +10,8 @@
 // confidence, never a verdict; its watch lists (ASNs, countries, time
 // zones) come from Config, not code, and without them it rests on
 // behaviour alone, with a lower confidence; each reason names its source.
+// A flagged network that does not fire as a whole is split into the rings
+// it merged (rings.go), and the indicator may rest on one of them.
 package scoring
 
 import (

@@ -14,9 +14,19 @@ const day = 86400.0
 func isDatacenter(kind string) bool { return kind == "datacenter" || kind == "vpn" || kind == "tor" }
 
 // measure gathers the facts of community c with members ms (increasing),
-// stage by stage: creation, infrastructure, lookups, lockstep, sweeps,
-// hours, dense block, proximity.
+// stage by stage: behaviour (measureBehaviour), dense block, proximity.
 func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map[int32]bool) facts {
+	f, local := measureBehaviour(in, cfg, ms)
+	f.dense = measureDenseBlock(in.B, ms)
+	measureProximity(&f, in, ms, local, ppr, seeds)
+	return f
+}
+
+// measureBehaviour gathers the facts of members ms (increasing) that need
+// no graph beyond the bipartite one: creation, infrastructure, lookups,
+// lockstep, shared blocks, sweeps, hours. It returns them with the map
+// from dense account to member index.
+func measureBehaviour(in Input, cfg Config, ms []int32) (facts, map[int32]int32) {
 	f := facts{n: len(ms), victims: map[int32]int{}, bestBlock: -1}
 	local := make(map[int32]int32, len(ms)) // dense account -> member index
 	for i, a := range ms {
@@ -38,10 +48,7 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 		f.activityHours = f.loginHours
 	}
 	activityWindows(&f, cfg)
-
-	f.dense = measureDenseBlock(in.B, ms)
-	measureProximity(&f, in, ms, local, ppr, seeds)
-	return f
+	return f, local
 }
 
 // measureCreation: the shortest window holding 80% of the members'
@@ -207,7 +214,7 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 			n += int64(e.Count)
 			hits += int64(e.Hits)
 			first, last = min(first, e.First), max(last, e.Last)
-			f.events += addHours(&f.activityHours, e.First, e.Last, e.Count)
+			f.addLookupTimes(e)
 			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
 				blocks[blk] = append(blocks[blk], blockHit{b.TargetOffset[e.Resource], e.First, int32(i), e.Hits > 0})
 			}
@@ -220,10 +227,6 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 		}
 		f.lookups += n
 		f.hits += hits
-		if f.lookupSpanFrom == 0 || first < f.lookupSpanFrom {
-			f.lookupSpanFrom = first
-		}
-		f.lookupSpanTo = max(f.lookupSpanTo, last)
 		f.ownLookups[i] = n
 		f.memberHitRatio = append(f.memberHitRatio, float64(hits)/float64(max(1, n)))
 		f.addressBook[i] = float64(hits) > blindHitRatio*float64(n)
@@ -237,6 +240,16 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 	f.firstLookupAgeDaysMedian = median(ages)
 	f.distinctTargets = len(byTarget)
 	return blocks, byTarget
+}
+
+// addLookupTimes adds a lookup edge's times to the hour histogram and the
+// span from the first lookup to the last.
+func (f *facts) addLookupTimes(e projection.Edge) {
+	f.events += addHours(&f.activityHours, e.First, e.Last, e.Count)
+	if f.lookupSpanFrom == 0 || e.First < f.lookupSpanFrom {
+		f.lookupSpanFrom = e.First
+	}
+	f.lookupSpanTo = max(f.lookupSpanTo, e.Last)
 }
 
 // measureLockstep counts lookups another member made of the same target

@@ -52,7 +52,11 @@ type Network struct {
 	StateLinked     bool          `json:"stateLinked"`
 	StateConfidence float64       `json:"stateConfidence"`
 	StateReasons    []StateReason `json:"stateReasons"`
-	Evidence        []string      `json:"evidence"`
+	// StateMembers, when set, are the members the indicator rests on: a
+	// ring inside the network that fired where the whole did not
+	// (ringState); empty when it rests on the whole network.
+	StateMembers []string `json:"stateMembers,omitempty"`
+	Evidence     []string `json:"evidence"`
 	// MemberCountries counts members by registered country and
 	// LoginCountries logins by the country of their IP address, most
 	// first (ties alphabetical), every country.
@@ -275,6 +279,14 @@ func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds ma
 	}
 	nw := &Network{Community: c, Size: len(ms), Score: score, Signals: sigs, MemberCountries: f.memberCountries, LoginCountries: f.loginCountries}
 	nw.StateLinked, nw.StateConfidence, nw.StateReasons = stateIndicator(f, cfg, score)
+	if !nw.StateLinked && score >= cfg.Threshold {
+		if ring, conf, reasons := ringState(in, cfg, c, ms, score); ring != nil {
+			nw.StateLinked, nw.StateConfidence, nw.StateReasons = true, conf, reasons
+			for _, a := range ring {
+				nw.StateMembers = append(nw.StateMembers, in.B.Accounts.Key(a))
+			}
+		}
+	}
 	nw.Evidence = evidence(in.B, f, sigs)
 	if len(ms) < cfg.MinSize {
 		// Say why a network below the size floor is reported at all,

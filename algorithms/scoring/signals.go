@@ -228,8 +228,7 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 	// Saturday-Sunday rate, or the "weekend" is only a lull in a network
 	// that works every day. And it takes a team: one account's days are
 	// one script's, whose few sessions skip a day by chance.
-	if wk := f.week; f.n >= 2 && f.events >= 50 && restShows(f, wk) && wk.weekend != weekends[0].name && wk.rest <= wk.satSunRest/4 {
-		s := min((wk.hours-0.5)/0.3, (wk.satSunRest-wk.rest)/0.1)
+	if wk, s := foreignWeek(f); s > 0 {
 		add(s, 0.5, fmt.Sprintf("a working week kept in UTC%s with a %s weekend: %.0f%% of %s in its %02d:00-%02d:00, %.1f%% a day on %s against %.1f%% a day on Saturday-Sunday",
 			tzName(wk.offset), wk.weekend, 100*wk.hours, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, 100*wk.rest, wk.weekend, 100*wk.satSunRest))
 	}
@@ -242,6 +241,17 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 	if n := len(f.loginCountries); n >= 4 {
 		add(float64(n-3)/5, 0.15, fmt.Sprintf("coordination across %s of logins", plural(n, "country")))
 	}
+}
+
+// foreignWeek returns the community's working week and the strength of
+// its rest on days other than Saturday-Sunday (behaviourReasons says
+// when it counts), 0 when it does not.
+func foreignWeek(f facts) (workingWeek, float64) {
+	wk := f.week
+	if f.n < 2 || f.events < 50 || !restShows(f, wk) || wk.weekend == weekends[0].name || wk.rest > wk.satSunRest/4 {
+		return wk, 0
+	}
+	return wk, min((wk.hours-0.5)/0.3, (wk.satSunRest-wk.rest)/0.1)
 }
 
 // restShows reports whether the working week's rest days can show in the

@@ -137,7 +137,7 @@ func evaluate(ctx context.Context, st *store.Store, truth *generate.Truth, runID
 	if err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
-	var members [][]string
+	var members, rests [][]string
 	var ids []string
 	var state []bool
 	for _, n := range nets {
@@ -145,13 +145,20 @@ func evaluate(ctx context.Context, st *store.Store, truth *generate.Truth, runID
 			members = append(members, n.Members)
 			ids = append(ids, n.ID)
 			state = append(state, n.StateLinked)
+			// The indicator is judged on what it rests on: a ring
+			// inside the network when it names one.
+			r := n.StateMembers
+			if len(r) == 0 {
+				r = n.Members
+			}
+			rests = append(rests, r)
 		}
 	}
 	sc := truth.EvaluateNetworks(members)
 	rep := &evalReport{
 		Run: runID, Threshold: th, NetworksFlagged: len(members), AccountsFlagged: sc.Flagged, TruePositives: sc.TruePositives,
 		Precision: sc.Precision, Recall: sc.Recall, HardCaseAccounts: sc.HardCaseHits,
-		StateLinked: truth.EvaluateStateLinked(members, state), FalsePositives: []evalCase{},
+		StateLinked: truth.EvaluateStateLinked(rests, state), FalsePositives: []evalCase{},
 	}
 	for _, k := range sc.ByKind {
 		rep.Families = append(rep.Families, evalFamily{KindScore: k, Adversary: generate.IsAdversaryKind(k.Kind)})

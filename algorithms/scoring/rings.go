@@ -1,0 +1,121 @@
+package scoring
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/lockstep-dev/lockstep/algorithms/community"
+	"github.com/lockstep-dev/lockstep/algorithms/csr"
+	"github.com/lockstep-dev/lockstep/algorithms/projection"
+)
+
+// ringState looks for a state-flavoured ring inside a flagged network
+// whose indicator did not fire as a whole. Community detection merges
+// rings that share a few addresses or sweep neighbouring blocks, and a
+// merged network shows both rings' weeks at once: a partner working on
+// the other ring's weekend fills it, so the week reads as not foreign. The
+// rings are found from structure alone, never from the week being tested
+// (picking members by their days would find a "weekend" in any network
+// whose members work a few days each): Leiden on the network's own
+// similarity subgraph (shared infrastructure, synchrony, shared sweeps)
+// splits it where it is linked least, each part of at least cfg.MinSize
+// members (a network in its own right) is measured like a network, a part
+// that does not fire is split again while it has room for two rings, and
+// the parts whose indicator fires are measured again together, which must
+// fire too. The more parts are measured, the likelier one shows a weekend
+// by chance (a part of 7 of an ordinary ring's 30 members kept a Friday
+// weekend with 71% of its lookups in working hours), so a part counts
+// only when its week is at full strength, and the ring found must hold at
+// least a quarter of the network. It returns the ring's members, its
+// confidence and reasons, each saying that it rests on a ring of so many
+// members; nothing when no ring qualifies or the network has no room for
+// two rings. It costs a Leiden run over the internal edges of the network
+// and of each part split again, a pass over each part's lookup times, and
+// a whole measurement of the few parts that keep a foreign week.
+func ringState(in Input, cfg Config, c int32, ms []int32, score float64) (members []int32, conf float64, reasons []StateReason) {
+	if len(ms) < 2*cfg.MinSize {
+		return nil, 0, nil
+	}
+	var union []int32
+	var visit func(ms []int32)
+	visit = func(ms []int32) {
+		parts := rings(in.G, c, ms)
+		if len(parts) < 2 {
+			return
+		}
+		for _, part := range parts {
+			if len(part) < cfg.MinSize {
+				continue
+			}
+			if partWeek(in, cfg, part) >= 1 {
+				f, _ := measureBehaviour(in, cfg, part)
+				if fired, _, _ := stateIndicator(f, cfg, score); fired {
+					union = append(union, part...)
+					continue
+				}
+			}
+			if len(part) >= 2*cfg.MinSize {
+				visit(part)
+			}
+		}
+	}
+	visit(ms)
+	if len(union) == 0 || 4*len(union) < len(ms) {
+		return nil, 0, nil
+	}
+	slices.Sort(union)
+	f, _ := measureBehaviour(in, cfg, union)
+	fired, conf, rs := stateIndicator(f, cfg, score)
+	if !fired {
+		return nil, 0, nil
+	}
+	for i := range rs {
+		rs[i].Text = fmt.Sprintf("in a ring of %d of the %s, linked more among themselves than to the rest: %s", len(union), plural(len(ms), "member"), rs[i].Text)
+	}
+	return union, conf, rs
+}
+
+// partWeek is foreignWeek's strength for members ms from their lookups'
+// times alone: most parts keep no foreign week, and this spares them the
+// whole measurement.
+func partWeek(in Input, cfg Config, ms []int32) float64 {
+	f := facts{n: len(ms)}
+	for _, a := range ms {
+		for _, e := range in.B.AccountEdges(projection.Target, a) {
+			f.addLookupTimes(e)
+		}
+	}
+	if f.events == 0 {
+		return 0
+	}
+	f.week = bestWorkingWeek(f.activityHours, float64(f.events), cfg)
+	_, s := foreignWeek(f)
+	return s
+}
+
+// rings splits members ms (increasing) of community c by Leiden on the
+// subgraph of g they induce, seeded by c so a run repeats. Parts come in
+// Leiden's label order, members increasing.
+func rings(g *csr.Graph, c int32, ms []int32) [][]int32 {
+	local := make(map[int32]int32, len(ms))
+	for i, a := range ms {
+		local[a] = int32(i)
+	}
+	var edges []csr.Edge
+	for i, a := range ms {
+		nbr, wt := g.Row(a)
+		for j, v := range nbr {
+			if k, ok := local[v]; ok && k > int32(i) {
+				edges = append(edges, csr.Edge{U: int32(i), V: k, W: wt[j]})
+			}
+		}
+	}
+	part := community.Leiden(csr.FromEdges(len(ms), edges), 1, community.NewRand(uint64(c)))
+	out := part.Members()
+	for _, p := range out {
+		for i, u := range p {
+			p[i] = ms[u]
+		}
+	}
+	return out
+}
