@@ -174,9 +174,10 @@ type ComplexityRoot struct {
 	}
 
 	Member struct {
-		Account func(childComplexity int) int
-		Role    func(childComplexity int) int
-		Score   func(childComplexity int) int
+		Account     func(childComplexity int) int
+		InStateRing func(childComplexity int) int
+		Role        func(childComplexity int) int
+		Score       func(childComplexity int) int
 	}
 
 	MemberConnection struct {
@@ -972,6 +973,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.Account(childComplexity), true
+	case "Member.inStateRing":
+		if e.ComplexityRoot.Member.InStateRing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.InStateRing(childComplexity), true
 	case "Member.role":
 		if e.ComplexityRoot.Member.Role == nil {
 			break
@@ -2416,6 +2423,8 @@ func (ec *executionContext) childFields_Member(ctx context.Context, field graphq
 		return ec.fieldContext_Member_score(ctx, field)
 	case "role":
 		return ec.fieldContext_Member_role(ctx, field)
+	case "inStateRing":
+		return ec.fieldContext_Member_inStateRing(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Member", field.Name)
 }

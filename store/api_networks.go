@@ -333,7 +333,7 @@ func membersOf(first string) string {
 	return `CALL (n) {
   MATCH (n)<-[m:MEMBER_OF]-(a:Account) WHERE coalesce(m.role, '') <> 'victim'
   WITH m, a ORDER BY m.score DESC, a.id LIMIT $` + first + `
-  RETURN collect({account: ` + accountProjection + `, score: m.score, role: m.role}) AS members
+  RETURN collect({account: ` + accountProjection + `, score: m.score, role: m.role, inStateRing: coalesce(m.stateRing, false)}) AS members
 }`
 }
 
@@ -410,7 +410,7 @@ func (s *Store) MembersAfter(ctx context.Context, networkID string, first int, a
 	recs, err := s.apiRecords(ctx, `MATCH (n:Network {id: $id})<-[m:MEMBER_OF]-(a:Account)
 WHERE coalesce(m.role, '') <> 'victim' AND (m.score < $s OR (m.score = $s AND a.id > $aid))
 WITH m, a ORDER BY m.score DESC, a.id LIMIT $limit
-RETURN `+accountProjection+` AS account, m.score AS score, m.role AS role`,
+RETURN `+accountProjection+` AS account, m.score AS score, m.role AS role, coalesce(m.stateRing, false) AS inStateRing`,
 		map[string]any{"id": networkID, "s": c.Value, "aid": c.ID, "limit": first + 1})
 	if err != nil {
 		return nil, false, err

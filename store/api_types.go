@@ -314,6 +314,9 @@ type Member struct {
 	Account Account
 	Score   float64
 	Role    *string
+	// InStateRing: the network's state-linked indicator rests on a ring of
+	// its members (MEMBER_OF.stateRing) and this account is in it.
+	InStateRing bool
 }
 
 // Membership is a network an account belongs to.

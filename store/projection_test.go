@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"slices"
 	"testing"
@@ -191,6 +192,25 @@ func TestWriteNetworksAndRuns(t *testing.T) {
 	}
 	if g := got["run_1-n0001"]; g.Score != 0.9 || g.Size != 2 || !g.StateLinked.Possible || len(g.Signals) != 1 || g.Signals[0].Name != "sweep" {
 		t.Errorf("API reads %+v", g)
+	}
+	// Both member reads say who is in the ring.
+	// A cursor above every score: the page holds both members.
+	page, _, err := s.MembersAfter(c, "run_1-n0001", 10, base64.RawURLEncoding.EncodeToString([]byte("1~a")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	batched, err := s.MembersByNetworks(c, []string{"run_1-n0001"}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ms := range [][]store.Member{page, batched["run_1-n0001"]} {
+		ring := map[string]bool{}
+		for _, m := range ms {
+			ring[m.Account.ID] = m.InStateRing
+		}
+		if len(ring) != 2 || !ring["a1"] || ring["a2"] {
+			t.Errorf("members' InStateRing = %v, want a1 only", ring)
+		}
 	}
 
 	// A second run fails after writing part of its networks: they go, the
