@@ -226,7 +226,7 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 		f.lookupSpanTo = max(f.lookupSpanTo, last)
 		f.ownLookups[i] = n
 		f.memberHitRatio = append(f.memberHitRatio, float64(hits)/float64(max(1, n)))
-		f.addressBook[i] = float64(hits) > blindHitRatio*float64(n)
+		f.addressBook[i] = float64(hits) > blindHitRatio*float64(n) || !projection.Blind(n, hits)
 		if c := b.AccountCreated[a]; c > 0 && first >= c {
 			ages = append(ages, float64(first-c)/day)
 		}
@@ -355,19 +355,33 @@ func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
 				fill[h.offset/groupSize]++
 			}
 		}
+		candidate := func(h blockHit) bool {
+			return !h.hit && !f.addressBook[h.member] && fill[h.offset/groupSize] < cfg.MinGroupFill
+		}
 		members := map[int32]int{}
+		for _, h := range hs {
+			if candidate(h) {
+				members[h.member]++
+			}
+		}
+		// A member with SharedBlockMin such numbers of the block alone
+		// covers it heavily, not thinly (projection's thin touches stop
+		// there too): its numbers are its own, not shared work, and a
+		// support desk whose agents each scatter dozens of callers'
+		// numbers over the few blocks of a small country shares nothing.
+		touching := 0
+		for m, k := range members {
+			switch {
+			case k >= cfg.SharedBlockMin:
+				delete(members, m)
+			case k >= sharedBlockEach:
+				touching++
+			}
+		}
 		distinct := map[int32]bool{}
 		for _, h := range hs {
-			if h.hit || f.addressBook[h.member] || fill[h.offset/groupSize] >= cfg.MinGroupFill {
-				continue
-			}
-			members[h.member]++
-			distinct[h.offset] = true
-		}
-		touching := 0
-		for _, k := range members {
-			if k >= sharedBlockEach {
-				touching++
+			if _, thin := members[h.member]; thin && candidate(h) {
+				distinct[h.offset] = true
 			}
 		}
 		if len(members) < sharedBlockMembers || (len(distinct) < cfg.SharedBlockMin && touching < sharedBlockMembers) {
@@ -391,7 +405,7 @@ const blindHitRatio = 0.1
 
 // sharedBlockEach: unmatched numbers of a block one member must look up
 // to touch it (projection's thinMinMisses): one or two can be chance.
-const sharedBlockEach = 3
+const sharedBlockEach = 2
 
 // groupSize is how many numbers share a group: all digits but the last two.
 const groupSize = 100
