@@ -27,6 +27,7 @@ func measure(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds map
 	blocks, byTarget := measureLookups(&f, in.B, ms, local)
 	measureLockstep(&f, cfg, byTarget)
 	measureSharedBlocks(&f, cfg, blocks) // before measureSweeps, which reorders blocks
+	measureInvalid(&f, in.B, cfg, blocks)
 	measureSweeps(&f, cfg, blocks)
 	if f.bestBlockCovered > 0 {
 		f.bestBlockCountry = target.BlockRegion(in.B.Blocks.Key(f.bestBlock))
@@ -389,6 +390,33 @@ func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
 		}
 		f.sharedBlocks++
 		f.sharedBlockLookups += len(distinct)
+	}
+}
+
+// measureInvalid counts the distinct numbers the members looked up in
+// blocks no numbering plan allows (target.BlockInvalid), and those of them
+// outside swept groups, which the sweep signal adds to the numbers in
+// swept groups: nobody's address book holds a number that cannot exist,
+// so each is enumeration evidence whether or not it fills a group.
+func measureInvalid(f *facts, b *projection.Bipartite, cfg Config, blocks map[int32][]blockHit) {
+	for blk, hs := range blocks {
+		if !target.BlockInvalid(b.Blocks.Key(blk)) {
+			continue
+		}
+		fill := map[int32]int{}
+		seen := map[int32]bool{}
+		for _, h := range hs {
+			if !seen[h.offset] {
+				seen[h.offset] = true
+				fill[h.offset/groupSize]++
+			}
+		}
+		for _, k := range fill {
+			f.invalidTargets += k
+			if k < cfg.MinGroupFill {
+				f.invalidUnswept += k
+			}
+		}
 	}
 }
 
