@@ -348,14 +348,7 @@ func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
 		if candidates < min(cfg.SharedBlockMin, sharedBlockMembers*sharedBlockEach) {
 			continue
 		}
-		fill := map[int32]int{}
-		seen := map[int32]bool{}
-		for _, h := range hs {
-			if !seen[h.offset] {
-				seen[h.offset] = true
-				fill[h.offset/groupSize]++
-			}
-		}
+		fill := groupFill(hs)
 		candidate := func(h blockHit) bool {
 			return !h.hit && !f.addressBook[h.member] && fill[h.offset/groupSize] < cfg.MinGroupFill
 		}
@@ -403,14 +396,7 @@ func measureInvalid(f *facts, b *projection.Bipartite, cfg Config, blocks map[in
 		if !target.BlockInvalid(b.Blocks.Key(blk)) {
 			continue
 		}
-		fill := map[int32]int{}
-		seen := map[int32]bool{}
-		for _, h := range hs {
-			if !seen[h.offset] {
-				seen[h.offset] = true
-				fill[h.offset/groupSize]++
-			}
-		}
+		fill := groupFill(hs)
 		for _, k := range fill {
 			f.invalidTargets += k
 			if k < cfg.MinGroupFill {
@@ -418,6 +404,19 @@ func measureInvalid(f *facts, b *projection.Bipartite, cfg Config, blocks map[in
 			}
 		}
 	}
+}
+
+// groupFill counts the distinct offsets of hs in each group of 100.
+func groupFill(hs []blockHit) map[int32]int {
+	fill := map[int32]int{}
+	seen := map[int32]bool{}
+	for _, h := range hs {
+		if !seen[h.offset] {
+			seen[h.offset] = true
+			fill[h.offset/groupSize]++
+		}
+	}
+	return fill
 }
 
 // sharedBlockMembers: a block covered by one or two accounts is theirs to
