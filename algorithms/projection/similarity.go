@@ -243,8 +243,6 @@ func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 	cnt := map[int32]int32{}
 	hits := map[int32]int32{}
 	inRun := map[int32]int32{}
-	groups := map[int32]int32{}       // per block, distinct groups of 100 holding a miss
-	seenGroup := map[int64]struct{}{} // (block, group) pairs already counted
 	var sw, th blockPairs
 	var thinBlocks []int32
 	var spread []int32 // misses per block the account does not sweep
@@ -252,8 +250,6 @@ func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 		clear(cnt)
 		clear(hits)
 		clear(inRun)
-		clear(groups)
-		clear(seenGroup)
 		var all, allHits int
 		for _, e := range b.AccountEdges(Target, a) {
 			all++
@@ -272,10 +268,6 @@ func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 			off := b.TargetOffset[e.Resource]
 			if occ.has(blk, off-1) || occ.has(blk, off+1) {
 				inRun[blk]++
-			}
-			if g := int64(blk)<<8 | int64(off/groupSize); !has(seenGroup, g) {
-				seenGroup[g] = struct{}{}
-				groups[blk]++
 			}
 		}
 		thinner := float64(allHits) <= p.ThinMaxHitRatio*float64(all) && Blind(int64(all), int64(allHits))
@@ -298,7 +290,7 @@ func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 			}
 			miss, r := c-h, inRun[blk]
 			switch {
-			case p.BlockMinLookups > 0 && ((int(miss) >= p.BlockMinLookups && concentrated(int(miss), int(groups[blk]))) || (walks && int(r) >= p.BlockMinRun && float64(r) >= p.BlockRunShare*float64(miss))):
+			case p.BlockMinLookups > 0 && ((int(miss) >= p.BlockMinLookups && concentrated(int(miss), missGroups(b, a, blk))) || (walks && int(r) >= p.BlockMinRun && float64(r) >= p.BlockRunShare*float64(miss))):
 				sw.add(a, blk)
 			case miss > 0:
 				spread = append(spread, miss)
@@ -357,11 +349,36 @@ func thinSpread(spread []int32, p Params) bool {
 	return int(spread[len(spread)/2]) < p.ThinMaxMedian
 }
 
-func has(m map[int64]struct{}, k int64) bool { _, ok := m[k]; return ok }
+// missGroups counts the groups of 100 of block blk holding a number
+// account a looked up that matched nobody. It walks a's lookups again,
+// which only accounts with BlockMinLookups misses in a block pay.
+func missGroups(b *Bipartite, a, blk int32) int {
+	var seen [blockSize / groupSize]bool
+	n := 0
+	for _, e := range b.AccountEdges(Target, a) {
+		if b.TargetBlock[e.Resource] != blk || e.Hits > 0 {
+			continue
+		}
+		// Offsets are a block's last four digits; anything else
+		// counts as a group of its own (never a panic on odd input).
+		g := b.TargetOffset[e.Resource] / groupSize
+		if g < 0 || int(g) >= len(seen) {
+			n++
+		} else if !seen[g] {
+			seen[g] = true
+			n++
+		}
+	}
+	return n
+}
 
 // groupSize is how many numbers share a group: all digits but the last
 // two, so a block of 10,000 holds 100 groups.
 const groupSize = 100
+
+// blockSize is how many numbers share a block: all digits but the last
+// four.
+const blockSize = 10000
 
 // concentrated reports whether miss numbers of one block, falling in
 // groups distinct groups of 100, cluster the way a sweep does: in at most
