@@ -33,7 +33,8 @@ type Params struct {
 	LockstepWindow int64   `json:"lockstepWindowSeconds"`
 	LockstepWeight float64 `json:"lockstepWeight"`
 	// BlockMinLookups: an account sweeps a number block when it looked up
-	// at least this many distinct numbers of it. Accounts sweeping the
+	// at least this many distinct numbers of it, clustered in groups of
+	// 100 as a sweep clusters them (concentrated). Accounts sweeping the
 	// same block are linked with BlockWeight times the block's rarity
 	// weight; blocks swept by more than BlockHubCap accounts are hubs.
 	BlockMinLookups int `json:"blockMinLookups"`
@@ -42,7 +43,10 @@ type Params struct {
 	// least BlockRunShare of all its lookups there, are next to a number
 	// someone looked up: it took part in walking a run of consecutive
 	// numbers, as members of a ring that split a sweep do. Contacts are
-	// scattered over a block and rarely have looked-up neighbours.
+	// scattered over a block and rarely have looked-up neighbours; an
+	// account walks runs only when BlockRunShare of its misses over all
+	// its blocks have neighbours, so an address book with a few contacts
+	// inside a block someone else swept is not taken for a walker.
 	BlockMinRun   int     `json:"blockMinRun"`
 	BlockRunShare float64 `json:"blockRunShare"`
 	// BlockMaxHitRatio: in both cases, at most this share of the lookups
@@ -67,8 +71,8 @@ type Params struct {
 	// from the platform scatter over a country's whole numbering plan.
 	// Only accounts whose lookups almost all find nobody (at most
 	// ThinMaxHitRatio of them matched an account: ten times what random
-	// numbers of a block find, 0.85% in the 2019 incident) touch blocks
-	// thinly. Address books find people at 30-60%, and a support desk
+	// numbers of a block find, 0.85% in the 2019 incident; and Blind)
+	// touch blocks thinly. Address books find people at 30-60%, and a support desk
 	// checking callers finds customers; the unmatched numbers of their
 	// heavy users would otherwise link them through a country's blocks.
 	// ThinMaxMedian: an account touches no block thinly when the median
