@@ -291,51 +291,74 @@ func signalOf(nets []scoring.Network, id string, name signals.Name) float64 {
 
 // TestAdversaryWorlds runs detection on worlds the generator builds with
 // its evasion families (generate.Config.Adversary) and harder innocents,
-// and holds issue 19's targets: each evasion family's recall at least
-// 0.90, the ordinary families' at least 0.98, precision over every
-// flagged account at least 0.98, and no organic hard case flagged.
-// QUALITY_SEEDS and QUALITY_ACCOUNTS change the worlds.
+// and holds issue 19's targets (checkAdversaryWorld). QUALITY_SEEDS and
+// QUALITY_ACCOUNTS change the worlds.
 func TestAdversaryWorlds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates worlds")
 	}
 	for _, seed := range qualitySeeds(t) {
-		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
-			truth, p, an := analyzeAdversaryWorld(t, qualityAccounts(t), seed, nil)
-			sc := truth.Evaluate(flaggedOf(an.Networks, p.Scoring.Threshold))
-			t.Logf("flagged %d, precision %.4f, recall %.4f, hard-case accounts flagged %d %v", sc.Flagged, sc.Precision, sc.Recall, sc.HardCaseHits, sc.HardCaseByKind)
-			if sc.Precision < 0.98 {
-				t.Errorf("precision %.4f below 0.98", sc.Precision)
-			}
-			for _, k := range sc.ByKind {
-				want := 0.98
-				if generate.IsAdversaryKind(k.Kind) {
-					want = 0.90
-				}
-				t.Logf("%-20s recall %.4f (%d of %d)", k.Kind, k.Recall, k.Found, k.Planted)
-				if k.Planted > 0 && k.Recall < want {
-					t.Errorf("%s: recall %.4f below %.2f", k.Kind, k.Recall, want)
-				}
-			}
-			if sc.HardCaseHits > 0 {
-				t.Errorf("%d organic hard-case accounts flagged: %v", sc.HardCaseHits, sc.HardCaseByKind)
-			}
-			// With no watch list, "possibly state-linked" rests on
-			// behaviour: never on members (the network's, or the ring's
-			// inside it) of which state-flavoured rings make less than
-			// half (a merged pair may be half).
-			planted, fired := truth.Planted(), 0
-			for i := range an.Networks {
-				if an.Networks[i].StateLinked {
-					fired++
-					checkStateRests(t, planted, &an.Networks[i])
-				}
-			}
-			t.Logf("%d networks possibly state-linked from behaviour", fired)
-			if t.Failed() && testing.Verbose() {
-				debugNetworks(t, truth, an.Networks)
-			}
-		})
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) { checkAdversaryWorld(t, qualityAccounts(t), seed) })
+	}
+}
+
+// TestAdversarySmallWorlds holds issue 19's targets on the 4,000-account
+// adversarial worlds where they once failed: a country there has only a
+// few number blocks, so a support desk's or a marketing team's callers
+// pile dozens into each (and, few people being on the platform, mostly
+// miss), an address book's contacts fall inside blocks a sweep covered,
+// and a thin spread's members touch only a few blocks each. Seeds 9, 10,
+// 14, 16 and 20 flagged organic hard cases, 15 and 34 too once thin
+// touches counted from 2 misses; 5, 8, 9, 14, 17 and 18 missed thin
+// spread members.
+func TestAdversarySmallWorlds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates worlds")
+	}
+	for _, seed := range []uint64{5, 8, 9, 10, 14, 15, 16, 17, 18, 20, 34} {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) { checkAdversaryWorld(t, 4000, seed) })
+	}
+}
+
+// checkAdversaryWorld analyses an adversarial world of accounts accounts
+// and holds issue 19's targets: each evasion family's recall at least
+// 0.90, the ordinary families' at least 0.98, precision over every flagged
+// account at least 0.98, no organic hard case flagged, and "possibly
+// state-linked" from behaviour only on networks mostly state-flavoured.
+func checkAdversaryWorld(t *testing.T, accounts int, seed uint64) {
+	truth, p, an := analyzeAdversaryWorld(t, accounts, seed, nil)
+	sc := truth.Evaluate(flaggedOf(an.Networks, p.Scoring.Threshold))
+	t.Logf("flagged %d, precision %.4f, recall %.4f, hard-case accounts flagged %d %v", sc.Flagged, sc.Precision, sc.Recall, sc.HardCaseHits, sc.HardCaseByKind)
+	if sc.Precision < 0.98 {
+		t.Errorf("precision %.4f below 0.98", sc.Precision)
+	}
+	for _, k := range sc.ByKind {
+		want := 0.98
+		if generate.IsAdversaryKind(k.Kind) {
+			want = 0.90
+		}
+		t.Logf("%-20s recall %.4f (%d of %d)", k.Kind, k.Recall, k.Found, k.Planted)
+		if k.Planted > 0 && k.Recall < want {
+			t.Errorf("%s: recall %.4f below %.2f", k.Kind, k.Recall, want)
+		}
+	}
+	if sc.HardCaseHits > 0 {
+		t.Errorf("%d organic hard-case accounts flagged: %v", sc.HardCaseHits, sc.HardCaseByKind)
+	}
+	// With no watch list, "possibly state-linked" rests on behaviour:
+	// never on members (the network's, or the ring's inside it) of which
+	// state-flavoured rings make less than half (a merged pair may be
+	// half).
+	planted, fired := truth.Planted(), 0
+	for i := range an.Networks {
+		if an.Networks[i].StateLinked {
+			fired++
+			checkStateRests(t, planted, &an.Networks[i])
+		}
+	}
+	t.Logf("%d networks possibly state-linked from behaviour", fired)
+	if t.Failed() && testing.Verbose() {
+		debugNetworks(t, truth, an.Networks)
 	}
 }
 

@@ -157,6 +157,69 @@ func TestUnallocatedRangeEnumerationReported(t *testing.T) {
 			if !strings.Contains(n.Evidence[0], "+1 099 555 xxxx") {
 				t.Errorf("evidence does not name the unallocated block: %q", n.Evidence[0])
 			}
+			if !strings.Contains(n.Evidence[0], "3,000 distinct numbers they looked up lie in ranges no numbering plan allows") {
+				t.Errorf("evidence does not say the numbers cannot exist: %q", n.Evidence[0])
+			}
 		}
+	}
+}
+
+// TestScatteredUnallocatedLookupsAreEnumeration: five accounts on one
+// address and device each look up 60 scattered numbers (never two in a
+// group of 100 beside each other, no group near minGroupFill) in blocks of
+// their own. In allocated blocks that fills no group and the sweep signal
+// is 0; in blocks no numbering plan allows (US area code 099) the same
+// lookups are enumeration whether or not they fill groups: the sweep
+// signal is strong and the evidence names the impossible numbers.
+func TestScatteredUnallocatedLookupsAreEnumeration(t *testing.T) {
+	for _, c := range []struct {
+		area    string
+		invalid bool
+	}{{"415", false}, {"099", true}} {
+		t.Run(c.area, func(t *testing.T) {
+			mb := NewMemoryBuilder(testKey)
+			add := func(r events.Record) {
+				if err := mb.Add(&r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+			for i := range 5 {
+				id := fmt.Sprintf("scatter-%d", i)
+				add(events.Record{Kind: events.KindAccount, ID: id, CreatedAt: events.NewTime(start), Country: "US"})
+				add(events.Record{Kind: events.KindLogin, Account: id, Time: events.NewTime(start.Add(time.Hour)),
+					IP: "198.51.100.78", IPASN: 64496, IPCountry: "US", IPKind: "residential", Device: "scatter-device"})
+				for n := range 60 {
+					// Block 55i+n/20 of the area, group n%20·5: three
+					// blocks a member, 20 numbers each, one per group.
+					number := fmt.Sprintf("+1%s%03d%02d%02d", c.area, 500+10*i+n/20, 5*(n%20), 37)
+					add(events.Record{Kind: events.KindLookup, Account: id, Time: events.NewTime(start.Add(2*time.Hour + time.Duration(n)*5*time.Second)),
+						Target: number, TargetKind: "phone", Region: "US"})
+				}
+			}
+			an, err := Analyze(context.Background(), mb.Finish(), DefaultParams(), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nw *scoring.Network
+			for i, n := range an.Networks {
+				if strings.HasPrefix(n.Members[0].ID, "scatter-") {
+					nw = &an.Networks[i]
+				}
+			}
+			if nw == nil {
+				t.Fatal("the five accounts form no network")
+			}
+			sweep := signalOf(an.Networks, "scatter-0", scoring.SigSweep)
+			t.Logf("score %.3f, sweep %.2f: %s", nw.Score, sweep, strings.Join(nw.Evidence, " | "))
+			says := strings.Contains(nw.Evidence[0], "300 distinct numbers they looked up lie in ranges no numbering plan allows")
+			if c.invalid {
+				if sweep < 0.9 || nw.Score < DefaultParams().Scoring.Threshold || !says {
+					t.Errorf("unallocated: sweep %.2f, score %.3f, evidence names the impossible numbers %v; want sweep >= 0.9, flagged, named", sweep, nw.Score, says)
+				}
+			} else if sweep != 0 || says {
+				t.Errorf("allocated: sweep %.2f, evidence names impossible numbers %v; want 0 and no", sweep, says)
+			}
+		})
 	}
 }

@@ -409,3 +409,38 @@ func BlockRegion(block string) string {
 	}
 	return r
 }
+
+// BlockInvalid reports whether no numbering plan allows the numbers of
+// block (E.164 without its last four digits): what ingest marks
+// Target.Invalid. A block a Hasher of this process has seen answers from
+// its cache; any other is checked at three of its numbers (validity does
+// not depend on the last four digits from eight national digits on, and
+// a short plan's block is invalid only when none of the three is valid)
+// and remembered, so detection pays libphonenumber's cost once per block.
+func BlockInvalid(block string) bool {
+	if b, ok := sharedBlock(block); ok {
+		return b.invalid
+	}
+	if v, ok := invalidBlocks.Load(block); ok {
+		return v.(bool)
+	}
+	invalid := true
+	for _, tail := range []string{"0000", "4821", "9999"} {
+		num, err := phonenumbers.Parse(block+tail, "")
+		if err != nil {
+			// Not a number at all (an e-mail block, a malformed key):
+			// nothing to say about numbering plans.
+			invalid = false
+			break
+		}
+		if phonenumbers.IsValidNumber(num) {
+			invalid = false
+			break
+		}
+	}
+	invalidBlocks.Store(block, invalid)
+	return invalid
+}
+
+// invalidBlocks caches BlockInvalid's answers for blocks no Hasher saw.
+var invalidBlocks sync.Map

@@ -259,3 +259,31 @@ func TestBlockLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockInvalid: a block of an allocated mobile range is valid, one of
+// an unallocated range of a real calling code is not, whether or not a
+// Hasher has seen it.
+func TestBlockInvalid(t *testing.T) {
+	for _, c := range []struct {
+		block string
+		want  bool
+	}{
+		{"+1415555", false},  // US, San Francisco
+		{"+44791112", false}, // UK mobile
+		{"+1099555", true},   // NANP area codes never start with 0
+		{"+4400000", true},
+		{"not a block", false},
+	} {
+		if got := BlockInvalid(c.block); got != c.want {
+			t.Errorf("BlockInvalid(%q) = %v, want %v", c.block, got, c.want)
+		}
+	}
+	h := NewHasher([]byte("k"))
+	tg, err := h.Normalise("+10995551234", Phone, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tg.Invalid || !BlockInvalid(tg.Block) {
+		t.Errorf("ingest and detection disagree on %s: Target.Invalid %v, BlockInvalid %v", tg.Block, tg.Invalid, BlockInvalid(tg.Block))
+	}
+}

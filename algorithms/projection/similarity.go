@@ -33,7 +33,8 @@ type Params struct {
 	LockstepWindow int64   `json:"lockstepWindowSeconds"`
 	LockstepWeight float64 `json:"lockstepWeight"`
 	// BlockMinLookups: an account sweeps a number block when it looked up
-	// at least this many distinct numbers of it. Accounts sweeping the
+	// at least this many distinct numbers of it, clustered in groups of
+	// 100 as a sweep clusters them (concentrated). Accounts sweeping the
 	// same block are linked with BlockWeight times the block's rarity
 	// weight; blocks swept by more than BlockHubCap accounts are hubs.
 	BlockMinLookups int `json:"blockMinLookups"`
@@ -42,7 +43,10 @@ type Params struct {
 	// least BlockRunShare of all its lookups there, are next to a number
 	// someone looked up: it took part in walking a run of consecutive
 	// numbers, as members of a ring that split a sweep do. Contacts are
-	// scattered over a block and rarely have looked-up neighbours.
+	// scattered over a block and rarely have looked-up neighbours; an
+	// account walks runs only when BlockRunShare of its misses over all
+	// its blocks have neighbours, so an address book with a few contacts
+	// inside a block someone else swept is not taken for a walker.
 	BlockMinRun   int     `json:"blockMinRun"`
 	BlockRunShare float64 `json:"blockRunShare"`
 	// BlockMaxHitRatio: in both cases, at most this share of the lookups
@@ -67,10 +71,14 @@ type Params struct {
 	// from the platform scatter over a country's whole numbering plan.
 	// Only accounts whose lookups almost all find nobody (at most
 	// ThinMaxHitRatio of them matched an account: ten times what random
-	// numbers of a block find, 0.85% in the 2019 incident) touch blocks
-	// thinly. Address books find people at 30-60%, and a support desk
+	// numbers of a block find, 0.85% in the 2019 incident; and Blind)
+	// touch blocks thinly. Address books find people at 30-60%, and a support desk
 	// checking callers finds customers; the unmatched numbers of their
 	// heavy users would otherwise link them through a country's blocks.
+	// ThinMaxMedian: an account touches no block thinly when the median
+	// of its unmatched numbers per block it does not sweep is this or
+	// more (thinSpread); 0 turns the bound off.
+	ThinMaxMedian   int     `json:"thinMaxMedian"`
 	ThinMinMisses   int     `json:"thinMinMisses"`
 	ThinMinShared   int     `json:"thinMinShared"`
 	ThinMaxHitRatio float64 `json:"thinMaxHitRatio"`
@@ -95,7 +103,8 @@ func DefaultParams() Params {
 		BlockRunShare:    0.8,
 		BlockWeight:      6,
 		BlockHubCap:      1000,
-		ThinMinMisses:    3,
+		ThinMinMisses:    2,
+		ThinMaxMedian:    12,
 		ThinMinShared:    2,
 		ThinMaxHitRatio:  0.1,
 		ThinWeight:       1,
@@ -239,6 +248,8 @@ func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 	hits := map[int32]int32{}
 	inRun := map[int32]int32{}
 	var sw, th blockPairs
+	var thinBlocks []int32
+	var spread []int32 // misses per block the account does not sweep
 	for a := range int32(n) {
 		clear(cnt)
 		clear(hits)
@@ -258,20 +269,42 @@ func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 				hits[blk]++
 				continue
 			}
-			if off := b.TargetOffset[e.Resource]; occ.has(blk, off-1) || occ.has(blk, off+1) {
+			off := b.TargetOffset[e.Resource]
+			if occ.has(blk, off-1) || occ.has(blk, off+1) {
 				inRun[blk]++
 			}
 		}
-		thinner := float64(allHits) <= p.ThinMaxHitRatio*float64(all)
+		thinner := float64(allHits) <= p.ThinMaxHitRatio*float64(all) && Blind(int64(all), int64(allHits))
+		// An account walks runs when most of its misses, over all its
+		// blocks, lie beside numbers someone looked up; an address book
+		// with a few contacts inside a block a sweep covered has runs
+		// there by the sweep's doing, not its own.
+		var runs, misses int32
+		for blk, c := range cnt {
+			runs += inRun[blk]
+			misses += c - hits[blk]
+		}
+		walks := float64(runs) >= p.BlockRunShare*float64(misses)
+		thinBlocks = thinBlocks[:0]
+		spread = spread[:0]
 		for blk, c := range cnt {
 			h := hits[blk]
 			if float64(h) > p.BlockMaxHitRatio*float64(c) {
 				continue
 			}
 			miss, r := c-h, inRun[blk]
-			if p.BlockMinLookups > 0 && (int(miss) >= p.BlockMinLookups || (int(r) >= p.BlockMinRun && float64(r) >= p.BlockRunShare*float64(miss))) {
+			switch {
+			case p.BlockMinLookups > 0 && ((int(miss) >= p.BlockMinLookups && concentrated(int(miss), missGroups(b, a, blk))) || (walks && int(r) >= p.BlockMinRun && float64(r) >= p.BlockRunShare*float64(miss))):
 				sw.add(a, blk)
-			} else if thinner && p.ThinMinMisses > 0 && int(miss) >= p.ThinMinMisses {
+			case miss > 0:
+				spread = append(spread, miss)
+				if thinner && p.ThinMinMisses > 0 && int(miss) >= p.ThinMinMisses {
+					thinBlocks = append(thinBlocks, blk)
+				}
+			}
+		}
+		if thinSpread(spread, p) {
+			for _, blk := range thinBlocks {
 				th.add(a, blk)
 			}
 		}
@@ -279,6 +312,91 @@ func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 		th.endAccount()
 	}
 	return sw.index(n, nb), th.index(n, nb)
+}
+
+// Blind reports whether an account that made n lookups, hits of which
+// matched an account, looks numbers up blindly rather than from an address
+// book: the odds of its hits under a blind enumerator's hit rate
+// (blindRate, the 2019 incident's 0.85% rounded up) against the lowest
+// rate of an address book (bookRate, 30%; Hagen et al.) are at least
+// blindOdds. A point estimate calls 2 hits in 21 lookups (9.5%) blind;
+// with so few lookups both readings are about as likely, and an account
+// that has made a handful of lookups cannot be shown to be either. No
+// hits in 7 lookups, 1 in 18 or 2 in 29 are blind; any share above about
+// 9% is never.
+func Blind(n, hits int64) bool {
+	if n <= 0 {
+		return false
+	}
+	llr := float64(n-hits)*math.Log((1-blindRate)/(1-bookRate)) - float64(hits)*math.Log(bookRate/blindRate)
+	return llr >= math.Log(blindOdds)
+}
+
+const (
+	blindRate = 0.01
+	bookRate  = 0.3
+	blindOdds = 10
+)
+
+// thinSpread reports whether an account whose unswept blocks hold spread
+// misses each spreads them thinly: the median block holds fewer than
+// Params.ThinMaxMedian. A ring spreading thin puts a few numbers in each
+// block; an account with dozens in each (a support desk's callers, a
+// heavy address book, in a country of few blocks: a small world or a
+// small country) covers its blocks alone and shares no work, so none of
+// its blocks is a thin touch.
+func thinSpread(spread []int32, p Params) bool {
+	if len(spread) == 0 || p.ThinMaxMedian <= 0 {
+		return len(spread) > 0
+	}
+	slices.Sort(spread)
+	return int(spread[len(spread)/2]) < p.ThinMaxMedian
+}
+
+// missGroups counts the groups of 100 of block blk holding a number
+// account a looked up that matched nobody. It walks a's lookups again,
+// which only accounts with BlockMinLookups misses in a block pay.
+func missGroups(b *Bipartite, a, blk int32) int {
+	var seen [blockSize / groupSize]bool
+	n := 0
+	for _, e := range b.AccountEdges(Target, a) {
+		if b.TargetBlock[e.Resource] != blk || e.Hits > 0 {
+			continue
+		}
+		// Offsets are a block's last four digits; anything else
+		// counts as a group of its own (never a panic on odd input).
+		g := b.TargetOffset[e.Resource] / groupSize
+		if g < 0 || int(g) >= len(seen) {
+			n++
+		} else if !seen[g] {
+			seen[g] = true
+			n++
+		}
+	}
+	return n
+}
+
+// groupSize is how many numbers share a group: all digits but the last
+// two, so a block of 10,000 holds 100 groups.
+const groupSize = 100
+
+// blockSize is how many numbers share a block: all digits but the last
+// four.
+const blockSize = 10000
+
+// concentrated reports whether miss numbers of one block, falling in
+// groups distinct groups of 100, cluster the way a sweep does: in at most
+// half the groups that as many numbers drawn at random from the whole
+// block would fall in (100·(1-(99/100)^miss)). A sweep, in order or
+// shuffled, fills a few groups at a time; customers' or contacts'
+// numbers scatter over the block. Without this, anyone who looks up
+// enough numbers of a country with few blocks (a small world, a small
+// country, a support desk's callers) "sweeps" its blocks and links to
+// everyone else who does. Sweeps split so thin that each member's share
+// scatters are still found by their runs (BlockMinRun).
+func concentrated(miss, groups int) bool {
+	scatter := 100 * (1 - math.Pow(1-1.0/groupSize, float64(miss)))
+	return float64(groups) <= 0.5*scatter
 }
 
 // blockPairs collects (account, block) pairs account by account.
@@ -405,7 +523,12 @@ func (s *scratch) row(b *Bipartite, sw, thin *sweepIndex, p Params, a int32, es 
 				v := o.Account
 				s.touch(v)
 				s.tgt[v] += w
-				if dt := o.First - first; dt <= p.LockstepWindow && -dt <= p.LockstepWindow {
+				// Lockstep counts numbers that matched nobody, as
+				// scoring's lockstep does: a number that matched is a
+				// person, whom a sweep passing through the block finds
+				// in the same half hour as a friend's address book by
+				// chance (in a world of few blocks, often).
+				if dt := o.First - first; e.Hits == 0 && o.Hits == 0 && dt <= p.LockstepWindow && -dt <= p.LockstepWindow {
 					s.lock[v] += w
 					s.shared[v]++
 				}

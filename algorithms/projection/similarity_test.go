@@ -208,6 +208,9 @@ func TestThinBlocks(t *testing.T) {
 		look("book", b+"9", []int{1, 3, 5, 7, 9}, true)
 	}
 	look("one", blocks[0], []int{7010, 7040, 7070}, false)
+	// Enough misses elsewhere (a block of its own) for "one" to be shown
+	// blind (Blind): three lookups alone cannot tell.
+	look("one", "+1 415 299", []int{10, 40, 70, 90}, false)
 	b := bl.Finish()
 	r := Project(b, DefaultParams())
 	// Three blocks touched thinly by r1, r2, r3, the first also by "one".
@@ -226,5 +229,122 @@ func TestThinBlocks(t *testing.T) {
 	p.ThinMinShared = 4
 	if w := weight(Project(b, p), b, "r1", "r2"); w != 0 {
 		t.Errorf("with thinMinShared 4, three shared blocks still link r1-r2 (%v)", w)
+	}
+}
+
+// TestBlind: the blind test weighs the evidence, not a point estimate: a
+// few lookups show nothing, one hit in a dozen is not blind, none in
+// hundreds or one in a hundred is, a tenth matched never is.
+func TestBlind(t *testing.T) {
+	for _, c := range []struct {
+		n, hits int64
+		want    bool
+	}{
+		{0, 0, false}, {3, 0, false}, {6, 0, false}, {7, 0, true}, {12, 1, false}, {18, 1, true},
+		{21, 2, false}, {29, 2, true}, {100, 1, true}, {590, 7, true}, {612, 61, false}, {5000, 450, true}, {5000, 500, false},
+	} {
+		if got := Blind(c.n, c.hits); got != c.want {
+			t.Errorf("Blind(%d, %d) = %v, want %v", c.n, c.hits, got, c.want)
+		}
+	}
+}
+
+// TestHeavyScatterLinksNobody: accounts that each scatter dozens of
+// unmatched numbers over the same blocks, no two adjacent (a support
+// desk's callers in a country of few blocks), neither sweep them nor touch
+// them thinly, so they are not linked; the same accounts with a few
+// numbers a block (a thin spread) are.
+func TestHeavyScatterLinksNobody(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		perBlock int
+		linked   bool
+	}{
+		{"thin: 3 numbers a block", 3, true},
+		{"heavy: 30 scattered numbers a block", 30, false},
+		{"heavy: 15 scattered numbers a block", 15, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bl := NewBuilder(8)
+			n := 0
+			for i, acc := range []string{"d1", "d2", "d3"} {
+				for blk := range 4 {
+					block := fmt.Sprintf("+1 415 30%d", blk)
+					for j := range c.perBlock {
+						// Spread over the block's 100 groups, never
+						// beside another account's number.
+						off := (j*331 + i*97) % 10000 / 4 * 4
+						key := fmt.Sprintf("%s-%s-%d", acc, block, off)
+						bl.Target(key, block, int64(off))
+						bl.Edge(Target, acc, key, int64(n), int64(n), 1, 0)
+						n += 600
+					}
+				}
+			}
+			b := bl.Finish()
+			r := Project(b, DefaultParams())
+			if w := weight(r, b, "d1", "d2"); (w > 0) != c.linked {
+				t.Errorf("d1-d2 weight %v, want linked %v (stats %+v)", w, c.linked, r.Stats)
+			}
+		})
+	}
+}
+
+// TestBystanderInSweptBlock: an address book whose few unmatched contacts
+// lie inside a block a sweep covered has looked-up neighbours there by
+// the sweep's doing; most of its misses lie elsewhere, so it did not walk
+// the run and is not linked to the sweeper.
+func TestBystanderInSweptBlock(t *testing.T) {
+	bl := NewBuilder(8)
+	add := func(acc, block string, off, at int64, hit bool) {
+		key := fmt.Sprintf("%s-%d", block, off)
+		bl.Target(key, block, off)
+		h := 0
+		if hit {
+			h = 1
+		}
+		bl.Edge(Target, acc, key, at, at, 1, h)
+	}
+	for off := range int64(3000) {
+		if off%10 != 3 {
+			add("sweeper", "+1 415 400", off, off*3, false)
+		}
+	}
+	for i := range int64(6) {
+		add("book", "+1 415 400", 10*i+3, 50000+i, false) // beside the sweep
+	}
+	for i := range int64(200) {
+		add("book", fmt.Sprintf("+1 415 5%02d", i%90), 37*i%10000, 50010+i, i%3 == 0)
+	}
+	b := bl.Finish()
+	r := Project(b, DefaultParams())
+	if w := weight(r, b, "sweeper", "book"); w != 0 {
+		t.Errorf("the bystander is linked to the sweeper with weight %v", w)
+	}
+}
+
+// TestLockstepOnMatchedNumbersLinksNobody: two accounts that look up the
+// same people (numbers that matched an account) within minutes are a
+// sweep passing a friend's address book, or friends; lockstep counts
+// numbers that matched nobody.
+func TestLockstepOnMatchedNumbersLinksNobody(t *testing.T) {
+	for _, hit := range []bool{false, true} {
+		var specs []edgeSpec
+		for j := range 5 {
+			tg := fmt.Sprintf("t%d", j)
+			specs = append(specs, edgeSpec{Target, "a", tg, int64(j), 0}, edgeSpec{Target, "b", tg, int64(j + 60), 0})
+		}
+		bl := NewBuilder(8)
+		for _, sp := range specs {
+			h := 0
+			if hit {
+				h = 1
+			}
+			bl.Edge(sp.kind, sp.account, sp.resource, sp.first, sp.first, 1, h)
+		}
+		b := bl.Finish()
+		if w := weight(Project(b, DefaultParams()), b, "a", "b"); (w > 0) == hit {
+			t.Errorf("five shared targets in lockstep, matched %v: weight %v", hit, w)
+		}
 	}
 }

@@ -37,6 +37,7 @@ func measureBehaviour(in Input, cfg Config, ms []int32) (facts, map[int32]int32)
 	blocks, byTarget := measureLookups(&f, in.B, ms, local)
 	measureLockstep(&f, cfg, byTarget)
 	measureSharedBlocks(&f, cfg, blocks) // before measureSweeps, which reorders blocks
+	measureInvalid(&f, in.B, cfg, blocks)
 	measureSweeps(&f, cfg, blocks)
 	if f.bestBlockCovered > 0 {
 		f.bestBlockCountry = target.BlockRegion(in.B.Blocks.Key(f.bestBlock))
@@ -229,7 +230,7 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 		f.hits += hits
 		f.ownLookups[i] = n
 		f.memberHitRatio = append(f.memberHitRatio, float64(hits)/float64(max(1, n)))
-		f.addressBook[i] = float64(hits) > blindHitRatio*float64(n)
+		f.addressBook[i] = float64(hits) > blindHitRatio*float64(n) || !projection.Blind(n, hits)
 		if c := b.AccountCreated[a]; c > 0 && first >= c {
 			ages = append(ages, float64(first-c)/day)
 		}
@@ -360,27 +361,34 @@ func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
 		if candidates < min(cfg.SharedBlockMin, sharedBlockMembers*sharedBlockEach) {
 			continue
 		}
-		fill := map[int32]int{}
-		seen := map[int32]bool{}
-		for _, h := range hs {
-			if !seen[h.offset] {
-				seen[h.offset] = true
-				fill[h.offset/groupSize]++
-			}
+		fill := groupFill(hs)
+		candidate := func(h blockHit) bool {
+			return !h.hit && !f.addressBook[h.member] && fill[h.offset/groupSize] < cfg.MinGroupFill
 		}
 		members := map[int32]int{}
+		for _, h := range hs {
+			if candidate(h) {
+				members[h.member]++
+			}
+		}
+		// A member with SharedBlockMin such numbers of the block alone
+		// covers it heavily, not thinly (projection's thin touches stop
+		// there too): its numbers are its own, not shared work, and a
+		// support desk whose agents each scatter dozens of callers'
+		// numbers over the few blocks of a small country shares nothing.
+		touching := 0
+		for m, k := range members {
+			switch {
+			case k >= cfg.SharedBlockMin:
+				delete(members, m)
+			case k >= sharedBlockEach:
+				touching++
+			}
+		}
 		distinct := map[int32]bool{}
 		for _, h := range hs {
-			if h.hit || f.addressBook[h.member] || fill[h.offset/groupSize] >= cfg.MinGroupFill {
-				continue
-			}
-			members[h.member]++
-			distinct[h.offset] = true
-		}
-		touching := 0
-		for _, k := range members {
-			if k >= sharedBlockEach {
-				touching++
+			if _, thin := members[h.member]; thin && candidate(h) {
+				distinct[h.offset] = true
 			}
 		}
 		if len(members) < sharedBlockMembers || (len(distinct) < cfg.SharedBlockMin && touching < sharedBlockMembers) {
@@ -391,6 +399,39 @@ func measureSharedBlocks(f *facts, cfg Config, blocks map[int32][]blockHit) {
 	}
 }
 
+// measureInvalid counts the distinct numbers the members looked up in
+// blocks no numbering plan allows (target.BlockInvalid), and those of them
+// outside swept groups, which the sweep signal adds to the numbers in
+// swept groups: nobody's address book holds a number that cannot exist,
+// so each is enumeration evidence whether or not it fills a group.
+func measureInvalid(f *facts, b *projection.Bipartite, cfg Config, blocks map[int32][]blockHit) {
+	for blk, hs := range blocks {
+		if !target.BlockInvalid(b.Blocks.Key(blk)) {
+			continue
+		}
+		fill := groupFill(hs)
+		for _, k := range fill {
+			f.invalidTargets += k
+			if k < cfg.MinGroupFill {
+				f.invalidUnswept += k
+			}
+		}
+	}
+}
+
+// groupFill counts the distinct offsets of hs in each group of 100.
+func groupFill(hs []blockHit) map[int32]int {
+	fill := map[int32]int{}
+	seen := map[int32]bool{}
+	for _, h := range hs {
+		if !seen[h.offset] {
+			seen[h.offset] = true
+			fill[h.offset/groupSize]++
+		}
+	}
+	return fill
+}
+
 // sharedBlockMembers: a block covered by one or two accounts is theirs to
 // sweep (the sweep signal's job); from three on it is shared work.
 const sharedBlockMembers = 3
@@ -399,12 +440,14 @@ const sharedBlockMembers = 3
 // is not looking up numbers blindly (ten times what random numbers of a
 // block find, 0.85% in the 2019 incident; projection's thinMaxHitRatio):
 // an address book, a support desk checking callers. Its unmatched numbers
-// do not make a block shared.
+// do not make a block shared. Nor do those of a member too few of whose
+// lookups are known to tell (projection.Blind: 2 hits in 21 lookups is
+// as likely from an address book as from a blind enumerator).
 const blindHitRatio = 0.1
 
 // sharedBlockEach: unmatched numbers of a block one member must look up
-// to touch it (projection's thinMinMisses): one or two can be chance.
-const sharedBlockEach = 3
+// to touch it (projection's thinMinMisses): one can be chance.
+const sharedBlockEach = 2
 
 // groupSize is how many numbers share a group: all digits but the last two.
 const groupSize = 100

@@ -200,6 +200,8 @@ type facts struct {
 	perDay                     []float64
 	phoneTargets               int
 	sweepCovered               int
+	invalidTargets             int // distinct numbers in blocks no numbering plan allows
+	invalidUnswept             int // those of them outside swept groups
 	bestBlock                  int32
 	bestBlockCountry           string // region of the best block's numbering plan
 	bestBlockCovered           int

@@ -24,14 +24,21 @@ func measureSignals(f facts, cfg Config) []Signal {
 		out = append(out, Signal{Name: name, Value: value, Strength: clamp01(strength), Weight: cfg.Weights[name], Detail: detail})
 	}
 	// Sweep: share of the looked-up numbers that lie in swept groups of
-	// 100 (at least MinGroupFill of the group looked up), discounted below
-	// 100 such numbers, since one crowded group can be coincidence.
+	// 100 (at least MinGroupFill of the group looked up) or in ranges no
+	// numbering plan allows (enumeration whether or not it fills groups:
+	// no address book holds them), discounted below 100 such numbers,
+	// since one crowded group, or a few mistyped contacts, can be
+	// coincidence.
+	enumerated := f.sweepCovered + f.invalidUnswept
 	cov := 0.0
 	if f.phoneTargets > 0 {
-		cov = float64(f.sweepCovered) / float64(f.phoneTargets)
+		cov = float64(enumerated) / float64(f.phoneTargets)
 	}
-	add(SigSweep, cov, cov*math.Min(1, float64(f.sweepCovered)/100),
-		fmt.Sprintf("%s of %s distinct numbers looked up lie in groups of 100 numbers with at least %d numbers looked up", num(int64(f.sweepCovered)), num(int64(f.phoneTargets)), cfg.MinGroupFill))
+	detail := fmt.Sprintf("%s of %s distinct numbers looked up lie in groups of 100 numbers with at least %d numbers looked up", num(int64(f.sweepCovered)), num(int64(f.phoneTargets)), cfg.MinGroupFill)
+	if f.invalidTargets > 0 {
+		detail += fmt.Sprintf("; %s in ranges no numbering plan allows (%s of them outside those groups)", plural(f.invalidTargets, "distinct number"), num(int64(f.invalidUnswept)))
+	}
+	add(SigSweep, cov, cov*math.Min(1, float64(enumerated)/100), detail)
 	hr := 0.0
 	if f.lookups > 0 {
 		hr = float64(f.hits) / float64(f.lookups)
@@ -395,6 +402,9 @@ func evidence(b *projection.Bipartite, f facts, sigs []Signal) []string {
 	}
 	if f.events > 0 && f.hourEnd != f.hourStart && f.hourShare > 0 && windowLen(f.hourStart, f.hourEnd) <= 12 {
 		fmt.Fprintf(&s, " between %02d:00 and %02d:00 UTC", f.hourStart, f.hourEnd)
+	}
+	if f.invalidTargets > 0 {
+		fmt.Fprintf(&s, "; %s they looked up lie in ranges no numbering plan allows", plural(f.invalidTargets, "distinct number"))
 	}
 	out = append(out, s.String()+".")
 

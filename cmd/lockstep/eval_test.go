@@ -26,7 +26,7 @@ var evalFloors = map[string]float64{
 	generate.KindMultiCountry:        0.95,
 	generate.KindCamouflage:          0.90,
 	generate.KindLockstep:            0.95,
-	generate.KindThinSpread:          0.85, // measured 0.94: one member of 16 with too few blocks to link
+	generate.KindThinSpread:          0.90,
 	generate.KindHitCamouflage:       0.90,
 	generate.KindSmallSweep:          0.90,
 	generate.KindOneBurst:            0.90,
