@@ -58,6 +58,11 @@ const COLS: Column<MemberRow>[] = [
     label: 'Flags',
     render: (r) => (
       <>
+        {r.inStateRing && (
+          <span className="badge" title="In the ring the network's state-linked indicator rests on">
+            state ring
+          </span>
+        )}
         {r.account.verified && <span className="badge">verified</span>}
         {r.account.allowlisted && <span className="badge">allowlisted</span>}
         {r.account.status && r.account.status !== 'active' && <span className="badge">{r.account.status}</span>}
