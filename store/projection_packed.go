@@ -29,7 +29,9 @@ import (
 //	           hits (uvarint)
 //	5 Match:   target ref, account ref
 //
-// refs are Neo4j node ids (uvarint), as in the Cypher read.
+// refs are Neo4j node ids (uvarint), as in the Cypher read. The resources
+// stage sends IPs, devices and targets; the accounts stage accounts, each
+// followed by the Match items of the MATCHED relationships that end at it.
 const (
 	packedProcedure = "lockstep.projection"
 	packedFormat    = 1
@@ -83,9 +85,9 @@ func (s *Store) readPacked(ctx context.Context, sink ProjectionSink, progress fu
 	}
 	d := &packedDecoder{sink: sink, progress: progress, totals: totals, done: map[string]int{}}
 	for _, stage := range []string{"resources", "accounts"} {
-		kinds := []string{"ips", "devices", "targets", "MATCHED"}
+		kinds := []string{"ips", "devices", "targets"}
 		if stage == "accounts" {
-			kinds = []string{"accounts"}
+			kinds = []string{"accounts", "MATCHED"}
 		}
 		for _, k := range kinds {
 			d.report(k, true)

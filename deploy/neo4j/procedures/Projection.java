@@ -46,14 +46,14 @@ import org.neo4j.values.storable.Values;
  * <p>Why a procedure: through Cypher, Bolt and the Go driver, every property of every
  * relationship is a boxed value on both sides; reading the 15 million relationships of a
  * million-account world that way took over a minute, almost all of it encoding and decoding.
- * Here one record carries thousands of items as varints, read with the core API. The format is
+ * Here one record carries thousands of items as varints, read with the kernel's cursors. The format is
  * documented beside its decoder in store/projection_packed.go; the two must change together (the
  * FORMAT version guards that). Lockstep falls back to plain Cypher on servers without this
  * procedure.
  *
- * <p>Stages: "resources" emits IPs, devices, targets and MATCHED; "accounts" emits accounts with
- * their USED_IP, USED_DEVICE and LOOKED_UP relationships. Nodes are split among {@code parts}
- * callers by node id, so several sessions can read at once.
+ * <p>Stages: "resources" emits IPs, devices and targets; "accounts" emits accounts with their
+ * USED_IP, USED_DEVICE and LOOKED_UP relationships, each account followed by its MATCHED items.
+ * Nodes are split among {@code parts} callers by node id, so several sessions can read at once.
  */
 public class Projection {
   /** FORMAT changes whenever the encoding does; the Go side refuses other versions. */
@@ -160,9 +160,11 @@ public class Projection {
       targetProps = keys("offset", "block");
       accountProps = keys("id", "createdAt", "country", "allowlisted");
       relProps = keys("first", "last", "count", "hits");
-      matched = types(Direction.OUTGOING, MATCHED);
-      used = types(Direction.OUTGOING, USED_IP, USED_DEVICE, LOOKED_UP);
+      // Both directions: the account's own USED_IP, USED_DEVICE and LOOKED_UP go out, MATCHED
+      // comes in from a target (ingest creates them no other way).
+      used = types(Direction.BOTH, USED_IP, USED_DEVICE, LOOKED_UP, MATCHED);
       usedTypes = new int[] {type(USED_IP), type(USED_DEVICE), type(LOOKED_UP)};
+      matchedType = type(MATCHED);
     }
 
     /** pack packs the node under the cursor, which has labels[label]. */
@@ -225,8 +227,9 @@ public class Projection {
     }
 
     final Keys ipProps, deviceProps, targetProps, accountProps, relProps;
-    final RelationshipSelection matched, used;
+    final RelationshipSelection used;
     final int[] usedTypes;
+    final int matchedType;
 
     void packIP() {
       Value[] p = ipProps.of(node);
@@ -253,12 +256,6 @@ public class Projection {
         buf.tag(TAG_TARGET).uvarint(id).string(str(p[1])).varint(o.longValue());
         items++;
       }
-      if (matched != null) {
-        node.relationships(rel, matched);
-        while (rel.next()) {
-          buf.tag(TAG_MATCH).uvarint(id).uvarint(rel.otherNodeReference());
-        }
-      }
     }
 
     // Scratch buffers for one account's relationships of each kind: one walk of the account's
@@ -266,6 +263,8 @@ public class Projection {
     // type), and each goes out after its count.
     final Buf[] rels = {new Buf(256), new Buf(256), new Buf(256)};
     final int[] relCounts = new int[3];
+    // MATCHED items of the account, which follow it.
+    final Buf matches = new Buf(64);
 
     void packAccount() {
       Value[] p = accountProps.of(node);
@@ -279,12 +278,20 @@ public class Projection {
         rels[k].len = 0;
         relCounts[k] = 0;
       }
+      matches.len = 0;
       if (used != null) {
         // Relationships of these types always end at a node of the matching label (ingest creates
-        // them no other way), so the other node's labels are not read.
+        // them no other way), so the other node's labels are not read. MATCHED comes in this same
+        // walk: read from the target's side, it cost a walk of every target's chain (mostly
+        // LOOKED_UP) to find the few matches, a fifth of the whole read.
+        long a = node.nodeReference();
         node.relationships(rel, used);
         while (rel.next()) {
           int t = rel.type();
+          if (t == matchedType) {
+            matches.tag(TAG_MATCH).uvarint(rel.otherNodeReference()).uvarint(a);
+            continue;
+          }
           int k = t == usedTypes[0] ? 0 : t == usedTypes[1] ? 1 : 2;
           Value[] rp = relProps.of(rel);
           long first = seconds(rp[0]);
@@ -299,6 +306,7 @@ public class Projection {
       for (int k = 0; k < 3; k++) {
         buf.uvarint(relCounts[k]).bytes(rels[k]);
       }
+      buf.bytes(matches);
       items++;
     }
 
