@@ -134,7 +134,6 @@ public class Projection {
     final RelationshipTraversalCursor rel;
     final PropertyCursor prop;
     final TokenRead tokens;
-    int labelIndex = -1;
     boolean scanning;
     final Buf buf = new Buf(CHUNK_BYTES + (CHUNK_BYTES >> 2));
     long items;
@@ -195,26 +194,31 @@ public class Projection {
       return c;
     }
 
-    // One scan of the node store per label keeps the order of the label index's scan (ascending
-    // node ids, one label after the other), which detection's dense ids follow.
+    // One scan of the node store for all the labels: each kind keeps the order of its label's
+    // index (ascending node ids), which is all detection's dense ids follow (they are counted per
+    // kind), and the store is read once, not once per label.
     private Chunk fill() {
       int seen = 0;
       while (buf.len < CHUNK_BYTES) {
-        if (!scanning || !node.next()) {
-          if (++labelIndex >= labels.length) {
-            done = true;
-            break;
-          }
+        if (!scanning) {
           read.allNodesScan(node);
           scanning = true;
-          continue;
+        }
+        if (!node.next()) {
+          done = true;
+          break;
         }
         if (++seen % 4096 == 0) {
           guard.check();
         }
-        int label = labels[labelIndex];
-        if (Math.floorMod(node.nodeReference(), parts) == part && label != NO_TOKEN && node.hasLabel(label)) {
-          pack(labelIndex);
+        if (Math.floorMod(node.nodeReference(), parts) != part) {
+          continue;
+        }
+        for (int i = 0; i < labels.length; i++) {
+          if (labels[i] != NO_TOKEN && node.hasLabel(labels[i])) {
+            pack(i);
+            break;
+          }
         }
       }
       if (buf.len == 0) {
