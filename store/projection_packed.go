@@ -10,7 +10,7 @@ import (
 
 // The packed projection read. The managed Neo4j ships a procedure,
 // lockstep.projection (deploy/neo4j/procedures/Projection.java), that walks the graph
-// with Neo4j's core API and returns it as binary chunks of varints. Through
+// with Neo4j's kernel cursors and returns it as binary chunks of varints. Through
 // plain Cypher every property of every relationship is a boxed value on
 // both sides of Bolt; on a million-account world that read took over a
 // minute, nearly all of it encoding and decoding values one by one.
