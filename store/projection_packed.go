@@ -10,7 +10,7 @@ import (
 
 // The packed projection read. The managed Neo4j ships a procedure,
 // lockstep.projection (deploy/neo4j/procedures/Projection.java), that walks the graph
-// with Neo4j's core API and returns it as binary chunks of varints. Through
+// with Neo4j's kernel cursors and returns it as binary chunks of varints. Through
 // plain Cypher every property of every relationship is a boxed value on
 // both sides of Bolt; on a million-account world that read took over a
 // minute, nearly all of it encoding and decoding values one by one.
@@ -29,7 +29,9 @@ import (
 //	           hits (uvarint)
 //	5 Match:   target ref, account ref
 //
-// refs are Neo4j node ids (uvarint), as in the Cypher read.
+// refs are Neo4j node ids (uvarint), as in the Cypher read. The resources
+// stage sends IPs, devices and targets; the accounts stage accounts, each
+// followed by the Match items of the MATCHED relationships that end at it.
 const (
 	packedProcedure = "lockstep.projection"
 	packedFormat    = 1
@@ -83,9 +85,9 @@ func (s *Store) readPacked(ctx context.Context, sink ProjectionSink, progress fu
 	}
 	d := &packedDecoder{sink: sink, progress: progress, totals: totals, done: map[string]int{}}
 	for _, stage := range []string{"resources", "accounts"} {
-		kinds := []string{"ips", "devices", "targets", "MATCHED"}
+		kinds := []string{"ips", "devices", "targets"}
 		if stage == "accounts" {
-			kinds = []string{"accounts"}
+			kinds = []string{"accounts", "MATCHED"}
 		}
 		for _, k := range kinds {
 			d.report(k, true)

@@ -1,30 +1,43 @@
 package lockstep;
 
 import static lockstep.Model.*;
+import static org.neo4j.token.api.TokenConstants.NO_TOKEN;
 
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.time.ZonedDateTime;
+import java.time.temporal.ChronoField;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Spliterators;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.neo4j.graphdb.Direction;
 import org.neo4j.graphdb.Label;
-import org.neo4j.graphdb.Node;
-import org.neo4j.graphdb.Relationship;
 import org.neo4j.graphdb.RelationshipType;
-import org.neo4j.graphdb.ResourceIterator;
 import org.neo4j.graphdb.Transaction;
+import org.neo4j.internal.kernel.api.CursorFactory;
+import org.neo4j.internal.kernel.api.EntityCursor;
+import org.neo4j.internal.kernel.api.NodeCursor;
+import org.neo4j.internal.kernel.api.PropertyCursor;
+import org.neo4j.internal.kernel.api.Read;
+import org.neo4j.internal.kernel.api.RelationshipTraversalCursor;
+import org.neo4j.internal.kernel.api.TokenRead;
+import org.neo4j.kernel.api.KernelTransaction;
+import org.neo4j.kernel.impl.coreapi.InternalTransaction;
 import org.neo4j.procedure.Context;
 import org.neo4j.procedure.Description;
 import org.neo4j.procedure.Mode;
 import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
 import org.neo4j.procedure.TerminationGuard;
+import org.neo4j.storageengine.api.PropertySelection;
+import org.neo4j.storageengine.api.RelationshipSelection;
+import org.neo4j.values.storable.BooleanValue;
+import org.neo4j.values.storable.DateTimeValue;
+import org.neo4j.values.storable.NumberValue;
+import org.neo4j.values.storable.TextValue;
+import org.neo4j.values.storable.Value;
+import org.neo4j.values.storable.Values;
 
 /**
  * Projection streams what detection reads (accounts, IPs, devices, targets and their
@@ -33,14 +46,14 @@ import org.neo4j.procedure.TerminationGuard;
  * <p>Why a procedure: through Cypher, Bolt and the Go driver, every property of every
  * relationship is a boxed value on both sides; reading the 15 million relationships of a
  * million-account world that way took over a minute, almost all of it encoding and decoding.
- * Here one record carries thousands of items as varints, read with the core API. The format is
+ * Here one record carries thousands of items as varints, read with the kernel's cursors. The format is
  * documented beside its decoder in store/projection_packed.go; the two must change together (the
  * FORMAT version guards that). Lockstep falls back to plain Cypher on servers without this
  * procedure.
  *
- * <p>Stages: "resources" emits IPs, devices, targets and MATCHED; "accounts" emits accounts with
- * their USED_IP, USED_DEVICE and LOOKED_UP relationships. Nodes are split among {@code parts}
- * callers by node id, so several sessions can read at once.
+ * <p>Stages: "resources" emits IPs, devices and targets; "accounts" emits accounts with their
+ * USED_IP, USED_DEVICE and LOOKED_UP relationships, each account followed by its MATCHED items.
+ * Nodes are split among {@code parts} callers by node id, so several sessions can read at once.
  */
 public class Projection {
   /** FORMAT changes whenever the encoding does; the Go side refuses other versions. */
@@ -74,55 +87,94 @@ public class Projection {
     if (parts < 1 || part < 0 || part >= parts) {
       throw new IllegalArgumentException("lockstep.projection: want 0 <= part < parts, got " + part + "/" + parts);
     }
-    Iterator<Chunk> it;
+    Packer it;
     switch (stage) {
       case "resources":
-        it = new Packer(part, parts, new Label[] {IP, DEVICE, TARGET}) {
+        it = new Packer(part, parts, IP, DEVICE, TARGET) {
           @Override
-          void pack(Label label, Node n) {
-            if (label == IP) {
-              packIP(n);
-            } else if (label == DEVICE) {
-              buf.tag(TAG_DEVICE).uvarint(n.getId()).string(str(n.getProperty("id", null)));
-              items++;
+          void pack(int label) {
+            if (label == 0) {
+              packIP();
+            } else if (label == 1) {
+              packDevice();
             } else {
-              packTarget(n);
+              packTarget();
             }
           }
         };
         break;
       case "accounts":
-        it = new Packer(part, parts, new Label[] {ACCOUNT}) {
+        it = new Packer(part, parts, ACCOUNT) {
           @Override
-          void pack(Label label, Node n) {
-            packAccount(n);
+          void pack(int label) {
+            packAccount();
           }
         };
         break;
       default:
         throw new IllegalArgumentException("lockstep.projection: unknown stage " + stage);
     }
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, 0), false);
+    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, 0), false).onClose(it::close);
   }
 
-  /** Packer walks the nodes of some labels and cuts what it packs into chunks. */
-  abstract class Packer implements Iterator<Chunk> {
+  /**
+   * Packer walks the nodes of some labels and cuts what it packs into chunks.
+   *
+   * <p>It reads through the kernel's cursors, not the core API: a profile of the core API read
+   * on a 300k-account world spent a third of its time on what the cursors make free (an entity
+   * object, an iterator and a HashMap per node and relationship, property and type names
+   * resolved to token ids on every call). Three cursors are allocated once and reused for every
+   * node, relationship and property.
+   */
+  abstract class Packer implements Iterator<Chunk>, AutoCloseable {
     final long part, parts;
-    final Label[] labels;
-    int labelIndex = -1;
-    ResourceIterator<Node> nodes;
+    final int[] labels;
+    final Read read;
+    final NodeCursor node;
+    final RelationshipTraversalCursor rel;
+    final PropertyCursor prop;
+    final TokenRead tokens;
+    boolean scanning;
     final Buf buf = new Buf(CHUNK_BYTES + (CHUNK_BYTES >> 2));
     long items;
     Chunk next;
     boolean done;
 
-    Packer(long part, long parts, Label[] labels) {
+    Packer(long part, long parts, Label... labels) {
       this.part = part;
       this.parts = parts;
-      this.labels = labels;
+      KernelTransaction ktx = ((InternalTransaction) tx).kernelTransaction();
+      read = ktx.dataRead();
+      tokens = ktx.tokenRead();
+      this.labels = new int[labels.length];
+      for (int i = 0; i < labels.length; i++) {
+        this.labels[i] = tokens.nodeLabel(labels[i].name());
+      }
+      CursorFactory cursors = ktx.cursors();
+      node = cursors.allocateNodeCursor(ktx.cursorContext(), ktx.memoryTracker());
+      rel = cursors.allocateRelationshipTraversalCursor(ktx.cursorContext(), ktx.memoryTracker());
+      prop = cursors.allocatePropertyCursor(ktx.cursorContext(), ktx.memoryTracker());
+      ipProps = keys("addr", "asn", "asnOrg", "country", "kind");
+      deviceProps = keys("id");
+      targetProps = keys("offset", "block");
+      accountProps = keys("id", "createdAt", "country", "allowlisted");
+      relProps = keys("first", "last", "count", "hits");
+      // Both directions: the account's own USED_IP, USED_DEVICE and LOOKED_UP go out, MATCHED
+      // comes in from a target (ingest creates them no other way).
+      used = types(Direction.BOTH, USED_IP, USED_DEVICE, LOOKED_UP, MATCHED);
+      usedTypes = new int[] {type(USED_IP), type(USED_DEVICE), type(LOOKED_UP)};
+      matchedType = type(MATCHED);
     }
 
-    abstract void pack(Label label, Node n);
+    /** pack packs the node under the cursor, which has labels[label]. */
+    abstract void pack(int label);
+
+    @Override
+    public void close() {
+      node.close();
+      rel.close();
+      prop.close();
+    }
 
     @Override
     public boolean hasNext() {
@@ -142,26 +194,31 @@ public class Projection {
       return c;
     }
 
+    // One scan of the node store for all the labels: each kind keeps the order of its label's
+    // index (ascending node ids), which is all detection's dense ids follow (they are counted per
+    // kind), and the store is read once, not once per label.
     private Chunk fill() {
       int seen = 0;
       while (buf.len < CHUNK_BYTES) {
-        if (nodes == null || !nodes.hasNext()) {
-          if (nodes != null) {
-            nodes.close();
-          }
-          if (++labelIndex >= labels.length) {
-            done = true;
-            break;
-          }
-          nodes = tx.findNodes(labels[labelIndex]);
-          continue;
+        if (!scanning) {
+          read.allNodesScan(node);
+          scanning = true;
         }
-        Node n = nodes.next();
+        if (!node.next()) {
+          done = true;
+          break;
+        }
         if (++seen % 4096 == 0) {
           guard.check();
         }
-        if (Math.floorMod(n.getId(), parts) == part) {
-          pack(labels[labelIndex], n);
+        if (Math.floorMod(node.nodeReference(), parts) != part) {
+          continue;
+        }
+        for (int i = 0; i < labels.length; i++) {
+          if (labels[i] != NO_TOKEN && node.hasLabel(labels[i])) {
+            pack(i);
+            break;
+          }
         }
       }
       if (buf.len == 0) {
@@ -173,28 +230,35 @@ public class Projection {
       return c;
     }
 
-    void packIP(Node n) {
-      Map<String, Object> p = n.getProperties("addr", "asn", "asnOrg", "country", "kind");
+    final Keys ipProps, deviceProps, targetProps, accountProps, relProps;
+    final RelationshipSelection used;
+    final int[] usedTypes;
+    final int matchedType;
+
+    void packIP() {
+      Value[] p = ipProps.of(node);
       buf.tag(TAG_IP)
-          .uvarint(n.getId())
-          .string(str(p.get("addr")))
-          .uvarint(num(p.get("asn")))
-          .string(str(p.get("asnOrg")))
-          .string(str(p.get("country")))
-          .string(str(p.get("kind")));
+          .uvarint(node.nodeReference())
+          .string(str(p[0]))
+          .uvarint(num(p[1]))
+          .string(str(p[2]))
+          .string(str(p[3]))
+          .string(str(p[4]));
       items++;
     }
 
-    void packTarget(Node n) {
-      long id = n.getId();
-      Map<String, Object> p = n.getProperties("offset", "block");
+    void packDevice() {
+      buf.tag(TAG_DEVICE).uvarint(node.nodeReference()).string(str(deviceProps.of(node)[0]));
+      items++;
+    }
+
+    void packTarget() {
+      long id = node.nodeReference();
+      Value[] p = targetProps.of(node);
       // E-mail targets have no block to sweep; they appear through the lookups that name them.
-      if (p.get("offset") instanceof Number o && o.longValue() >= 0) {
-        buf.tag(TAG_TARGET).uvarint(id).string(str(p.get("block"))).varint(o.longValue());
+      if (p[0] instanceof NumberValue o && o.longValue() >= 0) {
+        buf.tag(TAG_TARGET).uvarint(id).string(str(p[1])).varint(o.longValue());
         items++;
-      }
-      for (Relationship r : n.getRelationships(Direction.OUTGOING, MATCHED)) {
-        buf.tag(TAG_MATCH).uvarint(id).uvarint(r.getEndNode().getId());
       }
     }
 
@@ -203,62 +267,114 @@ public class Projection {
     // type), and each goes out after its count.
     final Buf[] rels = {new Buf(256), new Buf(256), new Buf(256)};
     final int[] relCounts = new int[3];
+    // MATCHED items of the account, which follow it.
+    final Buf matches = new Buf(64);
 
-    void packAccount(Node a) {
-      Map<String, Object> p = a.getProperties("id", "createdAt", "country", "allowlisted");
+    void packAccount() {
+      Value[] p = accountProps.of(node);
       buf.tag(TAG_ACCOUNT)
-          .uvarint(a.getId())
-          .string(str(p.get("id")))
-          .varint(seconds(p.get("createdAt")))
-          .string(str(p.get("country")))
-          .tag(Boolean.TRUE.equals(p.get("allowlisted")) ? 1 : 0);
+          .uvarint(node.nodeReference())
+          .string(str(p[0]))
+          .varint(seconds(p[1]))
+          .string(str(p[2]))
+          .tag(p[3] instanceof BooleanValue b && b.booleanValue() ? 1 : 0);
       for (int k = 0; k < 3; k++) {
         rels[k].len = 0;
         relCounts[k] = 0;
       }
-      // Relationships of these types always end at a node of the matching label (ingest creates
-      // them no other way), so the other node's labels are not read.
-      for (Relationship r : a.getRelationships(Direction.OUTGOING, USED_IP, USED_DEVICE, LOOKED_UP)) {
-        RelationshipType type = r.getType();
-        int k = type.name().equals("USED_IP") ? 0 : type.name().equals("USED_DEVICE") ? 1 : 2;
-        // One walk of the property chain for all four values, not one per getProperty.
-        Map<String, Object> rp = r.getProperties("first", "last", "count", "hits");
-        long first = seconds(rp.get("first"));
-        long last = seconds(rp.get("last"));
-        rels[k].uvarint(r.getEndNode().getId()).varint(first).varint(last - first).uvarint(Math.max(1, num(rp.get("count"))));
-        if (k == 2) {
-          rels[k].uvarint(num(rp.get("hits")));
+      matches.len = 0;
+      if (used != null) {
+        // Relationships of these types always end at a node of the matching label (ingest creates
+        // them no other way), so the other node's labels are not read. MATCHED comes in this same
+        // walk: read from the target's side, it cost a walk of every target's chain (mostly
+        // LOOKED_UP) to find the few matches, a fifth of the whole read.
+        long a = node.nodeReference();
+        node.relationships(rel, used);
+        while (rel.next()) {
+          int t = rel.type();
+          if (t == matchedType) {
+            matches.tag(TAG_MATCH).uvarint(rel.otherNodeReference()).uvarint(a);
+            continue;
+          }
+          int k = t == usedTypes[0] ? 0 : t == usedTypes[1] ? 1 : 2;
+          Value[] rp = relProps.of(rel);
+          long first = seconds(rp[0]);
+          long last = seconds(rp[1]);
+          rels[k].uvarint(rel.otherNodeReference()).varint(first).varint(last - first).uvarint(Math.max(1, num(rp[2])));
+          if (k == 2) {
+            rels[k].uvarint(num(rp[3]));
+          }
+          relCounts[k]++;
         }
-        relCounts[k]++;
       }
       for (int k = 0; k < 3; k++) {
         buf.uvarint(relCounts[k]).bytes(rels[k]);
       }
+      buf.bytes(matches);
       items++;
     }
-  }
 
-  static String str(Object v) {
-    return v instanceof String s ? s : "";
-  }
-
-  static String str(Node n, String key) {
-    Object v = n.getProperty(key, null);
-    return v instanceof String s ? s : "";
-  }
-
-  static long num(Object v) {
-    return v instanceof Number x ? Math.max(0, x.longValue()) : 0;
-  }
-
-  static long seconds(Object v) {
-    if (v instanceof ZonedDateTime z) {
-      return z.toEpochSecond();
+    int type(RelationshipType t) {
+      return tokens.relationshipType(t.name());
     }
-    if (v instanceof OffsetDateTime o) {
-      return o.toEpochSecond();
+
+    /** types selects the relationships of the types that exist, or is null when none does. */
+    RelationshipSelection types(Direction d, RelationshipType... ts) {
+      int[] ids = Arrays.stream(ts).mapToInt(this::type).filter(id -> id != NO_TOKEN).toArray();
+      return ids.length == 0 ? null : RelationshipSelection.selection(ids, d);
     }
-    if (v instanceof Number x) {
+
+    Keys keys(String... names) {
+      int[] ids = new int[names.length];
+      for (int i = 0; i < names.length; i++) {
+        ids[i] = tokens.propertyKey(names[i]);
+      }
+      return new Keys(ids);
+    }
+
+    /** Keys reads some properties of an entity in one walk of its property chain. */
+    final class Keys {
+      final int[] ids;
+      final PropertySelection selection;
+      final Value[] values;
+
+      Keys(int[] ids) {
+        this.ids = ids;
+        int[] known = Arrays.stream(ids).filter(id -> id != NO_TOKEN).toArray();
+        selection = known.length == 0 ? PropertySelection.NO_PROPERTIES : PropertySelection.selection(known);
+        values = new Value[ids.length];
+      }
+
+      /** of returns the values in the order of the names, NO_VALUE where one is missing. */
+      Value[] of(EntityCursor e) {
+        Arrays.fill(values, Values.NO_VALUE);
+        e.properties(prop, selection);
+        while (prop.next()) {
+          int key = prop.propertyKey();
+          for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == key) {
+              values[i] = prop.propertyValue();
+            }
+          }
+        }
+        return values;
+      }
+    }
+  }
+
+  static String str(Value v) {
+    return v instanceof TextValue s ? s.stringValue() : "";
+  }
+
+  static long num(Value v) {
+    return v instanceof NumberValue x ? Math.max(0, x.longValue()) : 0;
+  }
+
+  static long seconds(Value v) {
+    if (v instanceof DateTimeValue d) {
+      return d.getLong(ChronoField.INSTANT_SECONDS);
+    }
+    if (v instanceof NumberValue x) {
       return x.longValue();
     }
     return 0;
