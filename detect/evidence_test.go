@@ -242,7 +242,7 @@ func TestEvidenceNumbersMatchTheirSignals(t *testing.T) {
 				eq(t, "group size", x[2], 100)
 				eq(t, "group fill", x[3], int64(cfg.MinGroupFill))
 			}},
-			{regexp.MustCompile(numRE + ` of ` + numRE + ` first lookups? of a target by a member came within ` + numRE + ` (minute|hour)s? of another member's, in ` + numRE + ` bursts?`), func(t *testing.T, x []float64, w []string) {
+			{regexp.MustCompile(numRE + ` of ` + numRE + ` first lookups? of a target by a member, of numbers that matched nobody, came within ` + numRE + ` (minute|hour)s? of another member's, in ` + numRE + ` bursts?`), func(t *testing.T, x []float64, w []string) {
 				eq(t, "first lookups of a target", x[1], int64(o.targetEdges))
 				measured(t, signals.Lockstep, x[0]/math.Max(1, x[1]), 1, 1e-9)
 				window := x[2] * 60

@@ -267,11 +267,12 @@ func measureLockstep(f *facts, cfg Config, byTarget map[int32][]targetTouch) {
 		for j := range ts {
 			near := (j > 0 && ts[j].first-ts[j-1].first <= cfg.LockstepWindow && ts[j-1].member != ts[j].member) ||
 				(j+1 < len(ts) && ts[j+1].first-ts[j].first <= cfg.LockstepWindow && ts[j+1].member != ts[j].member)
-			if near {
+			// A number that matched somebody is a contact, and friends
+			// who sign up together look each other up at once: only
+			// numbers that matched nobody count as lockstep.
+			if near && !ts[j].hit {
 				f.lockstepEdges++
-				if !ts[j].hit {
-					f.lockstepMisses++
-				}
+				f.lockstepMisses++
 				lockTimes = append(lockTimes, ts[j].first)
 			}
 		}
