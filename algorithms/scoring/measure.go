@@ -272,7 +272,6 @@ func measureLockstep(f *facts, cfg Config, byTarget map[int32][]targetTouch) {
 			// numbers that matched nobody count as lockstep.
 			if near && !ts[j].hit {
 				f.lockstepEdges++
-				f.lockstepMisses++
 				lockTimes = append(lockTimes, ts[j].first)
 			}
 		}

@@ -180,66 +180,66 @@ func Score(in Input, cfg Config) []Network {
 // facts are the measurements of one community that signals and evidence
 // are computed from.
 type facts struct {
-	n                          int
-	createdWindowDays          float64
-	createdInWindow            int
-	logins, dcLogins           int64
-	dcIPs                      int
-	dcASNs                     int // ASNs of the datacenter IPs
-	topASN                     uint32
-	topASOrg                   string
-	topASNIPs                  int
-	loginCountries             []CountryCount // logins by IP country, most first
-	memberCountries            []CountryCount // members by registered country, most first
-	sharedIPs, sharedDevices   int
-	membersSharing             int
-	lookups, hits              int64
-	lookupsPerMember           []float64
-	memberHitRatio             []float64 // per member with lookups
-	addressBook                []bool    // per member: hit ratio above blindHitRatio
-	perDay                     []float64
-	phoneTargets               int
-	sweepCovered               int
-	invalidTargets             int // distinct numbers in blocks no numbering plan allows
-	invalidUnswept             int // those of them outside swept groups
-	bestBlock                  int32
-	bestBlockCountry           string // region of the best block's numbering plan
-	bestBlockCovered           int
-	bestBlockGroups            int // swept groups of the best block
-	bestBlockMembers           int
-	bestBlockInOrder           float64
-	bestBlockPerNumber         float64 // members looking up each number of the block, on average
-	lockstepEdges, targetEdges int
-	lockstepEpisodes           int // bursts of lockstep lookups, 12 h apart or more
-	lockstepMisses             int // lockstep lookups of numbers that matched nobody
-	sharedBlocks               int // blocks covered together, none sweeping (measureSharedBlocks)
-	sharedBlockLookups         int
-	week                       workingWeek
-	lookupSpanFrom             int64 // first and last lookup of any member (Unix seconds)
-	lookupSpanTo               int64
-	hourStart, hourEnd         int // circular UTC window holding 90% of activity
-	hourShare                  float64
-	events                     int
-	bestTZ                     float64
-	workShare                  float64
-	watchTZ                    string
-	watchTZShare               float64
-	watchASNLogins             int64
-	watchCountryLogins         int64
-	dense                      denseBlock
-	seedMass                   float64
-	seedMembers                int
-	strengthIn                 []float64 // per member, weight of edges inside the community
-	ownLookups                 []int64
-	victims                    map[int32]int
-	firstLookupAgeDaysMedian   float64
-	activityHours              [168]float64 // lookups
-	loginHours                 [168]float64
-	distinctTargets            int
-	sweepBlocks                int // blocks with at least one swept group
-	ipsUsed                    int
-	devicesUsed                int
-	createdMin, createdMax     int64
+	n                        int
+	createdWindowDays        float64
+	createdInWindow          int
+	logins, dcLogins         int64
+	dcIPs                    int
+	dcASNs                   int // ASNs of the datacenter IPs
+	topASN                   uint32
+	topASOrg                 string
+	topASNIPs                int
+	loginCountries           []CountryCount // logins by IP country, most first
+	memberCountries          []CountryCount // members by registered country, most first
+	sharedIPs, sharedDevices int
+	membersSharing           int
+	lookups, hits            int64
+	lookupsPerMember         []float64
+	memberHitRatio           []float64 // per member with lookups
+	addressBook              []bool    // per member: hit ratio above blindHitRatio
+	perDay                   []float64
+	phoneTargets             int
+	sweepCovered             int
+	invalidTargets           int // distinct numbers in blocks no numbering plan allows
+	invalidUnswept           int // those of them outside swept groups
+	bestBlock                int32
+	bestBlockCountry         string // region of the best block's numbering plan
+	bestBlockCovered         int
+	bestBlockGroups          int // swept groups of the best block
+	bestBlockMembers         int
+	bestBlockInOrder         float64
+	bestBlockPerNumber       float64 // members looking up each number of the block, on average
+	lockstepEdges            int     // lockstep lookups of numbers that matched nobody
+	targetEdges              int
+	lockstepEpisodes         int // bursts of lockstep lookups, 12 h apart or more
+	sharedBlocks             int // blocks covered together, none sweeping (measureSharedBlocks)
+	sharedBlockLookups       int
+	week                     workingWeek
+	lookupSpanFrom           int64 // first and last lookup of any member (Unix seconds)
+	lookupSpanTo             int64
+	hourStart, hourEnd       int // circular UTC window holding 90% of activity
+	hourShare                float64
+	events                   int
+	bestTZ                   float64
+	workShare                float64
+	watchTZ                  string
+	watchTZShare             float64
+	watchASNLogins           int64
+	watchCountryLogins       int64
+	dense                    denseBlock
+	seedMass                 float64
+	seedMembers              int
+	strengthIn               []float64 // per member, weight of edges inside the community
+	ownLookups               []int64
+	victims                  map[int32]int
+	firstLookupAgeDaysMedian float64
+	activityHours            [168]float64 // lookups
+	loginHours               [168]float64
+	distinctTargets          int
+	sweepBlocks              int // blocks with at least one swept group
+	ipsUsed                  int
+	devicesUsed              int
+	createdMin, createdMax   int64
 }
 
 // smallCandidates marks the communities of 1 to MinSize-1 accounts that

@@ -86,7 +86,7 @@ func measureSignals(f facts, cfg Config) []Signal {
 	if f.targetEdges > 0 {
 		ls = float64(f.lockstepEdges) / float64(f.targetEdges)
 	}
-	burst := logRamp(float64(f.lockstepMisses)/n, circle, 10*circle)
+	burst := logRamp(float64(f.lockstepEdges)/n, circle, 10*circle)
 	sustained := max(clamp01(float64(f.lockstepEpisodes-1)/3), burst)
 	add(SigLockstep, ls, ls/0.5*math.Min(1, float64(f.lockstepEdges)/50)*sustained,
 		fmt.Sprintf("%s of %s of a target by a member, of numbers that matched nobody, came within %s of another member's, in %s", num(int64(f.lockstepEdges)), plural(f.targetEdges, "first lookup"), dur(cfg.LockstepWindow), plural(f.lockstepEpisodes, "burst")))
