@@ -1,15 +1,19 @@
 package detect
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/algorithms/community"
+	"github.com/lockstep-dev/lockstep/algorithms/csr"
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
 	"github.com/lockstep-dev/lockstep/config"
 	"github.com/lockstep-dev/lockstep/generate"
@@ -220,4 +224,59 @@ func benchStore(b *testing.B) *store.Store {
 	}
 	b.Cleanup(func() { st.Close(context.Background()) })
 	return st
+}
+
+// BenchmarkComponents measures what splitting detection by connected
+// components of the similarity graph would give each machine
+// (docs/SCALING.md): how many accounts have any similarity edge, and how
+// large the largest components are, in accounts and edges. Communities
+// never span components (Leiden's are connected), so a component is the
+// smallest unit detection can be split into without changing its result.
+//
+//	LOCKSTEP_BENCH_ACCOUNTS=1000000 go test -run '^$' -bench BenchmarkComponents -benchtime 1x ./detect
+func BenchmarkComponents(b *testing.B) {
+	n := benchAccounts(b)
+	mb, _ := memoryWorld(b, n, 1)
+	bp := mb.Finish()
+	var g *csr.Graph
+	var part community.Partition
+	for b.Loop() {
+		g = projection.Project(bp, DefaultParams().Projection).Graph
+		part = community.ConnectedComponents(g)
+	}
+	accounts := make([]int, part.Count)
+	edges := make([]int, part.Count) // each undirected edge counted from both ends
+	for u := range int32(g.Nodes()) {
+		c := part.Labels[u]
+		accounts[c]++
+		nbr, _ := g.Row(u)
+		edges[c] += len(nbr)
+	}
+	order := make([]int, part.Count)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int { return cmp.Compare(accounts[y], accounts[x]) })
+	linked, nontrivial := 0, 0
+	for _, a := range accounts {
+		if a > 1 {
+			linked += a
+			nontrivial++
+		}
+	}
+	totalEdges := 2 * g.Edges()
+	b.ReportMetric(float64(linked)/float64(n), "linked-share")
+	b.ReportMetric(float64(nontrivial), "components")
+	for i, c := range order[:min(3, len(order))] {
+		b.ReportMetric(float64(accounts[c])/float64(n), fmt.Sprintf("top%d-account-share", i+1))
+		b.ReportMetric(float64(edges[c])/float64(max(totalEdges, 1)), fmt.Sprintf("top%d-edge-share", i+1))
+	}
+	b.Logf("%d accounts, %d similarity edges; %d components of 2+ holding %d accounts; largest: %v accounts",
+		n, g.Edges(), nontrivial, linked, func() []int {
+			var top []int
+			for _, c := range order[:min(10, len(order))] {
+				top = append(top, accounts[c])
+			}
+			return top
+		}())
 }
