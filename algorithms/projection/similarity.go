@@ -180,37 +180,22 @@ func Project(b *Bipartite, p Params) Result {
 	})
 	st.LargestHubs = hubs[:min(10, len(hubs))]
 
-	workers := p.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	const chunk = 2048
 	chunks := (n + chunk - 1) / chunk
 	out := make([][]csr.Edge, chunks)
 	pairs := make([]int64, chunks)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := newScratch(n)
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= chunks {
-					return
-				}
-				var es []csr.Edge
-				for a := int32(c * chunk); a < int32(min(n, (c+1)*chunk)); a++ {
-					es = s.row(b, &sw, &thin, p, a, es)
-				}
-				out[c] = es
-				pairs[c] = s.pairs
-				s.pairs = 0
+	parallelChunks(chunks, p.Workers, func() func(c int) {
+		s := newScratch(n)
+		return func(c int) {
+			var es []csr.Edge
+			for a := int32(c * chunk); a < int32(min(n, (c+1)*chunk)); a++ {
+				es = s.row(b, &sw, &thin, p, a, es)
 			}
-		}()
-	}
-	wg.Wait()
+			out[c] = es
+			pairs[c] = s.pairs
+			s.pairs = 0
+		}
+	})
 	total := 0
 	for c := range out {
 		total += len(out[c])
@@ -235,7 +220,10 @@ type sweepIndex struct {
 }
 
 // sweeps returns the index of swept blocks and the index of thinly
-// touched ones (Params.ThinMinMisses), read in one pass over the lookups.
+// touched ones (Params.ThinMinMisses), read in one pass over the lookups,
+// accounts split into chunks across workers. Each chunk lists its pairs
+// in account order and the chunks are joined in order, so the index is
+// the same whatever the number of workers.
 func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 	n := b.NumAccounts()
 	nb := b.Blocks.Len()
@@ -243,75 +231,122 @@ func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 		empty := sweepIndex{accOff: make([]int32, n+1), blockOff: make([]int32, nb+1)}
 		return empty, empty
 	}
-	occ := occupancy(b)
-	cnt := map[int32]int32{}
-	hits := map[int32]int32{}
-	inRun := map[int32]int32{}
-	var sw, th blockPairs
-	var thinBlocks []int32
-	var spread []int32 // misses per block the account does not sweep
-	for a := range int32(n) {
-		clear(cnt)
-		clear(hits)
-		clear(inRun)
-		var all, allHits int
-		for _, e := range b.AccountEdges(Target, a) {
-			all++
-			if e.Hits > 0 {
-				allHits++
-			}
-			blk := b.TargetBlock[e.Resource]
-			if blk < 0 {
-				continue
-			}
-			cnt[blk]++
-			if e.Hits > 0 {
-				hits[blk]++
-				continue
-			}
-			off := b.TargetOffset[e.Resource]
-			if occ.has(blk, off-1) || occ.has(blk, off+1) {
-				inRun[blk]++
+	beside := besideLooked(b)
+	const chunk = 4096
+	chunks := (n + chunk - 1) / chunk
+	sws, ths := make([]blockPairs, chunks), make([]blockPairs, chunks)
+	parallelChunks(chunks, p.Workers, func() func(c int) {
+		bs := newBlockScratch(nb)
+		return func(c int) {
+			for a := int32(c * chunk); a < int32(min(n, (c+1)*chunk)); a++ {
+				bs.account(b, p, beside, a, &sws[c], &ths[c])
 			}
 		}
-		thinner := float64(allHits) <= p.ThinMaxHitRatio*float64(all) && Blind(int64(all), int64(allHits))
-		// An account walks runs when most of its misses, over all its
-		// blocks, lie beside numbers someone looked up; an address book
-		// with a few contacts inside a block a sweep covered has runs
-		// there by the sweep's doing, not its own.
-		var runs, misses int32
-		for blk, c := range cnt {
-			runs += inRun[blk]
-			misses += c - hits[blk]
-		}
-		walks := float64(runs) >= p.BlockRunShare*float64(misses)
-		thinBlocks = thinBlocks[:0]
-		spread = spread[:0]
-		for blk, c := range cnt {
-			h := hits[blk]
-			if float64(h) > p.BlockMaxHitRatio*float64(c) {
-				continue
-			}
-			miss, r := c-h, inRun[blk]
-			switch {
-			case p.BlockMinLookups > 0 && ((int(miss) >= p.BlockMinLookups && concentrated(int(miss), missGroups(b, a, blk))) || (walks && int(r) >= p.BlockMinRun && float64(r) >= p.BlockRunShare*float64(miss))):
-				sw.add(a, blk)
-			case miss > 0:
-				spread = append(spread, miss)
-				if thinner && p.ThinMinMisses > 0 && int(miss) >= p.ThinMinMisses {
-					thinBlocks = append(thinBlocks, blk)
-				}
-			}
-		}
-		if thinSpread(spread, p) {
-			for _, blk := range thinBlocks {
-				th.add(a, blk)
-			}
-		}
-		sw.endAccount()
-		th.endAccount()
+	})
+	return joinPairs(sws).index(n, nb), joinPairs(ths).index(n, nb)
+}
+
+// parallelChunks calls, for every chunk 0..chunks-1, the function that
+// newWorker returned for one of workers goroutines (0: GOMAXPROCS).
+func parallelChunks(chunks, workers int, newWorker func() func(c int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	return sw.index(n, nb), th.index(n, nb)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work := newWorker()
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				work(c)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// blockScratch holds one worker's per-block counts of the account being
+// read, dense over blocks, with the blocks it touched to reset them.
+type blockScratch struct {
+	cnt, hits, inRun []int32
+	touched          []int32
+	thinBlocks       []int32
+	spread           []int32 // misses per block the account does not sweep
+}
+
+func newBlockScratch(nb int) *blockScratch {
+	return &blockScratch{cnt: make([]int32, nb), hits: make([]int32, nb), inRun: make([]int32, nb)}
+}
+
+// account adds account a's swept blocks to sw and its thinly touched
+// ones to th.
+func (bs *blockScratch) account(b *Bipartite, p Params, beside []bool, a int32, sw, th *blockPairs) {
+	var all, allHits int
+	for _, e := range b.AccountEdges(Target, a) {
+		all++
+		if e.Hits > 0 {
+			allHits++
+		}
+		blk := b.TargetBlock[e.Resource]
+		if blk < 0 {
+			continue
+		}
+		if bs.cnt[blk] == 0 {
+			bs.touched = append(bs.touched, blk)
+		}
+		bs.cnt[blk]++
+		if e.Hits > 0 {
+			bs.hits[blk]++
+			continue
+		}
+		if beside[e.Resource] {
+			bs.inRun[blk]++
+		}
+	}
+	thinner := float64(allHits) <= p.ThinMaxHitRatio*float64(all) && Blind(int64(all), int64(allHits))
+	// An account walks runs when most of its misses, over all its
+	// blocks, lie beside numbers someone looked up; an address book
+	// with a few contacts inside a block a sweep covered has runs
+	// there by the sweep's doing, not its own.
+	var runs, misses int32
+	for _, blk := range bs.touched {
+		runs += bs.inRun[blk]
+		misses += bs.cnt[blk] - bs.hits[blk]
+	}
+	walks := float64(runs) >= p.BlockRunShare*float64(misses)
+	bs.thinBlocks = bs.thinBlocks[:0]
+	bs.spread = bs.spread[:0]
+	for _, blk := range bs.touched {
+		c, h, r := bs.cnt[blk], bs.hits[blk], bs.inRun[blk]
+		bs.cnt[blk], bs.hits[blk], bs.inRun[blk] = 0, 0, 0
+		if float64(h) > p.BlockMaxHitRatio*float64(c) {
+			continue
+		}
+		miss := c - h
+		switch {
+		case p.BlockMinLookups > 0 && ((int(miss) >= p.BlockMinLookups && concentrated(int(miss), missGroups(b, a, blk))) || (walks && int(r) >= p.BlockMinRun && float64(r) >= p.BlockRunShare*float64(miss))):
+			sw.add(a, blk)
+		case miss > 0:
+			bs.spread = append(bs.spread, miss)
+			if thinner && p.ThinMinMisses > 0 && int(miss) >= p.ThinMinMisses {
+				bs.thinBlocks = append(bs.thinBlocks, blk)
+			}
+		}
+	}
+	bs.touched = bs.touched[:0]
+	if thinSpread(bs.spread, p) {
+		for _, blk := range bs.thinBlocks {
+			th.add(a, blk)
+		}
+	}
+	sw.endAccount()
+	th.endAccount()
 }
 
 // Blind reports whether an account that made n lookups, hits of which
@@ -414,6 +449,19 @@ func (bp *blockPairs) endAccount() {
 	bp.start = len(bp.pairs)
 }
 
+// joinPairs concatenates chunks' pairs in chunk order.
+func joinPairs(chunks []blockPairs) *blockPairs {
+	total := 0
+	for _, c := range chunks {
+		total += len(c.pairs)
+	}
+	out := &blockPairs{pairs: make([][2]int32, 0, total)}
+	for _, c := range chunks {
+		out.pairs = append(out.pairs, c.pairs...)
+	}
+	return out
+}
+
 func (bp *blockPairs) index(n, nb int) sweepIndex {
 	pairs := bp.pairs
 	si := sweepIndex{accOff: offsets(len(pairs), n, func(i int) int32 { return pairs[i][0] })}
@@ -431,43 +479,53 @@ func (bp *blockPairs) index(n, nb int) sweepIndex {
 	return si
 }
 
-// blockOccupancy lists, per number block, the offsets anyone looked up,
-// sorted, so a sweep's neighbours can be found by binary search. It costs
-// 4 bytes per looked-up number.
-type blockOccupancy struct {
-	off   []int32 // block b's offsets are off[start[b]:start[b+1]]
-	start []int32
-}
-
-func occupancy(b *Bipartite) blockOccupancy {
+// besideLooked marks each target whose number has a looked-up neighbour,
+// the number one above or below it in the same block: the trace of a walk
+// through consecutive numbers. It sorts each block's looked-up numbers
+// once, so the lookups' pass asks a slice, not a search per lookup.
+func besideLooked(b *Bipartite) []bool {
 	nb := b.Blocks.Len()
-	var o blockOccupancy
-	o.start = make([]int32, nb+1)
+	start := make([]int32, nb+1)
+	looked := func(t int) bool { return b.TargetBlock[t] >= 0 && b.ResourceDegree(Target, int32(t)) > 0 }
 	for t, blk := range b.TargetBlock {
-		if blk >= 0 && b.ResourceDegree(Target, int32(t)) > 0 {
-			o.start[blk+1]++
+		if looked(t) {
+			start[blk+1]++
 		}
 	}
 	for i := 1; i <= nb; i++ {
-		o.start[i] += o.start[i-1]
+		start[i] += start[i-1]
 	}
-	o.off = make([]int32, o.start[nb])
-	next := slices.Clone(o.start[:nb])
+	// A key orders by offset (sign bit flipped so negative offsets from
+	// odd input sort first) and carries the target.
+	keys := make([]uint64, start[nb])
+	next := slices.Clone(start[:nb])
 	for t, blk := range b.TargetBlock {
-		if blk >= 0 && b.ResourceDegree(Target, int32(t)) > 0 {
-			o.off[next[blk]] = b.TargetOffset[t]
+		if looked(t) {
+			keys[next[blk]] = uint64(uint32(b.TargetOffset[t])^1<<31)<<32 | uint64(uint32(t))
 			next[blk]++
 		}
 	}
+	offset := func(k uint64) int64 { return int64(int32(uint32(k>>32) ^ 1<<31)) }
+	beside := make([]bool, len(b.TargetBlock))
 	for blk := range nb {
-		slices.Sort(o.off[o.start[blk]:o.start[blk+1]])
+		ks := keys[start[blk]:start[blk+1]]
+		slices.Sort(ks)
+		// Equal offsets (one number under two targets) form a run of
+		// keys; each run looks at the runs just before and after it.
+		for lo := 0; lo < len(ks); {
+			off := offset(ks[lo])
+			hi := lo + 1
+			for hi < len(ks) && offset(ks[hi]) == off {
+				hi++
+			}
+			has := (lo > 0 && offset(ks[lo-1]) == off-1) || (hi < len(ks) && offset(ks[hi]) == off+1)
+			for _, k := range ks[lo:hi] {
+				beside[uint32(k)] = has
+			}
+			lo = hi
+		}
 	}
-	return o
-}
-
-func (o blockOccupancy) has(blk, off int32) bool {
-	_, found := slices.BinarySearch(o.off[o.start[blk]:o.start[blk+1]], off)
-	return found
+	return beside
 }
 
 // scratch holds one worker's dense accumulators for the row being built.

@@ -3,6 +3,7 @@ package projection
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 )
@@ -346,5 +347,51 @@ func TestLockstepOnMatchedNumbersLinksNobody(t *testing.T) {
 		if w := weight(Project(b, DefaultParams()), b, "a", "b"); (w > 0) == hit {
 			t.Errorf("five shared targets in lockstep, matched %v: weight %v", hit, w)
 		}
+	}
+}
+
+// TestBesideLookedMatchesDefinition: a target is beside a looked-up number
+// when some target of its block that someone looked up sits at its offset
+// plus or minus one, whatever the order targets arrived in, with two
+// targets on one number, and with numbers registered but never looked up.
+func TestBesideLookedMatchesDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	bl := NewBuilder(4)
+	blocks := []string{"+1 415 555", "+1 415 556", "+44 20 7946"}
+	var keys []string
+	for i := range 600 {
+		key := fmt.Sprintf("t%d", i)
+		bl.Target(key, blocks[rng.IntN(len(blocks))], int64(rng.IntN(80)))
+		keys = append(keys, key)
+	}
+	bl.Target("mail", "", -1)
+	for i, key := range keys {
+		if rng.IntN(3) > 0 { // a third are never looked up
+			bl.Edge(Target, fmt.Sprintf("a%d", i%9), key, 0, 0, 1, 0)
+		}
+	}
+	bl.Edge(Target, "a0", "mail", 0, 0, 1, 0)
+	b := bl.Finish()
+	got := besideLooked(b)
+	checked := 0
+	for x := range b.TargetBlock {
+		want := false
+		for y := range b.TargetBlock {
+			if b.TargetBlock[x] >= 0 && b.TargetBlock[y] == b.TargetBlock[x] && b.ResourceDegree(Target, int32(y)) > 0 {
+				if d := b.TargetOffset[y] - b.TargetOffset[x]; d == 1 || d == -1 {
+					want = true
+				}
+			}
+		}
+		if b.ResourceDegree(Target, int32(x)) == 0 || b.TargetBlock[x] < 0 {
+			continue // never asked: only looked-up numbers reach the pass
+		}
+		checked++
+		if got[x] != want {
+			t.Errorf("target %d (block %d, offset %d): beside = %v, want %v", x, b.TargetBlock[x], b.TargetOffset[x], got[x], want)
+		}
+	}
+	if checked < 300 {
+		t.Fatalf("only %d looked-up targets checked", checked)
 	}
 }
