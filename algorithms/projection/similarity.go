@@ -3,12 +3,10 @@ package projection
 import (
 	"cmp"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/lockstep-dev/lockstep/algorithms/csr"
+	"github.com/lockstep-dev/lockstep/algorithms/internal/parallel"
 )
 
 // Params tunes the similarity projection. The zero value is not useful;
@@ -184,7 +182,7 @@ func Project(b *Bipartite, p Params) Result {
 	chunks := (n + chunk - 1) / chunk
 	out := make([][]csr.Edge, chunks)
 	pairs := make([]int64, chunks)
-	parallelChunks(chunks, p.Workers, func() func(c int) {
+	parallel.ForEach(chunks, p.Workers, func() func(c int) {
 		s := newScratch(n)
 		return func(c int) {
 			var es []csr.Edge
@@ -235,7 +233,7 @@ func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 	const chunk = 4096
 	chunks := (n + chunk - 1) / chunk
 	sws, ths := make([]blockPairs, chunks), make([]blockPairs, chunks)
-	parallelChunks(chunks, p.Workers, func() func(c int) {
+	parallel.ForEach(chunks, p.Workers, func() func(c int) {
 		bs := newBlockScratch(nb)
 		return func(c int) {
 			for a := int32(c * chunk); a < int32(min(n, (c+1)*chunk)); a++ {
@@ -244,31 +242,6 @@ func sweeps(b *Bipartite, p Params) (swept, thin sweepIndex) {
 		}
 	})
 	return joinPairs(sws).index(n, nb), joinPairs(ths).index(n, nb)
-}
-
-// parallelChunks calls, for every chunk 0..chunks-1, the function that
-// newWorker returned for one of workers goroutines (0: GOMAXPROCS).
-func parallelChunks(chunks, workers int, newWorker func() func(c int)) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work := newWorker()
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= chunks {
-					return
-				}
-				work(c)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // blockScratch holds one worker's per-block counts of the account being

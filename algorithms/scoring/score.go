@@ -4,12 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/lockstep-dev/lockstep/algorithms/csr"
+	"github.com/lockstep-dev/lockstep/algorithms/internal/parallel"
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
 	"github.com/lockstep-dev/lockstep/signals"
 )
@@ -138,27 +136,12 @@ func Score(in Input, cfg Config) []Network {
 	// results land in fixed slots and are sorted afterwards, which keeps
 	// the output independent of scheduling.
 	results := make([]*Network, len(todo))
-	workers := in.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(todo) {
-					return
-				}
-				c := todo[i]
-				results[i] = scoreOne(in, cfg, c, members[c], ppr, seedSet)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.ForEach(len(todo), in.Workers, func() func(int) {
+		return func(i int) {
+			c := todo[i]
+			results[i] = scoreOne(in, cfg, c, members[c], ppr, seedSet)
+		}
+	})
 	var out []Network
 	for _, r := range results {
 		if r != nil {
