@@ -37,10 +37,13 @@ func ringState(in Input, cfg Config, c int32, ms []int32, score float64) (member
 		return nil, 0, nil
 	}
 	var union []int32
-	var visit func(ms []int32)
-	visit = func(ms []int32) {
-		parts := rings(in.G, c, ms)
+	var visit func(ms []int32, infra bool)
+	visit = func(ms []int32, infra bool) {
+		parts := rings(in, c, ms, infra)
 		if len(parts) < 2 {
+			if !infra {
+				visit(ms, true)
+			}
 			return
 		}
 		for _, part := range parts {
@@ -54,12 +57,15 @@ func ringState(in Input, cfg Config, c int32, ms []int32, score float64) (member
 					continue
 				}
 			}
-			if len(part) >= 2*cfg.MinSize {
-				visit(part)
+			switch {
+			case len(part) >= 2*cfg.MinSize:
+				visit(part, infra)
+			case !infra && len(part) > cfg.MinSize:
+				visit(part, true)
 			}
 		}
 	}
-	visit(ms)
+	visit(ms, false)
 	if len(union) == 0 || 4*len(union) < len(ms) {
 		return nil, 0, nil
 	}
@@ -94,18 +100,24 @@ func partWeek(in Input, cfg Config, ms []int32) float64 {
 }
 
 // rings splits members ms (increasing) of community c by Leiden on the
-// subgraph of g they induce, seeded by c so a run repeats. Parts come in
-// Leiden's label order, members increasing.
-func rings(g *csr.Graph, c int32, ms []int32) [][]int32 {
+// subgraph of in.G they induce, seeded by c so a run repeats; with infra,
+// on its links between members that share an IP address or a device
+// (used by two of ms or more, as the shared-infrastructure signal counts
+// them) only. Parts come in Leiden's label order, members increasing.
+func rings(in Input, c int32, ms []int32, infra bool) [][]int32 {
 	local := make(map[int32]int32, len(ms))
 	for i, a := range ms {
 		local[a] = int32(i)
 	}
+	var sharing map[[2]int32]bool
+	if infra {
+		sharing = sharedInfra(in.B, ms)
+	}
 	var edges []csr.Edge
 	for i, a := range ms {
-		nbr, wt := g.Row(a)
+		nbr, wt := in.G.Row(a)
 		for j, v := range nbr {
-			if k, ok := local[v]; ok && k > int32(i) {
+			if k, ok := local[v]; ok && k > int32(i) && (!infra || sharing[[2]int32{int32(i), k}]) {
 				edges = append(edges, csr.Edge{U: int32(i), V: k, W: wt[j]})
 			}
 		}
@@ -118,4 +130,27 @@ func rings(g *csr.Graph, c int32, ms []int32) [][]int32 {
 		}
 	}
 	return out
+}
+
+// sharedInfra returns the pairs (i, j), i < j, of members ms[i] and ms[j]
+// that used one IP address or device. It costs the members' IP and device
+// edges plus the square of each resource's users among them.
+func sharedInfra(b *projection.Bipartite, ms []int32) map[[2]int32]bool {
+	pairs := map[[2]int32]bool{}
+	for _, k := range []projection.Kind{projection.IP, projection.Device} {
+		users := map[int32][]int32{}
+		for i, a := range ms {
+			for _, e := range b.AccountEdges(k, a) {
+				users[e.Resource] = append(users[e.Resource], int32(i))
+			}
+		}
+		for _, us := range users {
+			for x, i := range us {
+				for _, j := range us[x+1:] {
+					pairs[[2]int32{i, j}] = true
+				}
+			}
+		}
+	}
+	return pairs
 }
