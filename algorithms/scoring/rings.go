@@ -10,29 +10,37 @@ import (
 )
 
 // ringState looks for a state-flavoured ring inside a flagged network
-// whose indicator did not fire as a whole. Community detection merges
-// rings that share a few addresses or sweep neighbouring blocks, and a
-// merged network shows both rings' weeks at once: a partner working on
-// the other ring's weekend fills it, so the week reads as not foreign. The
-// rings are found from structure alone, never from the week being tested
-// (picking members by their days would find a "weekend" in any network
-// whose members work a few days each): Leiden on the network's own
-// similarity subgraph (shared infrastructure, synchrony, shared sweeps)
-// splits it where it is linked least, each part of at least cfg.MinSize
-// members (a network in its own right) is measured like a network, a part
-// that does not fire is split again while it has room for two rings, and
-// the parts whose indicator fires are measured again together, which must
-// fire too. The more parts are measured, the likelier one shows a weekend
-// by chance (a part of 7 of an ordinary ring's 30 members kept a Friday
-// weekend with 71% of its lookups in working hours), so a part counts
-// only when its week is at full strength, and the ring found must hold at
-// least a quarter of the network. It returns the ring's members, its
-// confidence and reasons, each saying that it rests on a ring of so many
-// members; nothing when no ring qualifies or the network has no room for
-// two rings. It costs a Leiden run over the internal edges of the network
-// and of each part split again, a pass over each part's lookup times, and
-// a whole measurement of the few parts that keep a foreign week.
-func ringState(in Input, cfg Config, c int32, ms []int32, score float64) (members []int32, conf float64, reasons []StateReason) {
+// whose indicator did not fire as a whole (whole false), or that fired as
+// a whole but may owe it to one of several rings (whole true). Community
+// detection merges rings that share a few addresses or sweep neighbouring
+// blocks, and a merged network shows both rings' weeks at once: a partner
+// working on the other ring's weekend fills it, so the week reads as not
+// foreign. The rings are found from structure alone, never from the week
+// being tested (picking members by their days would find a "weekend" in
+// any network whose members work a few days each): Leiden on the
+// network's own similarity subgraph (shared infrastructure, synchrony,
+// shared sweeps) splits it where it is linked least, each part of at least
+// cfg.MinSize members (a network in its own right) is measured like a
+// network, a part that does not fire is split again while it has room for
+// two rings, and the parts whose indicator fires are measured again
+// together, which must fire too. What Leiden keeps whole, and a part with
+// room for a ring and a stray account, is split on the links of members
+// sharing an address or device alone: Leiden joins an account to its only
+// neighbours, so a lone sweeper tied to a ring by a swept block stays in
+// the ring's part, where its weekday lookups can hide the ring's weekend.
+// The more parts are measured, the likelier one shows a weekend by chance
+// (a part of 7 of an ordinary ring's 30 members kept a Friday weekend with
+// 71% of its lookups in working hours), so a part counts only when its
+// week is at full strength (any foreign week when whole: the network is
+// marked already, and only what the mark rests on is chosen), and the ring
+// found must hold at least a quarter of the network. It returns the ring's
+// members, its confidence and reasons, each saying that it rests on a ring
+// of so many members; nothing when no ring qualifies or the network has no
+// room for two rings. It costs a Leiden run over the internal edges of the
+// network and of each part split again, a pass over each part's lookup
+// times, and a whole measurement of the few parts that keep a foreign
+// week.
+func ringState(in Input, cfg Config, c int32, ms []int32, score float64, whole bool) (members []int32, conf float64, reasons []StateReason) {
 	if len(ms) < 2*cfg.MinSize {
 		return nil, 0, nil
 	}
@@ -50,7 +58,7 @@ func ringState(in Input, cfg Config, c int32, ms []int32, score float64) (member
 			if len(part) < cfg.MinSize {
 				continue
 			}
-			if partWeek(in, cfg, part) >= 1 {
+			if w := partWeek(in, cfg, part); w >= 1 || (whole && w > 0) {
 				f, _ := measureBehaviour(in, cfg, part)
 				if fired, _, _ := stateIndicator(f, cfg, score); fired {
 					union = append(union, part...)
