@@ -103,7 +103,7 @@ func partWeek(in Input, cfg Config, ms []int32) float64 {
 		return 0
 	}
 	f.week = bestWorkingWeek(f.activityHours, float64(f.events), cfg)
-	_, s := foreignWeek(f)
+	_, s := foreignWeek(f, cfg)
 	return s
 }
 
