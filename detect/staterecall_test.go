@@ -16,7 +16,7 @@ import (
 // it) it must find every planted state-flavoured ring that detection keeps
 // apart (90% or more of the flagged network holding it) and whose sweep
 // met a Friday, their weekend (one that worked Saturday to Thursday never
-// rested in sight), and at least 0.8 of those merged with another ring
+// rested in sight), and at least 0.9 of those merged with another ring
 // (merged_state pairs by design, rings sharing a community) whose sweep
 // met a Friday: the indicator then rests on a ring inside the network
 // (Network.StateMembers), which must hold at least half of the ring's
@@ -153,7 +153,7 @@ func TestStateLinkedRecallAdversary(t *testing.T) {
 		what  string
 		tally [2]int
 		floor float64
-	}{{"kept apart", apart, 1}, {"merged with another ring", merged, 0.8}} {
+	}{{"kept apart", apart, 1}, {"merged with another ring", merged, 0.9}} {
 		if c.tally[0] == 0 {
 			t.Errorf("no planted state-flavoured ring %s whose sweep met a Friday: nothing to show", c.what)
 			continue

@@ -264,8 +264,11 @@ func scoreOne(in Input, cfg Config, c int32, ms []int32, ppr []float64, seeds ma
 	}
 	nw := &Network{Community: c, Size: len(ms), Score: score, Signals: sigs, MemberCountries: f.memberCountries, LoginCountries: f.loginCountries}
 	nw.StateLinked, nw.StateConfidence, nw.StateReasons = stateIndicator(f, cfg, score)
-	if !nw.StateLinked && score >= cfg.Threshold {
-		if ring, conf, reasons := ringState(in, cfg, c, ms, score); ring != nil {
+	if score >= cfg.Threshold {
+		// A network that fires as a whole may still owe it to one ring
+		// of several: the indicator then rests on the ring, when the ring
+		// alone is surer than the whole.
+		if ring, conf, reasons := ringState(in, cfg, c, ms, score, nw.StateLinked); ring != nil && len(ring) < len(ms) && (!nw.StateLinked || conf > nw.StateConfidence) {
 			nw.StateLinked, nw.StateConfidence, nw.StateReasons = true, conf, reasons
 			for _, a := range ring {
 				nw.StateMembers = append(nw.StateMembers, in.B.Accounts.Key(a))

@@ -233,9 +233,11 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 	// (restShows). The
 	// rest days must be clearly quiet, at most a quarter of the
 	// Saturday-Sunday rate, or the "weekend" is only a lull in a network
-	// that works every day. And it takes a team: one account's days are
-	// one script's, whose few sessions skip a day by chance.
-	if wk, s := foreignWeek(f); s > 0 {
+	// that works every day. And it takes a network (MinSize members):
+	// one account's days are one script's, and a small sweep's few
+	// accounts on one phone are one operator's, whose few sessions skip
+	// a day or two by chance.
+	if wk, s := foreignWeek(f, cfg); s > 0 {
 		add(s, 0.5, fmt.Sprintf("a working week kept in UTC%s with a %s weekend: %.0f%% of %s in its %02d:00-%02d:00, %.1f%% a day on %s against %.1f%% a day on Saturday-Sunday",
 			tzName(wk.offset), wk.weekend, 100*wk.hours, f.activityUnit(), cfg.WorkStart, cfg.WorkEnd, 100*wk.rest, wk.weekend, 100*wk.satSunRest))
 	}
@@ -253,9 +255,9 @@ func behaviourReasons(f facts, cfg Config, add func(strength, weight float64, re
 // foreignWeek returns the community's working week and the strength of
 // its rest on days other than Saturday-Sunday (behaviourReasons says
 // when it counts), 0 when it does not.
-func foreignWeek(f facts) (workingWeek, float64) {
+func foreignWeek(f facts, cfg Config) (workingWeek, float64) {
 	wk := f.week
-	if f.n < 2 || f.events < 50 || !restShows(f, wk) || wk.weekend == weekends[0].name || wk.rest > wk.satSunRest/4 {
+	if f.n < max(2, cfg.MinSize) || f.events < 50 || !restShows(f, wk) || wk.weekend == weekends[0].name || wk.rest > wk.satSunRest/4 {
 		return wk, 0
 	}
 	return wk, min((wk.hours-0.5)/0.3, (wk.satSunRest-wk.rest)/0.1)
