@@ -34,8 +34,8 @@ func measureBehaviour(in Input, cfg Config, ms []int32) (facts, map[int32]int32)
 	}
 	measureCreation(&f, in.B, ms)
 	measureInfrastructure(&f, in.B, cfg, ms)
-	blocks, byTarget := measureLookups(&f, in.B, ms, local)
-	measureLockstep(&f, cfg, byTarget)
+	blocks, touches := measureLookups(&f, in.B, ms, local)
+	measureLockstep(&f, cfg, touches)
 	measureSharedBlocks(&f, cfg, blocks) // before measureSweeps, which reorders blocks
 	measureInvalid(&f, in.B, cfg, blocks)
 	measureSweeps(&f, cfg, blocks)
@@ -191,16 +191,19 @@ type blockHit struct {
 // targetTouch is one member's first lookup of a target.
 type targetTouch struct {
 	first  int64
+	target int32
 	member int32
 	hit    bool
 }
 
 // measureLookups: volume, velocity, hits, victims and lookup hours. It
-// returns the looked-up numbers by block and the lookups by target, which
-// the sweep and lockstep stages read.
-func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int32]int32) (map[int32][]blockHit, map[int32][]targetTouch) {
+// returns the looked-up numbers by block and the members' lookups sorted
+// by target, then time (a sort, not a map of slices: at 1M accounts the
+// map's growth was a third of scoring), which the sweep and lockstep
+// stages read.
+func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int32]int32) (map[int32][]blockHit, []targetTouch) {
 	blocks := map[int32][]blockHit{}
-	byTarget := map[int32][]targetTouch{}
+	var touches []targetTouch
 	f.ownLookups = make([]int64, len(ms))
 	f.addressBook = make([]bool, len(ms))
 	var ages []float64
@@ -219,7 +222,7 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 			if blk := b.TargetBlock[e.Resource]; blk >= 0 {
 				blocks[blk] = append(blocks[blk], blockHit{b.TargetOffset[e.Resource], e.First, int32(i), e.Hits > 0})
 			}
-			byTarget[e.Resource] = append(byTarget[e.Resource], targetTouch{e.First, int32(i), e.Hits > 0})
+			touches = append(touches, targetTouch{e.First, e.Resource, int32(i), e.Hits > 0})
 			for _, v := range b.Matched[e.Resource] {
 				if _, member := local[v]; !member {
 					f.victims[v]++
@@ -239,8 +242,21 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 		f.targetEdges += len(es)
 	}
 	f.firstLookupAgeDaysMedian = median(ages)
-	f.distinctTargets = len(byTarget)
-	return blocks, byTarget
+	slices.SortFunc(touches, func(x, y targetTouch) int {
+		if c := cmp.Compare(x.target, y.target); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.first, y.first); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.member, y.member)
+	})
+	for i := range touches {
+		if i == 0 || touches[i].target != touches[i-1].target {
+			f.distinctTargets++
+		}
+	}
+	return blocks, touches
 }
 
 // addLookupTimes adds a lookup edge's times to the hour histogram and the
@@ -257,13 +273,15 @@ func (f *facts) addLookupTimes(e projection.Edge) {
 // within cfg.LockstepWindow, and the episodes they fall in: lockstep
 // lookups more than 12 hours after the previous one start a new episode.
 // Calendar days would split one burst around midnight UTC into two.
-func measureLockstep(f *facts, cfg Config, byTarget map[int32][]targetTouch) {
+func measureLockstep(f *facts, cfg Config, touches []targetTouch) {
 	var lockTimes []int64
-	for _, ts := range byTarget {
-		if len(ts) < 2 {
-			continue
+	for lo := 0; lo < len(touches); {
+		hi := lo + 1
+		for hi < len(touches) && touches[hi].target == touches[lo].target {
+			hi++
 		}
-		slices.SortFunc(ts, func(x, y targetTouch) int { return cmp.Compare(x.first, y.first) })
+		ts := touches[lo:hi] // one target's lookups, by time
+		lo = hi
 		for j := range ts {
 			near := (j > 0 && ts[j].first-ts[j-1].first <= cfg.LockstepWindow && ts[j-1].member != ts[j].member) ||
 				(j+1 < len(ts) && ts[j+1].first-ts[j].first <= cfg.LockstepWindow && ts[j+1].member != ts[j].member)
