@@ -48,3 +48,55 @@ func TestResourceEdgesInAccountOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestEdgesSortedAndMerged: edges arriving in any order, some rows of one
+// (account, resource) pair repeated, come out sorted by (account,
+// resource) with each pair's rows merged: earliest first, latest last,
+// counts and hits summed.
+func TestEdgesSortedAndMerged(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	bl := NewBuilder(0)
+	const accounts = 300
+	for a := range int64(accounts) {
+		bl.AccountRef(a, fmt.Sprintf("a%03d", a), 0, "") // dense id a
+	}
+	type pair struct{ a, r int64 }
+	want := map[pair]Edge{}
+	for range 20000 {
+		a, r := rng.Int64N(accounts), 1000+rng.Int64N(500)
+		first := rng.Int64N(1000)
+		last, count, hits := first+rng.Int64N(100), 1+rng.Int64N(5), rng.Int64N(3)
+		bl.EdgeRef(Target, a, r, first, last, count, hits)
+		w, ok := want[pair{a, r}]
+		if !ok {
+			w = Edge{First: first, Last: last}
+		}
+		w.First, w.Last = min(w.First, first), max(w.Last, last)
+		w.Count += int32(count)
+		w.Hits += int32(hits)
+		want[pair{a, r}] = w
+	}
+	b := bl.Finish()
+	es := b.Edges[Target]
+	if len(es) != len(want) {
+		t.Fatalf("%d edges, want %d distinct pairs", len(es), len(want))
+	}
+	for i := 1; i < len(es); i++ {
+		x, y := es[i-1], es[i]
+		if x.Account > y.Account || x.Account == y.Account && x.Resource >= y.Resource {
+			t.Fatalf("edges %d and %d out of (account, resource) order: %+v, %+v", i-1, i, x, y)
+		}
+	}
+	for a := range int32(accounts) {
+		for _, e := range b.AccountEdges(Target, a) {
+			if e.Account != a {
+				t.Fatalf("AccountEdges(%d) holds an edge of account %d", a, e.Account)
+			}
+			w := want[pair{int64(a), b.Refs[Target][e.Resource]}]
+			if e.First != w.First || e.Last != w.Last || e.Count != w.Count || e.Hits != w.Hits {
+				t.Errorf("account %d, target ref %d: %+v, want first %d last %d count %d hits %d",
+					a, b.Refs[Target][e.Resource], e, w.First, w.Last, w.Count, w.Hits)
+			}
+		}
+	}
+}
