@@ -121,7 +121,23 @@ type Builder struct {
 	far     map[int64]int32 // references too large for the slice
 	strRefs map[string]int64
 	nextRef int64
+	// pending edges, their resources not yet looked up (see EdgeRef).
+	pending []pendingEdge
+	looked  []int32
 }
+
+// pendingEdge is an edge as EdgeRef receives it, its resource a reference.
+type pendingEdge struct {
+	account     int32
+	kind        Kind
+	count, hits int32
+	resource    int64
+	first, last int64
+}
+
+// pendingEdges is how many edges EdgeRef holds before looking up their
+// resources together.
+const pendingEdges = 512
 
 // maxSliceRef bounds the references kept in a slice (1 GiB of int32).
 const maxSliceRef = 1 << 28
@@ -206,7 +222,17 @@ func (bl *Builder) AccountRef(ref int64, id string, createdAt int64, country str
 	return a
 }
 
+// resourceRef returns the dense id of the resource with reference ref,
+// assigning one if it is new, after the pending edges' new resources, so
+// that dense ids follow the order rows arrived in.
 func (bl *Builder) resourceRef(k Kind, ref int64, key string) int32 {
+	if _, ok := bl.lookup(ref); !ok {
+		bl.flush()
+	}
+	return bl.resource(k, ref, key)
+}
+
+func (bl *Builder) resource(k Kind, ref int64, key string) int32 {
 	b := bl.b
 	r, ok := bl.lookup(ref)
 	if ok {
@@ -257,10 +283,42 @@ func (bl *Builder) TargetRef(ref int64, block string, offset int64) int32 {
 
 // EdgeRef records one account-to-resource edge. Accounts and resources
 // not seen before are added without attributes.
+//
+// Edges are held and their resources looked up a batch at a time: edges
+// name resources in no particular order, so each lookup is a cache miss,
+// and a loop doing only lookups keeps many of them in flight where the
+// decoding between two edges left one (a quarter of the read's Go CPU).
 func (bl *Builder) EdgeRef(k Kind, account, resource int64, first, last int64, count, hits int64) {
 	a := bl.AccountRef(account, "", 0, "")
-	r := bl.resourceRef(k, resource, "")
-	bl.b.Edges[k] = append(bl.b.Edges[k], Edge{Account: a, Resource: r, First: first, Last: last, Count: int32(count), Hits: int32(hits)})
+	bl.pending = append(bl.pending, pendingEdge{account: a, kind: k, resource: resource, first: first, last: last, count: int32(count), hits: int32(hits)})
+	if len(bl.pending) == pendingEdges {
+		bl.flush()
+	}
+}
+
+// flush adds the pending edges.
+func (bl *Builder) flush() {
+	if len(bl.pending) == 0 {
+		return
+	}
+	looked := bl.looked[:0]
+	for _, p := range bl.pending {
+		r, ok := bl.lookup(p.resource)
+		if !ok {
+			r = -1
+		}
+		looked = append(looked, r)
+	}
+	b := bl.b
+	for i, p := range bl.pending {
+		r := looked[i]
+		if r < 0 {
+			// New (perhaps named by an edge earlier in this batch).
+			r = bl.resource(p.kind, p.resource, "")
+		}
+		b.Edges[p.kind] = append(b.Edges[p.kind], Edge{Account: p.account, Resource: r, First: p.first, Last: p.last, Count: p.count, Hits: p.hits})
+	}
+	bl.looked, bl.pending = looked, bl.pending[:0]
 }
 
 // MatchRef records that a lookup of target returned account (a victim).
@@ -325,6 +383,7 @@ func (bl *Builder) Match(target, account string) {
 // Finish sorts the edges, builds the adjacency in both directions and
 // returns the graph; the builder must not be used afterwards.
 func (bl *Builder) Finish() *Bipartite {
+	bl.flush()
 	b := bl.b
 	bl.b, bl.dense, bl.far, bl.strRefs = nil, nil, nil, nil
 	b.Accounts = &Index{keys: b.accountIDs, pos: make(map[string]int32, len(b.accountIDs))}
