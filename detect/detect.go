@@ -189,6 +189,10 @@ func (b *builder) Account(ref int64, id string, createdAt int64, country string,
 		b.allowlisted[id] = true
 	}
 }
+func (b *builder) Expect(n store.ProjectionSize) {
+	b.Grow(n.Accounts, [projection.NumKinds]int{n.IPs, n.Devices, n.Targets},
+		[projection.NumKinds]int{n.UsedIP, n.UsedDevice, n.LookedUp}, n.Matched)
+}
 func (b *builder) IP(ref int64, addr string, asn uint32, asOrg, country, kind string) {
 	b.IPRef(ref, addr, asn, asOrg, country, kind)
 }

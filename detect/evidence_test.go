@@ -71,7 +71,7 @@ func observe(b *projection.Bipartite, n scoring.Network) observed {
 						phones[e.Resource] = true
 						o.blocks[target.BlockLabel(b.Blocks.Key(blk))] = true
 					}
-					for _, v := range b.Matched[e.Resource] {
+					for _, v := range b.Matched(e.Resource) {
 						if !members[v] {
 							victims[v] = true
 						}

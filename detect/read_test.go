@@ -27,6 +27,10 @@ func (s *lineSink) Account(ref int64, id string, createdAt int64, country string
 	s.lines = append(s.lines, fmt.Sprintf("account %s %d %s %v", id, createdAt, country, allow))
 	s.calls = append(s.calls, id)
 }
+func (s *lineSink) Expect(n store.ProjectionSize) {
+	s.lines = append(s.lines, fmt.Sprintf("expect %+v", n))
+	s.calls = append(s.calls, "expect")
+}
 func (s *lineSink) IP(ref int64, addr string, asn uint32, asOrg, country, kind string) {
 	s.refs[ref] = "ip:" + addr
 	s.lines = append(s.lines, fmt.Sprintf("ip %s %d %s %s %s", addr, asn, asOrg, country, kind))

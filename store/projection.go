@@ -19,6 +19,11 @@ import (
 // relationship to a node it has not seen (a concurrent ingest can add one
 // between two queries).
 type ProjectionSink interface {
+	// Expect is called once, before any row, with what the read is about
+	// to deliver, so the sink can size its arrays once instead of growing
+	// them (copying grown arrays took from a sixth to half of the Go
+	// side's read CPU on the 300k world).
+	Expect(ProjectionSize)
 	Account(ref int64, id string, createdAt int64, country string, allowlisted bool)
 	IP(ref int64, addr string, asn uint32, asOrg, country, kind string)
 	Device(ref int64, id string)
@@ -26,6 +31,46 @@ type ProjectionSink interface {
 	// Edge is a USED_IP, USED_DEVICE or LOOKED_UP relationship (rel).
 	Edge(rel string, account, resource, first, last, count, hits int64)
 	Match(target, account int64)
+}
+
+// ProjectionSize is how many nodes and relationships of each kind a read
+// is about to deliver, counted just before it (Neo4j answers these counts
+// from its count store): a hint to size by, never a bound, since an
+// ingest running beside the read can add more.
+type ProjectionSize struct {
+	Accounts, IPs, Devices, Targets       int
+	UsedIP, UsedDevice, LookedUp, Matched int
+}
+
+// relationshipCounts count the relationships the accounts stage reads.
+var relationshipCounts = []struct{ rel, count string }{
+	{RelUsedIP, "MATCH ()-[r:USED_IP]->() RETURN count(r) AS n"},
+	{RelUsedDevice, "MATCH ()-[r:USED_DEVICE]->() RETURN count(r) AS n"},
+	{RelLookedUp, "MATCH ()-[r:LOOKED_UP]->() RETURN count(r) AS n"},
+}
+
+// projectionSize counts what the read will deliver: totals by stage (the
+// progress totals) and the sink's size hint.
+func (s *Store) projectionSize(ctx context.Context) (map[string]int, ProjectionSize, error) {
+	totals := map[string]int{}
+	for _, q := range projectionQueries {
+		n, err := s.countOf(ctx, q.count)
+		if err != nil {
+			return nil, ProjectionSize{}, fmt.Errorf("%s: %w", q.stage, err)
+		}
+		totals[q.stage] = n
+	}
+	for _, q := range relationshipCounts {
+		n, err := s.countOf(ctx, q.count)
+		if err != nil {
+			return nil, ProjectionSize{}, fmt.Errorf("%s: %w", q.rel, err)
+		}
+		totals[q.rel] = n
+	}
+	return totals, ProjectionSize{
+		Accounts: totals["accounts"], IPs: totals["ips"], Devices: totals["devices"], Targets: totals["targets"],
+		UsedIP: totals[RelUsedIP], UsedDevice: totals[RelUsedDevice], LookedUp: totals[RelLookedUp], Matched: totals["MATCHED"],
+	}, nil
 }
 
 // projectionQueries are the reads in order: resources, then accounts with
@@ -110,11 +155,13 @@ func (s *Store) readProjection(ctx context.Context, via string, sink ProjectionS
 
 // readCypher streams the projection through plain Cypher, stage by stage.
 func (s *Store) readCypher(ctx context.Context, sink ProjectionSink, progress func(stage string, done, total int)) error {
+	totals, size, err := s.projectionSize(ctx)
+	if err != nil {
+		return err
+	}
+	sink.Expect(size)
 	for _, q := range projectionQueries {
-		total, err := s.countOf(ctx, q.count)
-		if err != nil {
-			return fmt.Errorf("%s: %w", q.stage, err)
-		}
+		total := totals[q.stage]
 		done, recs := 0, 0
 		if progress != nil {
 			progress(q.stage, 0, total)

@@ -14,6 +14,7 @@ import (
 // times the server's side of the read and the decoding, not a builder.
 type counter struct{ nodes, edges int }
 
+func (c *counter) Expect(store.ProjectionSize)                      {}
 func (c *counter) Account(int64, string, int64, string, bool)       { c.nodes++ }
 func (c *counter) IP(int64, string, uint32, string, string, string) { c.nodes++ }
 func (c *counter) Device(int64, string)                             { c.nodes++ }

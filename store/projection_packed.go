@@ -75,14 +75,11 @@ func (s *Store) hasProcedure(ctx context.Context, name string) (bool, error) {
 // run over the same data (detection's dense ids, and so its results,
 // depend on that order).
 func (s *Store) readPacked(ctx context.Context, sink ProjectionSink, progress func(stage string, done, total int)) error {
-	totals := map[string]int{}
-	for _, q := range projectionQueries {
-		n, err := s.countOf(ctx, q.count)
-		if err != nil {
-			return fmt.Errorf("%s: %w", q.stage, err)
-		}
-		totals[q.stage] = n
+	totals, size, err := s.projectionSize(ctx)
+	if err != nil {
+		return err
 	}
+	sink.Expect(size)
 	d := &packedDecoder{sink: sink, progress: progress, totals: totals, done: map[string]int{}}
 	for _, stage := range []string{"resources", "accounts"} {
 		kinds := []string{"ips", "devices", "targets"}

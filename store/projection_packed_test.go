@@ -9,6 +9,7 @@ import (
 // either accept or reject, never to panic or loop.
 type countingSink struct{ n int }
 
+func (c *countingSink) Expect(ProjectionSize)                                 {}
 func (c *countingSink) Account(int64, string, int64, string, bool)            { c.n++ }
 func (c *countingSink) IP(int64, string, uint32, string, string, string)      { c.n++ }
 func (c *countingSink) Device(int64, string)                                  { c.n++ }

@@ -23,6 +23,7 @@ type recorder struct {
 	offsets  map[int64]int64
 	edges    map[string][][6]int64
 	matches  [][2]int64
+	size     store.ProjectionSize
 }
 
 func newRecorder() *recorder {
@@ -30,6 +31,7 @@ func newRecorder() *recorder {
 		asn: map[string]uint32{}, devices: map[int64]string{}, blocks: map[int64]string{}, offsets: map[int64]int64{}, edges: map[string][][6]int64{}}
 }
 
+func (r *recorder) Expect(n store.ProjectionSize) { r.size = n }
 func (r *recorder) Account(ref int64, id string, createdAt int64, country string, allow bool) {
 	r.accounts[ref], r.created[id], r.allow[id] = id, createdAt, allow
 }
@@ -128,6 +130,9 @@ func checkProjection(t *testing.T, s *store.Store, via string, at time.Time) {
 	}
 	if len(r.matches) != 1 || r.matches[0][0] != phone || r.accounts[r.matches[0][1]] != "victim" {
 		t.Errorf("matches %v", r.matches)
+	}
+	if want := (store.ProjectionSize{Accounts: 3, IPs: 1, Devices: 1, Targets: 2, UsedIP: 2, UsedDevice: 1, LookedUp: 2, Matched: 1}); r.size != want {
+		t.Errorf("expected size %+v, want %+v", r.size, want)
 	}
 	if stages["accounts"] != 3 || stages["targets"] != 2 || stages["MATCHED"] != 1 {
 		t.Errorf("progress totals %v", stages)

@@ -223,7 +223,7 @@ func measureLookups(f *facts, b *projection.Bipartite, ms []int32, local map[int
 				blocks[blk] = append(blocks[blk], blockHit{b.TargetOffset[e.Resource], e.First, int32(i), e.Hits > 0})
 			}
 			touches = append(touches, targetTouch{e.First, e.Resource, int32(i), e.Hits > 0})
-			for _, v := range b.Matched[e.Resource] {
+			for _, v := range b.Matched(e.Resource) {
 				if _, member := local[v]; !member {
 					f.victims[v]++
 				}
