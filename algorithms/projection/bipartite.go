@@ -515,11 +515,15 @@ func (b *Bipartite) ResourceDegree(k Kind, r int32) int {
 	return int(b.resOff[k][r+1] - b.resOff[k][r])
 }
 
-// ResourceEdges calls f with each edge of resource r of kind k, in
-// increasing account order.
-func (b *Bipartite) ResourceEdges(k Kind, r int32, f func(e *Edge)) {
+// ResourceEdges calls f with each edge of resource r of kind k by an
+// account after account after (-1 for all), in increasing account order.
+// Projection asks for the accounts after the one whose row it builds,
+// each pair once; a search skips the rest without reading their edges.
+func (b *Bipartite) ResourceEdges(k Kind, r int32, after int32, f func(e *Edge)) {
 	es := b.Edges[k]
-	for _, i := range b.byRes[k][b.resOff[k][r]:b.resOff[k][r+1]] {
+	idx := b.byRes[k][b.resOff[k][r]:b.resOff[k][r+1]]
+	from, _ := slices.BinarySearchFunc(idx, after, func(i, a int32) int { return cmp.Compare(es[i].Account, a+1) })
+	for _, i := range idx[from:] {
 		f(&es[i])
 	}
 }

@@ -29,7 +29,7 @@ func TestResourceEdgesInAccountOrder(t *testing.T) {
 	b := bl.Finish()
 	for r := range int32(b.NumResources(Device)) {
 		var got []int32
-		b.ResourceEdges(Device, r, func(e *Edge) {
+		b.ResourceEdges(Device, r, -1, func(e *Edge) {
 			if e.Resource != r {
 				t.Fatalf("resource %d lists an edge of resource %d", r, e.Resource)
 			}
@@ -44,6 +44,20 @@ func TestResourceEdgesInAccountOrder(t *testing.T) {
 		for _, a := range got {
 			if !want[b.Keys[Device][r]][a] {
 				t.Errorf("resource %s lists account %d, which never touched it", b.Keys[Device][r], a)
+			}
+		}
+		// Asked for the accounts after one, it lists exactly the tail.
+		for _, after := range []int32{0, 57, got[len(got)/2], 199} {
+			var tail []int32
+			b.ResourceEdges(Device, r, after, func(e *Edge) { tail = append(tail, e.Account) })
+			var wantTail []int32
+			for _, a := range got {
+				if a > after {
+					wantTail = append(wantTail, a)
+				}
+			}
+			if !slices.Equal(tail, wantTail) {
+				t.Errorf("resource %s after account %d: %v, want %v", b.Keys[Device][r], after, tail, wantTail)
 			}
 		}
 	}

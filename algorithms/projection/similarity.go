@@ -534,11 +534,9 @@ func (s *scratch) row(b *Bipartite, sw, thin *sweepIndex, p Params, a int32, es 
 				continue
 			}
 			w := p.KindWeight[k] * Rarity(d)
-			b.ResourceEdges(k, e.Resource, func(o *Edge) {
-				if o.Account > a {
-					s.touch(o.Account)
-					s.infra[o.Account] += w
-				}
+			b.ResourceEdges(k, e.Resource, a, func(o *Edge) {
+				s.touch(o.Account)
+				s.infra[o.Account] += w
 			})
 		}
 	}
@@ -549,20 +547,18 @@ func (s *scratch) row(b *Bipartite, sw, thin *sweepIndex, p Params, a int32, es 
 		}
 		w := Rarity(d)
 		first := e.First
-		b.ResourceEdges(Target, e.Resource, func(o *Edge) {
-			if o.Account > a {
-				v := o.Account
-				s.touch(v)
-				s.tgt[v] += w
-				// Lockstep counts numbers that matched nobody, as
-				// scoring's lockstep does: a number that matched is a
-				// person, whom a sweep passing through the block finds
-				// in the same half hour as a friend's address book by
-				// chance (in a world of few blocks, often).
-				if dt := o.First - first; e.Hits == 0 && o.Hits == 0 && dt <= p.LockstepWindow && -dt <= p.LockstepWindow {
-					s.lock[v] += w
-					s.shared[v]++
-				}
+		b.ResourceEdges(Target, e.Resource, a, func(o *Edge) {
+			v := o.Account
+			s.touch(v)
+			s.tgt[v] += w
+			// Lockstep counts numbers that matched nobody, as
+			// scoring's lockstep does: a number that matched is a
+			// person, whom a sweep passing through the block finds
+			// in the same half hour as a friend's address book by
+			// chance (in a world of few blocks, often).
+			if dt := o.First - first; e.Hits == 0 && o.Hits == 0 && dt <= p.LockstepWindow && -dt <= p.LockstepWindow {
+				s.lock[v] += w
+				s.shared[v]++
 			}
 		})
 	}
