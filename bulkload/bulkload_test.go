@@ -71,7 +71,10 @@ func TestBulkEqualsTransactional(t *testing.T) {
 		t.Fatalf("transactional load: %d rejects %s, want 2", want.Rejected, wantRejects)
 	}
 	os.Remove(odd + ".rejects.ndjson")
+	wantSchema := storetest.Schema(t, s)
 
+	// The bulk loads use servers of their own, beside the other bulk tests'.
+	t.Parallel()
 	home := t.TempDir()
 	t.Cleanup(func() { _ = managed.Stop(context.Background(), home) })
 	bo := func(hook func(string) error) Options {
@@ -130,7 +133,7 @@ func TestBulkEqualsTransactional(t *testing.T) {
 	}
 	// The same indexes and constraints, the token lookup indexes every
 	// database has included (the importer makes those itself).
-	if got, want := storetest.Schema(t, bs), storetest.Schema(t, s); len(want) < 2 || !slices.Equal(got, want) {
+	if got, want := storetest.Schema(t, bs), wantSchema; len(want) < 2 || !slices.Equal(got, want) {
 		t.Errorf("bulk-loaded schema:\n%s\nwant as the transactional database:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
@@ -190,6 +193,7 @@ func TestBulkStrictFromStdin(t *testing.T) {
 	wantRejects := check("transactional", sum, err)
 	want := storetest.DumpGraph(t, s)
 
+	t.Parallel() // the bulk load uses a server of its own
 	home := t.TempDir()
 	t.Cleanup(func() { _ = managed.Stop(context.Background(), home) })
 	sum, _, err = Load(ctx, []string{"-"}, opts(), testBulkOptions(home, 0))
@@ -270,6 +274,8 @@ func testOptions(t *testing.T) ingest.Options {
 }
 
 // prepared is the shared test server's store, emptied, with the schema.
+// New empties the one shared server, so the bulk tests use it for their
+// transactional loads before t.Parallel and their own servers after.
 func prepared(t *testing.T) *store.Store {
 	s := storetest.New(t)
 	if err := s.Migrate(context.Background()); err != nil {

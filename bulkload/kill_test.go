@@ -32,6 +32,19 @@ func TestBulkKilled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	input, _ := ingesttest.SynthFile(t, 400, 10, 3)
+	opts := testOptions(t)
+	opts.ChunkLines, opts.TxRows = 1000, 200
+	// The clean transactional load to compare with, into the shared
+	// server while the tests are still serial.
+	clean := testOptions(t)
+	clean.ChunkLines, clean.TxRows = opts.ChunkLines, opts.TxRows
+	s := prepared(t)
+	if _, err := ingest.Run(ctx, s, []string{input}, clean); err != nil {
+		t.Fatal(err)
+	}
+	want := storetest.Snapshot(t, s)
+
+	t.Parallel() // the bulk loads use a server of their own
 	home := t.TempDir()
 	t.Cleanup(func() { _ = managed.Stop(context.Background(), home) })
 
@@ -66,19 +79,11 @@ func TestBulkKilled(t *testing.T) {
 		t.Fatalf("after a kill during the import: database %v, interrupted install %v; want neither", managed.HasDatabase(home), Interrupted(home))
 	}
 
-	opts := testOptions(t)
-	opts.ChunkLines, opts.TxRows = 1000, 200
 	if _, _, err := Load(ctx, []string{input}, opts, testBulkOptions(home, 2)); err != nil {
 		t.Fatal(err)
 	}
 	bs := openManaged(t, ctx, home)
-	got := storetest.Snapshot(t, bs)
-
-	s := prepared(t)
-	if _, err := ingest.Run(ctx, s, []string{input}, opts); err != nil {
-		t.Fatal(err)
-	}
-	if want := storetest.Snapshot(t, s); got != want {
+	if got := storetest.Snapshot(t, bs); got != want {
 		t.Errorf("bulk load after a killed one:\n got %s\nwant %s", got, want)
 	}
 }

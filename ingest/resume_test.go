@@ -19,19 +19,38 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills a Neo4j of its own")
 	}
-	t.Parallel() // its own server: it runs beside the package's other parallel tests
 	// Two server starts, three loads: a start alone took over two minutes
 	// on the shared 2-core machine.
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
-	k := storetest.NewKillable(t, ctx)
-	s := k.Store
 
 	// Ten chunks: the kill lands in the fourth, the resume loads the rest.
 	path, lines := ingesttest.SynthFile(t, 700, 12, 7)
 	opts := testOptions(t)
 	opts.ChunkLines, opts.TxRows = 1000, 200
 	chunks := (lines + opts.ChunkLines - 1) / opts.ChunkLines
+
+	// The clean load to compare with goes into the shared test server
+	// while the killable one starts, dies and restarts (its start alone
+	// takes as long as the load). The store is taken before t.Parallel,
+	// as storetest.New is for serial tests; after it the serial tests are
+	// done, and no other parallel test of this package uses Neo4j, so the
+	// shared server is this test's alone.
+	ref := prepared(t)
+	t.Parallel()
+	clean := testOptions(t)
+	clean.ChunkLines, clean.TxRows = opts.ChunkLines, opts.TxRows
+	cleanDone := make(chan error, 1)
+	go func() {
+		err := ref.Clear(ctx) // the serial tests after this one's start wrote there
+		if err == nil {
+			_, err = Run(ctx, ref, []string{path}, clean)
+		}
+		cleanDone <- err
+	}()
+
+	k := storetest.NewKillable(t, ctx)
+	s := k.Store
 	cpFile := checkpointPath(opts.StateDir, path)
 
 	// Load until a few chunks are committed, then kill the server.
@@ -83,17 +102,10 @@ func TestResumeAfterNeo4jKilled(t *testing.T) {
 		t.Errorf("resume read %d records: it should start after the checkpoint", sum.Records)
 	}
 	resumed := storetest.Snapshot(t, s)
-
-	// A clean load of the same file into an empty graph.
-	if err := s.Clear(ctx); err != nil {
-		t.Fatal(err)
+	if err := <-cleanDone; err != nil {
+		t.Fatalf("clean load: %v", err)
 	}
-	clean := testOptions(t)
-	clean.ChunkLines, clean.TxRows = opts.ChunkLines, opts.TxRows
-	if _, err := Run(ctx, s, []string{path}, clean); err != nil {
-		t.Fatal(err)
-	}
-	if want := storetest.Snapshot(t, s); resumed != want {
+	if want := storetest.Snapshot(t, ref); resumed != want {
 		t.Errorf("graph after kill and resume differs from a clean load:\n resumed %s\n clean   %s", resumed, want)
 	} else {
 		t.Logf("graph after kill and resume equals a clean load: %s", want)
