@@ -458,25 +458,21 @@ func (bp *blockPairs) index(n, nb int) sweepIndex {
 // once, so the lookups' pass asks a slice, not a search per lookup.
 func besideLooked(b *Bipartite) []bool {
 	nb := b.Blocks.Len()
-	start := make([]int32, nb+1)
-	looked := func(t int) bool { return b.TargetBlock[t] >= 0 && b.ResourceDegree(Target, int32(t)) > 0 }
+	var looked []int32 // targets in a block that someone looked up
 	for t, blk := range b.TargetBlock {
-		if looked(t) {
-			start[blk+1]++
+		if blk >= 0 && b.ResourceDegree(Target, int32(t)) > 0 {
+			looked = append(looked, int32(t))
 		}
 	}
-	for i := 1; i <= nb; i++ {
-		start[i] += start[i-1]
-	}
+	start := offsets(len(looked), nb, func(i int) int32 { return b.TargetBlock[looked[i]] })
 	// A key orders by offset (sign bit flipped so negative offsets from
 	// odd input sort first) and carries the target.
-	keys := make([]uint64, start[nb])
+	keys := make([]uint64, len(looked))
 	next := slices.Clone(start[:nb])
-	for t, blk := range b.TargetBlock {
-		if looked(t) {
-			keys[next[blk]] = uint64(uint32(b.TargetOffset[t])^1<<31)<<32 | uint64(uint32(t))
-			next[blk]++
-		}
+	for _, t := range looked {
+		blk := b.TargetBlock[t]
+		keys[next[blk]] = uint64(uint32(b.TargetOffset[t])^1<<31)<<32 | uint64(uint32(t))
+		next[blk]++
 	}
 	offset := func(k uint64) int64 { return int64(int32(uint32(k>>32) ^ 1<<31)) }
 	beside := make([]bool, len(b.TargetBlock))
