@@ -23,7 +23,7 @@ func ExampleReport_WriteTable() {
 	// baselines and details (speedup: how many times better ours is than the baseline):
 	// - ingest (transactional, batched UNWIND): baseline Neo4j LOAD CSV of the same rows; 22323 records
 	// - detect: read: baseline plain Cypher read into the same builder; the run read through PROCEDURE
-	// - detect: incremental run, 1% increment: skipped: `lockstep detect --incremental` is not built yet (issue 16, item 1)
+	// - detect: incremental run, 1% increment: skipped: `lockstep detect --incremental` is not built: an exact one re-scores 80% of the 1M world's networks after a 1% increment and would take about a third of a full run (docs/SCALING.md)
 	//
 	// memory: 10000 nodes (10.00 an account), 12000 relationships read by detection (12.00 an account), 400 similarity edges (0.400 an account)
 	// Go heap of detection's read 1200 B an account, 100.0 B a relationship; of the similarity graph 50.0 B an edge; detection's peak RSS 80 MiB
