@@ -2,8 +2,12 @@
 // Louvain, Leiden (Traag, Waltman & van Eck 2019) and label propagation,
 // and measures partitions with Newman's modularity.
 //
-// Every algorithm takes its random source from the caller, so a run
-// repeats exactly for a seed, and returns labels that are dense
+// Communities never span connected components, and each component is
+// clustered on its own, with a random source seeded from the caller's
+// seed and the component's smallest node: a run repeats exactly for a
+// seed, a component's communities do not change when other components
+// do, and components run in parallel. Every algorithm returns labels that
+// are dense
 // (0..Count-1) and numbered in order of each community's smallest node id,
 // so that equal partitions always carry equal labels. Memory is linear in
 // the number of edges.
@@ -15,8 +19,10 @@ package community
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/lockstep-dev/lockstep/algorithms/csr"
+	"github.com/lockstep-dev/lockstep/algorithms/internal/parallel"
 )
 
 // Partition is an assignment of every node to a community.
@@ -55,28 +61,124 @@ func (p Partition) Members() [][]int32 {
 // Algorithms lists the names Run accepts, the default first.
 var Algorithms = []string{"leiden", "louvain", "lpa", "wcc"}
 
-// Run runs the named algorithm ("leiden", "louvain", "lpa" or "wcc") on g
-// with a random source seeded by seed. The resolution is used by leiden
-// and louvain only. An unknown name is an error.
-func Run(g *csr.Graph, algorithm string, resolution float64, seed uint64) (Partition, error) {
-	rnd := NewRand(seed)
-	switch algorithm {
-	case "leiden":
-		return Leiden(g, resolution, rnd), nil
-	case "louvain":
-		return Louvain(g, resolution, rnd), nil
-	case "lpa":
-		return LabelPropagation(g, rnd), nil
-	case "wcc":
-		return ConnectedComponents(g), nil
-	}
-	return Partition{}, fmt.Errorf("community: unknown algorithm %q (want one of %v)", algorithm, Algorithms)
+// clusterers maps each name in Algorithms to what it runs on one
+// component, given the component's working graph, the resolution and the
+// component's random source; it returns the component's labels, dense in
+// order of first node. wcc's is nil: a component is one community.
+var clusterers = map[string]func(c *wgraph, resolution float64, rnd *rand.Rand) []int32{
+	"leiden":  leiden,
+	"louvain": louvain,
+	"lpa":     func(c *wgraph, _ float64, rnd *rand.Rand) []int32 { return labelPropagation(c, rnd) },
+	"wcc":     nil,
 }
 
-// NewRand returns the random source Run uses for seed: a PCG generator,
-// so that runs repeat across platforms and Go releases.
-func NewRand(seed uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+// Run runs the named algorithm ("leiden", "louvain", "lpa" or "wcc") on g
+// at the given resolution (used by leiden and louvain only) with the given
+// seed. Communities never span connected components, so Run clusters
+// each component on its own, by ClusterComponent with the whole graph's
+// 2m, on GOMAXPROCS goroutines: a component's communities
+// depend on that component, the resolution, the seed and the graph's
+// total weight, never on the rest of g or on scheduling. Isolated nodes
+// are their own communities at no cost. An unknown name is an error.
+func Run(g *csr.Graph, algorithm string, resolution float64, seed uint64) (Partition, error) {
+	if _, ok := clusterers[algorithm]; !ok {
+		return Partition{}, fmt.Errorf("community: unknown algorithm %q (want one of %v)", algorithm, Algorithms)
+	}
+	return partition(g, algorithm, resolution, seed, 0), nil
+}
+
+// partition is Run for a known algorithm on the given number of workers
+// (0: GOMAXPROCS). Components are handed out largest first, so that the
+// largest does not start last; each writes only its own nodes' labels.
+func partition(g *csr.Graph, algorithm string, resolution float64, seed uint64, workers int) Partition {
+	compOf, ncomp := componentsWithin(g.Offsets, g.Neighbors, nil)
+	comps := Partition{Labels: compOf, Count: ncomp}.Members()
+	var big []int // components of more than one node
+	for c, nodes := range comps {
+		if len(nodes) > 1 {
+			big = append(big, c)
+		}
+	}
+	slices.SortStableFunc(big, func(a, b int) int { return len(comps[b]) - len(comps[a]) })
+
+	// raw[u] is the smallest member of u's community until dense numbers
+	// the communities.
+	raw := compOf // reused: no longer needed
+	for u := range raw {
+		raw[u] = int32(u)
+	}
+	twoM := 2 * g.TotalWeight()
+	parallel.ForEach(len(big), workers, func() func(int) {
+		var first []int32
+		return func(i int) {
+			nodes := comps[big[i]]
+			labels := clusterComponent(g, nodes, algorithm, resolution, seed, twoM)
+			first = first[:0]
+			for j, c := range labels {
+				if int(c) == len(first) {
+					first = append(first, nodes[j])
+				}
+				raw[nodes[j]] = first[c]
+			}
+		}
+	})
+	count := dense(raw)
+	if algorithm == "lpa" || algorithm == "wcc" {
+		resolution = 1
+	}
+	return Partition{Labels: raw, Count: count, Modularity: Modularity(g, raw, resolution)}
+}
+
+// ClusterComponent partitions one connected component of g exactly as
+// Run does inside it, so that a caller can re-cluster some components and
+// keep the labels it has for the others. nodes are the component's node
+// ids in increasing order (one of ConnectedComponents(g).Members()), and
+// twoM is 2·g.TotalWeight(), the whole graph's 2m in modularity's null
+// model: with the algorithm, resolution and seed, they are all the result
+// depends on. It returns the community of each node, labels[i] for
+// nodes[i], dense and numbered in order of each community's smallest
+// member. An unknown algorithm is an error. It panics if a neighbour of a
+// node is not in nodes or twoM is not positive while the component has
+// edges. It costs what the algorithm costs on the component, plus
+// O(e log s) to number its e edge entries among its s nodes.
+func ClusterComponent(g *csr.Graph, nodes []int32, algorithm string, resolution float64, seed uint64, twoM float64) ([]int32, error) {
+	if _, ok := clusterers[algorithm]; !ok {
+		return nil, fmt.Errorf("community: unknown algorithm %q (want one of %v)", algorithm, Algorithms)
+	}
+	return clusterComponent(g, nodes, algorithm, resolution, seed, twoM), nil
+}
+
+// clusterComponent is ClusterComponent for a known algorithm. The
+// component's random source is seeded from the seed and its smallest
+// node, so that no component consumes another's random numbers.
+func clusterComponent(g *csr.Graph, nodes []int32, algorithm string, resolution float64, seed uint64, twoM float64) []int32 {
+	cluster := clusterers[algorithm]
+	if cluster == nil || len(nodes) < 2 {
+		return make([]int32, len(nodes))
+	}
+	c := fromComponent(g, nodes, twoM)
+	if c.ownK == 0 {
+		// No weight to optimise: every node stays alone.
+		labels := make([]int32, len(nodes))
+		for i := range labels {
+			labels[i] = int32(i)
+		}
+		return labels
+	}
+	return cluster(c, resolution, componentRand(seed, nodes[0]))
+}
+
+// componentRand returns the random source of the component whose smallest
+// node is first: a PCG generator (runs repeat across platforms and Go
+// releases) whose second word mixes first's bits by SplitMix64's
+// finaliser, a bijection, so that neighbouring ids start unrelated
+// streams. It maps 0 to 0, so the component of node 0 (all of a connected
+// graph) draws the stream a whole-graph run drew for the same seed.
+func componentRand(seed uint64, first int32) *rand.Rand {
+	z := uint64(first)
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15^z^z>>31))
 }
 
 // dense renumbers arbitrary community ids (each in 0..len(raw)-1) so that
@@ -96,10 +198,4 @@ func dense(raw []int32) int {
 		raw[u] = remap[c]
 	}
 	return int(next)
-}
-
-// finish turns raw community ids into a Partition with its modularity.
-func finish(g *csr.Graph, raw []int32, resolution float64) Partition {
-	count := dense(raw)
-	return Partition{Labels: raw, Count: count, Modularity: Modularity(g, raw, resolution)}
 }
