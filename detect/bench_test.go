@@ -123,7 +123,15 @@ func BenchmarkCommunities(b *testing.B) {
 	mb, _ := memoryWorld(b, n, 1)
 	bp := mb.Finish()
 	pr := projection.Project(bp, DefaultParams().Projection)
-	b.Logf("projected graph: %d nodes, %d edges", pr.Graph.Nodes(), pr.Graph.Edges())
+	comps := community.ConnectedComponents(pr.Graph).Members()
+	singletons, largest := 0, 0
+	for _, c := range comps {
+		if len(c) == 1 {
+			singletons++
+		}
+		largest = max(largest, len(c))
+	}
+	b.Logf("projected graph: %d nodes, %d edges, %d components (%d singletons, largest %d nodes)", pr.Graph.Nodes(), pr.Graph.Edges(), len(comps), singletons, largest)
 	for _, alg := range community.Algorithms {
 		b.Run(alg, func(b *testing.B) {
 			var part community.Partition
@@ -137,6 +145,34 @@ func BenchmarkCommunities(b *testing.B) {
 			b.ReportMetric(float64(part.Count), "communities")
 		})
 	}
+}
+
+// BenchmarkClusterEveryComponent re-clusters every component of more than
+// one node by community.ClusterComponent, one after another on one
+// goroutine: what an incremental run would pay to re-cluster everything
+// through the function it re-clusters dirty components with.
+func BenchmarkClusterEveryComponent(b *testing.B) {
+	n := benchAccounts(b)
+	mb, _ := memoryWorld(b, n, 1)
+	pr := projection.Project(mb.Finish(), DefaultParams().Projection)
+	comps := community.ConnectedComponents(pr.Graph).Members()
+	twoM := 2 * pr.Graph.TotalWeight()
+	count := 0
+	for b.Loop() {
+		count = 0
+		for _, nodes := range comps {
+			if len(nodes) == 1 {
+				count++
+				continue
+			}
+			labels, err := community.ClusterComponent(pr.Graph, nodes, "leiden", 1, 1, twoM)
+			if err != nil {
+				b.Fatal(err)
+			}
+			count += int(slices.Max(labels)) + 1
+		}
+	}
+	b.ReportMetric(float64(count), "communities")
 }
 
 // BenchmarkDetectRun is the whole `lockstep detect` against the Neo4j at
