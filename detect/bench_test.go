@@ -173,6 +173,23 @@ func BenchmarkClusterEveryComponent(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(count), "communities")
+	// What keeping a component's communities costs when other components
+	// grow the graph's weight: components whose partition moves with 2m.
+	b.StopTimer()
+	for _, grow := range []float64{1.01, 1.1} {
+		changed := 0
+		for _, nodes := range comps {
+			if len(nodes) == 1 {
+				continue
+			}
+			was, _ := community.ClusterComponent(pr.Graph, nodes, "leiden", 1, 1, twoM)
+			now, _ := community.ClusterComponent(pr.Graph, nodes, "leiden", 1, 1, twoM*grow)
+			if !slices.Equal(was, now) {
+				changed++
+			}
+		}
+		b.ReportMetric(float64(changed), fmt.Sprintf("changed-at-2m-x%.2f", grow))
+	}
 }
 
 // BenchmarkDetectRun is the whole `lockstep detect` against the Neo4j at
