@@ -6,9 +6,9 @@
 // clustered on its own, with a random source seeded from the caller's
 // seed and the component's smallest node: a run repeats exactly for a
 // seed, a component's communities do not change when other components
-// do, and components run in parallel. Every algorithm returns labels that
-// are dense
-// (0..Count-1) and numbered in order of each community's smallest node id,
+// do (as long as the graph's total weight does not), and components run
+// in parallel. Every algorithm returns labels that are dense (0..Count-1)
+// and numbered in order of each community's smallest node id,
 // so that equal partitions always carry equal labels. Memory is linear in
 // the number of edges.
 //
@@ -76,10 +76,11 @@ var clusterers = map[string]func(c *wgraph, resolution float64, rnd *rand.Rand) 
 // at the given resolution (used by leiden and louvain only) with the given
 // seed. Communities never span connected components, so Run clusters
 // each component on its own, by ClusterComponent with the whole graph's
-// 2m, on GOMAXPROCS goroutines: a component's communities
-// depend on that component, the resolution, the seed and the graph's
-// total weight, never on the rest of g or on scheduling. Isolated nodes
-// are their own communities at no cost. An unknown name is an error.
+// 2m, on GOMAXPROCS goroutines, and joins them by Combine: a component's
+// communities depend on that component, the resolution, the seed and the
+// graph's total weight, never on the rest of g or on scheduling. Isolated
+// nodes are their own communities at no cost. An unknown name is an
+// error.
 func Run(g *csr.Graph, algorithm string, resolution float64, seed uint64) (Partition, error) {
 	if _, ok := clusterers[algorithm]; !ok {
 		return Partition{}, fmt.Errorf("community: unknown algorithm %q (want one of %v)", algorithm, Algorithms)
@@ -89,7 +90,7 @@ func Run(g *csr.Graph, algorithm string, resolution float64, seed uint64) (Parti
 
 // partition is Run for a known algorithm on the given number of workers
 // (0: GOMAXPROCS). Components are handed out largest first, so that the
-// largest does not start last; each writes only its own nodes' labels.
+// largest does not start last; each writes only its own slot of labels.
 func partition(g *csr.Graph, algorithm string, resolution float64, seed uint64, workers int) Partition {
 	compOf, ncomp := componentsWithin(g.Offsets, g.Neighbors, nil)
 	comps := Partition{Labels: compOf, Count: ncomp}.Members()
@@ -100,32 +101,56 @@ func partition(g *csr.Graph, algorithm string, resolution float64, seed uint64, 
 		}
 	}
 	slices.SortStableFunc(big, func(a, b int) int { return len(comps[b]) - len(comps[a]) })
-
-	// raw[u] is the smallest member of u's community until dense numbers
-	// the communities.
-	raw := compOf // reused: no longer needed
-	for u := range raw {
-		raw[u] = int32(u)
-	}
+	labels := make([][]int32, len(comps))
 	twoM := 2 * g.TotalWeight()
 	parallel.ForEach(len(big), workers, func() func(int) {
-		var first []int32
 		return func(i int) {
-			nodes := comps[big[i]]
-			labels := clusterComponent(g, nodes, algorithm, resolution, seed, twoM)
-			first = first[:0]
-			for j, c := range labels {
-				if int(c) == len(first) {
-					first = append(first, nodes[j])
-				}
-				raw[nodes[j]] = first[c]
-			}
+			c := big[i]
+			labels[c] = clusterComponent(g, comps[c], algorithm, resolution, seed, twoM)
 		}
 	})
-	count := dense(raw)
 	if algorithm == "lpa" || algorithm == "wcc" {
 		resolution = 1
 	}
+	return Combine(g, comps, labels, resolution)
+}
+
+// Combine returns the partition of g whose communities inside the
+// component comps[i] are given by labels[i], any ids in
+// 0..len(comps[i])-1 (what ClusterComponent returns; nil for a component
+// of one node): comps must be every component of g, as
+// ConnectedComponents(g).Members() lists them. Run assembles its
+// components so, and a caller that re-clustered some components and kept
+// the labels of the others gets what Run would give for those labels:
+// labels numbered by smallest member across g, and Modularity at the
+// given resolution. It panics if a component's labels do not match its
+// length or leave that range. It costs O(n + m).
+func Combine(g *csr.Graph, comps [][]int32, labels [][]int32, resolution float64) Partition {
+	// raw[u] is the smallest member of u's community until dense numbers
+	// the communities.
+	raw := make([]int32, g.Nodes())
+	var first []int32 // smallest member of each community of a component; -1: none yet
+	for i, nodes := range comps {
+		ls := labels[i]
+		if ls == nil && len(nodes) == 1 {
+			raw[nodes[0]] = nodes[0]
+			continue
+		}
+		if len(ls) != len(nodes) {
+			panic(fmt.Sprintf("community: Combine: %d labels for the %d nodes of the component of node %d", len(ls), len(nodes), nodes[0]))
+		}
+		first = slices.Grow(first[:0], len(nodes))[:len(nodes)]
+		for c := range first {
+			first[c] = -1
+		}
+		for j, c := range ls {
+			if first[c] < 0 {
+				first[c] = nodes[j]
+			}
+			raw[nodes[j]] = first[c]
+		}
+	}
+	count := dense(raw)
 	return Partition{Labels: raw, Count: count, Modularity: Modularity(g, raw, resolution)}
 }
 

@@ -172,8 +172,7 @@ func TestComponentPartitionIndependentOfOtherComponents(t *testing.T) {
 
 // TestRunIsClusterComponentPerComponent: Run's partition, restricted to
 // each connected component, is what ClusterComponent returns for it with
-// the graph's 2m, with labels numbered by smallest member across the
-// whole graph.
+// the graph's 2m, and Combine of those labels is Run's partition.
 func TestRunIsClusterComponentPerComponent(t *testing.T) {
 	w := newComponentWorld()
 	g := compose(w.n, placed{w.a, w.aIDs, 1}, placed{w.b, w.free(0, w.b.Nodes(), true), 1}, placed{w.c, w.free(w.b.Nodes(), w.c.Nodes(), false), 0.25})
@@ -183,6 +182,7 @@ func TestRunIsClusterComponentPerComponent(t *testing.T) {
 			t.Fatal(err)
 		}
 		comps := ConnectedComponents(g).Members()
+		var labels [][]int32
 		for _, nodes := range comps {
 			want, err := ClusterComponent(g, nodes, name, 1, 7, 2*g.TotalWeight())
 			if err != nil {
@@ -191,6 +191,16 @@ func TestRunIsClusterComponentPerComponent(t *testing.T) {
 			if got := restrict(p.Labels, nodes); !slices.Equal(got, want) {
 				t.Errorf("%s: component of node %d (%d nodes): Run's partition differs from ClusterComponent's", name, nodes[0], len(nodes))
 			}
+			// Any numbering of a component's communities combines to the
+			// same partition: number them backwards.
+			for j, c := range want {
+				want[j] = int32(len(nodes)) - 1 - c
+			}
+			labels = append(labels, want)
+		}
+		got := Combine(g, comps, labels, 1)
+		if !slices.Equal(got.Labels, p.Labels) || got.Count != p.Count || got.Modularity != p.Modularity {
+			t.Errorf("%s: Combine of ClusterComponent's labels: %d communities, Q %v; Run: %d, Q %v", name, got.Count, got.Modularity, p.Count, p.Modularity)
 		}
 	}
 	if _, err := ClusterComponent(g, []int32{0}, "girvan-newman", 1, 1, 1); err == nil {
