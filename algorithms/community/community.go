@@ -76,7 +76,8 @@ var clusterers = map[string]func(c *wgraph, resolution float64, rnd *rand.Rand) 
 // at the given resolution (used by leiden and louvain only) with the given
 // seed. Communities never span connected components, so Run clusters
 // each component on its own, by ClusterComponent with the whole graph's
-// 2m, on GOMAXPROCS goroutines, and joins them by Combine: a component's
+// 2m, on GOMAXPROCS goroutines, and joins them by Combine (wcc returns
+// ConnectedComponents, the same partition at less cost): a component's
 // communities depend on that component, the resolution, the seed and the
 // graph's total weight, never on the rest of g or on scheduling. Isolated
 // nodes are their own communities at no cost. An unknown name is an
@@ -92,6 +93,11 @@ func Run(g *csr.Graph, algorithm string, resolution float64, seed uint64) (Parti
 // (0: GOMAXPROCS). Components are handed out largest first, so that the
 // largest does not start last; each writes only its own slot of labels.
 func partition(g *csr.Graph, algorithm string, resolution float64, seed uint64, workers int) Partition {
+	if clusterers[algorithm] == nil {
+		// Every component is one community: the components are the
+		// partition, without the round trip through Combine.
+		return ConnectedComponents(g)
+	}
 	compOf, ncomp := componentsWithin(g.Offsets, g.Neighbors, nil)
 	comps := Partition{Labels: compOf, Count: ncomp}.Members()
 	var big []int // components of more than one node
@@ -109,7 +115,7 @@ func partition(g *csr.Graph, algorithm string, resolution float64, seed uint64, 
 			labels[c] = clusterComponent(g, comps[c], algorithm, resolution, seed, twoM)
 		}
 	})
-	if algorithm == "lpa" || algorithm == "wcc" {
+	if algorithm == "lpa" {
 		resolution = 1
 	}
 	return Combine(g, comps, labels, resolution)
