@@ -32,10 +32,10 @@ func benchmarkVsGonum(b *testing.B, n int) {
 		seed := uint64(i)
 		b.Logf("load average before: %s", loadAverage())
 		t0, c0 := time.Now(), cpuTime()
-		le := Leiden(g, 1, NewRand(seed))
+		le := Leiden(g, 1, seed)
 		tLe, cLe := time.Since(t0), cpuTime()-c0
 		t0, c0 = time.Now(), cpuTime()
-		lo := Louvain(g, 1, NewRand(seed))
+		lo := Louvain(g, 1, seed)
 		tLo, cLo := time.Since(t0), cpuTime()-c0
 		t0, c0 = time.Now(), cpuTime()
 		r := gcommunity.Modularize(gg, 1, rand.NewPCG(seed, 1))
@@ -87,7 +87,7 @@ func benchmarkLarge(b *testing.B, name string, n int, avgDeg float64) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c0 := cpuTime()
-		p := algorithms[name](g, 1, NewRand(uint64(i)))
+		p := algorithms[name](g, 1, uint64(i))
 		b.StopTimer()
 		b.ReportMetric((cpuTime() - c0).Seconds(), "cpu-s")
 		b.ReportMetric(p.Modularity, "Q")

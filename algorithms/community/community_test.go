@@ -16,12 +16,12 @@ import (
 
 var seeds = []uint64{0, 1, 2, 3, 4}
 
-// algorithms maps each Run name to a call with an explicit source.
-var algorithms = map[string]func(g *csr.Graph, res float64, rnd *rand.Rand) Partition{
+// algorithms maps each Run name to its exported function.
+var algorithms = map[string]func(g *csr.Graph, res float64, seed uint64) Partition{
 	"leiden":  Leiden,
 	"louvain": Louvain,
-	"lpa":     func(g *csr.Graph, _ float64, rnd *rand.Rand) Partition { return LabelPropagation(g, rnd) },
-	"wcc":     func(g *csr.Graph, _ float64, _ *rand.Rand) Partition { return ConnectedComponents(g) },
+	"lpa":     func(g *csr.Graph, _ float64, seed uint64) Partition { return LabelPropagation(g, seed) },
+	"wcc":     func(g *csr.Graph, _ float64, _ uint64) Partition { return ConnectedComponents(g) },
 }
 
 func gonumCommunities(labels []int32) [][]graph.Node {
@@ -80,8 +80,8 @@ func TestModularityMatchesGonumQ(t *testing.T) {
 			n := tg.g.Nodes()
 			rnd := rand.New(rand.NewPCG(7, 7))
 			partitions := map[string][]int32{
-				"leiden":     Leiden(tg.g, 1, NewRand(1)).Labels,
-				"louvain":    Louvain(tg.g, 1, NewRand(1)).Labels,
+				"leiden":     Leiden(tg.g, 1, 1).Labels,
+				"louvain":    Louvain(tg.g, 1, 1).Labels,
 				"singletons": ConnectedComponents(csr.FromEdges(n, nil)).Labels,
 				"all":        make([]int32, n),
 				"random":     make([]int32, n),
@@ -119,8 +119,8 @@ func TestQualityAgainstGonum(t *testing.T) {
 			for _, seed := range seeds {
 				r := gcommunity.Modularize(gg, 1, rand.NewPCG(seed, 1))
 				qg := gcommunity.Q(gg, r.Communities(), 1)
-				le := Leiden(tg.g, 1, NewRand(seed)).Modularity
-				lo := Louvain(tg.g, 1, NewRand(seed)).Modularity
+				le := Leiden(tg.g, 1, seed).Modularity
+				lo := Louvain(tg.g, 1, seed).Modularity
 				sumG, sumLe, sumLo = sumG+qg, sumLe+le, sumLo+lo
 				if le < qg-perSeedTol || lo < qg-perSeedTol {
 					t.Errorf("seed %d: Leiden %.5f, Louvain %.5f, gonum %.5f", seed, le, lo, qg)
@@ -175,17 +175,17 @@ func TestLeidenCommunitiesConnected(t *testing.T) {
 		t.Run(tg.name, func(t *testing.T) {
 			for _, seed := range seeds {
 				for _, res := range []float64{0.5, 1, 2} {
-					p := Leiden(tg.g, res, NewRand(seed))
+					p := Leiden(tg.g, res, seed)
 					if d := disconnectedCommunities(tg.g, p.Labels); d > 0 {
 						t.Errorf("seed %d γ=%v: %d of %d communities disconnected", seed, res, d, p.Count)
 					}
 					// The guarantee must come from the algorithm, not from
 					// the final safety split: check one raw iteration too.
-					base := fromCSR(tg.g)
+					base := whole(tg.g)
 					if base.twoM == 0 {
 						continue
 					}
-					raw, _ := leidenIteration(base, res, base.twoM/float64(len(tg.g.Neighbors)), nil, NewRand(seed))
+					raw, _ := leidenIteration(base, res, base.ownK/float64(len(base.adj)), nil, componentRand(seed, 0))
 					if d := disconnectedCommunities(tg.g, raw); d > 0 {
 						t.Errorf("seed %d γ=%v: raw Leiden iteration left %d communities disconnected", seed, res, d)
 					}
@@ -203,8 +203,8 @@ func TestLouvainCanDisconnect(t *testing.T) {
 	found := 0
 	for seed := range uint64(8) {
 		g, _ := planted.Generate(planted.Standard(3000, 6, 0.5, seed))
-		found += disconnectedCommunities(g, Louvain(g, 1, NewRand(seed)).Labels)
-		if d := disconnectedCommunities(g, Leiden(g, 1, NewRand(seed)).Labels); d > 0 {
+		found += disconnectedCommunities(g, Louvain(g, 1, seed).Labels)
+		if d := disconnectedCommunities(g, Leiden(g, 1, seed).Labels); d > 0 {
 			t.Errorf("seed %d: Leiden left %d communities disconnected", seed, d)
 		}
 	}
@@ -278,7 +278,7 @@ func TestPlantedRecovery(t *testing.T) {
 	for _, tt := range tests {
 		for _, seed := range seeds[:3] {
 			g, truth := planted.Generate(planted.Standard(5000, 15, tt.mu, 100+seed))
-			p := algorithms[tt.algorithm](g, 1, NewRand(seed))
+			p := algorithms[tt.algorithm](g, 1, seed)
 			score := nmi(p.Labels, truth)
 			t.Logf("%s μ=%.1f seed %d: NMI %.4f, %d communities (planted %d), Q %.4f", tt.algorithm, tt.mu, seed, score, p.Count, slices.Max(truth)+1, p.Modularity)
 			if score < tt.minNMI {
@@ -314,7 +314,7 @@ func TestPartitionProperties(t *testing.T) {
 		for name, run := range algorithms {
 			for _, seed := range seeds[:3] {
 				for _, res := range []float64{0.5, 2} {
-					p := run(tg.g, res, NewRand(seed))
+					p := run(tg.g, res, seed)
 					if len(p.Labels) != tg.g.Nodes() {
 						t.Fatalf("%s on %s: %d labels for %d nodes", name, tg.name, len(p.Labels), tg.g.Nodes())
 					}
@@ -365,7 +365,7 @@ func TestGraphsWithoutEdges(t *testing.T) {
 	for _, n := range []int{0, 1, 5} {
 		g := csr.FromEdges(n, nil)
 		for name, run := range algorithms {
-			p := run(g, 1, NewRand(1))
+			p := run(g, 1, 1)
 			if p.Count != n || p.Modularity != 0 {
 				t.Errorf("%s on %d isolated nodes: %d communities, Q %v; want %d, 0", name, n, p.Count, p.Modularity, n)
 			}
@@ -379,9 +379,9 @@ func TestGraphsWithoutEdges(t *testing.T) {
 func TestResolution(t *testing.T) {
 	g := cliques(30, 6, 1, true)
 	for _, name := range []string{"leiden", "louvain"} {
-		low := algorithms[name](g, 0.05, NewRand(1))
-		mid := algorithms[name](g, 1, NewRand(1))
-		high := algorithms[name](g, 4, NewRand(1))
+		low := algorithms[name](g, 0.05, 1)
+		mid := algorithms[name](g, 1, 1)
+		high := algorithms[name](g, 4, 1)
 		if !(low.Count < mid.Count && mid.Count == 30 && high.Count >= 30) {
 			t.Errorf("%s: counts γ=0.05: %d, γ=1: %d, γ=4: %d; want increasing with 30 at γ=1", name, low.Count, mid.Count, high.Count)
 		}
@@ -400,7 +400,7 @@ func TestAggregatePreservesModularity(t *testing.T) {
 			labels[i] = int32(rnd.IntN(300))
 		}
 		k := renumber(labels)
-		agg := aggregate(fromCSR(g), labels, k)
+		agg := aggregate(whole(g), labels, k)
 		if got, want := wgraphSingletonQ(agg, res), Modularity(g, labels, res); math.Abs(got-want) > 1e-12 {
 			t.Errorf("γ=%v level 1: aggregate Q %v, want %v", res, got, want)
 		}
@@ -418,6 +418,15 @@ func TestAggregatePreservesModularity(t *testing.T) {
 	}
 }
 
+// whole is the working graph of all of g, components and all.
+func whole(g *csr.Graph) *wgraph {
+	nodes := make([]int32, g.Nodes())
+	for i := range nodes {
+		nodes[i] = int32(i)
+	}
+	return fromComponent(g, nodes, 2*g.TotalWeight())
+}
+
 // wgraphSingletonQ is the modularity of the all-singletons partition of an
 // aggregate graph: only self loops count as inside.
 func wgraphSingletonQ(g *wgraph, res float64) float64 {
@@ -431,7 +440,7 @@ func wgraphSingletonQ(g *wgraph, res float64) float64 {
 func TestLabelPropagationTwoCliques(t *testing.T) {
 	g := cliques(2, 5, 1, false)
 	for _, seed := range seeds {
-		p := LabelPropagation(g, NewRand(seed))
+		p := LabelPropagation(g, seed)
 		want := []int32{0, 0, 0, 0, 0, 1, 1, 1, 1, 1}
 		if !slices.Equal(p.Labels, want) {
 			t.Errorf("seed %d: labels %v, want %v", seed, p.Labels, want)

@@ -1,37 +1,66 @@
 package community
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/lockstep-dev/lockstep/algorithms/csr"
 )
 
-// wgraph is the working graph of Louvain and Leiden levels: a CSR graph
-// plus a self-loop weight per node, which is where aggregation keeps the
-// weight of the edges inside a collapsed community. Rows hold no self
-// entries and need not be sorted.
+// wgraph is the working graph of one component on every level of Louvain
+// and Leiden: a CSR graph plus a self-loop weight per node, which is where
+// aggregation keeps the weight of the edges inside a collapsed community.
+// Rows hold no self entries and need not be sorted.
 type wgraph struct {
 	off  []int64
 	adj  []int32
 	w    []float64
 	self []float64 // weight of each node's self loop, each internal edge once; nil means none
 	k    []float64 // strength: Σ row weights + 2·self
-	twoM float64   // Σ k, twice the total edge weight
+	twoM float64   // twice the total edge weight of the whole graph: the null model's 2m
+	ownK float64   // Σ k, the component's share of twoM: the scale of its gains
 }
 
-// fromCSR wraps g without copying its arrays.
-func fromCSR(g *csr.Graph) *wgraph {
-	n := g.Nodes()
-	wg := &wgraph{off: g.Offsets, adj: g.Neighbors, w: g.Weights, k: make([]float64, n)}
-	for u := range n {
-		var s float64
-		for _, w := range g.Weights[g.Offsets[u]:g.Offsets[u+1]] {
-			s += w
-		}
-		wg.k[u] = s
-		wg.twoM += s
+// fromComponent returns the working graph of the connected component of g
+// whose nodes are given in increasing order, numbered by their position
+// there, with the whole graph's twoM. It panics if a neighbour of a node
+// is not in nodes. It costs O(e log s) for e row entries and s nodes.
+func fromComponent(g *csr.Graph, nodes []int32, twoM float64) *wgraph {
+	var entries int64
+	for _, u := range nodes {
+		entries += g.Offsets[u+1] - g.Offsets[u]
 	}
-	return wg
+	c := &wgraph{
+		off:  make([]int64, len(nodes)+1),
+		adj:  make([]int32, 0, entries),
+		w:    make([]float64, 0, entries),
+		k:    make([]float64, len(nodes)),
+		twoM: twoM,
+	}
+	for i, u := range nodes {
+		nbr, wt := g.Row(u)
+		from := 0 // rows are sorted, so each neighbour lies after the last
+		var k float64
+		for j, v := range nbr {
+			l, ok := slices.BinarySearch(nodes[from:], v)
+			if !ok {
+				panic(fmt.Sprintf("community: node %d's neighbour %d is not in its component", u, v))
+			}
+			from += l
+			c.adj = append(c.adj, int32(from))
+			c.w = append(c.w, wt[j])
+			k += wt[j]
+			from++
+		}
+		c.off[i+1] = int64(len(c.adj))
+		c.k[i] = k
+		c.ownK += k
+	}
+	if c.ownK > 0 && !(twoM > 0) {
+		panic(fmt.Sprintf("community: twoM %v for a component of weight %v", twoM, c.ownK))
+	}
+	return c
 }
 
 func (g *wgraph) n() int { return len(g.k) }
@@ -52,6 +81,7 @@ func aggregate(g *wgraph, group []int32, ngroups int) *wgraph {
 		self: make([]float64, ngroups),
 		k:    make([]float64, ngroups),
 		twoM: g.twoM,
+		ownK: g.ownK,
 	}
 	acc := make([]float64, ngroups)
 	seen := make([]bool, ngroups)
@@ -131,4 +161,30 @@ func byGroup(group []int32, ngroups int, visit []int32) (start, order []int32) {
 		pos[c]++
 	}
 	return start, order
+}
+
+// modularity returns the share of Newman's Q that the nodes of g
+// contribute at resolution res: the whole graph's Q when g is the whole
+// graph, and in any case what changes when g's partition changes. It
+// costs O(n + m).
+func (g *wgraph) modularity(labels []int32, res float64) float64 {
+	tot := make([]float64, g.n())
+	var in float64
+	for u := range g.n() {
+		c := labels[u]
+		tot[c] += g.k[u]
+		if g.self != nil {
+			in += 2 * g.self[u]
+		}
+		for p := g.off[u]; p < g.off[u+1]; p++ {
+			if labels[g.adj[p]] == c {
+				in += g.w[p]
+			}
+		}
+	}
+	var sq float64
+	for _, t := range tot {
+		sq += t * t
+	}
+	return in/g.twoM - res*sq/(g.twoM*g.twoM)
 }

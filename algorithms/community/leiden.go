@@ -10,8 +10,8 @@ import (
 const (
 	// leidenTheta is the randomness θ of the refinement phase: a node
 	// joins a refined community with probability ∝ exp(ΔH/θ), with ΔH in
-	// units of the graph's mean edge weight (so the choice does not depend
-	// on how weights are scaled). 0.01 is the paper's value; with gains of
+	// units of the component's mean edge weight (so the choice does not
+	// depend on how weights are scaled). 0.01 is the paper's value; with gains of
 	// a fraction of an edge it is nearly greedy.
 	leidenTheta = 0.01
 	// leidenMaxIterations bounds the outer iterations of Leiden and
@@ -43,40 +43,44 @@ const (
 // A level where every node stays alone ends an iteration; a second
 // iteration starts from the first's partition (on nodes renumbered
 // community by community, for cache locality) unless the first gained
-// nothing. Every community of the result is connected. It costs
-// O(m) time per level and O(n + m) memory; rnd fixes every choice.
-func Leiden(g *csr.Graph, resolution float64, rnd *rand.Rand) Partition {
-	return iterate(g, resolution, true, func(base *wgraph, init []int32) ([]int32, bool) {
-		meanW := base.twoM / float64(len(base.adj))
-		return leidenIteration(base, resolution, meanW, init, rnd)
+// nothing. Every community of the result is connected. It runs on each
+// connected component as Run does, with the component's random source
+// derived from seed. It costs O(m) time per level and O(n + m) memory.
+func Leiden(g *csr.Graph, resolution float64, seed uint64) Partition {
+	return partition(g, "leiden", resolution, seed, 0)
+}
+
+// leiden is Leiden on one component.
+func leiden(c *wgraph, resolution float64, rnd *rand.Rand) []int32 {
+	// θ's scale: the component's mean edge weight.
+	meanW := c.ownK / float64(len(c.adj))
+	return iterate(c, resolution, true, func(work *wgraph, init []int32) ([]int32, bool) {
+		return leidenIteration(work, resolution, meanW, init, rnd)
 	})
 }
 
-// iterate runs one iteration of an algorithm after another, each from
-// the previous partition, while modularity gains at least
-// leidenMinGain (at most leidenMaxIterations), and returns the best.
-// An iteration returns labels of the nodes of base and whether its
-// communities are known to be connected; with split set, those of an
-// iteration that cannot say so are split (see splitDisconnected).
-func iterate(g *csr.Graph, resolution float64, split bool, iteration func(base *wgraph, init []int32) ([]int32, bool)) Partition {
-	n := g.Nodes()
-	work := fromCSR(g) // the graph iterations run on
-	labels := make([]int32, n)
-	for u := range labels {
-		labels[u] = int32(u)
+// iterate runs one iteration of an algorithm after another on the
+// component base, each from the previous partition, while modularity
+// gains at least leidenMinGain of the component's share of the graph's
+// weight (at most leidenMaxIterations), and returns the best partition's
+// labels, dense in order of first node. An iteration returns labels of
+// the nodes of base and whether its communities are known to be
+// connected; with split set, those of an iteration that cannot say so
+// are split (see splitDisconnected).
+func iterate(base *wgraph, resolution float64, split bool, iteration func(work *wgraph, init []int32) ([]int32, bool)) []int32 {
+	n := base.n()
+	work := base    // the graph iterations run on
+	var pos []int32 // node of base -> node of work; nil while they are the same
+	identity := make([]int32, n)
+	for u := range identity {
+		identity[u] = int32(u)
 	}
-	if work.twoM == 0 {
-		return finish(g, labels, resolution)
-	}
-	var pos []int32 // node of g -> node of work; nil while they are the same
-	// Modularity of the singletons, where only the null model counts.
-	var sq float64
-	for _, k := range work.k {
-		sq += k * k
-	}
-	q := -resolution * sq / (work.twoM * work.twoM)
+	// Gains are compared in units of the component's own weight, so that
+	// a small component converges as fully as a large one.
+	minGain := leidenMinGain * base.ownK / base.twoM
+	q := base.modularity(identity, resolution)
 	var init []int32 // in work's numbering
-	var best Partition
+	var best []int32
 	for it := range leidenMaxIterations {
 		next, connected := iteration(work, init)
 		if pos != nil {
@@ -86,18 +90,16 @@ func iterate(g *csr.Graph, resolution float64, split bool, iteration func(base *
 			}
 			next = back
 		}
-		count := 0
 		if split && !connected {
-			count = splitDisconnected(g, next)
+			splitDisconnected(base, next)
 		} else {
-			count = renumber(next)
+			renumber(next)
 		}
-		nq := Modularity(g, next, resolution)
+		nq := base.modularity(next, resolution)
 		if nq >= q {
-			labels = next
-			best = Partition{Labels: next, Count: count, Modularity: nq}
+			best = next
 		}
-		if nq < q+leidenMinGain {
+		if nq < q+minGain {
 			break
 		}
 		q = nq
@@ -112,12 +114,11 @@ func iterate(g *csr.Graph, resolution float64, split bool, iteration func(base *
 			init[p] = next[u]
 		}
 	}
-	if best.Labels == nil {
-		return finish(g, labels, resolution)
+	if best == nil {
+		return identity
 	}
-	// Labels are dense in order of first node already (renumber and
-	// splitDisconnected number them so), and Modularity was computed on
-	// exactly these labels.
+	// Dense in order of first node already: renumber and
+	// splitDisconnected number them so.
 	return best
 }
 
@@ -146,6 +147,7 @@ func permuteByLabels(g *wgraph, labels []int32) (*wgraph, []int32) {
 		w:    make([]float64, len(g.w)),
 		k:    make([]float64, n),
 		twoM: g.twoM,
+		ownK: g.ownK,
 	}
 	if g.self != nil {
 		out.self = make([]float64, n)
@@ -396,13 +398,14 @@ func refine(m *mover, meanW float64, rnd *rand.Rand) []int32 {
 	return refined
 }
 
-// splitDisconnected gives each connected piece of a community its own
-// label (0..count-1 by smallest node), in place, and returns count. Splitting a community with no edges
-// between its pieces never lowers modularity. Leiden's communities are
-// connected by construction; this guards the one path (refinement that
-// merges nothing) where that is not proven, and costs O(n + m).
-func splitDisconnected(g *csr.Graph, labels []int32) int {
-	pieces, count := componentsWithin(g, labels)
+// splitDisconnected gives each connected piece of a community of g its
+// own label (0..count-1 by smallest node), in place, and returns count.
+// Splitting a community with no edges between its pieces never lowers
+// modularity. Leiden's communities are connected by construction; this
+// guards the one path (refinement that merges nothing) where that is not
+// proven, and costs O(n + m).
+func splitDisconnected(g *wgraph, labels []int32) int {
+	pieces, count := componentsWithin(g.off, g.adj, labels)
 	copy(labels, pieces)
 	return count
 }

@@ -27,10 +27,18 @@ const louvainTail = 1e-3
 // refinement, the whole procedure is then repeated once from its own
 // result, which recovers moves that early aggregation locked in.
 // Louvain communities can be internally disconnected; Leiden's cannot.
-// It costs O(m) time per pass and O(n + m) memory; rnd fixes the order.
-func Louvain(g *csr.Graph, resolution float64, rnd *rand.Rand) Partition {
-	return iterate(g, resolution, false, func(base *wgraph, init []int32) ([]int32, bool) {
-		return louvainIteration(base, resolution, init, rnd), false
+// Gains are measured in units of each component's own weight. It runs on
+// each connected component as Run does, with the component's random
+// source derived from seed. It costs O(m) time per pass and O(n + m)
+// memory.
+func Louvain(g *csr.Graph, resolution float64, seed uint64) Partition {
+	return partition(g, "louvain", resolution, seed, 0)
+}
+
+// louvain is Louvain on one component.
+func louvain(c *wgraph, resolution float64, rnd *rand.Rand) []int32 {
+	return iterate(c, resolution, false, func(work *wgraph, init []int32) ([]int32, bool) {
+		return louvainIteration(work, resolution, init, rnd), false
 	})
 }
 
@@ -57,7 +65,7 @@ func louvainIteration(base *wgraph, res float64, init []int32, rnd *rand.Rand) [
 					passGain += gain
 				}
 			}
-			passQ := 2 * passGain / wg.twoM
+			passQ := 2 * passGain / wg.ownK
 			levelQ += passQ
 			if passQ < louvainMinGain || passQ < louvainTail*levelQ {
 				break

@@ -17,9 +17,17 @@ const lpaMaxRounds = 100
 // a tie and otherwise breaking ties at random. It stops after a round
 // with no change, or after 100 rounds. It is fast (O(m) per round) but
 // finds lower modularity than Leiden and can make a giant community.
-// Modularity is reported at resolution 1; rnd fixes every choice.
-func LabelPropagation(g *csr.Graph, rnd *rand.Rand) Partition {
-	n := g.Nodes()
+// Modularity is reported at resolution 1. It runs on each connected
+// component as Run does, with the component's random source derived from
+// seed.
+func LabelPropagation(g *csr.Graph, seed uint64) Partition {
+	return partition(g, "lpa", 1, seed, 0)
+}
+
+// labelPropagation is LabelPropagation on one component; it returns
+// labels dense in order of first node.
+func labelPropagation(g *wgraph, rnd *rand.Rand) []int32 {
+	n := g.n()
 	labels := make([]int32, n)
 	for u := range labels {
 		labels[u] = int32(u)
@@ -31,7 +39,7 @@ func LabelPropagation(g *csr.Graph, rnd *rand.Rand) Partition {
 	for range lpaMaxRounds {
 		changed := false
 		for _, v := range order {
-			nbr, wt := g.Row(v)
+			nbr, wt := g.adj[g.off[v]:g.off[v+1]], g.w[g.off[v]:g.off[v+1]]
 			if len(nbr) == 0 {
 				continue
 			}
@@ -81,5 +89,6 @@ func LabelPropagation(g *csr.Graph, rnd *rand.Rand) Partition {
 		}
 		rnd.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}
-	return finish(g, labels, 1)
+	dense(labels)
+	return labels
 }

@@ -130,7 +130,7 @@ func rings(in Input, c int32, ms []int32, infra bool) [][]int32 {
 			}
 		}
 	}
-	part := community.Leiden(csr.FromEdges(len(ms), edges), 1, community.NewRand(uint64(c)))
+	part := community.Leiden(csr.FromEdges(len(ms), edges), 1, uint64(c))
 	out := part.Members()
 	for _, p := range out {
 		for i, u := range p {
