@@ -147,51 +147,6 @@ func BenchmarkCommunities(b *testing.B) {
 	}
 }
 
-// BenchmarkClusterEveryComponent re-clusters every component of more than
-// one node by community.ClusterComponent, one after another on one
-// goroutine: what an incremental run would pay to re-cluster everything
-// through the function it re-clusters dirty components with.
-func BenchmarkClusterEveryComponent(b *testing.B) {
-	n := benchAccounts(b)
-	mb, _ := memoryWorld(b, n, 1)
-	pr := projection.Project(mb.Finish(), DefaultParams().Projection)
-	comps := community.ConnectedComponents(pr.Graph).Members()
-	twoM := 2 * pr.Graph.TotalWeight()
-	count := 0
-	for b.Loop() {
-		count = 0
-		for _, nodes := range comps {
-			if len(nodes) == 1 {
-				count++
-				continue
-			}
-			labels, err := community.ClusterComponent(pr.Graph, nodes, "leiden", 1, 1, twoM)
-			if err != nil {
-				b.Fatal(err)
-			}
-			count += int(slices.Max(labels)) + 1
-		}
-	}
-	b.ReportMetric(float64(count), "communities")
-	// What keeping a component's communities costs when other components
-	// grow the graph's weight: components whose partition moves with 2m.
-	b.StopTimer()
-	for _, grow := range []float64{1.01, 1.1} {
-		changed := 0
-		for _, nodes := range comps {
-			if len(nodes) == 1 {
-				continue
-			}
-			was, _ := community.ClusterComponent(pr.Graph, nodes, "leiden", 1, 1, twoM)
-			now, _ := community.ClusterComponent(pr.Graph, nodes, "leiden", 1, 1, twoM*grow)
-			if !slices.Equal(was, now) {
-				changed++
-			}
-		}
-		b.ReportMetric(float64(changed), fmt.Sprintf("changed-at-2m-x%.2f", grow))
-	}
-}
-
 // BenchmarkDetectRun is the whole `lockstep detect` against the Neo4j at
 // NEO4J_URI, which must already hold a loaded world (it is not cleared):
 //

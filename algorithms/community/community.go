@@ -75,8 +75,8 @@ var clusterers = map[string]func(c *wgraph, resolution float64, rnd *rand.Rand) 
 // Run runs the named algorithm ("leiden", "louvain", "lpa" or "wcc") on g
 // at the given resolution (used by leiden and louvain only) with the given
 // seed. Communities never span connected components, so Run clusters
-// each component on its own, by ClusterComponent with the whole graph's
-// 2m, on GOMAXPROCS goroutines, and joins them by Combine (wcc returns
+// each component on its own, with the whole graph's 2m, on GOMAXPROCS
+// goroutines, and joins them (wcc returns
 // ConnectedComponents, the same partition at less cost): a component's
 // communities depend on that component, the resolution, the seed and the
 // graph's total weight, never on the rest of g or on scheduling. Isolated
@@ -95,7 +95,7 @@ func Run(g *csr.Graph, algorithm string, resolution float64, seed uint64) (Parti
 func partition(g *csr.Graph, algorithm string, resolution float64, seed uint64, workers int) Partition {
 	if clusterers[algorithm] == nil {
 		// Every component is one community: the components are the
-		// partition, without the round trip through Combine.
+		// partition, without the round trip through combine.
 		return ConnectedComponents(g)
 	}
 	compOf, ncomp := componentsWithin(g.Offsets, g.Neighbors, nil)
@@ -118,20 +118,17 @@ func partition(g *csr.Graph, algorithm string, resolution float64, seed uint64, 
 	if algorithm == "lpa" {
 		resolution = 1
 	}
-	return Combine(g, comps, labels, resolution)
+	return combine(g, comps, labels, resolution)
 }
 
-// Combine returns the partition of g whose communities inside the
+// combine returns the partition of g whose communities inside the
 // component comps[i] are given by labels[i], any ids in
-// 0..len(comps[i])-1 (what ClusterComponent returns; nil for a component
-// of one node): comps must be every component of g, as
-// ConnectedComponents(g).Members() lists them. Run assembles its
-// components so, and a caller that re-clustered some components and kept
-// the labels of the others gets what Run would give for those labels:
-// labels numbered by smallest member across g, and Modularity at the
-// given resolution. It panics if a component's labels do not match its
-// length or leave that range. It costs O(n + m).
-func Combine(g *csr.Graph, comps [][]int32, labels [][]int32, resolution float64) Partition {
+// 0..len(comps[i])-1 (nil for a component of one node): comps must be
+// every component of g, as ConnectedComponents(g).Members() lists them.
+// Labels are numbered by smallest member across g, and Modularity is at
+// the given resolution. It panics if a component's labels do not match
+// its length or leave that range. It costs O(n + m).
+func combine(g *csr.Graph, comps [][]int32, labels [][]int32, resolution float64) Partition {
 	// raw[u] is the smallest member of u's community until dense numbers
 	// the communities.
 	raw := make([]int32, g.Nodes())
@@ -143,7 +140,7 @@ func Combine(g *csr.Graph, comps [][]int32, labels [][]int32, resolution float64
 			continue
 		}
 		if len(ls) != len(nodes) {
-			panic(fmt.Sprintf("community: Combine: %d labels for the %d nodes of the component of node %d", len(ls), len(nodes), nodes[0]))
+			panic(fmt.Sprintf("community: combine: %d labels for the %d nodes of the component of node %d", len(ls), len(nodes), nodes[0]))
 		}
 		first = slices.Grow(first[:0], len(nodes))[:len(nodes)]
 		for c := range first {
@@ -160,28 +157,15 @@ func Combine(g *csr.Graph, comps [][]int32, labels [][]int32, resolution float64
 	return Partition{Labels: raw, Count: count, Modularity: Modularity(g, raw, resolution)}
 }
 
-// ClusterComponent partitions one connected component of g exactly as
-// Run does inside it, so that a caller can re-cluster some components and
-// keep the labels it has for the others. nodes are the component's node
-// ids in increasing order (one of ConnectedComponents(g).Members()), and
-// twoM is 2·g.TotalWeight(), the whole graph's 2m in modularity's null
-// model: with the algorithm, resolution and seed, they are all the result
-// depends on. It returns the community of each node, labels[i] for
-// nodes[i], dense and numbered in order of each community's smallest
-// member. An unknown algorithm is an error. It panics if a neighbour of a
-// node is not in nodes or twoM is not positive while the component has
-// edges. It costs what the algorithm costs on the component, plus
-// O(e log s) to number its e edge entries among its s nodes.
-func ClusterComponent(g *csr.Graph, nodes []int32, algorithm string, resolution float64, seed uint64, twoM float64) ([]int32, error) {
-	if _, ok := clusterers[algorithm]; !ok {
-		return nil, fmt.Errorf("community: unknown algorithm %q (want one of %v)", algorithm, Algorithms)
-	}
-	return clusterComponent(g, nodes, algorithm, resolution, seed, twoM), nil
-}
-
-// clusterComponent is ClusterComponent for a known algorithm. The
-// component's random source is seeded from the seed and its smallest
-// node, so that no component consumes another's random numbers.
+// clusterComponent partitions one connected component of g as Run does
+// inside it: nodes are the component's ids in increasing order, and twoM
+// is 2·g.TotalWeight(), the whole graph's 2m in modularity's null model;
+// with the algorithm (a known one), resolution and seed they are all the
+// result depends on. The random source is seeded from the seed and the
+// smallest node, so that no component consumes another's random numbers.
+// It returns labels[i] for nodes[i], dense in order of each community's
+// smallest member, and panics if a neighbour of a node is not in nodes or
+// twoM is not positive while the component has edges.
 func clusterComponent(g *csr.Graph, nodes []int32, algorithm string, resolution float64, seed uint64, twoM float64) []int32 {
 	cluster := clusterers[algorithm]
 	if cluster == nil || len(nodes) < 2 {

@@ -106,7 +106,7 @@ func (w componentWorld) free(skip, count int, reversed bool) []int32 {
 // TestComponentPartitionIndependentOfOtherComponents: the communities of
 // one component are the same whatever the rest of the graph holds (other
 // components added, removed, changed, or moved to other ids), as long as
-// the 2m passed in is the same. ClusterComponent is given the same 2m
+// the 2m passed in is the same. clusterComponent is given the same 2m
 // throughout; Run is compared across graphs of equal total weight, which
 // a whole-graph run sharing one random stream fails.
 func TestComponentPartitionIndependentOfOtherComponents(t *testing.T) {
@@ -137,20 +137,14 @@ func TestComponentPartitionIndependentOfOtherComponents(t *testing.T) {
 	for _, name := range []string{"leiden", "louvain", "lpa"} {
 		for _, seed := range seeds[:3] {
 			t.Run(fmt.Sprintf("%s/seed %d", name, seed), func(t *testing.T) {
-				want, err := ClusterComponent(sameWeight[0].g, w.aIDs, name, 1, seed, twoM)
-				if err != nil {
-					t.Fatal(err)
-				}
+				want := clusterComponent(sameWeight[0].g, w.aIDs, name, 1, seed, twoM)
 				if slices.Max(want) < 2 {
 					t.Fatalf("A has %d communities: too few for the test to mean anything", slices.Max(want)+1)
 				}
 				for _, tc := range append(sameWeight, anyWeight...) {
-					got, err := ClusterComponent(tc.g, w.aIDs, name, 1, seed, twoM)
-					if err != nil {
-						t.Fatal(err)
-					}
+					got := clusterComponent(tc.g, w.aIDs, name, 1, seed, twoM)
 					if !slices.Equal(got, want) {
-						t.Errorf("%s: ClusterComponent gives A another partition", tc.name)
+						t.Errorf("%s: clusterComponent gives A another partition", tc.name)
 					}
 				}
 				for _, tc := range sameWeight {
@@ -170,10 +164,10 @@ func TestComponentPartitionIndependentOfOtherComponents(t *testing.T) {
 	}
 }
 
-// TestRunIsClusterComponentPerComponent: Run's partition, restricted to
-// each connected component, is what ClusterComponent returns for it with
-// the graph's 2m, and Combine of those labels is Run's partition.
-func TestRunIsClusterComponentPerComponent(t *testing.T) {
+// TestRunClustersEachComponent: Run's partition, restricted to
+// each connected component, is what clusterComponent returns for it with
+// the graph's 2m, and combine of those labels is Run's partition.
+func TestRunClustersEachComponent(t *testing.T) {
 	w := newComponentWorld()
 	g := compose(w.n, placed{w.a, w.aIDs, 1}, placed{w.b, w.free(0, w.b.Nodes(), true), 1}, placed{w.c, w.free(w.b.Nodes(), w.c.Nodes(), false), 0.25})
 	for _, name := range Algorithms {
@@ -184,12 +178,9 @@ func TestRunIsClusterComponentPerComponent(t *testing.T) {
 		comps := ConnectedComponents(g).Members()
 		var labels [][]int32
 		for _, nodes := range comps {
-			want, err := ClusterComponent(g, nodes, name, 1, 7, 2*g.TotalWeight())
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := clusterComponent(g, nodes, name, 1, 7, 2*g.TotalWeight())
 			if got := restrict(p.Labels, nodes); !slices.Equal(got, want) {
-				t.Errorf("%s: component of node %d (%d nodes): Run's partition differs from ClusterComponent's", name, nodes[0], len(nodes))
+				t.Errorf("%s: component of node %d (%d nodes): Run's partition differs from clusterComponent's", name, nodes[0], len(nodes))
 			}
 			// Any numbering of a component's communities combines to the
 			// same partition: number them backwards.
@@ -198,13 +189,10 @@ func TestRunIsClusterComponentPerComponent(t *testing.T) {
 			}
 			labels = append(labels, want)
 		}
-		got := Combine(g, comps, labels, 1)
+		got := combine(g, comps, labels, 1)
 		if !slices.Equal(got.Labels, p.Labels) || got.Count != p.Count || got.Modularity != p.Modularity {
-			t.Errorf("%s: Combine of ClusterComponent's labels: %d communities, Q %v; Run: %d, Q %v", name, got.Count, got.Modularity, p.Count, p.Modularity)
+			t.Errorf("%s: combine of clusterComponent's labels: %d communities, Q %v; Run: %d, Q %v", name, got.Count, got.Modularity, p.Count, p.Modularity)
 		}
-	}
-	if _, err := ClusterComponent(g, []int32{0}, "girvan-newman", 1, 1, 1); err == nil {
-		t.Error("ClusterComponent with an unknown algorithm did not fail")
 	}
 }
 

@@ -24,25 +24,3 @@ func ExampleRun() {
 	// 2 [0 0 0 1 1 1]
 	// Q = 0.4231
 }
-
-// Re-clustering one component: the two triangles of ExampleRun, now with
-// a separate pair of nodes; the triangles' component is clustered alone,
-// with the whole graph's 2m, as Run clusters it.
-func ExampleClusterComponent() {
-	g := csr.FromEdges(8, []csr.Edge{
-		{U: 0, V: 1, W: 1}, {U: 1, V: 2, W: 1}, {U: 2, V: 0, W: 1},
-		{U: 3, V: 4, W: 1}, {U: 4, V: 5, W: 1}, {U: 5, V: 3, W: 1},
-		{U: 2, V: 3, W: 0.5},
-		{U: 6, V: 7, W: 2},
-	})
-	comps := community.ConnectedComponents(g).Members()
-	fmt.Println(comps)
-	labels, err := community.ClusterComponent(g, comps[0], "leiden", 1, 42, 2*g.TotalWeight())
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(labels)
-	// Output:
-	// [[0 1 2 3 4 5] [6 7]]
-	// [0 0 0 1 1 1]
-}

@@ -3,8 +3,8 @@ package community
 import "github.com/lockstep-dev/lockstep/algorithms/csr"
 
 // ConnectedComponents returns the connected components of g, numbered in
-// smallest-member order; its Members are the node lists ClusterComponent
-// takes. Its Modularity is at resolution 1. It costs O(n + m) time and
+// smallest-member order; its Members are the node lists Run clusters one
+// by one. Its Modularity is at resolution 1. It costs O(n + m) time and
 // O(n) memory.
 func ConnectedComponents(g *csr.Graph) Partition {
 	labels, count := componentsWithin(g.Offsets, g.Neighbors, nil)
