@@ -16,6 +16,7 @@ import (
 	"github.com/lockstep-dev/lockstep/algorithms/csr"
 	"github.com/lockstep-dev/lockstep/algorithms/projection"
 	"github.com/lockstep-dev/lockstep/config"
+	"github.com/lockstep-dev/lockstep/events"
 	"github.com/lockstep-dev/lockstep/generate"
 	"github.com/lockstep-dev/lockstep/store"
 )
@@ -279,4 +280,84 @@ func BenchmarkComponents(b *testing.B) {
 			}
 			return top
 		}())
+}
+
+// BenchmarkUpdate measures an incremental run after the last 1% of a
+// generated world's records (LOCKSTEP_BENCH_INCREMENT, in percent) against
+// a full Analyze of the same state, alternated in the same process: the
+// figure issue 16 sets the target on (at most 10% of the full run). The
+// world is streamed from the generator three times (instants, then the
+// base, then the increment) rather than held, so a million accounts fit.
+func BenchmarkUpdate(b *testing.B) {
+	n := benchAccounts(b)
+	share := 1 - float64(envInt(b, "LOCKSTEP_BENCH_INCREMENT", 1))/100
+	cfg := generate.DefaultConfig(n, 1)
+	instant := func(r *events.Record) int64 {
+		switch {
+		case r.Time != nil:
+			return r.Time.Unix()
+		case r.CreatedAt != nil:
+			return r.CreatedAt.Unix()
+		}
+		return 0
+	}
+	var at []int64
+	if _, err := generate.Stream(cfg, func(r *events.Record) error { at = append(at, instant(r)); return nil }); err != nil {
+		b.Fatal(err)
+	}
+	cut := quantile(at, share)
+	at = nil
+	baseB, nextB := NewMemoryBuilder(testKey), NewMemoryBuilder(testKey)
+	if _, err := generate.Stream(cfg, func(r *events.Record) error {
+		if instant(r) > cut {
+			return nil
+		}
+		if err := baseB.Add(r); err != nil {
+			return err
+		}
+		return nextB.Add(r)
+	}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := generate.Stream(cfg, func(r *events.Record) error {
+		if instant(r) <= cut {
+			return nil
+		}
+		return nextB.Add(r)
+	}); err != nil {
+		b.Fatal(err)
+	}
+	base, next := baseB.Finish(), nextB.Finish()
+	p := DefaultParams()
+	ctx := context.Background()
+	prev, err := Analyze(ctx, base, p, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fullSecs, incSecs []float64
+	for b.Loop() {
+		t := time.Now()
+		full, err := Analyze(ctx, next, p, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fullSecs = append(fullSecs, time.Since(t).Seconds())
+		t = time.Now()
+		inc, err := Update(ctx, prev, next, p, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		incSecs = append(incSecs, time.Since(t).Seconds())
+		b.Logf("full: %v; incremental: %v; networks %d and %d, %d scored again; pairs seen %d and %d",
+			full.Stats.Seconds, inc.Stats.Seconds, len(full.Networks), len(inc.Networks), inc.Stats.Scored, full.Stats.Projection.PairsSeen, inc.Stats.Projection.PairsSeen)
+	}
+	b.ReportMetric(median(fullSecs), "full-s")
+	b.ReportMetric(median(incSecs), "incremental-s")
+	b.ReportMetric(median(incSecs)/median(fullSecs), "incremental/full")
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

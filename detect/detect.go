@@ -110,6 +110,10 @@ type Analysis struct {
 	// first, without ids.
 	Networks []scoring.Network
 	Stats    Stats
+	// What Update compares a later state's run with.
+	params Params
+	seeds  []int32
+	ppr    []float64
 }
 
 // Analyze runs projection, community detection and scoring on b. seeds are
@@ -138,28 +142,42 @@ func Analyze(ctx context.Context, b *projection.Bipartite, p Params, seeds []int
 	}); err != nil {
 		return nil, err
 	}
-	var kept []scoring.Network
+	an := &Analysis{Bipartite: b, Graph: &pr, Partition: part, Stats: st, params: p, seeds: seeds}
 	// Scoring cannot fail; a cancellation during it is left to the
 	// caller's next step (Run's write).
-	_ = stage(ctx, &st, progress, "score", func() error {
-		all := scoring.Score(scoring.Input{B: b, G: pr.Graph, Labels: part.Labels, Count: part.Count, Seeds: seeds, MinScore: p.MinWriteScore}, p.Scoring)
-		st.Scored = len(all)
-		for _, n := range all {
-			if n.Score < p.MinWriteScore {
-				continue
-			}
-			kept = append(kept, n)
-			if n.Score >= p.Scoring.Threshold {
-				st.Flagged++
-				st.FlaggedAccts += n.Size
-				if n.StateLinked {
-					st.StateLinked++
-				}
-			}
-		}
+	_ = stage(ctx, &an.Stats, progress, "score", func() error {
+		an.ppr = scoring.SeedRank(pr.Graph, seeds)
+		an.Networks = scoreNetworks(scoring.Input{B: b, G: pr.Graph, Labels: part.Labels, Count: part.Count, Seeds: seeds, PPR: an.ppr, MinScore: p.MinWriteScore}, p)
+		an.Stats.count(an.Networks, p)
 		return nil
 	})
-	return &Analysis{Bipartite: b, Graph: &pr, Partition: part, Networks: kept, Stats: st}, nil
+	return an, nil
+}
+
+// scoreNetworks scores the communities of in and keeps the networks at or
+// above p.MinWriteScore, best first.
+func scoreNetworks(in scoring.Input, p Params) []scoring.Network {
+	var kept []scoring.Network
+	for _, n := range scoring.Score(in, p.Scoring) {
+		if n.Score >= p.MinWriteScore {
+			kept = append(kept, n)
+		}
+	}
+	return kept
+}
+
+// count sets the statistics of the networks a run keeps.
+func (st *Stats) count(nets []scoring.Network, p Params) {
+	st.Scored, st.Flagged, st.FlaggedAccts, st.StateLinked = len(nets), 0, 0, 0
+	for _, n := range nets {
+		if n.Score >= p.Scoring.Threshold {
+			st.Flagged++
+			st.FlaggedAccts += n.Size
+			if n.StateLinked {
+				st.StateLinked++
+			}
+		}
+	}
 }
 
 // stage runs one step of Analyze between its progress reports, records its

@@ -29,12 +29,5 @@ func ScorePartition(b *projection.Bipartite, g *csr.Graph, part community.Partit
 			return nil, fmt.Errorf("score partition: account %d has community %d, outside 0..%d", u, c, part.Count-1)
 		}
 	}
-	all := scoring.Score(scoring.Input{B: b, G: g, Labels: part.Labels, Count: part.Count, Seeds: seeds, MinScore: p.MinWriteScore}, p.Scoring)
-	var kept []scoring.Network
-	for _, nw := range all {
-		if nw.Score >= p.MinWriteScore {
-			kept = append(kept, nw)
-		}
-	}
-	return kept, nil
+	return scoreNetworks(scoring.Input{B: b, G: g, Labels: part.Labels, Count: part.Count, Seeds: seeds, PPR: scoring.SeedRank(g, seeds), MinScore: p.MinWriteScore}, p), nil
 }

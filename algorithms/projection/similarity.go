@@ -137,12 +137,23 @@ type Stats struct {
 type Result struct {
 	Graph *csr.Graph
 	Stats Stats
+	// swept and thin are the block indices the rows were built from:
+	// Reproject compares a later state's with them.
+	swept, thin sweepIndex
 }
 
 // Project builds the account-similarity graph of b. Node u of the graph is
 // dense account u of b. It costs O(sum over kept resources of k^2) time
 // and O(edges + n·workers) memory.
 func Project(b *Bipartite, p Params) Result {
+	sw, thin := sweeps(b, p)
+	return project(b, p, sw, thin, nil, nil)
+}
+
+// project builds the graph from b's block indices sw and thin, building
+// every row, or, given an earlier graph, only the rows marked in rebuild
+// and carrying the others over from it (Reproject).
+func project(b *Bipartite, p Params, sw, thin sweepIndex, earlier *csr.Graph, rebuild []bool) Result {
 	n := b.NumAccounts()
 	st := Stats{Accounts: n, HubsDropped: map[string]int{}}
 	var hubs []Hub
@@ -155,7 +166,6 @@ func Project(b *Bipartite, p Params) Result {
 			}
 		}
 	}
-	sw, thin := sweeps(b, p)
 	st.SweptBlocks = len(sw.blockOff) - 1
 	for blk := range int32(len(sw.blockOff) - 1) {
 		if d := int(sw.blockOff[blk+1] - sw.blockOff[blk]); d > p.BlockHubCap {
@@ -187,7 +197,11 @@ func Project(b *Bipartite, p Params) Result {
 		return func(c int) {
 			var es []csr.Edge
 			for a := int32(c * chunk); a < int32(min(n, (c+1)*chunk)); a++ {
-				es = s.row(b, &sw, &thin, p, a, es)
+				if earlier != nil && !rebuild[a] {
+					es = carryRow(earlier, a, es)
+				} else {
+					es = s.row(b, &sw, &thin, p, a, es)
+				}
 			}
 			out[c] = es
 			pairs[c] = s.pairs
@@ -205,7 +219,7 @@ func Project(b *Bipartite, p Params) Result {
 		out[c] = nil
 	}
 	st.EdgesKept = len(edges)
-	return Result{Graph: csr.FromEdges(n, edges), Stats: st}
+	return Result{Graph: csr.FromEdges(n, edges), Stats: st, swept: sw, thin: thin}
 }
 
 // sweepIndex lists, for each account, the blocks it swept (or touched

@@ -47,7 +47,7 @@ func ringState(in Input, cfg Config, c int32, ms []int32, score float64, whole b
 	var union []int32
 	var visit func(ms []int32, infra bool)
 	visit = func(ms []int32, infra bool) {
-		parts := rings(in, c, ms, infra)
+		parts := rings(in, ms, infra)
 		if len(parts) < 2 {
 			if !infra {
 				visit(ms, true)
@@ -107,12 +107,14 @@ func partWeek(in Input, cfg Config, ms []int32) float64 {
 	return s
 }
 
-// rings splits members ms (increasing) of community c by Leiden on the
-// subgraph of in.G they induce, seeded by c so a run repeats; with infra,
-// on its links between members that share an IP address or a device
-// (used by two of ms or more, as the shared-infrastructure signal counts
-// them) only. Parts come in Leiden's label order, members increasing.
-func rings(in Input, c int32, ms []int32, infra bool) [][]int32 {
+// rings splits members ms (increasing) of a community by Leiden on the
+// subgraph of in.G they induce, seeded by the smallest member, not by the
+// community's label, so that a run repeats and a community an incremental
+// run carries over under another label splits as a full run splits it;
+// with infra, on its links between members that share an IP address or a
+// device (used by two of ms or more, as the shared-infrastructure signal
+// counts them) only. Parts come in Leiden's label order, members increasing.
+func rings(in Input, ms []int32, infra bool) [][]int32 {
 	local := make(map[int32]int32, len(ms))
 	for i, a := range ms {
 		local[a] = int32(i)
@@ -130,7 +132,7 @@ func rings(in Input, c int32, ms []int32, infra bool) [][]int32 {
 			}
 		}
 	}
-	part := community.Leiden(csr.FromEdges(len(ms), edges), 1, community.NewRand(uint64(c)))
+	part := community.Leiden(csr.FromEdges(len(ms), edges), 1, community.NewRand(uint64(ms[0])))
 	out := part.Members()
 	for _, p := range out {
 		for i, u := range p {

@@ -92,6 +92,12 @@ type Input struct {
 	Labels []int32
 	Count  int
 	Seeds  []int32
+	// PPR is SeedRank(G, Seeds): nil without seeds. The caller computes
+	// it, so that an incremental run can tell whose rank moved.
+	PPR []float64
+	// Only, when not nil, limits scoring to the communities it marks
+	// (an incremental run carries the others' networks over).
+	Only []bool
 	// MinScore: communities scoring below it are dropped before roles
 	// and evidence are worked out (most communities are organic groups).
 	MinScore float64
@@ -118,17 +124,14 @@ func Score(in Input, cfg Config) []Network {
 			members[c] = append(members[c], int32(u))
 		}
 	}
-	var ppr []float64
-	if len(in.Seeds) > 0 {
-		ppr = PersonalizedPageRank(in.G, in.Seeds, 0.15, 30)
-	}
+	ppr := in.PPR
 	seedSet := map[int32]bool{}
 	for _, s := range in.Seeds {
 		seedSet[s] = true
 	}
 	var todo []int32
 	for c, ms := range members {
-		if len(ms) > 0 {
+		if len(ms) > 0 && (in.Only == nil || in.Only[c]) {
 			todo = append(todo, int32(c))
 		}
 	}
@@ -148,7 +151,14 @@ func Score(in Input, cfg Config) []Network {
 			out = append(out, *r)
 		}
 	}
-	slices.SortFunc(out, func(x, y Network) int {
+	Sort(out)
+	return out
+}
+
+// Sort orders networks as Score returns them: by decreasing score, ties
+// larger first, then by smallest member.
+func Sort(nets []Network) {
+	slices.SortFunc(nets, func(x, y Network) int {
 		if c := cmp.Compare(y.Score, x.Score); c != 0 {
 			return c
 		}
@@ -157,7 +167,15 @@ func Score(in Input, cfg Config) []Network {
 		}
 		return cmp.Compare(x.Members[0].Account, y.Members[0].Account)
 	})
-	return out
+}
+
+// SeedRank is the personalized PageRank of the seeds over g that the
+// seed-proximity signal reads (Input.PPR); nil without seeds.
+func SeedRank(g *csr.Graph, seeds []int32) []float64 {
+	if len(seeds) == 0 {
+		return nil
+	}
+	return PersonalizedPageRank(g, seeds, 0.15, 30)
 }
 
 // facts are the measurements of one community that signals and evidence

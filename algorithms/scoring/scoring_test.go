@@ -68,7 +68,7 @@ func networks(t *testing.T, b *projection.Bipartite, cfg Config, seeds []int32) 
 	t.Helper()
 	pr := projection.Project(b, projection.DefaultParams())
 	part := community.ConnectedComponents(pr.Graph)
-	return Score(Input{B: b, G: pr.Graph, Labels: part.Labels, Count: part.Count, Seeds: seeds}, cfg)
+	return Score(Input{B: b, G: pr.Graph, Labels: part.Labels, Count: part.Count, Seeds: seeds, PPR: SeedRank(pr.Graph, seeds)}, cfg)
 }
 
 func find(nws []Network, id string) *Network {
