@@ -15,26 +15,16 @@ func Modularity(g *csr.Graph, labels []int32, resolution float64) float64 {
 	if len(labels) != n {
 		panic("community: Modularity: len(labels) != g.Nodes()")
 	}
-	tot := make([]float64, n) // Σ strengths per community
-	var in, twoM float64      // Σ A_ij within communities; Σ_ij A_ij
+	// g as a working graph of one piece holding all the weight, so that
+	// Q has one formula (wgraph.modularity) for Run's parts and the whole.
+	wg := &wgraph{off: g.Offsets, adj: g.Neighbors, w: g.Weights, k: make([]float64, n)}
 	for u := range int32(n) {
-		cu := labels[u]
-		nbr, wt := g.Row(u)
-		for i, v := range nbr {
-			w := wt[i]
-			twoM += w
-			tot[cu] += w
-			if labels[v] == cu {
-				in += w
-			}
-		}
+		wg.k[u] = g.Strength(u)
+		wg.twoM += wg.k[u]
 	}
-	if twoM == 0 {
+	if wg.twoM == 0 {
 		return 0
 	}
-	var sq float64
-	for _, t := range tot {
-		sq += t * t
-	}
-	return in/twoM - resolution*sq/(twoM*twoM)
+	wg.ownK = wg.twoM
+	return wg.modularity(labels, resolution)
 }
